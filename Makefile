@@ -1,0 +1,108 @@
+# agraph - make all | check | demo | sanitize | bench | install | uninstall | clean
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+LIBDIR   = $(PREFIX)/lib
+INCDIR   = $(PREFIX)/include
+MANDIR   = $(PREFIX)/share/man
+
+CC      ?= cc
+# Where objects, the library and the programs go; `make sanitize` moves all three.
+O       ?= build
+LIBA    ?= lib/libagraph.a
+BIN     ?= bin
+
+PKGS     = jansson yaml-0.1
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ljansson -lyaml)
+
+OPT     ?= -O2 -g
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?=
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(PKG_CFLAGS) -Ilib $(CFLAGS)
+LDLIBS   = $(PKG_LIBS) -lm
+
+LIB_SRC  = $(sort $(wildcard lib/*.c))
+LIB_OBJ  = $(LIB_SRC:%.c=$(O)/%.o)
+CMD_SRC  = $(sort $(wildcard cmd/*.c))
+PROGS    = $(CMD_SRC:cmd/%.c=$(BIN)/%)
+UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+UNITS    = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+MAN1     = $(wildcard man/*.1)
+MAN5     = $(wildcard man/*.5)
+MAN7     = $(wildcard man/*.7)
+
+.PHONY: all check test demo sanitize bench install uninstall clean deps lint format
+
+all: $(LIBA) $(PROGS) $(UNITS)
+
+$(O)/%.o: %.c lib/agraph.h lib/agraph_int.h lib/agraph_fe.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+$(BIN)/%: $(O)/cmd/%.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+$(O)/tests/%: $(O)/tests/unit/%.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+deps:
+	scripts/install-deps
+
+# The README's test command: dependencies, build, every test.
+check:
+	scripts/install-deps
+	$(MAKE) all
+	$(MAKE) test
+
+test: all
+	tests/run $(BIN) $(O)/tests
+
+demo:
+	scripts/install-deps
+	$(MAKE) all
+	scripts/demo $(BIN)
+
+sanitize:
+	scripts/install-deps
+	$(MAKE) O=build/san LIBA=build/san/libagraph.a BIN=build/san/bin \
+	    OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    test
+
+bench:
+	scripts/install-deps --bench
+	$(MAKE) all
+	scripts/bench all
+
+lint:
+	mandoc -Tlint -W warning $(MAN1) $(MAN5) $(MAN7)
+
+format:
+	clang-format -i lib/*.c lib/*.h cmd/*.c tests/unit/*.c tests/unit/*.h
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)
+	install -m 644 lib/agraph.h $(DESTDIR)$(INCDIR)
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
+	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
+
+uninstall:
+	rm -f $(PROGS:$(BIN)/%=$(DESTDIR)$(BINDIR)/%) $(DESTDIR)$(LIBDIR)/libagraph.a \
+	    $(DESTDIR)$(INCDIR)/agraph.h \
+	    $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%) $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) \
+	    $(MAN7:man/%=$(DESTDIR)$(MANDIR)/man7/%)
+
+clean:
+	rm -rf build bin lib/libagraph.a

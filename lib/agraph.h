@@ -1,0 +1,395 @@
+/*
+ * agraph.h - the public interface of libagraph.
+ *
+ * Every public name starts with agr_ (graphviz owns ag*).  Structs are
+ * opaque except agr_error, which the caller owns and the library fills.
+ *
+ * Ownership: a function named *_new or *_load returns an object the caller
+ * owns and frees with the matching *_free.  Pointers returned by accessors
+ * are borrowed: they stay valid until the object they came from is freed
+ * or, for a reader, until its next call to agr_reader_next().
+ */
+#ifndef AGRAPH_H
+#define AGRAPH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#define AGR_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+
+/*
+ * Where and what went wrong.  line and column are 1-based; 0 means the
+ * error has no position (a file that cannot be opened, say).
+ *
+ *     agr_error err;
+ *     if (!agr_graph_load_file("g.yaml", &err)) agr_error_print(&err, "agraph-route");
+ */
+typedef struct agr_error {
+	char source[256];
+	long line;
+	long column;
+	char text[512];
+} agr_error;
+
+/* Prints "prog: source:line:col: text" (parts that are unknown left out)
+ * and a newline to stderr. */
+void agr_error_print(const agr_error *err, const char *prog);
+
+/* ------------------------------------------------------------------ */
+/* Costs                                                               */
+
+/*
+ * Costs are fixed-point: an agr_cost counts millionths, so that sums are
+ * exact and equal-cost ties are really equal on every machine.
+ * AGR_COST_INF stands for "no path".
+ */
+typedef int64_t agr_cost;
+#define AGR_COST_SCALE 1000000
+#define AGR_COST_MAX ((agr_cost)1000000000 * AGR_COST_SCALE)
+#define AGR_COST_INF INT64_MAX
+
+/* Converts a double to a cost, rounding to the nearest millionth.
+ * Returns false (and leaves *out alone) for NaN, infinity, a negative
+ * value or one above AGR_COST_MAX. */
+bool agr_cost_from_double(double value, agr_cost *out);
+
+/* The cost as a double, for printing. */
+double agr_cost_to_double(agr_cost cost);
+
+/* ------------------------------------------------------------------ */
+/* Reading NDJSON records                                              */
+
+typedef struct agr_reader agr_reader;
+typedef struct agr_record agr_record;
+
+#define AGR_DEFAULT_MAX_LINE ((size_t)64 << 20)
+
+/*
+ * A reader goes through the files in paths[0..npaths-1] in order, like
+ * cat; "-" (or npaths == 0) is standard input.  Lines longer than
+ * max_line bytes (0: AGR_DEFAULT_MAX_LINE) are an error.  The reader
+ * copies nothing from paths but keeps the pointers: they must outlive it.
+ *
+ *     agr_reader *r = agr_reader_new(argv + 1, argc - 1, 0);
+ *     const agr_record *rec;
+ *     agr_error err;
+ *     int rc;
+ *     while ((rc = agr_reader_next(r, &rec, &err)) != 0)
+ *             if (rc < 0) agr_error_print(&err, "prog"); else use(rec);
+ *     agr_reader_free(r);
+ */
+agr_reader *agr_reader_new(const char *const *paths, int npaths, size_t max_line);
+void agr_reader_free(agr_reader *r);
+
+/*
+ * Reads the next record.  Returns 1 and sets *rec (valid until the next
+ * call) when there is one, 0 at the end of the last file, and -1 with
+ * *err filled when a file cannot be read or a line is not a JSON object.
+ * After -1 the caller may go on: the reader resumes at the next line, or
+ * at the next file when a file could not be opened or read.
+ * Empty lines are skipped; CRLF line ends and a missing final newline are
+ * accepted.
+ */
+int agr_reader_next(agr_reader *r, const agr_record **rec, agr_error *err);
+
+/* The parsed record (a JSON object), borrowed. */
+json_t *agr_record_json(const agr_record *rec);
+/* The record's original bytes, without the line end. */
+const char *agr_record_bytes(const agr_record *rec, size_t *len);
+/* Where the record came from. */
+const char *agr_record_source(const agr_record *rec);
+long agr_record_line(const agr_record *rec);
+
+/* Field helpers: the string value of key, or NULL when absent or not a
+ * string; agr_record_kind() is agr_json_str(json, "kind"). */
+const char *agr_json_str(const json_t *obj, const char *key);
+const char *agr_record_kind(const agr_record *rec);
+
+/* ------------------------------------------------------------------ */
+/* Graphs                                                              */
+
+typedef struct agr_graph agr_graph;
+
+/*
+ * Loads a graph from a YAML (or JSON) file in the format of
+ * agraph-graph(5); "-" is standard input.  Returns NULL and fills *err,
+ * with the file, line and column, on any mistake.
+ */
+agr_graph *agr_graph_load_file(const char *path, agr_error *err);
+/* The same from memory; source names it in errors. */
+agr_graph *agr_graph_load_string(const char *text, size_t len, const char *source,
+                                 agr_error *err);
+
+/* An empty graph, to build by hand (tests, benchmarks). */
+agr_graph *agr_graph_new(const char *name);
+void agr_graph_free(agr_graph *g);
+
+/* The node called name, created if it is new.  Returns its index. */
+int agr_graph_intern(agr_graph *g, const char *name);
+/* Adds the edge from -> to.  Returns false for a duplicate edge or a
+ * self-loop. */
+bool agr_graph_add_edge(agr_graph *g, int from, int to, agr_cost cost);
+void agr_graph_set_start(agr_graph *g, int node);
+void agr_graph_set_goal(agr_graph *g, int node);
+
+const char *agr_graph_name(const agr_graph *g); /* "" when unnamed */
+size_t agr_graph_node_count(const agr_graph *g);
+size_t agr_graph_edge_count(const agr_graph *g);
+const char *agr_graph_node_name(const agr_graph *g, int node);
+/* The index of the node called name, or -1. */
+int agr_graph_find(const agr_graph *g, const char *name);
+int agr_graph_start(const agr_graph *g);
+int agr_graph_goal(const agr_graph *g);
+size_t agr_graph_fallback_count(const agr_graph *g);
+int agr_graph_fallback(const agr_graph *g, size_t i);
+/* How many times a failed call of node is retried (nodes: retries). */
+int agr_graph_retries(const agr_graph *g, int node);
+/* The cost of the edge from -> to, or AGR_COST_INF when there is none. */
+agr_cost agr_graph_edge_cost(const agr_graph *g, int from, int to);
+
+/* ------------------------------------------------------------------ */
+/* Cheapest paths                                                      */
+
+typedef struct agr_search agr_search;
+
+/*
+ * Reusable Dijkstra state for one graph: create it once and run many
+ * searches without allocating.  The graph must not gain nodes or edges
+ * while a search object for it exists.
+ */
+agr_search *agr_search_new(const agr_graph *g);
+void agr_search_free(agr_search *s);
+
+/*
+ * Finds the cheapest path from source to target that avoids every node
+ * whose entry in blocked[] is nonzero (blocked may be NULL; the source is
+ * never blocked).  penalty[] (may be NULL) adds to the cost of entering a
+ * node.  Ties break by fewer hops, then by the byte-wise smallest
+ * sequence of node names.  Returns the path's cost and writes its nodes,
+ * source first, to the search's path buffer (see agr_search_path), or
+ * returns AGR_COST_INF when no path exists.
+ */
+agr_cost agr_search_run(agr_search *s, int source, int target, const unsigned char *blocked,
+                        const agr_cost *penalty);
+
+/* The path found by the last successful agr_search_run, borrowed. */
+const int *agr_search_path(const agr_search *s, size_t *len);
+
+/* ------------------------------------------------------------------ */
+/* Pseudo-random numbers                                               */
+
+/*
+ * The one generator behind every --seed: splitmix64 seeding
+ * xoshiro256**.  The same seed gives the same numbers on every machine.
+ */
+typedef struct agr_prng {
+	uint64_t s[4];
+} agr_prng;
+
+void agr_prng_seed(agr_prng *p, uint64_t seed);
+uint64_t agr_prng_next(agr_prng *p);
+/* A double uniformly in [0, 1). */
+double agr_prng_double(agr_prng *p);
+/* An integer uniformly in [0, bound), bound > 0, without modulo bias. */
+uint64_t agr_prng_below(agr_prng *p, uint64_t bound);
+
+/* ------------------------------------------------------------------ */
+/* Expressions                                                         */
+
+typedef struct agr_expr agr_expr;
+
+/*
+ * Compiles an expression of agraph-contract(5)'s language.  Returns NULL
+ * and fills *err (column = 1-based column in text; line 0) on a syntax
+ * error.  Evaluation never allocates.
+ *
+ *     agr_expr *e = agr_expr_compile("kind == \"result\" && status != \"ok\"", &err);
+ *     if (agr_expr_test(e, record, NULL)) ...
+ */
+agr_expr *agr_expr_compile(const char *text, agr_error *err);
+void agr_expr_free(agr_expr *e);
+/* True when the expression is truthy on record; trigger is the record
+ * that $trigger refers to (may be NULL: $trigger paths are null). */
+bool agr_expr_test(const agr_expr *e, const json_t *record, const json_t *trigger);
+
+/* ------------------------------------------------------------------ */
+/* The router                                                          */
+
+typedef struct agr_router agr_router;
+
+typedef enum agr_policy {
+	AGR_POLICY_HEAL,   /* reroute, demote, escalate (Self-Healing Router) */
+	AGR_POLICY_STATIC, /* follow the first plan, skip failed steps */
+} agr_policy;
+
+typedef enum agr_kind {
+	AGR_EV_ROUTE,
+	AGR_EV_CALL,
+	AGR_EV_RESULT,
+	AGR_EV_HEALTH,
+	AGR_EV_REROUTE,
+	AGR_EV_DEMOTE,
+	AGR_EV_ESCALATE,
+	AGR_EV_FINAL,
+} agr_kind;
+
+typedef enum agr_status {
+	AGR_ST_NONE,
+	AGR_ST_OK,        /* result */
+	AGR_ST_ERROR,     /* result */
+	AGR_ST_TIMEOUT,   /* result */
+	AGR_ST_UP,        /* health */
+	AGR_ST_DOWN,      /* health */
+	AGR_ST_SUCCESS,   /* final */
+	AGR_ST_DEMOTED,   /* final */
+	AGR_ST_ESCALATED, /* final */
+	AGR_ST_FAILURE,   /* final */
+} agr_status;
+
+/*
+ * One record of the run, as the router decides it.  Everything it points
+ * to is borrowed from the router and valid until the next call on it.
+ */
+typedef struct agr_event {
+	agr_kind kind;
+	long step;
+	int tool;          /* node, or -1 */
+	long call;         /* call number (id "c<call>"), or 0 */
+	int attempt;       /* call: 1 for the first try of a node */
+	agr_status status;
+	const int *path;   /* route, reroute, demote, final */
+	size_t path_len;
+	agr_cost cost;     /* route, reroute, demote: the path's cost */
+	long cause;        /* step that led here, or 0 */
+	int goal;          /* demote: the new goal */
+	const char *error_class; /* result with an error */
+	const char *message;     /* result error message, escalate/final reason */
+	bool retryable;
+	const char *monitor;     /* health record written by a monitor */
+	double priority;
+	const char *action;
+	const json_t *extra; /* fields to keep from an outside record, or NULL */
+} agr_event;
+
+typedef struct agr_router_opts {
+	agr_policy policy;
+	int goal;          /* -1: the graph's goal */
+	bool monitors;     /* evaluate the graph's monitors: */
+	const char *trace; /* trace id for records (agr_event_json) */
+} agr_router_opts;
+
+/*
+ * The router is a state machine that does not know where outcomes come
+ * from.  The driver loops:
+ *
+ *     agr_event ev;
+ *     while (agr_router_next(r, &ev)) {
+ *             write(ev);
+ *             if (ev.kind == AGR_EV_CALL)
+ *                     agr_router_result(r, ev.call, AGR_ST_OK, NULL, NULL, false, NULL);
+ *     }
+ *
+ * agr_router_next() returns false once the final record has been given.
+ * After a call event, the next agr_router_next() fails (returns false
+ * with agr_router_waiting() true) until its result is given.
+ */
+agr_router *agr_router_new(const agr_graph *g, const agr_router_opts *opts);
+void agr_router_free(agr_router *r);
+
+bool agr_router_next(agr_router *r, agr_event *ev);
+
+/* The call number the router waits for, or 0. */
+long agr_router_waiting(const agr_router *r);
+
+/*
+ * Gives the outcome of call number `call`.  status is AGR_ST_OK,
+ * AGR_ST_ERROR or AGR_ST_TIMEOUT; error_class and message (may be NULL)
+ * describe a failure; extra holds fields of an outside result record to
+ * carry into the trace (borrowed until the result event has been read).
+ * Returns false when the router is not waiting for that call.
+ */
+bool agr_router_result(agr_router *r, long call, agr_status status, const char *error_class,
+                       const char *message, bool retryable, const json_t *extra);
+
+/*
+ * Reports tool up (AGR_ST_UP) or down (AGR_ST_DOWN).  The router writes a
+ * health record for it and, when the change moves the cheapest path,
+ * reroutes.  Allowed before the first agr_router_next() and between
+ * events.  extra as for agr_router_result.
+ */
+void agr_router_health(agr_router *r, int tool, agr_status status, const json_t *extra);
+
+/*
+ * Gives the router an outside record, as a coprocess or a recording
+ * sends it: a `result` answering the call the router waits for, or a
+ * `health` record (`tool`, `status` up or down).  Returns 1 when it was
+ * the awaited result, 0 for a health record, and -1 with err->text set
+ * when the record is neither or does not fit (the caller adds where it
+ * came from).  Other fields of the record are kept in the trace.
+ */
+int agr_router_feed(agr_router *r, const json_t *rec, agr_error *err);
+
+/* Ends the run now with a final record of status failure and reason
+ * (the outside world can no longer answer). */
+void agr_router_abort(agr_router *r, const char *reason);
+
+/* The event as a trace record (agraph-trace(5)); the caller owns it. */
+json_t *agr_event_json(const agr_router *r, const agr_event *ev);
+
+/* The graph the router walks. */
+const agr_graph *agr_router_graph(const agr_router *r);
+
+/* Names of kinds and statuses as they appear in records. */
+const char *agr_kind_name(agr_kind kind);
+const char *agr_status_name(agr_status status);
+
+
+/* ------------------------------------------------------------------ */
+/* A simulated world                                                   */
+
+typedef struct agr_world agr_world;
+
+/*
+ * The outside world of a simulated run: tools that fail when called and
+ * tools that are down.  seed drives the draws of p= failures.
+ */
+agr_world *agr_world_new(const agr_graph *g, uint64_t seed);
+void agr_world_free(agr_world *w);
+
+/*
+ * Adds failing tools from a --fail list: TOOL[:first=N][:p=P][:status=S]
+ * items separated by commas.  TOOL fails on every call; first=N only on
+ * its first N calls; p=P on each call with probability P; status= is
+ * error (the default) or timeout.  Returns false and fills err->text on
+ * a mistake (an unknown tool, a bad key).
+ *
+ *     agr_world_fail(w, "Stripe,Email:first=1", &err);
+ */
+bool agr_world_fail(agr_world *w, const char *spec, agr_error *err);
+
+/* Marks the tools of a comma-separated list down: every call fails. */
+bool agr_world_down(agr_world *w, const char *list, agr_error *err);
+bool agr_world_is_down(const agr_world *w, int tool);
+
+/* The outcome of the next call of tool; *error_class and *message are
+ * set (borrowed until the next call) for a failure, else NULL. */
+agr_status agr_world_call(agr_world *w, int tool, const char **error_class,
+                          const char **message);
+
+/* ------------------------------------------------------------------ */
+/* Writing records                                                     */
+
+/*
+ * Writes obj as one compact line to out (costs and other reals with 15
+ * significant digits).  Returns false on a write error, with errno set.
+ */
+bool agr_write_json(FILE *out, const json_t *obj);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * agraph_fe.h - the small front end every agraph program shares:
+ * writing records safely, reporting errors, splitting option lists.
+ * Like libarchive_fe: part of libagraph.a, not of its public API.
+ */
+#ifndef AGRAPH_FE_H
+#define AGRAPH_FE_H
+
+#include "agraph.h"
+
+/* Writes rec as one line to stdout and flushes when flush is set.  A
+ * closed pipe ends the program quietly; another write error ends it
+ * with a message and exit status 2. */
+void agr_fe_put(const json_t *rec, bool flush);
+
+/* Writes raw bytes and a newline, under the same rules. */
+void agr_fe_put_bytes(const char *bytes, size_t len, bool flush);
+
+/* Flushes stdout and checks it: 0 when all was written, else prints why
+ * and returns 2.  Call it last, as the exit status when it is not 0. */
+int agr_fe_close_stdout(void);
+
+/* Prints err as "prog: source:line:col: text". */
+void agr_fe_error(const agr_error *err);
+
+/* Parses a whole non-negative number for option opt; exits 2 if it is not one. */
+uint64_t agr_fe_number(const char *opt, const char *arg);
+
+#endif

@@ -1,0 +1,127 @@
+/* util.c - errors, allocation, costs, record writing. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agraph_int.h"
+
+void
+agrp_error_set(agr_error *err, const char *source, long line, long column, const char *fmt,
+               ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return;
+	if (source != NULL)
+		snprintf(err->source, sizeof err->source, "%s", source);
+	err->line = line;
+	err->column = column;
+	va_start(ap, fmt);
+	vsnprintf(err->text, sizeof err->text, fmt, ap);
+	va_end(ap);
+}
+
+void
+agr_error_print(const agr_error *err, const char *prog)
+{
+	fprintf(stderr, "%s: ", prog);
+	if (err->source[0] != '\0') {
+		fputs(err->source, stderr);
+		if (err->line > 0)
+			fprintf(stderr, ":%ld", err->line);
+		if (err->line > 0 && err->column > 0)
+			fprintf(stderr, ":%ld", err->column);
+		fputs(": ", stderr);
+	}
+	fprintf(stderr, "%s\n", err->text);
+}
+
+static void
+out_of_memory(size_t n)
+{
+	fprintf(stderr, "agraph: out of memory (%zu bytes)\n", n);
+	exit(2);
+}
+
+void *
+agrp_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		out_of_memory(n);
+	return p;
+}
+
+void *
+agrp_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		out_of_memory(n * size);
+	return p;
+}
+
+void *
+agrp_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (q == NULL)
+		out_of_memory(n);
+	return q;
+}
+
+char *
+agrp_xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(agrp_xmalloc(n), s, n);
+}
+
+void
+agrp_grow(void *pp, size_t *cap, size_t need, size_t elem)
+{
+	void **p = pp;
+	size_t n = *cap ? *cap : 8;
+
+	if (need <= *cap)
+		return;
+	while (n < need)
+		n *= 2;
+	*p = agrp_xrealloc(*p, n * elem);
+	*cap = n;
+}
+
+bool
+agr_cost_from_double(double value, agr_cost *out)
+{
+	if (!isfinite(value) || value < 0 || value > (double)AGR_COST_MAX / AGR_COST_SCALE)
+		return false;
+	*out = (agr_cost)llround(value * AGR_COST_SCALE);
+	return true;
+}
+
+double
+agr_cost_to_double(agr_cost cost)
+{
+	return (double)cost / AGR_COST_SCALE;
+}
+
+bool
+agr_write_json(FILE *out, const json_t *obj)
+{
+	if (json_dumpf(obj, out, JSON_COMPACT | JSON_REAL_PRECISION(15)) != 0)
+		return false;
+	return putc('\n', out) != EOF;
+}
+
+const char *
+agr_json_str(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}

@@ -1,0 +1,189 @@
+#!/usr/bin/env bats
+# The 19 scenarios of the Self-Healing Router paper (examples/scenarios.tsv),
+# each checked against what the rules of design.md give, worked out by hand:
+# the tools called in order, reroutes, escalations and the final status.
+
+load helper
+
+# scenario ID: runs agraph-route on the scenario's graph and failing tools.
+scenario() {
+	local line graph failing
+	line=$(awk -F'\t' -v id="$1" '$1 == id' "$EX/scenarios.tsv")
+	graph=$(cut -f2 <<<"$line")
+	failing=$(cut -f4 <<<"$line")
+	shift
+	if [ "$failing" = "-" ]; then
+		run agraph-route "$@" "$EX/$graph"
+	else
+		run agraph-route "$@" --fail "$failing" "$EX/$graph"
+	fi
+}
+
+# expect CALLS REROUTES ESCALATES FINAL
+expect() {
+	[ "$(tools_called <<<"$output")" = "$1" ] || { echo "calls: $(tools_called <<<"$output")"; return 1; }
+	[ "$(count_kind reroute <<<"$output")" = "$2" ] || { echo "reroutes"; return 1; }
+	[ "$(count_kind escalate <<<"$output")" = "$3" ] || { echo "escalates"; return 1; }
+	[ "$(final_status <<<"$output")" = "$4" ] || { echo "final"; return 1; }
+	[ "$(count_kind final <<<"$output")" = 1 ]
+	# A tool that completed is never called again.
+	[ -z "$(jq -r 'select(.kind == "result" and .status == "ok") | .tool' <<<"$output" | sort | uniq -d)" ]
+}
+
+# Customer support: Start-CRM 0.1, CRM-Stripe 0.3, CRM-Razorpay 0.5,
+# {Stripe,Razorpay}-Email 0.3, -SMS 0.4, {Email,SMS}-Complete 0.1.
+
+@test "CS-1 happy path: Start CRM Stripe Email Complete, cost 0.8" {
+	scenario CS-1
+	[ "$status" -eq 0 ]
+	expect "CRM Stripe Email Complete" 0 0 success
+	[ "$(jq -c 'select(.kind == "route") | [.path, .cost]' <<<"$output")" = '[["Start","CRM","Stripe","Email","Complete"],0.8]' ]
+}
+
+@test "CS-2 Stripe fails: from CRM, Razorpay-Email (0.9) beats Razorpay-SMS (1.0)" {
+	scenario CS-2
+	expect "CRM Stripe Razorpay Email Complete" 1 0 success
+	# The reroute names the failed result as its cause and starts at CRM.
+	[ "$(jq -c 'select(.kind == "reroute") | [.tool, .cause, .path[0], .cost]' <<<"$output")" = '["Stripe",5,"CRM",0.9]' ]
+}
+
+@test "CS-3 Email fails: from Stripe, SMS-Complete (0.5) is all that is left" {
+	scenario CS-3
+	expect "CRM Stripe Email SMS Complete" 1 0 success
+}
+
+@test "CS-4 Stripe and Email fail: two reroutes, Razorpay then SMS" {
+	# Stripe fails at CRM: Razorpay-Email (0.9) is the cheapest, as the
+	# router cannot know Email will fail; Email fails at Razorpay: SMS.
+	scenario CS-4
+	expect "CRM Stripe Razorpay Email SMS Complete" 2 0 success
+}
+
+@test "CS-5 all payments down: Razorpay after Stripe, then no path: escalate" {
+	scenario CS-5
+	[ "$status" -eq 1 ]
+	expect "CRM Stripe Razorpay" 1 1 escalated
+}
+
+@test "CS-6 all notifications down: SMS after Email, then escalate at Stripe" {
+	# From Stripe both notifiers are gone; Razorpay leads to the same two.
+	scenario CS-6
+	expect "CRM Stripe Email SMS" 1 1 escalated
+}
+
+@test "CS-7 CRM down: nothing reaches Complete without CRM: escalate" {
+	scenario CS-7
+	expect "CRM" 0 1 escalated
+}
+
+# Travel booking: Start-Flight 0.3, Start-Train 0.5, {Flight,Train}-Hotel 0.3,
+# -Hostel 0.4, Hotel-Car 0.3, Hotel-Bus 0.4, Hostel-Car 0.4, Hostel-Bus 0.3,
+# {Car,Bus}-Payment 0.2, Payment-Confirm 0.1.
+
+@test "TB-1 happy path: Flight Hotel Car Payment Confirm, cost 1.2" {
+	scenario TB-1
+	expect "FlightAPI HotelAPI CarAPI Payment Confirm" 0 0 success
+	[ "$(jq -c 'select(.kind == "route") | .cost' <<<"$output")" = 1.2 ]
+}
+
+@test "TB-2 Flight down: Train-Hotel-Car (1.4) beats Train-Hostel-Bus (1.5)" {
+	scenario TB-2
+	expect "FlightAPI TrainAPI HotelAPI CarAPI Payment Confirm" 1 0 success
+}
+
+@test "TB-3 Hotel and Car down: from Flight, Hostel-Bus (1.0) beats Hostel-Car (1.1)" {
+	# Car is never called: the cheaper reroute avoids it.
+	scenario TB-3
+	expect "FlightAPI HotelAPI HostelAPI BusAPI Payment Confirm" 1 0 success
+}
+
+@test "TB-4 Flight and Train down: Train after Flight, then escalate" {
+	scenario TB-4
+	expect "FlightAPI TrainAPI" 1 1 escalated
+}
+
+@test "TB-5 Flight, Hotel and Car down: Train, then Hostel-Bus from Train" {
+	scenario TB-5
+	expect "FlightAPI TrainAPI HotelAPI HostelAPI BusAPI Payment Confirm" 2 0 success
+}
+
+@test "TB-6 Payment down: every path needs Payment: escalate at Car" {
+	scenario TB-6
+	expect "FlightAPI HotelAPI CarAPI Payment" 0 1 escalated
+}
+
+# Content moderation: Start-Text 0.2, -Image 0.3, -Video 0.5; Text-Scorer 0.2,
+# Image-Scorer 0.3, Video-Scorer 0.4; Scorer-Human 0.5, Scorer-Auto 0.2;
+# {Human,Auto}-Complete 0.1.
+
+@test "CM-1 happy path: Text Scorer AutoApprove Complete, cost 0.7" {
+	scenario CM-1
+	expect "TextMod ToxicityScorer AutoApprove Complete" 0 0 success
+}
+
+@test "CM-2 TextMod down: ImageMod (0.9 from Start) beats VideoMod (1.2)" {
+	scenario CM-2
+	expect "TextMod ImageMod ToxicityScorer AutoApprove Complete" 1 0 success
+}
+
+@test "CM-3 AutoApprove down: HumanReview from the scorer" {
+	scenario CM-3
+	expect "TextMod ToxicityScorer AutoApprove HumanReview Complete" 1 0 success
+}
+
+@test "CM-4 TextMod and AutoApprove down: ImageMod, then HumanReview" {
+	scenario CM-4
+	expect "TextMod ImageMod ToxicityScorer AutoApprove HumanReview Complete" 2 0 success
+}
+
+@test "CM-5 all moderators down: two reroutes, then escalate at Start" {
+	scenario CM-5
+	expect "TextMod ImageMod VideoMod" 2 1 escalated
+}
+
+@test "CM-6 ToxicityScorer down: every path needs it: escalate at TextMod" {
+	scenario CM-6
+	expect "TextMod ToxicityScorer" 0 1 escalated
+}
+
+@test "exactly CS-5 CS-6 CS-7 TB-4 TB-6 CM-5 CM-6 escalate" {
+	local id got=""
+	for id in $(tail -n +2 "$EX/scenarios.tsv" | cut -f1); do
+		scenario "$id"
+		[ "$(count_kind escalate <<<"$output")" = 1 ] && got="$got $id"
+	done
+	[ "$got" = " CS-5 CS-6 CS-7 TB-4 TB-6 CM-5 CM-6" ]
+}
+
+# --policy static: the first plan is followed and a failed step skipped.
+# Every scenario whose failing tools lie on the first plan ends "success"
+# with an error result in it: the silent failure a checker must catch.
+
+@test "static: the first plan is walked whatever fails, and ends success" {
+	local id
+	for id in CS-1 CS-2 CS-3 CS-4 CS-5 CS-6 CS-7; do
+		scenario "$id" --policy static
+		expect "CRM Stripe Email Complete" 0 0 success
+	done
+	for id in TB-1 TB-2 TB-3 TB-4 TB-5 TB-6; do
+		scenario "$id" --policy static
+		expect "FlightAPI HotelAPI CarAPI Payment Confirm" 0 0 success
+	done
+	for id in CM-1 CM-2 CM-3 CM-4 CM-5 CM-6; do
+		scenario "$id" --policy static
+		expect "TextMod ToxicityScorer AutoApprove Complete" 0 0 success
+	done
+}
+
+@test "static: silent failures are the scenarios with a failure on the first plan" {
+	local id silent=""
+	for id in $(tail -n +2 "$EX/scenarios.tsv" | cut -f1); do
+		scenario "$id" --policy static
+		if [ "$(final_status <<<"$output")" = success ] &&
+			[ -n "$(jq -c 'select(.kind == "result" and .status != "ok")' <<<"$output")" ]; then
+			silent="$silent $id"
+		fi
+	done
+	# Every scenario but the three happy paths has a failing tool on the first plan.
+	[ "$silent" = " CS-2 CS-3 CS-4 CS-5 CS-6 CS-7 TB-2 TB-3 TB-4 TB-5 TB-6 CM-2 CM-3 CM-4 CM-5 CM-6" ]
+}
