@@ -19,23 +19,33 @@ usage(FILE *out, int status)
 	exit(status);
 }
 
-enum { OPT_FAIL = 256, OPT_DOWN, OPT_GOAL, OPT_SEED, OPT_TRACE, OPT_POLICY, OPT_PLAN,
-       OPT_COPROC, OPT_MONITORS, OPT_VERSION };
+enum {
+	OPT_FAIL = 256,
+	OPT_DOWN,
+	OPT_GOAL,
+	OPT_SEED,
+	OPT_TRACE,
+	OPT_POLICY,
+	OPT_PLAN,
+	OPT_COPROC,
+	OPT_MONITORS,
+	OPT_VERSION
+};
 
 static const struct option longopts[] = {
-    {"fail", required_argument, NULL, OPT_FAIL},
-    {"down", required_argument, NULL, OPT_DOWN},
-    {"goal", required_argument, NULL, OPT_GOAL},
-    {"seed", required_argument, NULL, OPT_SEED},
-    {"trace", required_argument, NULL, OPT_TRACE},
-    {"policy", required_argument, NULL, OPT_POLICY},
-    {"plan", no_argument, NULL, OPT_PLAN},
-    {"coproc", no_argument, NULL, OPT_COPROC},
-    {"monitors", no_argument, NULL, OPT_MONITORS},
-    {"unbuffered", no_argument, NULL, 'u'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, OPT_VERSION},
-    {NULL, 0, NULL, 0},
+	{ "fail", required_argument, NULL, OPT_FAIL },
+	{ "down", required_argument, NULL, OPT_DOWN },
+	{ "goal", required_argument, NULL, OPT_GOAL },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "plan", no_argument, NULL, OPT_PLAN },
+	{ "coproc", no_argument, NULL, OPT_COPROC },
+	{ "monitors", no_argument, NULL, OPT_MONITORS },
+	{ "unbuffered", no_argument, NULL, 'u' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
 };
 
 typedef struct args {
@@ -178,8 +188,8 @@ await_result(agr_router *r, agr_reader *in)
 int
 main(int argc, char **argv)
 {
-	args a = {.policy = AGR_POLICY_HEAL};
-	agr_router_opts opts = {.goal = -1};
+	args a = { .policy = AGR_POLICY_HEAL };
+	agr_router_opts opts = { .goal = -1 };
 	agr_graph *g;
 	agr_world *world;
 	agr_router *r;
@@ -193,8 +203,8 @@ main(int argc, char **argv)
 		agr_fe_error(&e);
 		return 2;
 	}
-	if (a.goal != NULL && ((opts.goal = agr_graph_find(g, a.goal)) < 0 ||
-	                       opts.goal == agr_graph_start(g)))
+	if (a.goal != NULL &&
+	    ((opts.goal = agr_graph_find(g, a.goal)) < 0 || opts.goal == agr_graph_start(g)))
 		errx(2, "--goal: '%s' is not a node of %s other than the start", a.goal, a.graph);
 	world = agr_world_new(g, a.seed);
 	for (int i = 0; i < a.nfail; i++)

@@ -124,8 +124,7 @@ typedef struct agr_graph agr_graph;
  */
 agr_graph *agr_graph_load_file(const char *path, agr_error *err);
 /* The same from memory; source names it in errors. */
-agr_graph *agr_graph_load_string(const char *text, size_t len, const char *source,
-                                 agr_error *err);
+agr_graph *agr_graph_load_string(const char *text, size_t len, const char *source, agr_error *err);
 
 /* An empty graph, to build by hand (tests, benchmarks). */
 agr_graph *agr_graph_new(const char *name);
@@ -260,19 +259,19 @@ typedef enum agr_status {
 typedef struct agr_event {
 	agr_kind kind;
 	long step;
-	int tool;          /* node, or -1 */
-	long call;         /* call number (id "c<call>"), or 0 */
-	int attempt;       /* call: 1 for the first try of a node */
+	int tool;    /* node, or -1 */
+	long call;   /* call number (id "c<call>"), or 0 */
+	int attempt; /* call: 1 for the first try of a node */
 	agr_status status;
-	const int *path;   /* route, reroute, demote, final */
+	const int *path; /* route, reroute, demote, final */
 	size_t path_len;
-	agr_cost cost;     /* route, reroute, demote: the path's cost */
-	long cause;        /* step that led here, or 0 */
-	int goal;          /* demote: the new goal */
+	agr_cost cost;           /* route, reroute, demote: the path's cost */
+	long cause;              /* step that led here, or 0 */
+	int goal;                /* demote: the new goal */
 	const char *error_class; /* result with an error */
 	const char *message;     /* result error message, escalate/final reason */
 	bool retryable;
-	const char *monitor;     /* health record written by a monitor */
+	const char *monitor; /* health record written by a monitor */
 	double priority;
 	const char *action;
 	const json_t *extra; /* fields to keep from an outside record, or NULL */
@@ -350,7 +349,6 @@ const agr_graph *agr_router_graph(const agr_router *r);
 const char *agr_kind_name(agr_kind kind);
 const char *agr_status_name(agr_status status);
 
-
 /* ------------------------------------------------------------------ */
 /* A simulated world                                                   */
 
@@ -380,8 +378,7 @@ bool agr_world_is_down(const agr_world *w, int tool);
 
 /* The outcome of the next call of tool; *error_class and *message are
  * set (borrowed until the next call) for a failure, else NULL. */
-agr_status agr_world_call(agr_world *w, int tool, const char **error_class,
-                          const char **message);
+agr_status agr_world_call(agr_world *w, int tool, const char **error_class, const char **message);
 
 /* ------------------------------------------------------------------ */
 /* Writing records                                                     */

@@ -12,8 +12,8 @@
 #define AGRP_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
 /* Fills err; source may be NULL to keep what err already holds. */
-void agrp_error_set(agr_error *err, const char *source, long line, long column,
-                    const char *fmt, ...) AGRP_PRINTF(5, 6);
+void agrp_error_set(agr_error *err, const char *source, long line, long column, const char *fmt,
+                    ...) AGRP_PRINTF(5, 6);
 
 /* Allocation that never returns NULL: running out of memory ends the
  * program with a message, as there is nothing sane left to do. */
@@ -63,7 +63,10 @@ struct agr_graph {
 	int *hash;
 	size_t hashcap;
 	/* Edges as added, then a CSR index built on first use. */
-	struct { int from, to; agr_cost cost; } *edges;
+	struct {
+		int from, to;
+		agr_cost cost;
+	} * edges;
 	size_t nedges, capedges;
 	size_t *ehash; /* (from, to) -> edge index + 1 */
 	size_t ehashcap;

@@ -58,9 +58,9 @@ enum op {
 
 typedef struct enode {
 	enum op op;
-	int a, b;  /* children, or -1 */
-	int next;  /* next element of a list, or -1 */
-	val lit;   /* OP_LIT */
+	int a, b; /* children, or -1 */
+	int next; /* next element of a list, or -1 */
+	val lit;  /* OP_LIT */
 	int seg, nseg;
 	bool trigger;
 	int re; /* OP_MATCH: index of the compiled pattern */
@@ -96,8 +96,7 @@ typedef struct parser {
 
 #define MAX_DEPTH 200
 
-static bool
-perr(parser *P, const char *at, const char *fmt, ...) AGRP_PRINTF(3, 4);
+static bool perr(parser *P, const char *at, const char *fmt, ...) AGRP_PRINTF(3, 4);
 
 static bool
 perr(parser *P, const char *at, const char *fmt, ...)
@@ -307,9 +306,9 @@ static const struct {
 	enum op op;
 	int nargs;
 } funcs[] = {
-    {"exists", OP_EXISTS, 1},      {"len", OP_LEN, 1},
-    {"lower", OP_LOWER, 1},        {"contains", OP_CONTAINS, 2},
-    {"startswith", OP_STARTSWITH, 2}, {"endswith", OP_ENDSWITH, 2},
+	{ "exists", OP_EXISTS, 1 },         { "len", OP_LEN, 1 },
+	{ "lower", OP_LOWER, 1 },           { "contains", OP_CONTAINS, 2 },
+	{ "startswith", OP_STARTSWITH, 2 }, { "endswith", OP_ENDSWITH, 2 },
 };
 
 static int
@@ -405,7 +404,7 @@ parse_primary(parser *P)
 		skip_space(P);
 		if (*P->p == '(') {
 			for (size_t i = 0; i < sizeof funcs / sizeof funcs[0]; i++) {
-				int args[2] = {-1, -1};
+				int args[2] = { -1, -1 };
 
 				if (strcmp(funcs[i].name, id) != 0)
 					continue;
@@ -542,8 +541,8 @@ parse_cmp(parser *P)
 		const char *tok;
 		enum op op;
 	} ops[] = {
-	    {"==", OP_EQ}, {"!=", OP_NE}, {"=~", OP_MATCH}, {"<=", OP_LE},
-	    {">=", OP_GE}, {"<", OP_LT},  {">", OP_GT},     {"in", OP_IN},
+		{ "==", OP_EQ }, { "!=", OP_NE }, { "=~", OP_MATCH }, { "<=", OP_LE },
+		{ ">=", OP_GE }, { "<", OP_LT },  { ">", OP_GT },     { "in", OP_IN },
 	};
 	int a = parse_add(P);
 
@@ -598,7 +597,7 @@ agr_expr *
 agr_expr_compile(const char *text, agr_error *err)
 {
 	agr_expr *e = agrp_xcalloc(1, sizeof *e);
-	parser P = {.e = e, .text = text, .p = text, .err = err};
+	parser P = { .e = e, .text = text, .p = text, .err = err };
 
 	e->root = parse_or(&P);
 	if (e->root >= 0) {
@@ -636,7 +635,7 @@ agr_expr_free(agr_expr *e)
 static val
 from_json(const json_t *j)
 {
-	val v = {0};
+	val v = { 0 };
 
 	if (j == NULL) {
 		v.missing = true;
@@ -701,7 +700,7 @@ truthy(val v)
 static val
 boolean(bool b)
 {
-	val v = {.t = V_BOOL, .b = b};
+	val v = { .t = V_BOOL, .b = b };
 
 	return v;
 }
@@ -709,7 +708,7 @@ boolean(bool b)
 static val
 number(double d)
 {
-	val v = {.t = V_NUM, .n = d};
+	val v = { .t = V_NUM, .n = d };
 
 	return v;
 }
@@ -737,8 +736,7 @@ static bool equal(const agr_expr *e, val a, val b, const json_t *rec, const json
 
 /* The i-th element of an array value, JSON or literal; false past the end. */
 static bool
-element(const agr_expr *e, val list, int *cursor, val *out, const json_t *rec,
-        const json_t *trig)
+element(const agr_expr *e, val list, int *cursor, val *out, const json_t *rec, const json_t *trig)
 {
 	if (list.t == V_LIST) {
 		if (*cursor < 0)
@@ -814,7 +812,8 @@ has_substring(val hay, val needle)
 		size_t k = 0;
 
 		for (; k < needle.slen; k++) {
-			unsigned char x = (unsigned char)hay.s[i + k], y = (unsigned char)needle.s[k];
+			unsigned char x = (unsigned char)hay.s[i + k],
+			              y = (unsigned char)needle.s[k];
 
 			if (fold ? tolower(x) != tolower(y) : x != y)
 				break;
@@ -871,7 +870,7 @@ static val
 ev(const agr_expr *e, int node, const json_t *rec, const json_t *trig)
 {
 	const enode *n = &e->n[node];
-	val a, b, v = {0};
+	val a, b, v = { 0 };
 
 	switch (n->op) {
 	case OP_LIT:
@@ -904,7 +903,7 @@ ev(const agr_expr *e, int node, const json_t *rec, const json_t *trig)
 			return number((double)a.slen);
 		if (a.t == V_JSON)
 			return number((double)(json_is_array(a.j) ? json_array_size(a.j)
-			                                         : json_object_size(a.j)));
+			                                          : json_object_size(a.j)));
 		if (a.t == V_LIST) {
 			size_t k = 0;
 
@@ -943,7 +942,8 @@ ev(const agr_expr *e, int node, const json_t *rec, const json_t *trig)
 	case OP_MATCH:
 		if (a.t != V_STR)
 			return boolean(false);
-		return boolean(regexec(e->re[2 * n->re + (a.folded ? 1 : 0)], a.s, 0, NULL, 0) == 0);
+		return boolean(regexec(e->re[2 * n->re + (a.folded ? 1 : 0)], a.s, 0, NULL, 0) ==
+		               0);
 	case OP_ADD:
 	case OP_SUB:
 	case OP_MUL:

@@ -25,8 +25,7 @@ typedef struct loader {
 	size_t edge_line_cap;
 } loader;
 
-static bool
-fail(loader *L, const yaml_node_t *n, const char *fmt, ...) AGRP_PRINTF(3, 4);
+static bool fail(loader *L, const yaml_node_t *n, const char *fmt, ...) AGRP_PRINTF(3, 4);
 
 static bool
 fail(loader *L, const yaml_node_t *n, const char *fmt, ...)
@@ -130,8 +129,8 @@ get_int(loader *L, const yaml_node_t *n, const char *what, long lo, long hi, lon
 	if (!get_number(L, n, what, &d))
 		return false;
 	if (d != floor(d) || d < (double)lo || d > (double)hi)
-		return fail(L, n, "%s must be a whole number from %ld to %ld, not %s", what, lo,
-		            hi, scalar(n));
+		return fail(L, n, "%s must be a whole number from %ld to %ld, not %s", what, lo, hi,
+		            scalar(n));
 	*out = (long)d;
 	return true;
 }
@@ -169,7 +168,8 @@ each_pair(loader *L, yaml_node_t *map, const char *what, pair_fn fn, void *ctx)
 
 			if (k2->type == YAML_SCALAR_NODE && strcmp(scalar(k2), scalar(k)) == 0)
 				return fail(L, k, "duplicate key '%s' in %s (first at line %lu)",
-				            scalar(k), what, (unsigned long)k2->start_mark.line + 1);
+				            scalar(k), what,
+				            (unsigned long)k2->start_mark.line + 1);
 		}
 		if (!fn(L, scalar(k), k, v, ctx))
 			return false;
@@ -241,7 +241,8 @@ node_attr(loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 		node->nrun = 0;
 		return get_strings(L, v, "run", &node->run, &node->nrun);
 	} else {
-		return fail(L, k, "unknown node attribute '%s' (known: retries, timeout_ms, tags, run)",
+		return fail(L, k,
+		            "unknown node attribute '%s' (known: retries, timeout_ms, tags, run)",
 		            key);
 	}
 	return true;
@@ -286,7 +287,7 @@ edge_field(loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx
 static bool
 load_edge(loader *L, yaml_node_t *e)
 {
-	edge_fields f = {0};
+	edge_fields f = { 0 };
 	const char *from, *to;
 	agr_cost cost = AGR_COST_SCALE; /* an edge without a cost costs 1 */
 	int a, b;
@@ -296,7 +297,8 @@ load_edge(loader *L, yaml_node_t *e)
 		long len = e->data.sequence.items.top - e->data.sequence.items.start;
 
 		if (len != 2 && len != 3)
-			return fail(L, e, "an edge list must be [from, to, cost], not %ld items", len);
+			return fail(L, e, "an edge list must be [from, to, cost], not %ld items",
+			            len);
 		f.from = node_at(L, e->data.sequence.items.start[0]);
 		f.to = node_at(L, e->data.sequence.items.start[1]);
 		f.cost = len == 3 ? node_at(L, e->data.sequence.items.start[2]) : NULL;
@@ -336,10 +338,10 @@ parse_action(const char *s, agrp_action *out)
 		const char *name;
 		agrp_action action;
 	} actions[] = {
-	    {"disable", AGRP_ACT_DISABLE},
-	    {"penalty", AGRP_ACT_PENALTY},
-	    {"demote", AGRP_ACT_DEMOTE},
-	    {"escalate", AGRP_ACT_ESCALATE},
+		{ "disable", AGRP_ACT_DISABLE },
+		{ "penalty", AGRP_ACT_PENALTY },
+		{ "demote", AGRP_ACT_DEMOTE },
+		{ "escalate", AGRP_ACT_ESCALATE },
 	};
 
 	for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
@@ -370,7 +372,8 @@ monitor_field(loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *
 	else if (strcmp(key, "penalty") == 0)
 		f->penalty = v;
 	else
-		return fail(L, k, "unknown monitor key '%s' (known: name, priority, when, then, penalty)",
+		return fail(L, k,
+		            "unknown monitor key '%s' (known: name, priority, when, then, penalty)",
 		            key);
 	return true;
 }
@@ -378,8 +381,8 @@ monitor_field(loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *
 static bool
 load_monitor(loader *L, yaml_node_t *n)
 {
-	monitor_fields f = {0};
-	agrp_monitor m = {0};
+	monitor_fields f = { 0 };
+	agrp_monitor m = { 0 };
 	const char *name, *then;
 	agr_error eerr;
 
@@ -403,10 +406,12 @@ load_monitor(loader *L, yaml_node_t *n)
 		return false;
 	if (!parse_action(then, &m.action))
 		return fail(L, f.then,
-		            "unknown action '%s' (known: disable, penalty, demote, escalate)", then);
+		            "unknown action '%s' (known: disable, penalty, demote, escalate)",
+		            then);
 	if (m.action == AGRP_ACT_PENALTY) {
 		if (f.penalty == NULL)
-			return fail(L, n, "monitor '%s' has then: penalty but no 'penalty' amount", name);
+			return fail(L, n, "monitor '%s' has then: penalty but no 'penalty' amount",
+			            name);
 		if (!get_cost(L, f.penalty, &m.penalty))
 			return false;
 	} else if (f.penalty != NULL) {
@@ -487,7 +492,7 @@ monitor_order(const void *a, const void *b)
 static bool
 load_root(loader *L, yaml_node_t *root)
 {
-	top_fields f = {0};
+	top_fields f = { 0 };
 	yaml_node_item_t *it;
 	const char *name = "";
 
@@ -536,10 +541,12 @@ load_root(loader *L, yaml_node_t *root)
 			if (!known_node(L, n, "fallback", &node))
 				return false;
 			if (node == L->g->start || node == L->g->goal)
-				return fail(L, n, "fallback '%s' is the start or the goal", scalar(n));
+				return fail(L, n, "fallback '%s' is the start or the goal",
+				            scalar(n));
 			for (size_t i = 0; i < L->g->nfallback; i++)
 				if (L->g->fallback[i] == node)
-					return fail(L, n, "fallback '%s' is listed twice", scalar(n));
+					return fail(L, n, "fallback '%s' is listed twice",
+					            scalar(n));
 			L->g->fallback[L->g->nfallback++] = node;
 		}
 	}
@@ -559,7 +566,7 @@ agr_graph *
 agr_graph_load_string(const char *text, size_t len, const char *source, agr_error *err)
 {
 	yaml_parser_t parser;
-	loader L = {.source = source, .err = err};
+	loader L = { .source = source, .err = err };
 	yaml_node_t *root;
 	bool ok;
 

@@ -36,7 +36,7 @@ struct agr_reader {
 	agr_record rec;
 };
 
-static const char *const stdin_path[] = {"-"};
+static const char *const stdin_path[] = { "-" };
 
 agr_reader *
 agr_reader_new(const char *const *paths, int npaths, size_t max_line)

@@ -23,6 +23,7 @@ typedef struct slot {
 } slot;
 
 typedef struct deferred {
+	const char *monitor; /* the graph's */
 	agrp_action action;
 	int tool;
 	agr_cost amount;
@@ -268,7 +269,8 @@ replan(agr_router *r, long cause, int tool, size_t first_goal, bool by_monitor)
 	}
 	r->started = true;
 	snprintf(reason, sizeof reason, "no path from %s to %s%s",
-	         agr_graph_node_name(r->g, r->cur), agr_graph_node_name(r->g, r->goals[r->goal_idx]),
+	         agr_graph_node_name(r->g, r->cur),
+	         agr_graph_node_name(r->g, r->goals[r->goal_idx]),
 	         r->goal_idx + 1 < r->ngoals ? " or its fallbacks" : "");
 	escalate(r, cause, reason, by_monitor);
 }
@@ -282,8 +284,9 @@ plan_has_down(const agr_router *r)
 	return false;
 }
 
-/* After health changed: reroute when the cheapest path is not the plan. */
-static void
+/* After health changed: reroute when the cheapest path is not the plan.
+ * Returns true when it wrote a record (a reroute, demotion or escalation). */
+static bool
 reconsider(agr_router *r)
 {
 	agr_cost cost;
@@ -293,22 +296,23 @@ reconsider(agr_router *r)
 
 	r->health_dirty = false;
 	if (r->o.policy == AGR_POLICY_STATIC)
-		return;
+		return false;
 	cost = search_from_cur(r, r->goals[r->goal_idx], true);
 	if (cost == AGR_COST_INF) {
 		replan(r, r->health_cause, r->health_tool, r->goal_idx + 1, false);
-		return;
+		return true;
 	}
 	p = agr_search_path(r->search, &len);
 	if (len == r->plan_len - r->plan_pos + 1 && !plan_has_down(r) &&
 	    memcmp(p + 1, r->plan + r->plan_pos, (len - 1) * sizeof *p) == 0)
-		return;
+		return false;
 	adopt_plan(r);
 	s = push(r, AGR_EV_REROUTE, false);
 	s->ev.tool = r->health_tool;
 	s->ev.cause = r->health_cause;
 	set_path(s, r->plan, r->plan_len, cost);
 	emit(r, s);
+	return true;
 }
 
 static void
@@ -347,10 +351,10 @@ advance(agr_router *r)
 		begin(r);
 		return;
 	}
-	if (r->health_dirty && !r->retry) {
-		reconsider(r);
-		if (r->qhead != r->qtail || r->finished)
-			return;
+	/* A changed world may make a retry pointless: a new plan replaces it. */
+	if (r->health_dirty && reconsider(r)) {
+		r->retry = false;
+		return;
 	}
 	if (r->plan_pos >= r->plan_len) {
 		bool demoted = r->goal_idx > 0;
@@ -410,7 +414,8 @@ agr_router_result(agr_router *r, long call, agr_status status, const char *error
 	s->ev.attempt = r->attempt;
 	if (status != AGR_ST_OK) {
 		set_text(s->error_class, sizeof s->error_class,
-		         error_class ? error_class : (status == AGR_ST_TIMEOUT ? "timeout" : "error"));
+		         error_class ? error_class
+		                     : (status == AGR_ST_TIMEOUT ? "timeout" : "error"));
 		set_text(s->message, sizeof s->message, message);
 		s->ev.retryable = retryable;
 	}
@@ -494,9 +499,13 @@ apply_action(agr_router *r, const deferred *d)
 		if (!r->finished)
 			replan(r, d->cause, -1, r->goal_idx + 1, true);
 		break;
-	case AGRP_ACT_ESCALATE:
-		escalate(r, d->cause, "escalated by a monitor", true);
+	case AGRP_ACT_ESCALATE: {
+		char reason[300];
+
+		snprintf(reason, sizeof reason, "monitor '%s' escalated", d->monitor);
+		escalate(r, d->cause, reason, true);
 		break;
+	}
 	}
 }
 
@@ -540,6 +549,7 @@ evaluate_monitors(agr_router *r, slot *s)
 		if (m[i].action == AGRP_ACT_PENALTY)
 			h->ev.cost = m[i].penalty;
 		emit(r, h);
+		d.monitor = m[i].name;
 		d.action = m[i].action;
 		d.tool = tool;
 		d.amount = m[i].penalty;
@@ -562,8 +572,8 @@ evaluate_monitors(agr_router *r, slot *s)
 const char *
 agr_kind_name(agr_kind kind)
 {
-	static const char *const names[] = {"route",  "call",    "result",   "health",
-	                                    "reroute", "demote", "escalate", "final"};
+	static const char *const names[] = { "route",   "call",   "result",   "health",
+		                             "reroute", "demote", "escalate", "final" };
 
 	return names[kind];
 }
@@ -571,8 +581,8 @@ agr_kind_name(agr_kind kind)
 const char *
 agr_status_name(agr_status status)
 {
-	static const char *const names[] = {"",     "ok",      "error",   "timeout",  "up",
-	                                    "down", "success", "demoted", "escalated", "failure"};
+	static const char *const names[] = { "",     "ok",      "error",   "timeout",   "up",
+		                             "down", "success", "demoted", "escalated", "failure" };
 
 	return names[status];
 }
@@ -623,7 +633,8 @@ agr_event_json(const agr_router *r, const agr_event *ev)
 		} else if (ev->status != AGR_ST_OK) {
 			json_t *e = json_object();
 
-			json_object_set_new(e, "class", json_string(ev->error_class ? ev->error_class : "error"));
+			json_object_set_new(
+			    e, "class", json_string(ev->error_class ? ev->error_class : "error"));
 			if (ev->message != NULL)
 				json_object_set_new(e, "message", json_string(ev->message));
 			json_object_set_new(e, "retryable", json_boolean(ev->retryable));
@@ -636,7 +647,8 @@ agr_event_json(const agr_router *r, const agr_event *ev)
 			json_object_set_new(o, "priority", json_real(ev->priority));
 			json_object_set_new(o, "action", json_string(ev->action));
 			if (ev->cost > 0)
-				json_object_set_new(o, "penalty", json_real(agr_cost_to_double(ev->cost)));
+				json_object_set_new(o, "penalty",
+				                    json_real(agr_cost_to_double(ev->cost)));
 		} else {
 			json_object_set_new(o, "status", json_string(agr_status_name(ev->status)));
 		}
@@ -667,9 +679,9 @@ agr_event_json(const agr_router *r, const agr_event *ev)
 		json_t *v;
 
 		/* The outside record's own fields, where the router set none. */
-		json_object_foreach((json_t *)ev->extra, key, v)
-			if (json_object_get(o, key) == NULL)
-				json_object_set(o, key, v);
+		json_object_foreach((json_t *)ev->extra, key,
+		                    v) if (json_object_get(o, key) == NULL)
+		    json_object_set(o, key, v);
 	}
 	return o;
 }
@@ -680,8 +692,8 @@ agr_event_json(const agr_router *r, const agr_event *ev)
 static json_t *
 outside_fields(const json_t *rec)
 {
-	static const char *const own[] = {"trace", "step", "kind", "tool", "id",
-	                                  "call",  "status", "cause", "attempt"};
+	static const char *const own[] = { "trace", "step",   "kind",  "tool",   "id",
+		                           "call",  "status", "cause", "attempt" };
 	json_t *extra = json_deep_copy(rec);
 
 	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
@@ -726,7 +738,8 @@ agr_router_feed(agr_router *r, const json_t *rec, agr_error *err)
 			return -1;
 		}
 		if (tool < 0) {
-			agrp_error_set(err, NULL, 0, 0, "health record names '%s', not a node of the graph",
+			agrp_error_set(err, NULL, 0, 0,
+			               "health record names '%s', not a node of the graph",
 			               tool_name);
 			return -1;
 		}
@@ -755,13 +768,16 @@ agr_router_feed(agr_router *r, const json_t *rec, agr_error *err)
 			return -1;
 		}
 		if (r->pending_call == 0 || strcmp(call, want) != 0) {
-			agrp_error_set(err, NULL, 0, 0, "result for call '%s', but the call out is '%s'",
-			               call, r->pending_call ? want : "none");
+			agrp_error_set(err, NULL, 0, 0,
+			               "result for call '%s', but the call out is '%s'", call,
+			               r->pending_call ? want : "none");
 			return -1;
 		}
-		if (tool_name != NULL && strcmp(tool_name, agr_graph_node_name(r->g, r->pending_tool)) != 0) {
-			agrp_error_set(err, NULL, 0, 0, "result of call '%s' names tool '%s', not '%s'",
-			               call, tool_name, agr_graph_node_name(r->g, r->pending_tool));
+		if (tool_name != NULL &&
+		    strcmp(tool_name, agr_graph_node_name(r->g, r->pending_tool)) != 0) {
+			agrp_error_set(err, NULL, 0, 0,
+			               "result of call '%s' names tool '%s', not '%s'", call,
+			               tool_name, agr_graph_node_name(r->g, r->pending_tool));
 			return -1;
 		}
 		if (!parse_result_status(status, &st)) {
@@ -775,11 +791,13 @@ agr_router_feed(agr_router *r, const json_t *rec, agr_error *err)
 		}
 		extra = outside_fields(rec);
 		agr_router_result(r, r->pending_call, st, agr_json_str(e, "class"),
-		                  agr_json_str(e, "message"), json_is_true(json_object_get(e, "retryable")),
+		                  agr_json_str(e, "message"),
+		                  json_is_true(json_object_get(e, "retryable")),
 		                  json_object_size(extra) ? extra : NULL);
 		json_decref(extra);
 		return 1;
 	}
-	agrp_error_set(err, NULL, 0, 0, "expected a result or a health record, not kind '%s'", kind);
+	agrp_error_set(err, NULL, 0, 0, "expected a result or a health record, not kind '%s'",
+	               kind);
 	return -1;
 }

@@ -209,7 +209,8 @@ agr_search_run(agr_search *s, int source, int target, const unsigned char *block
 				s->hops[v] = nh;
 				s->pred[v] = u;
 				sift_up(s, (size_t)s->pos[v]);
-			} else if (nd == s->dist[v] && nh == s->hops[v] && chain_less(s, u, s->pred[v])) {
+			} else if (nd == s->dist[v] && nh == s->hops[v] &&
+			           chain_less(s, u, s->pred[v])) {
 				s->pred[v] = u;
 			}
 		}

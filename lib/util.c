@@ -7,8 +7,7 @@
 #include "agraph_int.h"
 
 void
-agrp_error_set(agr_error *err, const char *source, long line, long column, const char *fmt,
-               ...)
+agrp_error_set(agr_error *err, const char *source, long line, long column, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -10,10 +10,10 @@
 
 typedef struct rule {
 	bool fails;
-	long first;  /* only the first N calls fail; -1: every call */
-	double p;    /* each matching call fails with probability p */
+	long first; /* only the first N calls fail; -1: every call */
+	double p;   /* each matching call fails with probability p */
 	agr_status status;
-	long calls;  /* calls made so far */
+	long calls; /* calls made so far */
 } rule;
 
 struct agr_world {
@@ -78,7 +78,7 @@ static bool
 add_fail(agr_world *w, char *item, const char *opt, agr_error *err)
 {
 	char *save = NULL, *name = strtok_r(item, ":", &save), *kv;
-	rule r = {.fails = true, .first = -1, .p = 1.0, .status = AGR_ST_ERROR};
+	rule r = { .fails = true, .first = -1, .p = 1.0, .status = AGR_ST_ERROR };
 	int t;
 
 	if ((t = find_tool(w, name, opt, err)) < 0)
@@ -87,8 +87,9 @@ add_fail(agr_world *w, char *item, const char *opt, agr_error *err)
 		char *eq = strchr(kv, '='), *end;
 
 		if (eq == NULL) {
-			agrp_error_set(err, "", 0, 0, "%s: expected key=value after '%s:', got '%s'", opt,
-			               name, kv);
+			agrp_error_set(err, "", 0, 0,
+			               "%s: expected key=value after '%s:', got '%s'", opt, name,
+			               kv);
 			return false;
 		}
 		*eq++ = '\0';
@@ -96,15 +97,17 @@ add_fail(agr_world *w, char *item, const char *opt, agr_error *err)
 		if (strcmp(kv, "first") == 0) {
 			r.first = strtol(eq, &end, 10);
 			if (*eq == '\0' || *end != '\0' || r.first < 0 || errno != 0) {
-				agrp_error_set(err, "", 0, 0, "%s: first= takes a whole number, not '%s'",
-				               opt, eq);
+				agrp_error_set(err, "", 0, 0,
+				               "%s: first= takes a whole number, not '%s'", opt,
+				               eq);
 				return false;
 			}
 		} else if (strcmp(kv, "p") == 0) {
 			r.p = strtod(eq, &end);
 			if (*eq == '\0' || *end != '\0' || !(r.p >= 0 && r.p <= 1)) {
-				agrp_error_set(err, "", 0, 0, "%s: p= takes a number from 0 to 1, not '%s'",
-				               opt, eq);
+				agrp_error_set(err, "", 0, 0,
+				               "%s: p= takes a number from 0 to 1, not '%s'", opt,
+				               eq);
 				return false;
 			}
 		} else if (strcmp(kv, "status") == 0) {
@@ -114,12 +117,13 @@ add_fail(agr_world *w, char *item, const char *opt, agr_error *err)
 				r.status = AGR_ST_TIMEOUT;
 			} else {
 				agrp_error_set(err, "", 0, 0,
-				               "%s: status= takes error or timeout, not '%s'", opt, eq);
+				               "%s: status= takes error or timeout, not '%s'", opt,
+				               eq);
 				return false;
 			}
 		} else {
-			agrp_error_set(err, "", 0, 0, "%s: unknown key '%s' (known: first, p, status)",
-			               opt, kv);
+			agrp_error_set(err, "", 0, 0,
+			               "%s: unknown key '%s' (known: first, p, status)", opt, kv);
 			return false;
 		}
 	}

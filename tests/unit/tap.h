@@ -8,8 +8,7 @@
 static int tap_n, tap_failed;
 
 /* Prints one TAP line for cond; on failure, why goes to diagnostics. */
-static int __attribute__((format(printf, 2, 3)))
-ok(int cond, const char *fmt, ...)
+static int __attribute__((format(printf, 2, 3))) ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -23,8 +22,7 @@ ok(int cond, const char *fmt, ...)
 	return cond;
 }
 
-static void __attribute__((format(printf, 1, 2)))
-diag(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
 {
 	va_list ap;
 

@@ -75,18 +75,18 @@ enumerate(best *b, int *path, int len, unsigned char *on, agr_cost cost, int tar
 int
 main(void)
 {
-	static const char *const pool[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i",
-	                                   "aa", "ab", "B", "Z", "z0", "zz", "m"};
+	static const char *const pool[] = { "a", "b",  "c",  "d", "e", "f",  "g",  "h",
+		                            "i", "aa", "ab", "B", "Z", "z0", "zz", "m" };
 	agr_prng rng;
 	int graphs = 3000, cost_bad = 0, path_bad = 0, none_bad = 0, with_paths = 0, ties = 0;
 
 	agr_prng_seed(&rng, 20261125);
 	for (int gi = 0; gi < graphs; gi++) {
-		char used[16] = {0};
+		char used[16] = { 0 };
 		agr_search *s;
 		int source, target, path[MAXN + 1];
-		unsigned char on[MAXN] = {0};
-		best b = {0};
+		unsigned char on[MAXN] = { 0 };
+		best b = { 0 };
 		agr_cost got;
 		const int *p;
 		size_t plen;
@@ -106,7 +106,8 @@ main(void)
 		for (int u = 0; u < N; u++)
 			for (int v = 0; v < N; v++)
 				if (u != v && agr_prng_double(&rng) < density)
-					agr_graph_add_edge(G, u, v, (agr_cost)agr_prng_below(&rng, 3) * 100000);
+					agr_graph_add_edge(
+					    G, u, v, (agr_cost)agr_prng_below(&rng, 3) * 100000);
 		for (int i = 0; i < N; i++) {
 			blocked[i] = agr_prng_below(&rng, 6) == 0;
 			penalty[i] = gi % 3 == 0 ? (agr_cost)agr_prng_below(&rng, 2) * 100000 : 0;

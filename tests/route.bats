@@ -1,0 +1,366 @@
+#!/usr/bin/env bats
+# agraph-route: every flag, every exit status, the conventions of design.md.
+
+load helper
+
+CS=$EX/customer-support.yaml
+SUP=$EX/support.yaml
+
+@test "--help prints the synopsis on stdout and exits 0" {
+	run --separate-stderr agraph-route --help
+	[ "$status" -eq 0 ]
+	[[ $output == "usage: agraph-route "* ]]
+	[ -z "$stderr" ]
+}
+
+@test "--version" {
+	run agraph-route --version
+	[ "$status" -eq 0 ]
+	[[ $output == "agraph-route "[0-9]* ]]
+}
+
+@test "no graph is a usage error: exit 2" {
+	run --separate-stderr agraph-route
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"no GRAPH file given"* ]]
+}
+
+@test "an unknown option is a usage error: exit 2" {
+	run agraph-route --frobnicate "$CS"
+	[ "$status" -eq 2 ]
+}
+
+@test "every record has trace, an increasing step and a kind" {
+	run agraph-route --fail Stripe,Email "$CS"
+	[ "$status" -eq 0 ]
+	jq -e -s 'all(.[]; .trace == "customer-support" and (.kind | type) == "string")' <<<"$output"
+	jq -e -s '[.[].step] as $s | $s == ($s | sort) and ($s | unique | length) == ($s | length)' <<<"$output"
+}
+
+@test "calls and results pair by id" {
+	run agraph-route --fail Stripe "$CS"
+	[ "$(jq -r 'select(.kind == "call") | .id' <<<"$output" | paste -sd,)" = \
+		"$(jq -r 'select(.kind == "result") | .call' <<<"$output" | paste -sd,)" ]
+}
+
+@test "--trace sets the trace id" {
+	run agraph-route --trace run-42 "$CS"
+	[ "$(jq -r .trace <<<"$output" | sort -u)" = run-42 ]
+}
+
+@test "the same input gives the same bytes" {
+	a=$(agraph-route --fail Stripe,Email "$CS")
+	b=$(agraph-route --fail Stripe,Email "$CS")
+	[ "$a" = "$b" ]
+}
+
+@test "--fail TOOL:first=N fails only the first N calls: retries recover" {
+	# Stripe has retries: 1 in support.yaml; its first call fails, its retry works.
+	run agraph-route --fail Stripe:first=1 "$SUP"
+	[ "$(tools_called <<<"$output")" = "CRM Stripe Stripe Email Complete" ]
+	[ "$(jq -c 'select(.kind == "call" and .tool == "Stripe") | .attempt' <<<"$output" | paste -sd,)" = "null,2" ]
+	[ "$(count_kind reroute <<<"$output")" = 0 ]
+	[ "$(final_status <<<"$output")" = success ]
+}
+
+@test "a node is disabled only after its retries" {
+	run agraph-route --fail Stripe "$SUP"
+	[ "$(tools_called <<<"$output")" = "CRM Stripe Stripe Razorpay Email Complete" ]
+	# The reroute's cause is the second, last failed result.
+	[ "$(jq -c 'select(.kind == "reroute") | .cause' <<<"$output")" = \
+		"$(jq -c 'select(.kind == "result" and .tool == "Stripe") | .step' <<<"$output" | tail -1)" ]
+}
+
+@test "--fail TOOL:status=timeout writes a timeout result" {
+	run agraph-route --fail Email:status=timeout "$CS"
+	[ "$(jq -c 'select(.kind == "result" and .tool == "Email") | [.status, .error.class]' <<<"$output")" = '["timeout","timeout"]' ]
+}
+
+@test "--fail TOOL:p=P draws from --seed: same seed same run, and both outcomes occur" {
+	a=$(agraph-route --seed 7 --fail CRM:p=0.5 "$CS")
+	b=$(agraph-route --seed 7 --fail CRM:p=0.5 "$CS")
+	[ "$a" = "$b" ]
+	seen=""
+	for seed in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		seen="$seen $(agraph-route --seed $seed --fail CRM:p=0.5 "$CS" | final_status)"
+	done
+	[[ $seen == *success* ]]
+	[[ $seen == *escalated* ]]
+}
+
+@test "--fail with p=0 never fails and p=1 always does" {
+	[ "$(agraph-route --fail CRM:p=0 "$CS" | final_status)" = success ]
+	[ "$(agraph-route --fail CRM:p=1 "$CS" | final_status)" = escalated ]
+}
+
+@test "--fail mistakes are usage errors" {
+	run --separate-stderr agraph-route --fail Strpe "$CS"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-route: --fail: 'Strpe' is not a node of the graph" ]
+	run --separate-stderr agraph-route --fail Stripe:first=x "$CS"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"first= takes a whole number"* ]]
+	run --separate-stderr agraph-route --fail Stripe:p=2 "$CS"
+	[ "$status" -eq 2 ]
+	run --separate-stderr agraph-route --fail Stripe:color=red "$CS"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"unknown key 'color'"* ]]
+	run --separate-stderr agraph-route --fail Start "$CS"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"never called"* ]]
+}
+
+@test "--down reports health first and the walk avoids the tool without calling it" {
+	run agraph-route --down Stripe "$CS"
+	[ "$(jq -c 'select(.step == 1) | [.kind, .tool, .status]' <<<"$output")" = '["health","Stripe","down"]' ]
+	[ "$(tools_called <<<"$output")" = "CRM Razorpay Email Complete" ]
+	[ "$(count_kind reroute <<<"$output")" = 0 ]
+}
+
+@test "--down on every path escalates before any call, with the health as cause" {
+	run agraph-route --down Email,SMS "$CS"
+	[ "$status" -eq 1 ]
+	[ "$(count_kind call <<<"$output")" = 0 ]
+	[ "$(jq -c 'select(.kind == "escalate") | .cause' <<<"$output")" = 2 ]
+}
+
+@test "--goal walks to another goal" {
+	run agraph-route --goal Stripe "$CS"
+	[ "$(tools_called <<<"$output")" = "CRM Stripe" ]
+	run --separate-stderr agraph-route --goal Nowhere "$CS"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"'Nowhere' is not a node"* ]]
+}
+
+@test "no path to the goal demotes to the fallback: final demoted, exit 0" {
+	run agraph-route --fail Stripe,Razorpay "$SUP"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c 'select(.kind == "demote") | [.goal, .path]' <<<"$output")" = '["NotifyLater",["CRM","NotifyLater"]]' ]
+	[ "$(final_status <<<"$output")" = demoted ]
+	[ "$(count_kind escalate <<<"$output")" = 0 ]
+}
+
+@test "no path to the goal nor any fallback: exactly one escalate, exit 1" {
+	run agraph-route --fail Stripe,Razorpay,NotifyLater "$SUP"
+	[ "$status" -eq 1 ]
+	[ "$(count_kind escalate <<<"$output")" = 1 ]
+	[ "$(count_kind demote <<<"$output")" = 1 ]
+	[ "$(final_status <<<"$output")" = escalated ]
+	[[ $(jq -r 'select(.kind == "escalate") | .reason' <<<"$output") == "no path from CRM to NotifyLater" ]]
+}
+
+@test "--plan writes the route record alone" {
+	run agraph-route --plan "$CS"
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"trace":"customer-support","step":1,"kind":"route","path":["Start","CRM","Stripe","Email","Complete"],"cost":0.8}' ]
+}
+
+@test "--plan respects --down; no path is exit 1" {
+	run agraph-route --plan --down Stripe "$CS"
+	[ "$(jq -c .path <<<"$output")" = '["Start","CRM","Razorpay","Email","Complete"]' ]
+	run --separate-stderr agraph-route --plan --down CRM "$CS"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "agraph-route: no path from Start to Complete" ]
+}
+
+@test "--policy static follows the first plan and skips the failed step" {
+	run agraph-route --policy static --fail Stripe "$CS"
+	[ "$status" -eq 0 ]
+	[ "$(tools_called <<<"$output")" = "CRM Stripe Email Complete" ]
+	[ "$(count_kind reroute <<<"$output")" = 0 ]
+	[ "$(final_status <<<"$output")" = success ]
+	[ "$(jq -c 'select(.kind == "final") | .path' <<<"$output")" = '["Start","CRM","Email","Complete"]' ]
+}
+
+@test "--policy static ignores health and calls a down tool" {
+	run agraph-route --policy static --down Stripe "$CS"
+	[ "$(tools_called <<<"$output")" = "CRM Stripe Email Complete" ]
+	[ "$(jq -r 'select(.kind == "result" and .tool == "Stripe") | .error.message' <<<"$output")" = "Stripe is down" ]
+}
+
+@test "--policy takes heal or static" {
+	run agraph-route --policy clever "$CS"
+	[ "$status" -eq 2 ]
+}
+
+@test "--monitors: a penalty monitor reroutes instead of retrying" {
+	run agraph-route --monitors --fail Email:first=1:status=timeout "$SUP"
+	[ "$(jq -c 'select(.kind == "health") | [.monitor, .action, .cause]' <<<"$output")" = '["slow-email","penalty",7]' ]
+	[ "$(jq -c 'select(.kind == "reroute") | [.cause, .path]' <<<"$output")" = '[8,["Stripe","SMS","Complete"]]' ]
+	[ "$(tools_called <<<"$output")" = "CRM Stripe Email SMS Complete" ]
+}
+
+@test "without --monitors the graph's monitors stay silent" {
+	run agraph-route --fail Email:first=1:status=timeout "$SUP"
+	[ "$(count_kind health <<<"$output")" = 0 ]
+	[ "$(tools_called <<<"$output")" = "CRM Stripe Email Email Complete" ]
+}
+
+@test "--monitors: the highest priority wins, and escalate ends the run" {
+	run agraph-route --monitors --fail Stripe "$DATA/monitors.yaml"
+	[ "$status" -eq 1 ]
+	# a-disable fires on the call of CRM first; budget on the reroute.
+	[ "$(jq -r 'select(.kind == "health") | .monitor' <<<"$output" | paste -sd' ')" = "a-disable budget" ]
+	[ "$(jq -r 'select(.kind == "escalate") | .reason' <<<"$output")" = "monitor 'budget' escalated" ]
+	[ "$(count_kind call <<<"$output")" = 2 ]
+}
+
+@test "--monitors: ties in priority go to the smaller name; disable and demote act" {
+	run agraph-route --monitors "$DATA/monitors.yaml"
+	# a-disable and b-disable both fire on the call of CRM at priority 0.5.
+	[ "$(jq -c 'select(.kind == "health") | [.monitor, .action]' <<<"$output" | head -1)" = '["a-disable","disable"]' ]
+}
+
+@test "--coproc: an outside program executes the tools" {
+	cd "$EX"
+	run "$DATA/tools.sh" customer-support.yaml Stripe
+	[ "$status" -eq 0 ]
+	[ "$(tools_called <<<"$output")" = "CRM Stripe Razorpay Email Complete" ]
+	# The outside result's own fields are kept, the router's step is its own.
+	[ "$(jq -c 'select(.kind == "result" and .tool == "Stripe") | [.step, .error.class]' <<<"$output")" = '[5,"http"]' ]
+	[ "$(jq -c 'select(.kind == "result" and .tool == "CRM") | .output' <<<"$output")" = '{"by":"tools.sh"}' ]
+}
+
+@test "--coproc: the same run as with --fail" {
+	cd "$EX"
+	a=$("$DATA/tools.sh" customer-support.yaml Stripe Email | jq -c 'del(.output, .error)')
+	b=$(agraph-route --fail Stripe,Email customer-support.yaml | jq -c 'del(.output, .error)')
+	[ "$a" = "$b" ]
+}
+
+@test "--coproc: a health record read while a call is out counts at the next decision" {
+	input='{"kind":"health","tool":"Stripe","status":"down"}
+{"kind":"result","call":"c1","status":"ok"}
+{"kind":"result","call":"c2","status":"ok"}
+{"kind":"result","call":"c3","status":"ok"}
+{"kind":"result","call":"c4","status":"ok"}'
+	run agraph-route --coproc "$CS" <<<"$input"
+	[ "$status" -eq 0 ]
+	[ "$(tools_called <<<"$output")" = "CRM Razorpay Email Complete" ]
+	[ "$(jq -c 'select(.kind == "reroute") | [.tool, .cause]' <<<"$output")" = '["Stripe",3]' ]
+}
+
+@test "--coproc: a tool coming back up makes the cheaper path win again" {
+	# Email goes down while CRM runs (reroute to SMS), and comes back up
+	# while Stripe runs: from Stripe, Email (0.4) beats SMS (0.5) again.
+	input='{"kind":"health","tool":"Email","status":"down"}
+{"kind":"result","call":"c1","status":"ok"}
+{"kind":"health","tool":"Email","status":"up"}
+{"kind":"result","call":"c2","status":"ok"}
+{"kind":"result","call":"c3","status":"ok"}
+{"kind":"result","call":"c4","status":"ok"}'
+	run agraph-route --coproc "$CS" <<<"$input"
+	[ "$(tools_called <<<"$output")" = "CRM Stripe Email Complete" ]
+	[ "$(jq -c 'select(.kind == "reroute") | [.cause, .path]' <<<"$output" | paste -sd' ')" = \
+		'[3,["CRM","Stripe","SMS","Complete"]] [7,["Stripe","Email","Complete"]]' ]
+}
+
+@test "--coproc: down and up again before the next decision changes nothing" {
+	input='{"kind":"health","tool":"Stripe","status":"down"}
+{"kind":"health","tool":"Stripe","status":"up"}
+{"kind":"result","call":"c1","status":"ok"}
+{"kind":"result","call":"c2","status":"ok"}
+{"kind":"result","call":"c3","status":"ok"}
+{"kind":"result","call":"c4","status":"ok"}'
+	run agraph-route --coproc "$CS" <<<"$input"
+	[ "$(tools_called <<<"$output")" = "CRM Stripe Email Complete" ]
+	[ "$(count_kind reroute <<<"$output")" = 0 ]
+	[ "$(count_kind health <<<"$output")" = 2 ]
+}
+
+@test "--coproc: input that ends early is an error with a final failure, exit 2" {
+	run --separate-stderr agraph-route --coproc "$CS" <<<'{"kind":"result","call":"c1","status":"ok"}'
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-route: input ended while call c2 was out" ]
+	[ "$(jq -c 'select(.kind == "final") | [.status, .reason]' <<<"$output")" = '["failure","input ended while call c2 was out"]' ]
+}
+
+@test "--coproc: a bad record is an error with file:line:col, exit 2, output kept" {
+	run --separate-stderr agraph-route --coproc "$CS" <<<'{"kind":"result","call":"c1","status":"ok"}
+{"kind":"result","call":"c9","status":"ok"}'
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-route: -:2:1: result for call 'c9', but the call out is 'c2'" ]
+	[ "$(count_kind result <<<"$output")" = 1 ]
+	[ "$(final_status <<<"$output")" = failure ]
+}
+
+@test "--coproc: malformed JSON, wrong kinds and fields" {
+	run --separate-stderr agraph-route --coproc "$CS" <<<'{"kind":"result",'
+	[ "$status" -eq 2 ]
+	[[ $stderr == "agraph-route: -:1:"*": "* ]]
+	run --separate-stderr agraph-route --coproc "$CS" <<<'{"kind":"route"}'
+	[ "$stderr" = "agraph-route: -:1:1: expected a result or a health record, not kind 'route'" ]
+	run --separate-stderr agraph-route --coproc "$CS" <<<'{"call":"c1"}'
+	[ "$stderr" = 'agraph-route: -:1:1: record has no "kind"' ]
+	run --separate-stderr agraph-route --coproc "$CS" <<<'{"kind":"result","call":"c1","status":"fine"}'
+	[ "$stderr" = 'agraph-route: -:1:1: result status must be "ok", "error" or "timeout"' ]
+	run --separate-stderr agraph-route --coproc "$CS" <<<'{"kind":"result","call":"c1","tool":"SMS","status":"ok"}'
+	[ "$stderr" = "agraph-route: -:1:1: result of call 'c1' names tool 'SMS', not 'CRM'" ]
+	run --separate-stderr agraph-route --coproc "$CS" <<<'{"kind":"health","tool":"Nope","status":"down"}'
+	[ "$stderr" = "agraph-route: -:1:1: health record names 'Nope', not a node of the graph" ]
+	run --separate-stderr agraph-route --coproc "$CS" <<<'{"kind":"health","tool":"CRM","status":"sick"}'
+	[ "$stderr" = 'agraph-route: -:1:1: health status must be "up" or "down"' ]
+	run --separate-stderr agraph-route --coproc "$CS" <<<'[1,2]'
+	[ "$stderr" = "agraph-route: -:1:1: a record must be a JSON object" ]
+	[ "$status" -eq 2 ]
+}
+
+@test "--coproc: CRLF, blank lines and a missing final newline are fine" {
+	printf '{"kind":"result","call":"c1","status":"ok"}\r\n\r\n  \n{"kind":"result","call":"c2","status":"ok"}\n{"kind":"result","call":"c3","status":"ok"}\n{"kind":"result","call":"c4","status":"ok"}' >"$BATS_TEST_TMPDIR/in"
+	run agraph-route --coproc "$CS" <"$BATS_TEST_TMPDIR/in"
+	[ "$status" -eq 0 ]
+	[ "$(final_status <<<"$output")" = success ]
+}
+
+@test "--plan and --coproc do not go together" {
+	run agraph-route --plan --coproc "$CS"
+	[ "$status" -eq 2 ]
+}
+
+@test "-u flushes every record (a reader sees the route before the run ends)" {
+	run agraph-route -u "$CS"
+	[ "$status" -eq 0 ]
+	[ "$(count_kind final <<<"$output")" = 1 ]
+}
+
+@test "a closed pipe ends the program quietly" {
+	run --separate-stderr bash -c "agraph-route --fail Stripe '$CS' | head -1"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(jq -r .kind <<<"$output")" = route ]
+}
+
+@test "a big trace into a closed pipe: no message" {
+	run --separate-stderr bash -c "for i in \$(seq 300); do agraph-route --fail Stripe '$CS'; done | head -1"
+	[ -z "$stderr" ]
+}
+
+@test "a full disk is an error, exit 2" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run --separate-stderr agraph-route "$CS" >/dev/full
+	run --separate-stderr bash -c "agraph-route '$CS' >/dev/full"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"stdout: No space left on device"* ]]
+}
+
+@test "the graph may come from stdin as -" {
+	run agraph-route --plan - <"$CS"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .cost <<<"$output")" = 0.8 ]
+}
+
+@test "JSON graphs load too" {
+	run agraph-route --plan "$DATA/graph.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c .path <<<"$output")" = '["S","A","G"]' ]
+}
+
+@test "equal-cost paths break by hops, then by node names" {
+	run agraph-route --plan "$DATA/ties.yaml"
+	# S-B-G and S-A-G cost 2, S-G costs 2 in one hop: fewest hops wins.
+	[ "$(jq -c .path <<<"$output")" = '["S","G"]' ]
+	run agraph-route --plan --down G --goal H "$DATA/ties.yaml"
+	# S-A-H and S-B-H both cost 2 in two hops: A sorts before B.
+	[ "$(jq -c .path <<<"$output")" = '["S","A","H"]' ]
+}
