@@ -181,6 +181,7 @@ each_pair(loader *L, yaml_node_t *map, const char *what, pair_fn fn, void *ctx)
 static bool
 get_strings(loader *L, yaml_node_t *n, const char *what, char ***out, size_t *count)
 {
+	char item[64];
 	size_t len;
 
 	if (n->type == YAML_SCALAR_NODE) {
@@ -198,10 +199,11 @@ get_strings(loader *L, yaml_node_t *n, const char *what, char ***out, size_t *co
 	len = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	*out = agrp_xcalloc(len, sizeof **out);
 	*count = 0;
+	snprintf(item, sizeof item, "an item of %s", what);
 	for (size_t i = 0; i < len; i++) {
 		const char *s;
 
-		if (!get_name(L, node_at(L, n->data.sequence.items.start[i]), what, &s))
+		if (!get_name(L, node_at(L, n->data.sequence.items.start[i]), item, &s))
 			return false;
 		(*out)[(*count)++] = agrp_xstrdup(s);
 	}

@@ -117,7 +117,8 @@ parse_line(agr_reader *r, char *s, size_t n, const agr_record **rec, agr_error *
 
 	json_decref(r->rec.json);
 	r->rec.json = NULL;
-	j = json_loadb(s, n, JSON_REJECT_DUPLICATES, &jerr);
+	/* Any value parses, so that a non-object is named as such. */
+	j = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (j == NULL) {
 		agrp_error_set(err, r->name, r->line, jerr.column > 0 ? jerr.column : 1, "%s",
 		               jerr.text);

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# tests/cases.sh - the data-driven cases: tests/cases/NAME/{cmd,input,
+# expected,expected-stderr,status}.  cmd runs in the case's folder with
+# input (if any) as its files; stdout must equal expected, stderr
+# expected-stderr (empty when absent), the exit code status (0 when absent).
+# Prints TAP.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+PATH=${AGRAPH_BIN:-$top/bin}:$PATH
+n=0
+failed=0
+out=$(mktemp) err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+for dir in "$top"/tests/cases/*/; do
+	name=$(basename "$dir")
+	n=$((n + 1))
+	want_status=0
+	[ -f "$dir/status" ] && want_status=$(cat "$dir/status")
+	(cd "$dir" && bash -c "$(cat cmd)" </dev/null >"$out" 2>"$err")
+	got_status=$?
+	why=
+	if [ "$got_status" != "$want_status" ]; then
+		why="exit $got_status, want $want_status"
+	elif ! cmp -s "$out" "$dir/expected"; then
+		why="stdout differs: $(diff "$dir/expected" "$out" | head -5 | tr '\n' ' ')"
+	else
+		want_err=/dev/null
+		[ -f "$dir/expected-stderr" ] && want_err=$dir/expected-stderr
+		cmp -s "$err" "$want_err" || why="stderr: $(head -c 300 "$err")"
+	fi
+	if [ -z "$why" ]; then
+		echo "ok $n case $name"
+	else
+		echo "not ok $n case $name"
+		echo "# $why"
+		failed=$((failed + 1))
+	fi
+done
+echo "1..$n"
+[ $failed -eq 0 ]

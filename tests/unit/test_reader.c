@@ -1,0 +1,156 @@
+/* test_reader.c - the NDJSON reader on the inputs real streams bring. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agraph.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/agraph-reader-XXXXXX";
+
+static const char *
+put(const char *name, const char *bytes, size_t len)
+{
+	static char paths[8][128];
+	static int next;
+	char *p = paths[next++ % 8];
+	FILE *f;
+
+	snprintf(p, 128, "%s/%s", dir, name);
+	f = fopen(p, "wb");
+	fwrite(bytes, 1, len, f);
+	fclose(f);
+	return p;
+}
+
+/* Reads every record of the files; describes each as "line:bytes" or "E line:col" */
+static void
+read_all(const char *const *paths, int n, size_t max, char *out, size_t outlen)
+{
+	agr_reader *r = agr_reader_new(paths, n, max);
+	const agr_record *rec;
+	agr_error e;
+	int rc;
+	size_t used = 0;
+
+	out[0] = '\0';
+	while ((rc = agr_reader_next(r, &rec, &e)) != 0) {
+		size_t len;
+		const char *b;
+
+		if (rc < 0) {
+			used += (size_t)snprintf(out + used, outlen - used, "[E %ld:%ld]", e.line, e.column);
+			continue;
+		}
+		b = agr_record_bytes(rec, &len);
+		used += (size_t)snprintf(out + used, outlen - used, "[%ld:%.*s]", agr_record_line(rec),
+		                         (int)len, b);
+	}
+	agr_reader_free(r);
+}
+
+static void
+check(const char *what, const char *bytes, size_t len, size_t max, const char *want)
+{
+	const char *p = put("in", bytes, len);
+	char got[4096];
+
+	read_all(&p, 1, max, got, sizeof got);
+	if (!ok(strcmp(got, want) == 0, "%s", what))
+		diag("got  %s\n# want %s", got, want);
+}
+
+#define CHECK(what, lit, want) check(what, lit, sizeof lit - 1, 0, want)
+
+int
+main(void)
+{
+	char got[4096];
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	CHECK("two records", "{\"a\":1}\n{\"b\":2}\n", "[1:{\"a\":1}][2:{\"b\":2}]");
+	CHECK("original bytes are kept, spacing and all", "{ \"a\" :  1.50 }\n",
+	      "[1:{ \"a\" :  1.50 }]");
+	CHECK("CRLF line ends", "{\"a\":1}\r\n{\"b\":2}\r\n", "[1:{\"a\":1}][2:{\"b\":2}]");
+	CHECK("no final newline", "{\"a\":1}\n{\"b\":2}", "[1:{\"a\":1}][2:{\"b\":2}]");
+	CHECK("empty and blank lines are skipped but counted", "\n{\"a\":1}\n\n  \t\n{\"b\":2}\n",
+	      "[2:{\"a\":1}][5:{\"b\":2}]");
+	CHECK("an empty file has no records", "", "");
+	CHECK("malformed JSON: line and column, then the next line",
+	      "{\"a\":1}\n{\"a\":}\n{\"c\":3}\n", "[1:{\"a\":1}][E 2:6][3:{\"c\":3}]");
+	CHECK("a non-object line is an error", "[1,2]\n\"x\"\n", "[E 1:1][E 2:1]");
+	/* Columns are where jansson stopped reading. */
+	CHECK("duplicate keys are an error", "{\"a\":1,\"a\":2}\n", "[E 1:10]");
+	CHECK("a NUL byte is an error", "{\"a\":\"x\0\"}\n", "[E 1:7]");
+	CHECK("invalid UTF-8 is an error", "{\"a\":\"\xff\"}\n", "[E 1:6]");
+	CHECK("trailing garbage is an error", "{\"a\":1} x\n", "[E 1:9]");
+	check("a line past the limit is an error; the next line is read", "{\"a\":\"xxxxxxxxxxxxxxx\"}\n{\"b\":1}\n",
+	      32, 16, "[E 1:0][2:{\"b\":1}]");
+	check("a last line past the limit, without newline", "{\"b\":1}\n{\"a\":\"xxxxxxxxxxxxxxx\"}", 31,
+	      16, "[1:{\"b\":1}][E 2:0]");
+
+	{
+		/* A line longer than the read chunk, under the limit. */
+		size_t n = 200000;
+		char *big = malloc(n + 16);
+
+		memcpy(big, "{\"a\":\"", 6);
+		memset(big + 6, 'x', n);
+		memcpy(big + 6 + n, "\"}\n{}\n", 6);
+		{
+			const char *p = put("big", big, n + 12);
+			agr_reader *r = agr_reader_new(&p, 1, 0);
+			const agr_record *rec;
+			agr_error e;
+			size_t len;
+			int a = agr_reader_next(r, &rec, &e);
+
+			agr_record_bytes(rec, &len);
+			ok(a == 1 && len == n + 8 && agr_reader_next(r, &rec, &e) == 1 &&
+			       agr_reader_next(r, &rec, &e) == 0,
+			   "a 200 kB line is read whole");
+			agr_reader_free(r);
+		}
+		free(big);
+	}
+	{
+		const char *paths[3];
+		agr_reader *r;
+		const agr_record *rec;
+		agr_error e;
+
+		paths[0] = put("one", "{\"f\":1}\n", 8);
+		paths[1] = "/nonexistent/agraph";
+		paths[2] = put("two", "{\"f\":2}", 7);
+		read_all(paths, 3, 0, got, sizeof got);
+		ok(strcmp(got, "[1:{\"f\":1}][E 0:0][1:{\"f\":2}]") == 0,
+		   "several files in a row; a missing one is an error and the next is read (%s)", got);
+		r = agr_reader_new(paths, 3, 0);
+		agr_reader_next(r, &rec, &e);
+		ok(strcmp(agr_record_source(rec), paths[0]) == 0, "a record knows its file");
+		agr_reader_next(r, &rec, &e);
+		ok(strcmp(e.source, paths[1]) == 0 && strstr(e.text, "No such file") != NULL,
+		   "the error names the missing file");
+		agr_reader_free(r);
+	}
+	{
+		agr_error e;
+		const char *p = put("err", "\n\n{\"a\":tru}\n", 12);
+		agr_reader *r = agr_reader_new(&p, 1, 0);
+		const agr_record *rec;
+
+		agr_reader_next(r, &rec, &e);
+		ok(strcmp(e.source, p) == 0 && e.line == 3 && e.column > 0 && e.text[0] != '\0',
+		   "an error carries source, line, column and text");
+		agr_reader_free(r);
+	}
+	{
+		char cmd[300];
+
+		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			diag("could not remove %s", dir);
+	}
+	return done_testing();
+}
