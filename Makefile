@@ -29,6 +29,7 @@ CMD_SRC  = $(sort $(wildcard cmd/*.c))
 PROGS    = $(CMD_SRC:cmd/%.c=$(BIN)/%)
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNITS    = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+BENCHES  = $(O)/bench/bench_route
 MAN1     = $(wildcard man/*.1)
 MAN5     = $(wildcard man/*.5)
 MAN7     = $(wildcard man/*.7)
@@ -47,6 +48,10 @@ $(LIBA): $(LIB_OBJ)
 	$(AR) rcs $@ $(LIB_OBJ)
 
 $(BIN)/%: $(O)/cmd/%.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+$(O)/bench/%: $(O)/tests/bench/%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
@@ -79,7 +84,7 @@ sanitize:
 
 bench:
 	scripts/install-deps --bench
-	$(MAKE) all
+	$(MAKE) all $(BENCHES)
 	scripts/bench all
 
 lint:

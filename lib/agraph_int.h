@@ -72,6 +72,8 @@ struct agr_graph {
 	size_t ehashcap;
 	size_t *out_start; /* nnodes + 1 entries, NULL until built */
 	agrp_edge *out;
+	size_t *in_start; /* the same for edges into each node */
+	agrp_edge *in;    /* .to is the edge's source here */
 	int start, goal;
 	int *fallback;
 	size_t nfallback;

@@ -62,6 +62,8 @@ agr_graph_free(agr_graph *g)
 	free(g->ehash);
 	free(g->out_start);
 	free(g->out);
+	free(g->in_start);
+	free(g->in);
 	free(g->fallback);
 	free(g->name);
 	free(g);
@@ -182,32 +184,39 @@ agrp_graph_edge_index(const agr_graph *g, int from, int to)
 	return find_edge(g, from, to);
 }
 
+/* One direction of the CSR index: edges grouped by `from` (out) or `to` (in). */
+static void
+build_csr(const agr_graph *g, bool reverse, size_t **start, agrp_edge **edges)
+{
+	size_t n = g->nnodes, *fill;
+
+	free(*start);
+	free(*edges);
+	*start = agrp_xcalloc(n + 1, sizeof **start);
+	*edges = agrp_xmalloc(g->nedges * sizeof **edges);
+	for (size_t e = 0; e < g->nedges; e++)
+		(*start)[(reverse ? g->edges[e].to : g->edges[e].from) + 1]++;
+	for (size_t i = 0; i < n; i++)
+		(*start)[i + 1] += (*start)[i];
+	fill = agrp_xmalloc((n + 1) * sizeof *fill);
+	memcpy(fill, *start, (n + 1) * sizeof *fill);
+	for (size_t e = 0; e < g->nedges; e++) {
+		int key = reverse ? g->edges[e].to : g->edges[e].from;
+		agrp_edge *o = &(*edges)[fill[key]++];
+
+		o->to = reverse ? g->edges[e].from : g->edges[e].to;
+		o->cost = g->edges[e].cost;
+	}
+	free(fill);
+}
+
 void
 agrp_graph_index(agr_graph *g)
 {
-	size_t n = g->nnodes;
-
 	if (g->out_start != NULL)
 		return;
-	g->out_start = agrp_xcalloc(n + 1, sizeof *g->out_start);
-	free(g->out);
-	g->out = agrp_xmalloc(g->nedges * sizeof *g->out);
-	for (size_t e = 0; e < g->nedges; e++)
-		g->out_start[g->edges[e].from + 1]++;
-	for (size_t i = 0; i < n; i++)
-		g->out_start[i + 1] += g->out_start[i];
-	{
-		size_t *fill = agrp_xmalloc((n + 1) * sizeof *fill);
-
-		memcpy(fill, g->out_start, (n + 1) * sizeof *fill);
-		for (size_t e = 0; e < g->nedges; e++) {
-			agrp_edge *o = &g->out[fill[g->edges[e].from]++];
-
-			o->to = g->edges[e].to;
-			o->cost = g->edges[e].cost;
-		}
-		free(fill);
-	}
+	build_csr(g, false, &g->out_start, &g->out);
+	build_csr(g, true, &g->in_start, &g->in);
 }
 
 void

@@ -1,13 +1,20 @@
 /*
- * search.c - Dijkstra with a binary heap and a total, machine-independent
- * order on paths: cost, then hops, then the byte-wise node-name sequence.
+ * search.c - cheapest paths with a total, machine-independent order:
+ * cost, then hops, then the byte-wise node-name sequence.
  *
- * The heap orders by (cost, hops) only.  Every path that could tie with a
- * node's label on both enters from a node with a strictly smaller
- * (cost, hops), which is settled first, so the name tie-break can be
- * decided at relaxation time by comparing the two settled predecessor
- * chains.  Generation stamps spare clearing the arrays between runs, so a
- * reroute costs what it touches, not the size of the graph.
+ * It is Dijkstra's algorithm on reduced costs (A*): the potential of a
+ * node is its exact distance to the target in the whole graph, found once
+ * per target by a backward search.  Disabling nodes and adding penalties
+ * only make paths dearer, so the potential stays consistent, and a reroute
+ * explores the corridor of nearly cheapest paths instead of the graph.
+ * Reduced costs shift every path to a node by the same amount, so the
+ * order on paths, tie-breaks included, is unchanged.
+ *
+ * The heap orders by (cost + potential, hops).  Every path that could tie
+ * with a node's label enters from a node with a strictly smaller key,
+ * settled first, so the name tie-break is decided at relaxation by
+ * comparing the two settled predecessor chains.  Generation stamps spare
+ * clearing the arrays between runs.
  */
 #include <string.h>
 
@@ -16,15 +23,18 @@
 struct agr_search {
 	agr_graph *g;
 	size_t n;
-	agr_cost *dist;
+	agr_cost *dist; /* cost from the source */
+	agr_cost *key;  /* dist + potential: the heap's order */
 	int *hops;
 	int *pred;
-	unsigned *seen; /* == gen: dist/hops/pred valid this run */
+	unsigned *seen; /* == gen: dist/key/hops/pred valid this run */
 	unsigned *done; /* == gen: settled this run */
 	unsigned gen;
 	int *heap;
 	int *pos;
 	size_t hn;
+	agr_cost *potential; /* distance to potential_target, AGR_COST_INF if none */
+	int potential_target;
 	int *path;
 	size_t path_len;
 };
@@ -41,12 +51,15 @@ agr_search_new(const agr_graph *cg)
 	s->g = g;
 	s->n = n;
 	s->dist = agrp_xmalloc(n * sizeof *s->dist);
+	s->key = agrp_xmalloc(n * sizeof *s->key);
 	s->hops = agrp_xmalloc(n * sizeof *s->hops);
 	s->pred = agrp_xmalloc(n * sizeof *s->pred);
 	s->seen = agrp_xcalloc(n, sizeof *s->seen);
 	s->done = agrp_xcalloc(n, sizeof *s->done);
 	s->heap = agrp_xmalloc(n * sizeof *s->heap);
 	s->pos = agrp_xmalloc(n * sizeof *s->pos);
+	s->potential = agrp_xmalloc(n * sizeof *s->potential);
+	s->potential_target = -1;
 	s->path = agrp_xmalloc((n + 1) * sizeof *s->path);
 	return s;
 }
@@ -57,12 +70,14 @@ agr_search_free(agr_search *s)
 	if (s == NULL)
 		return;
 	free(s->dist);
+	free(s->key);
 	free(s->hops);
 	free(s->pred);
 	free(s->seen);
 	free(s->done);
 	free(s->heap);
 	free(s->pos);
+	free(s->potential);
 	free(s->path);
 	free(s);
 }
@@ -70,8 +85,8 @@ agr_search_free(agr_search *s)
 static bool
 key_less(const agr_search *s, int a, int b)
 {
-	if (s->dist[a] != s->dist[b])
-		return s->dist[a] < s->dist[b];
+	if (s->key[a] != s->key[b])
+		return s->key[a] < s->key[b];
 	if (s->hops[a] != s->hops[b])
 		return s->hops[a] < s->hops[b];
 	return a < b;
@@ -120,6 +135,13 @@ sift_down(agr_search *s, size_t i)
 	heap_set(s, i, v);
 }
 
+static void
+heap_push(agr_search *s, int v)
+{
+	heap_set(s, s->hn++, v);
+	sift_up(s, s->hn - 1);
+}
+
 static int
 heap_pop(agr_search *s)
 {
@@ -131,6 +153,61 @@ heap_pop(agr_search *s)
 		sift_down(s, 0);
 	}
 	return top;
+}
+
+static unsigned
+next_generation(agr_search *s)
+{
+	if (++s->gen == 0) { /* the stamps wrapped: start them again */
+		memset(s->seen, 0, s->n * sizeof *s->seen);
+		memset(s->done, 0, s->n * sizeof *s->done);
+		s->gen = 1;
+	}
+	return s->gen;
+}
+
+static agr_cost
+add_cost(agr_cost a, agr_cost b)
+{
+	return b >= AGR_COST_INF - 1 - a ? AGR_COST_INF - 1 : a + b;
+}
+
+/* The potential: every node's cost to reach target, over the whole graph. */
+static void
+compute_potential(agr_search *s, int target)
+{
+	const agr_graph *g = s->g;
+	unsigned gen = next_generation(s);
+
+	s->hn = 0;
+	s->seen[target] = gen;
+	s->key[target] = 0;
+	s->hops[target] = 0;
+	heap_push(s, target);
+	while (s->hn > 0) {
+		int v = heap_pop(s);
+
+		s->done[v] = gen;
+		for (size_t e = g->in_start[v]; e < g->in_start[v + 1]; e++) {
+			int u = g->in[e].to;
+			agr_cost d = add_cost(s->key[v], g->in[e].cost);
+
+			if (s->done[u] == gen)
+				continue;
+			if (s->seen[u] != gen) {
+				s->seen[u] = gen;
+				s->key[u] = d;
+				s->hops[u] = 0;
+				heap_push(s, u);
+			} else if (d < s->key[u]) {
+				s->key[u] = d;
+				sift_up(s, (size_t)s->pos[u]);
+			}
+		}
+	}
+	for (size_t v = 0; v < s->n; v++)
+		s->potential[v] = s->done[v] == gen ? s->key[v] : AGR_COST_INF;
+	s->potential_target = target;
 }
 
 /*
@@ -155,31 +232,26 @@ chain_less(const agr_search *s, int a, int b)
 	return cmp < 0;
 }
 
-static agr_cost
-add_cost(agr_cost a, agr_cost b)
-{
-	return b >= AGR_COST_INF - 1 - a ? AGR_COST_INF - 1 : a + b;
-}
-
 agr_cost
 agr_search_run(agr_search *s, int source, int target, const unsigned char *blocked,
                const agr_cost *penalty)
 {
 	const agr_graph *g = s->g;
-	unsigned gen = ++s->gen;
+	unsigned gen;
 
-	if (gen == 0) { /* the stamps wrapped: start them again */
-		memset(s->seen, 0, s->n * sizeof *s->seen);
-		memset(s->done, 0, s->n * sizeof *s->done);
-		gen = s->gen = 1;
-	}
+	if (s->potential_target != target)
+		compute_potential(s, target);
 	s->path_len = 0;
+	if (s->potential[source] == AGR_COST_INF)
+		return AGR_COST_INF;
+	gen = next_generation(s);
 	s->hn = 0;
 	s->seen[source] = gen;
 	s->dist[source] = 0;
+	s->key[source] = s->potential[source];
 	s->hops[source] = 0;
 	s->pred[source] = -1;
-	heap_set(s, s->hn++, source);
+	heap_push(s, source);
 	while (s->hn > 0) {
 		int u = heap_pop(s);
 
@@ -191,7 +263,9 @@ agr_search_run(agr_search *s, int source, int target, const unsigned char *block
 			agr_cost nd;
 			int nh;
 
-			if (s->done[v] == gen || v == source || (blocked != NULL && blocked[v]))
+			/* A node that cannot reach the target can never be on the path. */
+			if (s->done[v] == gen || v == source || s->potential[v] == AGR_COST_INF ||
+			    (blocked != NULL && blocked[v]))
 				continue;
 			nd = add_cost(s->dist[u], g->out[e].cost);
 			if (penalty != NULL)
@@ -200,12 +274,13 @@ agr_search_run(agr_search *s, int source, int target, const unsigned char *block
 			if (s->seen[v] != gen) {
 				s->seen[v] = gen;
 				s->dist[v] = nd;
+				s->key[v] = add_cost(nd, s->potential[v]);
 				s->hops[v] = nh;
 				s->pred[v] = u;
-				heap_set(s, s->hn++, v);
-				sift_up(s, s->hn - 1);
+				heap_push(s, v);
 			} else if (nd < s->dist[v] || (nd == s->dist[v] && nh < s->hops[v])) {
 				s->dist[v] = nd;
+				s->key[v] = add_cost(nd, s->potential[v]);
 				s->hops[v] = nh;
 				s->pred[v] = u;
 				sift_up(s, (size_t)s->pos[v]);
@@ -215,7 +290,7 @@ agr_search_run(agr_search *s, int source, int target, const unsigned char *block
 			}
 		}
 	}
-	if (s->done[target] != gen)
+	if (s->seen[target] != gen || s->done[target] != gen)
 		return AGR_COST_INF;
 	s->path_len = (size_t)s->hops[target] + 1;
 	for (int v = target, i = (int)s->path_len - 1; v >= 0; v = s->pred[v], i--)
