@@ -34,6 +34,10 @@ MAN1     = $(wildcard man/*.1)
 MAN5     = $(wildcard man/*.5)
 MAN7     = $(wildcard man/*.7)
 
+MAKEFLAGS += --no-print-directory
+
+.SECONDARY:
+
 .PHONY: all check test demo sanitize bench install uninstall clean deps lint format
 
 all: $(LIBA) $(PROGS) $(UNITS)

@@ -39,12 +39,13 @@ read_all(const char *const *paths, int n, size_t max, char *out, size_t outlen)
 		const char *b;
 
 		if (rc < 0) {
-			used += (size_t)snprintf(out + used, outlen - used, "[E %ld:%ld]", e.line, e.column);
+			used += (size_t)snprintf(out + used, outlen - used, "[E %ld:%ld]", e.line,
+			                         e.column);
 			continue;
 		}
 		b = agr_record_bytes(rec, &len);
-		used += (size_t)snprintf(out + used, outlen - used, "[%ld:%.*s]", agr_record_line(rec),
-		                         (int)len, b);
+		used += (size_t)snprintf(out + used, outlen - used, "[%ld:%.*s]",
+		                         agr_record_line(rec), (int)len, b);
 	}
 	agr_reader_free(r);
 }
@@ -85,10 +86,10 @@ main(void)
 	CHECK("a NUL byte is an error", "{\"a\":\"x\0\"}\n", "[E 1:7]");
 	CHECK("invalid UTF-8 is an error", "{\"a\":\"\xff\"}\n", "[E 1:6]");
 	CHECK("trailing garbage is an error", "{\"a\":1} x\n", "[E 1:9]");
-	check("a line past the limit is an error; the next line is read", "{\"a\":\"xxxxxxxxxxxxxxx\"}\n{\"b\":1}\n",
-	      32, 16, "[E 1:0][2:{\"b\":1}]");
-	check("a last line past the limit, without newline", "{\"b\":1}\n{\"a\":\"xxxxxxxxxxxxxxx\"}", 31,
-	      16, "[1:{\"b\":1}][E 2:0]");
+	check("a line past the limit is an error; the next line is read",
+	      "{\"a\":\"xxxxxxxxxxxxxxx\"}\n{\"b\":1}\n", 32, 16, "[E 1:0][2:{\"b\":1}]");
+	check("a last line past the limit, without newline",
+	      "{\"b\":1}\n{\"a\":\"xxxxxxxxxxxxxxx\"}", 31, 16, "[1:{\"b\":1}][E 2:0]");
 
 	{
 		/* A line longer than the read chunk, under the limit. */
@@ -125,7 +126,8 @@ main(void)
 		paths[2] = put("two", "{\"f\":2}", 7);
 		read_all(paths, 3, 0, got, sizeof got);
 		ok(strcmp(got, "[1:{\"f\":1}][E 0:0][1:{\"f\":2}]") == 0,
-		   "several files in a row; a missing one is an error and the next is read (%s)", got);
+		   "several files in a row; a missing one is an error and the next is read (%s)",
+		   got);
 		r = agr_reader_new(paths, 3, 0);
 		agr_reader_next(r, &rec, &e);
 		ok(strcmp(agr_record_source(rec), paths[0]) == 0, "a record knows its file");
