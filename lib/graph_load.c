@@ -177,6 +177,42 @@ each_pair(loader *L, yaml_node_t *map, const char *what, pair_fn fn, void *ctx)
 	return true;
 }
 
+/* The keys a mapping may have, and where each one's value goes. */
+typedef struct fields {
+	const char *what; /* "edge", "monitor", "graph" */
+	const char *const *names;
+	size_t n;
+	yaml_node_t **slot; /* slot[i] gets the value of names[i], or stays NULL */
+} fields;
+
+static bool
+field(loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+	const fields *f = ctx;
+	char known[256] = "";
+
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(key, f->names[i]) == 0) {
+			f->slot[i] = v;
+			return true;
+		}
+	for (size_t i = 0; i < f->n; i++)
+		snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
+		         f->names[i]);
+	return fail(L, k, "unknown key '%s' in %s (known: %s)", key, f->what, known);
+}
+
+/* Fills slot[] from the mapping map, refusing unknown and duplicate keys. */
+static bool
+get_fields(loader *L, yaml_node_t *map, const char *what, const char *const *names, size_t n,
+           yaml_node_t **slot)
+{
+	fields f = { what, names, n, slot };
+
+	memset(slot, 0, n * sizeof *slot);
+	return each_pair(L, map, what, field, &f);
+}
+
 /* A list of strings, or one string standing for a list of one. */
 static bool
 get_strings(loader *L, yaml_node_t *n, const char *what, char ***out, size_t *count)
@@ -244,7 +280,7 @@ node_attr(loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 		return get_strings(L, v, "run", &node->run, &node->nrun);
 	} else {
 		return fail(L, k,
-		            "unknown node attribute '%s' (known: retries, timeout_ms, tags, run)",
+		            "unknown key '%s' in a node (known: retries, timeout_ms, tags, run)",
 		            key);
 	}
 	return true;
@@ -266,30 +302,13 @@ nodes_entry(loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *ct
 	return each_pair(L, v, what, node_attr, &i);
 }
 
-typedef struct edge_fields {
-	yaml_node_t *from, *to, *cost;
-} edge_fields;
-
-static bool
-edge_field(loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
-{
-	edge_fields *f = ctx;
-
-	if (strcmp(key, "from") == 0)
-		f->from = v;
-	else if (strcmp(key, "to") == 0)
-		f->to = v;
-	else if (strcmp(key, "cost") == 0)
-		f->cost = v;
-	else
-		return fail(L, k, "unknown edge key '%s' (known: from, to, cost)", key);
-	return true;
-}
+enum { E_FROM, E_TO, E_COST, E_N };
+static const char *const edge_keys[E_N] = { "from", "to", "cost" };
 
 static bool
 load_edge(loader *L, yaml_node_t *e)
 {
-	edge_fields f = { 0 };
+	yaml_node_t *f[E_N] = { 0 };
 	const char *from, *to;
 	agr_cost cost = AGR_COST_SCALE; /* an edge without a cost costs 1 */
 	int a, b;
@@ -301,23 +320,24 @@ load_edge(loader *L, yaml_node_t *e)
 		if (len != 2 && len != 3)
 			return fail(L, e, "an edge list must be [from, to, cost], not %ld items",
 			            len);
-		f.from = node_at(L, e->data.sequence.items.start[0]);
-		f.to = node_at(L, e->data.sequence.items.start[1]);
-		f.cost = len == 3 ? node_at(L, e->data.sequence.items.start[2]) : NULL;
+		f[E_FROM] = node_at(L, e->data.sequence.items.start[0]);
+		f[E_TO] = node_at(L, e->data.sequence.items.start[1]);
+		f[E_COST] = len == 3 ? node_at(L, e->data.sequence.items.start[2]) : NULL;
 	} else if (e->type == YAML_MAPPING_NODE) {
-		if (!each_pair(L, e, "edge", edge_field, &f))
+		if (!get_fields(L, e, "an edge", edge_keys, E_N, f))
 			return false;
-		if (f.from == NULL)
+		if (f[E_FROM] == NULL)
 			return fail(L, e, "edge has no 'from'");
-		if (f.to == NULL)
+		if (f[E_TO] == NULL)
 			return fail(L, e, "edge has no 'to'");
 	} else {
 		return fail(L, e, "an edge must be [from, to, cost] or {from, to, cost}, not %s",
 		            type_name(e));
 	}
-	if (!get_name(L, f.from, "edge 'from'", &from) || !get_name(L, f.to, "edge 'to'", &to))
+	if (!get_name(L, f[E_FROM], "edge 'from'", &from) ||
+	    !get_name(L, f[E_TO], "edge 'to'", &to))
 		return false;
-	if (f.cost != NULL && !get_cost(L, f.cost, &cost))
+	if (f[E_COST] != NULL && !get_cost(L, f[E_COST], &cost))
 		return false;
 	if (strcmp(from, to) == 0)
 		return fail(L, e, "edge from '%s' to itself", from);
@@ -354,80 +374,57 @@ parse_action(const char *s, agrp_action *out)
 	return false;
 }
 
-typedef struct monitor_fields {
-	yaml_node_t *name, *priority, *when, *then, *penalty;
-} monitor_fields;
-
-static bool
-monitor_field(loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
-{
-	monitor_fields *f = ctx;
-
-	if (strcmp(key, "name") == 0)
-		f->name = v;
-	else if (strcmp(key, "priority") == 0)
-		f->priority = v;
-	else if (strcmp(key, "when") == 0)
-		f->when = v;
-	else if (strcmp(key, "then") == 0)
-		f->then = v;
-	else if (strcmp(key, "penalty") == 0)
-		f->penalty = v;
-	else
-		return fail(L, k,
-		            "unknown monitor key '%s' (known: name, priority, when, then, penalty)",
-		            key);
-	return true;
-}
+enum { M_NAME, M_PRIORITY, M_WHEN, M_THEN, M_PENALTY, M_N };
+static const char *const monitor_keys[M_N] = { "name", "priority", "when", "then", "penalty" };
 
 static bool
 load_monitor(loader *L, yaml_node_t *n)
 {
-	monitor_fields f = { 0 };
+	yaml_node_t *f[M_N];
 	agrp_monitor m = { 0 };
 	const char *name, *then;
 	agr_error eerr;
 
-	if (!each_pair(L, n, "monitor", monitor_field, &f))
+	if (!get_fields(L, n, "a monitor", monitor_keys, M_N, f))
 		return false;
-	if (f.name == NULL)
+	if (f[M_NAME] == NULL)
 		return fail(L, n, "monitor has no 'name'");
-	if (f.when == NULL)
+	if (f[M_WHEN] == NULL)
 		return fail(L, n, "monitor has no 'when'");
-	if (f.then == NULL)
+	if (f[M_THEN] == NULL)
 		return fail(L, n, "monitor has no 'then'");
-	if (!get_name(L, f.name, "monitor name", &name))
+	if (!get_name(L, f[M_NAME], "monitor name", &name))
 		return false;
 	for (size_t i = 0; i < L->g->nmonitors; i++)
 		if (strcmp(L->g->monitors[i].name, name) == 0)
-			return fail(L, f.name, "duplicate monitor '%s'", name);
+			return fail(L, f[M_NAME], "duplicate monitor '%s'", name);
 	m.priority = 0;
-	if (f.priority != NULL && !get_number(L, f.priority, "priority", &m.priority))
+	if (f[M_PRIORITY] != NULL && !get_number(L, f[M_PRIORITY], "priority", &m.priority))
 		return false;
-	if (!get_name(L, f.then, "then", &then))
+	if (!get_name(L, f[M_THEN], "then", &then))
 		return false;
 	if (!parse_action(then, &m.action))
-		return fail(L, f.then,
+		return fail(L, f[M_THEN],
 		            "unknown action '%s' (known: disable, penalty, demote, escalate)",
 		            then);
 	if (m.action == AGRP_ACT_PENALTY) {
-		if (f.penalty == NULL)
+		if (f[M_PENALTY] == NULL)
 			return fail(L, n, "monitor '%s' has then: penalty but no 'penalty' amount",
 			            name);
-		if (!get_cost(L, f.penalty, &m.penalty))
+		if (!get_cost(L, f[M_PENALTY], &m.penalty))
 			return false;
-	} else if (f.penalty != NULL) {
-		return fail(L, f.penalty, "'penalty' goes with then: penalty");
+	} else if (f[M_PENALTY] != NULL) {
+		return fail(L, f[M_PENALTY], "'penalty' goes with then: penalty");
 	}
-	if (!expect(L, f.when, YAML_SCALAR_NODE, "when"))
+	if (!expect(L, f[M_WHEN], YAML_SCALAR_NODE, "when"))
 		return false;
-	m.when = agr_expr_compile(scalar(f.when), &eerr);
+	m.when = agr_expr_compile(scalar(f[M_WHEN]), &eerr);
 	if (m.when == NULL) {
 		/* Point into the file: the expression starts after an opening quote. */
-		long quote = is_plain(f.when) ? 0 : 1;
+		long quote = is_plain(f[M_WHEN]) ? 0 : 1;
 
-		agrp_error_set(L->err, L->source, (long)f.when->start_mark.line + 1,
-		               (long)f.when->start_mark.column + quote + eerr.column,
+		agrp_error_set(L->err, L->source, (long)f[M_WHEN]->start_mark.line + 1,
+		               (long)f[M_WHEN]->start_mark.column + quote + eerr.column,
 		               "in monitor '%s': %s", name, eerr.text);
 		return false;
 	}
@@ -437,36 +434,9 @@ load_monitor(loader *L, yaml_node_t *n)
 	return true;
 }
 
-typedef struct top_fields {
-	yaml_node_t *graph, *start, *goal, *fallback, *nodes, *edges, *monitors;
-} top_fields;
-
-static bool
-top_field(loader *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
-{
-	top_fields *f = ctx;
-
-	if (strcmp(key, "graph") == 0)
-		f->graph = v;
-	else if (strcmp(key, "start") == 0)
-		f->start = v;
-	else if (strcmp(key, "goal") == 0)
-		f->goal = v;
-	else if (strcmp(key, "fallback") == 0)
-		f->fallback = v;
-	else if (strcmp(key, "nodes") == 0)
-		f->nodes = v;
-	else if (strcmp(key, "edges") == 0)
-		f->edges = v;
-	else if (strcmp(key, "monitors") == 0)
-		f->monitors = v;
-	else
-		return fail(L, k,
-		            "unknown key '%s' (known: graph, start, goal, fallback, nodes, edges, "
-		            "monitors)",
-		            key);
-	return true;
-}
+enum { T_GRAPH, T_START, T_GOAL, T_FALLBACK, T_NODES, T_EDGES, T_MONITORS, T_N };
+static const char *const top_keys[T_N] = { "graph", "start", "goal",    "fallback",
+	                                   "nodes", "edges", "monitors" };
 
 static bool
 known_node(loader *L, yaml_node_t *n, const char *what, int *out)
@@ -494,44 +464,45 @@ monitor_order(const void *a, const void *b)
 static bool
 load_root(loader *L, yaml_node_t *root)
 {
-	top_fields f = { 0 };
+	yaml_node_t *f[T_N];
 	yaml_node_item_t *it;
 	const char *name = "";
 
-	if (!each_pair(L, root, "a graph file", top_field, &f))
+	if (!get_fields(L, root, "a graph file", top_keys, T_N, f))
 		return false;
-	if (f.graph != NULL && !get_name(L, f.graph, "graph", &name))
+	if (f[T_GRAPH] != NULL && !get_name(L, f[T_GRAPH], "graph", &name))
 		return false;
 	free(L->g->name);
 	L->g->name = agrp_xstrdup(name);
-	if (f.start == NULL)
+	if (f[T_START] == NULL)
 		return fail(L, root, "the graph has no 'start'");
-	if (f.goal == NULL)
+	if (f[T_GOAL] == NULL)
 		return fail(L, root, "the graph has no 'goal'");
-	if (f.edges == NULL)
+	if (f[T_EDGES] == NULL)
 		return fail(L, root, "the graph has no 'edges'");
-	if (f.nodes != NULL && !each_pair(L, f.nodes, "nodes", nodes_entry, NULL))
+	if (f[T_NODES] != NULL && !each_pair(L, f[T_NODES], "nodes", nodes_entry, NULL))
 		return false;
-	if (!expect(L, f.edges, YAML_SEQUENCE_NODE, "edges"))
+	if (!expect(L, f[T_EDGES], YAML_SEQUENCE_NODE, "edges"))
 		return false;
-	for (it = f.edges->data.sequence.items.start; it < f.edges->data.sequence.items.top; it++)
+	for (it = f[T_EDGES]->data.sequence.items.start; it < f[T_EDGES]->data.sequence.items.top;
+	     it++)
 		if (!load_edge(L, node_at(L, *it)))
 			return false;
-	if (!known_node(L, f.start, "start", &L->g->start) ||
-	    !known_node(L, f.goal, "goal", &L->g->goal))
+	if (!known_node(L, f[T_START], "start", &L->g->start) ||
+	    !known_node(L, f[T_GOAL], "goal", &L->g->goal))
 		return false;
 	if (L->g->start == L->g->goal)
-		return fail(L, f.goal, "goal must differ from start");
-	if (f.fallback != NULL) {
+		return fail(L, f[T_GOAL], "goal must differ from start");
+	if (f[T_FALLBACK] != NULL) {
 		yaml_node_item_t one, *first, *last;
 
-		if (f.fallback->type == YAML_SCALAR_NODE) {
-			one = (yaml_node_item_t)(f.fallback - L->doc.nodes.start + 1);
+		if (f[T_FALLBACK]->type == YAML_SCALAR_NODE) {
+			one = (yaml_node_item_t)(f[T_FALLBACK] - L->doc.nodes.start + 1);
 			first = &one;
 			last = first + 1;
-		} else if (expect(L, f.fallback, YAML_SEQUENCE_NODE, "fallback")) {
-			first = f.fallback->data.sequence.items.start;
-			last = f.fallback->data.sequence.items.top;
+		} else if (expect(L, f[T_FALLBACK], YAML_SEQUENCE_NODE, "fallback")) {
+			first = f[T_FALLBACK]->data.sequence.items.start;
+			last = f[T_FALLBACK]->data.sequence.items.top;
 		} else {
 			return false;
 		}
@@ -552,11 +523,11 @@ load_root(loader *L, yaml_node_t *root)
 			L->g->fallback[L->g->nfallback++] = node;
 		}
 	}
-	if (f.monitors != NULL) {
-		if (!expect(L, f.monitors, YAML_SEQUENCE_NODE, "monitors"))
+	if (f[T_MONITORS] != NULL) {
+		if (!expect(L, f[T_MONITORS], YAML_SEQUENCE_NODE, "monitors"))
 			return false;
-		for (it = f.monitors->data.sequence.items.start;
-		     it < f.monitors->data.sequence.items.top; it++)
+		for (it = f[T_MONITORS]->data.sequence.items.start;
+		     it < f[T_MONITORS]->data.sequence.items.top; it++)
 			if (!load_monitor(L, node_at(L, *it)))
 				return false;
 		qsort(L->g->monitors, L->g->nmonitors, sizeof *L->g->monitors, monitor_order);
