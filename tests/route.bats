@@ -318,10 +318,13 @@ SUP=$EX/support.yaml
 	[ "$status" -eq 2 ]
 }
 
-@test "-u flushes every record (a reader sees the route before the run ends)" {
-	run agraph-route -u "$CS"
-	[ "$status" -eq 0 ]
-	[ "$(count_kind final <<<"$output")" = 1 ]
+@test "-u writes every record as it is made; without it, output is buffered" {
+	command -v strace >/dev/null || skip "no strace"
+	strace -f -e trace=write -o "$BATS_TEST_TMPDIR/u" agraph-route -u --fail Stripe "$CS" >/dev/null
+	strace -f -e trace=write -o "$BATS_TEST_TMPDIR/b" agraph-route --fail Stripe "$CS" >/dev/null
+	records=$(agraph-route --fail Stripe "$CS" | wc -l)
+	[ "$(grep -c '^[0-9]* *write(1,' "$BATS_TEST_TMPDIR/u")" -eq "$records" ]
+	[ "$(grep -c '^[0-9]* *write(1,' "$BATS_TEST_TMPDIR/b")" -eq 1 ]
 }
 
 @test "a closed pipe ends the program quietly" {
