@@ -219,6 +219,158 @@ void agr_expr_free(agr_expr *e);
 bool agr_expr_test(const agr_expr *e, const json_t *record, const json_t *trigger);
 
 /* ------------------------------------------------------------------ */
+/* Contracts                                                           */
+
+typedef struct agr_contracts agr_contracts;
+
+/* An empty set of contracts. */
+agr_contracts *agr_contracts_new(void);
+void agr_contracts_free(agr_contracts *cs);
+
+/*
+ * Adds the contracts of a file in the format of agraph-contract(5).
+ * Returns false and fills *err, with file, line and column, on any
+ * mistake; a name already in the set is one.
+ */
+bool agr_contracts_load_file(agr_contracts *cs, const char *path, agr_error *err);
+bool agr_contracts_load_string(agr_contracts *cs, const char *text, size_t len, const char *source,
+                               agr_error *err);
+
+/*
+ * Adds built-in contracts by name, comma-separated: well-formed,
+ * terminates, answered, observable, no-repeat, or all.  One already in
+ * the set is not added twice.
+ *
+ *     agr_contracts_builtin(cs, "answered,observable", &err);
+ */
+bool agr_contracts_builtin(agr_contracts *cs, const char *names, agr_error *err);
+
+size_t agr_contracts_count(const agr_contracts *cs);
+const char *agr_contracts_name(const agr_contracts *cs, size_t i);
+
+/* The verdict on one trace and one contract.  Everything is borrowed for
+ * the time of the callback. */
+typedef struct agr_verdict {
+	const char *trace;
+	const char *contract;
+	bool pass;
+	long step;          /* the first violating step; -1 when pass */
+	const char *reason; /* NULL when pass */
+	const char *source; /* where the record of `step` was read, or NULL */
+	long line;
+} agr_verdict;
+
+typedef void (*agr_verdict_fn)(void *ctx, const agr_verdict *v);
+
+typedef struct agr_checker agr_checker;
+
+#define AGR_DEFAULT_MAX_OPEN ((size_t)1000000)
+
+/*
+ * Checks a stream of records, of interleaved traces, against cs (which
+ * must outlive it).  fn gets one verdict per trace and contract, in the
+ * order of the contracts, when the trace ends: at its final record, or at
+ * agr_checker_finish() for traces still open then (in the order they
+ * began).  At most max_open obligations (0: AGR_DEFAULT_MAX_OPEN) may be
+ * open at once.
+ */
+agr_checker *agr_checker_new(const agr_contracts *cs, size_t max_open, agr_verdict_fn fn,
+                             void *ctx);
+void agr_checker_free(agr_checker *k);
+
+/* Makes well-formed report every problem (a failing verdict each) rather
+ * than the first; for agraph-trace lint. */
+void agr_checker_every_problem(agr_checker *k);
+
+/* Feeds one record.  Returns false, with *err, when max_open is exceeded. */
+bool agr_checker_feed(agr_checker *k, const agr_record *rec, agr_error *err);
+
+/* The end of the input: every open trace ends. */
+void agr_checker_finish(agr_checker *k);
+
+/* ------------------------------------------------------------------ */
+/* Reporting verdicts                                                  */
+
+typedef enum agr_format {
+	AGR_FMT_TEXT,   /* trace T: C: FAIL at step N: reason, and a count */
+	AGR_FMT_NDJSON, /* one verdict record a line */
+	AGR_FMT_JUNIT,  /* JUnit XML: a testcase per trace and contract */
+	AGR_FMT_GITHUB, /* ::error workflow annotations */
+} agr_format;
+
+typedef struct agr_report agr_report;
+
+/* Writes verdicts to out in fmt; verbose adds passes to text. */
+agr_report *agr_report_new(agr_format fmt, FILE *out, bool verbose);
+void agr_report_free(agr_report *r);
+/* One verdict (fits agr_verdict_fn with the report as ctx). */
+void agr_report_verdict(agr_report *r, const agr_verdict *v);
+/* Writes what comes last: the count, or the JUnit document. */
+void agr_report_finish(agr_report *r);
+size_t agr_report_failures(const agr_report *r);
+
+/* ------------------------------------------------------------------ */
+/* Reliability metrics                                                 */
+
+typedef struct agr_stats agr_stats;
+
+/* Called with each run's row (the caller does not own it) when it ends. */
+typedef void (*agr_stats_run_fn)(void *ctx, const json_t *row);
+
+/*
+ * Counts runs: task success, termination, containment, reroutes,
+ * escalations, governance decisions, tool error rates, and compliance
+ * with `user` (may be NULL; it must outlive the stats).
+ */
+agr_stats *agr_stats_new(const agr_contracts *user, agr_stats_run_fn fn, void *ctx);
+void agr_stats_free(agr_stats *st);
+/* Feeds one record; false, with *err, when the contracts' bound is hit. */
+bool agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err);
+/* The end of the input: runs without a final end too, by id. */
+void agr_stats_finish(agr_stats *st);
+/* The counters alone, which agr_stats_merge adds up; the caller owns it. */
+json_t *agr_stats_partial(const agr_stats *st);
+bool agr_stats_merge(agr_stats *st, const json_t *partial, agr_error *err);
+/* Totals and rates (null where there is nothing to divide); caller owns. */
+json_t *agr_stats_total(const agr_stats *st);
+/* For people: a run's row (NULL: the header), and the totals. */
+void agr_stats_print_row(FILE *out, const json_t *row);
+void agr_stats_print_total(FILE *out, const json_t *total);
+
+/* ------------------------------------------------------------------ */
+/* Selecting records                                                   */
+
+/* Receives a record's original bytes (no newline). */
+typedef void (*agr_write_fn)(void *ctx, const char *bytes, size_t len);
+
+typedef struct agr_grep agr_grep;
+
+/*
+ * Selects the records for which e holds (invert: does not hold), or with
+ * whole_trace every record of each trace that has (invert: has no) such
+ * a record, written when the trace ends.  e must outlive the grep.
+ */
+agr_grep *agr_grep_new(const agr_expr *e, bool invert, bool whole_trace, agr_write_fn out,
+                       void *ctx);
+void agr_grep_free(agr_grep *g);
+void agr_grep_feed(agr_grep *g, const agr_record *rec);
+/* The end of the input: traces still open are settled, by id. */
+void agr_grep_finish(agr_grep *g);
+/* Records (or traces) selected so far. */
+size_t agr_grep_matches(const agr_grep *g);
+
+typedef struct agr_lineage agr_lineage;
+
+/* The lineage of the record at step of trace (NULL: the first trace of
+ * the input): it and every record its `cause` links lead back to. */
+agr_lineage *agr_lineage_new(const char *trace, long step);
+void agr_lineage_free(agr_lineage *l);
+void agr_lineage_feed(agr_lineage *l, const agr_record *rec);
+/* Writes the lineage in step order; false, with err->text, when the
+ * trace has no record at that step. */
+bool agr_lineage_write(agr_lineage *l, agr_write_fn out, void *ctx, agr_error *err);
+
+/* ------------------------------------------------------------------ */
 /* The router                                                          */
 
 typedef struct agr_router agr_router;

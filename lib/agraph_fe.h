@@ -26,4 +26,16 @@ void agr_fe_error(const agr_error *err);
 /* Parses a whole non-negative number for option opt; exits 2 if it is not one. */
 uint64_t agr_fe_number(const char *opt, const char *arg);
 
+/*
+ * Reads every record of the files (none: stdin) and calls fn on each.  A
+ * file that cannot be read or a line that is not a record is reported,
+ * remembered and passed over.  Returns 0, or 2 when anything was.
+ * fn returns false to stop early (its own error already reported): 2.
+ */
+typedef bool (*agr_fe_record_fn)(void *ctx, const agr_record *rec);
+int agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx);
+
+/* An agr_write_fn that writes to stdout, flushing when ctx points to true. */
+void agr_fe_write(void *ctx, const char *bytes, size_t len);
+
 #endif

@@ -94,6 +94,25 @@ const agrp_monitor *agrp_graph_monitors(const agr_graph *g, size_t *n);
 
 const char *agrp_action_name(agrp_action a);
 
+/* ---- a string-keyed hash map (map.c) ------------------------------ */
+
+typedef struct agrp_map {
+	struct agrp_map_slot {
+		char *key; /* owned; NULL: empty */
+		uint64_t hash;
+		void *val;
+	} * slots;
+	size_t cap, n;
+} agrp_map;
+
+void *agrp_map_get(const agrp_map *m, const char *key);
+/* Inserts or replaces; the map keeps its own copy of key. */
+void agrp_map_put(agrp_map *m, const char *key, void *val);
+/* Removes key; returns its value, or NULL. */
+void *agrp_map_del(agrp_map *m, const char *key);
+/* Frees the map's keys and slots, not the values. */
+void agrp_map_free(agrp_map *m);
+
 /* ---- YAML loading (yaml_util.c) ---------------------------------- */
 
 /* A loaded YAML document and where errors about it go.  Loaders that need

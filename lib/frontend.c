@@ -63,3 +63,30 @@ agr_fe_number(const char *opt, const char *arg)
 		errx(2, "%s takes a whole number, not '%s'", opt, arg);
 	return v;
 }
+
+int
+agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx)
+{
+	agr_reader *r = agr_reader_new((const char *const *)files, nfiles, 0);
+	const agr_record *rec;
+	agr_error e;
+	int rc, status = 0;
+
+	while ((rc = agr_reader_next(r, &rec, &e)) != 0) {
+		if (rc < 0) {
+			agr_fe_error(&e);
+			status = 2;
+		} else if (!fn(ctx, rec)) {
+			status = 2;
+			break;
+		}
+	}
+	agr_reader_free(r);
+	return status;
+}
+
+void
+agr_fe_write(void *ctx, const char *bytes, size_t len)
+{
+	agr_fe_put_bytes(bytes, len, ctx != NULL && *(bool *)ctx);
+}
