@@ -673,7 +673,8 @@ close_interval(agr_checker *k, const contract *c, cstate *s, const rinfo *closer
 			     s->start.step, c->p_text);
 	} else if (c->type == PAT_RESPONSE && s->nob > 0) {
 		obligation *o = &s->ob[0];
-		where w = { o->step, o->source, o->line };
+		/* Certain when R closes the scope; left open at the end: the trigger. */
+		where w = { closer ? closer->step : o->step, o->source, o->line };
 
 		fail(k, s, w, "step %ld satisfies '%s' but no later record satisfies '%s'%s",
 		     o->step, c->p_text, c->s_text, how);
