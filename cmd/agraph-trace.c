@@ -389,6 +389,7 @@ main(int argc, char **argv)
 	}
 	o.cmd = argv[1];
 	o.contracts = agr_contracts_new();
+	argv[1] = argv[0]; /* getopt names the program in its messages */
 	parse(argc - 1, argv + 1, &o);
 	if (strcmp(o.cmd, "check") == 0)
 		status = cmd_check(&o, false);

@@ -220,7 +220,7 @@ YAML
 }
 
 @test "contracts of design.md on interleaved traces: verdicts as each trace ends" {
-	run agraph-trace check -c "$DATA/contracts.yaml" "$DATA/refunds.ndjson"
+	run agraph-trace check -c "$EX/contracts.yaml" "$EX/refunds.ndjson"
 	[ "$status" -eq 1 ]
 	[ "${lines[0]}" = "trace r1: refund-cap: FAIL at step 4: step 4 (call refund c2) breaks always 'kind != \"call\" || tool != \"refund\" || args.amount <= 500'" ]
 	[ "${lines[1]}" = "trace r2: answered: FAIL at step 1: step 1 satisfies 'kind == \"call\"' but no later record satisfies 'kind == \"result\" && call == \$trigger.id'" ]

@@ -1,0 +1,252 @@
+#!/usr/bin/env bats
+# agraph-trace: output formats, stats and its merge, lint, grep, lineage,
+# the conventions, bad input.
+
+load helper
+
+setup() {
+	R=$BATS_TEST_TMPDIR/runs.ndjson
+	S=$BATS_TEST_TMPDIR/static.ndjson
+	agraph-route --fail Stripe --trace ok "$EX/customer-support.yaml" >"$R"
+	agraph-route --fail Stripe,Razorpay --trace esc "$EX/customer-support.yaml" >>"$R" || true
+	agraph-route --policy static --fail Stripe --trace silent "$EX/customer-support.yaml" >"$S"
+}
+
+@test "--help and --version; no command is a usage error" {
+	run agraph-trace --help
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "usage: agraph-trace check "* ]]
+	run agraph-trace check --help
+	[ "$status" -eq 0 ]
+	run agraph-trace --version
+	[[ $output == "agraph-trace "[0-9]* ]]
+	run --separate-stderr agraph-trace
+	[ "$status" -eq 2 ]
+	run --separate-stderr agraph-trace frobnicate
+	[ "$status" -eq 2 ]
+	[[ $stderr == "agraph-trace: unknown command 'frobnicate'"* ]]
+}
+
+@test "an option of another command is a usage error" {
+	run --separate-stderr agraph-trace lint --json "$R"
+	[ "$status" -eq 2 ]
+	[[ $stderr == "agraph-trace: lint does not take that option"* ]]
+}
+
+@test "check: exit 0 when all pass, 1 when any fails" {
+	run agraph-trace check "$R"
+	[ "$status" -eq 0 ]
+	run agraph-trace check "$R" "$S"
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "trace silent: observable: FAIL at step 10: step 5 (Stripe error) was not retried, rerouted or escalated, yet step 10 (final) says success" ]
+	[ "${lines[1]}" = "3 traces, 15 verdicts: 14 pass, 1 fail" ]
+}
+
+@test "check -v lists the passes too" {
+	run agraph-trace check -v --builtin answered "$R"
+	[ "${lines[0]}" = "trace ok: answered: pass" ]
+	[ "${lines[1]}" = "trace esc: answered: pass" ]
+}
+
+@test "check reads stdin, and several files in a row" {
+	run agraph-trace check --builtin answered <"$R"
+	[ "$output" = "2 traces, 2 verdicts: 2 pass, 0 fail" ]
+	run agraph-trace check --builtin answered - "$S" <"$R"
+	[ "$output" = "3 traces, 3 verdicts: 3 pass, 0 fail" ]
+}
+
+@test "--format ndjson writes verdict records with file and line of a failure" {
+	run agraph-trace check --format ndjson --builtin observable "$S"
+	[ "$status" -eq 1 ]
+	[ "$output" = "{\"trace\":\"silent\",\"kind\":\"verdict\",\"contract\":\"observable\",\"status\":\"fail\",\"step\":10,\"reason\":\"step 5 (Stripe error) was not retried, rerouted or escalated, yet step 10 (final) says success\",\"file\":\"$S\",\"line\":10}" ]
+}
+
+@test "--format junit is well-formed XML with a testcase per trace and contract" {
+	run agraph-trace check --format junit "$R" "$S"
+	[ "$status" -eq 1 ]
+	xmllint --noout - <<<"$output"
+	[ "$(xmllint --xpath 'count(//testcase)' - <<<"$output")" = 15 ]
+	[ "$(xmllint --xpath 'count(//testcase/failure)' - <<<"$output")" = 1 ]
+	[ "$(xmllint --xpath 'string(//testsuites/@failures)' - <<<"$output")" = 1 ]
+	[ "$(xmllint --xpath 'string(//failure/../@classname)' - <<<"$output")" = silent ]
+}
+
+@test "--format junit escapes what XML cannot hold as it is" {
+	printf '%s\n' '{"trace":"a<b>&\"c\u0001","step":1,"kind":"call"}' >"$BATS_TEST_TMPDIR/odd.ndjson"
+	run agraph-trace check --format junit "$BATS_TEST_TMPDIR/odd.ndjson"
+	[ "$status" -eq 1 ]
+	xmllint --noout - <<<"$output"
+	[[ $(xmllint --xpath 'string(//testcase/@classname)' - <<<"$output") == 'a<b>&"c'* ]]
+}
+
+@test "--format github writes ::error annotations for failures only" {
+	run agraph-trace check --format github "$R" "$S"
+	[ "$status" -eq 1 ]
+	[ "$output" = "::error file=$S,line=10,title=observable::trace silent: observable: FAIL at step 10: step 5 (Stripe error) was not retried, rerouted or escalated, yet step 10 (final) says success" ]
+}
+
+@test "--format takes four names" {
+	run agraph-trace check --format xml "$R"
+	[ "$status" -eq 2 ]
+}
+
+@test "stats: per run and in total" {
+	run agraph-trace stats "$R" "$S"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "trace                    records calls failures faults reroutes escalations  final" ]
+	[[ ${lines[1]} == "ok "*" 13 "*" success" ]]
+	[[ ${lines[2]} == "esc "*" escalated" ]]
+	[[ $output == *"task success               2 of 3 (66.7%)"* ]]
+	[[ $output == *"containment                2 of 3 (66.7%)"* ]]
+	[[ $output == *"tool Stripe errors         3 of 3 (100.0%)"* ]]
+}
+
+@test "stats --json: a row per run, then the total" {
+	run agraph-trace stats --json "$R" "$S"
+	[ "$(jq -r 'select(.trace) | .trace' <<<"$output" | paste -sd' ')" = "ok esc silent" ]
+	[ "$(jq -c 'select(.total) | .total | [.runs, .success, .escalated, .affected, .contained, .termination_reliability]' <<<"$output")" = '[3,2,1,3,2,1]' ]
+	[ "$(jq -c 'select(.trace == "silent") | [.observable, .terminates, .failures]' <<<"$output")" = '[false,true,1]' ]
+}
+
+@test "stats -c: contract compliance" {
+	run agraph-trace stats --json --builtin observable,answered "$R" "$S"
+	[ "$(jq -c 'select(.total) | .total | [(.compliance_rate * 600 | round), .contracts.observable.pass, .contracts.observable.total]' <<<"$output")" = '[500,2,3]' ]
+}
+
+@test "stats counts governance decisions and faults" {
+	printf '%s\n' '{"trace":"g","step":1,"kind":"govern","decision":"block"}' \
+		'{"trace":"g","step":2,"kind":"govern","decision":"allow"}' \
+		'{"trace":"g","step":3,"kind":"govern","decision":"block"}' \
+		'{"trace":"g","step":4,"kind":"fault","fault":"error"}' \
+		'{"trace":"g","step":5,"kind":"final","status":"escalated"}' >"$BATS_TEST_TMPDIR/g.ndjson"
+	run agraph-trace stats --json "$BATS_TEST_TMPDIR/g.ndjson"
+	[ "$(jq -c 'select(.total) | .total | [.govern, .affected, .contained]' <<<"$output")" = '[{"block":2,"allow":1},1,1]' ]
+}
+
+@test "stats --partial and --merge over a corpus split by trace id equal stats over the whole" {
+	while IFS=$'\t' read -r id graph name failing; do
+		agraph-route --fail "${failing#-}" "$EX/$graph" --trace "$id" || [ $? -eq 1 ]
+		agraph-route --policy static --fail "${failing#-}" "$EX/$graph" --trace "static-$id"
+	done < <(tail -n +2 "$EX/scenarios.tsv") >"$BATS_TEST_TMPDIR/all.ndjson"
+	jq -c 'select(.trace | test("^(CS|static-TB)"))' "$BATS_TEST_TMPDIR/all.ndjson" >"$BATS_TEST_TMPDIR/p1"
+	jq -c 'select(.trace | test("^(CS|static-TB)") | not)' "$BATS_TEST_TMPDIR/all.ndjson" >"$BATS_TEST_TMPDIR/p2"
+	for p in p1 p2; do
+		agraph-trace stats --partial --builtin all "$BATS_TEST_TMPDIR/$p" >"$BATS_TEST_TMPDIR/$p.partial"
+	done
+	whole=$(agraph-trace stats --json --builtin all "$BATS_TEST_TMPDIR/all.ndjson" | jq -cS 'select(.total)')
+	merged=$(agraph-trace stats --merge --json "$BATS_TEST_TMPDIR"/p1.partial "$BATS_TEST_TMPDIR"/p2.partial | jq -cS 'select(.total)')
+	[ "$whole" = "$merged" ]
+	[ "$(jq '.total.runs' <<<"$merged")" = 38 ]
+	[ "$(jq '.total.contained' <<<"$merged")" = 16 ]
+}
+
+@test "stats --merge refuses what is not a partial" {
+	run --separate-stderr agraph-trace stats --merge "$R"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-trace: $R:1:1: not a stats partial (written by stats --partial)" ]
+}
+
+@test "lint: every problem, with file and line; exit 1" {
+	printf '%s\n' '{"trace":"t","step":1,"kind":"call"}' '{"trace":"t","step":1,"kind":"result"}' \
+		'{"trace":"t","kind":"result"}' '{"trace":"t","step":3}' >"$BATS_TEST_TMPDIR/bad.ndjson"
+	run agraph-trace lint "$BATS_TEST_TMPDIR/bad.ndjson"
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "$BATS_TEST_TMPDIR/bad.ndjson:2: trace t: step 1 (result): step 1 does not come after step 1" ]
+	[ "${lines[1]}" = "$BATS_TEST_TMPDIR/bad.ndjson:3: trace t: step -1 (result): the record has no \"step\"" ]
+	[ "${lines[2]}" = "$BATS_TEST_TMPDIR/bad.ndjson:4: trace t: step 3 (?): the record has no \"kind\"" ]
+	[ "${#lines[@]}" -eq 3 ]
+	run agraph-trace lint "$R"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "lint: malformed JSON is reported and the rest still linted; exit 2" {
+	printf '%s\n' '{"trace":"t","step":2,"kind":"a"}' '{"trace":' '{"trace":"t","step":1,"kind":"b"}' >"$BATS_TEST_TMPDIR/bad.ndjson"
+	run --separate-stderr agraph-trace lint "$BATS_TEST_TMPDIR/bad.ndjson"
+	[ "$status" -eq 2 ]
+	[[ $stderr == "agraph-trace: $BATS_TEST_TMPDIR/bad.ndjson:2:"* ]]
+	[ "$output" = "$BATS_TEST_TMPDIR/bad.ndjson:3: trace t: step 1 (b): step 1 does not come after step 2" ]
+}
+
+@test "grep: matching records, original bytes; -v inverts; exit 1 when none" {
+	printf '%s\n' '{"trace":"t", "step":1,"kind":"call","tool":"a"}' '{"trace":"t","step":2,"kind":"result"}' >"$BATS_TEST_TMPDIR/g.ndjson"
+	run agraph-trace grep 'kind == "call"' "$BATS_TEST_TMPDIR/g.ndjson"
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"trace":"t", "step":1,"kind":"call","tool":"a"}' ]
+	run agraph-trace grep -v 'kind == "call"' "$BATS_TEST_TMPDIR/g.ndjson"
+	[ "$output" = '{"trace":"t","step":2,"kind":"result"}' ]
+	run agraph-trace grep 'kind == "nothing"' "$BATS_TEST_TMPDIR/g.ndjson"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+}
+
+@test "grep --trace: whole traces that contain a match" {
+	run agraph-trace grep --trace 'kind == "escalate"' "$R"
+	[ "$(jq -r .trace <<<"$output" | sort -u)" = esc ]
+	[ "$(wc -l <<<"$output")" -eq "$(grep -c '"trace":"esc"' "$R")" ]
+	run agraph-trace grep --trace -v 'kind == "escalate"' "$R"
+	[ "$(jq -r .trace <<<"$output" | sort -u)" = ok ]
+}
+
+@test "grep: a bad expression points at its column" {
+	run --separate-stderr agraph-trace grep 'kind == ' "$R"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-trace: expression:1:9: unexpected end of expression" ]
+}
+
+@test "lineage: the chain of causes back from a record" {
+	run agraph-trace lineage --trace=esc 10 "$R"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.step, .kind]' <<<"$output" | paste -sd' ')" = '[8,"result"] [9,"escalate"] [10,"final"]' ]
+}
+
+@test "lineage: with no --trace, the first trace of the input" {
+	run agraph-trace lineage 6 "$R"
+	[ "$(jq -c '[.trace, .step, .kind]' <<<"$output" | paste -sd' ')" = '["ok",5,"result"] ["ok",6,"reroute"]' ]
+}
+
+@test "lineage: a step that is not there is exit 1" {
+	run --separate-stderr agraph-trace lineage --trace=ok 99 "$R"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "agraph-trace: trace 'ok' has no record at step 99" ]
+	run agraph-trace lineage x "$R"
+	[ "$status" -eq 2 ]
+}
+
+@test "bad input: reported with file:line:col, the rest still checked, exit 2" {
+	{ head -3 "$R"; echo '{"oops'; tail -n +4 "$R"; } >"$BATS_TEST_TMPDIR/broken.ndjson"
+	run --separate-stderr agraph-trace check --builtin answered "$BATS_TEST_TMPDIR/broken.ndjson"
+	[ "$status" -eq 2 ]
+	[[ $stderr == "agraph-trace: $BATS_TEST_TMPDIR/broken.ndjson:4:"* ]]
+	[ "$output" = "2 traces, 2 verdicts: 2 pass, 0 fail" ]
+}
+
+@test "a missing file is an error and the others are read" {
+	run --separate-stderr agraph-trace check --builtin answered /nonexistent "$R"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-trace: /nonexistent: No such file or directory" ]
+	[ "$output" = "2 traces, 2 verdicts: 2 pass, 0 fail" ]
+}
+
+@test "a bad contract file is exit 2 with its place" {
+	printf 'contracts:\n  - name: x\n    always: "kind =="\n' >"$BATS_TEST_TMPDIR/c.yaml"
+	run --separate-stderr agraph-trace check -c "$BATS_TEST_TMPDIR/c.yaml" "$R"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-trace: $BATS_TEST_TMPDIR/c.yaml:3:21: in contract 'x', always: unexpected end of expression" ]
+	run --separate-stderr agraph-trace check --builtin answred "$R"
+	[ "$status" -eq 2 ]
+	[[ $stderr == "agraph-trace: --builtin: unknown built-in contract 'answred'"* ]]
+}
+
+@test "deterministic: the same input gives the same bytes" {
+	a=$(agraph-trace check --format junit "$R" "$S" || true)
+	b=$(agraph-trace check --format junit "$R" "$S" || true)
+	[ "$a" = "$b" ]
+}
+
+@test "a closed pipe ends quietly" {
+	for i in $(seq 200); do cat "$R"; done | sed 's/"trace":"ok"/"trace":"x"/' >"$BATS_TEST_TMPDIR/big.ndjson"
+	run --separate-stderr bash -c "agraph-trace grep 'true' '$BATS_TEST_TMPDIR/big.ndjson' | head -1"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+}
