@@ -40,7 +40,7 @@ MAKEFLAGS += --no-print-directory
 
 .PHONY: all check test demo sanitize bench install uninstall clean deps lint format
 
-all: $(LIBA) $(PROGS) $(UNITS)
+all: $(LIBA) $(PROGS) $(UNITS) $(BENCHES)
 
 $(O)/%.o: %.c lib/agraph.h lib/agraph_int.h lib/agraph_fe.h
 	@mkdir -p $(dir $@)

@@ -99,8 +99,14 @@ void agr_reader_free(agr_reader *r);
  */
 int agr_reader_next(agr_reader *r, const agr_record **rec, agr_error *err);
 
-/* The parsed record (a JSON object), borrowed. */
+/* The record as a JSON object, borrowed.  It is made from the bytes the
+ * first time it is asked for: readers that only look at a few fields do
+ * not pay for a tree. */
 json_t *agr_record_json(const agr_record *rec);
+/* A copy of the record that outlives the reader's next call; the caller
+ * frees it with agr_record_free().  Only kept copies may be freed. */
+agr_record *agr_record_keep(const agr_record *rec);
+void agr_record_free(agr_record *rec);
 /* The record's original bytes, without the line end. */
 const char *agr_record_bytes(const agr_record *rec, size_t *len);
 /* Where the record came from. */
@@ -217,6 +223,8 @@ void agr_expr_free(agr_expr *e);
 /* True when the expression is truthy on record; trigger is the record
  * that $trigger refers to (may be NULL: $trigger paths are null). */
 bool agr_expr_test(const agr_expr *e, const json_t *record, const json_t *trigger);
+/* The same on records as read, looking at their bytes: no tree is made. */
+bool agr_expr_test_record(const agr_expr *e, const agr_record *record, const agr_record *trigger);
 
 /* ------------------------------------------------------------------ */
 /* Contracts                                                           */

@@ -113,6 +113,47 @@ void *agrp_map_del(agrp_map *m, const char *key);
 /* Frees the map's keys and slots, not the values. */
 void agrp_map_free(agrp_map *m);
 
+/* ---- JSON read in place (scan.c) ---------------------------------- */
+
+/* A JSON value inside a record's bytes. */
+typedef struct agrp_span {
+	const char *p; /* its first byte: '"' for a string */
+	size_t n;
+	char type; /* 's' string, 'n' number, 't' true, 'f' false, '0' null, 'o', 'a' */
+	bool esc;  /* a string with escapes, to be decoded */
+} agrp_span;
+
+typedef struct agrp_field {
+	agrp_span key, val;
+} agrp_field;
+
+/*
+ * Validates a record (a JSON object, as strict as jansson's reader) and
+ * lists its top-level fields into *fields (grown as needed).  On a
+ * mistake returns false with the 1-based column and a message.
+ */
+bool agrp_scan_record(const char *s, size_t n, agrp_field **fields, size_t *nfields, size_t *cap,
+                      long *col, const char **msg);
+/* AGRAPH_REFERENCE=1: read and evaluate through jansson trees, the
+ * obvious way that tests compare the fast one with. */
+bool agrp_reference(void);
+/* A top-level field of a record, by its bytes. */
+bool agrp_record_field(const agr_record *rec, const char *key, agrp_span *out);
+/* A top-level string field, NUL-terminated in buf (or in the record's tree
+ * when it does not fit); NULL when absent or not a string. */
+const char *agrp_record_str(const agr_record *rec, const char *key, char *buf, size_t cap);
+/* A number span that is an integer, as jansson would read it. */
+bool agrp_span_int(const agrp_span *v, long *out);
+/* A record's top-level fields, as the scan found them. */
+const agrp_field *agrp_record_fields(const agr_record *rec, size_t *n);
+/* Walks a validated object or array: *cursor starts at 0. */
+bool agrp_span_next(const agrp_span *c, size_t *cursor, agrp_span *key, agrp_span *val);
+/* The value of key in a validated object. */
+bool agrp_span_get(const agrp_span *obj, const char *key, agrp_span *out);
+bool agrp_span_key_is(const agrp_span *k, const char *key, size_t n);
+/* A string's decoded bytes into out (at most cap - 4); returns the length. */
+size_t agrp_span_decode(const agrp_span *s, char *out, size_t cap);
+
 /* ---- YAML loading (yaml_util.c) ---------------------------------- */
 
 /* A loaded YAML document and where errors about it go.  Loaders that need

@@ -368,7 +368,7 @@ agr_contracts_load_file(agr_contracts *cs, const char *path, agr_error *err)
 /* ---- checking ------------------------------------------------------ */
 
 typedef struct obligation {
-	json_t *trigger;
+	agr_record *trigger;
 	long step;
 	const char *source;
 	long line;
@@ -398,7 +398,7 @@ typedef struct cstate {
 	/* scope */
 	bool active, done;
 	where start;
-	json_t *opener; /* $trigger outside response: the record that opened the interval */
+	agr_record *opener; /* $trigger outside response: the record that opened the interval */
 	bool pending;
 	where pend;
 	char *pend_reason;
@@ -444,7 +444,8 @@ struct agr_checker {
 
 /* What a record says, read once. */
 typedef struct rinfo {
-	const json_t *j;
+	const agr_record *rec;
+	const json_t *j; /* the tree: only in the reference mode */
 	const char *kind, *tool, *status, *id, *call;
 	long step;
 	const char *source;
@@ -486,7 +487,7 @@ static void
 obligations_clear(agr_checker *k, cstate *s)
 {
 	for (size_t i = 0; i < s->nob; i++)
-		json_decref(s->ob[i].trigger);
+		agr_record_free(s->ob[i].trigger);
 	k->open -= s->nob;
 	s->nob = 0;
 }
@@ -502,7 +503,7 @@ cstate_free(agr_checker *k, cstate *s)
 	free(s->e2);
 	free(s->reason);
 	free(s->pend_reason);
-	json_decref(s->opener);
+	agr_record_free(s->opener);
 }
 
 static void
@@ -621,9 +622,11 @@ violate(agr_checker *k, const contract *c, cstate *s, const rinfo *ri, const cha
 }
 
 static bool
-test(const agr_expr *e, const rinfo *ri, const json_t *trigger)
+test(const agr_expr *e, const rinfo *ri, const agr_record *trigger)
 {
-	return agr_expr_test(e, ri->j, trigger);
+	if (agrp_reference())
+		return agr_expr_test(e, ri->j, trigger ? agr_record_json(trigger) : NULL);
+	return agr_expr_test_record(e, ri->rec, trigger);
 }
 
 static void
@@ -631,8 +634,8 @@ open_interval(cstate *s, const rinfo *ri)
 {
 	s->active = true;
 	s->start = at(ri);
-	json_decref(s->opener);
-	s->opener = json_incref((json_t *)ri->j);
+	agr_record_free(s->opener);
+	s->opener = agr_record_keep(ri->rec);
 }
 
 static void
@@ -645,7 +648,7 @@ reset_interval(agr_checker *k, cstate *s)
 	free(s->pend_reason);
 	s->pend_reason = NULL;
 	obligations_clear(k, s);
-	json_decref(s->opener);
+	agr_record_free(s->opener);
 	s->opener = NULL;
 }
 
@@ -686,7 +689,7 @@ static void
 add_obligation(agr_checker *k, cstate *s, const rinfo *ri)
 {
 	agrp_grow(&s->ob, &s->capob, s->nob + 1, sizeof *s->ob);
-	s->ob[s->nob].trigger = json_incref((json_t *)ri->j);
+	s->ob[s->nob].trigger = agr_record_keep(ri->rec);
 	s->ob[s->nob].step = ri->step;
 	s->ob[s->nob].source = ri->source;
 	s->ob[s->nob].line = ri->line;
@@ -751,7 +754,7 @@ pattern(agr_checker *k, const contract *c, cstate *s, const rinfo *ri)
 		}
 		for (size_t i = 0; i < s->nob; i++) {
 			if (test(c->s, ri, s->ob[i].trigger)) {
-				json_decref(s->ob[i].trigger);
+				agr_record_free(s->ob[i].trigger);
 				k->open--;
 			} else {
 				s->ob[kept++] = s->ob[i];
@@ -896,6 +899,44 @@ malformed(const rinfo *ri, long last_step, char *buf, size_t n)
 	return NULL;
 }
 
+/* The same, by the record's bytes. */
+static const char *
+malformed_fast(const rinfo *ri, long last_step, char *buf, size_t n)
+{
+	agrp_span v, step, cause;
+	long st, c;
+
+	if (!agrp_record_field(ri->rec, "kind", &v))
+		return "the record has no \"kind\"";
+	if (v.type != 's')
+		return "\"kind\" must be a string";
+	if (agrp_record_field(ri->rec, "trace", &v) && v.type != 's')
+		return "\"trace\" must be a string";
+	if (!agrp_record_field(ri->rec, "step", &step))
+		return "the record has no \"step\"";
+	if (!agrp_span_int(&step, &st) || st < 0)
+		return "\"step\" must be a whole number from 0";
+	if (last_step >= 0 && st <= last_step) {
+		snprintf(buf, n, "step %ld does not come after step %ld", st, last_step);
+		return buf;
+	}
+	if (agrp_record_field(ri->rec, "ts", &v) && v.type != 'n' && v.type != 's')
+		return "\"ts\" must be a number or a string";
+	if (agrp_record_field(ri->rec, "cause", &cause)) {
+		size_t cursor = 0;
+		agrp_span k;
+
+		if (cause.type != 'a')
+			return agrp_span_int(&cause, &c) && c >= 0 && c < st
+			           ? NULL
+			           : "\"cause\" must be earlier steps of the trace";
+		while (agrp_span_next(&cause, &cursor, &k, &v))
+			if (!agrp_span_int(&v, &c) || c < 0 || c >= st)
+				return "\"cause\" must be earlier steps of the trace";
+	}
+	return NULL;
+}
+
 static void
 builtin_record(agr_checker *k, const contract *c, cstate *s, trace *t, const rinfo *ri)
 {
@@ -905,7 +946,9 @@ builtin_record(agr_checker *k, const contract *c, cstate *s, trace *t, const rin
 	describe(d, sizeof d, ri);
 	switch (c->type) {
 	case BI_WELL_FORMED:
-		if ((why = malformed(ri, s->last_step, buf, sizeof buf)) != NULL) {
+		why = agrp_reference() ? malformed(ri, s->last_step, buf, sizeof buf)
+		                       : malformed_fast(ri, s->last_step, buf, sizeof buf);
+		if (why != NULL) {
 			if (k->every_problem) {
 				char reason[512];
 
@@ -960,7 +1003,7 @@ builtin_record(agr_checker *k, const contract *c, cstate *s, trace *t, const rin
 		break;
 	case BI_NO_REPEAT:
 		if (kind_is(ri, "call") && ri->tool != NULL) {
-			const json_t *args = json_object_get(ri->j, "args");
+			const json_t *args = json_object_get(agr_record_json(ri->rec), "args");
 			char *canon =
 			    args ? json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
 			         : agrp_xstrdup("null");
@@ -1111,17 +1154,42 @@ open_trace(agr_checker *k, const char *id)
 bool
 agr_checker_feed(agr_checker *k, const agr_record *rec, agr_error *err)
 {
-	const json_t *j = agr_record_json(rec), *step = json_object_get(j, "step");
-	const char *id = agr_json_str(j, "trace");
-	rinfo ri = { j,
-		     agr_json_str(j, "kind"),
-		     agr_json_str(j, "tool"),
-		     agr_json_str(j, "status"),
-		     agr_json_str(j, "id"),
-		     agr_json_str(j, "call"),
-		     json_is_integer(step) ? (long)json_integer_value(step) : -1,
+	char buf[6][256];
+	const char *id;
+	rinfo ri = { rec,
+		     NULL,
+		     NULL,
+		     NULL,
+		     NULL,
+		     NULL,
+		     NULL,
+		     -1,
 		     agr_record_source(rec),
 		     agr_record_line(rec) };
+
+	if (agrp_reference()) {
+		const json_t *j = agr_record_json(rec), *step = json_object_get(j, "step");
+
+		ri.j = j;
+		id = agr_json_str(j, "trace");
+		ri.kind = agr_json_str(j, "kind");
+		ri.tool = agr_json_str(j, "tool");
+		ri.status = agr_json_str(j, "status");
+		ri.id = agr_json_str(j, "id");
+		ri.call = agr_json_str(j, "call");
+		ri.step = json_is_integer(step) ? (long)json_integer_value(step) : -1;
+	} else {
+		agrp_span step;
+
+		id = agrp_record_str(rec, "trace", buf[0], sizeof buf[0]);
+		ri.kind = agrp_record_str(rec, "kind", buf[1], sizeof buf[1]);
+		ri.tool = agrp_record_str(rec, "tool", buf[2], sizeof buf[2]);
+		ri.status = agrp_record_str(rec, "status", buf[3], sizeof buf[3]);
+		ri.id = agrp_record_str(rec, "id", buf[4], sizeof buf[4]);
+		ri.call = agrp_record_str(rec, "call", buf[5], sizeof buf[5]);
+		if (!agrp_record_field(rec, "step", &step) || !agrp_span_int(&step, &ri.step))
+			ri.step = -1;
+	}
 	trace *t;
 
 	if (id == NULL)

@@ -14,17 +14,21 @@
 
 #include "agraph_int.h"
 
-typedef enum vtype { V_NULL, V_BOOL, V_NUM, V_STR, V_JSON, V_LIST } vtype;
+/* V_JSON is an array or object of a jansson tree, V_RAW one in a record's
+ * bytes, V_LIST a list written in the expression. */
+typedef enum vtype { V_NULL, V_BOOL, V_NUM, V_STR, V_JSON, V_RAW, V_LIST } vtype;
 
 typedef struct val {
 	vtype t;
 	bool b;
 	bool folded;  /* V_STR seen through lower() */
 	bool missing; /* V_NULL because the path was absent */
+	bool unended; /* V_STR not followed by a NUL: it lies in a record's bytes */
 	double n;
 	const char *s;
 	size_t slen;
-	const json_t *j; /* V_JSON: array or object */
+	const json_t *j; /* V_JSON */
+	agrp_span raw;   /* V_RAW */
 	int list;        /* V_LIST: first element node */
 } val;
 
@@ -632,6 +636,50 @@ agr_expr_free(agr_expr *e)
 
 /* ---- evaluating ---------------------------------------------------- */
 
+/* What an evaluation looks at: jansson trees, or records as read. */
+typedef struct ectx {
+	const agr_expr *e;
+	const json_t *rec, *trig;
+	const agr_record *rrec, *rtrig;
+} ectx;
+
+/*
+ * Scratch for strings that must be decoded or NUL-terminated.  Blocks are
+ * kept across evaluations and never moved during one, so after the first
+ * records nothing is allocated.
+ */
+static struct scratch {
+	char *block[32];
+	size_t cap[32];
+	size_t nblocks, cur, used;
+} scratch;
+
+static void
+scratch_reset(void)
+{
+	scratch.cur = scratch.used = 0;
+}
+
+static char *
+scratch_get(size_t n)
+{
+	while (scratch.cur < scratch.nblocks && scratch.cap[scratch.cur] - scratch.used < n) {
+		scratch.cur++;
+		scratch.used = 0;
+	}
+	if (scratch.cur == scratch.nblocks) {
+		size_t cap = n > 65536 ? n : 65536;
+
+		if (scratch.nblocks == 32) /* pathological: drop the smallest use */
+			return NULL;
+		scratch.block[scratch.nblocks] = agrp_xmalloc(cap);
+		scratch.cap[scratch.nblocks++] = cap;
+		scratch.used = 0;
+	}
+	scratch.used += n;
+	return scratch.block[scratch.cur] + scratch.used - n;
+}
+
 static val
 from_json(const json_t *j)
 {
@@ -668,8 +716,65 @@ from_json(const json_t *j)
 	return v;
 }
 
+static val
+from_span(const agrp_span *sp)
+{
+	val v = { 0 };
+
+	switch (sp->type) {
+	case 's':
+		v.t = V_STR;
+		if (!sp->esc) {
+			v.s = sp->p + 1;
+			v.slen = sp->n - 2;
+			v.unended = true;
+		} else {
+			char *buf = scratch_get(sp->n + 4);
+
+			if (buf == NULL)
+				return v;
+			v.slen = agrp_span_decode(sp, buf, sp->n + 4);
+			buf[v.slen] = '\0';
+			v.s = buf;
+		}
+		break;
+	case 'n':
+		v.t = V_NUM;
+		v.n = strtod(sp->p, NULL); /* a delimiter follows every number */
+		break;
+	case 't':
+	case 'f':
+		v.t = V_BOOL;
+		v.b = sp->type == 't';
+		break;
+	case 'o':
+	case 'a':
+		v.t = V_RAW;
+		v.raw = *sp;
+		break;
+	default:
+		break;
+	}
+	return v;
+}
+
+/* The string with a NUL after it, for the C functions that want one. */
+static const char *
+cstr(val v)
+{
+	char *buf;
+
+	if (!v.unended)
+		return v.s;
+	if ((buf = scratch_get(v.slen + 1)) == NULL)
+		return "";
+	memcpy(buf, v.s, v.slen);
+	buf[v.slen] = '\0';
+	return buf;
+}
+
 static const json_t *
-walk_path(const agr_expr *e, const enode *n, const json_t *j)
+walk_json(const agr_expr *e, const enode *n, const json_t *j)
 {
 	for (int i = 0; i < n->nseg && j != NULL; i++) {
 		const seg *s = &e->segs[n->seg + i];
@@ -689,7 +794,87 @@ walk_path(const agr_expr *e, const enode *n, const json_t *j)
 	return j;
 }
 
-static val ev(const agr_expr *e, int node, const json_t *rec, const json_t *trig);
+static size_t
+raw_count(const agrp_span *c)
+{
+	size_t cursor = 0, n = 0;
+	agrp_span k, v;
+
+	while (agrp_span_next(c, &cursor, &k, &v))
+		n++;
+	return n;
+}
+
+/* A path in a record's bytes: the first name from the scan's index. */
+static bool
+walk_raw(const agr_expr *e, const enode *n, const agr_record *rec, agrp_span *out)
+{
+	const agrp_field *f;
+	size_t nf, cursor;
+	const seg *s = &e->segs[n->seg];
+	agrp_span cur, k, v;
+	bool found = false;
+
+	if (rec == NULL || n->nseg == 0 || s->key == NULL)
+		return false;
+	f = agrp_record_fields(rec, &nf);
+	for (size_t i = 0; i < nf && !found; i++)
+		if (agrp_span_key_is(&f[i].key, s->key, strlen(s->key))) {
+			cur = f[i].val;
+			found = true;
+		}
+	for (int i = 1; i < n->nseg && found; i++) {
+		s = &e->segs[n->seg + i];
+		if (s->key != NULL) {
+			found = agrp_span_get(&cur, s->key, &cur);
+			continue;
+		}
+		if (cur.type != 'a')
+			return false;
+		{
+			long idx = s->index < 0 ? (long)raw_count(&cur) + s->index : s->index;
+
+			found = false;
+			cursor = 0;
+			for (long at = 0; idx >= 0 && agrp_span_next(&cur, &cursor, &k, &v); at++)
+				if (at == idx) {
+					cur = v;
+					found = true;
+					break;
+				}
+		}
+	}
+	if (found)
+		*out = cur;
+	return found;
+}
+
+static val
+path_value(const ectx *c, const enode *n)
+{
+	agrp_span sp;
+	val v = { 0 };
+
+	if (c->rrec != NULL || c->rtrig != NULL) {
+		if (walk_raw(c->e, n, n->trigger ? c->rtrig : c->rrec, &sp))
+			return from_span(&sp);
+		v.missing = true;
+		return v;
+	}
+	return from_json(walk_json(c->e, n, n->trigger ? c->trig : c->rec));
+}
+
+static bool
+path_exists(const ectx *c, const enode *n)
+{
+	agrp_span sp;
+
+	if (c->rrec != NULL || c->rtrig != NULL)
+		return walk_raw(c->e, n, n->trigger ? c->rtrig : c->rrec, &sp);
+	return walk_json(c->e, n, n->trigger ? c->trig : c->rec) != NULL;
+}
+
+static val ev(const ectx *c, int node);
 
 static bool
 truthy(val v)
@@ -732,53 +917,96 @@ str_cmp(val a, val b)
 	return a.slen < b.slen ? -1 : a.slen > b.slen;
 }
 
-static bool equal(const agr_expr *e, val a, val b, const json_t *rec, const json_t *trig);
+/* Walking the elements of any array: a literal list, a tree's, a record's. */
+typedef struct iter {
+	val list;
+	int node;      /* V_LIST */
+	size_t cursor; /* V_JSON: index; V_RAW: byte offset */
+} iter;
 
-/* The i-th element of an array value, JSON or literal; false past the end. */
-static bool
-element(const agr_expr *e, val list, int *cursor, val *out, const json_t *rec, const json_t *trig)
+static iter
+iter_start(val list)
 {
-	if (list.t == V_LIST) {
-		if (*cursor < 0)
-			return false;
-		*out = ev(e, *cursor, rec, trig);
-		*cursor = e->n[*cursor].next;
-		return true;
-	}
-	if ((size_t)*cursor >= json_array_size(list.j))
-		return false;
-	*out = from_json(json_array_get(list.j, (size_t)(*cursor)++));
-	return true;
+	iter it = { list, list.t == V_LIST ? list.list : -1, 0 };
+
+	return it;
 }
 
-static int
-first_cursor(val list)
+static bool
+iter_next(const ectx *c, iter *it, val *out)
 {
-	return list.t == V_LIST ? list.list : 0;
+	agrp_span k, v;
+
+	switch (it->list.t) {
+	case V_LIST:
+		if (it->node < 0)
+			return false;
+		*out = ev(c, it->node);
+		it->node = c->e->n[it->node].next;
+		return true;
+	case V_JSON:
+		if (it->cursor >= json_array_size(it->list.j))
+			return false;
+		*out = from_json(json_array_get(it->list.j, it->cursor++));
+		return true;
+	case V_RAW:
+		if (!agrp_span_next(&it->list.raw, &it->cursor, &k, &v))
+			return false;
+		*out = from_span(&v);
+		return true;
+	default:
+		return false;
+	}
 }
 
 static bool
 is_array(val v)
 {
-	return v.t == V_LIST || (v.t == V_JSON && json_is_array(v.j));
+	return v.t == V_LIST || (v.t == V_JSON && json_is_array(v.j)) ||
+	       (v.t == V_RAW && v.raw.type == 'a');
+}
+
+static bool equal(const ectx *c, val a, val b);
+
+/* Objects in a record's bytes: the same keys with equal values. */
+static bool
+raw_objects_equal(const ectx *c, const agrp_span *a, const agrp_span *b)
+{
+	size_t cursor = 0;
+	agrp_span k, v, w;
+
+	if (raw_count(a) != raw_count(b))
+		return false;
+	while (agrp_span_next(a, &cursor, &k, &v)) {
+		val key = from_span(&k);
+		val x, y;
+
+		if (!agrp_span_get(b, cstr(key), &w))
+			return false;
+		x = from_span(&v);
+		y = from_span(&w);
+		if (!equal(c, x, y))
+			return false;
+	}
+	return true;
 }
 
 static bool
-equal(const agr_expr *e, val a, val b, const json_t *rec, const json_t *trig)
+equal(const ectx *c, val a, val b)
 {
 	if (is_array(a) && is_array(b)) {
-		int ca = first_cursor(a), cb = first_cursor(b);
+		iter ia = iter_start(a), ib = iter_start(b);
 		val x, y;
 
 		for (;;) {
-			bool more_a = element(e, a, &ca, &x, rec, trig);
-			bool more_b = element(e, b, &cb, &y, rec, trig);
+			bool more_a = iter_next(c, &ia, &x);
+			bool more_b = iter_next(c, &ib, &y);
 
 			if (more_a != more_b)
 				return false;
 			if (!more_a)
 				return true;
-			if (!equal(e, x, y, rec, trig))
+			if (!equal(c, x, y))
 				return false;
 		}
 	}
@@ -795,6 +1023,9 @@ equal(const agr_expr *e, val a, val b, const json_t *rec, const json_t *trig)
 		return str_cmp(a, b) == 0;
 	case V_JSON:
 		return json_equal((json_t *)a.j, (json_t *)b.j);
+	case V_RAW:
+		return a.raw.type == 'o' && b.raw.type == 'o' &&
+		       raw_objects_equal(c, &a.raw, &b.raw);
 	case V_LIST:
 		break;
 	}
@@ -825,19 +1056,24 @@ has_substring(val hay, val needle)
 }
 
 static bool
-member(const agr_expr *e, val x, val coll, const json_t *rec, const json_t *trig)
+member(const ectx *c, val x, val coll)
 {
 	if (is_array(coll)) {
-		int c = first_cursor(coll);
+		iter it = iter_start(coll);
 		val y;
 
-		while (element(e, coll, &c, &y, rec, trig))
-			if (equal(e, x, y, rec, trig))
+		while (iter_next(c, &it, &y))
+			if (equal(c, x, y))
 				return true;
 		return false;
 	}
 	if (coll.t == V_JSON && x.t == V_STR) /* a key of an object */
-		return json_object_get(coll.j, x.s) != NULL;
+		return json_object_get(coll.j, cstr(x)) != NULL;
+	if (coll.t == V_RAW && x.t == V_STR) {
+		agrp_span v;
+
+		return agrp_span_get(&coll.raw, cstr(x), &v);
+	}
 	if (coll.t == V_STR && x.t == V_STR)
 		return has_substring(coll, x);
 	return false;
@@ -846,29 +1082,30 @@ member(const agr_expr *e, val x, val coll, const json_t *rec, const json_t *trig
 static val
 compare(enum op op, val a, val b)
 {
-	int c;
+	int cmp;
 
 	if (a.t == V_NUM && b.t == V_NUM)
-		c = a.n < b.n ? -1 : a.n > b.n;
+		cmp = a.n < b.n ? -1 : a.n > b.n;
 	else if (a.t == V_STR && b.t == V_STR)
-		c = str_cmp(a, b);
+		cmp = str_cmp(a, b);
 	else
 		return boolean(false); /* null and mixed types are not ordered */
 	switch (op) {
 	case OP_LT:
-		return boolean(c < 0);
+		return boolean(cmp < 0);
 	case OP_LE:
-		return boolean(c <= 0);
+		return boolean(cmp <= 0);
 	case OP_GT:
-		return boolean(c > 0);
+		return boolean(cmp > 0);
 	default:
-		return boolean(c >= 0);
+		return boolean(cmp >= 0);
 	}
 }
 
 static val
-ev(const agr_expr *e, int node, const json_t *rec, const json_t *trig)
+ev(const ectx *c, int node)
 {
+	const agr_expr *e = c->e;
 	const enode *n = &e->n[node];
 	val a, b, v = { 0 };
 
@@ -880,34 +1117,36 @@ ev(const agr_expr *e, int node, const json_t *rec, const json_t *trig)
 		v.list = n->a;
 		return v;
 	case OP_PATH:
-		return from_json(walk_path(e, n, n->trigger ? trig : rec));
+		return path_value(c, n);
 	case OP_NOT:
-		return boolean(!truthy(ev(e, n->a, rec, trig)));
+		return boolean(!truthy(ev(c, n->a)));
 	case OP_NEG:
-		a = ev(e, n->a, rec, trig);
+		a = ev(c, n->a);
 		return a.t == V_NUM ? number(-a.n) : v;
 	case OP_OR:
-		return boolean(truthy(ev(e, n->a, rec, trig)) || truthy(ev(e, n->b, rec, trig)));
+		return boolean(truthy(ev(c, n->a)) || truthy(ev(c, n->b)));
 	case OP_AND:
-		return boolean(truthy(ev(e, n->a, rec, trig)) && truthy(ev(e, n->b, rec, trig)));
+		return boolean(truthy(ev(c, n->a)) && truthy(ev(c, n->b)));
 	case OP_EXISTS:
-		return boolean(walk_path(e, &e->n[n->a], e->n[n->a].trigger ? trig : rec) != NULL);
+		return boolean(path_exists(c, &e->n[n->a]));
 	case OP_LOWER:
-		a = ev(e, n->a, rec, trig);
+		a = ev(c, n->a);
 		if (a.t == V_STR)
 			a.folded = true;
 		return a.t == V_STR ? a : v;
 	case OP_LEN:
-		a = ev(e, n->a, rec, trig);
+		a = ev(c, n->a);
 		if (a.t == V_STR)
 			return number((double)a.slen);
 		if (a.t == V_JSON)
 			return number((double)(json_is_array(a.j) ? json_array_size(a.j)
 			                                          : json_object_size(a.j)));
+		if (a.t == V_RAW)
+			return number((double)raw_count(&a.raw));
 		if (a.t == V_LIST) {
 			size_t k = 0;
 
-			for (int c = a.list; c >= 0; c = e->n[c].next)
+			for (int i = a.list; i >= 0; i = e->n[i].next)
 				k++;
 			return number((double)k);
 		}
@@ -915,22 +1154,22 @@ ev(const agr_expr *e, int node, const json_t *rec, const json_t *trig)
 	default:
 		break;
 	}
-	a = ev(e, n->a, rec, trig);
-	b = ev(e, n->b, rec, trig);
+	a = ev(c, n->a);
+	b = ev(c, n->b);
 	switch (n->op) {
 	case OP_EQ:
-		return boolean(equal(e, a, b, rec, trig));
+		return boolean(equal(c, a, b));
 	case OP_NE:
-		return boolean(!equal(e, a, b, rec, trig));
+		return boolean(!equal(c, a, b));
 	case OP_LT:
 	case OP_LE:
 	case OP_GT:
 	case OP_GE:
 		return compare(n->op, a, b);
 	case OP_IN:
-		return boolean(member(e, a, b, rec, trig));
+		return boolean(member(c, a, b));
 	case OP_CONTAINS:
-		return boolean(member(e, b, a, rec, trig));
+		return boolean(member(c, b, a));
 	case OP_STARTSWITH:
 	case OP_ENDSWITH:
 		if (a.t != V_STR || b.t != V_STR || b.slen > a.slen)
@@ -942,8 +1181,8 @@ ev(const agr_expr *e, int node, const json_t *rec, const json_t *trig)
 	case OP_MATCH:
 		if (a.t != V_STR)
 			return boolean(false);
-		return boolean(regexec(e->re[2 * n->re + (a.folded ? 1 : 0)], a.s, 0, NULL, 0) ==
-		               0);
+		return boolean(
+		    regexec(e->re[2 * n->re + (a.folded ? 1 : 0)], cstr(a), 0, NULL, 0) == 0);
 	case OP_ADD:
 	case OP_SUB:
 	case OP_MUL:
@@ -965,5 +1204,17 @@ ev(const agr_expr *e, int node, const json_t *rec, const json_t *trig)
 bool
 agr_expr_test(const agr_expr *e, const json_t *record, const json_t *trigger)
 {
-	return truthy(ev(e, e->root, record, trigger));
+	ectx c = { e, record, trigger, NULL, NULL };
+
+	scratch_reset();
+	return truthy(ev(&c, e->root));
+}
+
+bool
+agr_expr_test_record(const agr_expr *e, const agr_record *record, const agr_record *trigger)
+{
+	ectx c = { e, NULL, NULL, record, trigger };
+
+	scratch_reset();
+	return truthy(ev(&c, e->root));
 }

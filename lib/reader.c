@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,11 +16,14 @@
 #define CHUNK 65536
 
 struct agr_record {
-	json_t *json;
+	json_t *json; /* made on first use: most readers never need it */
 	const char *bytes;
 	size_t len;
 	const char *source;
 	long line;
+	agrp_field *fields; /* the top-level fields, by their bytes */
+	size_t nfields, capfields;
+	bool owned; /* a kept copy: bytes and fields are its own */
 };
 
 struct agr_reader {
@@ -69,6 +74,7 @@ agr_reader_free(agr_reader *r)
 		return;
 	close_current(r);
 	json_decref(r->rec.json);
+	free(r->rec.fields);
 	free(r->buf);
 	free(r);
 }
@@ -109,24 +115,50 @@ fill(agr_reader *r, agr_error *err)
 	return true;
 }
 
+/* The reference reader: jansson, whole.  AGRAPH_REFERENCE=1 picks it, so
+ * that tests can compare the fast reading with the obvious one. */
+bool
+agrp_reference(void)
+{
+	static int on = -1;
+
+	if (on < 0) {
+		const char *e = getenv("AGRAPH_REFERENCE");
+
+		on = e != NULL && *e != '\0' && strcmp(e, "0") != 0;
+	}
+	return on;
+}
+
 static int
 parse_line(agr_reader *r, char *s, size_t n, const agr_record **rec, agr_error *err)
 {
 	json_error_t jerr;
-	json_t *j;
+	json_t *j = NULL;
+	const char *msg;
+	long col;
 
 	json_decref(r->rec.json);
 	r->rec.json = NULL;
-	/* Any value parses, so that a non-object is named as such. */
-	j = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
-	if (j == NULL) {
-		agrp_error_set(err, r->name, r->line, jerr.column > 0 ? jerr.column : 1, "%s",
-		               jerr.text);
-		return -1;
+	r->rec.nfields = 0;
+	if (agrp_reference()) {
+		/* Any value parses, so that a non-object is named as such. */
+		j = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+		if (j == NULL) {
+			agrp_error_set(err, r->name, r->line, jerr.column > 0 ? jerr.column : 1,
+			               "%s", jerr.text);
+			return -1;
+		}
+		if (!json_is_object(j)) {
+			json_decref(j);
+			agrp_error_set(err, r->name, r->line, 1, "a record must be a JSON object");
+			return -1;
+		}
 	}
-	if (!json_is_object(j)) {
+	if (!agrp_scan_record(s, n, &r->rec.fields, &r->rec.nfields, &r->rec.capfields, &col,
+	                      &msg)) {
 		json_decref(j);
-		agrp_error_set(err, r->name, r->line, 1, "a record must be a JSON object");
+		agrp_error_set(err, r->name, r->line, col, "%s", msg);
 		return -1;
 	}
 	r->rec.json = j;
@@ -212,9 +244,62 @@ agr_reader_next(agr_reader *r, const agr_record **rec, agr_error *err)
 }
 
 json_t *
-agr_record_json(const agr_record *rec)
+agr_record_json(const agr_record *crec)
 {
+	/* A cache: the tree is made from the bytes on first use. */
+	agr_record *rec = (agr_record *)crec;
+
+	if (rec->json == NULL) {
+		rec->json = json_loadb(rec->bytes, rec->len, 0, NULL);
+		if (rec->json == NULL) /* the scan let through what jansson would not */
+			rec->json = json_object();
+	}
 	return rec->json;
+}
+
+const agrp_field *
+agrp_record_fields(const agr_record *rec, size_t *n)
+{
+	*n = rec->nfields;
+	return rec->fields;
+}
+
+agr_record *
+agr_record_keep(const agr_record *rec)
+{
+	agr_record *k = agrp_xcalloc(1, sizeof *k);
+	char *bytes = agrp_xmalloc(rec->len + 1);
+	ptrdiff_t shift;
+
+	memcpy(bytes, rec->bytes, rec->len);
+	bytes[rec->len] = '\0';
+	shift = bytes - rec->bytes;
+	k->bytes = bytes;
+	k->len = rec->len;
+	k->source = rec->source;
+	k->line = rec->line;
+	k->owned = true;
+	k->nfields = k->capfields = rec->nfields;
+	k->fields = agrp_xmalloc((rec->nfields ? rec->nfields : 1) * sizeof *k->fields);
+	for (size_t i = 0; i < rec->nfields; i++) {
+		k->fields[i] = rec->fields[i];
+		k->fields[i].key.p += shift;
+		k->fields[i].val.p += shift;
+	}
+	if (rec->json != NULL)
+		k->json = json_incref(rec->json);
+	return k;
+}
+
+void
+agr_record_free(agr_record *rec)
+{
+	if (rec == NULL || !rec->owned)
+		return;
+	json_decref(rec->json);
+	free((char *)rec->bytes);
+	free(rec->fields);
+	free(rec);
 }
 
 const char *
@@ -240,4 +325,42 @@ const char *
 agr_record_kind(const agr_record *rec)
 {
 	return agr_json_str(rec->json, "kind");
+}
+
+bool
+agrp_record_field(const agr_record *rec, const char *key, agrp_span *out)
+{
+	size_t n = strlen(key);
+
+	for (size_t i = 0; i < rec->nfields; i++)
+		if (agrp_span_key_is(&rec->fields[i].key, key, n)) {
+			*out = rec->fields[i].val;
+			return true;
+		}
+	return false;
+}
+
+const char *
+agrp_record_str(const agr_record *rec, const char *key, char *buf, size_t cap)
+{
+	agrp_span v;
+	size_t n;
+
+	if (!agrp_record_field(rec, key, &v) || v.type != 's')
+		return NULL;
+	if (v.n + 4 > cap) /* long: the tree has it whole */
+		return agr_json_str(agr_record_json(rec), key);
+	n = agrp_span_decode(&v, buf, cap);
+	buf[n] = '\0';
+	return buf;
+}
+
+bool
+agrp_span_int(const agrp_span *v, long *out)
+{
+	if (v->type != 'n' || memchr(v->p, '.', v->n) || memchr(v->p, 'e', v->n) ||
+	    memchr(v->p, 'E', v->n))
+		return false;
+	*out = strtol(v->p, NULL, 10);
+	return true;
 }

@@ -84,8 +84,9 @@ settle(agr_grep *g, const char *id, held *h)
 void
 agr_grep_feed(agr_grep *g, const agr_record *rec)
 {
-	const json_t *j = agr_record_json(rec);
-	bool hit = agr_expr_test(g->e, j, NULL);
+	bool hit = agrp_reference() ? agr_expr_test(g->e, agr_record_json(rec), NULL)
+	                            : agr_expr_test_record(g->e, rec, NULL);
+	char idbuf[256], kindbuf[64];
 	const char *id, *kind;
 	held *h;
 	size_t len;
@@ -98,8 +99,8 @@ agr_grep_feed(agr_grep *g, const agr_record *rec)
 		}
 		return;
 	}
-	id = agr_json_str(j, "trace");
-	kind = agr_json_str(j, "kind");
+	id = agrp_record_str(rec, "trace", idbuf, sizeof idbuf);
+	kind = agrp_record_str(rec, "kind", kindbuf, sizeof kindbuf);
 	if (id == NULL)
 		id = "";
 	if ((h = agrp_map_get(&g->open, id)) == NULL) {

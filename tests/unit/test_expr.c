@@ -1,5 +1,6 @@
 /* test_expr.c - the expression language, case by case. */
 #include <string.h>
+#include <unistd.h>
 
 #include "agraph.h"
 #include "tap.h"
@@ -7,7 +8,9 @@
 static const char *record =
     "{\"kind\":\"call\",\"tool\":\"refund\",\"step\":7,\"args\":{\"amount\":250,\"to\":\"Ann\"},"
     "\"path\":[\"Start\",\"CRM\",\"Stripe\"],\"cost\":0.8,\"ok\":true,\"none\":null,"
-    "\"gen_ai.system\":\"openai\",\"x-y\":{\"z\":1},\"msg\":\"Payment DECLINED by bank\"}";
+    "\"gen_ai.system\":\"openai\",\"x-y\":{\"z\":1},\"msg\":\"Payment DECLINED by bank\","
+    "\"esc\":\"caf\\u00e9 \\\"ok\\\"\",\"o\":{\"a\":[1,{\"b\":null}],\"c\":\"d\"},"
+    "\"o2\":{\"c\":\"d\",\"a\":[1,{\"b\":null}]}}";
 static const char *trigger = "{\"kind\":\"call\",\"id\":\"c3\",\"tool\":\"refund\"}";
 
 static const struct {
@@ -99,6 +102,27 @@ main(void)
 {
 	json_t *rec = json_loads(record, 0, NULL), *trig = json_loads(trigger, 0, NULL);
 	agr_error e;
+	agr_record *rrec, *rtrig;
+
+	/* The same records as read from a file, for evaluation on their bytes. */
+	{
+		char path[] = "/tmp/agraph-expr-XXXXXX";
+		int fd = mkstemp(path);
+		const char *paths[] = { path };
+		agr_reader *r;
+		const agr_record *got;
+		FILE *f = fdopen(fd, "w");
+
+		fprintf(f, "%s\n%s\n", record, trigger);
+		fclose(f);
+		r = agr_reader_new(paths, 1, 0);
+		agr_reader_next(r, &got, &e);
+		rrec = agr_record_keep(got);
+		agr_reader_next(r, &got, &e);
+		rtrig = agr_record_keep(got);
+		agr_reader_free(r);
+		unlink(path);
+	}
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		agr_expr *x = agr_expr_compile(cases[i].expr, &e);
@@ -109,6 +133,9 @@ main(void)
 			continue;
 		}
 		ok(agr_expr_test(x, rec, trig) == cases[i].want, "%s is %s", cases[i].expr,
+		   cases[i].want ? "true" : "false");
+		ok(agr_expr_test_record(x, rrec, rtrig) == cases[i].want,
+		   "%s is %s on the record's bytes", cases[i].expr,
 		   cases[i].want ? "true" : "false");
 		agr_expr_free(x);
 	}
@@ -136,5 +163,7 @@ main(void)
 	}
 	json_decref(rec);
 	json_decref(trig);
+	agr_record_free(rrec);
+	agr_record_free(rtrig);
 	return done_testing();
 }

@@ -81,10 +81,25 @@ main(void)
 	CHECK("malformed JSON: line and column, then the next line",
 	      "{\"a\":1}\n{\"a\":}\n{\"c\":3}\n", "[1:{\"a\":1}][E 2:6][3:{\"c\":3}]");
 	CHECK("a non-object line is an error", "[1,2]\n\"x\"\n", "[E 1:1][E 2:1]");
-	/* Columns are where jansson stopped reading. */
-	CHECK("duplicate keys are an error", "{\"a\":1,\"a\":2}\n", "[E 1:10]");
-	CHECK("a NUL byte is an error", "{\"a\":\"x\0\"}\n", "[E 1:7]");
-	CHECK("invalid UTF-8 is an error", "{\"a\":\"\xff\"}\n", "[E 1:6]");
+	/* Columns point at the character at fault. */
+	CHECK("duplicate keys are an error", "{\"a\":1,\"a\":2}\n", "[E 1:8]");
+	CHECK("duplicate keys, one escaped, are an error", "{\"a\":1,\"\\u0061\":2}\n", "[E 1:8]");
+	CHECK("duplicate keys in a nested object are an error", "{\"o\":{\"b\":1,\"b\":2}}\n",
+	      "[E 1:13]");
+	CHECK("a NUL byte is an error", "{\"a\":\"x\0\"}\n", "[E 1:8]");
+	CHECK("\\u0000 is an error", "{\"a\":\"\\u0000\"}\n", "[E 1:7]");
+	CHECK("invalid UTF-8 is an error", "{\"a\":\"\xff\"}\n", "[E 1:7]");
+	CHECK("an overlong UTF-8 sequence is an error", "{\"a\":\"\xc0\xaf\"}\n", "[E 1:7]");
+	CHECK("a lone surrogate is an error", "{\"a\":\"\\ud800\"}\n", "[E 1:7]");
+	CHECK("a surrogate pair is fine", "{\"a\":\"\\ud83d\\ude00\"}\n",
+	      "[1:{\"a\":\"\\ud83d\\ude00\"}]");
+	CHECK("UTF-8 counts as one column a character", "{\"\xc3\xa9\":1,}\n", "[E 1:8]");
+	CHECK("an integer past 64 bits is an error", "{\"a\":99999999999999999999}\n", "[E 1:6]");
+	CHECK("a real past the doubles is an error", "{\"a\":1e999}\n", "[E 1:6]");
+	CHECK("numbers as JSON has them", "{\"a\":-0.5e+3,\"b\":0,\"c\":[1,2.25]}\n",
+	      "[1:{\"a\":-0.5e+3,\"b\":0,\"c\":[1,2.25]}]");
+	CHECK("a leading zero is an error", "{\"a\":01}\n", "[E 1:7]");
+	CHECK("a bare word is an error", "{\"a\":nope}\n", "[E 1:6]");
 	CHECK("trailing garbage is an error", "{\"a\":1} x\n", "[E 1:9]");
 	check("a line past the limit is an error; the next line is read",
 	      "{\"a\":\"xxxxxxxxxxxxxxx\"}\n{\"b\":1}\n", 32, 16, "[E 1:0][2:{\"b\":1}]");
