@@ -12,7 +12,7 @@ struct agr_report {
 	FILE *out;
 	bool verbose;
 	size_t pass, fail;
-	agrp_map traces; /* for the count of traces */
+	char *last_trace; /* a trace's verdicts come together: a new id, a new trace */
 	size_t ntraces;
 	char *junit; /* testcases, kept until the counts are known */
 	size_t junit_len, junit_cap;
@@ -34,7 +34,7 @@ agr_report_free(agr_report *r)
 {
 	if (r == NULL)
 		return;
-	agrp_map_free(&r->traces);
+	free(r->last_trace);
 	free(r->junit);
 	free(r);
 }
@@ -118,8 +118,9 @@ agr_report_verdict(agr_report *r, const agr_verdict *v)
 {
 	char num[64];
 
-	if (agrp_map_get(&r->traces, v->trace) == NULL) {
-		agrp_map_put(&r->traces, v->trace, r);
+	if (r->last_trace == NULL || strcmp(r->last_trace, v->trace) != 0) {
+		free(r->last_trace);
+		r->last_trace = agrp_xstrdup(v->trace);
 		r->ntraces++;
 	}
 	if (v->pass)
