@@ -292,9 +292,12 @@ cmd_stats(opts *o)
 	out = o->partial ? agr_stats_partial(r.stats) : agr_stats_total(r.stats);
 	if (o->partial)
 		agr_fe_put(out, false);
-	else if (o->json)
-		agr_fe_put(json_pack("{s:o}", "total", json_incref(out)), false);
-	else
+	else if (o->json) {
+		json_t *wrapped = json_pack("{s:O}", "total", out);
+
+		agr_fe_put(wrapped, false);
+		json_decref(wrapped);
+	} else
 		agr_stats_print_total(stdout, out);
 	json_decref(out);
 	agr_stats_free(r.stats);
