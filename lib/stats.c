@@ -214,9 +214,11 @@ close_run(agr_stats *st, run *r)
 bool
 agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 {
-	const json_t *j = agr_record_json(rec);
-	const char *id = agr_json_str(j, "trace"), *kind = agr_json_str(j, "kind");
-	const char *tool = agr_json_str(j, "tool"), *status = agr_json_str(j, "status");
+	char b[5][256];
+	const char *id = agrp_record_str(rec, "trace", b[0], sizeof b[0]);
+	const char *kind = agrp_record_str(rec, "kind", b[1], sizeof b[1]);
+	const char *tool = agrp_record_str(rec, "tool", b[2], sizeof b[2]);
+	const char *status = agrp_record_str(rec, "status", b[3], sizeof b[3]);
 	run *r;
 
 	if (id == NULL)
@@ -242,10 +244,10 @@ agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 	} else if (is(kind, "escalate")) {
 		r->escalations++;
 	} else if (is(kind, "govern")) {
-		const char *d = agr_json_str(j, "decision");
+		const char *d = agrp_record_str(rec, "decision", b[4], sizeof b[4]);
 
 		if (d == NULL)
-			d = agr_json_str(j, "action");
+			d = agrp_record_str(rec, "action", b[4], sizeof b[4]);
 		bump(st->govern, "decisions", d ? d : "unknown", 1);
 	} else if (is(kind, "final")) {
 		snprintf(r->final, sizeof r->final, "%s", status ? status : "unknown");
