@@ -1030,23 +1030,18 @@ builtin_record(agr_checker *k, const contract *c, cstate *s, trace *t, const rin
 			if (!s->decided && ri->id != NULL)
 				push_entry(k, &s->e2, &s->ne2, &s->cape2, ri->id, ri->tool, ri);
 		} else if (kind_is(ri, "result")) {
-			const char *tool = ri->tool;
+			/* The call it answers names the tool when the result does not. */
+			size_t i = s->ne2;
+			const char *tool;
 
-			for (size_t i = s->ne2; ri->call != NULL && i-- > 0;)
-				if (strcmp(s->e2[i].key, ri->call) == 0) {
-					if (tool == NULL)
-						tool = s->e2[i].text;
-					if (is_failure(ri->status))
-						for (size_t j = 0; tool != NULL && j < s->ne; j++)
-							if (strcmp(s->e[j].key, tool) == 0)
-								s->e[j].flag = true;
-					drop_entry(k, s->e2, &s->ne2, i);
-					tool = NULL;
-					break;
-				}
+			while (ri->call != NULL && i-- > 0 && strcmp(s->e2[i].key, ri->call) != 0)
+				;
+			tool = ri->tool ? ri->tool : i < s->ne2 ? s->e2[i].text : NULL;
 			for (size_t j = 0; tool != NULL && is_failure(ri->status) && j < s->ne; j++)
 				if (strcmp(s->e[j].key, tool) == 0)
 					s->e[j].flag = true;
+			if (i < s->ne2)
+				drop_entry(k, s->e2, &s->ne2, i);
 		}
 		break;
 	default:
