@@ -379,6 +379,34 @@ void agr_lineage_feed(agr_lineage *l, const agr_record *rec);
 bool agr_lineage_write(agr_lineage *l, agr_write_fn out, void *ctx, agr_error *err);
 
 /* ------------------------------------------------------------------ */
+/* Fault injection                                                     */
+
+typedef struct agr_injector agr_injector;
+
+/* An injector that writes records through out; seed drives every draw. */
+agr_injector *agr_injector_new(uint64_t seed, agr_write_fn out, void *ctx);
+void agr_injector_free(agr_injector *in);
+
+/*
+ * Adds a fault spec: FAULT[:key=value,...].  Selectors: kind=, tool=,
+ * agent=, trace=, step=, where=EXPR; rates: p=, n=, nth=, first=; other
+ * keys are the fault's own parameters.  False, with err->text, on a
+ * mistake.
+ *
+ *     agr_injector_add(in, "error:tool=Stripe,nth=1", &err);
+ */
+bool agr_injector_add(agr_injector *in, const char *spec, agr_error *err);
+/* Adds the specs of a file in the format of agraph-inject(5). */
+bool agr_injector_load(agr_injector *in, const char *path, agr_error *err);
+/* Leaves the fault records out of the stream: to manifest when not NULL. */
+void agr_injector_quiet(agr_injector *in, agr_write_fn manifest, void *ctx);
+void agr_injector_feed(agr_injector *in, const agr_record *rec);
+/* How many faults were injected. */
+size_t agr_injector_count(const agr_injector *in);
+/* Every fault, a line each: name, the kind of record it hits, meaning. */
+void agr_inject_list(FILE *out);
+
+/* ------------------------------------------------------------------ */
 /* The router                                                          */
 
 typedef struct agr_router agr_router;

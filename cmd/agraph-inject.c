@@ -1,0 +1,117 @@
+/*
+ * agraph-inject - deterministic, seeded fault injection into traces.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agraph_fe.h"
+
+static void
+usage(FILE *out, int status)
+{
+	fputs("usage: agraph-inject [-u] [-f fault[:key=value,...]]... [--spec file] [--seed n]\n"
+	      "                     [--quiet-faults] [--manifest file] [file ...]\n"
+	      "       agraph-inject --list\n",
+	      out);
+	exit(status);
+}
+
+enum { OPT_SPEC = 256, OPT_SEED, OPT_QUIET, OPT_MANIFEST, OPT_LIST, OPT_VERSION };
+
+static const struct option longopts[] = {
+	{ "fault", required_argument, NULL, 'f' },
+	{ "spec", required_argument, NULL, OPT_SPEC },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "quiet-faults", no_argument, NULL, OPT_QUIET },
+	{ "manifest", required_argument, NULL, OPT_MANIFEST },
+	{ "list", no_argument, NULL, OPT_LIST },
+	{ "unbuffered", no_argument, NULL, 'u' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+to_manifest(void *ctx, const char *bytes, size_t len)
+{
+	FILE *f = ctx;
+
+	if (fwrite(bytes, 1, len, f) != len || putc('\n', f) == EOF)
+		err(2, "manifest");
+}
+
+static bool
+feed(void *ctx, const agr_record *rec)
+{
+	agr_injector_feed(ctx, rec);
+	return true;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *specs[256], *spec_file = NULL, *manifest = NULL;
+	int nspecs = 0, c, status, rc;
+	uint64_t seed = 0;
+	bool quiet = false, unbuffered = false;
+	agr_injector *in;
+	FILE *mf = NULL;
+	agr_error e;
+
+	while ((c = getopt_long(argc, argv, "f:uh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (nspecs == 256)
+				errx(2, "too many -f (256 at most; use --spec)");
+			specs[nspecs++] = optarg;
+			break;
+		case OPT_SPEC:
+			spec_file = optarg;
+			break;
+		case OPT_SEED:
+			seed = agr_fe_number("--seed", optarg);
+			break;
+		case OPT_QUIET:
+			quiet = true;
+			break;
+		case OPT_MANIFEST:
+			manifest = optarg;
+			quiet = true;
+			break;
+		case OPT_LIST:
+			agr_inject_list(stdout);
+			return agr_fe_close_stdout();
+		case 'u':
+			unbuffered = true;
+			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		case OPT_VERSION:
+			printf("agraph-inject %s\n", AGR_VERSION);
+			return 0;
+		default:
+			usage(stderr, 2);
+		}
+	}
+	in = agr_injector_new(seed, agr_fe_write, &unbuffered);
+	if (spec_file != NULL && !agr_injector_load(in, spec_file, &e)) {
+		agr_fe_error(&e);
+		return 2;
+	}
+	for (int i = 0; i < nspecs; i++)
+		if (!agr_injector_add(in, specs[i], &e))
+			errx(2, "-f %s: %s", specs[i], e.text);
+	if (manifest != NULL && (mf = fopen(manifest, "w")) == NULL)
+		err(2, "%s", manifest);
+	if (quiet)
+		agr_injector_quiet(in, mf ? to_manifest : NULL, mf);
+	status = agr_fe_each_record(argv + optind, argc - optind, feed, in);
+	agr_injector_free(in);
+	if (mf != NULL && fclose(mf) != 0)
+		err(2, "%s", manifest);
+	rc = agr_fe_close_stdout();
+	return rc != 0 ? rc : status;
+}

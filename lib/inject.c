@@ -1,0 +1,679 @@
+/*
+ * inject.c - deterministic, seeded fault injection into traces.
+ *
+ * A fault spec names a fault, the records it may hit (its target kind and
+ * selectors), how often (p, n, nth, first) and its parameters.  Records
+ * stream through; a record that no fault hits is written back as its
+ * original bytes.  Every injection writes a `fault` record just before the
+ * record it changed and links that record to it with `cause`; inserting it
+ * moves the later steps of the trace up by one, and says so.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agraph_int.h"
+
+typedef enum outcome { KEEP, DROP, COPY } outcome;
+
+typedef struct fault_def {
+	const char *name;
+	const char *target; /* the kind of record it hits unless kind= says */
+	const char *meaning;
+	outcome (*apply)(json_t *rec, const json_t *params, agr_prng *p, long *copies);
+} fault_def;
+
+static const char *
+param_str(const json_t *params, const char *key, const char *dflt)
+{
+	const char *s = agr_json_str(params, key);
+
+	return s ? s : dflt;
+}
+
+static double
+param_num(const json_t *params, const char *key, double dflt)
+{
+	const char *s = agr_json_str(params, key);
+
+	return s ? strtod(s, NULL) : dflt;
+}
+
+static outcome
+f_error(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+{
+	json_t *e = json_object();
+
+	(void)p, (void)copies;
+	json_object_set_new(e, "class", json_string(param_str(params, "class", "injected")));
+	json_object_set_new(e, "message",
+	                    json_string(param_str(params, "message", "injected by agraph-inject")));
+	json_object_set_new(
+	    e, "retryable",
+	    json_boolean(strcmp(param_str(params, "retryable", "false"), "true") == 0));
+	json_object_set_new(rec, "status", json_string("error"));
+	json_object_set_new(rec, "error", e);
+	return KEEP;
+}
+
+static outcome
+f_timeout(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+{
+	json_t *e = json_object();
+
+	(void)p, (void)copies;
+	json_object_set_new(e, "class", json_string("timeout"));
+	json_object_set_new(e, "message",
+	                    json_string(param_str(params, "message", "timed out (injected)")));
+	json_object_set_new(e, "retryable", json_true());
+	json_object_set_new(rec, "status", json_string("timeout"));
+	json_object_set_new(rec, "error", e);
+	return KEEP;
+}
+
+static outcome
+f_latency(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+{
+	const char *field = param_str(params, "field", "duration_ms");
+	double was = json_number_value(json_object_get(rec, field));
+
+	(void)p, (void)copies;
+	json_object_set_new(rec, field, json_real(was + param_num(params, "ms", 1000)));
+	return KEEP;
+}
+
+static outcome
+f_drop(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+{
+	(void)rec, (void)params, (void)p, (void)copies;
+	return DROP;
+}
+
+static outcome
+f_duplicate(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+{
+	(void)rec, (void)p;
+	*copies = (long)param_num(params, "count", 1);
+	return COPY;
+}
+
+static outcome
+f_storm(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+{
+	(void)rec, (void)p;
+	*copies = (long)param_num(params, "count", 3);
+	return COPY;
+}
+
+static outcome
+f_corrupt(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+{
+	static const char *const modes[] = { "truncate", "type", "remove" };
+	const char *field = param_str(params, "field", "output");
+	const char *mode = agr_json_str(params, "mode");
+	json_t *v = json_object_get(rec, field);
+
+	(void)copies;
+	if (mode == NULL)
+		mode = modes[agr_prng_below(p, 3)];
+	if (strcmp(mode, "remove") == 0) {
+		json_object_del(rec, field);
+	} else if (strcmp(mode, "type") == 0) {
+		json_object_set_new(rec, field,
+		                    json_is_string(v) ? json_integer(0) : json_string("?"));
+	} else {
+		char *text = json_is_string(v)
+		                 ? strdup(json_string_value(v))
+		                 : json_dumps(v ? v : json_null(), JSON_ENCODE_ANY | JSON_COMPACT);
+		size_t n = strlen(text) / 2;
+
+		/* Half of it, on a UTF-8 boundary. */
+		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+			n--;
+		text[n] = '\0';
+		json_object_set_new(rec, field, json_string(text));
+		free(text);
+	}
+	return KEEP;
+}
+
+static outcome
+f_role_swap(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+{
+	json_t *from = json_incref(json_object_get(rec, "from"));
+	json_t *to = json_incref(json_object_get(rec, "to"));
+
+	(void)params, (void)p, (void)copies;
+	if (to != NULL)
+		json_object_set_new(rec, "from", to);
+	if (from != NULL)
+		json_object_set_new(rec, "to", from);
+	return KEEP;
+}
+
+static outcome
+f_cycle(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+{
+	json_t *from = json_object_get(rec, "from");
+
+	(void)params, (void)p, (void)copies;
+	if (from != NULL)
+		json_object_set(rec, "to", from);
+	return KEEP;
+}
+
+static const fault_def faults[] = {
+	{ "error", "result",
+	  "the result fails: status error with an error object (class=, message=, retryable=)",
+	  f_error },
+	{ "timeout", "result", "the result times out: status timeout", f_timeout },
+	{ "latency", "result", "ms= more milliseconds in field= (duration_ms)", f_latency },
+	{ "drop", "result", "the result disappears: its call stays unanswered", f_drop },
+	{ "duplicate", "result", "the record comes count= (1) more times", f_duplicate },
+	{ "corrupt", "result",
+	  "field= (output) mangled: mode=truncate, type or remove (else drawn)", f_corrupt },
+	{ "msg-drop", "message", "the message disappears", f_drop },
+	{ "MS", "message", "message storm: the message comes count= (3) more times", f_storm },
+	{ "MC", "message", "message cycle: the message is routed back to its sender", f_cycle },
+	{ "role-swap", "message", "sender and receiver swap places", f_role_swap },
+};
+#define NFAULTS (sizeof faults / sizeof faults[0])
+
+void
+agr_inject_list(FILE *out)
+{
+	for (size_t i = 0; i < NFAULTS; i++)
+		fprintf(out, "%-10s %-8s %s\n", faults[i].name, faults[i].target,
+		        faults[i].meaning);
+}
+
+/* ---- specs ----------------------------------------------------------- */
+
+typedef struct fspec {
+	const fault_def *def;
+	char *kind, *tool, *agent, *trace;
+	long step; /* -1: any */
+	agr_expr *where;
+	double p;
+	long n, nth, first; /* -1 / 0 / 0: no limit */
+	json_t *params;     /* the fault's own keys, as strings */
+	long injected;
+} fspec;
+
+struct agr_injector {
+	fspec *f;
+	size_t n, cap;
+	agr_prng prng;
+	bool quiet;
+	agr_write_fn out, manifest;
+	void *out_ctx, *manifest_ctx;
+	agrp_map traces; /* trace id -> tstate, while the trace is open */
+};
+
+typedef struct tstate {
+	long *inserted; /* original steps before which a record was inserted */
+	size_t ninserted, cap;
+	agrp_map counts; /* "<spec>\x1f<tool>" -> candidates seen, for nth/first */
+} tstate;
+
+agr_injector *
+agr_injector_new(uint64_t seed, agr_write_fn out, void *ctx)
+{
+	agr_injector *in = agrp_xcalloc(1, sizeof *in);
+
+	agr_prng_seed(&in->prng, seed);
+	in->out = out;
+	in->out_ctx = ctx;
+	return in;
+}
+
+void
+agr_injector_quiet(agr_injector *in, agr_write_fn manifest, void *ctx)
+{
+	in->quiet = true;
+	in->manifest = manifest;
+	in->manifest_ctx = ctx;
+}
+
+static void
+tstate_free(tstate *t)
+{
+	free(t->inserted);
+	agrp_map_free(&t->counts);
+	free(t);
+}
+
+void
+agr_injector_free(agr_injector *in)
+{
+	if (in == NULL)
+		return;
+	for (size_t i = 0; i < in->n; i++) {
+		fspec *f = &in->f[i];
+
+		free(f->kind);
+		free(f->tool);
+		free(f->agent);
+		free(f->trace);
+		agr_expr_free(f->where);
+		json_decref(f->params);
+	}
+	free(in->f);
+	for (size_t i = 0; i < in->traces.cap; i++)
+		if (in->traces.slots[i].key != NULL)
+			tstate_free(in->traces.slots[i].val);
+	agrp_map_free(&in->traces);
+	free(in);
+}
+
+static bool
+set_number(const char *key, const char *v, double lo, double hi, bool whole, double *out,
+           agr_error *err)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(v, &end);
+	if (*v == '\0' || *end != '\0' || errno != 0 || !(*out >= lo && *out <= hi) ||
+	    (whole && *out != floor(*out))) {
+		if (hi < 1e15)
+			agrp_error_set(err, NULL, 0, 0, "%s= takes %s from %g to %g, not '%s'", key,
+			               whole ? "a whole number" : "a number", lo, hi, v);
+		else
+			agrp_error_set(err, NULL, 0, 0, "%s= takes %s from %g, not '%s'", key,
+			               whole ? "a whole number" : "a number", lo, v);
+		return false;
+	}
+	return true;
+}
+
+/* One key=value of a spec: a selector, a rate, or the fault's own. */
+static bool
+spec_key(fspec *f, const char *key, const char *v, agr_error *err)
+{
+	double d;
+
+	if (strcmp(key, "kind") == 0 || strcmp(key, "tool") == 0 || strcmp(key, "agent") == 0 ||
+	    strcmp(key, "trace") == 0) {
+		char **slot = key[0] == 'k'                    ? &f->kind
+		              : key[0] == 't' && key[1] == 'o' ? &f->tool
+		              : key[0] == 'a'                  ? &f->agent
+		                                               : &f->trace;
+
+		free(*slot);
+		*slot = agrp_xstrdup(v);
+	} else if (strcmp(key, "step") == 0) {
+		if (!set_number(key, v, 0, 9e15, true, &d, err))
+			return false;
+		f->step = (long)d;
+	} else if (strcmp(key, "where") == 0) {
+		agr_expr_free(f->where);
+		if ((f->where = agr_expr_compile(v, err)) == NULL) {
+			char text[sizeof err->text + 64];
+
+			snprintf(text, sizeof text, "where=: column %ld: %s", err->column,
+			         err->text);
+			agrp_error_set(err, NULL, 0, 0, "%s", text);
+			return false;
+		}
+	} else if (strcmp(key, "p") == 0) {
+		if (!set_number(key, v, 0, 1, false, &f->p, err))
+			return false;
+	} else if (strcmp(key, "n") == 0 || strcmp(key, "nth") == 0 || strcmp(key, "first") == 0) {
+		if (!set_number(key, v, key[0] == 'n' && key[1] == 't' ? 1 : 0, 9e15, true, &d,
+		                err))
+			return false;
+		*(key[1] == '\0' ? &f->n : key[0] == 'n' ? &f->nth : &f->first) = (long)d;
+	} else {
+		json_object_set_new(f->params, key, json_string(v));
+	}
+	return true;
+}
+
+static fspec *
+spec_new(agr_injector *in, const char *name, agr_error *err)
+{
+	fspec *f;
+
+	for (size_t i = 0; i < NFAULTS; i++) {
+		if (strcmp(faults[i].name, name) != 0)
+			continue;
+		agrp_grow(&in->f, &in->cap, in->n + 1, sizeof *in->f);
+		f = &in->f[in->n++];
+		memset(f, 0, sizeof *f);
+		f->def = &faults[i];
+		f->step = -1;
+		f->p = 1;
+		f->n = -1;
+		f->params = json_object();
+		return f;
+	}
+	agrp_error_set(err, NULL, 0, 0, "unknown fault '%s' (agraph-inject --list shows them)",
+	               name);
+	return NULL;
+}
+
+bool
+agr_injector_add(agr_injector *in, const char *spec, agr_error *err)
+{
+	char *copy = agrp_xstrdup(spec), *p, *colon = strchr(copy, ':');
+	fspec *f;
+	bool ok = true;
+
+	if (colon != NULL)
+		*colon = '\0';
+	if ((f = spec_new(in, copy, err)) == NULL) {
+		free(copy);
+		return false;
+	}
+	/* key=value items split at commas outside quotes and brackets. */
+	for (p = colon ? colon + 1 : NULL; ok && p != NULL && *p != '\0';) {
+		char *item = p, *eq, quote = 0;
+		int depth = 0;
+
+		for (; *p && (quote || depth || *p != ','); p++) {
+			if (quote) {
+				if (*p == '\\' && p[1])
+					p++;
+				else if (*p == quote)
+					quote = 0;
+			} else if (*p == '"' || *p == '\'') {
+				quote = *p;
+			} else if (*p == '[' || *p == '(') {
+				depth++;
+			} else if ((*p == ']' || *p == ')') && depth > 0) {
+				depth--;
+			}
+		}
+		if (*p == ',')
+			*p++ = '\0';
+		if ((eq = strchr(item, '=')) == NULL) {
+			agrp_error_set(err, NULL, 0, 0, "expected key=value, not '%s'", item);
+			ok = false;
+			break;
+		}
+		*eq = '\0';
+		ok = spec_key(f, item, eq + 1, err);
+	}
+	free(copy);
+	return ok;
+}
+
+static bool
+spec_entry(agrp_yaml *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+	fspec *f = ctx;
+	agr_error e;
+
+	if (strcmp(key, "fault") == 0)
+		return true;
+	if (!agrp_yaml_expect(L, v, YAML_SCALAR_NODE, key))
+		return false;
+	if (!spec_key(f, key, agrp_yaml_scalar(v), &e))
+		return agrp_yaml_fail(L, strcmp(key, "where") == 0 ? v : k, "%s", e.text);
+	return true;
+}
+
+bool
+agr_injector_load(agr_injector *in, const char *path, agr_error *err)
+{
+	static const char *const top[] = { "faults" };
+	size_t len;
+	char *text = agrp_read_file(path, &len, err);
+	agrp_yaml L;
+	yaml_node_t *root, *list;
+	bool ok = true;
+
+	if (text == NULL)
+		return false;
+	if (!agrp_yaml_load(&L, text, len, path, err)) {
+		free(text);
+		return false;
+	}
+	root = agrp_yaml_root(&L);
+	if (root == NULL)
+		ok = agrp_yaml_fail(&L, NULL, "the fault spec is empty");
+	else if (!agrp_yaml_fields(&L, root, "a fault spec", top, 1, &list))
+		ok = false;
+	else if (list == NULL)
+		ok = agrp_yaml_fail(&L, root, "the fault spec has no 'faults'");
+	else if (!agrp_yaml_expect(&L, list, YAML_SEQUENCE_NODE, "faults"))
+		ok = false;
+	for (yaml_node_item_t *it = ok ? list->data.sequence.items.start : NULL;
+	     ok && it < list->data.sequence.items.top; it++) {
+		yaml_node_t *n = agrp_yaml_node(&L, *it), *name = NULL;
+		const char *fname;
+		fspec *f;
+		agr_error e;
+
+		if (!agrp_yaml_expect(&L, n, YAML_MAPPING_NODE, "a fault"))
+			ok = false;
+		for (yaml_node_pair_t *pr = ok ? n->data.mapping.pairs.start : NULL;
+		     ok && pr < n->data.mapping.pairs.top; pr++) {
+			yaml_node_t *k = agrp_yaml_node(&L, pr->key);
+
+			if (k->type == YAML_SCALAR_NODE &&
+			    strcmp(agrp_yaml_scalar(k), "fault") == 0)
+				name = agrp_yaml_node(&L, pr->value);
+		}
+		if (!ok)
+			break;
+		if (name == NULL) {
+			ok = agrp_yaml_fail(&L, n, "a fault has no 'fault' name");
+			break;
+		}
+		if (!agrp_yaml_name(&L, name, "fault", &fname)) {
+			ok = false;
+			break;
+		}
+		if ((f = spec_new(in, fname, &e)) == NULL) {
+			ok = agrp_yaml_fail(&L, name, "%s", e.text);
+			break;
+		}
+		ok = agrp_yaml_each_pair(&L, n, "a fault", spec_entry, f);
+	}
+	agrp_yaml_free(&L);
+	free(text);
+	return ok;
+}
+
+/* ---- injecting ------------------------------------------------------- */
+
+static tstate *
+trace_state(agr_injector *in, const char *id)
+{
+	tstate *t = agrp_map_get(&in->traces, id);
+
+	if (t == NULL) {
+		t = agrp_xcalloc(1, sizeof *t);
+		agrp_map_put(&in->traces, id, t);
+	}
+	return t;
+}
+
+/* Where an original step is now: moved up once per record inserted at or before it. */
+static long
+moved(const tstate *t, long step)
+{
+	long m = step;
+
+	for (size_t i = 0; i < t->ninserted; i++)
+		m += t->inserted[i] <= step;
+	return m;
+}
+
+static void
+insert_at(tstate *t, long step)
+{
+	agrp_grow(&t->inserted, &t->cap, t->ninserted + 1, sizeof *t->inserted);
+	t->inserted[t->ninserted++] = step;
+}
+
+static bool
+eq(const char *want, const char *have)
+{
+	return want == NULL || (have != NULL && strcmp(want, have) == 0);
+}
+
+/* Does spec f hit this record?  Counts candidates and draws as it goes. */
+static bool
+hits(agr_injector *in, fspec *f, size_t fi, tstate *t, const agr_record *rec, const char *kind,
+     const char *tool, const char *agent, const char *trace, long step)
+{
+	if (!eq(f->kind ? f->kind : f->def->target, kind) || !eq(f->tool, tool) ||
+	    !eq(f->agent, agent) || !eq(f->trace, trace) || (f->step >= 0 && f->step != step))
+		return false;
+	if (f->where != NULL && !agr_expr_test_record(f->where, rec, NULL))
+		return false;
+	if (f->nth > 0 || f->first > 0) {
+		char key[300];
+		long seen;
+
+		snprintf(key, sizeof key, "%zu\x1f%s", fi, tool ? tool : "");
+		seen = (long)(intptr_t)agrp_map_get(&t->counts, key) + 1;
+		agrp_map_put(&t->counts, key, (void *)(intptr_t)seen);
+		if ((f->nth > 0 && seen != f->nth) || (f->first > 0 && seen > f->first))
+			return false;
+	}
+	if (f->n >= 0 && f->injected >= f->n)
+		return false;
+	/* Draw only below certainty, so that p=1 specs move no other draw. */
+	if (f->p < 1 && agr_prng_double(&in->prng) >= f->p)
+		return false;
+	return true;
+}
+
+static void
+write_json(agr_write_fn fn, void *ctx, const json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
+
+	fn(ctx, s, strlen(s));
+	free(s);
+}
+
+/* The record's bytes with its step (and numeric cause) moved. */
+static void
+write_moved(agr_injector *in, const agr_record *rec, tstate *t, long step)
+{
+	json_t *j;
+	const json_t *cause;
+	size_t len;
+	const char *b = agr_record_bytes(rec, &len);
+
+	if (t->ninserted == 0 || step < 0) {
+		in->out(in->out_ctx, b, len);
+		return;
+	}
+	j = json_deep_copy(agr_record_json(rec));
+	json_object_set_new(j, "step", json_integer(moved(t, step)));
+	cause = json_object_get(j, "cause");
+	if (json_is_integer(cause)) {
+		json_object_set_new(j, "cause", json_integer(moved(t, json_integer_value(cause))));
+	} else if (json_is_array(cause)) {
+		size_t i;
+		json_t *c;
+
+		json_array_foreach(cause, i, c) if (json_is_integer(c)) json_array_set_new(
+		    (json_t *)cause, i, json_integer(moved(t, json_integer_value(c))));
+	}
+	write_json(in->out, in->out_ctx, j);
+	json_decref(j);
+}
+
+void
+agr_injector_feed(agr_injector *in, const agr_record *rec)
+{
+	char b[5][256];
+	const char *trace = agrp_record_str(rec, "trace", b[0], sizeof b[0]);
+	const char *kind = agrp_record_str(rec, "kind", b[1], sizeof b[1]);
+	const char *tool = agrp_record_str(rec, "tool", b[2], sizeof b[2]);
+	const char *agent = agrp_record_str(rec, "agent", b[3], sizeof b[3]);
+	agrp_span sp;
+	long step = -1;
+	tstate *t = trace_state(in, trace ? trace : "");
+	json_t *changed = NULL, *causes = json_array();
+	outcome what = KEEP;
+	long copies = 0;
+
+	if (agrp_record_field(rec, "step", &sp))
+		agrp_span_int(&sp, &step);
+	for (size_t i = 0; i < in->n && what != DROP; i++) {
+		fspec *f = &in->f[i];
+		json_t *fr;
+		long more = 0;
+		outcome o;
+
+		if (!hits(in, f, i, t, rec, kind, tool, agent, trace, step))
+			continue;
+		f->injected++;
+		if (changed == NULL)
+			changed = json_deep_copy(agr_record_json(rec));
+		o = f->def->apply(changed, f->params, &in->prng, &more);
+		if (o != KEEP)
+			what = o, copies += more;
+		fr = json_object();
+		json_object_set_new(fr, "trace", json_string(trace ? trace : ""));
+		if (!in->quiet) {
+			/* The fault takes the record's place; the record and what follows move up.
+			 */
+			long at = moved(t, step);
+
+			insert_at(t, step);
+			json_object_set_new(fr, "step", json_integer(at));
+			json_array_append_new(causes, json_integer(at));
+		}
+		json_object_set_new(fr, "kind", json_string("fault"));
+		json_object_set_new(fr, "fault", json_string(f->def->name));
+		if (tool != NULL)
+			json_object_set_new(fr, "tool", json_string(tool));
+		json_object_set_new(fr, "target", json_integer(step));
+		json_object_set(fr, "params", f->params);
+		if (!in->quiet) {
+			json_object_set_new(fr, "renumbered", json_true());
+			write_json(in->out, in->out_ctx, fr);
+		} else if (in->manifest != NULL) {
+			write_json(in->manifest, in->manifest_ctx, fr);
+		}
+		json_decref(fr);
+	}
+	if (changed == NULL) {
+		write_moved(in, rec, t, step);
+	} else if (what != DROP) {
+		json_t *old = json_object_get(changed, "cause");
+
+		if (step >= 0)
+			json_object_set_new(changed, "step", json_integer(moved(t, step)));
+		if (json_array_size(causes) > 0) {
+			if (json_is_integer(old))
+				json_array_insert_new(
+				    causes, 0, json_integer(moved(t, json_integer_value(old))));
+			json_object_set(changed, "cause",
+			                json_array_size(causes) == 1 ? json_array_get(causes, 0)
+			                                             : causes);
+		}
+		write_json(in->out, in->out_ctx, changed);
+		for (long c = 0; what == COPY && c < copies; c++) {
+			/* Each copy is a record more: later steps move up once again. */
+			insert_at(t, step);
+			json_object_set_new(changed, "step", json_integer(moved(t, step)));
+			write_json(in->out, in->out_ctx, changed);
+		}
+	}
+	json_decref(changed);
+	json_decref(causes);
+	if (kind != NULL && strcmp(kind, "final") == 0)
+		tstate_free(agrp_map_del(&in->traces, trace ? trace : ""));
+}
+
+size_t
+agr_injector_count(const agr_injector *in)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < in->n; i++)
+		n += (size_t)in->f[i].injected;
+	return n;
+}

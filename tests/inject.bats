@@ -1,0 +1,167 @@
+#!/usr/bin/env bats
+# agraph-inject: faults, selectors, rates, fault records, determinism.
+
+load helper
+
+setup() {
+	H=$BATS_TEST_TMPDIR/healed.ndjson
+	agraph-route "$EX/customer-support.yaml" >"$H"
+	M=$BATS_TEST_TMPDIR/messages.ndjson
+	printf '%s\n' '{"trace":"m","step":1,"kind":"message","from":"user","to":"planner","content":"book a trip"}' \
+		'{"trace":"m","step":2,"kind":"message","from":"planner","to":"booker","content":"flight to Oslo"}' \
+		'{"trace":"m","step":3,"kind":"final","status":"success"}' >"$M"
+}
+
+@test "--help, --version, --list" {
+	run agraph-inject --help
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "usage: agraph-inject "* ]]
+	run agraph-inject --version
+	[[ $output == "agraph-inject "[0-9]* ]]
+	run agraph-inject --list
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "error      result   the result fails:"* ]]
+	[ "${#lines[@]}" -ge 10 ]
+}
+
+@test "no fault: the output is the input, byte for byte" {
+	agraph-inject "$H" | cmp - "$H"
+	agraph-inject -f error:tool=Nothing "$H" | cmp - "$H"
+}
+
+@test "error: a fault record, then the failed result, later steps moved up" {
+	run agraph-inject -f error:tool=Stripe,class=http "$H"
+	[ "$status" -eq 0 ]
+	[ "${lines[4]}" = '{"trace":"customer-support","step":5,"kind":"fault","fault":"error","tool":"Stripe","target":5,"params":{"class":"http"},"renumbered":true}' ]
+	[ "${lines[5]}" = '{"trace":"customer-support","step":6,"kind":"result","tool":"Stripe","call":"c2","status":"error","error":{"class":"http","message":"injected by agraph-inject","retryable":false},"cause":5}' ]
+	# Records before the fault keep their bytes; later ones only move.
+	[ "$(head -4 <<<"$output")" = "$(head -4 "$H")" ]
+	[ "$(jq -c 'del(.step)' <<<"${lines[6]}")" = "$(sed -n 6p "$H" | jq -c 'del(.step)')" ]
+	[ "$(jq -s '[.[].step] | . == (sort | unique)' <<<"$output")" = true ]
+	run agraph-trace check --builtin well-formed,answered <<<"$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "the pipeline: a recorded run with an injected failure fails observable" {
+	run bash -c "agraph-inject -f error:tool=Stripe '$H' | agraph-trace check --builtin observable"
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "trace customer-support: observable: FAIL at step 11: step 6 (Stripe error) was not retried, rerouted or escalated, yet step 11 (final) says success" ]
+}
+
+@test "timeout, latency, corrupt" {
+	run agraph-inject -f timeout:tool=CRM "$H"
+	[ "$(jq -c 'select(.kind == "result" and .tool == "CRM") | [.status, .error.class]' <<<"$output")" = '["timeout","timeout"]' ]
+	run agraph-inject -f latency:tool=CRM,ms=250 "$H"
+	[ "$(jq -c 'select(.kind == "result" and .tool == "CRM") | .duration_ms' <<<"$output")" = 250 ]
+	printf '%s\n' '{"trace":"c","step":1,"kind":"result","tool":"rag","output":"twelve chars"}' >"$BATS_TEST_TMPDIR/o.ndjson"
+	[ "$(agraph-inject -f corrupt:mode=truncate "$BATS_TEST_TMPDIR/o.ndjson" | jq -r 'select(.kind == "result") | .output')" = "twelve" ]
+	[ "$(agraph-inject -f corrupt:mode=type "$BATS_TEST_TMPDIR/o.ndjson" | jq -c 'select(.kind == "result") | .output')" = 0 ]
+	[ "$(agraph-inject -f corrupt:mode=remove "$BATS_TEST_TMPDIR/o.ndjson" | jq -c 'select(.kind == "result") | has("output")')" = false ]
+}
+
+@test "drop: the result is gone and answered sees it" {
+	run bash -c "agraph-inject -f drop:tool=Email '$H' | agraph-trace check --builtin answered"
+	[ "$status" -eq 1 ]
+	[[ ${lines[0]} == *"call c3 to Email at step 6 has no result" ]]
+	[ "$(agraph-inject -f drop:tool=Email "$H" | wc -l)" -eq "$(wc -l <"$H")" ]
+}
+
+@test "duplicate: copies after the record, each a step of its own" {
+	run agraph-inject -f duplicate:tool=CRM,count=2 "$H"
+	[ "$(jq -c 'select(.kind == "result" and .tool == "CRM") | .step' <<<"$output" | paste -sd' ')" = "4 5 6" ]
+	[ "$(wc -l <<<"$output")" -eq $(($(wc -l <"$H") + 3)) ]
+}
+
+@test "message faults: msg-drop, MS, MC, role-swap" {
+	[ "$(agraph-inject -f msg-drop:step=2 "$M" | jq -c 'select(.kind == "message") | .step' | paste -sd' ')" = 1 ]
+	[ "$(agraph-inject -f MS:step=2,count=3 "$M" | jq -c 'select(.kind == "message" and .from == "planner") | .step' | paste -sd' ')" = "3 4 5 6" ]
+	[ "$(agraph-inject -f MC:step=2 "$M" | jq -c 'select(.step == 3) | [.from, .to]')" = '["planner","planner"]' ]
+	[ "$(agraph-inject -f role-swap:step=1 "$M" | jq -c 'select(.step == 2) | [.from, .to]')" = '["planner","user"]' ]
+}
+
+@test "selectors: tool, kind, step, trace, agent, where" {
+	[ "$(agraph-inject -f drop:kind=call,tool=Email "$H" | agraph-trace grep 'kind == "fault"' | jq -r .target)" = 6 ]
+	[ "$(agraph-inject -f error:step=7 "$H" | agraph-trace grep 'kind == "fault"' | jq -r .tool)" = Email ]
+	[ "$(agraph-inject -f error:trace=other "$H" | cmp - "$H" && echo same)" = same ]
+	[ "$(agraph-inject -f msg-drop:agent=nobody "$M" | cmp - "$M" && echo same)" = same ]
+	[ "$(agraph-inject -f 'error:where=tool in ["Email", "Complete"]' "$H" | agraph-trace grep 'kind == "fault"' | jq -r .tool | paste -sd' ')" = "Email Complete" ]
+}
+
+@test "rates: nth, first, n, p" {
+	for i in 1 2 3; do
+		agraph-route --trace "r$i" "$EX/customer-support.yaml"
+	done >"$BATS_TEST_TMPDIR/three.ndjson"
+	T=$BATS_TEST_TMPDIR/three.ndjson
+	# nth and first count per trace and tool: every run's first CRM result.
+	[ "$(agraph-inject -f error:tool=CRM,nth=1 "$T" | agraph-trace grep 'kind == "fault"' | jq -r .trace | paste -sd' ')" = "r1 r2 r3" ]
+	[ "$(agraph-inject -f error:nth=2 "$T" | agraph-trace grep 'kind == "fault"' | wc -l)" -eq 0 ]
+	[ "$(agraph-inject -f error:first=1 "$T" | agraph-trace grep 'kind == "fault"' | wc -l)" -eq 12 ]
+	[ "$(agraph-inject -f error:n=2 "$T" | agraph-trace grep 'kind == "fault"' | jq -r .trace | paste -sd' ')" = "r1 r1" ]
+	[ "$(agraph-inject -f error:p=0 "$T" | cmp - "$T" && echo same)" = same ]
+}
+
+@test "determinism: the same seed gives the same bytes; another seed, other faults" {
+	a=$(agraph-inject --seed 7 -f error:p=0.5 -f corrupt:p=0.3 "$H")
+	for i in 1 2 3 4 5; do
+		[ "$(agraph-inject --seed 7 -f error:p=0.5 -f corrupt:p=0.3 "$H")" = "$a" ]
+	done
+	seen=""
+	for s in 1 2 3 4 5 6; do
+		seen="$seen|$(agraph-inject --seed $s -f error:p=0.5 "$H" | agraph-trace grep 'kind == "fault"' | jq -r .tool | paste -sd,)"
+	done
+	[ "$(tr '|' '\n' <<<"$seen" | sort -u | wc -l)" -gt 2 ]
+}
+
+@test "--quiet-faults leaves the fault records out; --manifest writes them aside" {
+	run agraph-inject --quiet-faults -f error:tool=Stripe "$H"
+	[ "$(wc -l <<<"$output")" -eq "$(wc -l <"$H")" ]
+	[ "$(jq -c 'select(.tool == "Stripe" and .kind == "result") | [.step, .status, has("cause")]' <<<"$output")" = '[5,"error",false]' ]
+	run agraph-inject --manifest "$BATS_TEST_TMPDIR/m" -f error:tool=Stripe "$H"
+	[ "$(cat "$BATS_TEST_TMPDIR/m")" = '{"trace":"customer-support","kind":"fault","fault":"error","tool":"Stripe","target":5,"params":{}}' ]
+}
+
+@test "several -f: each writes its fault record, the record links to both" {
+	run agraph-inject -f error:tool=Stripe -f latency:tool=Stripe,ms=5 "$H"
+	[ "$(jq -c 'select(.kind == "result" and .tool == "Stripe") | [.status, .duration_ms, .cause]' <<<"$output")" = '["error",5,[5,6]]' ]
+}
+
+@test "--spec reads faults from a file" {
+	cat >"$BATS_TEST_TMPDIR/spec.yaml" <<'YAML'
+faults:
+  - {fault: error, tool: Stripe, class: http}
+  - fault: latency
+    where: 'tool == "Email"'
+    ms: 30
+YAML
+	run agraph-inject --spec "$BATS_TEST_TMPDIR/spec.yaml" "$H"
+	[ "$(agraph-trace grep 'kind == "fault"' <<<"$output" | jq -r .fault | paste -sd' ')" = "error latency" ]
+}
+
+@test "bad specs: exit 2 with a clear message" {
+	run --separate-stderr agraph-inject -f explode "$H"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-inject: -f explode: unknown fault 'explode' (agraph-inject --list shows them)" ]
+	run --separate-stderr agraph-inject -f error:p=2 "$H"
+	[ "$stderr" = "agraph-inject: -f error:p=2: p= takes a number from 0 to 1, not '2'" ]
+	run --separate-stderr agraph-inject -f error:nth=0 "$H"
+	[ "$status" -eq 2 ]
+	run --separate-stderr agraph-inject -f error:tool "$H"
+	[ "$stderr" = "agraph-inject: -f error:tool: expected key=value, not 'tool'" ]
+	run --separate-stderr agraph-inject -f 'error:where=tool ==' "$H"
+	[ "$stderr" = "agraph-inject: -f error:where=tool ==: where=: column 8: unexpected end of expression" ]
+	printf 'faults:\n  - {fault: error, p: lots}\n' >"$BATS_TEST_TMPDIR/bad.yaml"
+	run --separate-stderr agraph-inject --spec "$BATS_TEST_TMPDIR/bad.yaml" "$H"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-inject: $BATS_TEST_TMPDIR/bad.yaml:2:20: p= takes a number from 0 to 1, not 'lots'" ]
+	printf 'faults:\n  - {tool: x}\n' >"$BATS_TEST_TMPDIR/bad.yaml"
+	run --separate-stderr agraph-inject --spec "$BATS_TEST_TMPDIR/bad.yaml" "$H"
+	[ "$stderr" = "agraph-inject: $BATS_TEST_TMPDIR/bad.yaml:2:5: a fault has no 'fault' name" ]
+}
+
+@test "bad input: reported, the rest still written, exit 2" {
+	{ head -2 "$H"; echo '{"broken'; tail -n +3 "$H"; } >"$BATS_TEST_TMPDIR/b.ndjson"
+	run --separate-stderr agraph-inject "$BATS_TEST_TMPDIR/b.ndjson"
+	[ "$status" -eq 2 ]
+	[[ $stderr == "agraph-inject: $BATS_TEST_TMPDIR/b.ndjson:3:"* ]]
+	[ "$output" = "$(cat "$H")" ]
+}
