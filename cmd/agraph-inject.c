@@ -99,6 +99,7 @@ main(int argc, char **argv)
 	in = agr_injector_new(seed, agr_fe_write, &unbuffered);
 	if (spec_file != NULL && !agr_injector_load(in, spec_file, &e)) {
 		agr_fe_error(&e);
+		agr_injector_free(in);
 		return 2;
 	}
 	for (int i = 0; i < nspecs; i++)
