@@ -17,7 +17,7 @@ static const char synopsis[] =
     "       agraph-trace stats --merge [--json] [file ...]\n"
     "       agraph-trace lint [file ...]\n"
     "       agraph-trace grep [-uv] [--trace] expr [file ...]\n"
-    "       agraph-trace lineage [--trace id] step [file ...]\n";
+    "       agraph-trace lineage [--trace=id] step [file ...]\n";
 
 static void
 usage(FILE *out, int status)
@@ -65,16 +65,6 @@ typedef struct opts {
 	int nfiles;
 } opts;
 
-static const struct {
-	const char *name;
-	agr_format fmt;
-} formats[] = {
-	{ "text", AGR_FMT_TEXT },
-	{ "ndjson", AGR_FMT_NDJSON },
-	{ "junit", AGR_FMT_JUNIT },
-	{ "github", AGR_FMT_GITHUB },
-};
-
 /* Which command takes which option. */
 static bool
 takes(const char *cmd, int c)
@@ -106,7 +96,6 @@ parse(int argc, char **argv, opts *o)
 {
 	agr_error e;
 	int c;
-	bool known;
 
 	while ((c = getopt_long(argc, argv, "c:uvh", longopts, NULL)) != -1) {
 		if (!takes(o->cmd, c)) {
@@ -125,13 +114,7 @@ parse(int argc, char **argv, opts *o)
 				errx(2, "--builtin: %s", e.text);
 			break;
 		case OPT_FORMAT:
-			known = false;
-			for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
-				if (strcmp(optarg, formats[i].name) == 0) {
-					o->format = formats[i].fmt;
-					known = true;
-				}
-			if (!known)
+			if (!agr_format_from_name(optarg, &o->format) || o->format == AGR_FMT_LINT)
 				errx(2, "--format takes text, ndjson, junit or github, not '%s'",
 				     optarg);
 			break;
@@ -180,7 +163,6 @@ typedef struct run_ctx {
 	agr_stats *stats;
 	agr_grep *grep;
 	agr_lineage *lineage;
-	size_t problems;
 } run_ctx;
 
 static void
@@ -191,16 +173,6 @@ on_verdict(void *ctx, const agr_verdict *v)
 	agr_report_verdict(r->report, v);
 	if (r->o->unbuffered)
 		fflush(stdout);
-}
-
-static void
-on_problem(void *ctx, const agr_verdict *v)
-{
-	run_ctx *r = ctx;
-
-	r->problems++;
-	printf("%s:%ld: trace %s: %s\n", v->source, v->line, v->trace[0] ? v->trace : "\"\"",
-	       v->reason);
 }
 
 static bool
@@ -225,15 +197,14 @@ cmd_check(opts *o, bool lint)
 		errx(2, "lint checks well-formedness only; use check for contracts");
 	if (lint || agr_contracts_count(o->contracts) == 0)
 		agr_contracts_builtin(o->contracts, lint ? "well-formed" : "all", NULL);
-	r.report = agr_report_new(o->format, stdout, o->v);
-	r.checker = agr_checker_new(o->contracts, o->max_open, lint ? on_problem : on_verdict, &r);
+	r.report = agr_report_new(lint ? AGR_FMT_LINT : o->format, stdout, o->v);
+	r.checker = agr_checker_new(o->contracts, o->max_open, on_verdict, &r);
 	if (lint)
 		agr_checker_every_problem(r.checker);
 	status = agr_fe_each_record(o->files, o->nfiles, feed_checker, &r);
 	agr_checker_finish(r.checker);
-	if (!lint)
-		agr_report_finish(r.report);
-	if (status == 0 && (lint ? r.problems : agr_report_failures(r.report)) > 0)
+	agr_report_finish(r.report);
+	if (status == 0 && agr_report_failures(r.report) > 0)
 		status = 1;
 	agr_checker_free(r.checker);
 	agr_report_free(r.report);

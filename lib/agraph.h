@@ -304,7 +304,11 @@ typedef enum agr_format {
 	AGR_FMT_NDJSON, /* one verdict record a line */
 	AGR_FMT_JUNIT,  /* JUnit XML: a testcase per trace and contract */
 	AGR_FMT_GITHUB, /* ::error workflow annotations */
+	AGR_FMT_LINT,   /* file:line: trace T: problem, for failures only */
 } agr_format;
+
+/* The format called name ("text", "ndjson", "junit", "github", "lint"). */
+bool agr_format_from_name(const char *name, agr_format *out);
 
 typedef struct agr_report agr_report;
 

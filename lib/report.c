@@ -113,6 +113,19 @@ shown(const char *id)
 	return id[0] ? id : "\"\"";
 }
 
+bool
+agr_format_from_name(const char *name, agr_format *out)
+{
+	static const char *const names[] = { "text", "ndjson", "junit", "github", "lint" };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(name, names[i]) == 0) {
+			*out = (agr_format)i;
+			return true;
+		}
+	return false;
+}
+
 void
 agr_report_verdict(agr_report *r, const agr_verdict *v)
 {
@@ -128,6 +141,11 @@ agr_report_verdict(agr_report *r, const agr_verdict *v)
 	else
 		r->fail++;
 	switch (r->fmt) {
+	case AGR_FMT_LINT:
+		if (!v->pass)
+			fprintf(r->out, "%s:%ld: trace %s: %s\n", v->source, v->line,
+			        shown(v->trace), v->reason);
+		break;
 	case AGR_FMT_TEXT:
 		if (!v->pass)
 			fprintf(r->out, "trace %s: %s: FAIL at step %ld: %s\n", shown(v->trace),
