@@ -195,6 +195,10 @@ typedef bool (*agrp_pair_fn)(agrp_yaml *L, const char *key, yaml_node_t *k, yaml
 /* Calls fn for every key: value of a mapping, refusing duplicate keys. */
 bool agrp_yaml_each_pair(agrp_yaml *L, yaml_node_t *map, const char *what, agrp_pair_fn fn,
                          void *ctx);
+/* A file whose top level is {key: [item, ...]}: fn on each item. */
+typedef bool (*agrp_item_fn)(agrp_yaml *L, yaml_node_t *item, void *ctx);
+bool agrp_yaml_list_file(const char *path, const char *what, const char *key, agrp_item_fn fn,
+                         void *ctx, agr_error *err);
 /* Fills slot[i] with the value of key names[i] (NULL when absent),
  * refusing unknown and duplicate keys. */
 bool agrp_yaml_fields(agrp_yaml *L, yaml_node_t *map, const char *what, const char *const *names,

@@ -324,45 +324,16 @@ load_contract(agrp_yaml *L, agr_contracts *cs, yaml_node_t *n)
 	return true;
 }
 
-bool
-agr_contracts_load_string(agr_contracts *cs, const char *text, size_t len, const char *source,
-                          agr_error *err)
+static bool
+contract_item(agrp_yaml *L, yaml_node_t *n, void *ctx)
 {
-	static const char *const top_keys[] = { "contracts" };
-	agrp_yaml L;
-	yaml_node_t *root, *list;
-	bool ok = true;
-
-	if (!agrp_yaml_load(&L, text, len, source, err))
-		return false;
-	root = agrp_yaml_root(&L);
-	if (root == NULL)
-		ok = agrp_yaml_fail(&L, NULL, "the contract file is empty");
-	else if (!agrp_yaml_fields(&L, root, "a contract file", top_keys, 1, &list))
-		ok = false;
-	else if (list == NULL)
-		ok = agrp_yaml_fail(&L, root, "the contract file has no 'contracts'");
-	else if (!agrp_yaml_expect(&L, list, YAML_SEQUENCE_NODE, "contracts"))
-		ok = false;
-	for (yaml_node_item_t *it = ok ? list->data.sequence.items.start : NULL;
-	     ok && it < list->data.sequence.items.top; it++)
-		ok = load_contract(&L, cs, agrp_yaml_node(&L, *it));
-	agrp_yaml_free(&L);
-	return ok;
+	return load_contract(L, ctx, n);
 }
 
 bool
 agr_contracts_load_file(agr_contracts *cs, const char *path, agr_error *err)
 {
-	size_t len;
-	char *text = agrp_read_file(path, &len, err);
-	bool ok;
-
-	if (text == NULL)
-		return false;
-	ok = agr_contracts_load_string(cs, text, len, path, err);
-	free(text);
-	return ok;
+	return agrp_yaml_list_file(path, "contract file", "contracts", contract_item, cs, err);
 }
 
 /* ---- checking ------------------------------------------------------ */

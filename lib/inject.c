@@ -416,67 +416,38 @@ spec_entry(agrp_yaml *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *
 	return true;
 }
 
+/* One mapping of a spec file: its fault name, then its keys. */
+static bool
+fault_item(agrp_yaml *L, yaml_node_t *n, void *ctx)
+{
+	agr_injector *in = ctx;
+	yaml_node_t *name = NULL;
+	const char *fname;
+	fspec *f;
+	agr_error e;
+
+	if (!agrp_yaml_expect(L, n, YAML_MAPPING_NODE, "a fault"))
+		return false;
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top;
+	     pr++) {
+		yaml_node_t *k = agrp_yaml_node(L, pr->key);
+
+		if (k->type == YAML_SCALAR_NODE && strcmp(agrp_yaml_scalar(k), "fault") == 0)
+			name = agrp_yaml_node(L, pr->value);
+	}
+	if (name == NULL)
+		return agrp_yaml_fail(L, n, "a fault has no 'fault' name");
+	if (!agrp_yaml_name(L, name, "fault", &fname))
+		return false;
+	if ((f = spec_new(in, fname, &e)) == NULL)
+		return agrp_yaml_fail(L, name, "%s", e.text);
+	return agrp_yaml_each_pair(L, n, "a fault", spec_entry, f);
+}
+
 bool
 agr_injector_load(agr_injector *in, const char *path, agr_error *err)
 {
-	static const char *const top[] = { "faults" };
-	size_t len;
-	char *text = agrp_read_file(path, &len, err);
-	agrp_yaml L;
-	yaml_node_t *root, *list;
-	bool ok = true;
-
-	if (text == NULL)
-		return false;
-	if (!agrp_yaml_load(&L, text, len, path, err)) {
-		free(text);
-		return false;
-	}
-	root = agrp_yaml_root(&L);
-	if (root == NULL)
-		ok = agrp_yaml_fail(&L, NULL, "the fault spec is empty");
-	else if (!agrp_yaml_fields(&L, root, "a fault spec", top, 1, &list))
-		ok = false;
-	else if (list == NULL)
-		ok = agrp_yaml_fail(&L, root, "the fault spec has no 'faults'");
-	else if (!agrp_yaml_expect(&L, list, YAML_SEQUENCE_NODE, "faults"))
-		ok = false;
-	for (yaml_node_item_t *it = ok ? list->data.sequence.items.start : NULL;
-	     ok && it < list->data.sequence.items.top; it++) {
-		yaml_node_t *n = agrp_yaml_node(&L, *it), *name = NULL;
-		const char *fname;
-		fspec *f;
-		agr_error e;
-
-		if (!agrp_yaml_expect(&L, n, YAML_MAPPING_NODE, "a fault"))
-			ok = false;
-		for (yaml_node_pair_t *pr = ok ? n->data.mapping.pairs.start : NULL;
-		     ok && pr < n->data.mapping.pairs.top; pr++) {
-			yaml_node_t *k = agrp_yaml_node(&L, pr->key);
-
-			if (k->type == YAML_SCALAR_NODE &&
-			    strcmp(agrp_yaml_scalar(k), "fault") == 0)
-				name = agrp_yaml_node(&L, pr->value);
-		}
-		if (!ok)
-			break;
-		if (name == NULL) {
-			ok = agrp_yaml_fail(&L, n, "a fault has no 'fault' name");
-			break;
-		}
-		if (!agrp_yaml_name(&L, name, "fault", &fname)) {
-			ok = false;
-			break;
-		}
-		if ((f = spec_new(in, fname, &e)) == NULL) {
-			ok = agrp_yaml_fail(&L, name, "%s", e.text);
-			break;
-		}
-		ok = agrp_yaml_each_pair(&L, n, "a fault", spec_entry, f);
-	}
-	agrp_yaml_free(&L);
-	free(text);
-	return ok;
+	return agrp_yaml_list_file(path, "fault spec", "faults", fault_item, in, err);
 }
 
 /* ---- injecting ------------------------------------------------------- */

@@ -318,3 +318,39 @@ agrp_yaml_expr(agrp_yaml *L, yaml_node_t *n, const char *what)
 	}
 	return e;
 }
+
+bool
+agrp_yaml_list_file(const char *path, const char *what, const char *key, agrp_item_fn fn, void *ctx,
+                    agr_error *err)
+{
+	const char *const keys[] = { key };
+	char where[64];
+	size_t len;
+	char *text = agrp_read_file(path, &len, err);
+	agrp_yaml L;
+	yaml_node_t *root, *list;
+	bool ok = true;
+
+	if (text == NULL)
+		return false;
+	if (!agrp_yaml_load(&L, text, len, path, err)) {
+		free(text);
+		return false;
+	}
+	snprintf(where, sizeof where, "a %s", what);
+	root = agrp_yaml_root(&L);
+	if (root == NULL)
+		ok = agrp_yaml_fail(&L, NULL, "the %s is empty", what);
+	else if (!agrp_yaml_fields(&L, root, where, keys, 1, &list))
+		ok = false;
+	else if (list == NULL)
+		ok = agrp_yaml_fail(&L, root, "the %s has no '%s'", what, key);
+	else if (!agrp_yaml_expect(&L, list, YAML_SEQUENCE_NODE, key))
+		ok = false;
+	for (yaml_node_item_t *it = ok ? list->data.sequence.items.start : NULL;
+	     ok && it < list->data.sequence.items.top; it++)
+		ok = fn(&L, agrp_yaml_node(&L, *it), ctx);
+	agrp_yaml_free(&L);
+	free(text);
+	return ok;
+}
