@@ -12,8 +12,8 @@
 static const char synopsis[] =
     "usage: agraph-trace check [-uv] [-c contracts] [--builtin names] [--format fmt]\n"
     "                          [--max-open n] [file ...]\n"
-    "       agraph-trace stats [-u] [-c contracts] [--builtin names] [--json] [--partial]\n"
-    "                          [file ...]\n"
+    "       agraph-trace stats [-u] [-c contracts] [--builtin names] [--json | --by-fault]\n"
+    "                          [--partial] [file ...]\n"
     "       agraph-trace stats --merge [--json] [file ...]\n"
     "       agraph-trace lint [file ...]\n"
     "       agraph-trace grep [-uv] [--trace] expr [file ...]\n"
@@ -33,6 +33,7 @@ enum {
 	OPT_JSON,
 	OPT_PARTIAL,
 	OPT_MERGE,
+	OPT_BY_FAULT,
 	OPT_TRACE,
 	OPT_VERSION
 };
@@ -45,6 +46,7 @@ static const struct option longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "partial", no_argument, NULL, OPT_PARTIAL },
 	{ "merge", no_argument, NULL, OPT_MERGE },
+	{ "by-fault", no_argument, NULL, OPT_BY_FAULT },
 	{ "trace", optional_argument, NULL, OPT_TRACE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "invert-match", no_argument, NULL, 'v' },
@@ -59,7 +61,7 @@ typedef struct opts {
 	agr_contracts *contracts;
 	agr_format format;
 	size_t max_open;
-	bool json, partial, merge, v, unbuffered, trace_flag;
+	bool json, partial, merge, by_fault, v, unbuffered, trace_flag;
 	const char *trace;
 	char **files;
 	int nfiles;
@@ -75,7 +77,8 @@ takes(const char *cmd, int c)
 	} table[] = {
 		{ "check", { 'c', OPT_BUILTIN, OPT_FORMAT, OPT_MAX_OPEN, 'v', 'u' } },
 		{ "stats",
-		  { 'c', OPT_BUILTIN, OPT_JSON, OPT_PARTIAL, OPT_MERGE, OPT_MAX_OPEN, 'u' } },
+		  { 'c', OPT_BUILTIN, OPT_JSON, OPT_PARTIAL, OPT_MERGE, OPT_BY_FAULT, OPT_MAX_OPEN,
+		    'u' } },
 		{ "lint", { 'u' } },
 		{ "grep", { 'v', OPT_TRACE, 'u' } },
 		{ "lineage", { OPT_TRACE, 'u' } },
@@ -129,6 +132,9 @@ parse(int argc, char **argv, opts *o)
 			break;
 		case OPT_MERGE:
 			o->merge = true;
+			break;
+		case OPT_BY_FAULT:
+			o->by_fault = true;
 			break;
 		case OPT_TRACE:
 			o->trace_flag = true;
@@ -218,7 +224,7 @@ on_run(void *ctx, const json_t *row)
 {
 	run_ctx *r = ctx;
 
-	if (r->o->partial)
+	if (r->o->partial || r->o->by_fault)
 		return;
 	if (r->o->json)
 		agr_fe_put(row, r->o->unbuffered);
@@ -255,7 +261,7 @@ cmd_stats(opts *o)
 	if (o->merge && (o->partial || agr_contracts_count(o->contracts) > 0))
 		errx(2, "--merge takes partials only: no --partial, -c or --builtin");
 	r.stats = agr_stats_new(o->contracts, on_run, &r);
-	if (!o->json && !o->partial && !o->merge)
+	if (!o->json && !o->partial && !o->merge && !o->by_fault)
 		agr_stats_print_row(stdout, NULL);
 	status = agr_fe_each_record(o->files, o->nfiles, feed_stats, &r);
 	if (!o->merge)
@@ -268,8 +274,11 @@ cmd_stats(opts *o)
 
 		agr_fe_put(wrapped, false);
 		json_decref(wrapped);
-	} else
+	} else if (o->by_fault) {
+		agr_stats_print_faults(stdout, out);
+	} else {
 		agr_stats_print_total(stdout, out);
+	}
 	json_decref(out);
 	agr_stats_free(r.stats);
 	return status;

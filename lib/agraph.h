@@ -348,6 +348,8 @@ json_t *agr_stats_total(const agr_stats *st);
 /* For people: a run's row (NULL: the header), and the totals. */
 void agr_stats_print_row(FILE *out, const json_t *row);
 void agr_stats_print_total(FILE *out, const json_t *total);
+/* Per kind of injected fault: runs hit, still successful, contained. */
+void agr_stats_print_faults(FILE *out, const json_t *total);
 
 /* ------------------------------------------------------------------ */
 /* Selecting records                                                   */

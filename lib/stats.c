@@ -16,6 +16,7 @@ typedef struct run {
 	char final[16]; /* "" when none */
 	bool terminates, observable;
 	long pass, verdicts;
+	json_t *fault_types; /* the kinds of fault injected into the run: name -> true */
 } run;
 
 /* Counters, summed across runs and across partials. */
@@ -50,6 +51,7 @@ struct agr_stats {
 	json_t *tools;     /* name -> {calls, results, errors} */
 	json_t *govern;    /* decision -> count */
 	json_t *contracts; /* name -> {pass, total} */
+	json_t *faults;    /* fault -> {runs, success, contained} */
 	agr_stats_run_fn fn;
 	void *ctx;
 };
@@ -82,6 +84,7 @@ agr_stats_new(const agr_contracts *user, agr_stats_run_fn fn, void *ctx)
 	st->tools = json_object();
 	st->govern = json_object();
 	st->contracts = json_object();
+	st->faults = json_object();
 	st->fn = fn;
 	st->ctx = ctx;
 	return st;
@@ -99,6 +102,7 @@ agr_stats_free(agr_stats *st)
 		if (st->runs.slots[i].key != NULL) {
 			run *r = st->runs.slots[i].val;
 
+			json_decref(r->fault_types);
 			free(r->id);
 			free(r);
 		}
@@ -106,6 +110,7 @@ agr_stats_free(agr_stats *st)
 	json_decref(st->tools);
 	json_decref(st->govern);
 	json_decref(st->contracts);
+	json_decref(st->faults);
 	free(st);
 }
 
@@ -177,11 +182,22 @@ close_run(agr_stats *st, run *r)
 	      : is(r->final, "escalated") ? C_ESCALATED
 	      : is(r->final, "failure")   ? C_FAILURE
 	                                  : C_UNFINISHED]++;
-	st->c[C_TERMINATED] += r->terminates;
-	st->c[C_AFFECTED] += affected;
-	st->c[C_CONTAINED] +=
+	bool contained =
 	    affected && r->observable &&
 	    (is(r->final, "success") || is(r->final, "demoted") || is(r->final, "escalated"));
+	const char *key;
+	json_t *v;
+
+	st->c[C_TERMINATED] += r->terminates;
+	st->c[C_AFFECTED] += affected;
+	st->c[C_CONTAINED] += contained;
+	/* MAS-FIRE's figures: per kind of fault, the runs it hit and how they ended. */
+	json_object_foreach(r->fault_types, key, v)
+	{
+		bump(st->faults, key, "runs", 1);
+		bump(st->faults, key, "success", is(r->final, "success"));
+		bump(st->faults, key, "contained", contained);
+	}
 	st->c[C_REROUTES] += r->reroutes;
 	st->c[C_ESCALATIONS] += r->escalations;
 	st->c[C_PASS] += r->pass;
@@ -207,6 +223,7 @@ close_run(agr_stats *st, run *r)
 		json_decref(o);
 	}
 	agrp_map_del(&st->runs, r->id);
+	json_decref(r->fault_types);
 	free(r->id);
 	free(r);
 }
@@ -238,7 +255,12 @@ agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 			bump(st->tools, tool, "errors", failed);
 		}
 	} else if (is(kind, "fault")) {
+		const char *f = agrp_record_str(rec, "fault", b[4], sizeof b[4]);
+
 		r->faults++;
+		if (r->fault_types == NULL)
+			r->fault_types = json_object();
+		json_object_set_new(r->fault_types, f ? f : "unknown", json_true());
 	} else if (is(kind, "reroute")) {
 		r->reroutes++;
 	} else if (is(kind, "escalate")) {
@@ -295,6 +317,7 @@ agr_stats_partial(const agr_stats *st)
 	json_object_set(o, "tools", st->tools);
 	json_object_set(o, "govern", or_empty(json_object_get(st->govern, "decisions")));
 	json_object_set(o, "contracts", st->contracts);
+	json_object_set(o, "faults", st->faults);
 	return o;
 }
 
@@ -353,7 +376,8 @@ agr_stats_merge(agr_stats *st, const json_t *partial, agr_error *err)
 	}
 	if (!add_counts(st->tools, or_empty(json_object_get(partial, "tools"))) ||
 	    !add_counts(govern, or_empty(json_object_get(partial, "govern"))) ||
-	    !add_counts(st->contracts, or_empty(json_object_get(partial, "contracts")))) {
+	    !add_counts(st->contracts, or_empty(json_object_get(partial, "contracts"))) ||
+	    !add_counts(st->faults, or_empty(json_object_get(partial, "faults")))) {
 		agrp_error_set(err, NULL, 0, 0, "stats partial with counts that are not numbers");
 		return false;
 	}
@@ -370,6 +394,7 @@ json_t *
 agr_stats_total(const agr_stats *st)
 {
 	json_t *o = json_object(), *tools = json_object(), *contracts = json_object();
+	json_t *faults = json_object();
 	const long *c = st->c;
 	const char *key;
 	json_t *v;
@@ -417,6 +442,21 @@ agr_stats_total(const agr_stats *st)
 		json_object_set_new(tools, key, e);
 	}
 	json_object_set_new(o, "tools", tools);
+	json_object_foreach(st->faults, key, v)
+	{
+		long runs = (long)json_integer_value(json_object_get(v, "runs"));
+		long success = (long)json_integer_value(json_object_get(v, "success"));
+		long contained = (long)json_integer_value(json_object_get(v, "contained"));
+		json_t *e = json_object();
+
+		json_object_set_new(e, "runs", json_integer(runs));
+		json_object_set_new(e, "success", json_integer(success));
+		json_object_set_new(e, "contained", json_integer(contained));
+		json_object_set_new(e, "robustness", rate(success, runs));
+		json_object_set_new(e, "containment_rate", rate(contained, runs));
+		json_object_set_new(faults, key, e);
+	}
+	json_object_set_new(o, "faults", faults);
 	return o;
 }
 
@@ -491,5 +531,33 @@ agr_stats_print_total(FILE *out, const json_t *t)
 	{
 		snprintf(what, sizeof what, "govern %s", key);
 		fprintf(out, "%-26s %lld\n", what, (long long)json_integer_value(v));
+	}
+	json_object_foreach((json_t *)json_object_get(t, "faults"), key, v)
+	{
+		snprintf(what, sizeof what, "fault %s: runs", key);
+		fprintf(out, "%-26s %ld\n", what, num(v, "runs"));
+		snprintf(what, sizeof what, "fault %s: success", key);
+		print_rate(out, what, num(v, "success"), num(v, "runs"));
+		snprintf(what, sizeof what, "fault %s: contained", key);
+		print_rate(out, what, num(v, "contained"), num(v, "runs"));
+	}
+}
+
+void
+agr_stats_print_faults(FILE *out, const json_t *t)
+{
+	const char *key;
+	json_t *v;
+
+	fprintf(out, "%-12s %6s %8s %10s %11s %12s\n", "fault", "runs", "success", "contained",
+	        "robustness", "containment");
+	json_object_foreach((json_t *)json_object_get(t, "faults"), key, v)
+	{
+		long runs = num(v, "runs");
+
+		fprintf(out, "%-12s %6ld %8ld %10ld %10.1f%% %11.1f%%\n", key, runs,
+		        num(v, "success"), num(v, "contained"),
+		        100.0 * (double)num(v, "success") / (double)runs,
+		        100.0 * (double)num(v, "contained") / (double)runs);
 	}
 }

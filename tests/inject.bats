@@ -165,3 +165,22 @@ YAML
 	[[ $stderr == "agraph-inject: $BATS_TEST_TMPDIR/b.ndjson:3:"* ]]
 	[ "$output" = "$(cat "$H")" ]
 }
+
+@test "stats --by-fault: per fault, runs hit, still successful, contained" {
+	for s in 1 2 3; do
+		agraph-route --trace "rec$s" "$EX/customer-support.yaml" | agraph-inject -f error:tool=Stripe
+		agraph-route --trace "heal$s" --fail Stripe "$EX/customer-support.yaml" | agraph-inject -f latency:tool=CRM,ms=9
+	done >"$BATS_TEST_TMPDIR/f.ndjson"
+	run agraph-trace stats --by-fault "$BATS_TEST_TMPDIR/f.ndjson"
+	[ "${lines[0]}" = "fault          runs  success  contained  robustness  containment" ]
+	[ "${lines[1]}" = "error             3        3          0      100.0%         0.0%" ]
+	[ "${lines[2]}" = "latency           3        3          3      100.0%       100.0%" ]
+	run agraph-trace stats --json "$BATS_TEST_TMPDIR/f.ndjson"
+	[ "$(jq -c 'select(.total) | .total.faults.error | [.runs, .success, .contained]' <<<"$output")" = '[3,3,0]' ]
+	# The partial carries them, so a split corpus merges to the same.
+	agraph-trace grep 'startswith(trace, "rec")' "$BATS_TEST_TMPDIR/f.ndjson" | agraph-trace stats --partial >"$BATS_TEST_TMPDIR/p1"
+	agraph-trace grep -v 'startswith(trace, "rec")' "$BATS_TEST_TMPDIR/f.ndjson" | agraph-trace stats --partial >"$BATS_TEST_TMPDIR/p2"
+	run agraph-trace stats --merge --by-fault "$BATS_TEST_TMPDIR/p1" "$BATS_TEST_TMPDIR/p2"
+	[ "${lines[1]}" = "error             3        3          0      100.0%         0.0%" ]
+	[ "${lines[2]}" = "latency           3        3          3      100.0%       100.0%" ]
+}
