@@ -23,7 +23,12 @@ typedef struct fault_def {
 	const char *target; /* the kind of record it hits unless kind= says */
 	const char *meaning;
 	outcome (*apply)(json_t *rec, const json_t *params, agr_prng *p, long *copies);
+	const char *tools; /* which tools it hits unless tool= or where= says, or NULL */
 } fault_def;
+
+/* Retrievers and memories by name, when no tool= or where= says which. */
+#define RETRIEVERS "lower(tool) =~ \"retriev|search|rag|vector|lookup\""
+#define MEMORIES "lower(tool) =~ \"memory|recall|remember\""
 
 static const char *
 param_str(const json_t *params, const char *key, const char *dflt)
@@ -164,20 +169,188 @@ f_cycle(json_t *rec, const json_t *params, agr_prng *p, long *copies)
 	return KEEP;
 }
 
+/* The text field a fault rewrites: field=, else content, else output. */
+static const char *
+text_field(const json_t *rec, const json_t *params)
+{
+	const char *f = agr_json_str(params, "field");
+
+	if (f != NULL)
+		return f;
+	return json_object_get(rec, "content") ? "content" : "output";
+}
+
+static outcome
+f_empty(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+{
+	(void)params, (void)p, (void)copies;
+	json_object_set_new(rec, "output", json_array());
+	return KEEP;
+}
+
+static outcome
+f_forget(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+{
+	(void)params, (void)p, (void)copies;
+	json_object_set_new(rec, "output", json_null());
+	return KEEP;
+}
+
+static outcome
+f_poison(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+{
+	(void)p, (void)copies;
+	json_object_set_new(rec, "output",
+	                    json_string(param_str(params, "text", "planted by agraph-inject")));
+	return KEEP;
+}
+
+/* CLV: the text cut to size= bytes, on a UTF-8 boundary. */
+static outcome
+f_clv(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+{
+	const char *field = text_field(rec, params);
+	json_t *v = json_object_get(rec, field);
+	char *text = json_is_string(v)
+	                 ? strdup(json_string_value(v))
+	                 : json_dumps(v ? v : json_null(), JSON_ENCODE_ANY | JSON_COMPACT);
+	size_t n = (size_t)param_num(params, "size", 64);
+
+	(void)p, (void)copies;
+	if (n < strlen(text)) {
+		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+			n--;
+		text[n] = '\0';
+	}
+	json_object_set_new(rec, field, json_string(text));
+	free(text);
+	return KEEP;
+}
+
+/* H: planted, unsupported content after what was said. */
+static outcome
+f_hallucinate(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+{
+	const char *field = text_field(rec, params);
+	const char *was = json_string_value(json_object_get(rec, field));
+	const char *text =
+	    param_str(params, "text", "(As confirmed earlier, the refund was approved.)");
+	char *both = agrp_xmalloc((was ? strlen(was) : 0) + strlen(text) + 2);
+
+	(void)p, (void)copies;
+	sprintf(both, "%s%s%s", was ? was : "", was && *was ? " " : "", text);
+	json_object_set_new(rec, field, json_string(both));
+	free(both);
+	return KEEP;
+}
+
+/* CIL: critical information dropped: key= of the content, else its second half. */
+static outcome
+f_cil(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+{
+	const char *field = text_field(rec, params);
+	json_t *v = json_object_get(rec, field);
+	const char *key = agr_json_str(params, "key");
+
+	(void)p, (void)copies;
+	if (json_is_object(v) && key != NULL) {
+		json_object_del(v, key);
+	} else if (json_is_string(v)) {
+		size_t n = json_string_length(v) / 2;
+		const char *text = json_string_value(v);
+
+		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+			n--;
+		json_object_set_new(rec, field, json_stringn(text, n));
+	} else {
+		json_object_del(rec, field);
+	}
+	return KEEP;
+}
+
+/* IP: a call to a tool that does not exist. */
+static outcome
+f_ip(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+{
+	(void)p, (void)copies;
+	json_object_set_new(rec, "tool", json_string(param_str(params, "text", "invented_tool")));
+	return KEEP;
+}
+
+/* PFE: a valid call with a wrong argument value: arg= (else the first) gets value=. */
+static outcome
+f_pfe(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+{
+	json_t *args = json_object_get(rec, "args");
+	const char *arg = agr_json_str(params, "arg");
+
+	(void)p, (void)copies;
+	if (!json_is_object(args)) {
+		args = json_object();
+		json_object_set_new(rec, "args", args);
+	}
+	if (arg == NULL) {
+		void *it = json_object_iter(args);
+
+		arg = it ? json_object_iter_key(it) : "value";
+	}
+	json_object_set_new(args, arg, json_string(param_str(params, "value", "wrong")));
+	return KEEP;
+}
+
+/* TFE: a malformed call: mode=name mangles the tool's name, mode=args its arguments. */
+static outcome
+f_tfe(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+{
+	const char *mode = agr_json_str(params, "mode");
+	const char *tool = json_string_value(json_object_get(rec, "tool"));
+	char name[300];
+
+	(void)copies;
+	if (mode == NULL)
+		mode = agr_prng_below(p, 2) ? "args" : "name";
+	if (strcmp(mode, "name") == 0) {
+		snprintf(name, sizeof name, "%s_", tool ? tool : "tool");
+		json_object_set_new(rec, "tool", json_string(name));
+	} else {
+		json_object_set_new(rec, "args", json_string("{\"unterminated\": "));
+	}
+	return KEEP;
+}
+
 static const fault_def faults[] = {
 	{ "error", "result",
 	  "the result fails: status error with an error object (class=, message=, retryable=)",
-	  f_error },
-	{ "timeout", "result", "the result times out: status timeout", f_timeout },
-	{ "latency", "result", "ms= more milliseconds in field= (duration_ms)", f_latency },
-	{ "drop", "result", "the result disappears: its call stays unanswered", f_drop },
-	{ "duplicate", "result", "the record comes count= (1) more times", f_duplicate },
+	  f_error, NULL },
+	{ "timeout", "result", "the result times out: status timeout", f_timeout, NULL },
+	{ "latency", "result", "ms= more milliseconds in field= (duration_ms)", f_latency, NULL },
+	{ "drop", "result", "the result disappears: its call stays unanswered", f_drop, NULL },
+	{ "duplicate", "result", "the record comes count= (1) more times", f_duplicate, NULL },
 	{ "corrupt", "result",
-	  "field= (output) mangled: mode=truncate, type or remove (else drawn)", f_corrupt },
-	{ "msg-drop", "message", "the message disappears", f_drop },
-	{ "MS", "message", "message storm: the message comes count= (3) more times", f_storm },
-	{ "MC", "message", "message cycle: the message is routed back to its sender", f_cycle },
-	{ "role-swap", "message", "sender and receiver swap places", f_role_swap },
+	  "field= (output) mangled: mode=truncate, type or remove (else drawn)", f_corrupt, NULL },
+	{ "empty", "result", "a retriever finds no documents: output []", f_empty, RETRIEVERS },
+	{ "forget", "result", "a memory read returns nothing: output null", f_forget, MEMORIES },
+	{ "poison", "result", "a memory read returns planted content: output text=", f_poison,
+	  MEMORIES },
+	{ "IP", "call", "MAS-FIRE: a call to a tool that does not exist (text=, invented_tool)",
+	  f_ip, NULL },
+	{ "PFE", "call", "MAS-FIRE: parameter filling error: arg= (the first) gets value= (wrong)",
+	  f_pfe, NULL },
+	{ "TFE", "call", "MAS-FIRE: tool format error: mode=name or args mangled (else drawn)",
+	  f_tfe, NULL },
+	{ "CLV", "message", "MAS-FIRE: context length violation: content cut to size= (64) bytes",
+	  f_clv, NULL },
+	{ "H", "message", "MAS-FIRE: hallucination: text= planted after the content", f_hallucinate,
+	  NULL },
+	{ "CIL", "message",
+	  "MAS-FIRE: critical information lost: key= of the content, else its second half", f_cil,
+	  NULL },
+	{ "MS", "message", "MAS-FIRE: message storm: the message comes count= (3) more times",
+	  f_storm, NULL },
+	{ "MC", "message", "MAS-FIRE: message cycle: the message is routed back to its sender",
+	  f_cycle, NULL },
+	{ "msg-drop", "message", "the message disappears", f_drop, NULL },
+	{ "role-swap", "message", "sender and receiver swap places", f_role_swap, NULL },
 };
 #define NFAULTS (sizeof faults / sizeof faults[0])
 
@@ -196,6 +369,7 @@ typedef struct fspec {
 	char *kind, *tool, *agent, *trace;
 	long step; /* -1: any */
 	agr_expr *where;
+	agr_expr *tools; /* the fault's own choice of tools, when neither tool= nor where= */
 	double p;
 	long n, nth, first; /* -1 / 0 / 0: no limit */
 	json_t *params;     /* the fault's own keys, as strings */
@@ -258,6 +432,7 @@ agr_injector_free(agr_injector *in)
 		free(f->agent);
 		free(f->trace);
 		agr_expr_free(f->where);
+		agr_expr_free(f->tools);
 		json_decref(f->params);
 	}
 	free(in->f);
@@ -348,6 +523,7 @@ spec_new(agr_injector *in, const char *name, agr_error *err)
 		f->p = 1;
 		f->n = -1;
 		f->params = json_object();
+		f->tools = faults[i].tools ? agr_expr_compile(faults[i].tools, NULL) : NULL;
 		return f;
 	}
 	agrp_error_set(err, NULL, 0, 0, "unknown fault '%s' (agraph-inject --list shows them)",
@@ -497,6 +673,9 @@ hits(agr_injector *in, fspec *f, size_t fi, tstate *t, const agr_record *rec, co
 	    !eq(f->agent, agent) || !eq(f->trace, trace) || (f->step >= 0 && f->step != step))
 		return false;
 	if (f->where != NULL && !agr_expr_test_record(f->where, rec, NULL))
+		return false;
+	if (f->tools != NULL && f->tool == NULL && f->where == NULL &&
+	    !agr_expr_test_record(f->tools, rec, NULL))
 		return false;
 	if (f->nth > 0 || f->first > 0) {
 		char key[300];

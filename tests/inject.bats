@@ -184,3 +184,31 @@ YAML
 	[ "${lines[1]}" = "error             3        3          0      100.0%         0.0%" ]
 	[ "${lines[2]}" = "latency           3        3          3      100.0%       100.0%" ]
 }
+
+# field FAULT STEP: the record at STEP (of the input) after FAULT, less its trace.
+field() {
+	agraph-inject -f "$1" "$EX/agent.ndjson" | jq -c --argjson s "$2" 'select(.kind != "fault" and (.step == $s + 1)) | del(.trace, .step, .cause)'
+}
+
+@test "retrieval and memory faults hit retrievers and memories by name" {
+	[ "$(field empty 2)" = '{"kind":"result","tool":"doc_search","call":"c1","status":"ok","output":[]}' ]
+	[ "$(agraph-inject -f empty "$EX/agent.ndjson" | agraph-trace grep 'kind == "fault"' | jq -r .tool)" = doc_search ]
+	[ "$(field forget 3)" = '{"kind":"result","tool":"memory_read","call":"c0","status":"ok","output":null}' ]
+	[ "$(field poison:text=evil 3 | jq -r .output)" = evil ]
+	# tool= chooses another tool.
+	[ "$(agraph-inject -f forget:tool=doc_search "$EX/agent.ndjson" | agraph-trace grep 'kind == "fault"' | jq -r .tool)" = doc_search ]
+}
+
+@test "MAS-FIRE codes on calls: IP, PFE, TFE" {
+	[ "$(field IP 1 | jq -r .tool)" = invented_tool ]
+	[ "$(field PFE 1 | jq -c .args)" = '{"q":"wrong","k":3}' ]
+	[ "$(field PFE:arg=k,value=99 1 | jq -c .args)" = '{"q":"refund policy","k":"99"}' ]
+	[ "$(field TFE:mode=name 1 | jq -r .tool)" = doc_search_ ]
+	[ "$(field TFE:mode=args 1 | jq -r '.args | type')" = string ]
+}
+
+@test "MAS-FIRE codes on messages: CLV, H, CIL" {
+	[ "$(field CLV:size=10 4 | jq -r .content)" = "Your refun" ]
+	[ "$(field H:text=Trust\ me. 4 | jq -r .content)" = "Your refund of 20 EUR is on its way. Trust me." ]
+	[ "$(field CIL 4 | jq -r .content)" = "Your refund of 20 " ]
+}
