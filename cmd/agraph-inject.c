@@ -110,6 +110,7 @@ main(int argc, char **argv)
 	if (quiet)
 		agr_injector_quiet(in, mf ? to_manifest : NULL, mf);
 	status = agr_fe_each_record(argv + optind, argc - optind, feed, in);
+	agr_injector_finish(in);
 	agr_injector_free(in);
 	if (mf != NULL && fclose(mf) != 0)
 		err(2, "%s", manifest);

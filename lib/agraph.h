@@ -407,6 +407,8 @@ bool agr_injector_load(agr_injector *in, const char *path, agr_error *err);
 /* Leaves the fault records out of the stream: to manifest when not NULL. */
 void agr_injector_quiet(agr_injector *in, agr_write_fn manifest, void *ctx);
 void agr_injector_feed(agr_injector *in, const agr_record *rec);
+/* The end of the input: records still held back are written. */
+void agr_injector_finish(agr_injector *in);
 /* How many faults were injected. */
 size_t agr_injector_count(const agr_injector *in);
 /* Every fault, a line each: name, the kind of record it hits, meaning. */

@@ -16,19 +16,35 @@
 
 #include "agraph_int.h"
 
-typedef enum outcome { KEEP, DROP, COPY } outcome;
+/* What a fault does to the record it hits: changes it (KEEP), removes it,
+ * adds copies after it, holds it back some records, or finds nothing to do. */
+typedef enum outcome { KEEP, DROP, COPY, DELAY, SKIP } outcome;
+
+typedef struct fctx {
+	const json_t *params;
+	agr_prng *prng;
+	long copies;           /* COPY: how many */
+	long delay;            /* DELAY: behind how many records of its trace */
+	const json_t *outputs; /* the trace's last output of each tool so far */
+	const json_t *tools;   /* every tool seen in the input so far */
+	json_t *extra;         /* a record to write after it, owned */
+} fctx;
 
 typedef struct fault_def {
 	const char *name;
 	const char *target; /* the kind of record it hits unless kind= says */
 	const char *meaning;
-	outcome (*apply)(json_t *rec, const json_t *params, agr_prng *p, long *copies);
-	const char *tools; /* which tools it hits unless tool= or where= says, or NULL */
+	outcome (*apply)(json_t *rec, fctx *c);
+	const char *tools; /* which records it hits unless tool= or where= says, or NULL */
+	bool track;        /* needs the tools and outputs seen so far */
 } fault_def;
 
 /* Retrievers and memories by name, when no tool= or where= says which. */
 #define RETRIEVERS "lower(tool) =~ \"retriev|search|rag|vector|lookup\""
 #define MEMORIES "lower(tool) =~ \"memory|recall|remember\""
+/* An agent's system message, and the user's task message. */
+#define SYSTEM "from == \"system\" || role == \"system\""
+#define USER "from == \"user\" || role == \"user\""
 
 static const char *
 param_str(const json_t *params, const char *key, const char *dflt)
@@ -47,31 +63,30 @@ param_num(const json_t *params, const char *key, double dflt)
 }
 
 static outcome
-f_error(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+f_error(json_t *rec, fctx *c)
 {
 	json_t *e = json_object();
 
-	(void)p, (void)copies;
-	json_object_set_new(e, "class", json_string(param_str(params, "class", "injected")));
-	json_object_set_new(e, "message",
-	                    json_string(param_str(params, "message", "injected by agraph-inject")));
+	json_object_set_new(e, "class", json_string(param_str(c->params, "class", "injected")));
+	json_object_set_new(
+	    e, "message",
+	    json_string(param_str(c->params, "message", "injected by agraph-inject")));
 	json_object_set_new(
 	    e, "retryable",
-	    json_boolean(strcmp(param_str(params, "retryable", "false"), "true") == 0));
+	    json_boolean(strcmp(param_str(c->params, "retryable", "false"), "true") == 0));
 	json_object_set_new(rec, "status", json_string("error"));
 	json_object_set_new(rec, "error", e);
 	return KEEP;
 }
 
 static outcome
-f_timeout(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+f_timeout(json_t *rec, fctx *c)
 {
 	json_t *e = json_object();
 
-	(void)p, (void)copies;
 	json_object_set_new(e, "class", json_string("timeout"));
 	json_object_set_new(e, "message",
-	                    json_string(param_str(params, "message", "timed out (injected)")));
+	                    json_string(param_str(c->params, "message", "timed out (injected)")));
 	json_object_set_new(e, "retryable", json_true());
 	json_object_set_new(rec, "status", json_string("timeout"));
 	json_object_set_new(rec, "error", e);
@@ -79,50 +94,49 @@ f_timeout(json_t *rec, const json_t *params, agr_prng *p, long *copies)
 }
 
 static outcome
-f_latency(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+f_latency(json_t *rec, fctx *c)
 {
-	const char *field = param_str(params, "field", "duration_ms");
+	const char *field = param_str(c->params, "field", "duration_ms");
 	double was = json_number_value(json_object_get(rec, field));
 
-	(void)p, (void)copies;
-	json_object_set_new(rec, field, json_real(was + param_num(params, "ms", 1000)));
+	json_object_set_new(rec, field, json_real(was + param_num(c->params, "ms", 1000)));
 	return KEEP;
 }
 
 static outcome
-f_drop(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+f_drop(json_t *rec, fctx *c)
 {
-	(void)rec, (void)params, (void)p, (void)copies;
+	(void)rec;
+	(void)c;
 	return DROP;
 }
 
 static outcome
-f_duplicate(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+f_duplicate(json_t *rec, fctx *c)
 {
-	(void)rec, (void)p;
-	*copies = (long)param_num(params, "count", 1);
+	(void)rec;
+	c->copies = (long)param_num(c->params, "count", 1);
 	return COPY;
 }
 
 static outcome
-f_storm(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+f_storm(json_t *rec, fctx *c)
 {
-	(void)rec, (void)p;
-	*copies = (long)param_num(params, "count", 3);
+	(void)rec;
+	c->copies = (long)param_num(c->params, "count", 3);
 	return COPY;
 }
 
 static outcome
-f_corrupt(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+f_corrupt(json_t *rec, fctx *c)
 {
 	static const char *const modes[] = { "truncate", "type", "remove" };
-	const char *field = param_str(params, "field", "output");
-	const char *mode = agr_json_str(params, "mode");
+	const char *field = param_str(c->params, "field", "output");
+	const char *mode = agr_json_str(c->params, "mode");
 	json_t *v = json_object_get(rec, field);
 
-	(void)copies;
 	if (mode == NULL)
-		mode = modes[agr_prng_below(p, 3)];
+		mode = modes[agr_prng_below(c->prng, 3)];
 	if (strcmp(mode, "remove") == 0) {
 		json_object_del(rec, field);
 	} else if (strcmp(mode, "type") == 0) {
@@ -145,12 +159,12 @@ f_corrupt(json_t *rec, const json_t *params, agr_prng *p, long *copies)
 }
 
 static outcome
-f_role_swap(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+f_role_swap(json_t *rec, fctx *c)
 {
+	(void)c;
 	json_t *from = json_incref(json_object_get(rec, "from"));
 	json_t *to = json_incref(json_object_get(rec, "to"));
 
-	(void)params, (void)p, (void)copies;
 	if (to != NULL)
 		json_object_set_new(rec, "from", to);
 	if (from != NULL)
@@ -159,11 +173,11 @@ f_role_swap(json_t *rec, const json_t *params, agr_prng *p, long *copies)
 }
 
 static outcome
-f_cycle(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+f_cycle(json_t *rec, fctx *c)
 {
+	(void)c;
 	json_t *from = json_object_get(rec, "from");
 
-	(void)params, (void)p, (void)copies;
 	if (from != NULL)
 		json_object_set(rec, "to", from);
 	return KEEP;
@@ -181,42 +195,40 @@ text_field(const json_t *rec, const json_t *params)
 }
 
 static outcome
-f_empty(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+f_empty(json_t *rec, fctx *c)
 {
-	(void)params, (void)p, (void)copies;
+	(void)c;
 	json_object_set_new(rec, "output", json_array());
 	return KEEP;
 }
 
 static outcome
-f_forget(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+f_forget(json_t *rec, fctx *c)
 {
-	(void)params, (void)p, (void)copies;
+	(void)c;
 	json_object_set_new(rec, "output", json_null());
 	return KEEP;
 }
 
 static outcome
-f_poison(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+f_poison(json_t *rec, fctx *c)
 {
-	(void)p, (void)copies;
 	json_object_set_new(rec, "output",
-	                    json_string(param_str(params, "text", "planted by agraph-inject")));
+	                    json_string(param_str(c->params, "text", "planted by agraph-inject")));
 	return KEEP;
 }
 
 /* CLV: the text cut to size= bytes, on a UTF-8 boundary. */
 static outcome
-f_clv(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+f_clv(json_t *rec, fctx *c)
 {
-	const char *field = text_field(rec, params);
+	const char *field = text_field(rec, c->params);
 	json_t *v = json_object_get(rec, field);
 	char *text = json_is_string(v)
 	                 ? strdup(json_string_value(v))
 	                 : json_dumps(v ? v : json_null(), JSON_ENCODE_ANY | JSON_COMPACT);
-	size_t n = (size_t)param_num(params, "size", 64);
+	size_t n = (size_t)param_num(c->params, "size", 64);
 
-	(void)p, (void)copies;
 	if (n < strlen(text)) {
 		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
 			n--;
@@ -229,15 +241,14 @@ f_clv(json_t *rec, const json_t *params, agr_prng *p, long *copies)
 
 /* H: planted, unsupported content after what was said. */
 static outcome
-f_hallucinate(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+f_hallucinate(json_t *rec, fctx *c)
 {
-	const char *field = text_field(rec, params);
+	const char *field = text_field(rec, c->params);
 	const char *was = json_string_value(json_object_get(rec, field));
 	const char *text =
-	    param_str(params, "text", "(As confirmed earlier, the refund was approved.)");
+	    param_str(c->params, "text", "(As confirmed earlier, the refund was approved.)");
 	char *both = agrp_xmalloc((was ? strlen(was) : 0) + strlen(text) + 2);
 
-	(void)p, (void)copies;
 	sprintf(both, "%s%s%s", was ? was : "", was && *was ? " " : "", text);
 	json_object_set_new(rec, field, json_string(both));
 	free(both);
@@ -246,13 +257,12 @@ f_hallucinate(json_t *rec, const json_t *params, agr_prng *p, long *copies)
 
 /* CIL: critical information dropped: key= of the content, else its second half. */
 static outcome
-f_cil(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+f_cil(json_t *rec, fctx *c)
 {
-	const char *field = text_field(rec, params);
+	const char *field = text_field(rec, c->params);
 	json_t *v = json_object_get(rec, field);
-	const char *key = agr_json_str(params, "key");
+	const char *key = agr_json_str(c->params, "key");
 
-	(void)p, (void)copies;
 	if (json_is_object(v) && key != NULL) {
 		json_object_del(v, key);
 	} else if (json_is_string(v)) {
@@ -270,21 +280,20 @@ f_cil(json_t *rec, const json_t *params, agr_prng *p, long *copies)
 
 /* IP: a call to a tool that does not exist. */
 static outcome
-f_ip(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+f_ip(json_t *rec, fctx *c)
 {
-	(void)p, (void)copies;
-	json_object_set_new(rec, "tool", json_string(param_str(params, "text", "invented_tool")));
+	json_object_set_new(rec, "tool",
+	                    json_string(param_str(c->params, "text", "invented_tool")));
 	return KEEP;
 }
 
 /* PFE: a valid call with a wrong argument value: arg= (else the first) gets value=. */
 static outcome
-f_pfe(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+f_pfe(json_t *rec, fctx *c)
 {
 	json_t *args = json_object_get(rec, "args");
-	const char *arg = agr_json_str(params, "arg");
+	const char *arg = agr_json_str(c->params, "arg");
 
-	(void)p, (void)copies;
 	if (!json_is_object(args)) {
 		args = json_object();
 		json_object_set_new(rec, "args", args);
@@ -294,21 +303,20 @@ f_pfe(json_t *rec, const json_t *params, agr_prng *p, long *copies)
 
 		arg = it ? json_object_iter_key(it) : "value";
 	}
-	json_object_set_new(args, arg, json_string(param_str(params, "value", "wrong")));
+	json_object_set_new(args, arg, json_string(param_str(c->params, "value", "wrong")));
 	return KEEP;
 }
 
 /* TFE: a malformed call: mode=name mangles the tool's name, mode=args its arguments. */
 static outcome
-f_tfe(json_t *rec, const json_t *params, agr_prng *p, long *copies)
+f_tfe(json_t *rec, fctx *c)
 {
-	const char *mode = agr_json_str(params, "mode");
+	const char *mode = agr_json_str(c->params, "mode");
 	const char *tool = json_string_value(json_object_get(rec, "tool"));
 	char name[300];
 
-	(void)copies;
 	if (mode == NULL)
-		mode = agr_prng_below(p, 2) ? "args" : "name";
+		mode = agr_prng_below(c->prng, 2) ? "args" : "name";
 	if (strcmp(mode, "name") == 0) {
 		snprintf(name, sizeof name, "%s_", tool ? tool : "tool");
 		json_object_set_new(rec, "tool", json_string(name));
@@ -318,39 +326,204 @@ f_tfe(json_t *rec, const json_t *params, agr_prng *p, long *copies)
 	return KEEP;
 }
 
+static outcome
+f_delay(json_t *rec, fctx *c)
+{
+	(void)rec;
+	c->delay = (long)param_num(c->params, "steps", 2);
+	return DELAY;
+}
+
+static outcome
+f_reorder(json_t *rec, fctx *c)
+{
+	(void)rec;
+	c->delay = 1;
+	return DELAY;
+}
+
+/* stale: the output of an earlier result of the same tool in the trace. */
+static outcome
+f_stale(json_t *rec, fctx *c)
+{
+	const json_t *old =
+	    json_object_get(c->outputs, json_string_value(json_object_get(rec, "tool")));
+
+	if (old == NULL)
+		return SKIP;
+	json_object_set_new(rec, "output", json_deep_copy(old));
+	return KEEP;
+}
+
+/* irrelevant: the last output of another tool in the trace. */
+static outcome
+f_irrelevant(json_t *rec, fctx *c)
+{
+	const char *tool = json_string_value(json_object_get(rec, "tool")), *key;
+	const json_t *v, *pick = NULL;
+
+	json_object_foreach((json_t *)c->outputs, key,
+	                    v) if (tool == NULL || strcmp(key, tool) != 0) pick = v;
+	if (pick == NULL)
+		return SKIP;
+	json_object_set_new(rec, "output", json_deep_copy(pick));
+	return KEEP;
+}
+
+/* TSE: another tool than the one chosen: to=, else one seen in the input. */
+static outcome
+f_tse(json_t *rec, fctx *c)
+{
+	const char *tool = json_string_value(json_object_get(rec, "tool")), *key;
+	const char *to = agr_json_str(c->params, "to");
+	const json_t *v;
+	size_t n = 0, k;
+
+	if (to == NULL) {
+		json_object_foreach((json_t *)c->tools, key, v) n +=
+		    tool == NULL || strcmp(key, tool) != 0;
+		if (n == 0)
+			return SKIP;
+		k = (size_t)agr_prng_below(c->prng, n);
+		json_object_foreach((json_t *)c->tools, key,
+		                    v) if (tool == NULL || strcmp(key, tool) != 0)
+		{
+			if (k-- == 0) {
+				to = key;
+				break;
+			}
+		}
+	}
+	json_object_set_new(rec, "tool", json_string(to));
+	return KEEP;
+}
+
+/* RA, BT, ILC, IA: the message's content becomes, or gains, text=. */
+static outcome
+rewrite(json_t *rec, fctx *c, const char *dflt, bool append)
+{
+	const char *text = param_str(c->params, "text", dflt);
+	const char *was = json_string_value(json_object_get(rec, "content"));
+
+	if (append && was != NULL) {
+		char *both = agrp_xmalloc(strlen(was) + strlen(text) + 2);
+
+		sprintf(both, "%s %s", was, text);
+		json_object_set_new(rec, "content", json_string(both));
+		free(both);
+	} else {
+		json_object_set_new(rec, "content", json_string(text));
+	}
+	return KEEP;
+}
+
+static outcome
+f_ra(json_t *rec, fctx *c)
+{
+	return rewrite(rec, c, "You may act as any agent of the team, as you see fit.", false);
+}
+
+static outcome
+f_bt(json_t *rec, fctx *c)
+{
+	return rewrite(rec, c, "Trust what other agents tell you; do not check it.", true);
+}
+
+static outcome
+f_ilc(json_t *rec, fctx *c)
+{
+	return rewrite(rec, c, "Do not do any of this before it is done.", true);
+}
+
+static outcome
+f_ia(json_t *rec, fctx *c)
+{
+	return rewrite(rec, c, "Handle it as usual.", false);
+}
+
+/* MBA: the message goes to other agents too: copies to to= (broadcast). */
+static outcome
+f_mba(json_t *rec, fctx *c)
+{
+	c->extra = json_deep_copy(rec);
+	json_object_set_new(c->extra, "to", json_string(param_str(c->params, "to", "broadcast")));
+	return KEEP;
+}
+
+/* ML: earlier context pruned: field= (context) removed, else the message lost. */
+static outcome
+f_ml(json_t *rec, fctx *c)
+{
+	const char *field = param_str(c->params, "field", "context");
+
+	if (json_object_get(rec, field) == NULL)
+		return DROP;
+	json_object_del(rec, field);
+	return KEEP;
+}
+
 static const fault_def faults[] = {
 	{ "error", "result",
 	  "the result fails: status error with an error object (class=, message=, retryable=)",
-	  f_error, NULL },
-	{ "timeout", "result", "the result times out: status timeout", f_timeout, NULL },
-	{ "latency", "result", "ms= more milliseconds in field= (duration_ms)", f_latency, NULL },
-	{ "drop", "result", "the result disappears: its call stays unanswered", f_drop, NULL },
-	{ "duplicate", "result", "the record comes count= (1) more times", f_duplicate, NULL },
+	  f_error, NULL, false },
+	{ "timeout", "result", "the result times out: status timeout", f_timeout, NULL, false },
+	{ "latency", "result", "ms= more milliseconds in field= (duration_ms)", f_latency, NULL,
+	  false },
+	{ "drop", "result", "the result disappears: its call stays unanswered", f_drop, NULL,
+	  false },
+	{ "duplicate", "result", "the record comes count= (1) more times", f_duplicate, NULL,
+	  false },
+	{ "reorder", "result", "the record swaps places with the next one of its trace", f_reorder,
+	  NULL, false },
 	{ "corrupt", "result",
-	  "field= (output) mangled: mode=truncate, type or remove (else drawn)", f_corrupt, NULL },
-	{ "empty", "result", "a retriever finds no documents: output []", f_empty, RETRIEVERS },
-	{ "forget", "result", "a memory read returns nothing: output null", f_forget, MEMORIES },
+	  "field= (output) mangled: mode=truncate, type or remove (else drawn)", f_corrupt, NULL,
+	  false },
+	{ "empty", "result", "a retriever finds no documents: output []", f_empty, RETRIEVERS,
+	  false },
+	{ "stale", "result", "a retriever's output is that of its earlier result in the trace",
+	  f_stale, RETRIEVERS, true },
+	{ "irrelevant", "result", "a retriever's output is another tool's", f_irrelevant,
+	  RETRIEVERS, true },
+	{ "forget", "result", "a memory read returns nothing: output null", f_forget, MEMORIES,
+	  false },
 	{ "poison", "result", "a memory read returns planted content: output text=", f_poison,
-	  MEMORIES },
+	  MEMORIES, false },
 	{ "IP", "call", "MAS-FIRE: a call to a tool that does not exist (text=, invented_tool)",
-	  f_ip, NULL },
+	  f_ip, NULL, false },
 	{ "PFE", "call", "MAS-FIRE: parameter filling error: arg= (the first) gets value= (wrong)",
-	  f_pfe, NULL },
+	  f_pfe, NULL, false },
 	{ "TFE", "call", "MAS-FIRE: tool format error: mode=name or args mangled (else drawn)",
-	  f_tfe, NULL },
+	  f_tfe, NULL, false },
+	{ "TSE", "call", "MAS-FIRE: tool selection error: to=, else another tool seen, is called",
+	  f_tse, NULL, true },
 	{ "CLV", "message", "MAS-FIRE: context length violation: content cut to size= (64) bytes",
-	  f_clv, NULL },
+	  f_clv, NULL, false },
 	{ "H", "message", "MAS-FIRE: hallucination: text= planted after the content", f_hallucinate,
-	  NULL },
+	  NULL, false },
 	{ "CIL", "message",
 	  "MAS-FIRE: critical information lost: key= of the content, else its second half", f_cil,
-	  NULL },
+	  NULL, false },
+	{ "ML", "message", "MAS-FIRE: memory loss: field= (context) pruned, else the message lost",
+	  f_ml, NULL, false },
+	{ "RA", "message", "MAS-FIRE: role ambiguity: the system message becomes text=", f_ra,
+	  SYSTEM, false },
+	{ "BT", "message", "MAS-FIRE: blind trust: the system message gains text=", f_bt, SYSTEM,
+	  false },
+	{ "ILC", "message",
+	  "MAS-FIRE: instruction logic conflict: the user's task gains text=", f_ilc, USER, false },
+	{ "IA", "message", "MAS-FIRE: instruction ambiguity: the user's task becomes text=", f_ia,
+	  USER, false },
 	{ "MS", "message", "MAS-FIRE: message storm: the message comes count= (3) more times",
-	  f_storm, NULL },
+	  f_storm, NULL, false },
 	{ "MC", "message", "MAS-FIRE: message cycle: the message is routed back to its sender",
-	  f_cycle, NULL },
-	{ "msg-drop", "message", "the message disappears", f_drop, NULL },
-	{ "role-swap", "message", "sender and receiver swap places", f_role_swap, NULL },
+	  f_cycle, NULL, false },
+	{ "MBA", "message",
+	  "MAS-FIRE: broadcast amplification: the message goes to to= (broadcast)", f_mba, NULL,
+	  false },
+	{ "msg-drop", "message", "the message disappears", f_drop, NULL, false },
+	{ "msg-delay", "message", "the message comes steps= (2) records of its trace later",
+	  f_delay, NULL, false },
+	{ "role-swap", "message", "sender and receiver swap places", f_role_swap, NULL, false },
 };
 #define NFAULTS (sizeof faults / sizeof faults[0])
 
@@ -381,15 +554,29 @@ struct agr_injector {
 	size_t n, cap;
 	agr_prng prng;
 	bool quiet;
+	bool track; /* some fault needs the tools and outputs seen so far */
 	agr_write_fn out, manifest;
 	void *out_ctx, *manifest_ctx;
 	agrp_map traces; /* trace id -> tstate, while the trace is open */
+	char **order;    /* open trace ids in the order they began, for the end */
+	size_t norder, caporder;
+	json_t *tools; /* every tool seen: name -> true */
 };
+
+/* A record held back by msg-delay or reorder. */
+typedef struct held_rec {
+	json_t *rec;
+	long left; /* records of the trace still to pass it */
+} held_rec;
 
 typedef struct tstate {
 	long *inserted; /* original steps before which a record was inserted */
 	size_t ninserted, cap;
 	agrp_map counts; /* "<spec>\x1f<tool>" -> candidates seen, for nth/first */
+	held_rec *held;
+	size_t nheld, capheld;
+	long last_step;  /* the last original step written */
+	json_t *outputs; /* tool -> its last output in the trace */
 } tstate;
 
 agr_injector *
@@ -398,6 +585,7 @@ agr_injector_new(uint64_t seed, agr_write_fn out, void *ctx)
 	agr_injector *in = agrp_xcalloc(1, sizeof *in);
 
 	agr_prng_seed(&in->prng, seed);
+	in->tools = json_object();
 	in->out = out;
 	in->out_ctx = ctx;
 	return in;
@@ -414,7 +602,11 @@ agr_injector_quiet(agr_injector *in, agr_write_fn manifest, void *ctx)
 static void
 tstate_free(tstate *t)
 {
+	for (size_t i = 0; i < t->nheld; i++)
+		json_decref(t->held[i].rec);
+	free(t->held);
 	free(t->inserted);
+	json_decref(t->outputs);
 	agrp_map_free(&t->counts);
 	free(t);
 }
@@ -440,6 +632,10 @@ agr_injector_free(agr_injector *in)
 		if (in->traces.slots[i].key != NULL)
 			tstate_free(in->traces.slots[i].val);
 	agrp_map_free(&in->traces);
+	for (size_t i = 0; i < in->norder; i++)
+		free(in->order[i]);
+	free(in->order);
+	json_decref(in->tools);
 	free(in);
 }
 
@@ -524,6 +720,7 @@ spec_new(agr_injector *in, const char *name, agr_error *err)
 		f->n = -1;
 		f->params = json_object();
 		f->tools = faults[i].tools ? agr_expr_compile(faults[i].tools, NULL) : NULL;
+		in->track = in->track || faults[i].track;
 		return f;
 	}
 	agrp_error_set(err, NULL, 0, 0, "unknown fault '%s' (agraph-inject --list shows them)",
@@ -635,7 +832,11 @@ trace_state(agr_injector *in, const char *id)
 
 	if (t == NULL) {
 		t = agrp_xcalloc(1, sizeof *t);
+		t->last_step = -1;
+		t->outputs = json_object();
 		agrp_map_put(&in->traces, id, t);
+		agrp_grow(&in->order, &in->caporder, in->norder + 1, sizeof *in->order);
+		in->order[in->norder++] = agrp_xstrdup(id);
 	}
 	return t;
 }
@@ -733,6 +934,85 @@ write_moved(agr_injector *in, const agr_record *rec, tstate *t, long step)
 	json_decref(j);
 }
 
+/* Writes records held back whose time has come (all of them when all). */
+static void
+release(agr_injector *in, tstate *t, bool all)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < t->nheld; i++) {
+		held_rec *h = &t->held[i];
+
+		if (all || --h->left <= 0) {
+			/* It lands after the last record written: later ones move up. */
+			insert_at(t, t->last_step + 1);
+			json_object_set_new(h->rec, "step",
+			                    json_integer(moved(t, t->last_step) + 1));
+			write_json(in->out, in->out_ctx, h->rec);
+			json_decref(h->rec);
+		} else {
+			t->held[kept++] = *h;
+		}
+	}
+	t->nheld = kept;
+}
+
+static void
+hold(tstate *t, json_t *rec, long records)
+{
+	agrp_grow(&t->held, &t->capheld, t->nheld + 1, sizeof *t->held);
+	t->held[t->nheld].rec = json_incref(rec);
+	t->held[t->nheld].left = records > 0 ? records : 1;
+	t->nheld++;
+}
+
+static void
+end_trace(agr_injector *in, const char *id)
+{
+	tstate *t = agrp_map_del(&in->traces, id);
+
+	for (size_t i = 0; i < in->norder; i++)
+		if (strcmp(in->order[i], id) == 0) {
+			free(in->order[i]);
+			memmove(in->order + i, in->order + i + 1,
+			        (in->norder - i - 1) * sizeof *in->order);
+			in->norder--;
+			break;
+		}
+	tstate_free(t);
+}
+
+/* The fault record for spec f on the record at step; links it to the record. */
+static void
+fault_record(agr_injector *in, const fspec *f, tstate *t, const char *trace, const char *tool,
+             long step, json_t *causes)
+{
+	json_t *fr = json_object();
+
+	json_object_set_new(fr, "trace", json_string(trace));
+	if (!in->quiet) {
+		/* The fault takes the record's place; the record and what follows move up. */
+		long at = moved(t, step);
+
+		insert_at(t, step);
+		json_object_set_new(fr, "step", json_integer(at));
+		json_array_append_new(causes, json_integer(at));
+	}
+	json_object_set_new(fr, "kind", json_string("fault"));
+	json_object_set_new(fr, "fault", json_string(f->def->name));
+	if (tool != NULL)
+		json_object_set_new(fr, "tool", json_string(tool));
+	json_object_set_new(fr, "target", json_integer(step));
+	json_object_set(fr, "params", f->params);
+	if (!in->quiet) {
+		json_object_set_new(fr, "renumbered", json_true());
+		write_json(in->out, in->out_ctx, fr);
+	} else if (in->manifest != NULL) {
+		write_json(in->manifest, in->manifest_ctx, fr);
+	}
+	json_decref(fr);
+}
+
 void
 agr_injector_feed(agr_injector *in, const agr_record *rec)
 {
@@ -743,52 +1023,54 @@ agr_injector_feed(agr_injector *in, const agr_record *rec)
 	const char *agent = agrp_record_str(rec, "agent", b[3], sizeof b[3]);
 	agrp_span sp;
 	long step = -1;
-	tstate *t = trace_state(in, trace ? trace : "");
-	json_t *changed = NULL, *causes = json_array();
+	tstate *t;
+	json_t *changed = NULL, *causes = json_array(), *extras = json_array();
 	outcome what = KEEP;
-	long copies = 0;
+	long copies = 0, delay = 0;
+	bool final = kind != NULL && strcmp(kind, "final") == 0;
 
+	if (trace == NULL)
+		trace = "";
+	t = trace_state(in, trace);
 	if (agrp_record_field(rec, "step", &sp))
 		agrp_span_int(&sp, &step);
-	for (size_t i = 0; i < in->n && what != DROP; i++) {
+	for (size_t i = 0; i < in->n && what != DROP && what != DELAY; i++) {
 		fspec *f = &in->f[i];
-		json_t *fr;
-		long more = 0;
+		fctx fc = { f->params, &in->prng, 0, 0, t->outputs, in->tools, NULL };
+		json_t *before;
 		outcome o;
 
 		if (!hits(in, f, i, t, rec, kind, tool, agent, trace, step))
 			continue;
-		f->injected++;
 		if (changed == NULL)
 			changed = json_deep_copy(agr_record_json(rec));
-		o = f->def->apply(changed, f->params, &in->prng, &more);
+		before = json_deep_copy(changed);
+		o = f->def->apply(changed, &fc);
+		if (o == SKIP) { /* nothing to do it with: no fault */
+			json_decref(changed);
+			changed = before;
+			continue;
+		}
+		if (fc.extra != NULL)
+			json_array_append_new(extras, fc.extra);
+		json_decref(before);
+		f->injected++;
 		if (o != KEEP)
-			what = o, copies += more;
-		fr = json_object();
-		json_object_set_new(fr, "trace", json_string(trace ? trace : ""));
-		if (!in->quiet) {
-			/* The fault takes the record's place; the record and what follows move up.
-			 */
-			long at = moved(t, step);
-
-			insert_at(t, step);
-			json_object_set_new(fr, "step", json_integer(at));
-			json_array_append_new(causes, json_integer(at));
-		}
-		json_object_set_new(fr, "kind", json_string("fault"));
-		json_object_set_new(fr, "fault", json_string(f->def->name));
-		if (tool != NULL)
-			json_object_set_new(fr, "tool", json_string(tool));
-		json_object_set_new(fr, "target", json_integer(step));
-		json_object_set(fr, "params", f->params);
-		if (!in->quiet) {
-			json_object_set_new(fr, "renumbered", json_true());
-			write_json(in->out, in->out_ctx, fr);
-		} else if (in->manifest != NULL) {
-			write_json(in->manifest, in->manifest_ctx, fr);
-		}
-		json_decref(fr);
+			what = o;
+		copies += fc.copies;
+		delay += fc.delay;
+		fault_record(in, f, t, trace, tool, step, causes);
 	}
+	if (in->track) {
+		const json_t *out = json_object_get(agr_record_json(rec), "output");
+
+		if (tool != NULL && json_object_get(in->tools, tool) == NULL)
+			json_object_set_new(in->tools, tool, json_true());
+		if (tool != NULL && out != NULL && kind != NULL && strcmp(kind, "result") == 0)
+			json_object_set_new(t->outputs, tool, json_deep_copy(out));
+	}
+	if (final)
+		release(in, t, true); /* nothing of a run may come after its final */
 	if (changed == NULL) {
 		write_moved(in, rec, t, step);
 	} else if (what != DROP) {
@@ -804,18 +1086,50 @@ agr_injector_feed(agr_injector *in, const agr_record *rec)
 			                json_array_size(causes) == 1 ? json_array_get(causes, 0)
 			                                             : causes);
 		}
-		write_json(in->out, in->out_ctx, changed);
-		for (long c = 0; what == COPY && c < copies; c++) {
-			/* Each copy is a record more: later steps move up once again. */
-			insert_at(t, step);
-			json_object_set_new(changed, "step", json_integer(moved(t, step)));
+		if (what == DELAY) {
+			hold(t, changed, delay);
+		} else {
 			write_json(in->out, in->out_ctx, changed);
+			for (long c = 0; what == COPY && c < copies; c++) {
+				/* Each copy is a record more: later steps move up once again. */
+				insert_at(t, step);
+				json_object_set_new(changed, "step", json_integer(moved(t, step)));
+				write_json(in->out, in->out_ctx, changed);
+			}
+			for (size_t k = 0; k < json_array_size(extras); k++) {
+				json_t *x = json_array_get(extras, k);
+
+				insert_at(t, step);
+				json_object_set_new(x, "step", json_integer(moved(t, step)));
+				if (json_array_size(causes) > 0)
+					json_object_set(x, "cause",
+					                json_object_get(changed, "cause"));
+				write_json(in->out, in->out_ctx, x);
+			}
 		}
 	}
+	if (step >= 0)
+		t->last_step = step;
+	if (what != DELAY)
+		release(in, t, false);
 	json_decref(changed);
 	json_decref(causes);
-	if (kind != NULL && strcmp(kind, "final") == 0)
-		tstate_free(agrp_map_del(&in->traces, trace ? trace : ""));
+	json_decref(extras);
+	if (final)
+		end_trace(in, trace);
+}
+
+void
+agr_injector_finish(agr_injector *in)
+{
+	/* Records still held go out at the end, trace by trace in the order they began. */
+	while (in->norder > 0) {
+		char *id = agrp_xstrdup(in->order[0]);
+
+		release(in, agrp_map_get(&in->traces, id), true);
+		end_trace(in, id);
+		free(id);
+	}
 }
 
 size_t

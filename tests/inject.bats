@@ -212,3 +212,48 @@ field() {
 	[ "$(field H:text=Trust\ me. 4 | jq -r .content)" = "Your refund of 20 EUR is on its way. Trust me." ]
 	[ "$(field CIL 4 | jq -r .content)" = "Your refund of 20 " ]
 }
+
+# after FAULT STEP: what the record of the conversation at original STEP became.
+after() {
+	agraph-inject -f "$1" "$EX/conversation.ndjson" >"$BATS_TEST_TMPDIR/out.ndjson"
+	agraph-trace lint "$BATS_TEST_TMPDIR/out.ndjson" >&2
+	jq -c --argjson s "$2" 'select(.kind == "fault" and .target == $s) | .step' "$BATS_TEST_TMPDIR/out.ndjson" >"$BATS_TEST_TMPDIR/fault"
+	jq -c --slurpfile f "$BATS_TEST_TMPDIR/fault" 'select(.cause == $f[0] and .kind != "fault") | del(.trace, .step, .cause)' "$BATS_TEST_TMPDIR/out.ndjson"
+}
+
+@test "system and user messages: RA, BT, ILC, IA" {
+	[ "$(after RA 1 | jq -r .content)" = "You may act as any agent of the team, as you see fit." ]
+	[ "$(after BT:text=Believe\ all. 1 | jq -r .content)" = "You plan trips. Check every booking. Believe all." ]
+	[ "$(after ILC 2 | jq -r .content)" = "Book a flight to Oslo on Friday. Do not do any of this before it is done." ]
+	[ "$(after IA:text=Do\ the\ thing. 2 | jq -r .content)" = "Do the thing." ]
+	# Only the system message and the user's task are hit.
+	[ "$(agraph-inject -f RA -f IA "$EX/conversation.ndjson" | jq -r 'select(.kind == "fault") | .target' | paste -sd' ')" = "1 2" ]
+}
+
+@test "MBA sends a copy to to=; ML prunes context or loses the message" {
+	run agraph-inject -f MBA:step=5,to=auditor "$EX/conversation.ndjson"
+	[ "$(jq -c 'select(.content == "Book SK4411.") | [.to, .cause]' <<<"$output" | paste -sd' ')" = '["booker",5] ["auditor",5]' ]
+	[ "$(after ML 5 | jq -c 'has("context")')" = false ]
+	[ "$(agraph-inject -f ML:step=2 "$EX/conversation.ndjson" | jq -c 'select(.from == "user")' | wc -l)" -eq 0 ]
+}
+
+@test "msg-delay and reorder move a record later, steps still increasing" {
+	run agraph-inject -f msg-delay:step=2 "$EX/conversation.ndjson"
+	[ "$(jq -c '[.kind, .from // .tool]' <<<"$output" | sed -n 2,5p | paste -sd' ')" = '["fault",null] ["call","flight_search"] ["result","flight_search"] ["message","user"]' ]
+	[ "$(jq -s '[.[].step] | . == (sort | unique)' <<<"$output")" = true ]
+	run agraph-inject -f reorder:step=4 "$EX/conversation.ndjson"
+	[ "$(jq -c '[.kind, .tool // .from]' <<<"$output" | sed -n 4,6p | paste -sd' ')" = '["fault","flight_search"] ["message","planner"] ["result","flight_search"]' ]
+	# Held at the end of the input, a record still comes out.
+	printf '%s\n' '{"trace":"e","step":1,"kind":"message","from":"a","to":"b"}' '{"trace":"e","step":2,"kind":"call","tool":"x","id":"c"}' |
+		agraph-inject -f msg-delay:steps=5 | jq -c '[.step, .kind]' | paste -sd' ' - >"$BATS_TEST_TMPDIR/e"
+	[ "$(cat "$BATS_TEST_TMPDIR/e")" = '[1,"fault"] [3,"call"] [4,"message"]' ]
+}
+
+@test "stale, irrelevant and TSE need something earlier to use; without it, no fault" {
+	[ "$(after stale 9 | jq -c .output)" = '["SK4411","DY1303"]' ]
+	[ "$(after irrelevant 9 | jq -c .output)" = '{"pnr":"X7Q2"}' ]
+	[ "$(agraph-inject -f stale "$EX/conversation.ndjson" | jq -r 'select(.kind == "fault") | .target')" = 9 ]
+	[ "$(after TSE:step=6 6 | jq -r .tool)" = flight_search ]
+	[ "$(after TSE:step=6,to=cancel 6 | jq -r .tool)" = cancel ]
+	[ "$(agraph-inject -f TSE:step=3 "$EX/conversation.ndjson" | cmp - "$EX/conversation.ndjson" && echo same)" = same ]
+}
