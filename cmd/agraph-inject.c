@@ -12,13 +12,14 @@ static void
 usage(FILE *out, int status)
 {
 	fputs("usage: agraph-inject [-u] [-f fault[:key=value,...]]... [--spec file] [--seed n]\n"
-	      "                     [--quiet-faults] [--manifest file] [file ...]\n"
+	      "                     [--quiet-faults] [--manifest file] [--rewrite-cmd cmd]\n"
+	      "                     [file ...]\n"
 	      "       agraph-inject --list\n",
 	      out);
 	exit(status);
 }
 
-enum { OPT_SPEC = 256, OPT_SEED, OPT_QUIET, OPT_MANIFEST, OPT_LIST, OPT_VERSION };
+enum { OPT_SPEC = 256, OPT_SEED, OPT_QUIET, OPT_MANIFEST, OPT_LIST, OPT_REWRITE, OPT_VERSION };
 
 static const struct option longopts[] = {
 	{ "fault", required_argument, NULL, 'f' },
@@ -27,6 +28,7 @@ static const struct option longopts[] = {
 	{ "quiet-faults", no_argument, NULL, OPT_QUIET },
 	{ "manifest", required_argument, NULL, OPT_MANIFEST },
 	{ "list", no_argument, NULL, OPT_LIST },
+	{ "rewrite-cmd", required_argument, NULL, OPT_REWRITE },
 	{ "unbuffered", no_argument, NULL, 'u' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -45,14 +47,18 @@ to_manifest(void *ctx, const char *bytes, size_t len)
 static bool
 feed(void *ctx, const agr_record *rec)
 {
-	agr_injector_feed(ctx, rec);
-	return true;
+	agr_error e;
+
+	if (agr_injector_feed(ctx, rec, &e))
+		return true;
+	warnx("%s:%ld: %s", agr_record_source(rec), agr_record_line(rec), e.text);
+	return false;
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *specs[256], *spec_file = NULL, *manifest = NULL;
+	const char *specs[256], *spec_file = NULL, *manifest = NULL, *rewrite = NULL;
 	int nspecs = 0, c, status, rc;
 	uint64_t seed = 0;
 	bool quiet = false, unbuffered = false;
@@ -83,6 +89,9 @@ main(int argc, char **argv)
 		case OPT_LIST:
 			agr_inject_list(stdout);
 			return agr_fe_close_stdout();
+		case OPT_REWRITE:
+			rewrite = optarg;
+			break;
 		case 'u':
 			unbuffered = true;
 			break;
@@ -97,6 +106,8 @@ main(int argc, char **argv)
 		}
 	}
 	in = agr_injector_new(seed, agr_fe_write, &unbuffered);
+	if (rewrite != NULL)
+		agr_injector_rewrite_cmd(in, rewrite);
 	if (spec_file != NULL && !agr_injector_load(in, spec_file, &e)) {
 		agr_fe_error(&e);
 		agr_injector_free(in);

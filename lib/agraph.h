@@ -406,7 +406,12 @@ bool agr_injector_add(agr_injector *in, const char *spec, agr_error *err);
 bool agr_injector_load(agr_injector *in, const char *path, agr_error *err);
 /* Leaves the fault records out of the stream: to manifest when not NULL. */
 void agr_injector_quiet(agr_injector *in, agr_write_fn manifest, void *ctx);
-void agr_injector_feed(agr_injector *in, const agr_record *rec);
+/* Feeds one record; false, with err->text, when a rewrite command fails. */
+bool agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err);
+/* Faults that need words (H, RA, BT, ILC, IA, CIL, PFE, poison) take them
+ * from cmd, run without a shell (split at spaces) with the record on its
+ * standard input, instead of text=. */
+void agr_injector_rewrite_cmd(agr_injector *in, const char *cmd);
 /* The end of the input: records still held back are written. */
 void agr_injector_finish(agr_injector *in);
 /* How many faults were injected. */

@@ -10,6 +10,9 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +40,7 @@ typedef struct fault_def {
 	outcome (*apply)(json_t *rec, fctx *c);
 	const char *tools; /* which records it hits unless tool= or where= says, or NULL */
 	bool track;        /* needs the tools and outputs seen so far */
+	const char *words; /* the parameter that needs real language, or NULL */
 } fault_def;
 
 /* Retrievers and memories by name, when no tool= or where= says which. */
@@ -255,23 +259,27 @@ f_hallucinate(json_t *rec, fctx *c)
 	return KEEP;
 }
 
-/* CIL: critical information dropped: key= of the content, else its second half. */
+/* CIL: critical information dropped: the content becomes text=, else loses key=
+ * or its second half. */
 static outcome
 f_cil(json_t *rec, fctx *c)
 {
 	const char *field = text_field(rec, c->params);
 	json_t *v = json_object_get(rec, field);
 	const char *key = agr_json_str(c->params, "key");
+	const char *text = agr_json_str(c->params, "text");
 
-	if (json_is_object(v) && key != NULL) {
+	if (text != NULL) { /* the content as rewritten without it */
+		json_object_set_new(rec, field, json_string(text));
+	} else if (json_is_object(v) && key != NULL) {
 		json_object_del(v, key);
 	} else if (json_is_string(v)) {
 		size_t n = json_string_length(v) / 2;
-		const char *text = json_string_value(v);
+		const char *was = json_string_value(v);
 
-		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+		while (n > 0 && ((unsigned char)was[n] & 0xc0) == 0x80)
 			n--;
-		json_object_set_new(rec, field, json_stringn(text, n));
+		json_object_set_new(rec, field, json_stringn(was, n));
 	} else {
 		json_object_del(rec, field);
 	}
@@ -462,69 +470,100 @@ f_ml(json_t *rec, fctx *c)
 	return KEEP;
 }
 
+/* clang-format off */
 static const fault_def faults[] = {
 	{ "error", "result",
 	  "the result fails: status error with an error object (class=, message=, retryable=)",
-	  f_error, NULL, false },
-	{ "timeout", "result", "the result times out: status timeout", f_timeout, NULL, false },
-	{ "latency", "result", "ms= more milliseconds in field= (duration_ms)", f_latency, NULL,
-	  false },
-	{ "drop", "result", "the result disappears: its call stays unanswered", f_drop, NULL,
-	  false },
-	{ "duplicate", "result", "the record comes count= (1) more times", f_duplicate, NULL,
-	  false },
-	{ "reorder", "result", "the record swaps places with the next one of its trace", f_reorder,
-	  NULL, false },
+	  f_error, NULL, false, NULL },
+	{ "timeout", "result",
+	  "the result times out: status timeout",
+	  f_timeout, NULL, false, NULL },
+	{ "latency", "result",
+	  "ms= more milliseconds in field= (duration_ms)",
+	  f_latency, NULL, false, NULL },
+	{ "drop", "result",
+	  "the result disappears: its call stays unanswered",
+	  f_drop, NULL, false, NULL },
+	{ "duplicate", "result",
+	  "the record comes count= (1) more times",
+	  f_duplicate, NULL, false, NULL },
+	{ "reorder", "result",
+	  "the record swaps places with the next one of its trace",
+	  f_reorder, NULL, false, NULL },
 	{ "corrupt", "result",
-	  "field= (output) mangled: mode=truncate, type or remove (else drawn)", f_corrupt, NULL,
-	  false },
-	{ "empty", "result", "a retriever finds no documents: output []", f_empty, RETRIEVERS,
-	  false },
-	{ "stale", "result", "a retriever's output is that of its earlier result in the trace",
-	  f_stale, RETRIEVERS, true },
-	{ "irrelevant", "result", "a retriever's output is another tool's", f_irrelevant,
-	  RETRIEVERS, true },
-	{ "forget", "result", "a memory read returns nothing: output null", f_forget, MEMORIES,
-	  false },
-	{ "poison", "result", "a memory read returns planted content: output text=", f_poison,
-	  MEMORIES, false },
-	{ "IP", "call", "MAS-FIRE: a call to a tool that does not exist (text=, invented_tool)",
-	  f_ip, NULL, false },
-	{ "PFE", "call", "MAS-FIRE: parameter filling error: arg= (the first) gets value= (wrong)",
-	  f_pfe, NULL, false },
-	{ "TFE", "call", "MAS-FIRE: tool format error: mode=name or args mangled (else drawn)",
-	  f_tfe, NULL, false },
-	{ "TSE", "call", "MAS-FIRE: tool selection error: to=, else another tool seen, is called",
-	  f_tse, NULL, true },
-	{ "CLV", "message", "MAS-FIRE: context length violation: content cut to size= (64) bytes",
-	  f_clv, NULL, false },
-	{ "H", "message", "MAS-FIRE: hallucination: text= planted after the content", f_hallucinate,
-	  NULL, false },
+	  "field= (output) mangled: mode=truncate, type or remove (else drawn)",
+	  f_corrupt, NULL, false, NULL },
+	{ "empty", "result",
+	  "a retriever finds no documents: output []",
+	  f_empty, RETRIEVERS, false, NULL },
+	{ "stale", "result",
+	  "a retriever's output is that of its earlier result in the trace",
+	  f_stale, RETRIEVERS, true, NULL },
+	{ "irrelevant", "result",
+	  "a retriever's output is another tool's",
+	  f_irrelevant, RETRIEVERS, true, NULL },
+	{ "forget", "result",
+	  "a memory read returns nothing: output null",
+	  f_forget, MEMORIES, false, NULL },
+	{ "poison", "result",
+	  "a memory read returns planted content: output text=",
+	  f_poison, MEMORIES, false, "text" },
+	{ "IP", "call",
+	  "MAS-FIRE: a call to a tool that does not exist (text=, invented_tool)",
+	  f_ip, NULL, false, NULL },
+	{ "PFE", "call",
+	  "MAS-FIRE: parameter filling error: arg= (the first) gets value= (wrong)",
+	  f_pfe, NULL, false, "value" },
+	{ "TFE", "call",
+	  "MAS-FIRE: tool format error: mode=name or args mangled (else drawn)",
+	  f_tfe, NULL, false, NULL },
+	{ "TSE", "call",
+	  "MAS-FIRE: tool selection error: to=, else another tool seen, is called",
+	  f_tse, NULL, true, NULL },
+	{ "CLV", "message",
+	  "MAS-FIRE: context length violation: content cut to size= (64) bytes",
+	  f_clv, NULL, false, NULL },
+	{ "H", "message",
+	  "MAS-FIRE: hallucination: text= planted after the content",
+	  f_hallucinate, NULL, false, "text" },
 	{ "CIL", "message",
-	  "MAS-FIRE: critical information lost: key= of the content, else its second half", f_cil,
-	  NULL, false },
-	{ "ML", "message", "MAS-FIRE: memory loss: field= (context) pruned, else the message lost",
-	  f_ml, NULL, false },
-	{ "RA", "message", "MAS-FIRE: role ambiguity: the system message becomes text=", f_ra,
-	  SYSTEM, false },
-	{ "BT", "message", "MAS-FIRE: blind trust: the system message gains text=", f_bt, SYSTEM,
-	  false },
+	  "MAS-FIRE: critical information lost: the content becomes text=, else loses key= or its second half",
+	  f_cil, NULL, false, "text" },
+	{ "ML", "message",
+	  "MAS-FIRE: memory loss: field= (context) pruned, else the message lost",
+	  f_ml, NULL, false, NULL },
+	{ "RA", "message",
+	  "MAS-FIRE: role ambiguity: the system message becomes text=",
+	  f_ra, SYSTEM, false, "text" },
+	{ "BT", "message",
+	  "MAS-FIRE: blind trust: the system message gains text=",
+	  f_bt, SYSTEM, false, "text" },
 	{ "ILC", "message",
-	  "MAS-FIRE: instruction logic conflict: the user's task gains text=", f_ilc, USER, false },
-	{ "IA", "message", "MAS-FIRE: instruction ambiguity: the user's task becomes text=", f_ia,
-	  USER, false },
-	{ "MS", "message", "MAS-FIRE: message storm: the message comes count= (3) more times",
-	  f_storm, NULL, false },
-	{ "MC", "message", "MAS-FIRE: message cycle: the message is routed back to its sender",
-	  f_cycle, NULL, false },
+	  "MAS-FIRE: instruction logic conflict: the user's task gains text=",
+	  f_ilc, USER, false, "text" },
+	{ "IA", "message",
+	  "MAS-FIRE: instruction ambiguity: the user's task becomes text=",
+	  f_ia, USER, false, "text" },
+	{ "MS", "message",
+	  "MAS-FIRE: message storm: the message comes count= (3) more times",
+	  f_storm, NULL, false, NULL },
+	{ "MC", "message",
+	  "MAS-FIRE: message cycle: the message is routed back to its sender",
+	  f_cycle, NULL, false, NULL },
 	{ "MBA", "message",
-	  "MAS-FIRE: broadcast amplification: the message goes to to= (broadcast)", f_mba, NULL,
-	  false },
-	{ "msg-drop", "message", "the message disappears", f_drop, NULL, false },
-	{ "msg-delay", "message", "the message comes steps= (2) records of its trace later",
-	  f_delay, NULL, false },
-	{ "role-swap", "message", "sender and receiver swap places", f_role_swap, NULL, false },
+	  "MAS-FIRE: broadcast amplification: a copy also goes to to= (broadcast)",
+	  f_mba, NULL, false, NULL },
+	{ "msg-drop", "message",
+	  "the message disappears",
+	  f_drop, NULL, false, NULL },
+	{ "msg-delay", "message",
+	  "the message comes steps= (2) records of its trace later",
+	  f_delay, NULL, false, NULL },
+	{ "role-swap", "message",
+	  "sender and receiver swap places",
+	  f_role_swap, NULL, false, NULL },
 };
+/* clang-format on */
 #define NFAULTS (sizeof faults / sizeof faults[0])
 
 void
@@ -546,6 +585,8 @@ typedef struct fspec {
 	double p;
 	long n, nth, first; /* -1 / 0 / 0: no limit */
 	json_t *params;     /* the fault's own keys, as strings */
+	char **templates;   /* templates=FILE: one text a line, drawn with the seed */
+	size_t ntemplates;
 	long injected;
 } fspec;
 
@@ -560,7 +601,8 @@ struct agr_injector {
 	agrp_map traces; /* trace id -> tstate, while the trace is open */
 	char **order;    /* open trace ids in the order they began, for the end */
 	size_t norder, caporder;
-	json_t *tools; /* every tool seen: name -> true */
+	json_t *tools;  /* every tool seen: name -> true */
+	char **rewrite; /* --rewrite-cmd, split at spaces; NULL-ended */
 };
 
 /* A record held back by msg-delay or reorder. */
@@ -625,6 +667,7 @@ agr_injector_free(agr_injector *in)
 		free(f->trace);
 		agr_expr_free(f->where);
 		agr_expr_free(f->tools);
+		agrp_free_strings(f->templates, f->ntemplates);
 		json_decref(f->params);
 	}
 	free(in->f);
@@ -636,7 +679,91 @@ agr_injector_free(agr_injector *in)
 		free(in->order[i]);
 	free(in->order);
 	json_decref(in->tools);
+	if (in->rewrite != NULL)
+		for (char **a = in->rewrite; *a; a++)
+			free(*a);
+	free(in->rewrite);
 	free(in);
+}
+
+void
+agr_injector_rewrite_cmd(agr_injector *in, const char *cmd)
+{
+	char *copy = agrp_xstrdup(cmd), *save = NULL, *word;
+	size_t n = 0;
+
+	for (word = strtok_r(copy, " \t", &save); word; word = strtok_r(NULL, " \t", &save)) {
+		in->rewrite = agrp_xrealloc(in->rewrite, (n + 2) * sizeof *in->rewrite);
+		in->rewrite[n++] = agrp_xstrdup(word);
+		in->rewrite[n] = NULL;
+	}
+	free(copy);
+}
+
+extern char **environ;
+
+/* Runs the rewrite command, no shell, with the record on its stdin; its
+ * stdout, less the last newline, is the text.  NULL, with err, when it
+ * cannot run or fails: a rewrite never passes silently. */
+static char *
+run_rewrite(char *const *argv, const json_t *rec, agr_error *err)
+{
+	char *input = json_dumps(rec, JSON_COMPACT), *out = NULL;
+	FILE *in = tmpfile();
+	int pipefd[2] = { -1, -1 }, status = 0, rc;
+	posix_spawn_file_actions_t fa;
+	size_t len = 0, cap = 0;
+	ssize_t got;
+	pid_t pid;
+
+	if (in == NULL || pipe(pipefd) != 0) {
+		agrp_error_set(err, NULL, 0, 0, "--rewrite-cmd: %s", strerror(errno));
+		goto fail;
+	}
+	fprintf(in, "%s\n", input);
+	fflush(in);
+	rewind(in);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fileno(in), 0);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+	posix_spawn_file_actions_addclose(&fa, pipefd[0]);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	if (rc != 0) {
+		agrp_error_set(err, NULL, 0, 0, "--rewrite-cmd: cannot run %s: %s", argv[0],
+		               strerror(rc));
+		goto fail;
+	}
+	do {
+		agrp_grow(&out, &cap, len + 4096, 1);
+		got = read(pipefd[0], out + len, cap - len - 1);
+		if (got > 0)
+			len += (size_t)got;
+	} while (got > 0 || (got < 0 && errno == EINTR));
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		agrp_error_set(err, NULL, 0, 0, "--rewrite-cmd: %s failed (%s %d)", argv[0],
+		               WIFEXITED(status) ? "exit" : "signal",
+		               WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		goto fail;
+	}
+	out[len] = '\0';
+	if (len > 0 && out[len - 1] == '\n')
+		out[--len] = '\0';
+	close(pipefd[0]);
+	fclose(in);
+	free(input);
+	return out;
+fail:
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (in != NULL)
+		fclose(in);
+	free(input);
+	free(out);
+	return NULL;
 }
 
 static bool
@@ -657,6 +784,36 @@ set_number(const char *key, const char *v, double lo, double hi, bool whole, dou
 			               whole ? "a whole number" : "a number", lo, v);
 		return false;
 	}
+	return true;
+}
+
+/* templates=FILE: the texts a fault draws from, one a line. */
+static bool
+load_templates(fspec *f, const char *path, agr_error *err)
+{
+	size_t len;
+	char *text = agrp_read_file(path, &len, err), *line, *save = NULL;
+
+	if (text == NULL) {
+		char why[sizeof err->text];
+
+		snprintf(why, sizeof why, "%s", err->text);
+		agrp_error_set(err, NULL, 0, 0, "templates=%s: %s", path, why);
+		return false;
+	}
+	agrp_grow(&text, &len, len + 1, 1);
+	text[len] = '\0';
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		f->templates =
+		    agrp_xrealloc(f->templates, (f->ntemplates + 1) * sizeof *f->templates);
+		f->templates[f->ntemplates++] = agrp_xstrdup(line);
+	}
+	free(text);
+	if (f->ntemplates == 0) {
+		agrp_error_set(err, NULL, 0, 0, "templates=%s has no lines", path);
+		return false;
+	}
+	json_object_set_new(f->params, "templates", json_string(path));
 	return true;
 }
 
@@ -697,6 +854,8 @@ spec_key(fspec *f, const char *key, const char *v, agr_error *err)
 		                err))
 			return false;
 		*(key[1] == '\0' ? &f->n : key[0] == 'n' ? &f->nth : &f->first) = (long)d;
+	} else if (strcmp(key, "templates") == 0) {
+		return load_templates(f, v, err);
 	} else {
 		json_object_set_new(f->params, key, json_string(v));
 	}
@@ -984,8 +1143,8 @@ end_trace(agr_injector *in, const char *id)
 
 /* The fault record for spec f on the record at step; links it to the record. */
 static void
-fault_record(agr_injector *in, const fspec *f, tstate *t, const char *trace, const char *tool,
-             long step, json_t *causes)
+fault_record(agr_injector *in, const fspec *f, const json_t *params, tstate *t, const char *trace,
+             const char *tool, long step, json_t *causes)
 {
 	json_t *fr = json_object();
 
@@ -1003,7 +1162,7 @@ fault_record(agr_injector *in, const fspec *f, tstate *t, const char *trace, con
 	if (tool != NULL)
 		json_object_set_new(fr, "tool", json_string(tool));
 	json_object_set_new(fr, "target", json_integer(step));
-	json_object_set(fr, "params", f->params);
+	json_object_set(fr, "params", (json_t *)params);
 	if (!in->quiet) {
 		json_object_set_new(fr, "renumbered", json_true());
 		write_json(in->out, in->out_ctx, fr);
@@ -1013,8 +1172,8 @@ fault_record(agr_injector *in, const fspec *f, tstate *t, const char *trace, con
 	json_decref(fr);
 }
 
-void
-agr_injector_feed(agr_injector *in, const agr_record *rec)
+bool
+agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 {
 	char b[5][256];
 	const char *trace = agrp_record_str(rec, "trace", b[0], sizeof b[0]);
@@ -1037,17 +1196,36 @@ agr_injector_feed(agr_injector *in, const agr_record *rec)
 	for (size_t i = 0; i < in->n && what != DROP && what != DELAY; i++) {
 		fspec *f = &in->f[i];
 		fctx fc = { f->params, &in->prng, 0, 0, t->outputs, in->tools, NULL };
-		json_t *before;
+		json_t *before, *own_params = NULL;
 		outcome o;
 
 		if (!hits(in, f, i, t, rec, kind, tool, agent, trace, step))
 			continue;
 		if (changed == NULL)
 			changed = json_deep_copy(agr_record_json(rec));
+		if (f->def->words != NULL && (in->rewrite != NULL || f->ntemplates > 0)) {
+			/* The words come from outside: a command, or a template. */
+			char *text =
+			    in->rewrite
+			        ? run_rewrite(in->rewrite, changed, err)
+			        : agrp_xstrdup(
+			              f->templates[agr_prng_below(&in->prng, f->ntemplates)]);
+
+			if (text == NULL) {
+				json_decref(changed);
+				json_decref(causes);
+				json_decref(extras);
+				return false;
+			}
+			fc.params = own_params = json_deep_copy(f->params);
+			json_object_set_new(own_params, f->def->words, json_string(text));
+			free(text);
+		}
 		before = json_deep_copy(changed);
 		o = f->def->apply(changed, &fc);
 		if (o == SKIP) { /* nothing to do it with: no fault */
 			json_decref(changed);
+			json_decref(own_params);
 			changed = before;
 			continue;
 		}
@@ -1059,7 +1237,8 @@ agr_injector_feed(agr_injector *in, const agr_record *rec)
 			what = o;
 		copies += fc.copies;
 		delay += fc.delay;
-		fault_record(in, f, t, trace, tool, step, causes);
+		fault_record(in, f, fc.params, t, trace, tool, step, causes);
+		json_decref(own_params);
 	}
 	if (in->track) {
 		const json_t *out = json_object_get(agr_record_json(rec), "output");
@@ -1117,6 +1296,7 @@ agr_injector_feed(agr_injector *in, const agr_record *rec)
 	json_decref(extras);
 	if (final)
 		end_trace(in, trace);
+	return true;
 }
 
 void

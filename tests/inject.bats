@@ -257,3 +257,32 @@ after() {
 	[ "$(after TSE:step=6,to=cancel 6 | jq -r .tool)" = cancel ]
 	[ "$(agraph-inject -f TSE:step=3 "$EX/conversation.ndjson" | cmp - "$EX/conversation.ndjson" && echo same)" = same ]
 }
+
+@test "words from templates=FILE, drawn with the seed" {
+	printf 'Nothing to worry about.\nAll is fine, as agreed.\n' >"$BATS_TEST_TMPDIR/t.txt"
+	run agraph-inject -f H:step=5,templates="$BATS_TEST_TMPDIR/t.txt" "$EX/conversation.ndjson"
+	[ "$(jq -r 'select(.kind == "message" and .from == "planner") | .content' <<<"$output")" = "Book SK4411. Nothing to worry about." ]
+	[ "$(jq -c 'select(.kind == "fault") | .params | keys' <<<"$output")" = '["templates","text"]' ]
+	seen=$(for s in 1 2 3 4 5 6 7 8; do agraph-inject --seed $s -f H:step=5,templates="$BATS_TEST_TMPDIR/t.txt" "$EX/conversation.ndjson" | jq -r 'select(.kind == "fault") | .params.text'; done | sort -u | wc -l)
+	[ "$seen" -eq 2 ]
+	run --separate-stderr agraph-inject -f H:templates=/nonexistent "$EX/conversation.ndjson"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-inject: -f H:templates=/nonexistent: templates=/nonexistent: No such file or directory" ]
+}
+
+@test "--rewrite-cmd: a command of the user's writes the words; its failure is an error" {
+	# Split at spaces and run without a shell: the | goes to jq, not to a pipe.
+	run agraph-inject --rewrite-cmd "jq -r .content|ascii_upcase" -f IA "$EX/conversation.ndjson"
+	[ "$(jq -r 'select(.kind == "message" and .from == "user") | .content' <<<"$output")" = "BOOK A FLIGHT TO OSLO ON FRIDAY." ]
+	run agraph-inject --rewrite-cmd "tr a-z A-Z" -f CIL:step=5 "$EX/conversation.ndjson"
+	[ "$status" -eq 0 ]
+	[[ $(jq -r 'select(.kind == "message" and .from == "planner") | .content' <<<"$output") == '{"TRACE":"TRIP","STEP":5,'* ]]
+	run --separate-stderr agraph-inject --rewrite-cmd false -f IA "$EX/conversation.ndjson"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-inject: $EX/conversation.ndjson:2: --rewrite-cmd: false failed (exit 1)" ]
+	# What was read before the failure is written.
+	[ "$output" = "$(head -1 "$EX/conversation.ndjson")" ]
+	run --separate-stderr agraph-inject --rewrite-cmd no-such-command-here -f IA "$EX/conversation.ndjson"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"cannot run no-such-command-here"* ]]
+}
