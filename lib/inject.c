@@ -801,7 +801,7 @@ load_templates(fspec *f, const char *path, agr_error *err)
 		agrp_error_set(err, NULL, 0, 0, "templates=%s: %s", path, why);
 		return false;
 	}
-	agrp_grow(&text, &len, len + 1, 1);
+	text = agrp_xrealloc(text, len + 1);
 	text[len] = '\0';
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		f->templates =
