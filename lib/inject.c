@@ -943,6 +943,10 @@ spec_entry(agrp_yaml *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *
 		return true;
 	if (!agrp_yaml_expect(L, v, YAML_SCALAR_NODE, key))
 		return false;
+	if (strcmp(key, "where") == 0) { /* compiled here, so errors point into the file */
+		agr_expr_free(f->where);
+		return (f->where = agrp_yaml_expr(L, v, "where")) != NULL;
+	}
 	if (!spec_key(f, key, agrp_yaml_scalar(v), &e))
 		return agrp_yaml_fail(L, strcmp(key, "where") == 0 ? v : k, "%s", e.text);
 	return true;

@@ -84,6 +84,7 @@ setup() {
 	[ "$(agraph-inject -f error:step=7 "$H" | agraph-trace grep 'kind == "fault"' | jq -r .tool)" = Email ]
 	[ "$(agraph-inject -f error:trace=other "$H" | cmp - "$H" && echo same)" = same ]
 	[ "$(agraph-inject -f msg-drop:agent=nobody "$M" | cmp - "$M" && echo same)" = same ]
+	[ "$(agraph-inject -f TFE:agent=booker,mode=name "$EX/conversation.ndjson" | agraph-trace grep 'kind == "fault"' | jq -r .tool)" = book ]
 	[ "$(agraph-inject -f 'error:where=tool in ["Email", "Complete"]' "$H" | agraph-trace grep 'kind == "fault"' | jq -r .tool | paste -sd' ')" = "Email Complete" ]
 }
 
@@ -153,6 +154,12 @@ YAML
 	run --separate-stderr agraph-inject --spec "$BATS_TEST_TMPDIR/bad.yaml" "$H"
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "agraph-inject: $BATS_TEST_TMPDIR/bad.yaml:2:20: p= takes a number from 0 to 1, not 'lots'" ]
+	printf 'faults:\n  - fault: error\n    where: "tool =="\n' >"$BATS_TEST_TMPDIR/bad.yaml"
+	run --separate-stderr agraph-inject --spec "$BATS_TEST_TMPDIR/bad.yaml" "$H"
+	[ "$stderr" = "agraph-inject: $BATS_TEST_TMPDIR/bad.yaml:3:20: in where: unexpected end of expression" ]
+	printf 'faults:\n  - {fault: explode}\n' >"$BATS_TEST_TMPDIR/bad.yaml"
+	run --separate-stderr agraph-inject --spec "$BATS_TEST_TMPDIR/bad.yaml" "$H"
+	[ "$stderr" = "agraph-inject: $BATS_TEST_TMPDIR/bad.yaml:2:13: unknown fault 'explode' (agraph-inject --list shows them)" ]
 	printf 'faults:\n  - {tool: x}\n' >"$BATS_TEST_TMPDIR/bad.yaml"
 	run --separate-stderr agraph-inject --spec "$BATS_TEST_TMPDIR/bad.yaml" "$H"
 	[ "$stderr" = "agraph-inject: $BATS_TEST_TMPDIR/bad.yaml:2:5: a fault has no 'fault' name" ]
