@@ -31,7 +31,17 @@ typedef struct fctx {
 	const json_t *outputs; /* the trace's last output of each tool so far */
 	const json_t *tools;   /* every tool seen in the input so far */
 	json_t *extra;         /* a record to write after it, owned */
+	json_t *drawn;         /* choices the fault drew, for its fault record, owned */
 } fctx;
+
+/* Records a choice drawn with the seed, so that the fault record tells it. */
+static void
+drew(fctx *c, const char *key, const char *value)
+{
+	if (c->drawn == NULL)
+		c->drawn = json_object();
+	json_object_set_new(c->drawn, key, json_string(value));
+}
 
 typedef struct fault_def {
 	const char *name;
@@ -140,7 +150,7 @@ f_corrupt(json_t *rec, fctx *c)
 	json_t *v = json_object_get(rec, field);
 
 	if (mode == NULL)
-		mode = modes[agr_prng_below(c->prng, 3)];
+		drew(c, "mode", mode = modes[agr_prng_below(c->prng, 3)]);
 	if (strcmp(mode, "remove") == 0) {
 		json_object_del(rec, field);
 	} else if (strcmp(mode, "type") == 0) {
@@ -324,7 +334,7 @@ f_tfe(json_t *rec, fctx *c)
 	char name[300];
 
 	if (mode == NULL)
-		mode = agr_prng_below(c->prng, 2) ? "args" : "name";
+		drew(c, "mode", mode = agr_prng_below(c->prng, 2) ? "args" : "name");
 	if (strcmp(mode, "name") == 0) {
 		snprintf(name, sizeof name, "%s_", tool ? tool : "tool");
 		json_object_set_new(rec, "tool", json_string(name));
@@ -397,7 +407,7 @@ f_tse(json_t *rec, fctx *c)
 		                    v) if (tool == NULL || strcmp(key, tool) != 0)
 		{
 			if (k-- == 0) {
-				to = key;
+				drew(c, "to", to = key);
 				break;
 			}
 		}
@@ -1147,8 +1157,8 @@ end_trace(agr_injector *in, const char *id)
 
 /* The fault record for spec f on the record at step; links it to the record. */
 static void
-fault_record(agr_injector *in, const fspec *f, const json_t *params, tstate *t, const char *trace,
-             const char *tool, long step, json_t *causes)
+fault_record(agr_injector *in, const fspec *f, const json_t *params, const json_t *drawn, tstate *t,
+             const char *trace, const char *tool, long step, json_t *causes)
 {
 	json_t *fr = json_object();
 
@@ -1167,6 +1177,8 @@ fault_record(agr_injector *in, const fspec *f, const json_t *params, tstate *t, 
 		json_object_set_new(fr, "tool", json_string(tool));
 	json_object_set_new(fr, "target", json_integer(step));
 	json_object_set(fr, "params", (json_t *)params);
+	if (drawn != NULL)
+		json_object_set(fr, "drawn", (json_t *)drawn);
 	if (!in->quiet) {
 		json_object_set_new(fr, "renumbered", json_true());
 		write_json(in->out, in->out_ctx, fr);
@@ -1199,7 +1211,7 @@ agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 		agrp_span_int(&sp, &step);
 	for (size_t i = 0; i < in->n && what != DROP && what != DELAY; i++) {
 		fspec *f = &in->f[i];
-		fctx fc = { f->params, &in->prng, 0, 0, t->outputs, in->tools, NULL };
+		fctx fc = { f->params, &in->prng, 0, 0, t->outputs, in->tools, NULL, NULL };
 		json_t *before, *own_params = NULL;
 		outcome o;
 
@@ -1230,6 +1242,7 @@ agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 		if (o == SKIP) { /* nothing to do it with: no fault */
 			json_decref(changed);
 			json_decref(own_params);
+			json_decref(fc.drawn);
 			changed = before;
 			continue;
 		}
@@ -1241,8 +1254,9 @@ agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 			what = o;
 		copies += fc.copies;
 		delay += fc.delay;
-		fault_record(in, f, fc.params, t, trace, tool, step, causes);
+		fault_record(in, f, fc.params, fc.drawn, t, trace, tool, step, causes);
 		json_decref(own_params);
+		json_decref(fc.drawn);
 	}
 	if (in->track) {
 		const json_t *out = json_object_get(agr_record_json(rec), "output");
