@@ -142,6 +142,15 @@ bool agrp_record_field(const agr_record *rec, const char *key, agrp_span *out);
 /* A top-level string field, NUL-terminated in buf (or in the record's tree
  * when it does not fit); NULL when absent or not a string. */
 const char *agrp_record_str(const agr_record *rec, const char *key, char *buf, size_t cap);
+/* The fields every reader of traces looks at, read in place once. */
+typedef struct agrp_common {
+	const char *trace;                                    /* "" when absent */
+	const char *kind, *tool, *status, *id, *call, *agent; /* NULL when absent */
+	long step;                                            /* -1 when absent or not whole */
+	char buf[7][256];
+} agrp_common;
+
+void agrp_record_common(const agr_record *rec, agrp_common *c);
 /* A number span that is an integer, as jansson would read it. */
 bool agrp_span_int(const agrp_span *v, long *out);
 /* A record's top-level fields, as the scan found them. */

@@ -1120,7 +1120,7 @@ open_trace(agr_checker *k, const char *id)
 bool
 agr_checker_feed(agr_checker *k, const agr_record *rec, agr_error *err)
 {
-	char buf[6][256];
+	agrp_common common;
 	const char *id;
 	rinfo ri = { rec,
 		     NULL,
@@ -1145,16 +1145,14 @@ agr_checker_feed(agr_checker *k, const agr_record *rec, agr_error *err)
 		ri.call = agr_json_str(j, "call");
 		ri.step = json_is_integer(step) ? (long)json_integer_value(step) : -1;
 	} else {
-		agrp_span step;
-
-		id = agrp_record_str(rec, "trace", buf[0], sizeof buf[0]);
-		ri.kind = agrp_record_str(rec, "kind", buf[1], sizeof buf[1]);
-		ri.tool = agrp_record_str(rec, "tool", buf[2], sizeof buf[2]);
-		ri.status = agrp_record_str(rec, "status", buf[3], sizeof buf[3]);
-		ri.id = agrp_record_str(rec, "id", buf[4], sizeof buf[4]);
-		ri.call = agrp_record_str(rec, "call", buf[5], sizeof buf[5]);
-		if (!agrp_record_field(rec, "step", &step) || !agrp_span_int(&step, &ri.step))
-			ri.step = -1;
+		agrp_record_common(rec, &common);
+		id = common.trace;
+		ri.kind = common.kind;
+		ri.tool = common.tool;
+		ri.status = common.status;
+		ri.id = common.id;
+		ri.call = common.call;
+		ri.step = common.step;
 	}
 	trace *t;
 

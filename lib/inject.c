@@ -1191,24 +1191,23 @@ fault_record(agr_injector *in, const fspec *f, const json_t *params, const json_
 bool
 agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 {
-	char b[5][256];
-	const char *trace = agrp_record_str(rec, "trace", b[0], sizeof b[0]);
-	const char *kind = agrp_record_str(rec, "kind", b[1], sizeof b[1]);
-	const char *tool = agrp_record_str(rec, "tool", b[2], sizeof b[2]);
-	const char *agent = agrp_record_str(rec, "agent", b[3], sizeof b[3]);
-	agrp_span sp;
-	long step = -1;
+	agrp_common com;
+	const char *trace, *kind, *tool, *agent;
+	long step;
 	tstate *t;
 	json_t *changed = NULL, *causes = json_array(), *extras = json_array();
 	outcome what = KEEP;
 	long copies = 0, delay = 0;
-	bool final = kind != NULL && strcmp(kind, "final") == 0;
+	bool final;
 
-	if (trace == NULL)
-		trace = "";
+	agrp_record_common(rec, &com);
+	trace = com.trace;
+	kind = com.kind;
+	tool = com.tool;
+	agent = com.agent;
+	step = com.step;
+	final = kind != NULL && strcmp(kind, "final") == 0;
 	t = trace_state(in, trace);
-	if (agrp_record_field(rec, "step", &sp))
-		agrp_span_int(&sp, &step);
 	for (size_t i = 0; i < in->n && what != DROP && what != DELAY; i++) {
 		fspec *f = &in->f[i];
 		fctx fc = { f->params, &in->prng, 0, 0, t->outputs, in->tools, NULL, NULL };

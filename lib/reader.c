@@ -364,3 +364,20 @@ agrp_span_int(const agrp_span *v, long *out)
 	*out = strtol(v->p, NULL, 10);
 	return true;
 }
+
+void
+agrp_record_common(const agr_record *rec, agrp_common *c)
+{
+	static const char *const keys[7] = { "trace", "kind", "tool", "status",
+		                             "id",    "call", "agent" };
+	const char **slots[7] = { &c->trace, &c->kind, &c->tool, &c->status,
+		                  &c->id,    &c->call, &c->agent };
+	agrp_span step;
+
+	for (int i = 0; i < 7; i++)
+		*slots[i] = agrp_record_str(rec, keys[i], c->buf[i], sizeof c->buf[i]);
+	if (c->trace == NULL)
+		c->trace = "";
+	if (!agrp_record_field(rec, "step", &step) || !agrp_span_int(&step, &c->step))
+		c->step = -1;
+}

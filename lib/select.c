@@ -86,7 +86,7 @@ agr_grep_feed(agr_grep *g, const agr_record *rec)
 {
 	bool hit = agrp_reference() ? agr_expr_test(g->e, agr_record_json(rec), NULL)
 	                            : agr_expr_test_record(g->e, rec, NULL);
-	char idbuf[256], kindbuf[64];
+	agrp_common c;
 	const char *id, *kind;
 	held *h;
 	size_t len;
@@ -99,10 +99,9 @@ agr_grep_feed(agr_grep *g, const agr_record *rec)
 		}
 		return;
 	}
-	id = agrp_record_str(rec, "trace", idbuf, sizeof idbuf);
-	kind = agrp_record_str(rec, "kind", kindbuf, sizeof kindbuf);
-	if (id == NULL)
-		id = "";
+	agrp_record_common(rec, &c);
+	id = c.trace;
+	kind = c.kind;
 	if ((h = agrp_map_get(&g->open, id)) == NULL) {
 		h = agrp_xcalloc(1, sizeof *h);
 		agrp_map_put(&g->open, id, h);

@@ -231,15 +231,17 @@ close_run(agr_stats *st, run *r)
 bool
 agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 {
-	char b[5][256];
-	const char *id = agrp_record_str(rec, "trace", b[0], sizeof b[0]);
-	const char *kind = agrp_record_str(rec, "kind", b[1], sizeof b[1]);
-	const char *tool = agrp_record_str(rec, "tool", b[2], sizeof b[2]);
-	const char *status = agrp_record_str(rec, "status", b[3], sizeof b[3]);
+	agrp_common c;
+	const char *id, *kind, *tool, *status;
+	char b[1][256];
 	run *r;
 
-	if (id == NULL)
-		id = "";
+	agrp_record_common(rec, &c);
+	id = c.trace;
+	kind = c.kind;
+	tool = c.tool;
+	status = c.status;
+
 	r = get_run(st, id);
 	r->records++;
 	if (is(kind, "call")) {
@@ -255,7 +257,7 @@ agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 			bump(st->tools, tool, "errors", failed);
 		}
 	} else if (is(kind, "fault")) {
-		const char *f = agrp_record_str(rec, "fault", b[4], sizeof b[4]);
+		const char *f = agrp_record_str(rec, "fault", b[0], sizeof b[0]);
 
 		r->faults++;
 		if (r->fault_types == NULL)
@@ -266,10 +268,10 @@ agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 	} else if (is(kind, "escalate")) {
 		r->escalations++;
 	} else if (is(kind, "govern")) {
-		const char *d = agrp_record_str(rec, "decision", b[4], sizeof b[4]);
+		const char *d = agrp_record_str(rec, "decision", b[0], sizeof b[0]);
 
 		if (d == NULL)
-			d = agrp_record_str(rec, "action", b[4], sizeof b[4]);
+			d = agrp_record_str(rec, "action", b[0], sizeof b[0]);
 		bump(st->govern, "decisions", d ? d : "unknown", 1);
 	} else if (is(kind, "final")) {
 		snprintf(r->final, sizeof r->final, "%s", status ? status : "unknown");
