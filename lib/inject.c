@@ -20,7 +20,8 @@
 #include "agraph_int.h"
 
 /* What a fault does to the record it hits: changes it (KEEP), removes it,
- * adds copies after it, holds it back some records, or finds nothing to do. */
+ * adds copies after it, holds it back some records, or finds nothing to do
+ * (SKIP, and then it must not have touched the record). */
 typedef enum outcome { KEEP, DROP, COPY, DELAY, SKIP } outcome;
 
 typedef struct fctx {
@@ -1198,6 +1199,7 @@ agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 	json_t *changed = NULL, *causes = json_array(), *extras = json_array();
 	outcome what = KEEP;
 	long copies = 0, delay = 0;
+	size_t applied = 0;
 	bool final;
 
 	agrp_record_common(rec, &com);
@@ -1211,7 +1213,7 @@ agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 	for (size_t i = 0; i < in->n && what != DROP && what != DELAY; i++) {
 		fspec *f = &in->f[i];
 		fctx fc = { f->params, &in->prng, 0, 0, t->outputs, in->tools, NULL, NULL };
-		json_t *before, *own_params = NULL;
+		json_t *own_params = NULL;
 		outcome o;
 
 		if (!hits(in, f, i, t, rec, kind, tool, agent, trace, step))
@@ -1236,18 +1238,21 @@ agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 			json_object_set_new(own_params, f->def->words, json_string(text));
 			free(text);
 		}
-		before = json_deep_copy(changed);
 		o = f->def->apply(changed, &fc);
-		if (o == SKIP) { /* nothing to do it with: no fault */
-			json_decref(changed);
+		if (o == SKIP) {
+			/* Nothing to do it with: no fault, and a SKIP leaves the record as it
+			 * was, so with no fault before it the original bytes go out. */
 			json_decref(own_params);
 			json_decref(fc.drawn);
-			changed = before;
+			if (applied == 0) {
+				json_decref(changed);
+				changed = NULL;
+			}
 			continue;
 		}
 		if (fc.extra != NULL)
 			json_array_append_new(extras, fc.extra);
-		json_decref(before);
+		applied++;
 		f->injected++;
 		if (o != KEEP)
 			what = o;

@@ -293,3 +293,8 @@ after() {
 	[ "$status" -eq 2 ]
 	[[ $stderr == *"cannot run no-such-command-here"* ]]
 }
+
+@test "a fault that finds nothing to do leaves the record's original bytes" {
+	printf '%s\n' '{"trace":"t",  "step":1, "kind":"call", "tool":"x", "id":"c"}' >"$BATS_TEST_TMPDIR/spaced.ndjson"
+	agraph-inject -f TSE -f stale:kind=call "$BATS_TEST_TMPDIR/spaced.ndjson" | cmp - "$BATS_TEST_TMPDIR/spaced.ndjson"
+}
