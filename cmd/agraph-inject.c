@@ -51,7 +51,9 @@ feed(void *ctx, const agr_record *rec)
 
 	if (agr_injector_feed(ctx, rec, &e))
 		return true;
-	warnx("%s:%ld: %s", agr_record_source(rec), agr_record_line(rec), e.text);
+	agr_error_at_record(&e, rec);
+	e.column = 0; /* the record as a whole */
+	agr_fe_error(&e);
 	return false;
 }
 

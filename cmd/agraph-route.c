@@ -168,9 +168,7 @@ await_result(agr_router *r, agr_reader *in)
 				return 0;
 			continue;
 		}
-		snprintf(e.source, sizeof e.source, "%s", agr_record_source(rec));
-		e.line = agr_record_line(rec);
-		e.column = 1;
+		agr_error_at_record(&e, rec);
 		break;
 	}
 	if (rc == 0) {

@@ -241,9 +241,7 @@ feed_stats(void *ctx, const agr_record *rec)
 	if (r->o->merge) {
 		if (agr_stats_merge(r->stats, agr_record_json(rec), &e))
 			return true;
-		snprintf(e.source, sizeof e.source, "%s", agr_record_source(rec));
-		e.line = agr_record_line(rec);
-		e.column = 1;
+		agr_error_at_record(&e, rec);
 	} else if (agr_stats_feed(r->stats, rec, &e)) {
 		return true;
 	}
@@ -255,7 +253,6 @@ static int
 cmd_stats(opts *o)
 {
 	run_ctx r = { .o = o };
-	json_t *out;
 	int status;
 
 	if (o->merge && (o->partial || agr_contracts_count(o->contracts) > 0))
@@ -266,20 +263,11 @@ cmd_stats(opts *o)
 	status = agr_fe_each_record(o->files, o->nfiles, feed_stats, &r);
 	if (!o->merge)
 		agr_stats_finish(r.stats);
-	out = o->partial ? agr_stats_partial(r.stats) : agr_stats_total(r.stats);
-	if (o->partial)
-		agr_fe_put(out, false);
-	else if (o->json) {
-		json_t *wrapped = json_pack("{s:O}", "total", out);
-
-		agr_fe_put(wrapped, false);
-		json_decref(wrapped);
-	} else if (o->by_fault) {
-		agr_stats_print_faults(stdout, out);
-	} else {
-		agr_stats_print_total(stdout, out);
-	}
-	json_decref(out);
+	agr_stats_write(r.stats, stdout,
+	                o->partial    ? AGR_STATS_PARTIAL
+	                : o->json     ? AGR_STATS_JSON
+	                : o->by_fault ? AGR_STATS_BY_FAULT
+	                              : AGR_STATS_TEXT);
 	agr_stats_free(r.stats);
 	return status;
 }

@@ -113,6 +113,10 @@ const char *agr_record_bytes(const agr_record *rec, size_t *len);
 const char *agr_record_source(const agr_record *rec);
 long agr_record_line(const agr_record *rec);
 
+/* Points err at the record (its source, line, column 1) and keeps its text:
+ * for mistakes found in a record after it was read. */
+void agr_error_at_record(agr_error *err, const agr_record *rec);
+
 /* Field helpers: the string value of key, or NULL when absent or not a
  * string; agr_record_kind() is agr_json_str(json, "kind"). */
 const char *agr_json_str(const json_t *obj, const char *key);
@@ -350,6 +354,16 @@ void agr_stats_print_row(FILE *out, const json_t *row);
 void agr_stats_print_total(FILE *out, const json_t *total);
 /* Per kind of injected fault: runs hit, still successful, contained. */
 void agr_stats_print_faults(FILE *out, const json_t *total);
+
+typedef enum agr_stats_view {
+	AGR_STATS_TEXT,     /* the totals, for people */
+	AGR_STATS_JSON,     /* {"total": {...}} */
+	AGR_STATS_PARTIAL,  /* the counters, for agr_stats_merge */
+	AGR_STATS_BY_FAULT, /* the table of agr_stats_print_faults */
+} agr_stats_view;
+
+/* Writes what the stats come to, as view says.  False on a write error. */
+bool agr_stats_write(const agr_stats *st, FILE *out, agr_stats_view view);
 
 /* ------------------------------------------------------------------ */
 /* Selecting records                                                   */

@@ -381,3 +381,11 @@ agrp_record_common(const agr_record *rec, agrp_common *c)
 	if (!agrp_record_field(rec, "step", &step) || !agrp_span_int(&step, &c->step))
 		c->step = -1;
 }
+
+void
+agr_error_at_record(agr_error *err, const agr_record *rec)
+{
+	snprintf(err->source, sizeof err->source, "%s", rec->source);
+	err->line = rec->line;
+	err->column = 1;
+}

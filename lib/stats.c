@@ -563,3 +563,31 @@ agr_stats_print_faults(FILE *out, const json_t *t)
 		        100.0 * (double)num(v, "contained") / (double)runs);
 	}
 }
+
+bool
+agr_stats_write(const agr_stats *st, FILE *out, agr_stats_view view)
+{
+	json_t *t = view == AGR_STATS_PARTIAL ? agr_stats_partial(st) : agr_stats_total(st);
+	bool ok = true;
+
+	switch (view) {
+	case AGR_STATS_PARTIAL:
+		ok = agr_write_json(out, t);
+		break;
+	case AGR_STATS_JSON: {
+		json_t *wrapped = json_pack("{s:O}", "total", t);
+
+		ok = agr_write_json(out, wrapped);
+		json_decref(wrapped);
+		break;
+	}
+	case AGR_STATS_BY_FAULT:
+		agr_stats_print_faults(out, t);
+		break;
+	case AGR_STATS_TEXT:
+		agr_stats_print_total(out, t);
+		break;
+	}
+	json_decref(t);
+	return ok;
+}
