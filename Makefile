@@ -29,7 +29,7 @@ CMD_SRC  = $(sort $(wildcard cmd/*.c))
 PROGS    = $(CMD_SRC:cmd/%.c=$(BIN)/%)
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNITS    = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
-BENCHES  = $(O)/bench/bench_route $(O)/bench/gen_trace
+BENCHES  = $(O)/bench/bench_route $(O)/bench/gen_trace $(O)/bench/bench_stress
 MAN1     = $(wildcard man/*.1)
 MAN5     = $(wildcard man/*.5)
 MAN7     = $(wildcard man/*.7)

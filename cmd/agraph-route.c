@@ -19,29 +19,13 @@ usage(FILE *out, int status)
 	exit(status);
 }
 
-enum {
-	OPT_FAIL = 256,
-	OPT_DOWN,
-	OPT_GOAL,
-	OPT_SEED,
-	OPT_TRACE,
-	OPT_POLICY,
-	OPT_PLAN,
-	OPT_COPROC,
-	OPT_MONITORS,
-	OPT_VERSION
-};
+enum { OPT_TRACE = 256, OPT_PLAN, OPT_COPROC, OPT_VERSION };
 
 static const struct option longopts[] = {
-	{ "fail", required_argument, NULL, OPT_FAIL },
-	{ "down", required_argument, NULL, OPT_DOWN },
-	{ "goal", required_argument, NULL, OPT_GOAL },
-	{ "seed", required_argument, NULL, OPT_SEED },
+	AGR_FE_ROUTER_LONGOPTS,
 	{ "trace", required_argument, NULL, OPT_TRACE },
-	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "plan", no_argument, NULL, OPT_PLAN },
 	{ "coproc", no_argument, NULL, OPT_COPROC },
-	{ "monitors", no_argument, NULL, OPT_MONITORS },
 	{ "unbuffered", no_argument, NULL, 'u' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -49,21 +33,10 @@ static const struct option longopts[] = {
 };
 
 typedef struct args {
-	const char *fail[64], *down[64];
-	int nfail, ndown;
-	const char *goal, *trace, *graph;
-	uint64_t seed;
-	agr_policy policy;
-	bool plan, coproc, monitors, unbuffered;
+	agr_fe_router ro;
+	const char *trace, *graph;
+	bool plan, coproc, unbuffered;
 } args;
-
-static void
-add_list(const char **v, int *n, const char *arg)
-{
-	if (*n == 64)
-		errx(2, "too many --fail or --down options (64 at most; use commas)");
-	v[(*n)++] = arg;
-}
 
 static void
 parse_args(int argc, char **argv, args *a)
@@ -71,38 +44,17 @@ parse_args(int argc, char **argv, args *a)
 	int c;
 
 	while ((c = getopt_long(argc, argv, "hu", longopts, NULL)) != -1) {
+		if (agr_fe_router_option(&a->ro, c, optarg))
+			continue;
 		switch (c) {
-		case OPT_FAIL:
-			add_list(a->fail, &a->nfail, optarg);
-			break;
-		case OPT_DOWN:
-			add_list(a->down, &a->ndown, optarg);
-			break;
-		case OPT_GOAL:
-			a->goal = optarg;
-			break;
-		case OPT_SEED:
-			a->seed = agr_fe_number("--seed", optarg);
-			break;
 		case OPT_TRACE:
 			a->trace = optarg;
-			break;
-		case OPT_POLICY:
-			if (strcmp(optarg, "heal") == 0)
-				a->policy = AGR_POLICY_HEAL;
-			else if (strcmp(optarg, "static") == 0)
-				a->policy = AGR_POLICY_STATIC;
-			else
-				errx(2, "--policy takes heal or static, not '%s'", optarg);
 			break;
 		case OPT_PLAN:
 			a->plan = true;
 			break;
 		case OPT_COPROC:
 			a->coproc = true;
-			break;
-		case OPT_MONITORS:
-			a->monitors = true;
 			break;
 		case 'u':
 			a->unbuffered = true;
@@ -142,7 +94,7 @@ plan_only(agr_router *r, const args *a)
 			const agr_graph *g = agr_router_graph(r);
 
 			warnx("no path from %s to %s", agr_graph_node_name(g, agr_graph_start(g)),
-			      a->goal ? a->goal : agr_graph_node_name(g, agr_graph_goal(g)));
+			      a->ro.goal ? a->ro.goal : agr_graph_node_name(g, agr_graph_goal(g)));
 			return 1;
 		}
 		rec = agr_event_json(r, &ev);
@@ -179,15 +131,15 @@ await_result(agr_router *r, agr_reader *in)
 		agr_fe_error(&e);
 		snprintf(reason, sizeof reason, "bad input: %s", e.text);
 	}
-	agr_router_abort(r, reason);
+	agr_router_abort(r, AGR_ST_FAILURE, reason);
 	return 2;
 }
 
 int
 main(int argc, char **argv)
 {
-	args a = { .policy = AGR_POLICY_HEAL };
-	agr_router_opts opts = { .goal = -1 };
+	args a = { .ro.policy = AGR_POLICY_HEAL };
+	agr_router_opts opts;
 	agr_graph *g;
 	agr_world *world;
 	agr_router *r;
@@ -201,18 +153,9 @@ main(int argc, char **argv)
 		agr_fe_error(&e);
 		return 2;
 	}
-	if (a.goal != NULL &&
-	    ((opts.goal = agr_graph_find(g, a.goal)) < 0 || opts.goal == agr_graph_start(g)))
-		errx(2, "--goal: '%s' is not a node of %s other than the start", a.goal, a.graph);
-	world = agr_world_new(g, a.seed);
-	for (int i = 0; i < a.nfail; i++)
-		if (!agr_world_fail(world, a.fail[i], &e))
-			errx(2, "%s", e.text);
-	for (int i = 0; i < a.ndown; i++)
-		if (!agr_world_down(world, a.down[i], &e))
-			errx(2, "%s", e.text);
-	opts.policy = a.policy;
-	opts.monitors = a.monitors;
+	world = agr_fe_router_setup(&a.ro, g, a.graph, &opts);
+	if (world == NULL)
+		world = agr_world_new(g, a.ro.seed);
 	opts.trace = a.trace;
 	r = agr_router_new(g, &opts);
 	for (size_t t = 0; t < agr_graph_node_count(g); t++)

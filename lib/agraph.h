@@ -107,6 +107,13 @@ json_t *agr_record_json(const agr_record *rec);
  * frees it with agr_record_free().  Only kept copies may be freed. */
 agr_record *agr_record_keep(const agr_record *rec);
 void agr_record_free(agr_record *rec);
+/* A record made from bytes rather than read: agr_record_set() scans
+ * bytes[0..len-1] (borrowed: they must outlive the record's use) and
+ * may be called again to reuse it.  False with err filled when they are
+ * not one JSON object.  Free it with agr_record_free(). */
+agr_record *agr_record_new(void);
+bool agr_record_set(agr_record *rec, const char *bytes, size_t len, const char *source, long line,
+                    agr_error *err);
 /* The record's original bytes, without the line end. */
 const char *agr_record_bytes(const agr_record *rec, size_t *len);
 /* Where the record came from. */
@@ -294,6 +301,11 @@ void agr_checker_free(agr_checker *k);
  * than the first; for agraph-trace lint. */
 void agr_checker_every_problem(agr_checker *k);
 
+/* Forgets each trace as soon as it ends, so that records under its id
+ * afterwards begin an unrelated trace rather than break `terminates`:
+ * for programs that check many runs of one trace in turn. */
+void agr_checker_runs_apart(agr_checker *k);
+
 /* Feeds one record.  Returns false, with *err, when max_open is exceeded. */
 bool agr_checker_feed(agr_checker *k, const agr_record *rec, agr_error *err);
 
@@ -452,6 +464,7 @@ typedef enum agr_kind {
 	AGR_EV_DEMOTE,
 	AGR_EV_ESCALATE,
 	AGR_EV_FINAL,
+	AGR_EV_FAULT,
 } agr_kind;
 
 typedef enum agr_status {
@@ -465,6 +478,7 @@ typedef enum agr_status {
 	AGR_ST_DEMOTED,   /* final */
 	AGR_ST_ESCALATED, /* final */
 	AGR_ST_FAILURE,   /* final */
+	AGR_ST_UNKNOWN,   /* final: the world's answer was not known (replay) */
 } agr_status;
 
 /*
@@ -490,6 +504,7 @@ typedef struct agr_event {
 	double priority;
 	const char *action;
 	const json_t *extra; /* fields to keep from an outside record, or NULL */
+	long target;         /* fault: the step of the record it changes */
 } agr_event;
 
 typedef struct agr_router_opts {
@@ -550,9 +565,19 @@ void agr_router_health(agr_router *r, int tool, agr_status status, const json_t 
  */
 int agr_router_feed(agr_router *r, const json_t *rec, agr_error *err);
 
-/* Ends the run now with a final record of status failure and reason
- * (the outside world can no longer answer). */
-void agr_router_abort(agr_router *r, const char *reason);
+/*
+ * Writes a fault record (kind fault, the tool, its target step, and the
+ * fields of extra) just before the result or health record that the
+ * caller gives next, which then names the fault as its cause: for
+ * drivers that change the world's answer on purpose (agraph-stress) or
+ * replay a recording that says so.
+ */
+void agr_router_fault(agr_router *r, int tool, const json_t *extra);
+
+/* Ends the run now with a final record of the given status (failure:
+ * the outside world can no longer answer; unknown: its answer is not
+ * known) and reason. */
+void agr_router_abort(agr_router *r, agr_status status, const char *reason);
 
 /* The event as a trace record (agraph-trace(5)); the caller owns it. */
 json_t *agr_event_json(const agr_router *r, const agr_event *ev);
@@ -594,6 +619,172 @@ bool agr_world_is_down(const agr_world *w, int tool);
 /* The outcome of the next call of tool; *error_class and *message are
  * set (borrowed until the next call) for a failure, else NULL. */
 agr_status agr_world_call(agr_world *w, int tool, const char **error_class, const char **message);
+
+/* ------------------------------------------------------------------ */
+/* Replay                                                              */
+
+typedef struct agr_recording agr_recording;
+
+/*
+ * One recorded trace, as replay needs it: the world's answers (result
+ * records; health records that no monitor wrote; fault records that a
+ * result or health record names as its cause) and every record, kept.
+ * g is the graph the replay walks; it must outlive the recording.  With
+ * g NULL the recording only keeps the records (for agr_diff_traces()).
+ */
+agr_recording *agr_recording_new(const agr_graph *g, const char *trace);
+void agr_recording_free(agr_recording *rc);
+
+/* Adds the trace's next record.  False, with err pointing at the record,
+ * when a result or health record cannot be read; the record is kept but
+ * gives no answer. */
+bool agr_recording_add(agr_recording *rc, const agr_record *rec, agr_error *err);
+const char *agr_recording_trace(const agr_recording *rc);
+/* True once a final record was added. */
+bool agr_recording_ended(const agr_recording *rc);
+/* The records added, in order; borrowed from the recording. */
+size_t agr_recording_size(const agr_recording *rc);
+const agr_record *agr_recording_record(const agr_recording *rc, size_t i);
+
+/*
+ * Splits a stream of interleaved traces into recordings.  fn gets each
+ * recording, and owns it, when its trace ends: at its final record, or
+ * at agr_recorder_finish() for traces still open then, in the order they
+ * began.  Records after a final begin a new recording.
+ */
+typedef struct agr_recorder agr_recorder;
+typedef void (*agr_recording_fn)(void *ctx, agr_recording *rc);
+agr_recorder *agr_recorder_new(const agr_graph *g, agr_recording_fn fn, void *ctx);
+void agr_recorder_free(agr_recorder *rd);
+/* As agr_recording_add(), for the record's trace. */
+bool agr_recorder_add(agr_recorder *rd, const agr_record *rec, agr_error *err);
+void agr_recorder_finish(agr_recorder *rd);
+
+/* What replay does when the router calls a tool more often than the
+ * recording answered it. */
+typedef enum agr_missing {
+	AGR_MISSING_STOP,    /* end the run: final status unknown */
+	AGR_MISSING_OK,      /* answer ok, marked "unrecorded": true */
+	AGR_MISSING_ERROR,   /* answer error, class unrecorded */
+	AGR_MISSING_SUCCEED, /* answer ok, unmarked: a fresh run where all goes well */
+} agr_missing;
+
+/* A fault that replay plants on purpose, with a fault record: every call
+ * of tool fails (AGR_ST_ERROR, AGR_ST_TIMEOUT), or the tool is down from
+ * the start (AGR_ST_DOWN). */
+typedef struct agr_replay_fault {
+	int tool;
+	agr_status kind;
+} agr_replay_fault;
+
+typedef struct agr_replay_opts {
+	agr_router_opts router; /* .trace NULL: the recording's trace id */
+	agr_missing missing;
+	agr_world *world; /* calls it fails fail, whatever was recorded; or NULL */
+	const agr_replay_fault *faults;
+	size_t nfaults;
+	const char *fault_origin; /* named in the planted faults' messages */
+	/* Called with each event before its record is written, or NULL. */
+	void (*on_event)(void *ctx, const agr_event *ev);
+	void *event_ctx;
+} agr_replay_opts;
+
+typedef struct agr_replay_info {
+	agr_status final; /* the final record's status */
+	long records;     /* records written */
+	long unrecorded;  /* calls the recording had no answer for */
+} agr_replay_info;
+
+/* Re-drives the router on the recording; out gets each record's bytes
+ * (without a line end).  info (may be NULL) tells how it went. */
+void agr_replay_run(const agr_recording *rc, const agr_replay_opts *o, agr_write_fn out, void *ctx,
+                    agr_replay_info *info);
+
+/* Where a replay first differs from its recording.  recorded is NULL
+ * when the replay wrote more records; replayed is NULL when it wrote
+ * fewer, else a copy the caller frees. */
+typedef struct agr_divergence {
+	const agr_record *recorded; /* borrowed from the recording */
+	char *replayed;
+	size_t replayed_len;
+} agr_divergence;
+
+/* Replays and compares the records the router writes (route, call,
+ * result, health, reroute, demote, escalate, final, and the fault
+ * records the recording replays) with the recorded ones, byte for byte.
+ * True when equal; else d tells the first difference. */
+bool agr_replay_check(const agr_recording *rc, const agr_replay_opts *o, agr_divergence *d,
+                      agr_replay_info *info);
+
+/*
+ * Compares two traces of the same run, record by record, fault records
+ * aside and fields compared but for step, cause and renumbered (which
+ * move when a fault record is put in).  Returns false and writes nothing
+ * when they agree; else writes to out, as text or one NDJSON object, the
+ * first record that differs on each side and what differs from there on
+ * (tools called, reroutes, final status), and the faults of each, and
+ * returns true.  a or b may be NULL: the trace is only in the other.
+ */
+bool agr_diff_traces(const agr_recording *a, const agr_recording *b, bool ndjson, FILE *out);
+
+/* ------------------------------------------------------------------ */
+/* Stress: searching for fault sets that break contracts               */
+
+#define AGR_STRESS_MAX_FAULTS 8
+
+typedef struct agr_stress_opts {
+	agr_router_opts router; /* .trace is ignored */
+	agr_status kinds[3];    /* the faults to plant: AGR_ST_ERROR, _TIMEOUT, _DOWN */
+	size_t nkinds;
+	size_t max_faults; /* at most AGR_STRESS_MAX_FAULTS */
+	uint64_t budget;   /* fault sets to try */
+	uint64_t seed;     /* for sampling */
+	bool first;        /* stop at the first counterexample */
+	bool fresh;        /* no recording: every call the faults spare succeeds */
+} agr_stress_opts;
+
+/* A smallest fault set that breaks a contract, and its run.  Everything
+ * is borrowed for the time of the callback. */
+typedef struct agr_counterexample {
+	const agr_replay_fault *faults;
+	size_t nfaults;
+	const char *set;      /* the set as text: {Stripe:error,Razorpay:error} */
+	const char *contract; /* the contract it breaks */
+	long step;            /* the first violating step of the run */
+	const char *reason;
+	const char *trace;   /* the run's trace id: the recording's and the set */
+	const char *records; /* the run, as NDJSON lines */
+	size_t len;
+	bool new_set; /* false when an earlier counterexample had this set */
+} agr_counterexample;
+
+/* Returns false to stop the search. */
+typedef bool (*agr_counterexample_fn)(void *ctx, const agr_counterexample *ce);
+
+typedef struct agr_stress_report {
+	bool sampled;  /* the space did not fit the budget */
+	bool complete; /* every set that changes the run was tried */
+	double space;  /* sets of up to max_faults faults over the callable tools */
+	uint64_t sets; /* fault sets tried, the empty one included */
+	uint64_t distinct;
+	uint64_t replays; /* runs made, shrinking included */
+	uint64_t counterexamples;
+} agr_stress_report;
+
+/*
+ * Searches fault sets of up to o->max_faults faults, at most one per
+ * tool, replaying rc (built on g; calls it never answered answer ok,
+ * marked "unrecorded" unless o->fresh)
+ * with each and checking cs on the run.  When the space fits the budget,
+ * every set in which each fault meets the run is tried, smallest first,
+ * in a fixed order; else o->budget sets are drawn with o->seed by
+ * random walks that add faults on tools the run touches.  Each
+ * counterexample is shrunk to a subset with no smaller subset that breaks
+ * the same contract, and given to fn.
+ */
+void agr_stress_run(const agr_recording *rc, const agr_graph *g, const agr_contracts *cs,
+                    const agr_stress_opts *o, agr_counterexample_fn fn, void *ctx,
+                    agr_stress_report *rep);
 
 /* ------------------------------------------------------------------ */
 /* Writing records                                                     */

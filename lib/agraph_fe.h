@@ -38,4 +38,53 @@ int agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx)
 /* An agr_write_fn that writes to stdout, flushing when ctx points to true. */
 void agr_fe_write(void *ctx, const char *bytes, size_t len);
 
+/* agraph-replay --diff: compares the traces of two files, paired by
+ * trace id (or the one trace of each).  Returns 0 when they agree, 1
+ * when any differ, 2 when a file could not be read whole. */
+int agr_fe_diff(const char *path_a, const char *path_b, bool ndjson);
+
+/*
+ * The options that agraph-route, agraph-replay and agraph-stress share:
+ * --fail, --down, --goal, --seed, --policy and --monitors.  Put
+ * AGR_FE_ROUTER_LONGOPTS in the getopt_long() table and hand every
+ * option to agr_fe_router_option(), which takes the ones it knows.
+ */
+enum {
+	AGR_FE_OPT_FAIL = 1000,
+	AGR_FE_OPT_DOWN,
+	AGR_FE_OPT_GOAL,
+	AGR_FE_OPT_SEED,
+	AGR_FE_OPT_POLICY,
+	AGR_FE_OPT_MONITORS,
+};
+
+#define AGR_FE_ROUTER_LONGOPTS                                                                     \
+	{ "fail", required_argument, NULL, AGR_FE_OPT_FAIL },                                      \
+	    { "down", required_argument, NULL, AGR_FE_OPT_DOWN },                                  \
+	    { "goal", required_argument, NULL, AGR_FE_OPT_GOAL },                                  \
+	    { "seed", required_argument, NULL, AGR_FE_OPT_SEED },                                  \
+	    { "policy", required_argument, NULL, AGR_FE_OPT_POLICY },                              \
+	{                                                                                          \
+		"monitors", no_argument, NULL, AGR_FE_OPT_MONITORS                                 \
+	}
+
+typedef struct agr_fe_router {
+	const char *fail[64], *down[64];
+	int nfail, ndown;
+	const char *goal;
+	uint64_t seed;
+	agr_policy policy;
+	bool monitors;
+} agr_fe_router;
+
+/* Takes option c with its argument when it is one of the shared ones
+ * (true); exits 2 on a bad value. */
+bool agr_fe_router_option(agr_fe_router *o, int c, const char *arg);
+
+/* Fills ro from the options (the goal checked against g, loaded from
+ * graph_path) and returns the world of --fail and --down, or NULL when
+ * neither was given; exits 2 on a mistake. */
+agr_world *agr_fe_router_setup(const agr_fe_router *o, const agr_graph *g, const char *graph_path,
+                               agr_router_opts *ro);
+
 #endif

@@ -6,6 +6,7 @@
 #define AGRAPH_INT_H
 
 #include <stdarg.h>
+#include <string.h>
 
 #include <yaml.h>
 
@@ -23,6 +24,31 @@ void *agrp_xmalloc(size_t n);
 void *agrp_xcalloc(size_t n, size_t size);
 void *agrp_xrealloc(void *p, size_t n);
 char *agrp_xstrdup(const char *s);
+
+/* A growing byte buffer, always NUL-terminated once written to. */
+typedef struct agrp_buf {
+	char *p;
+	size_t n, cap;
+} agrp_buf;
+
+void agrp_grow(void *pp, size_t *cap, size_t need, size_t elem);
+
+static inline void
+agrp_buf_add(agrp_buf *b, const void *p, size_t n)
+{
+	if (b->n + n + 1 > b->cap)
+		agrp_grow(&b->p, &b->cap, b->n + n + 1, 1);
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+void agrp_buf_str(agrp_buf *b, const char *s);
+/* JSON values written byte for byte as agr_write_json() writes them. */
+void agrp_buf_json_string(agrp_buf *b, const char *s);
+void agrp_buf_json_real(agrp_buf *b, double v);
+void agrp_buf_json_int(agrp_buf *b, long long v);
+void agrp_buf_json(agrp_buf *b, const json_t *v);
 
 /* Grows *p (an array of elem-sized items with room for *cap) to hold need. */
 void agrp_grow(void *pp, size_t *cap, size_t need, size_t elem);
@@ -93,6 +119,29 @@ void agrp_graph_index(agr_graph *g);
 const agrp_monitor *agrp_graph_monitors(const agr_graph *g, size_t *n);
 
 const char *agrp_action_name(agrp_action a);
+
+/* ---- the router's records (event.c) ----------------------------- */
+
+/* The trace id the router writes. */
+const char *agrp_router_trace(const agr_router *r);
+/* Appends the event as a record (no line end) to b: the same bytes as
+ * agr_write_json(agr_event_json(r, ev)) without its newline. */
+void agrp_event_bytes(const agr_router *r, const agr_event *ev, agrp_buf *b);
+
+/* An outside result record's answer; error_class and message are
+ * borrowed from the record, extra (the fields to keep, or NULL) is a new
+ * reference.  False with err->text when the record cannot be one. */
+typedef struct agrp_answer {
+	agr_status status;
+	const char *error_class, *message;
+	bool retryable;
+	json_t *extra;
+} agrp_answer;
+
+bool agrp_read_answer(const json_t *rec, agrp_answer *a, agr_error *err);
+/* An outside health record's tool and status (up or down). */
+bool agrp_read_health(const agr_graph *g, const json_t *rec, int *tool, agr_status *st,
+                      agr_error *err);
 
 /* ---- a string-keyed hash map (map.c) ------------------------------ */
 

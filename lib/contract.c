@@ -402,6 +402,7 @@ struct agr_checker {
 	agr_verdict_fn fn;
 	void *ctx;
 	bool every_problem;
+	bool runs_apart;
 	agrp_map traces;
 	trace *first, *last;
 	/* Recently closed traces, to see records after a final. */
@@ -432,9 +433,13 @@ agr_checker_new(const agr_contracts *cs, size_t max_open, agr_verdict_fn fn, voi
 	k->max_open = max_open ? max_open : AGR_DEFAULT_MAX_OPEN;
 	k->fn = fn;
 	k->ctx = ctx;
-	k->closed_ring = agrp_xcalloc(CLOSED_KEPT, sizeof *k->closed_ring);
-	k->closed_step = agrp_xcalloc(CLOSED_KEPT, sizeof *k->closed_step);
 	return k;
+}
+
+void
+agr_checker_runs_apart(agr_checker *k)
+{
+	k->runs_apart = true;
 }
 
 void
@@ -500,7 +505,7 @@ agr_checker_free(agr_checker *k)
 	}
 	agrp_map_free(&k->traces);
 	agrp_map_free(&k->closed);
-	for (size_t i = 0; i < CLOSED_KEPT; i++)
+	for (size_t i = 0; k->closed_ring != NULL && i < CLOSED_KEPT; i++)
 		free(k->closed_ring[i]);
 	free(k->closed_ring);
 	free(k->closed_step);
@@ -914,12 +919,13 @@ builtin_record(agr_checker *k, const contract *c, cstate *s, trace *t, const rin
 	char d[200], buf[200];
 	const char *why;
 
-	describe(d, sizeof d, ri);
+	/* d, the record described, is only made when a reason needs it. */
 	switch (c->type) {
 	case BI_WELL_FORMED:
 		why = agrp_reference() ? malformed(ri, s->last_step, buf, sizeof buf)
 		                       : malformed_fast(ri, s->last_step, buf, sizeof buf);
 		if (why != NULL) {
+			describe(d, sizeof d, ri);
 			if (k->every_problem) {
 				char reason[512];
 
@@ -933,16 +939,20 @@ builtin_record(agr_checker *k, const contract *c, cstate *s, trace *t, const rin
 			s->last_step = ri->step;
 		break;
 	case BI_TERMINATES:
-		if (t->reopened_after >= 0)
+		if (t->reopened_after >= 0) {
+			describe(d, sizeof d, ri);
 			fail(k, s, at(ri), "%s comes after the final record (step %ld)", d,
 			     t->reopened_after);
+		}
 		break;
 	case BI_ANSWERED:
 		if (kind_is(ri, "call")) {
-			if (ri->id == NULL)
+			if (ri->id == NULL) {
+				describe(d, sizeof d, ri);
 				fail(k, s, at(ri), "%s has no \"id\" to be answered by", d);
-			else
+			} else {
 				push_entry(k, &s->e, &s->ne, &s->cape, ri->id, ri->tool, ri);
+			}
 		} else if (kind_is(ri, "result") && ri->call != NULL) {
 			/* The nearest open call with that id. */
 			for (size_t i = s->ne; i-- > 0;)
@@ -966,6 +976,7 @@ builtin_record(agr_checker *k, const contract *c, cstate *s, trace *t, const rin
 		            (ri->status == NULL || strcmp(ri->status, "success") != 0))) {
 			entries_clear(k, s->e, &s->ne);
 		} else if (kind_is(ri, "final") && s->ne > 0) {
+			describe(d, sizeof d, ri);
 			fail(k, s, at(ri),
 			     "step %ld (%s %s) was not retried, rerouted or escalated, yet %s says "
 			     "success",
@@ -974,7 +985,11 @@ builtin_record(agr_checker *k, const contract *c, cstate *s, trace *t, const rin
 		break;
 	case BI_NO_REPEAT:
 		if (kind_is(ri, "call") && ri->tool != NULL) {
-			const json_t *args = json_object_get(agr_record_json(ri->rec), "args");
+			agrp_span span;
+			const json_t *args =
+			    agrp_reference() || agrp_record_field(ri->rec, "args", &span)
+			        ? json_object_get(agr_record_json(ri->rec), "args")
+			        : NULL;
 			char *canon =
 			    args ? json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
 			         : agrp_xstrdup("null");
@@ -984,6 +999,7 @@ builtin_record(agr_checker *k, const contract *c, cstate *s, trace *t, const rin
 				if (strcmp(s->e[i].key, ri->tool) == 0)
 					x = &s->e[i];
 			if (x != NULL && !x->flag && strcmp(x->text, canon) == 0) {
+				describe(d, sizeof d, ri);
 				fail(k, s, at(ri),
 				     "%s calls %s again with the arguments of step %ld, with no "
 				     "failed "
@@ -1058,6 +1074,11 @@ remember_closed(agr_checker *k, const char *id, long final_step)
 {
 	size_t slot = k->closed_next++ % CLOSED_KEPT;
 
+	if (k->closed_ring == NULL) { /* made when first needed: most checkers see few traces */
+		k->closed_ring = agrp_xcalloc(CLOSED_KEPT, sizeof *k->closed_ring);
+		k->closed_step = agrp_xcalloc(CLOSED_KEPT, sizeof *k->closed_step);
+	}
+
 	if (k->closed_ring[slot] != NULL) {
 		agrp_map_del(&k->closed, k->closed_ring[slot]);
 		free(k->closed_ring[slot]);
@@ -1091,7 +1112,7 @@ close_trace(agr_checker *k, trace *t, bool has_final)
 		t->next->prev = t->prev;
 	else
 		k->last = t->prev;
-	if (has_final)
+	if (has_final && !k->runs_apart)
 		remember_closed(k, t->id, t->last.step);
 	trace_free(k, t);
 }

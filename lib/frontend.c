@@ -90,3 +90,150 @@ agr_fe_write(void *ctx, const char *bytes, size_t len)
 {
 	agr_fe_put_bytes(bytes, len, ctx != NULL && *(bool *)ctx);
 }
+
+bool
+agr_fe_router_option(agr_fe_router *o, int c, const char *arg)
+{
+	switch (c) {
+	case AGR_FE_OPT_FAIL:
+	case AGR_FE_OPT_DOWN:
+		if ((c == AGR_FE_OPT_FAIL ? o->nfail : o->ndown) == 64)
+			errx(2, "too many --fail or --down options (64 at most; use commas)");
+		if (c == AGR_FE_OPT_FAIL)
+			o->fail[o->nfail++] = arg;
+		else
+			o->down[o->ndown++] = arg;
+		return true;
+	case AGR_FE_OPT_GOAL:
+		o->goal = arg;
+		return true;
+	case AGR_FE_OPT_SEED:
+		o->seed = agr_fe_number("--seed", arg);
+		return true;
+	case AGR_FE_OPT_POLICY:
+		if (strcmp(arg, "heal") == 0)
+			o->policy = AGR_POLICY_HEAL;
+		else if (strcmp(arg, "static") == 0)
+			o->policy = AGR_POLICY_STATIC;
+		else
+			errx(2, "--policy takes heal or static, not '%s'", arg);
+		return true;
+	case AGR_FE_OPT_MONITORS:
+		o->monitors = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+agr_world *
+agr_fe_router_setup(const agr_fe_router *o, const agr_graph *g, const char *graph_path,
+                    agr_router_opts *ro)
+{
+	agr_world *world = NULL;
+	agr_error e;
+
+	memset(ro, 0, sizeof *ro);
+	ro->goal = -1;
+	ro->policy = o->policy;
+	ro->monitors = o->monitors;
+	if (o->goal != NULL &&
+	    ((ro->goal = agr_graph_find(g, o->goal)) < 0 || ro->goal == agr_graph_start(g)))
+		errx(2, "--goal: '%s' is not a node of %s other than the start", o->goal,
+		     graph_path);
+	if (o->nfail + o->ndown == 0)
+		return NULL;
+	world = agr_world_new(g, o->seed);
+	for (int i = 0; i < o->nfail; i++)
+		if (!agr_world_fail(world, o->fail[i], &e))
+			errx(2, "%s", e.text);
+	for (int i = 0; i < o->ndown; i++)
+		if (!agr_world_down(world, o->down[i], &e))
+			errx(2, "%s", e.text);
+	return world;
+}
+
+/* ---- agraph-replay --diff ------------------------------------------ */
+
+typedef struct traces {
+	agr_recording **v;
+	size_t n, cap;
+} traces;
+
+static void
+keep_recording(void *ctx, agr_recording *rc)
+{
+	traces *t = ctx;
+
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 16;
+		if ((t->v = realloc(t->v, t->cap * sizeof *t->v)) == NULL)
+			err(2, "out of memory");
+	}
+	t->v[t->n++] = rc;
+}
+
+/* Every trace of a file; false when anything in it could not be read. */
+static bool
+read_traces(const char *path, traces *t)
+{
+	agr_recorder *rd = agr_recorder_new(NULL, keep_recording, t);
+	agr_reader *in = agr_reader_new(&path, 1, 0);
+	const agr_record *rec;
+	agr_error e;
+	int rc;
+	bool ok = true;
+
+	while ((rc = agr_reader_next(in, &rec, &e)) != 0)
+		if (rc < 0 || !agr_recorder_add(rd, rec, &e)) {
+			agr_fe_error(&e);
+			ok = false;
+		}
+	agr_recorder_finish(rd);
+	agr_recorder_free(rd);
+	agr_reader_free(in);
+	return ok;
+}
+
+static agr_recording *
+find_trace(const traces *t, const char *id, bool *used)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!used[i] && strcmp(agr_recording_trace(t->v[i]), id) == 0) {
+			used[i] = true;
+			return t->v[i];
+		}
+	return NULL;
+}
+
+int
+agr_fe_diff(const char *path_a, const char *path_b, bool ndjson)
+{
+	traces a = { 0 }, b = { 0 };
+	bool ok = read_traces(path_a, &a) & read_traces(path_b, &b), differ = false;
+	bool *used = calloc(b.n + 1, 1);
+
+	if (used == NULL)
+		err(2, "out of memory");
+	/* One trace on each side: the same run, whatever its ids say. */
+	if (a.n == 1 && b.n == 1) {
+		differ = agr_diff_traces(a.v[0], b.v[0], ndjson, stdout);
+		used[0] = true;
+	} else {
+		for (size_t i = 0; i < a.n; i++)
+			differ |= agr_diff_traces(a.v[i],
+			                          find_trace(&b, agr_recording_trace(a.v[i]), used),
+			                          ndjson, stdout);
+	}
+	for (size_t i = 0; i < b.n; i++)
+		if (!used[i])
+			differ |= agr_diff_traces(NULL, b.v[i], ndjson, stdout);
+	for (size_t i = 0; i < a.n; i++)
+		agr_recording_free(a.v[i]);
+	for (size_t i = 0; i < b.n; i++)
+		agr_recording_free(b.v[i]);
+	free(a.v);
+	free(b.v);
+	free(used);
+	return !ok ? 2 : differ ? 1 : 0;
+}

@@ -23,7 +23,8 @@ struct agr_record {
 	long line;
 	agrp_field *fields; /* the top-level fields, by their bytes */
 	size_t nfields, capfields;
-	bool owned; /* a kept copy: bytes and fields are its own */
+	bool owned;   /* a kept copy: bytes and fields are its own */
+	bool scratch; /* agr_record_new(): fields are its own, bytes borrowed */
 };
 
 struct agr_reader {
@@ -291,13 +292,45 @@ agr_record_keep(const agr_record *rec)
 	return k;
 }
 
+agr_record *
+agr_record_new(void)
+{
+	agr_record *rec = agrp_xcalloc(1, sizeof *rec);
+
+	rec->scratch = true;
+	return rec;
+}
+
+bool
+agr_record_set(agr_record *rec, const char *bytes, size_t len, const char *source, long line,
+               agr_error *err)
+{
+	long col;
+	const char *msg;
+
+	json_decref(rec->json);
+	rec->json = NULL;
+	rec->bytes = bytes;
+	rec->len = len;
+	rec->source = source;
+	rec->line = line;
+	if (!agrp_scan_record(bytes, len, &rec->fields, &rec->nfields, &rec->capfields, &col,
+	                      &msg)) {
+		rec->nfields = 0;
+		agrp_error_set(err, source, line, col, "%s", msg);
+		return false;
+	}
+	return true;
+}
+
 void
 agr_record_free(agr_record *rec)
 {
-	if (rec == NULL || !rec->owned)
+	if (rec == NULL || !(rec->owned || rec->scratch))
 		return;
 	json_decref(rec->json);
-	free((char *)rec->bytes);
+	if (rec->owned)
+		free((char *)rec->bytes);
 	free(rec->fields);
 	free(rec);
 }
@@ -358,8 +391,24 @@ agrp_record_str(const agr_record *rec, const char *key, char *buf, size_t cap)
 bool
 agrp_span_int(const agrp_span *v, long *out)
 {
-	if (v->type != 'n' || memchr(v->p, '.', v->n) || memchr(v->p, 'e', v->n) ||
-	    memchr(v->p, 'E', v->n))
+	const char *p = v->p, *end = v->p + v->n;
+	bool neg;
+	long n = 0;
+
+	if (v->type != 'n')
+		return false;
+	neg = *p == '-';
+	p += neg;
+	/* Short whole numbers by hand: every record has a step. */
+	if (end - p <= 18) {
+		for (; p < end && *p >= '0' && *p <= '9'; p++)
+			n = n * 10 + (*p - '0');
+		if (p == end) {
+			*out = neg ? -n : n;
+			return true;
+		}
+	}
+	if (memchr(v->p, '.', v->n) || memchr(v->p, 'e', v->n) || memchr(v->p, 'E', v->n))
 		return false;
 	*out = strtol(v->p, NULL, 10);
 	return true;
@@ -370,16 +419,42 @@ agrp_record_common(const agr_record *rec, agrp_common *c)
 {
 	static const char *const keys[7] = { "trace", "kind", "tool", "status",
 		                             "id",    "call", "agent" };
+	static const size_t lens[7] = { 5, 4, 4, 6, 2, 4, 5 };
 	const char **slots[7] = { &c->trace, &c->kind, &c->tool, &c->status,
 		                  &c->id,    &c->call, &c->agent };
-	agrp_span step;
+	bool seen[8] = { false };
 
 	for (int i = 0; i < 7; i++)
-		*slots[i] = agrp_record_str(rec, keys[i], c->buf[i], sizeof c->buf[i]);
+		*slots[i] = NULL;
+	c->step = -1;
+	/* One pass over the fields; the first of a repeated key counts, as
+	 * in agrp_record_field(). */
+	for (size_t f = 0; f < rec->nfields; f++) {
+		const agrp_span *k = &rec->fields[f].key, *v = &rec->fields[f].val;
+
+		if (!seen[7] && agrp_span_key_is(k, "step", 4)) {
+			seen[7] = true;
+			if (!agrp_span_int(v, &c->step))
+				c->step = -1;
+			continue;
+		}
+		for (int i = 0; i < 7; i++) {
+			if (seen[i] || !agrp_span_key_is(k, keys[i], lens[i]))
+				continue;
+			seen[i] = true;
+			if (v->type != 's')
+				break;
+			if (v->n + 4 > sizeof c->buf[i]) { /* long: the tree has it whole */
+				*slots[i] = agr_json_str(agr_record_json(rec), keys[i]);
+			} else {
+				c->buf[i][agrp_span_decode(v, c->buf[i], sizeof c->buf[i])] = '\0';
+				*slots[i] = c->buf[i];
+			}
+			break;
+		}
+	}
 	if (c->trace == NULL)
 		c->trace = "";
-	if (!agrp_record_field(rec, "step", &step) || !agrp_span_int(&step, &c->step))
-		c->step = -1;
 }
 
 void

@@ -62,6 +62,7 @@ struct agr_router {
 	deferred *def;
 	size_t ndef, capdef;
 	bool in_monitor;
+	long fault_cause; /* a fault record's step, for the next result or health */
 };
 
 static void replan(agr_router *r, long cause, int tool, size_t first_goal, bool by_monitor);
@@ -412,6 +413,8 @@ agr_router_result(agr_router *r, long call, agr_status status, const char *error
 	s->ev.call = call;
 	s->ev.status = status;
 	s->ev.attempt = r->attempt;
+	s->ev.cause = r->fault_cause;
+	r->fault_cause = 0;
 	if (status != AGR_ST_OK) {
 		set_text(s->error_class, sizeof s->error_class,
 		         error_class ? error_class
@@ -455,6 +458,8 @@ agr_router_health(agr_router *r, int tool, agr_status status, const json_t *extr
 	s = push(r, AGR_EV_HEALTH, false);
 	s->ev.tool = tool;
 	s->ev.status = status;
+	s->ev.cause = r->fault_cause;
+	r->fault_cause = 0;
 	if (extra != NULL)
 		s->extra = json_incref((json_t *)extra);
 	r->down[tool] = status == AGR_ST_DOWN;
@@ -465,11 +470,28 @@ agr_router_health(agr_router *r, int tool, agr_status status, const json_t *extr
 }
 
 void
-agr_router_abort(agr_router *r, const char *reason)
+agr_router_fault(agr_router *r, int tool, const json_t *extra)
+{
+	slot *s;
+
+	if (r->finished)
+		return;
+	/* Not shown to the monitors: they see the record the fault changes. */
+	s = push(r, AGR_EV_FAULT, true);
+	s->ev.tool = tool;
+	s->ev.target = s->ev.step + 1;
+	if (extra != NULL)
+		s->extra = json_incref((json_t *)extra);
+	r->fault_cause = s->ev.step;
+	emit(r, s);
+}
+
+void
+agr_router_abort(agr_router *r, agr_status status, const char *reason)
 {
 	if (r->finished)
 		return;
-	finish(r, AGR_ST_FAILURE, reason, 0, false);
+	finish(r, status, reason, 0, false);
 }
 
 /* ---- monitors ------------------------------------------------------ */
@@ -567,123 +589,10 @@ evaluate_monitors(agr_router *r, slot *s)
 	json_decref(rec);
 }
 
-/* ---- records ------------------------------------------------------- */
-
 const char *
-agr_kind_name(agr_kind kind)
+agrp_router_trace(const agr_router *r)
 {
-	static const char *const names[] = { "route",   "call",   "result",   "health",
-		                             "reroute", "demote", "escalate", "final" };
-
-	return names[kind];
-}
-
-const char *
-agr_status_name(agr_status status)
-{
-	static const char *const names[] = { "",     "ok",      "error",   "timeout",   "up",
-		                             "down", "success", "demoted", "escalated", "failure" };
-
-	return names[status];
-}
-
-static json_t *
-path_json(const agr_graph *g, const int *path, size_t len)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < len; i++)
-		json_array_append_new(a, json_string(agr_graph_node_name(g, path[i])));
-	return a;
-}
-
-static void
-set_call_id(json_t *o, const char *key, long call)
-{
-	char id[32];
-
-	snprintf(id, sizeof id, "c%ld", call);
-	json_object_set_new(o, key, json_string(id));
-}
-
-json_t *
-agr_event_json(const agr_router *r, const agr_event *ev)
-{
-	const agr_graph *g = r->g;
-	json_t *o = json_object();
-
-	json_object_set_new(o, "trace", json_string(r->trace));
-	json_object_set_new(o, "step", json_integer(ev->step));
-	json_object_set_new(o, "kind", json_string(agr_kind_name(ev->kind)));
-	if (ev->tool >= 0)
-		json_object_set_new(o, "tool", json_string(agr_graph_node_name(g, ev->tool)));
-	switch (ev->kind) {
-	case AGR_EV_CALL:
-		set_call_id(o, "id", ev->call);
-		if (ev->attempt > 1)
-			json_object_set_new(o, "attempt", json_integer(ev->attempt));
-		break;
-	case AGR_EV_RESULT:
-		set_call_id(o, "call", ev->call);
-		json_object_set_new(o, "status", json_string(agr_status_name(ev->status)));
-		if (ev->status != AGR_ST_OK && ev->extra != NULL &&
-		    json_is_object(json_object_get(ev->extra, "error"))) {
-			/* The outside world's own account of the error, whole. */
-			json_object_set(o, "error", json_object_get(ev->extra, "error"));
-		} else if (ev->status != AGR_ST_OK) {
-			json_t *e = json_object();
-
-			json_object_set_new(
-			    e, "class", json_string(ev->error_class ? ev->error_class : "error"));
-			if (ev->message != NULL)
-				json_object_set_new(e, "message", json_string(ev->message));
-			json_object_set_new(e, "retryable", json_boolean(ev->retryable));
-			json_object_set_new(o, "error", e);
-		}
-		break;
-	case AGR_EV_HEALTH:
-		if (ev->monitor != NULL) {
-			json_object_set_new(o, "monitor", json_string(ev->monitor));
-			json_object_set_new(o, "priority", json_real(ev->priority));
-			json_object_set_new(o, "action", json_string(ev->action));
-			if (ev->cost > 0)
-				json_object_set_new(o, "penalty",
-				                    json_real(agr_cost_to_double(ev->cost)));
-		} else {
-			json_object_set_new(o, "status", json_string(agr_status_name(ev->status)));
-		}
-		break;
-	case AGR_EV_DEMOTE:
-		json_object_set_new(o, "goal", json_string(agr_graph_node_name(g, ev->goal)));
-		/* fall through */
-	case AGR_EV_ROUTE:
-	case AGR_EV_REROUTE:
-		json_object_set_new(o, "path", path_json(g, ev->path, ev->path_len));
-		json_object_set_new(o, "cost", json_real(agr_cost_to_double(ev->cost)));
-		break;
-	case AGR_EV_ESCALATE:
-		json_object_set_new(o, "goal", json_string(agr_graph_node_name(g, ev->goal)));
-		json_object_set_new(o, "reason", json_string(ev->message ? ev->message : ""));
-		break;
-	case AGR_EV_FINAL:
-		json_object_set_new(o, "status", json_string(agr_status_name(ev->status)));
-		json_object_set_new(o, "path", path_json(g, ev->path, ev->path_len));
-		if (ev->message != NULL)
-			json_object_set_new(o, "reason", json_string(ev->message));
-		break;
-	}
-	if (ev->cause > 0)
-		json_object_set_new(o, "cause", json_integer(ev->cause));
-	if (ev->extra != NULL) {
-		const char *key;
-		json_t *v;
-
-		/* The outside record's own fields, where the router set none. */
-		json_object_foreach((json_t *)ev->extra, key,
-		                    v) if (json_object_get(o, key) == NULL)
-		    json_object_set(o, key, v);
-	}
-	return o;
+	return r->trace;
 }
 
 /* ---- records from outside ------------------------------------------ */
@@ -717,40 +626,74 @@ parse_result_status(const char *s, agr_status *out)
 	return true;
 }
 
+bool
+agrp_read_health(const agr_graph *g, const json_t *rec, int *tool, agr_status *st, agr_error *err)
+{
+	const char *tool_name = agr_json_str(rec, "tool");
+	const char *status = agr_json_str(rec, "status");
+
+	if (tool_name == NULL) {
+		agrp_error_set(err, NULL, 0, 0, "health record has no \"tool\"");
+		return false;
+	}
+	if ((*tool = agr_graph_find(g, tool_name)) < 0) {
+		agrp_error_set(err, NULL, 0, 0, "health record names '%s', not a node of the graph",
+		               tool_name);
+		return false;
+	}
+	if (status != NULL && strcmp(status, "up") == 0) {
+		*st = AGR_ST_UP;
+	} else if (status != NULL && strcmp(status, "down") == 0) {
+		*st = AGR_ST_DOWN;
+	} else {
+		agrp_error_set(err, NULL, 0, 0, "health status must be \"up\" or \"down\"");
+		return false;
+	}
+	return true;
+}
+
+bool
+agrp_read_answer(const json_t *rec, agrp_answer *a, agr_error *err)
+{
+	const json_t *e = json_object_get(rec, "error");
+
+	if (!parse_result_status(agr_json_str(rec, "status"), &a->status)) {
+		agrp_error_set(err, NULL, 0, 0,
+		               "result status must be \"ok\", \"error\" or \"timeout\"");
+		return false;
+	}
+	if (e != NULL && !json_is_object(e)) {
+		agrp_error_set(err, NULL, 0, 0, "result \"error\" must be an object");
+		return false;
+	}
+	a->error_class = agr_json_str(e, "class");
+	a->message = agr_json_str(e, "message");
+	a->retryable = json_is_true(json_object_get(e, "retryable"));
+	a->extra = outside_fields(rec);
+	if (json_object_size(a->extra) == 0) {
+		json_decref(a->extra);
+		a->extra = NULL;
+	}
+	return true;
+}
+
 int
 agr_router_feed(agr_router *r, const json_t *rec, agr_error *err)
 {
 	const char *kind = agr_json_str(rec, "kind");
 	const char *tool_name = agr_json_str(rec, "tool");
-	const char *status = agr_json_str(rec, "status");
-	json_t *extra;
 
 	if (kind == NULL) {
 		agrp_error_set(err, NULL, 0, 0, "record has no \"kind\"");
 		return -1;
 	}
 	if (strcmp(kind, "health") == 0) {
-		int tool = tool_name ? agr_graph_find(r->g, tool_name) : -1;
+		json_t *extra;
 		agr_status st;
+		int tool;
 
-		if (tool_name == NULL) {
-			agrp_error_set(err, NULL, 0, 0, "health record has no \"tool\"");
+		if (!agrp_read_health(r->g, rec, &tool, &st, err))
 			return -1;
-		}
-		if (tool < 0) {
-			agrp_error_set(err, NULL, 0, 0,
-			               "health record names '%s', not a node of the graph",
-			               tool_name);
-			return -1;
-		}
-		if (status != NULL && strcmp(status, "up") == 0) {
-			st = AGR_ST_UP;
-		} else if (status != NULL && strcmp(status, "down") == 0) {
-			st = AGR_ST_DOWN;
-		} else {
-			agrp_error_set(err, NULL, 0, 0, "health status must be \"up\" or \"down\"");
-			return -1;
-		}
 		extra = outside_fields(rec);
 		agr_router_health(r, tool, st, json_object_size(extra) ? extra : NULL);
 		json_decref(extra);
@@ -758,9 +701,8 @@ agr_router_feed(agr_router *r, const json_t *rec, agr_error *err)
 	}
 	if (strcmp(kind, "result") == 0) {
 		const char *call = agr_json_str(rec, "call");
-		const json_t *e = json_object_get(rec, "error");
 		char want[32];
-		agr_status st;
+		agrp_answer a;
 
 		snprintf(want, sizeof want, "c%ld", r->pending_call);
 		if (call == NULL) {
@@ -780,21 +722,11 @@ agr_router_feed(agr_router *r, const json_t *rec, agr_error *err)
 			               tool_name, agr_graph_node_name(r->g, r->pending_tool));
 			return -1;
 		}
-		if (!parse_result_status(status, &st)) {
-			agrp_error_set(err, NULL, 0, 0,
-			               "result status must be \"ok\", \"error\" or \"timeout\"");
+		if (!agrp_read_answer(rec, &a, err))
 			return -1;
-		}
-		if (e != NULL && !json_is_object(e)) {
-			agrp_error_set(err, NULL, 0, 0, "result \"error\" must be an object");
-			return -1;
-		}
-		extra = outside_fields(rec);
-		agr_router_result(r, r->pending_call, st, agr_json_str(e, "class"),
-		                  agr_json_str(e, "message"),
-		                  json_is_true(json_object_get(e, "retryable")),
-		                  json_object_size(extra) ? extra : NULL);
-		json_decref(extra);
+		agr_router_result(r, r->pending_call, a.status, a.error_class, a.message,
+		                  a.retryable, a.extra);
+		json_decref(a.extra);
 		return 1;
 	}
 	agrp_error_set(err, NULL, 0, 0, "expected a result or a health record, not kind '%s'",

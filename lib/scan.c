@@ -580,6 +580,13 @@ agrp_span_decode(const agrp_span *s, char *out, size_t cap)
 	const char *p = s->p + 1, *end = s->p + s->n - 1;
 	size_t n = 0;
 
+	if (!s->esc) { /* most strings: the bytes as they are */
+		n = (size_t)(end - p);
+		if (n + 4 > cap)
+			n = cap > 4 ? cap - 4 : 0;
+		memcpy(out, p, n);
+		return n;
+	}
 	while (p < end && n + 4 < cap) {
 		if (*p != '\\') {
 			out[n++] = *p++;

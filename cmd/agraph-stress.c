@@ -1,0 +1,270 @@
+/*
+ * agraph-stress - search the fault sets of a run for counterexamples to
+ * contracts, and shrink each to a smallest one.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agraph_fe.h"
+
+static void
+usage(FILE *out, int status)
+{
+	fputs("usage: agraph-stress [-c CONTRACTS]... [--builtin NAME,...] [--max-faults K]\n"
+	      "                     [--budget N] [--faults error,timeout,down] [--seed N]\n"
+	      "                     [--first] [-f text|ndjson] [--trace ID]\n"
+	      "                     [--policy heal|static] [--monitors] [--goal NODE]\n"
+	      "                     GRAPH [FILE]\n",
+	      out);
+	exit(status);
+}
+
+enum {
+	OPT_BUILTIN = 256,
+	OPT_MAX_FAULTS,
+	OPT_BUDGET,
+	OPT_FAULTS,
+	OPT_FIRST,
+	OPT_TRACE,
+	OPT_VERSION
+};
+
+static const struct option longopts[] = {
+	AGR_FE_ROUTER_LONGOPTS,
+	{ "contracts", required_argument, NULL, 'c' },
+	{ "builtin", required_argument, NULL, OPT_BUILTIN },
+	{ "max-faults", required_argument, NULL, OPT_MAX_FAULTS },
+	{ "budget", required_argument, NULL, OPT_BUDGET },
+	{ "faults", required_argument, NULL, OPT_FAULTS },
+	{ "first", no_argument, NULL, OPT_FIRST },
+	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "format", required_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+typedef struct args {
+	agr_fe_router ro;
+	agr_contracts *cs;
+	agr_stress_opts so;
+	const char *graph, *file, *trace;
+	bool ndjson;
+} args;
+
+static void
+parse_faults(agr_stress_opts *so, const char *list)
+{
+	char *copy = strdup(list), *save = NULL, *item;
+
+	if (copy == NULL)
+		err(2, "out of memory");
+	so->nkinds = 0;
+	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		agr_status kind = strcmp(item, "error") == 0     ? AGR_ST_ERROR
+		                  : strcmp(item, "timeout") == 0 ? AGR_ST_TIMEOUT
+		                  : strcmp(item, "down") == 0    ? AGR_ST_DOWN
+		                                                 : AGR_ST_NONE;
+		bool dup = false;
+
+		if (kind == AGR_ST_NONE)
+			errx(2, "--faults: '%s' is not error, timeout or down", item);
+		for (size_t i = 0; i < so->nkinds; i++)
+			dup |= so->kinds[i] == kind;
+		if (!dup)
+			so->kinds[so->nkinds++] = kind;
+	}
+	free(copy);
+	if (so->nkinds == 0)
+		errx(2, "--faults: name at least one of error, timeout, down");
+}
+
+static void
+parse_args(int argc, char **argv, args *a)
+{
+	agr_error e;
+	int c;
+	uint64_t n;
+
+	while ((c = getopt_long(argc, argv, "c:f:h", longopts, NULL)) != -1) {
+		if (agr_fe_router_option(&a->ro, c, optarg))
+			continue;
+		switch (c) {
+		case 'c':
+			if (!agr_contracts_load_file(a->cs, optarg, &e)) {
+				agr_fe_error(&e);
+				exit(2);
+			}
+			break;
+		case OPT_BUILTIN:
+			if (!agr_contracts_builtin(a->cs, optarg, &e))
+				errx(2, "--builtin: %s", e.text);
+			break;
+		case OPT_MAX_FAULTS:
+			n = agr_fe_number("--max-faults", optarg);
+			if (n < 1 || n > AGR_STRESS_MAX_FAULTS)
+				errx(2, "--max-faults takes 1 to %d, not %s", AGR_STRESS_MAX_FAULTS,
+				     optarg);
+			a->so.max_faults = n;
+			break;
+		case OPT_BUDGET:
+			if ((a->so.budget = agr_fe_number("--budget", optarg)) == 0)
+				errx(2, "--budget must be at least 1");
+			break;
+		case OPT_FAULTS:
+			parse_faults(&a->so, optarg);
+			break;
+		case OPT_FIRST:
+			a->so.first = true;
+			break;
+		case OPT_TRACE:
+			a->trace = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "ndjson") != 0 && strcmp(optarg, "text") != 0)
+				errx(2, "-f takes text or ndjson, not '%s'", optarg);
+			a->ndjson = strcmp(optarg, "ndjson") == 0;
+			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		case OPT_VERSION:
+			printf("agraph-stress %s\n", AGR_VERSION);
+			exit(0);
+		default:
+			usage(stderr, 2);
+		}
+	}
+	if (a->ro.nfail + a->ro.ndown > 0)
+		errx(2, "--fail and --down are not for stress: record a run with them "
+		        "(agraph-route --fail ...) and stress that");
+	if (argc - optind < 1 || argc - optind > 2) {
+		warnx(argc == optind ? "no GRAPH file given" : "a GRAPH and at most one FILE");
+		usage(stderr, 2);
+	}
+	a->graph = argv[optind];
+	a->file = argc - optind == 2 ? argv[optind + 1] : NULL;
+	if (agr_contracts_count(a->cs) == 0)
+		agr_contracts_builtin(a->cs, "all", NULL);
+}
+
+/* The recorded trace to start from: the first of the file, or --trace. */
+static agr_recording *
+read_recording(const args *a, const agr_graph *g)
+{
+	const char *path = a->file;
+	agr_reader *in = agr_reader_new(&path, 1, 0);
+	agr_recording *rc = NULL;
+	const agr_record *rec;
+	agr_error e;
+	int n;
+	bool bad = false;
+
+	while (!bad && (n = agr_reader_next(in, &rec, &e)) != 0) {
+		char id[1024];
+		const json_t *t;
+
+		if (n < 0) {
+			agr_fe_error(&e);
+			bad = true;
+			break;
+		}
+		t = json_object_get(agr_record_json(rec), "trace");
+		snprintf(id, sizeof id, "%s", json_is_string(t) ? json_string_value(t) : "");
+		if (rc == NULL && (a->trace == NULL || strcmp(a->trace, id) == 0))
+			rc = agr_recording_new(g, id);
+		if (rc == NULL || strcmp(agr_recording_trace(rc), id) != 0)
+			continue;
+		if (!agr_recording_add(rc, rec, &e)) {
+			agr_fe_error(&e);
+			bad = true;
+		}
+		if (agr_recording_ended(rc))
+			break;
+	}
+	agr_reader_free(in);
+	if (bad) {
+		agr_recording_free(rc);
+		exit(2);
+	}
+	if (rc == NULL) {
+		if (a->trace != NULL)
+			errx(2, "%s: no trace '%s'", a->file, a->trace);
+		errx(2, "%s: no records", a->file);
+	}
+	return rc;
+}
+
+static bool
+on_counterexample(void *ctx, const agr_counterexample *ce)
+{
+	const args *a = ctx;
+	FILE *summary = a->ndjson ? stderr : stdout;
+
+	if (a->ndjson && ce->new_set) {
+		if (fwrite(ce->records, 1, ce->len, stdout) != ce->len)
+			agr_fe_put_bytes("", 0, false); /* reports the write error */
+	}
+	fprintf(summary, "%s%s breaks %s at step %ld: %s\n", a->ndjson ? "agraph-stress: " : "",
+	        ce->set, ce->contract, ce->step, ce->reason);
+	return true;
+}
+
+/* The last line: what was searched and what it found. */
+static void
+summarize(const args *a, const agr_stress_report *rep)
+{
+	FILE *out = a->ndjson ? stderr : stdout;
+	unsigned long long sets = rep->sets, found = rep->counterexamples;
+	size_t k = a->so.max_faults;
+
+	fputs(a->ndjson ? "agraph-stress: " : "", out);
+	if (rep->sampled)
+		fprintf(out,
+		        "sampled %llu fault sets of up to %zu faults with seed %llu "
+		        "(%llu distinct, of %.3g)",
+		        sets, k, (unsigned long long)a->so.seed, (unsigned long long)rep->distinct,
+		        rep->space);
+	else if (rep->complete)
+		fprintf(out,
+		        "searched all %.0f fault sets of up to %zu fault%s: replayed %llu, "
+		        "the rest change nothing or hold a counterexample",
+		        rep->space, k, k == 1 ? "" : "s", sets);
+	else
+		fprintf(out, "stopped at the first counterexample after %llu of %.0f fault sets",
+		        sets, rep->space);
+	fprintf(out, "; %llu counterexample%s\n", found, found == 1 ? "" : "s");
+}
+
+int
+main(int argc, char **argv)
+{
+	args a = { .ro.policy = AGR_POLICY_HEAL,
+		   .so = {
+		       .kinds = { AGR_ST_ERROR }, .nkinds = 1, .max_faults = 2, .budget = 10000 } };
+	agr_graph *g;
+	agr_recording *rc;
+	agr_stress_report rep;
+	agr_error e;
+	int rc_out;
+
+	a.cs = agr_contracts_new();
+	parse_args(argc, argv, &a);
+	if ((g = agr_graph_load_file(a.graph, &e)) == NULL) {
+		agr_fe_error(&e);
+		return 2;
+	}
+	if (agr_fe_router_setup(&a.ro, g, a.graph, &a.so.router) != NULL)
+		abort(); /* refused in parse_args */
+	rc = a.file ? read_recording(&a, g) : agr_recording_new(g, agr_graph_name(g));
+	a.so.fresh = a.file == NULL;
+	agr_stress_run(rc, g, a.cs, &a.so, on_counterexample, &a, &rep);
+	summarize(&a, &rep);
+	agr_recording_free(rc);
+	agr_graph_free(g);
+	agr_contracts_free(a.cs);
+	rc_out = agr_fe_close_stdout();
+	return rc_out != 0 ? rc_out : rep.counterexamples > 0 ? 1 : 0;
+}
