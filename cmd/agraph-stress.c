@@ -207,8 +207,11 @@ on_counterexample(void *ctx, const agr_counterexample *ce)
 		if (fwrite(ce->records, 1, ce->len, stdout) != ce->len)
 			agr_fe_put_bytes("", 0, false); /* reports the write error */
 	}
-	fprintf(summary, "%s%s breaks %s at step %ld: %s\n", a->ndjson ? "agraph-stress: " : "",
-	        ce->set, ce->contract, ce->step, ce->reason);
+	fprintf(summary, "%s%s breaks %s at step %ld", a->ndjson ? "agraph-stress: " : "", ce->set,
+	        ce->contract, ce->step);
+	if (ce->found_as != NULL)
+		fprintf(summary, " (shrunk from %s)", ce->found_as);
+	fprintf(summary, ": %s\n", ce->reason);
 	return true;
 }
 
@@ -260,6 +263,7 @@ main(int argc, char **argv)
 		abort(); /* refused in parse_args */
 	rc = a.file ? read_recording(&a, g) : agr_recording_new(g, agr_graph_name(g));
 	a.so.fresh = a.file == NULL;
+	a.so.seed = a.ro.seed;
 	agr_stress_run(rc, g, a.cs, &a.so, on_counterexample, &a, &rep);
 	summarize(&a, &rep);
 	agr_recording_free(rc);

@@ -749,6 +749,7 @@ typedef struct agr_counterexample {
 	const agr_replay_fault *faults;
 	size_t nfaults;
 	const char *set;      /* the set as text: {Stripe:error,Razorpay:error} */
+	const char *found_as; /* the larger set it was shrunk from, or NULL */
 	const char *contract; /* the contract it breaks */
 	long step;            /* the first violating step of the run */
 	const char *reason;

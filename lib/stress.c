@@ -306,12 +306,14 @@ shrink(stress *st, const fset *s, size_t contract)
 }
 
 static void
-report(stress *st, const fset *s, size_t contract, bool new_set)
+report(stress *st, const fset *s, const fset *met, size_t contract, bool new_set)
 {
 	agr_counterexample ce;
-	char text[768];
+	char text[768], met_text[768];
 
 	set_text(st, s, text, sizeof text);
+	set_text(st, met, met_text, sizeof met_text);
+	ce.found_as = met->n != s->n ? met_text : NULL;
 	snprintf(st->id, sizeof st->id, "%s%s", agr_recording_trace(st->rc), text);
 	st->keep_trace = true;
 	run(st, s, st->id);
@@ -352,7 +354,7 @@ judge(stress *st, const fset *s)
 				new_set = false;
 		agrp_grow(&st->found, &st->capfound, st->nfound + 1, sizeof *st->found);
 		st->found[st->nfound++] = (found){ m, c };
-		report(st, &m, c, new_set);
+		report(st, &m, s, c, new_set);
 	}
 	free(broken);
 }
