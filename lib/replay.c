@@ -16,8 +16,9 @@
 
 typedef struct answer {
 	int tool;      /* in the graph, or -1 */
-	agrp_answer a; /* its strings live in rec */
-	json_t *rec;   /* the result's tree, or NULL for a plain ok */
+	agrp_answer a; /* its strings live in rec, or in text */
+	json_t *rec;   /* the result's tree, or NULL for a plain one */
+	char *text;    /* a plain error's class and message, one after the other */
 	json_t *fault; /* fields of the fault record that caused it, or NULL */
 	long next;     /* the same tool's next answer, or -1 */
 } answer;
@@ -79,6 +80,7 @@ agr_recording_free(agr_recording *rc)
 		json_decref(rc->ans[i].rec);
 		json_decref(rc->ans[i].a.extra);
 		json_decref(rc->ans[i].fault);
+		free(rc->ans[i].text);
 	}
 	for (size_t i = 0; i < rc->nhl; i++) {
 		json_decref(rc->hl[i].extra);
@@ -165,26 +167,74 @@ take_fault(agr_recording *rc, const json_t *rec)
 	return NULL;
 }
 
-/* True when a result needs no tree: only the fields the router writes,
- * and ok (an error's own account is kept whole). */
+/*
+ * A result read without a tree: only the fields the router writes, and
+ * ok, or an error object of exactly class, message (may be absent) and
+ * retryable, in that order, which the router writes back the same from
+ * its parts.  False when the record needs its tree.
+ */
 static bool
-plain_ok(const agr_record *rec, const agrp_common *c)
+plain_answer(const agr_record *rec, const agrp_common *c, answer *an)
 {
-	static const char *const own[] = { "trace", "step", "kind", "tool", "call", "status" };
+	static const char *const own[] = { "trace", "step",   "kind", "tool",
+		                           "call",  "status", "error" };
+	static const char *const parts[] = { "class", "message", "retryable" };
 	const agrp_field *f;
-	size_t n;
+	agrp_span err, key, val, str[2] = { { 0 } };
+	size_t n, cursor = 0, part = 0;
+	bool has_error = false, retryable = false;
 
-	if (c->status == NULL || strcmp(c->status, "ok") != 0)
+	if (c->status == NULL)
 		return false;
 	f = agrp_record_fields(rec, &n);
 	for (size_t i = 0; i < n; i++) {
-		bool known = false;
+		size_t k = 0;
 
-		for (size_t k = 0; k < sizeof own / sizeof own[0] && !known; k++)
-			known = agrp_span_key_is(&f[i].key, own[k], strlen(own[k]));
-		if (!known)
+		while (k < sizeof own / sizeof own[0] &&
+		       !agrp_span_key_is(&f[i].key, own[k], strlen(own[k])))
+			k++;
+		if (k == sizeof own / sizeof own[0])
 			return false;
+		has_error |= k == 6;
 	}
+	if (strcmp(c->status, "ok") == 0 && !has_error) {
+		an->a.status = AGR_ST_OK;
+		return true;
+	}
+	if (!has_error || !agrp_record_field(rec, "error", &err) || err.type != 'o')
+		return false;
+	an->a.status = strcmp(c->status, "error") == 0     ? AGR_ST_ERROR
+	               : strcmp(c->status, "timeout") == 0 ? AGR_ST_TIMEOUT
+	                                                   : AGR_ST_NONE;
+	if (an->a.status == AGR_ST_NONE)
+		return false;
+	while (agrp_span_next(&err, &cursor, &key, &val)) {
+		while (part < 3 && !agrp_span_key_is(&key, parts[part], strlen(parts[part])))
+			part++;
+		if (part == 3 || (part == 1 && val.type != 's') || (part == 0 && val.type != 's'))
+			return false;
+		if (part == 2 && val.type != 't' && val.type != 'f')
+			return false;
+		if (part < 2)
+			str[part] = val;
+		else
+			retryable = val.type == 't';
+		part++;
+	}
+	if (str[0].p == NULL || part != 3)
+		return false;
+	/* class and message, decoded, one after the other */
+	an->text = agrp_xmalloc(str[0].n + str[1].n + 8);
+	n = agrp_span_decode(&str[0], an->text, str[0].n + 4);
+	an->text[n] = '\0';
+	an->a.error_class = an->text;
+	if (str[1].p != NULL) {
+		char *m = an->text + n + 1;
+
+		m[agrp_span_decode(&str[1], m, str[1].n + 4)] = '\0';
+		an->a.message = m;
+	}
+	an->a.retryable = retryable;
 	return true;
 }
 
@@ -209,9 +259,7 @@ add_result(agr_recording *rc, const agr_record *rec, const agrp_common *c, agr_e
 	memset(an, 0, sizeof *an);
 	an->tool = tool;
 	an->next = -1;
-	if (plain_ok(rec, c)) {
-		an->a.status = AGR_ST_OK;
-	} else {
+	if (!plain_answer(rec, c, an)) {
 		an->rec = json_incref(agr_record_json(rec));
 		if (!agrp_read_answer(an->rec, &an->a, err)) {
 			json_decref(an->rec);
