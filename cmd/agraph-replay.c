@@ -70,9 +70,7 @@ parse_args(int argc, char **argv, args *a)
 			a->diff = true;
 			break;
 		case 'f':
-			if (strcmp(optarg, "ndjson") != 0 && strcmp(optarg, "text") != 0)
-				errx(2, "-f takes text or ndjson, not '%s'", optarg);
-			a->ndjson = strcmp(optarg, "ndjson") == 0;
+			a->ndjson = agr_fe_ndjson("-f", optarg);
 			break;
 		case 'u':
 			a->unbuffered = true;

@@ -123,9 +123,7 @@ parse_args(int argc, char **argv, args *a)
 			a->trace = optarg;
 			break;
 		case 'f':
-			if (strcmp(optarg, "ndjson") != 0 && strcmp(optarg, "text") != 0)
-				errx(2, "-f takes text or ndjson, not '%s'", optarg);
-			a->ndjson = strcmp(optarg, "ndjson") == 0;
+			a->ndjson = agr_fe_ndjson("-f", optarg);
 			break;
 		case 'h':
 			usage(stdout, 0);
@@ -203,10 +201,8 @@ on_counterexample(void *ctx, const agr_counterexample *ce)
 	const args *a = ctx;
 	FILE *summary = a->ndjson ? stderr : stdout;
 
-	if (a->ndjson && ce->new_set) {
-		if (fwrite(ce->records, 1, ce->len, stdout) != ce->len)
-			agr_fe_put_bytes("", 0, false); /* reports the write error */
-	}
+	if (a->ndjson && ce->new_set && ce->len > 0) /* lines: the last newline put back */
+		agr_fe_put_bytes(ce->records, ce->len - 1, false);
 	fprintf(summary, "%s%s breaks %s at step %ld", a->ndjson ? "agraph-stress: " : "", ce->set,
 	        ce->contract, ce->step);
 	if (ce->found_as != NULL)

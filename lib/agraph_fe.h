@@ -23,6 +23,9 @@ int agr_fe_close_stdout(void);
 /* Prints err as "prog: source:line:col: text". */
 void agr_fe_error(const agr_error *err);
 
+/* For -f text|ndjson: true for ndjson; exits 2 on anything else. */
+bool agr_fe_ndjson(const char *opt, const char *arg);
+
 /* Parses a whole non-negative number for option opt; exits 2 if it is not one. */
 uint64_t agr_fe_number(const char *opt, const char *arg);
 

@@ -64,6 +64,14 @@ agr_fe_number(const char *opt, const char *arg)
 	return v;
 }
 
+bool
+agr_fe_ndjson(const char *opt, const char *arg)
+{
+	if (strcmp(arg, "ndjson") != 0 && strcmp(arg, "text") != 0)
+		errx(2, "%s takes text or ndjson, not '%s'", opt, arg);
+	return strcmp(arg, "ndjson") == 0;
+}
+
 int
 agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx)
 {

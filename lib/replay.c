@@ -441,6 +441,11 @@ answer_call(run *x, const agr_event *ev)
 		agr_router_result(x->r, ev->call, pf->kind,
 		                  pf->kind == AGR_ST_TIMEOUT ? "timeout" : "injected", x->text,
 		                  false, NULL);
+	} else if (pf != NULL) {
+		/* A policy that does not heed health calls a down tool anyway. */
+		snprintf(x->text, sizeof x->text, "%s is down (injected by %s)", name,
+		         o->fault_origin ? o->fault_origin : "a planned fault");
+		agr_router_result(x->r, ev->call, AGR_ST_ERROR, "unavailable", x->text, false, NULL);
 	} else if (st != AGR_ST_OK) {
 		agr_router_result(x->r, ev->call, st, cls, msg, false, NULL);
 	} else if (an != NULL) {

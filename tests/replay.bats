@@ -204,3 +204,24 @@ setup() {
 	run agraph-replay
 	[ "$status" -eq 2 ]
 }
+
+@test "output: a closed pipe ends quietly; a full disk is exit 2" {
+	for i in $(seq 300); do cat "$CLEAN"; done | sed 's/"customer-support"/"r"/' >"$BATS_TEST_TMPDIR/many"
+	run --separate-stderr bash -c "agraph-replay '$CS' '$BATS_TEST_TMPDIR/many' | head -1"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ -w /dev/full ] || skip "no /dev/full"
+	run --separate-stderr bash -c "agraph-replay '$CS' '$CLEAN' >/dev/full"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"stdout: No space left on device"* ]]
+	run --separate-stderr bash -c "agraph-replay --check '$CS' '$CLEAN' >/dev/full"
+	[ "$status" -eq 2 ]
+}
+
+@test "--goal: a nearer goal replays to itself" {
+	agraph-route --goal Email "$CS" >"$BATS_TEST_TMPDIR/g"
+	run agraph-replay --goal Email --check "$CS" "$BATS_TEST_TMPDIR/g"
+	[ "$status" -eq 0 ]
+	run agraph-replay --check "$CS" "$BATS_TEST_TMPDIR/g"
+	[ "$status" -eq 1 ]
+}

@@ -39,6 +39,10 @@ sets() {
 	[ "$status" -eq 1 ]
 	[ "$(sets <<<"$output" | paste -sd' ')" = "{CRM:error} {Complete:error} {Email:error} {Stripe:error}" ]
 	[[ ${lines[0]} == "{CRM:error} breaks observable at step "*"was not retried, rerouted or escalated, yet step"*"says success" ]]
+	# The static policy does not heed health: it calls a down tool, which fails.
+	run agraph-stress --builtin observable --policy static --faults down "$CS"
+	[ "$status" -eq 1 ]
+	[ "$(sets <<<"$output" | paste -sd' ')" = "{CRM:down} {Complete:down} {Email:down} {Stripe:down}" ]
 	run agraph-stress --builtin observable --faults error,timeout,down --max-faults 3 "$CS"
 	[ "$status" -eq 0 ]
 	[[ ${lines[-1]} == *"; 0 counterexamples" ]]
@@ -144,4 +148,14 @@ sets() {
 	[ "$output" = "agraph-stress: /dev/null: no records" ]
 	run agraph-stress
 	[ "$status" -eq 2 ]
+}
+
+@test "output: a closed pipe ends quietly; a full disk is exit 2" {
+	run --separate-stderr bash -c "agraph-stress -c '$PAY' -f ndjson --faults error,timeout,down '$CS' 2>/dev/null | head -1"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ -w /dev/full ] || skip "no /dev/full"
+	run --separate-stderr bash -c "agraph-stress -c '$PAY' '$CS' >/dev/full"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"stdout: No space left on device"* ]]
 }
