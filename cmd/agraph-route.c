@@ -47,9 +47,15 @@ parse_args(int argc, char **argv, args *a)
 		if (agr_fe_router_option(&a->ro, c, optarg))
 			continue;
 		switch (c) {
-		case OPT_TRACE:
+		case OPT_TRACE: {
+			json_t *valid = json_string(optarg); /* NULL: not UTF-8 */
+
+			if (valid == NULL)
+				errx(2, "--trace: '%s' is not valid UTF-8", optarg);
+			json_decref(valid);
 			a->trace = optarg;
 			break;
+		}
 		case OPT_PLAN:
 			a->plan = true;
 			break;

@@ -369,3 +369,9 @@ SUP=$EX/support.yaml
 	# S-A-H and S-B-H both cost 2 in two hops: A sorts before B.
 	[ "$(jq -c .path <<<"$output")" = '["S","A","H"]' ]
 }
+
+@test "--trace must be UTF-8: records are JSON" {
+	run agraph-route --trace $'\xff' "$CS"
+	[ "$status" -eq 2 ]
+	[[ $output == "agraph-route: --trace: "*" is not valid UTF-8" ]]
+}
