@@ -445,7 +445,8 @@ answer_call(run *x, const agr_event *ev)
 		/* A policy that does not heed health calls a down tool anyway. */
 		snprintf(x->text, sizeof x->text, "%s is down (injected by %s)", name,
 		         o->fault_origin ? o->fault_origin : "a planned fault");
-		agr_router_result(x->r, ev->call, AGR_ST_ERROR, "unavailable", x->text, false, NULL);
+		agr_router_result(x->r, ev->call, AGR_ST_ERROR, "unavailable", x->text, false,
+		                  NULL);
 	} else if (st != AGR_ST_OK) {
 		agr_router_result(x->r, ev->call, st, cls, msg, false, NULL);
 	} else if (an != NULL) {

@@ -23,9 +23,11 @@ dumped(json_t *v)
 static void
 random_string(agr_prng *p, char *out, size_t cap)
 {
-	static const char *const pieces[] = { "a", "Z", " ", "\"", "\\", "/", "\b", "\f", "\n",
-		                              "\r", "\t", "\x01", "\x1f", "\x7f", "\xc3\xa9",
-		                              "\xe2\x82\xac", "\xe2\x80\xa8", "\xf0\x9f\x98\x80" };
+	static const char *const pieces[] = {
+		"a",    "Z",    " ",        "\"",           "\\",           "/",
+		"\b",   "\f",   "\n",       "\r",           "\t",           "\x01",
+		"\x1f", "\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xe2\x80\xa8", "\xf0\x9f\x98\x80"
+	};
 	size_t n = 0, len = agr_prng_below(p, 12);
 
 	for (size_t i = 0; i < len; i++) {
