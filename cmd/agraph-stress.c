@@ -21,20 +21,12 @@ usage(FILE *out, int status)
 	exit(status);
 }
 
-enum {
-	OPT_BUILTIN = 256,
-	OPT_MAX_FAULTS,
-	OPT_BUDGET,
-	OPT_FAULTS,
-	OPT_FIRST,
-	OPT_TRACE,
-	OPT_VERSION
-};
+enum { OPT_MAX_FAULTS = 256, OPT_BUDGET, OPT_FAULTS, OPT_FIRST, OPT_TRACE, OPT_VERSION };
 
 static const struct option longopts[] = {
 	AGR_FE_ROUTER_LONGOPTS,
 	{ "contracts", required_argument, NULL, 'c' },
-	{ "builtin", required_argument, NULL, OPT_BUILTIN },
+	{ "builtin", required_argument, NULL, AGR_FE_OPT_BUILTIN },
 	{ "max-faults", required_argument, NULL, OPT_MAX_FAULTS },
 	{ "budget", required_argument, NULL, OPT_BUDGET },
 	{ "faults", required_argument, NULL, OPT_FAULTS },
@@ -84,24 +76,14 @@ parse_faults(agr_stress_opts *so, const char *list)
 static void
 parse_args(int argc, char **argv, args *a)
 {
-	agr_error e;
 	int c;
 	uint64_t n;
 
 	while ((c = getopt_long(argc, argv, "c:f:h", longopts, NULL)) != -1) {
-		if (agr_fe_router_option(&a->ro, c, optarg))
+		if (agr_fe_router_option(&a->ro, c, optarg) ||
+		    agr_fe_contracts_option(a->cs, c, optarg))
 			continue;
 		switch (c) {
-		case 'c':
-			if (!agr_contracts_load_file(a->cs, optarg, &e)) {
-				agr_fe_error(&e);
-				exit(2);
-			}
-			break;
-		case OPT_BUILTIN:
-			if (!agr_contracts_builtin(a->cs, optarg, &e))
-				errx(2, "--builtin: %s", e.text);
-			break;
 		case OPT_MAX_FAULTS:
 			n = agr_fe_number("--max-faults", optarg);
 			if (n < 1 || n > AGR_STRESS_MAX_FAULTS)

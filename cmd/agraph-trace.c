@@ -27,8 +27,7 @@ usage(FILE *out, int status)
 }
 
 enum {
-	OPT_BUILTIN = 256,
-	OPT_FORMAT,
+	OPT_FORMAT = 256,
 	OPT_MAX_OPEN,
 	OPT_JSON,
 	OPT_PARTIAL,
@@ -40,7 +39,7 @@ enum {
 
 static const struct option longopts[] = {
 	{ "contracts", required_argument, NULL, 'c' },
-	{ "builtin", required_argument, NULL, OPT_BUILTIN },
+	{ "builtin", required_argument, NULL, AGR_FE_OPT_BUILTIN },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "max-open", required_argument, NULL, OPT_MAX_OPEN },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -75,10 +74,10 @@ takes(const char *cmd, int c)
 		const char *cmd;
 		int opts[8];
 	} table[] = {
-		{ "check", { 'c', OPT_BUILTIN, OPT_FORMAT, OPT_MAX_OPEN, 'v', 'u' } },
+		{ "check", { 'c', AGR_FE_OPT_BUILTIN, OPT_FORMAT, OPT_MAX_OPEN, 'v', 'u' } },
 		{ "stats",
-		  { 'c', OPT_BUILTIN, OPT_JSON, OPT_PARTIAL, OPT_MERGE, OPT_BY_FAULT, OPT_MAX_OPEN,
-		    'u' } },
+		  { 'c', AGR_FE_OPT_BUILTIN, OPT_JSON, OPT_PARTIAL, OPT_MERGE, OPT_BY_FAULT,
+		    OPT_MAX_OPEN, 'u' } },
 		{ "lint", { 'u' } },
 		{ "grep", { 'v', OPT_TRACE, 'u' } },
 		{ "lineage", { OPT_TRACE, 'u' } },
@@ -97,7 +96,6 @@ takes(const char *cmd, int c)
 static void
 parse(int argc, char **argv, opts *o)
 {
-	agr_error e;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:uvh", longopts, NULL)) != -1) {
@@ -105,17 +103,9 @@ parse(int argc, char **argv, opts *o)
 			warnx("%s does not take that option", o->cmd);
 			usage(stderr, 2);
 		}
+		if (agr_fe_contracts_option(o->contracts, c, optarg))
+			continue;
 		switch (c) {
-		case 'c':
-			if (!agr_contracts_load_file(o->contracts, optarg, &e)) {
-				agr_fe_error(&e);
-				exit(2);
-			}
-			break;
-		case OPT_BUILTIN:
-			if (!agr_contracts_builtin(o->contracts, optarg, &e))
-				errx(2, "--builtin: %s", e.text);
-			break;
 		case OPT_FORMAT:
 			if (!agr_format_from_name(optarg, &o->format) || o->format == AGR_FMT_LINT)
 				errx(2, "--format takes text, ndjson, junit or github, not '%s'",

@@ -41,6 +41,11 @@ int agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx)
 /* An agr_write_fn that writes to stdout, flushing when ctx points to true. */
 void agr_fe_write(void *ctx, const char *bytes, size_t len);
 
+/* -c FILE and --builtin NAMES (option AGR_FE_OPT_BUILTIN), for the
+ * programs that check contracts: true when c was one of them; exits 2
+ * on a contract that cannot be loaded. */
+bool agr_fe_contracts_option(agr_contracts *cs, int c, const char *arg);
+
 /* agraph-replay --diff: compares the traces of two files, paired by
  * trace id (or the one trace of each).  Returns 0 when they agree, 1
  * when any differ, 2 when a file could not be read whole. */
@@ -59,6 +64,7 @@ enum {
 	AGR_FE_OPT_SEED,
 	AGR_FE_OPT_POLICY,
 	AGR_FE_OPT_MONITORS,
+	AGR_FE_OPT_BUILTIN,
 };
 
 #define AGR_FE_ROUTER_LONGOPTS                                                                     \

@@ -65,6 +65,20 @@ agr_fe_number(const char *opt, const char *arg)
 }
 
 bool
+agr_fe_contracts_option(agr_contracts *cs, int c, const char *arg)
+{
+	agr_error e;
+
+	if (c == 'c' && !agr_contracts_load_file(cs, arg, &e)) {
+		agr_fe_error(&e);
+		exit(2);
+	}
+	if (c == AGR_FE_OPT_BUILTIN && !agr_contracts_builtin(cs, arg, &e))
+		errx(2, "--builtin: %s", e.text);
+	return c == 'c' || c == AGR_FE_OPT_BUILTIN;
+}
+
+bool
 agr_fe_ndjson(const char *opt, const char *arg)
 {
 	if (strcmp(arg, "ndjson") != 0 && strcmp(arg, "text") != 0)
