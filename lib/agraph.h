@@ -788,6 +788,34 @@ void agr_stress_run(const agr_recording *rc, const agr_graph *g, const agr_contr
                     agr_stress_report *rep);
 
 /* ------------------------------------------------------------------ */
+/* Drawing, through graphviz (libgvc)                                  */
+
+typedef struct agr_render_opts {
+	const char *format; /* a graphviz output format: svg (NULL), png, pdf, dot, json */
+	const char *layout; /* a graphviz layout engine: dot (NULL), neato, fdp, ... */
+} agr_render_opts;
+
+/*
+ * Draws the tool graph g: costs on edges, start, goal and fallback goals
+ * marked.  With rc (a recording of a run over g, or NULL) the run goes
+ * on top: the path walked, tools completed and failed (with the error
+ * class), reroute points and new plans, demotion and escalation, down
+ * tools, monitors that fired and planted faults.  Nodes have the id
+ * node_NAME and edges edge_FROM_TO (other characters than letters,
+ * digits and _ become _), and classes that say the same as the colours.
+ * On success *out holds the drawing (the caller frees it) and *len its
+ * size; on failure err says why.
+ */
+bool agr_render_graph(const agr_graph *g, const agr_recording *rc, const agr_render_opts *o,
+                      char **out, size_t *len, agr_error *err);
+
+/* Draws the cause graph of rc: a node per record (id step_N), an edge
+ * per cause link (id cause_FROM_TO), failures red, faults as diamonds,
+ * each agent's records in a cluster. */
+bool agr_render_lineage(const agr_recording *rc, const agr_render_opts *o, char **out, size_t *len,
+                        agr_error *err);
+
+/* ------------------------------------------------------------------ */
 /* Writing records                                                     */
 
 /*

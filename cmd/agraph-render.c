@@ -1,0 +1,218 @@
+/*
+ * agraph-render - the tool graph and a run over it, or a trace's cause
+ * graph, drawn by graphviz for review.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agraph_fe.h"
+
+static void
+usage(FILE *out, int status)
+{
+	fputs("usage: agraph-render [-T svg|png|pdf|dot|json] [-o FILE] [--layout ENGINE]\n"
+	      "                     [-t TRACE] [--trace ID] GRAPH\n"
+	      "       agraph-render --lineage [-T svg|png|pdf|dot|json] [-o FILE]\n"
+	      "                     [--layout ENGINE] [--trace ID] [TRACE]\n",
+	      out);
+	exit(status);
+}
+
+enum { OPT_LAYOUT = 256, OPT_TRACE, OPT_LINEAGE, OPT_VERSION };
+
+static const struct option longopts[] = {
+	{ "format", required_argument, NULL, 'T' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "layout", required_argument, NULL, OPT_LAYOUT },
+	{ "run", required_argument, NULL, 't' },
+	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "lineage", no_argument, NULL, OPT_LINEAGE },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+typedef struct args {
+	agr_render_opts ro;
+	const char *output, *run, *trace, *graph;
+	bool lineage;
+} args;
+
+static void
+parse_args(int argc, char **argv, args *a)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "T:o:t:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'T':
+			a->ro.format = optarg;
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case OPT_LAYOUT:
+			a->ro.layout = optarg;
+			break;
+		case 't':
+			a->run = optarg;
+			break;
+		case OPT_TRACE:
+			a->trace = optarg;
+			break;
+		case OPT_LINEAGE:
+			a->lineage = true;
+			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		case OPT_VERSION:
+			printf("agraph-render %s\n", AGR_VERSION);
+			exit(0);
+		default:
+			usage(stderr, 2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (a->lineage) {
+		if (a->run != NULL)
+			errx(2, "--lineage reads its trace as the file operand, not -t");
+		if (argc > 1) {
+			warnx("--lineage draws one file of traces");
+			usage(stderr, 2);
+		}
+		a->run = argc == 1 ? argv[0] : "-";
+	} else {
+		if (argc != 1) {
+			warnx(argc == 0 ? "no GRAPH file given" : "one GRAPH file, not %d", argc);
+			usage(stderr, 2);
+		}
+		a->graph = argv[0];
+	}
+}
+
+typedef struct pick {
+	const char *want;
+	agr_recording *got;
+	size_t traces;
+} pick;
+
+static void
+keep_wanted(void *ctx, agr_recording *rc)
+{
+	pick *p = ctx;
+
+	p->traces++;
+	if (p->got == NULL && (p->want == NULL || strcmp(p->want, agr_recording_trace(rc)) == 0))
+		p->got = rc;
+	else
+		agr_recording_free(rc);
+}
+
+/* The trace to draw: --trace ID, else the first of the file. */
+static agr_recording *
+read_trace(const args *a)
+{
+	const char *path = a->run;
+	agr_reader *in = agr_reader_new(&path, 1, 0);
+	agr_recorder *rd;
+	pick p = { .want = a->trace };
+	const agr_record *rec;
+	agr_error e;
+	int rc;
+	bool bad = false;
+
+	rd = agr_recorder_new(NULL, keep_wanted, &p);
+	while ((rc = agr_reader_next(in, &rec, &e)) != 0)
+		if (rc < 0 || !agr_recorder_add(rd, rec, &e)) {
+			agr_fe_error(&e);
+			bad = true;
+		}
+	agr_recorder_finish(rd);
+	agr_recorder_free(rd);
+	agr_reader_free(in);
+	if (bad) {
+		agr_recording_free(p.got);
+		exit(2);
+	}
+	if (p.got == NULL) {
+		if (a->trace != NULL)
+			errx(2, "%s: no trace '%s'", path, a->trace);
+		errx(2, "%s: no records", path);
+	}
+	return p.got;
+}
+
+/* A run over another graph draws nothing of its own: say so. */
+static void
+warn_strangers(const agr_graph *g, const agr_recording *rc, const char *graph_path)
+{
+	for (size_t i = 0; i < agr_recording_size(rc); i++) {
+		const json_t *rec = agr_record_json(agr_recording_record(rc, i));
+		const char *tool = agr_json_str(rec, "tool");
+
+		if (tool != NULL && agr_graph_find(g, tool) < 0) {
+			warnx("%s:%ld: tool '%s' is not a node of %s",
+			      agr_record_source(agr_recording_record(rc, i)),
+			      agr_record_line(agr_recording_record(rc, i)), tool, graph_path);
+			return;
+		}
+	}
+}
+
+static int
+write_out(const args *a, const char *data, size_t len)
+{
+	FILE *f = stdout;
+
+	if (a->output != NULL && (f = fopen(a->output, "wb")) == NULL) {
+		warn("%s", a->output);
+		return 2;
+	}
+	if (fwrite(data, 1, len, f) != len || (f != stdout && fclose(f) != 0)) {
+		if (f == stdout)
+			return 0; /* agr_fe_close_stdout() reports it */
+		warn("%s", a->output);
+		return 2;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	args a = { .ro = { NULL, NULL } };
+	agr_graph *g = NULL;
+	agr_recording *rc = NULL;
+	agr_error e;
+	char *data = NULL;
+	size_t len = 0;
+	bool ok;
+	int status, rc_out;
+
+	parse_args(argc, argv, &a);
+	if (!a.lineage && (g = agr_graph_load_file(a.graph, &e)) == NULL) {
+		agr_fe_error(&e);
+		return 2;
+	}
+	if (a.run != NULL)
+		rc = read_trace(&a);
+	if (g != NULL && rc != NULL)
+		warn_strangers(g, rc, a.graph);
+	ok = a.lineage ? agr_render_lineage(rc, &a.ro, &data, &len, &e)
+	               : agr_render_graph(g, rc, &a.ro, &data, &len, &e);
+	status = ok ? write_out(&a, data, len) : 2;
+	if (!ok) {
+		/* graphviz failed on what the files said: name the one that chose */
+		snprintf(e.source, sizeof e.source, "%s", a.lineage ? a.run : a.graph);
+		agr_fe_error(&e);
+	}
+	free(data);
+	agr_recording_free(rc);
+	agr_graph_free(g);
+	rc_out = agr_fe_close_stdout();
+	return rc_out != 0 ? rc_out : status;
+}

@@ -1,0 +1,165 @@
+#!/usr/bin/env bats
+# agraph-render: the graph, a run over it, a cause graph; valid, deterministic SVG.
+
+load helper
+
+setup() {
+	CS=$EX/customer-support.yaml
+	RUN=$BATS_TEST_TMPDIR/stripe.ndjson
+	agraph-route --fail Stripe "$CS" >"$RUN"
+}
+
+# classes ID: the class attribute of the SVG element with that id, from stdin.
+classes() {
+	grep -o "<g id=\"$1\" class=\"[^\"]*\"" | sed 's/.*class="//; s/"$//'
+}
+
+@test "--help and --version" {
+	run agraph-render --help
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "usage: agraph-render "* ]]
+	run agraph-render --version
+	[[ $output == "agraph-render "[0-9]* ]]
+}
+
+@test "the graph alone: valid SVG, every node and edge with its id, costs, start and goal" {
+	agraph-render "$CS" >"$BATS_TEST_TMPDIR/g.svg"
+	xmllint --noout "$BATS_TEST_TMPDIR/g.svg"
+	for n in Start CRM Stripe Razorpay Email SMS Complete; do
+		grep -q "<g id=\"node_$n\" class=\"node tool" "$BATS_TEST_TMPDIR/g.svg"
+	done
+	[ "$(grep -c '<g id="edge_' "$BATS_TEST_TMPDIR/g.svg")" -eq 9 ]
+	[ "$(classes node_Start <"$BATS_TEST_TMPDIR/g.svg")" = "node tool start" ]
+	[ "$(classes node_Complete <"$BATS_TEST_TMPDIR/g.svg")" = "node tool goal" ]
+	grep -q '>0.3</text>' "$BATS_TEST_TMPDIR/g.svg"
+	agraph-render "$EX/support.yaml" | classes node_NotifyLater | grep -qx "node tool fallback"
+}
+
+@test "a run on top: walked path, completed and failed tools, the reroute" {
+	agraph-render -t "$RUN" "$CS" >"$BATS_TEST_TMPDIR/r.svg"
+	xmllint --noout "$BATS_TEST_TMPDIR/r.svg"
+	svg=$(cat "$BATS_TEST_TMPDIR/r.svg")
+	[ "$(classes node_Stripe <<<"$svg")" = "node tool failed" ]
+	[ "$(classes node_Razorpay <<<"$svg")" = "node tool completed" ]
+	[ "$(classes node_CRM <<<"$svg")" = "node tool completed reroute_point" ]
+	[ "$(classes node_SMS <<<"$svg")" = "node tool idle" ]
+	[ "$(classes edge_Start_CRM <<<"$svg")" = "edge link walked" ]
+	[ "$(classes edge_CRM_Razorpay <<<"$svg")" = "edge link walked rerouted" ]
+	[ "$(classes edge_CRM_Stripe <<<"$svg")" = "edge link planned" ]
+	[[ $svg == *">failed: unavailable<"* ]]
+	[[ $svg == *">rerouted around Stripe<"* ]]
+	[[ $svg == *">customer&#45;support: trace customer&#45;support, success, 1 reroute<"* ]]
+}
+
+@test "escalation, demotion, monitors, down tools and planted faults are drawn where they happened" {
+	run agraph-render -t <(agraph-route --fail CRM "$CS" || true) "$CS"
+	[ "$(classes node_Start <<<"$output")" = "node tool start reroute_point escalated" ] ||
+		[ "$(classes node_Start <<<"$output")" = "node tool start escalated" ]
+	[[ $output == *">escalated: no path from Start to Complete<"* ]]
+	run agraph-render -t <(agraph-route --fail Stripe,Razorpay "$EX/support.yaml") "$EX/support.yaml"
+	[ "$(classes node_NotifyLater <<<"$output")" = "node tool fallback completed demoted_goal" ]
+	[[ $output == *">demoted to NotifyLater<"* ]]
+	[[ $output == *">failed 2 times: unavailable<"* ]]
+	run agraph-render -t <(agraph-route --monitors --fail Email:status=timeout "$EX/support.yaml") "$EX/support.yaml"
+	[[ $output == *">monitor slow&#45;email: penalty<"* ]]
+	run agraph-render -t <(agraph-route --down Stripe "$CS") "$CS"
+	[ "$(classes node_Stripe <<<"$output")" = "node tool down idle" ]
+	agraph-stress --faults down -f ndjson -c "$EX/payment.yaml" "$CS" >"$BATS_TEST_TMPDIR/ce" 2>/dev/null || true
+	run agraph-render -t "$BATS_TEST_TMPDIR/ce" "$CS"
+	[ "$(classes node_CRM <<<"$output")" = "node tool down faulted idle" ]
+	[[ $output == *">fault: down</text>"* ]]
+}
+
+@test "--trace picks one of several traces; the first by default" {
+	agraph-route --trace a "$CS" >"$BATS_TEST_TMPDIR/two"
+	agraph-route --trace b --fail Stripe "$CS" >>"$BATS_TEST_TMPDIR/two"
+	agraph-render -t "$BATS_TEST_TMPDIR/two" "$CS" | classes node_Stripe | grep -qx "node tool completed"
+	agraph-render -t "$BATS_TEST_TMPDIR/two" --trace b "$CS" | classes node_Stripe | grep -qx "node tool failed"
+	run agraph-render -t "$BATS_TEST_TMPDIR/two" --trace c "$CS"
+	[ "$status" -eq 2 ]
+	[ "$output" = "agraph-render: $BATS_TEST_TMPDIR/two: no trace 'c'" ]
+}
+
+@test "--lineage: records as nodes, cause links as edges, failures and faults marked" {
+	agraph-inject -f error:tool=Stripe "$BATS_TEST_TMPDIR/stripe.ndjson" >"$BATS_TEST_TMPDIR/inj"
+	agraph-render --lineage "$BATS_TEST_TMPDIR/inj" >"$BATS_TEST_TMPDIR/l.svg"
+	xmllint --noout "$BATS_TEST_TMPDIR/l.svg"
+	svg=$(cat "$BATS_TEST_TMPDIR/l.svg")
+	[ "$(classes step_5 <<<"$svg")" = "node record fault" ]
+	[ "$(classes step_6 <<<"$svg")" = "node record result failed" ]
+	[ "$(classes cause_5_6 <<<"$svg")" = "edge cause" ]
+	[ "$(classes cause_6_7 <<<"$svg")" = "edge cause" ]
+	[ "$(classes answers_4_6 <<<"$svg")" = "edge answers" ]
+	[ "$(grep -c '<g id="step_' <<<"$svg")" -eq "$(wc -l <"$BATS_TEST_TMPDIR/inj")" ]
+}
+
+@test "--lineage: agents as clusters" {
+	run agraph-render --lineage "$EX/conversation.ndjson"
+	[ "$status" -eq 0 ]
+	for a in system user planner booker; do
+		[[ $output == *"<g id=\"cluster_$a\" class=\"cluster\">"* ]]
+	done
+	# In the DOT, each cluster holds its records; a result goes with the agent of its call.
+	[ "$(agraph-render --lineage -T dot "$EX/conversation.ndjson" |
+		awk '/subgraph cluster_booker/ { on = 1 } on && /^\t}/ { on = 0 } on' |
+		grep -o 'id=step_[0-9]*' | paste -sd' ')" = "id=step_6 id=step_7" ]
+}
+
+@test "output is deterministic; formats and layouts" {
+	a=$(agraph-render -t "$RUN" "$CS" | cksum)
+	b=$(agraph-render -t "$RUN" "$CS" | cksum)
+	[ "$a" = "$b" ]
+	agraph-render -T png -t "$RUN" "$CS" | head -c 8 | od -An -c | grep -q 'P   N   G'
+	agraph-render -T pdf "$CS" | head -c 5 | grep -q '%PDF-'
+	agraph-render -T json "$CS" | jq -e '.objects | length == 7' >/dev/null
+	agraph-render -T dot "$CS" | grep -q 'node_CRM'
+	agraph-render --layout neato -o "$BATS_TEST_TMPDIR/n.svg" "$CS"
+	xmllint --noout "$BATS_TEST_TMPDIR/n.svg"
+	[ "$(agraph-render -o "$BATS_TEST_TMPDIR/o.svg" -t "$RUN" "$CS")" = "" ]
+	[ "$(cksum <"$BATS_TEST_TMPDIR/o.svg")" = "$(agraph-render -t "$RUN" "$CS" | cksum)" ]
+}
+
+@test "bad input: a clear error and exit 2" {
+	printf 'graph: x\nedges: [[a, b\n' >"$BATS_TEST_TMPDIR/bad.yaml"
+	run agraph-render "$BATS_TEST_TMPDIR/bad.yaml"
+	[ "$status" -eq 2 ]
+	[[ $output == "agraph-render: $BATS_TEST_TMPDIR/bad.yaml:"*":"*": "* ]]
+	run agraph-render /nonexistent.yaml
+	[ "$status" -eq 2 ]
+	[[ $output == "agraph-render: /nonexistent.yaml: "* ]]
+	run agraph-render -t <(echo '{"trace":"x","step":1,') "$CS"
+	[ "$status" -eq 2 ]
+	[[ $output == "agraph-render: /dev/fd/"*":1:"*": "* ]]
+	run agraph-render -t /dev/null "$CS"
+	[ "$status" -eq 2 ]
+	[ "$output" = "agraph-render: /dev/null: no records" ]
+	run agraph-render -T nope "$CS"
+	[ "$status" -eq 2 ]
+	[ "$output" = "agraph-render: $CS: graphviz cannot write format 'nope': renderer for nope is unavailable" ]
+	run agraph-render --layout nope "$CS"
+	[ "$status" -eq 2 ]
+	[[ $output == "agraph-render: $CS: graphviz cannot lay out with 'nope': Layout type: \"nope\" not recognized."* ]]
+	run agraph-render -o /nonexistent/dir/x.svg "$CS"
+	[ "$status" -eq 2 ]
+	[ "$output" = "agraph-render: /nonexistent/dir/x.svg: No such file or directory" ]
+	run agraph-render
+	[ "$status" -eq 2 ]
+	run agraph-render --lineage -t "$RUN"
+	[ "$status" -eq 2 ]
+}
+
+@test "a trace of another graph: drawn, with a warning" {
+	run --separate-stderr agraph-render -t "$RUN" "$EX/travel-booking.yaml"
+	[ "$status" -eq 0 ]
+	[[ $stderr == "agraph-render: $RUN:2: tool 'CRM' is not a node of $EX/travel-booking.yaml" ]]
+}
+
+@test "output: a closed pipe ends quietly; a full disk is exit 2" {
+	run --separate-stderr bash -c "agraph-render -t '$RUN' '$CS' | head -c 10"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ -w /dev/full ] || skip "no /dev/full"
+	run --separate-stderr bash -c "agraph-render '$CS' >/dev/full"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"stdout: No space left on device"* ]]
+}
