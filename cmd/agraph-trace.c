@@ -1,6 +1,6 @@
 /*
  * agraph-trace - check traces against contracts, measure reliability,
- * lint, grep, and follow lineage.
+ * lint, grep, follow lineage, and import and export other formats.
  */
 #include <err.h>
 #include <getopt.h>
@@ -17,7 +17,9 @@ static const char synopsis[] =
     "       agraph-trace stats --merge [--json] [file ...]\n"
     "       agraph-trace lint [file ...]\n"
     "       agraph-trace grep [-uv] [--trace] expr [file ...]\n"
-    "       agraph-trace lineage [--trace=id] step [file ...]\n";
+    "       agraph-trace lineage [--trace=id] step [file ...]\n"
+    "       agraph-trace import [-u] [--terminate-word word] openai|chatlog|otel [file ...]\n"
+    "       agraph-trace export [-u] otel [file ...]\n";
 
 static void
 usage(FILE *out, int status)
@@ -34,6 +36,7 @@ enum {
 	OPT_MERGE,
 	OPT_BY_FAULT,
 	OPT_TRACE,
+	OPT_TERMINATE_WORD,
 	OPT_VERSION
 };
 
@@ -47,6 +50,7 @@ static const struct option longopts[] = {
 	{ "merge", no_argument, NULL, OPT_MERGE },
 	{ "by-fault", no_argument, NULL, OPT_BY_FAULT },
 	{ "trace", optional_argument, NULL, OPT_TRACE },
+	{ "terminate-word", required_argument, NULL, OPT_TERMINATE_WORD },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "invert-match", no_argument, NULL, 'v' },
 	{ "unbuffered", no_argument, NULL, 'u' },
@@ -61,7 +65,7 @@ typedef struct opts {
 	agr_format format;
 	size_t max_open;
 	bool json, partial, merge, by_fault, v, unbuffered, trace_flag;
-	const char *trace;
+	const char *trace, *terminate_word;
 	char **files;
 	int nfiles;
 } opts;
@@ -81,6 +85,8 @@ takes(const char *cmd, int c)
 		{ "lint", { 'u' } },
 		{ "grep", { 'v', OPT_TRACE, 'u' } },
 		{ "lineage", { OPT_TRACE, 'u' } },
+		{ "import", { OPT_TERMINATE_WORD, 'u' } },
+		{ "export", { 'u' } },
 	};
 
 	if (c == 'h' || c == OPT_VERSION || c == '?')
@@ -129,6 +135,11 @@ parse(int argc, char **argv, opts *o)
 		case OPT_TRACE:
 			o->trace_flag = true;
 			o->trace = optarg;
+			break;
+		case OPT_TERMINATE_WORD:
+			if (optarg[0] == '\0')
+				errx(2, "--terminate-word takes a word");
+			o->terminate_word = optarg;
 			break;
 		case 'v':
 			o->v = true;
@@ -334,6 +345,54 @@ cmd_lineage(opts *o)
 	return status;
 }
 
+/* ---- import, export ------------------------------------------------ */
+
+static void
+report_error(void *ctx, const agr_error *e)
+{
+	(void)ctx;
+	agr_fe_error(e);
+}
+
+static int
+cmd_import(opts *o)
+{
+	const char *format = take_operand(o, "format");
+	agr_import_opts io = { o->terminate_word };
+
+	return agr_import(format, (const char *const *)o->files, o->nfiles, &io, agr_fe_write,
+	                  &o->unbuffered, report_error, NULL) > 0
+	           ? 2
+	           : 0;
+}
+
+static bool
+feed_export(void *ctx, const agr_record *rec)
+{
+	agr_error e;
+
+	if (agr_exporter_add(ctx, rec, &e))
+		return true;
+	agr_fe_error(&e);
+	return false;
+}
+
+static int
+cmd_export(opts *o)
+{
+	const char *format = take_operand(o, "format");
+	agr_exporter *x;
+	agr_error e;
+	int status;
+
+	if ((x = agr_exporter_new(format, agr_fe_write, &o->unbuffered, &e)) == NULL)
+		errx(2, "%s", e.text);
+	status = agr_fe_each_record(o->files, o->nfiles, feed_export, x);
+	agr_exporter_finish(x);
+	agr_exporter_free(x);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -362,6 +421,10 @@ main(int argc, char **argv)
 		status = cmd_grep(&o);
 	else if (strcmp(o.cmd, "lineage") == 0)
 		status = cmd_lineage(&o);
+	else if (strcmp(o.cmd, "import") == 0)
+		status = cmd_import(&o);
+	else if (strcmp(o.cmd, "export") == 0)
+		status = cmd_export(&o);
 	else {
 		warnx("unknown command '%s'", o.cmd);
 		usage(stderr, 2);

@@ -788,6 +788,35 @@ void agr_stress_run(const agr_recording *rc, const agr_graph *g, const agr_contr
                     agr_stress_report *rep);
 
 /* ------------------------------------------------------------------ */
+/* Import and export                                                   */
+
+typedef void (*agr_error_fn)(void *ctx, const agr_error *err);
+
+typedef struct agr_import_opts {
+	const char *terminate_word; /* chatlog: the word that ends a conversation;
+	                               NULL: TERMINATE */
+} agr_import_opts;
+
+/*
+ * Converts the runs that the files (none: standard input) hold in format
+ * (openai, chatlog or otel; agraph-trace(5) says how) into records, given
+ * to out.  Input of one JSON value a line is read a line at a time; any
+ * other is read whole, once.  Each mistake goes to on_error with its file,
+ * line and column, and the rest is still converted.  Returns how many
+ * mistakes there were.
+ */
+long agr_import(const char *format, const char *const *paths, int npaths, const agr_import_opts *o,
+                agr_write_fn out, void *ctx, agr_error_fn on_error, void *ectx);
+
+/* Writes traces in another format, a trace at a time as each ends (or
+ * at agr_exporter_finish()): for otel, one OTLP/JSON request a line. */
+typedef struct agr_exporter agr_exporter;
+agr_exporter *agr_exporter_new(const char *format, agr_write_fn out, void *ctx, agr_error *err);
+bool agr_exporter_add(agr_exporter *x, const agr_record *rec, agr_error *err);
+void agr_exporter_finish(agr_exporter *x);
+void agr_exporter_free(agr_exporter *x);
+
+/* ------------------------------------------------------------------ */
 /* Drawing, through graphviz (libgvc)                                  */
 
 typedef struct agr_render_opts {

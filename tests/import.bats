@@ -1,0 +1,149 @@
+#!/usr/bin/env bats
+# agraph-trace import and export: openai, chatlog, otel; round trips; errors.
+
+load helper
+
+setup() {
+	IM=$EX
+}
+
+@test "openai: messages, calls with parsed arguments, results paired, the reward as final" {
+	run agraph-trace import openai "$IM/openai.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .kind <<<"$output" | paste -sd' ')" = "message message call result message call result message final" ]
+	[ "$(jq -r .trace <<<"$output" | sort -u)" = oslo ]
+	[ "$(jq -c 'select(.kind == "call") | [.step, .tool, .id, .args]' <<<"$output" | head -1)" = '[3,"search_flights","call_1",{"to":"OSL","day":"fri"}]' ]
+	# The id call_1 is used twice: each result answers the nearest open call.
+	[ "$(jq -c 'select(.kind == "result") | [.tool, .call]' <<<"$output" | paste -sd' ')" = \
+		'["search_flights","call_1"] ["book","call_1"]' ]
+	[ "$(jq -c 'select(.kind == "final") | .status' <<<"$output")" = '"failure"' ]
+	# Nothing lost: the run's own fields on the first record, the rest under src.
+	[ "$(head -1 <<<"$output" | jq -c .run)" = '{"model":"gpt-4o","reward":0}' ]
+	[ "$(jq -c 'select(.kind == "call") | .src' <<<"$output" | sort -u)" = '{"type":"function"}' ]
+}
+
+@test "openai: arguments that are not JSON are kept and flagged, not dropped" {
+	run agraph-trace import openai "$IM/openai.json"
+	[ "$(jq -c 'select(.tool == "book" and .kind == "call") | [.args, .args_error]' <<<"$output")" = \
+		"[\"{\\\"flight\\\": \\\"SK4411\\\"\",\"'}' expected near end of file\"]" ]
+	agraph-trace lint <<<"$output"
+}
+
+@test "openai: NDJSON of runs, traj, a bare list of messages, reused ids, an unpaired result" {
+	run agraph-trace import openai "$IM/openai.ndjson"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .trace <<<"$output" | uniq | paste -sd' ')" = "a $IM/openai.ndjson:2 $IM/openai.ndjson:3" ]
+	[ "$(jq -c 'select(.trace == "a" and .kind == "result") | .output' <<<"$output" | paste -sd' ')" = '"4" "4"' ]
+	[ "$(jq -c 'select(.trace == "a" and .kind == "final") | .status' <<<"$output")" = '"success"' ]
+	[ "$(jq -c 'select(.unpaired) | [.call, .output]' <<<"$output")" = '["nobody","sunny"]' ]
+	[ "$(jq -c 'select(.src.refusal == null and .content == "hello") | .src' <<<"$output")" = '{"refusal":null}' ]
+	# A document of several runs: ids by their place.
+	jq -s . "$IM/openai.ndjson" >"$BATS_TEST_TMPDIR/runs.json"
+	[ "$(agraph-trace import openai "$BATS_TEST_TMPDIR/runs.json" | jq -r .trace | uniq | paste -sd' ')" = \
+		"a $BATS_TEST_TMPDIR/runs.json#2 $BATS_TEST_TMPDIR/runs.json#3" ]
+}
+
+@test "openai: streams NDJSON: records of a run come out before the next line is read" {
+	run bash -c "{ head -1 '$IM/openai.ndjson'; sleep 30; } | timeout 5 agraph-trace import -u openai | head -1"
+	[ "$(jq -r .trace <<<"$output")" = a ]
+}
+
+@test "chatlog: a message per entry, step = index, run fields on the first record" {
+	run agraph-trace import chatlog "$IM/chatlog.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.step, .kind, .agent]' <<<"$output" | head -4 | paste -sd' ')" = \
+		'[0,"message","user"] [1,"message","Planner"] [2,"message","Computer_terminal"] [3,"message","Verifier"]' ]
+	[ "$(head -1 <<<"$output" | jq -c '.run | [.mistake_agent, .mistake_step]')" = '["Computer_terminal","3"]' ]
+	[ "$(jq -c 'select(.agent == "Planner") | .src' <<<"$output" | sort -u)" = '{"role":"assistant"}' ]
+}
+
+@test "chatlog: TERMINATE ends the conversation, not when quoted in an instruction" {
+	run agraph-trace import chatlog "$IM/chatlog.json"
+	[ "$(jq -c 'select(.kind == "final") | [.step, .status, .reason, .cause]' <<<"$output")" = \
+		'[4,"success","Verifier said TERMINATE",3]' ]
+	[ "$(tail -1 <<<"$output" | jq -c '[.step, .agent, .renumbered]')" = '[5,"Planner",true]' ]
+	run agraph-trace check --builtin terminates <<<"$output"
+	[ "$status" -eq 1 ]
+	[[ ${lines[0]} == *"terminates: FAIL at step 5: step 5 (message) comes after the final record (step 4)" ]]
+	# Another word; and none: no final.
+	run agraph-trace import --terminate-word 24 chatlog "$IM/chatlog.json"
+	[ "$(jq -c 'select(.kind == "final") | .cause' <<<"$output")" = 2 ]
+	run agraph-trace import --terminate-word NEVER chatlog "$IM/chatlog.json"
+	[ "$(jq -c 'select(.kind == "final")' <<<"$output")" = "" ]
+	# Whole words only.
+	echo '{"history":[{"role":"a","content":"TERMINATED early"},{"role":"b","content":"ok, TERMINATE."}]}' >"$BATS_TEST_TMPDIR/w.json"
+	[ "$(agraph-trace import chatlog "$BATS_TEST_TMPDIR/w.json" | jq -c 'select(.kind == "final") | .cause')" = 1 ]
+}
+
+@test "otel: spans by start time, one trace per traceId, tools as call and result" {
+	run agraph-trace import otel "$IM/otel.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .kind <<<"$output" | paste -sd' ')" = "message message call result call result" ]
+	[ "$(jq -r .trace <<<"$output" | sort -u)" = 5b8efff798038103d269b633813fc60c ]
+	[ "$(jq -c 'select(.kind == "call") | [.tool, .id, .agent, .args]' <<<"$output" | head -1)" = '["search_flights","call_1","planner",{"to":"OSL"}]' ]
+	[ "$(jq -c 'select(.kind == "result" and .status == "error") | .error' <<<"$output")" = \
+		'{"class":"http_503","message":"booking service unavailable","retryable":false}' ]
+	# Nothing lost: unmapped attributes and span fields under src.
+	[ "$(jq -c 'select(.tool == "book" and .kind == "call") | [.src.attributes.retries, .src.spanId, .src.resource.attributes[0].value.stringValue]' <<<"$output")" = \
+		'[2,"eee19b7ec3c1b176","travel-agent"]' ]
+	agraph-trace lint <<<"$output"
+}
+
+@test "export otel: OTLP/JSON a trace a line, GenAI attributes, and back: every record, byte for byte" {
+	agraph-route --fail Stripe "$EX/customer-support.yaml" >"$BATS_TEST_TMPDIR/run"
+	run agraph-trace export otel "$BATS_TEST_TMPDIR/run"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(jq -r '.resourceSpans[0].scopeSpans[0].spans[].name' <<<"$output" | paste -sd'|')" = \
+		"agraph customer-support|route|execute_tool CRM|execute_tool Stripe|reroute Stripe|execute_tool Razorpay|execute_tool Email|execute_tool Complete|final" ]
+	[ "$(jq -c '.resourceSpans[0].scopeSpans[0].spans[] | select(.name == "execute_tool Stripe") | [.status.code, (.attributes[] | select(.key == "error.type") | .value.stringValue)]' <<<"$output")" = \
+		'[2,"unavailable"]' ]
+	[ "$(jq -r '[.resourceSpans[0].scopeSpans[0].spans[].traceId] | unique | .[0] | length' <<<"$output")" = 32 ]
+	agraph-trace import otel <<<"$output" | cmp - "$BATS_TEST_TMPDIR/run"
+	# Interleaved traces of all kinds come back, every record.
+	cat "$EX/conversation.ndjson" "$EX/refunds.ndjson" "$EX/agent.ndjson" >"$BATS_TEST_TMPDIR/mix"
+	agraph-trace export otel "$BATS_TEST_TMPDIR/mix" | agraph-trace import otel | sort >"$BATS_TEST_TMPDIR/back"
+	sort "$BATS_TEST_TMPDIR/mix" | cmp - "$BATS_TEST_TMPDIR/back"
+	# And a foreign trace, imported, exported and imported again, is the same.
+	agraph-trace import otel "$IM/otel.json" >"$BATS_TEST_TMPDIR/once"
+	agraph-trace export otel "$BATS_TEST_TMPDIR/once" | agraph-trace import otel | cmp - "$BATS_TEST_TMPDIR/once"
+}
+
+@test "export otel: times from ts, or a millisecond a step; the same bytes each time" {
+	printf '%s\n' '{"trace":"t","step":1,"kind":"call","tool":"x","id":"c1","ts":"2026-11-25T10:00:00.5Z"}' \
+		'{"trace":"t","step":2,"kind":"result","tool":"x","call":"c1","status":"ok","ts":1795600801.25}' >"$BATS_TEST_TMPDIR/t"
+	run agraph-trace export otel "$BATS_TEST_TMPDIR/t"
+	[ "$(jq -c '.resourceSpans[0].scopeSpans[0].spans[1] | [.startTimeUnixNano, .endTimeUnixNano]' <<<"$output")" = \
+		'["1795600800500000000","1795600801250000000"]' ]
+	[ "$(agraph-trace export otel "$EX/refunds.ndjson" | cksum)" = "$(agraph-trace export otel "$EX/refunds.ndjson" | cksum)" ]
+}
+
+@test "bad input: file:line:col, exit 2, and every good run still converted" {
+	printf '%s\n' '{"messages":[{"role":"user","content":"a"}]}' '{"messages":[{"role":"user",}]}' \
+		'{"nothing":1}' '{"messages":[{"role":"user","content":"b"}]}' >"$BATS_TEST_TMPDIR/bad.ndjson"
+	run --separate-stderr agraph-trace import openai "$BATS_TEST_TMPDIR/bad.ndjson"
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "agraph-trace: $BATS_TEST_TMPDIR/bad.ndjson:2:29: string or '}' expected near '}'" ]
+	[ "${stderr_lines[1]}" = "agraph-trace: $BATS_TEST_TMPDIR/bad.ndjson:3:1: expected a list of messages, or an object with one under \"messages\" or \"traj\"" ]
+	[ "$(jq -r .content <<<"$output" | paste -sd' ')" = "a b" ]
+	printf '{\n  "history": [\n    {"role": "user", "content": "x"},\n    {"role": "user" "content": "y"}\n  ]\n}\n' >"$BATS_TEST_TMPDIR/bad.json"
+	run agraph-trace import chatlog "$BATS_TEST_TMPDIR/bad.json"
+	[ "$status" -eq 2 ]
+	[ "$output" = "agraph-trace: $BATS_TEST_TMPDIR/bad.json:4:29: '}' expected near '\"content\"'" ]
+	run agraph-trace import otel <<<'{"resourceSpans": 3}'
+	[ "$status" -eq 2 ]
+	[ "$output" = "agraph-trace: -:1:1: expected an object with a \"resourceSpans\" list" ]
+	run agraph-trace import yaml /dev/null
+	[ "$status" -eq 2 ]
+	[ "$output" = "agraph-trace: unknown format 'yaml' (known: openai, chatlog, otel)" ]
+	run agraph-trace export jaeger /dev/null
+	[ "$status" -eq 2 ]
+	[ "$output" = "agraph-trace: unknown export format 'jaeger' (known: otel)" ]
+	run agraph-trace import chatlog /nonexistent
+	[ "$status" -eq 2 ]
+	[ "$output" = "agraph-trace: /nonexistent: No such file or directory" ]
+	run agraph-trace import
+	[ "$status" -eq 2 ]
+	run agraph-trace export --terminate-word x otel /dev/null
+	[ "$status" -eq 2 ]
+}
