@@ -189,8 +189,8 @@ outcome(const json_t *run)
 }
 
 static void
-openai_call(importer *im, const json_t *tc, const char *role, open_call **open, size_t *nopen,
-            size_t *cap)
+openai_call(importer *im, const json_t *tc, const char *role, json_t *msg_src, open_call **open,
+            size_t *nopen, size_t *cap)
 {
 	static const char *const tc_taken[] = { "id", "function" };
 	static const char *const fn_taken[] = { "name", "arguments" };
@@ -224,6 +224,11 @@ openai_call(importer *im, const json_t *tc, const char *role, open_call **open, 
 		if (src == NULL)
 			src = json_object();
 		json_object_set_new(src, "function", fsrc);
+	}
+	if (msg_src != NULL) { /* the message written as calls alone */
+		if (src == NULL)
+			src = json_object();
+		json_object_set_new(src, "message", msg_src);
 	}
 	set_src(rec, src);
 	put(im, rec);
@@ -313,6 +318,8 @@ openai_run(importer *im, const json_t *run)
 			openai_result(im, m, open, &nopen);
 			continue;
 		}
+		json_t *msg_src = NULL;
+
 		if (!(json_is_null(content) || content == NULL ||
 		      (json_is_string(content) && json_string_length(content) == 0)) ||
 		    json_array_size(calls) == 0) {
@@ -328,9 +335,21 @@ openai_run(importer *im, const json_t *run)
 				json_object_set(rec, "content", (json_t *)content);
 			set_src(rec, rest(m, msg_taken, N(msg_taken)));
 			put(im, rec);
+		} else {
+			/* no message of its own: its other fields go with its first call */
+			msg_src = rest(m, msg_taken, N(msg_taken));
+			if (agr_json_str(m, "name") != NULL) {
+				if (msg_src == NULL)
+					msg_src = json_object();
+				json_object_set(msg_src, "name", json_object_get(m, "name"));
+			}
 		}
 		json_array_foreach(calls, k, tc)
-		    openai_call(im, tc, role ? role : "assistant", &open, &nopen, &cap);
+		{
+			openai_call(im, tc, role ? role : "assistant", msg_src, &open, &nopen, &cap);
+			msg_src = NULL;
+		}
+		json_decref(msg_src);
 	}
 	for (i = 0; i < nopen; i++) {
 		free(open[i].id);

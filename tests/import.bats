@@ -43,6 +43,11 @@ setup() {
 		"a $BATS_TEST_TMPDIR/runs.json#2 $BATS_TEST_TMPDIR/runs.json#3" ]
 }
 
+@test "openai: an assistant message of calls alone keeps its other fields on its first call" {
+	run agraph-trace import openai <<<'{"messages":[{"role":"assistant","content":null,"refusal":null,"name":"bot","tool_calls":[{"id":"x","type":"function","function":{"name":"f","arguments":"{}"}},{"id":"y","type":"function","function":{"name":"g","arguments":"{}"}}]}]}'
+	[ "$(jq -c .src <<<"$output" | paste -sd' ')" = '{"type":"function","message":{"refusal":null,"name":"bot"}} {"type":"function"}' ]
+}
+
 @test "openai: streams NDJSON: records of a run come out before the next line is read" {
 	run bash -c "{ head -1 '$IM/openai.ndjson'; sleep 30; } | timeout 5 agraph-trace import -u openai | head -1"
 	[ "$(jq -r .trace <<<"$output")" = a ]
