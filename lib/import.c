@@ -346,7 +346,8 @@ openai_run(importer *im, const json_t *run)
 		}
 		json_array_foreach(calls, k, tc)
 		{
-			openai_call(im, tc, role ? role : "assistant", msg_src, &open, &nopen, &cap);
+			openai_call(im, tc, role ? role : "assistant", msg_src, &open, &nopen,
+			            &cap);
 			msg_src = NULL;
 		}
 		json_decref(msg_src);
@@ -477,6 +478,8 @@ chatlog_run(importer *im, const json_t *run)
 
 /* ---- OpenTelemetry spans (OTLP/JSON) ----------------------------------- */
 
+static json_t *key_values(const json_t *list);
+
 /* An OTLP AnyValue as plain JSON. */
 static json_t *
 any_value(const json_t *v)
@@ -504,32 +507,20 @@ any_value(const json_t *v)
 		    json_array_append_new(a, any_value(e));
 		return a;
 	}
-	if ((x = json_object_get(v, "kvlistValue")) != NULL) {
-		json_t *o = json_object();
-		size_t i;
-		json_t *e;
-
-		json_array_foreach(json_object_get(x, "values"), i, e)
-		{
-			const char *k = agr_json_str(e, "key");
-
-			if (k != NULL)
-				json_object_set_new(o, k, any_value(json_object_get(e, "value")));
-		}
-		return o;
-	}
+	if ((x = json_object_get(v, "kvlistValue")) != NULL)
+		return key_values(json_object_get(x, "values"));
 	return json_null();
 }
 
-/* A span's attributes as one object. */
+/* A list of OTLP {key, value} pairs as one object. */
 static json_t *
-attributes(const json_t *span)
+key_values(const json_t *list)
 {
 	json_t *o = json_object();
 	size_t i;
 	json_t *a;
 
-	json_array_foreach(json_object_get(span, "attributes"), i, a)
+	json_array_foreach(list, i, a)
 	{
 		const char *k = agr_json_str(a, "key");
 
@@ -537,6 +528,13 @@ attributes(const json_t *span)
 			json_object_set_new(o, k, any_value(json_object_get(a, "value")));
 	}
 	return o;
+}
+
+/* A span's attributes as one object. */
+static json_t *
+attributes(const json_t *span)
+{
+	return key_values(json_object_get(span, "attributes"));
 }
 
 static void
