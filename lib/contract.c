@@ -16,6 +16,7 @@
  */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "agraph_int.h"
@@ -407,9 +408,9 @@ struct agr_checker {
 	trace *first, *last;
 	/* Recently closed traces, to see records after a final. */
 	agrp_map closed;
-	char **closed_ring;
+	char **closed_ring; /* grows to CLOSED_KEPT, then wraps */
 	long *closed_step;
-	size_t closed_next;
+	size_t closed_next, closed_cap;
 	bool over; /* max_open exceeded */
 	agr_error *err;
 };
@@ -505,7 +506,7 @@ agr_checker_free(agr_checker *k)
 	}
 	agrp_map_free(&k->traces);
 	agrp_map_free(&k->closed);
-	for (size_t i = 0; k->closed_ring != NULL && i < CLOSED_KEPT; i++)
+	for (size_t i = 0; i < k->closed_cap; i++)
 		free(k->closed_ring[i]);
 	free(k->closed_ring);
 	free(k->closed_step);
@@ -1074,18 +1075,24 @@ remember_closed(agr_checker *k, const char *id, long final_step)
 {
 	size_t slot = k->closed_next++ % CLOSED_KEPT;
 
-	if (k->closed_ring == NULL) { /* made when first needed: most checkers see few traces */
-		k->closed_ring = agrp_xcalloc(CLOSED_KEPT, sizeof *k->closed_ring);
-		k->closed_step = agrp_xcalloc(CLOSED_KEPT, sizeof *k->closed_step);
-	}
+	if (slot >= k->closed_cap) { /* grown as traces end: most checkers see few */
+		size_t cap = k->closed_cap ? 2 * k->closed_cap : 64;
 
+		cap = cap < CLOSED_KEPT ? cap : CLOSED_KEPT;
+		k->closed_ring = agrp_xrealloc(k->closed_ring, cap * sizeof *k->closed_ring);
+		k->closed_step = agrp_xrealloc(k->closed_step, cap * sizeof *k->closed_step);
+		memset(k->closed_ring + k->closed_cap, 0,
+		       (cap - k->closed_cap) * sizeof *k->closed_ring);
+		k->closed_cap = cap;
+	}
 	if (k->closed_ring[slot] != NULL) {
 		agrp_map_del(&k->closed, k->closed_ring[slot]);
 		free(k->closed_ring[slot]);
 	}
 	k->closed_ring[slot] = agrp_xstrdup(id);
 	k->closed_step[slot] = final_step;
-	agrp_map_put(&k->closed, id, &k->closed_step[slot]);
+	/* the slot, not a pointer into an array that may move */
+	agrp_map_put(&k->closed, id, (void *)(intptr_t)(slot + 1));
 }
 
 static void
@@ -1121,10 +1128,10 @@ static trace *
 open_trace(agr_checker *k, const char *id)
 {
 	trace *t = agrp_xcalloc(1, sizeof *t);
-	long *closed = agrp_map_get(&k->closed, id);
+	intptr_t closed = (intptr_t)agrp_map_get(&k->closed, id);
 
 	t->id = agrp_xstrdup(id);
-	t->reopened_after = closed ? *closed : -1;
+	t->reopened_after = closed ? k->closed_step[closed - 1] : -1;
 	t->cs = agrp_xcalloc(k->cs->n, sizeof *t->cs);
 	for (size_t i = 0; i < k->cs->n; i++)
 		t->cs[i].last_step = -1;

@@ -57,6 +57,8 @@ agr_reader_new(const char *const *paths, int npaths, size_t max_line)
 	r->npaths = npaths;
 	r->fd = -1;
 	r->max_line = max_line ? max_line : AGR_DEFAULT_MAX_LINE;
+	/* never a NULL buffer, not even for an empty input */
+	agrp_grow(&r->buf, &r->cap, CHUNK, 1);
 	return r;
 }
 
