@@ -255,6 +255,8 @@ bool agrp_yaml_each_pair(agrp_yaml *L, yaml_node_t *map, const char *what, agrp_
                          void *ctx);
 /* A file whose top level is {key: [item, ...]}: fn on each item. */
 typedef bool (*agrp_item_fn)(agrp_yaml *L, yaml_node_t *item, void *ctx);
+bool agrp_yaml_list_string(const char *text, size_t len, const char *source, const char *what,
+                           const char *key, agrp_item_fn fn, void *ctx, agr_error *err);
 bool agrp_yaml_list_file(const char *path, const char *what, const char *key, agrp_item_fn fn,
                          void *ctx, agr_error *err);
 /* Fills slot[i] with the value of key names[i] (NULL when absent),

@@ -337,6 +337,14 @@ agr_contracts_load_file(agr_contracts *cs, const char *path, agr_error *err)
 	return agrp_yaml_list_file(path, "contract file", "contracts", contract_item, cs, err);
 }
 
+bool
+agr_contracts_load_string(agr_contracts *cs, const char *text, size_t len, const char *source,
+                          agr_error *err)
+{
+	return agrp_yaml_list_string(text, len, source, "contract file", "contracts", contract_item,
+	                             cs, err);
+}
+
 /* ---- checking ------------------------------------------------------ */
 
 typedef struct obligation {

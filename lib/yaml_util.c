@@ -320,23 +320,17 @@ agrp_yaml_expr(agrp_yaml *L, yaml_node_t *n, const char *what)
 }
 
 bool
-agrp_yaml_list_file(const char *path, const char *what, const char *key, agrp_item_fn fn, void *ctx,
-                    agr_error *err)
+agrp_yaml_list_string(const char *text, size_t len, const char *source, const char *what,
+                      const char *key, agrp_item_fn fn, void *ctx, agr_error *err)
 {
 	const char *const keys[] = { key };
 	char where[64];
-	size_t len;
-	char *text = agrp_read_file(path, &len, err);
 	agrp_yaml L;
 	yaml_node_t *root, *list;
 	bool ok = true;
 
-	if (text == NULL)
+	if (!agrp_yaml_load(&L, text, len, source, err))
 		return false;
-	if (!agrp_yaml_load(&L, text, len, path, err)) {
-		free(text);
-		return false;
-	}
 	snprintf(where, sizeof where, "a %s", what);
 	root = agrp_yaml_root(&L);
 	if (root == NULL)
@@ -351,6 +345,20 @@ agrp_yaml_list_file(const char *path, const char *what, const char *key, agrp_it
 	     ok && it < list->data.sequence.items.top; it++)
 		ok = fn(&L, agrp_yaml_node(&L, *it), ctx);
 	agrp_yaml_free(&L);
+	return ok;
+}
+
+bool
+agrp_yaml_list_file(const char *path, const char *what, const char *key, agrp_item_fn fn, void *ctx,
+                    agr_error *err)
+{
+	size_t len;
+	char *text = agrp_read_file(path, &len, err);
+	bool ok;
+
+	if (text == NULL)
+		return false;
+	ok = agrp_yaml_list_string(text, len, path, what, key, fn, ctx, err);
 	free(text);
 	return ok;
 }

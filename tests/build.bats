@@ -34,3 +34,9 @@ load helper
 	run clang-format --dry-run --Werror lib/*.c lib/*.h cmd/*.c tests/unit/*.c tests/unit/*.h tests/bench/*.c
 	[ "$status" -eq 0 ]
 }
+
+@test "every function agraph.h declares is defined in lib/" {
+	for f in $(grep -o 'agr_[a-z_0-9]*(' "$TOP/lib/agraph.h" | tr -d '(' | sort -u); do
+		grep -q "^$f(" "$TOP"/lib/*.c || { echo "not defined: $f"; return 1; }
+	done
+}
