@@ -815,7 +815,15 @@ walk_raw(const agr_expr *e, const enode *n, const agr_record *rec, agrp_span *ou
 	agrp_span cur, k, v;
 	bool found = false;
 
-	if (rec == NULL || n->nseg == 0 || s->key == NULL)
+	if (rec == NULL)
+		return false;
+	if (n->nseg == 0) { /* $trigger alone: the whole record, as the tree reads it */
+		out->p = agr_record_bytes(rec, &out->n);
+		out->type = 'o';
+		out->esc = false;
+		return true;
+	}
+	if (s->key == NULL)
 		return false;
 	f = agrp_record_fields(rec, &nf);
 	for (size_t i = 0; i < nf && !found; i++)
