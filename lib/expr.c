@@ -811,7 +811,7 @@ walk_raw(const agr_expr *e, const enode *n, const agr_record *rec, agrp_span *ou
 {
 	const agrp_field *f;
 	size_t nf, cursor;
-	const seg *s = &e->segs[n->seg];
+	const seg *s;
 	agrp_span cur, k, v;
 	bool found = false;
 
@@ -823,6 +823,7 @@ walk_raw(const agr_expr *e, const enode *n, const agr_record *rec, agrp_span *ou
 		out->esc = false;
 		return true;
 	}
+	s = &e->segs[n->seg];
 	if (s->key == NULL)
 		return false;
 	f = agrp_record_fields(rec, &nf);
