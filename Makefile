@@ -32,6 +32,8 @@ CMD_SRC  = $(sort $(wildcard cmd/*.c))
 PROGS    = $(CMD_SRC:cmd/%.c=$(BIN)/%)
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNITS    = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZERS  = $(FUZZ_SRC:tests/fuzz/%.c=$(O)/tests/%)
 BENCHES  = $(O)/bench/bench_route $(O)/bench/gen_trace $(O)/bench/bench_stress
 MAN1     = $(wildcard man/*.1)
 MAN5     = $(wildcard man/*.5)
@@ -41,9 +43,9 @@ MAKEFLAGS += --no-print-directory
 
 .SECONDARY:
 
-.PHONY: all check test demo sanitize bench install uninstall clean deps lint format
+.PHONY: all check test demo sanitize sanitize-quick bench install uninstall clean deps lint format
 
-all: $(LIBA) $(PROGS) $(UNITS) $(BENCHES)
+all: $(LIBA) $(PROGS) $(UNITS) $(FUZZERS) $(BENCHES)
 
 $(O)/%.o: %.c lib/agraph.h lib/agraph_int.h lib/agraph_fe.h
 	@mkdir -p $(dir $@)
@@ -64,6 +66,15 @@ $(O)/bench/%: $(O)/tests/bench/%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
+# The fuzz targets, with a main that replays files instead of libFuzzer's.
+$(O)/tests/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(O)/tests/fuzz/driver.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/fuzz/%.o: tests/fuzz/%.c tests/fuzz/fuzz.h lib/agraph.h lib/agraph_int.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
 $(O)/tests/%: $(O)/tests/unit/%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
@@ -75,7 +86,19 @@ deps:
 check:
 	scripts/install-deps
 	$(MAKE) all
+	$(MAKE) sanitize-quick
 	$(MAKE) test
+
+# A subset that fits CI's time (units, fuzz replays, cases) under clang's
+# AddressSanitizer and UndefinedBehaviorSanitizer, which see more than gcc's.
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+sanitize-quick:
+	$(MAKE) CC=clang O=build/csan LIBA=build/csan/libagraph.a BIN=build/csan/bin \
+	    OPT="$(SAN_FLAGS)" build/csan/libagraph.a build/csan/bin/agraph-route \
+	    build/csan/bin/agraph-trace build/csan/bin/agraph-inject build/csan/bin/agraph-replay \
+	    build/csan/bin/agraph-stress build/csan/bin/agraph-render \
+	    $(UNITS:$(O)/%=build/csan/%) $(FUZZERS:$(O)/%=build/csan/%)
+	AGRAPH_TEST_SUBSET=quick tests/run build/csan/bin build/csan/tests
 
 test: all
 	tests/run $(BIN) $(O)/tests
@@ -88,8 +111,7 @@ demo:
 sanitize:
 	scripts/install-deps
 	$(MAKE) O=build/san LIBA=build/san/libagraph.a BIN=build/san/bin \
-	    OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    test
+	    OPT="$(SAN_FLAGS)" test
 
 bench:
 	scripts/install-deps --bench

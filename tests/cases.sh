@@ -11,8 +11,9 @@ n=0
 failed=0
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
-for dir in "$top"/tests/cases/*/; do
-	name=$(basename "$dir")
+for dir in "$top"/tests/cases/*/ "$top"/tests/cases/bad/*/; do
+	[ -f "$dir/cmd" ] || continue
+	name=${dir#"$top"/tests/cases/}; name=${name%/}
 	n=$((n + 1))
 	want_status=0
 	[ -f "$dir/status" ] && want_status=$(cat "$dir/status")

@@ -19,7 +19,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The input as a file, for the parts that read paths: a memfd, reused. */
-static const char *
+static inline const char *
 fuzz_path(const uint8_t *data, size_t size)
 {
 	static int fd = -1;
@@ -37,7 +37,7 @@ fuzz_path(const uint8_t *data, size_t size)
 }
 
 /* The input as a NUL-terminated string (owned by the caller). */
-static char *
+static inline char *
 fuzz_string(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1);
@@ -50,7 +50,7 @@ fuzz_string(const uint8_t *data, size_t size)
 }
 
 /* A writer that throws away. */
-static void
+static inline void
 fuzz_discard(void *ctx, const char *bytes, size_t len)
 {
 	(void)ctx;
