@@ -43,7 +43,7 @@ MAKEFLAGS += --no-print-directory
 
 .SECONDARY:
 
-.PHONY: all check test demo sanitize sanitize-quick bench install uninstall clean deps lint format
+.PHONY: all check test demo sanitize sanitize-quick valgrind bench install uninstall clean deps lint format
 
 all: $(LIBA) $(PROGS) $(UNITS) $(FUZZERS) $(BENCHES)
 
@@ -112,6 +112,12 @@ sanitize:
 	scripts/install-deps
 	$(MAKE) O=build/san LIBA=build/san/libagraph.a BIN=build/san/bin \
 	    OPT="$(SAN_FLAGS)" test
+
+# The whole suite with every program under valgrind (slow: tens of minutes).
+valgrind: all
+	scripts/install-deps --valgrind
+	scripts/valgrind-bin $(BIN) build/valgrind/bin
+	tests/run build/valgrind/bin $(O)/tests
 
 bench:
 	scripts/install-deps --bench

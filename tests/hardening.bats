@@ -1,0 +1,107 @@
+#!/usr/bin/env bats
+# Hardening: output safety for every program, determinism with seeds,
+# resource bounds.
+
+load helper
+
+setup() {
+	CS=$EX/customer-support.yaml
+	RUN=$BATS_TEST_TMPDIR/run.ndjson
+	agraph-route --fail Stripe "$CS" >"$RUN"
+	# A big stream of many runs, for closed pipes.
+	for i in $(seq 200); do sed "s/\"customer-support\"/\"r$i\"/" "$RUN"; done >"$BATS_TEST_TMPDIR/many"
+}
+
+# Every program, with arguments that write much to stdout.
+each_program() {
+	printf '%s\n' \
+		"agraph-route --fail Stripe $CS" \
+		"agraph-trace grep true $BATS_TEST_TMPDIR/many" \
+		"agraph-trace check -v --format ndjson --builtin all $BATS_TEST_TMPDIR/many" \
+		"agraph-trace export otel $BATS_TEST_TMPDIR/many" \
+		"agraph-inject --seed 3 -f error:p=0.3 $BATS_TEST_TMPDIR/many" \
+		"agraph-replay $CS $BATS_TEST_TMPDIR/many" \
+		"agraph-stress --builtin all --faults error,timeout,down --policy static $CS" \
+		"agraph-render -t $RUN $CS"
+}
+
+# instrumented: the programs run under a sanitizer, which wants address space.
+instrumented() {
+	ldd "$(command -v agraph-trace)" 2>/dev/null | grep -q libasan ||
+		nm "$(command -v agraph-trace)" 2>/dev/null | grep -q __asan_init ||
+		head -c 2 "$(command -v agraph-trace)" | grep -q '#!'
+}
+
+@test "a closed pipe ends every program quietly, after whole records" {
+	while read -r cmd; do
+		run --separate-stderr bash -c "$cmd | head -n 3"
+		[ -z "$stderr" ] || { echo "$cmd: $stderr"; false; }
+		[ "${#lines[@]}" -eq 3 ] || { echo "$cmd: ${#lines[@]} lines"; false; }
+		[[ $cmd == agraph-render* || $cmd == agraph-stress* ]] || jq -e . >/dev/null <<<"$output" || { echo "$cmd: not whole records"; false; }
+	done < <(each_program)
+}
+
+@test "a full disk is an error and exit 2 for every program, never 0" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	while read -r cmd; do
+		run --separate-stderr bash -c "$cmd >/dev/full"
+		[ "$status" -eq 2 ] || { echo "$cmd: exit $status"; false; }
+		[[ $stderr == *"No space left on device"* ]] || { echo "$cmd: $stderr"; false; }
+	done < <(each_program)
+	run --separate-stderr agraph-render -o /dev/full "$CS"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"No space left on device"* ]]
+}
+
+@test "determinism: route, inject, replay and stress with seeds give the same bytes, run after run" {
+	for i in 1 2 3 4 5 6 7 8; do
+		{
+			agraph-route --seed 11 --fail Stripe:p=0.5,Email:p=0.5,CRM:p=0.1 "$CS" || true
+			agraph-inject --seed 5 -f error:p=0.3 -f corrupt:p=0.2 -f msg-delay:p=0.2 \
+				"$BATS_TEST_TMPDIR/many" "$EX/conversation.ndjson"
+			agraph-replay --missing ok --seed 2 --fail Razorpay:p=0.5 "$CS" "$BATS_TEST_TMPDIR/many" 2>&1 || true
+			agraph-stress --builtin all --faults error,timeout,down --max-faults 3 --budget 50 --seed 4 "$EX/support.yaml" || true
+			agraph-stress --builtin all --faults error,down --max-faults 2 "$EX/travel-booking.yaml" || true
+		} | cksum
+	done | sort -u | wc -l | grep -qx 1
+}
+
+@test "different seeds give different draws" {
+	a=$(agraph-inject --seed 1 -f error:p=0.5 "$BATS_TEST_TMPDIR/many" | cksum)
+	b=$(agraph-inject --seed 2 -f error:p=0.5 "$BATS_TEST_TMPDIR/many" | cksum)
+	[ "$a" != "$b" ]
+}
+
+@test "a 1 GB line is refused within bounded memory" {
+	instrumented && skip "address space is the sanitizer's"
+	run bash -c "head -c 1000000000 /dev/zero | (ulimit -v 400000; agraph-trace lint)"
+	[ "$status" -eq 2 ]
+	[ "$output" = "agraph-trace: -:1: line longer than 67108864 bytes" ]
+	# The lines around it are still read.
+	run bash -c "{ echo '{\"trace\":\"t\",\"step\":1,\"kind\":\"call\"}'; head -c 100000000 /dev/zero; echo; echo '{\"trace\":\"t\",\"step\":2,\"kind\":\"final\",\"status\":\"success\"}'; } | (ulimit -v 400000; agraph-trace grep true)"
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 3 ]
+	[[ ${lines[1]} == '{"trace":"t","step":1,"kind":"call"}' ]] || [[ ${lines[0]} == '{"trace":"t","step":1,"kind":"call"}' ]]
+}
+
+@test "a million-node graph is planned within stated limits (agraph-graph(5))" {
+	instrumented && skip "address space is the sanitizer's"
+	awk 'BEGIN { n = 1000000; print "graph: big\nstart: n0\ngoal: n" n - 1 "\nedges:"
+		for (i = 0; i < n - 1; i++) print "  - [n" i ", n" i + 1 "]" }' >"$BATS_TEST_TMPDIR/big.yaml"
+	run bash -c "(ulimit -v 2000000; agraph-route --plan '$BATS_TEST_TMPDIR/big.yaml' | jq -c '[(.path | length), .cost]')"
+	[ "$status" -eq 0 ]
+	[ "$output" = "[1000000,999999]" ]
+}
+
+@test "YAML aliases cost nothing: a bomb is refused by the shape of the format" {
+	printf 'graph: g\nstart: a\ngoal: b\nx0: &x0 [a, a, a, a, a, a, a, a, a, a]\n' >"$BATS_TEST_TMPDIR/bomb.yaml"
+	for i in 1 2 3 4 5 6 7 8 9; do
+		printf 'x%d: &x%d [%s]\n' $i $i "$(printf '*x%d, ' $(yes $((i - 1)) | head -10) | sed 's/, $//')"
+	done >>"$BATS_TEST_TMPDIR/bomb.yaml"
+	run timeout 10 agraph-route "$BATS_TEST_TMPDIR/bomb.yaml"
+	[ "$status" -eq 2 ]
+	[[ $output == *"unknown key 'x0' in a graph file"* ]]
+	printf 'graph: g\nstart: a\ngoal: b\nnodes: {a: &n {tags: [%s]}, b: *n}\nedges: [[a, b]]\n' "$(printf 'x,%.0s' $(seq 1000))x" >"$BATS_TEST_TMPDIR/tags.yaml"
+	run timeout 10 agraph-route --plan "$BATS_TEST_TMPDIR/tags.yaml"
+	[ "$status" -eq 0 ]
+}
