@@ -232,7 +232,8 @@ int
 agr_fe_diff(const char *path_a, const char *path_b, bool ndjson)
 {
 	traces a = { 0 }, b = { 0 };
-	bool ok = read_traces(path_a, &a) & read_traces(path_b, &b), differ = false;
+	bool ok_a = read_traces(path_a, &a), ok_b = read_traces(path_b, &b); /* both, always */
+	bool ok = ok_a && ok_b, differ = false;
 	bool *used = calloc(b.n + 1, 1);
 
 	if (used == NULL)
