@@ -2,6 +2,7 @@
  * agraph-inject - deterministic, seeded fault injection into traces.
  */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,7 @@ main(int argc, char **argv)
 	FILE *mf = NULL;
 	agr_error e;
 
+	argv[0] = program_invocation_short_name; /* getopt's messages name it so */
 	while ((c = getopt_long(argc, argv, "f:uh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':

@@ -3,6 +3,7 @@
  * graph, drawn by graphviz for review.
  */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ parse_args(int argc, char **argv, args *a)
 {
 	int c;
 
+	argv[0] = program_invocation_short_name; /* getopt's messages name it so */
 	while ((c = getopt_long(argc, argv, "T:o:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'T':

@@ -3,6 +3,7 @@
  * run, a counterfactual one, or the difference between two runs.
  */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,7 @@ parse_args(int argc, char **argv, args *a)
 {
 	int c;
 
+	argv[0] = program_invocation_short_name; /* getopt's messages name it so */
 	while ((c = getopt_long(argc, argv, "f:hu", longopts, NULL)) != -1) {
 		if (agr_fe_router_option(&a->ro, c, optarg))
 			continue;

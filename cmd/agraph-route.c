@@ -3,6 +3,7 @@
  * around failures, demote or escalate when no path is left.
  */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ parse_args(int argc, char **argv, args *a)
 {
 	int c;
 
+	argv[0] = program_invocation_short_name; /* getopt's messages name it so */
 	while ((c = getopt_long(argc, argv, "hu", longopts, NULL)) != -1) {
 		if (agr_fe_router_option(&a->ro, c, optarg))
 			continue;

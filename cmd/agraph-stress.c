@@ -3,6 +3,7 @@
  * contracts, and shrink each to a smallest one.
  */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,7 @@ parse_args(int argc, char **argv, args *a)
 	int c;
 	uint64_t n;
 
+	argv[0] = program_invocation_short_name; /* getopt's messages name it so */
 	while ((c = getopt_long(argc, argv, "c:f:h", longopts, NULL)) != -1) {
 		if (agr_fe_router_option(&a->ro, c, optarg) ||
 		    agr_fe_contracts_option(a->cs, c, optarg))

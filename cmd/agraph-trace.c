@@ -3,6 +3,7 @@
  * lint, grep, follow lineage, and import and export other formats.
  */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -409,7 +410,7 @@ main(int argc, char **argv)
 	}
 	o.cmd = argv[1];
 	o.contracts = agr_contracts_new();
-	argv[1] = argv[0]; /* getopt names the program in its messages */
+	argv[1] = program_invocation_short_name; /* getopt names the program so */
 	parse(argc - 1, argv + 1, &o);
 	if (strcmp(o.cmd, "check") == 0)
 		status = cmd_check(&o, false);

@@ -40,3 +40,13 @@ load helper
 		grep -q "^$f(" "$TOP"/lib/*.c || { echo "not defined: $f"; return 1; }
 	done
 }
+
+@test "messages name the program, however it was invoked" {
+	for p in "$AGRAPH_BIN"/agraph-*; do
+		name=${p##*/}
+		run "$p" --no-such-option
+		[ "$status" -eq 2 ]
+		[[ ${lines[0]} == "$name: unrecognized option '--no-such-option'" ]] ||
+			{ echo "${lines[0]}"; false; }
+	done
+}
