@@ -818,7 +818,16 @@ walk_raw(const agr_expr *e, const enode *n, const agr_record *rec, agrp_span *ou
 	if (rec == NULL)
 		return false;
 	if (n->nseg == 0) { /* $trigger alone: the whole record, as the tree reads it */
-		out->p = agr_record_bytes(rec, &out->n);
+		size_t len;
+		const char *b = agr_record_bytes(rec, &len);
+
+		/* the object from its '{' to its '}', without the space around it */
+		while (len > 0 && *b != '{')
+			b++, len--;
+		while (len > 0 && b[len - 1] != '}')
+			len--;
+		out->p = b;
+		out->n = len;
 		out->type = 'o';
 		out->esc = false;
 		return true;
