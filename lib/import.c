@@ -551,13 +551,15 @@ otel_collect(importer *im, const json_t *doc)
 	json_array_foreach(rss, i, rs)
 	{
 		if (!json_is_array(json_object_get(rs, "scopeSpans"))) {
-			report(im, im->line, 1, "%s", "a resourceSpans entry without a \"scopeSpans\" list");
+			report(im, im->line, 1, "%s",
+			       "a resourceSpans entry without a \"scopeSpans\" list");
 			return;
 		}
 		json_array_foreach(json_object_get(rs, "scopeSpans"), j, ss)
 		{
 			if (!json_is_array(json_object_get(ss, "spans"))) {
-				report(im, im->line, 1, "%s", "a scopeSpans entry without a \"spans\" list");
+				report(im, im->line, 1, "%s",
+				       "a scopeSpans entry without a \"spans\" list");
 				return;
 			}
 		}

@@ -754,6 +754,11 @@ run_rewrite(char *const *argv, const json_t *rec, agr_error *err)
 	} while (got > 0 || (got < 0 && errno == EINTR));
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+		/* posix_spawn may fork first and report a failed exec so (valgrind does) */
+		agrp_error_set(err, NULL, 0, 0, "--rewrite-cmd: cannot run %s (exit 127)", argv[0]);
+		goto fail;
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		agrp_error_set(err, NULL, 0, 0, "--rewrite-cmd: %s failed (%s %d)", argv[0],
 		               WIFEXITED(status) ? "exit" : "signal",
