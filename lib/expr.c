@@ -513,16 +513,79 @@ parse_add(parser *P)
 	return a;
 }
 
+/*
+ * Patterns that regcomp() would turn into huge automata: a repetition of a
+ * repetition ("a++", undefined in POSIX EREs anyway), or bounded
+ * repetitions whose counts multiply past 1000.  Contracts run on untrusted
+ * traces but are written by people; this only stops the pathological.
+ */
+static const char *
+costly_pattern(const char *p)
+{
+	double product = 1;
+	bool after_repeat = false;
+
+	if (strlen(p) > 4096)
+		return "longer than 4096 bytes";
+	for (; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			after_repeat = false;
+			continue;
+		}
+		if (*p == '[') { /* a bracket expression: no repetition inside */
+			const char *q = p + 1;
+
+			if (*q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q != '\0' && *q != ']')
+				q++;
+			p = *q ? q : q - 1;
+			after_repeat = false;
+			continue;
+		}
+		if (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
+			if (after_repeat)
+				return "a repetition of a repetition";
+			after_repeat = true;
+			if (*p == '{') {
+				const char *close = strchr(p, '}');
+				long hi = 0;
+
+				if (close == NULL)
+					break; /* regcomp says what is wrong */
+				for (const char *q = p + 1; q < close; q++)
+					if (*q >= '0' && *q <= '9')
+						hi = hi * 10 + (*q - '0') > 100000 ? 100000 : hi * 10 + (*q - '0');
+					else if (*q == ',')
+						hi = 0; /* the upper bound counts */
+				product *= hi > 1 ? (double)hi : 1;
+				if (product > 1000)
+					return "bounded repetitions multiply past 1000";
+				p = close;
+			}
+			continue;
+		}
+		after_repeat = false;
+	}
+	return NULL;
+}
+
 static int
 compile_regex(parser *P, int pattern, const char *at)
 {
 	agr_expr *e = P->e;
 	const enode *n = &e->n[pattern];
+	const char *why;
 	char msg[256];
 	int rc;
 
 	if (n->op != OP_LIT || n->lit.t != V_STR)
 		return perr(P, at, "=~ takes a string literal pattern"), -1;
+	if ((why = costly_pattern(n->lit.s)) != NULL)
+		return perr(P, at, "regular expression refused: %s", why), -1;
 	agrp_grow(&e->re, &e->capre, e->nre + 2, sizeof *e->re);
 	for (int k = 0; k < 2; k++) {
 		regex_t *re = agrp_xmalloc(sizeof *re);
