@@ -71,7 +71,7 @@ $(O)/tests/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(O)/tests/fuzz/driver.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/fuzz/%.o: tests/fuzz/%.c tests/fuzz/fuzz.h lib/agraph.h lib/agraph_int.h
+$(O)/tests/fuzz/%.o: tests/fuzz/%.c tests/fuzz/fuzz.h tests/fuzz/fuzz_import.h lib/agraph.h lib/agraph_int.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

@@ -558,7 +558,9 @@ costly_pattern(const char *p)
 					break; /* regcomp says what is wrong */
 				for (const char *q = p + 1; q < close; q++)
 					if (*q >= '0' && *q <= '9')
-						hi = hi * 10 + (*q - '0') > 100000 ? 100000 : hi * 10 + (*q - '0');
+						hi = hi * 10 + (*q - '0') > 100000
+						         ? 100000
+						         : hi * 10 + (*q - '0');
 					else if (*q == ',')
 						hi = 0; /* the upper bound counts */
 				product *= hi > 1 ? (double)hi : 1;

@@ -58,4 +58,12 @@ fuzz_discard(void *ctx, const char *bytes, size_t len)
 	(void)len;
 }
 
+/* A verdict callback that keeps nothing. */
+static inline void
+fuzz_ignore_verdict(void *ctx, const agr_verdict *v)
+{
+	(void)ctx;
+	(void)v;
+}
+
 #endif

@@ -9,13 +9,6 @@ static const char run[] =
     "{\"trace\":\"t\",\"step\":4,\"kind\":\"escalate\",\"goal\":\"b\",\"cause\":3}\n"
     "{\"trace\":\"t\",\"step\":5,\"kind\":\"final\",\"status\":\"escalated\",\"cause\":4}\n";
 
-static void
-on_verdict(void *ctx, const agr_verdict *v)
-{
-	(void)ctx;
-	(void)v;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -23,7 +16,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	agr_error e;
 
 	if (agr_contracts_load_string(cs, (const char *)data, size, "fuzz", &e)) {
-		agr_checker *k = agr_checker_new(cs, 1000, on_verdict, NULL);
+		agr_checker *k = agr_checker_new(cs, 1000, fuzz_ignore_verdict, NULL);
 		agr_record *rec = agr_record_new();
 		const char *p = run;
 

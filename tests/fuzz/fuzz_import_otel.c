@@ -1,18 +1,3 @@
 /* fuzz_import_otel.c - the otel importer on one input file. */
-#include "fuzz.h"
-
-static void
-on_error(void *ctx, const agr_error *e)
-{
-	(void)ctx;
-	(void)e;
-}
-
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	const char *path = fuzz_path(data, size);
-
-	agr_import("otel", &path, 1, NULL, fuzz_discard, NULL, on_error, NULL);
-	return 0;
-}
+#define FORMAT "otel"
+#include "fuzz_import.h"

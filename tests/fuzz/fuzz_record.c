@@ -3,13 +3,6 @@
  * jansson accepts. */
 #include "fuzz.h"
 
-static void
-on_verdict(void *ctx, const agr_verdict *v)
-{
-	(void)ctx;
-	(void)v;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -22,7 +15,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	agr_contracts_builtin(cs, "all", NULL);
-	k = agr_checker_new(cs, 1000, on_verdict, NULL);
+	k = agr_checker_new(cs, 1000, fuzz_ignore_verdict, NULL);
 	while ((rc = agr_reader_next(r, &rec, &e)) != 0) {
 		agrp_common c;
 		size_t len;
