@@ -128,7 +128,7 @@ lint:
 	mandoc -Tlint -W warning $(MAN1) $(MAN5) $(MAN7)
 
 format:
-	clang-format -i lib/*.c lib/*.h cmd/*.c tests/unit/*.c tests/unit/*.h
+	clang-format -i lib/*.c lib/*.h cmd/*.c tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h tests/bench/*.c
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \

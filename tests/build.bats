@@ -31,7 +31,7 @@ load helper
 @test "the code follows .clang-format" {
 	command -v clang-format >/dev/null || skip "no clang-format"
 	cd "$TOP"
-	run clang-format --dry-run --Werror lib/*.c lib/*.h cmd/*.c tests/unit/*.c tests/unit/*.h tests/bench/*.c
+	run clang-format --dry-run --Werror lib/*.c lib/*.h cmd/*.c tests/unit/*.c tests/unit/*.h tests/bench/*.c tests/fuzz/*.c tests/fuzz/*.h
 	[ "$status" -eq 0 ]
 }
 

@@ -3,7 +3,8 @@
 
 static const char run[] =
     "{\"trace\":\"t\",\"step\":1,\"kind\":\"route\",\"path\":[\"a\",\"b\"],\"cost\":1}\n"
-    "{\"trace\":\"t\",\"step\":2,\"kind\":\"call\",\"tool\":\"b\",\"id\":\"c1\",\"args\":{\"n\":5}}\n"
+    "{\"trace\":\"t\",\"step\":2,\"kind\":\"call\",\"tool\":\"b\",\"id\":\"c1\",\"args\":{\"n\":5}}"
+    "\n"
     "{\"trace\":\"t\",\"step\":3,\"kind\":\"result\",\"tool\":\"b\",\"call\":\"c1\",\"status\":"
     "\"error\",\"error\":{\"class\":\"x\"}}\n"
     "{\"trace\":\"t\",\"step\":4,\"kind\":\"escalate\",\"goal\":\"b\",\"cause\":3}\n"
