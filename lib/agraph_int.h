@@ -50,6 +50,10 @@ void agrp_buf_json_real(agrp_buf *b, double v);
 void agrp_buf_json_int(agrp_buf *b, long long v);
 void agrp_buf_json(agrp_buf *b, const json_t *v);
 
+/* A new object with the fields of obj but the named ones (values shared,
+ * not copied), or NULL when none are left or obj is not an object. */
+json_t *agrp_json_without(const json_t *obj, const char *const *keys, size_t n);
+
 /* Grows *p (an array of elem-sized items with room for *cap) to hold need. */
 void agrp_grow(void *pp, size_t *cap, size_t need, size_t elem);
 
@@ -139,6 +143,8 @@ typedef struct agrp_answer {
 } agrp_answer;
 
 bool agrp_read_answer(const json_t *rec, agrp_answer *a, agr_error *err);
+/* An outside record's fields but those the router writes itself, or NULL. */
+json_t *agrp_outside_fields(const json_t *rec);
 /* An outside health record's tool and status (up or down). */
 bool agrp_read_health(const agr_graph *g, const json_t *rec, int *tool, agr_status *st,
                       agr_error *err);

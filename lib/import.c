@@ -29,7 +29,7 @@ typedef struct importer {
 	/* the run being written */
 	const char *trace;
 	long step;
-	json_t *run_fields; /* for the first record, or NULL once written */
+	json_t *run_fields; /* for the first record, or NULL (none, or written) */
 	json_t *otel;       /* otel: every span, until the end of the input */
 } importer;
 
@@ -58,8 +58,7 @@ put(importer *im, json_t *rec)
 	json_object_set(o, "kind", json_object_get(rec, "kind"));
 	json_object_foreach(rec, key, v) if (strcmp(key, "kind") != 0) json_object_set(o, key, v);
 	if (im->run_fields != NULL) {
-		if (json_object_size(im->run_fields) > 0)
-			json_object_set(o, "run", im->run_fields);
+		json_object_set(o, "run", im->run_fields);
 		json_decref(im->run_fields);
 		im->run_fields = NULL;
 	}
@@ -76,9 +75,6 @@ static void
 begin_run(importer *im, const json_t *run, const char *const *taken, size_t ntaken,
           const char *const *id_keys, size_t nid, char *idbuf, size_t idcap)
 {
-	const char *key;
-	json_t *v;
-
 	im->runs++;
 	im->step = 1;
 	im->trace = NULL;
@@ -105,42 +101,7 @@ begin_run(importer *im, const json_t *run, const char *const *taken, size_t ntak
 		im->trace = idbuf;
 	}
 	json_decref(im->run_fields);
-	im->run_fields = json_object();
-	if (!json_is_object(run))
-		return;
-	json_object_foreach((json_t *)run, key, v)
-	{
-		bool is_taken = false;
-
-		for (size_t i = 0; i < ntaken && !is_taken; i++)
-			is_taken = strcmp(key, taken[i]) == 0;
-		if (!is_taken)
-			json_object_set(im->run_fields, key, v);
-	}
-}
-
-/* The fields of obj but the named ones, or NULL when none are left. */
-static json_t *
-rest(const json_t *obj, const char *const *taken, size_t ntaken)
-{
-	json_t *r = json_object();
-	const char *key;
-	json_t *v;
-
-	json_object_foreach((json_t *)obj, key, v)
-	{
-		bool is_taken = false;
-
-		for (size_t i = 0; i < ntaken && !is_taken; i++)
-			is_taken = strcmp(key, taken[i]) == 0;
-		if (!is_taken)
-			json_object_set(r, key, v);
-	}
-	if (json_object_size(r) == 0) {
-		json_decref(r);
-		return NULL;
-	}
-	return r;
+	im->run_fields = agrp_json_without(run, taken, ntaken);
 }
 
 static void
@@ -197,8 +158,8 @@ openai_call(importer *im, const json_t *tc, const char *role, json_t *msg_src, o
 	const json_t *fn = json_object_get(tc, "function");
 	const json_t *args = json_object_get(fn, "arguments");
 	const char *tool = agr_json_str(fn, "name"), *id = agr_json_str(tc, "id");
-	json_t *rec = json_object(), *src = rest(tc, tc_taken, N(tc_taken));
-	json_t *fsrc = json_is_object(fn) ? rest(fn, fn_taken, N(fn_taken)) : NULL;
+	json_t *rec = json_object(), *src = agrp_json_without(tc, tc_taken, N(tc_taken));
+	json_t *fsrc = json_is_object(fn) ? agrp_json_without(fn, fn_taken, N(fn_taken)) : NULL;
 
 	json_object_set_new(rec, "kind", json_string("call"));
 	json_object_set_new(rec, "agent", json_string(role));
@@ -270,7 +231,7 @@ openai_result(importer *im, const json_t *msg, open_call *open, size_t *nopen)
 	json_object_set_new(rec, "status", json_string("ok"));
 	if (json_object_get(msg, "content") != NULL)
 		json_object_set(rec, "output", json_object_get(msg, "content"));
-	set_src(rec, rest(msg, taken, N(taken)));
+	set_src(rec, agrp_json_without(msg, taken, N(taken)));
 	put(im, rec);
 }
 
@@ -333,11 +294,11 @@ openai_run(importer *im, const json_t *run)
 				                    json_string(agr_json_str(m, "name")));
 			if (content != NULL)
 				json_object_set(rec, "content", (json_t *)content);
-			set_src(rec, rest(m, msg_taken, N(msg_taken)));
+			set_src(rec, agrp_json_without(m, msg_taken, N(msg_taken)));
 			put(im, rec);
 		} else {
 			/* no message of its own: its other fields go with its first call */
-			msg_src = rest(m, msg_taken, N(msg_taken));
+			msg_src = agrp_json_without(m, msg_taken, N(msg_taken));
 			if (agr_json_str(m, "name") != NULL) {
 				if (msg_src == NULL)
 					msg_src = json_object();
@@ -446,8 +407,8 @@ chatlog_run(importer *im, const json_t *run)
 		if (ended)
 			json_object_set_new(rec, "renumbered", json_true());
 		if (json_is_object(h))
-			set_src(rec, rest(h, name ? entry_taken : entry_taken + 1,
-			                  name ? N(entry_taken) : 1));
+			set_src(rec, agrp_json_without(h, name ? entry_taken : entry_taken + 1,
+			                               name ? N(entry_taken) : 1));
 		else
 			json_object_set(rec, "src", h);
 		if (json_is_object(h) && name == NULL && role != NULL) {
@@ -625,7 +586,8 @@ static json_t *
 span_src(const json_t *span, json_t *attrs, const char *const *used, size_t nused)
 {
 	static const char *const taken[] = { "attributes", "$line" };
-	json_t *src = rest(span, taken, N(taken)), *left = rest(attrs, used, nused);
+	json_t *src = agrp_json_without(span, taken, N(taken)),
+	       *left = agrp_json_without(attrs, used, nused);
 
 	if (src == NULL)
 		src = json_object();

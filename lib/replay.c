@@ -136,17 +136,6 @@ is_routing_kind(const char *kind)
 	return false;
 }
 
-/* A copy of rec without the fields the router writes itself. */
-static json_t *
-without(const json_t *rec, const char *const *keys, size_t n)
-{
-	json_t *o = json_deep_copy(rec);
-
-	for (size_t i = 0; i < n; i++)
-		json_object_del(o, keys[i]);
-	return o;
-}
-
 /* The fault record that rec names as its cause, taken off the list. */
 static json_t *
 take_fault(agr_recording *rc, const json_t *rec)
@@ -282,8 +271,6 @@ add_result(agr_recording *rc, const agr_record *rec, const agrp_common *c, agr_e
 static bool
 add_health(agr_recording *rc, const agr_record *rec, agr_error *err)
 {
-	static const char *const own[] = { "trace", "step",   "kind",  "tool",   "id",
-		                           "call",  "status", "cause", "attempt" };
 	const json_t *j = agr_record_json(rec);
 	health *h;
 
@@ -295,11 +282,7 @@ add_health(agr_recording *rc, const agr_record *rec, agr_error *err)
 	if (!agrp_read_health(rc->g, j, &h->tool, &h->status, err))
 		return false;
 	h->pos = 2 * rc->nresults + (rc->ncalls > rc->nresults);
-	h->extra = without(j, own, sizeof own / sizeof own[0]);
-	if (json_object_size(h->extra) == 0) {
-		json_decref(h->extra);
-		h->extra = NULL;
-	}
+	h->extra = agrp_outside_fields(j);
 	h->fault = take_fault(rc, j);
 	rc->nhl++;
 	return true;
@@ -318,7 +301,9 @@ add_fault(agr_recording *rc, const agr_record *rec, const agrp_common *c)
 	agrp_grow(&rc->faults, &rc->capfaults, rc->nfaults + 1, sizeof *rc->faults);
 	f = &rc->faults[rc->nfaults++];
 	f->step = c->step;
-	f->fields = without(agr_record_json(rec), own, sizeof own / sizeof own[0]);
+	f->fields = agrp_json_without(agr_record_json(rec), own, sizeof own / sizeof own[0]);
+	if (f->fields == NULL) /* a fault with nothing more to say is still one */
+		f->fields = json_object();
 	f->log = rc->nlog - 1;
 }
 

@@ -597,17 +597,14 @@ agrp_router_trace(const agr_router *r)
 
 /* ---- records from outside ------------------------------------------ */
 
-/* The fields the router writes itself; an outside record's others are kept. */
-static json_t *
-outside_fields(const json_t *rec)
+json_t *
+agrp_outside_fields(const json_t *rec)
 {
+	/* the fields the router writes itself; an outside record's others are kept */
 	static const char *const own[] = { "trace", "step",   "kind",  "tool",   "id",
 		                           "call",  "status", "cause", "attempt" };
-	json_t *extra = json_deep_copy(rec);
 
-	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
-		json_object_del(extra, own[i]);
-	return extra;
+	return agrp_json_without(rec, own, sizeof own / sizeof own[0]);
 }
 
 static bool
@@ -669,11 +666,7 @@ agrp_read_answer(const json_t *rec, agrp_answer *a, agr_error *err)
 	a->error_class = agr_json_str(e, "class");
 	a->message = agr_json_str(e, "message");
 	a->retryable = json_is_true(json_object_get(e, "retryable"));
-	a->extra = outside_fields(rec);
-	if (json_object_size(a->extra) == 0) {
-		json_decref(a->extra);
-		a->extra = NULL;
-	}
+	a->extra = agrp_outside_fields(rec);
 	return true;
 }
 
@@ -694,8 +687,8 @@ agr_router_feed(agr_router *r, const json_t *rec, agr_error *err)
 
 		if (!agrp_read_health(r->g, rec, &tool, &st, err))
 			return -1;
-		extra = outside_fields(rec);
-		agr_router_health(r, tool, st, json_object_size(extra) ? extra : NULL);
+		extra = agrp_outside_fields(rec);
+		agr_router_health(r, tool, st, extra);
 		json_decref(extra);
 		return 0;
 	}

@@ -119,6 +119,31 @@ agr_write_json(FILE *out, const json_t *obj)
 	return putc('\n', out) != EOF;
 }
 
+json_t *
+agrp_json_without(const json_t *obj, const char *const *keys, size_t n)
+{
+	json_t *r, *v;
+	const char *key;
+
+	if (!json_is_object(obj))
+		return NULL;
+	r = json_object();
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		size_t i = 0;
+
+		while (i < n && strcmp(key, keys[i]) != 0)
+			i++;
+		if (i == n)
+			json_object_set(r, key, v);
+	}
+	if (json_object_size(r) == 0) {
+		json_decref(r);
+		return NULL;
+	}
+	return r;
+}
+
 const char *
 agr_json_str(const json_t *obj, const char *key)
 {
