@@ -56,12 +56,13 @@ parse_faults(agr_stress_opts *so, const char *list)
 		err(2, "out of memory");
 	so->nkinds = 0;
 	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		agr_status kind = strcmp(item, "error") == 0     ? AGR_ST_ERROR
-		                  : strcmp(item, "timeout") == 0 ? AGR_ST_TIMEOUT
-		                  : strcmp(item, "down") == 0    ? AGR_ST_DOWN
-		                                                 : AGR_ST_NONE;
+		static const agr_status known[] = { AGR_ST_ERROR, AGR_ST_TIMEOUT, AGR_ST_DOWN };
+		agr_status kind = AGR_ST_NONE;
 		bool dup = false;
 
+		for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+			if (strcmp(item, agr_status_name(known[i])) == 0)
+				kind = known[i];
 		if (kind == AGR_ST_NONE)
 			errx(2, "--faults: '%s' is not error, timeout or down", item);
 		for (size_t i = 0; i < so->nkinds; i++)

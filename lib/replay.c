@@ -127,11 +127,10 @@ agr_recording_record(const agr_recording *rc, size_t i)
 static bool
 is_routing_kind(const char *kind)
 {
-	static const char *const kinds[] = { "route",   "call",   "result",   "health",
-		                             "reroute", "demote", "escalate", "final" };
-
-	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-		if (strcmp(kind, kinds[i]) == 0)
+	/* the kinds of the router's events, fault records aside (they count only
+	 * when a record names one as its cause) */
+	for (int k = AGR_EV_ROUTE; k <= AGR_EV_FINAL; k++)
+		if (strcmp(kind, agr_kind_name((agr_kind)k)) == 0)
 			return true;
 	return false;
 }
@@ -387,10 +386,8 @@ fault_fields(agr_status kind)
 {
 	json_t *f = json_object();
 
-	json_object_set_new(f, "fault",
-	                    json_string(kind == AGR_ST_DOWN      ? "down"
-	                                : kind == AGR_ST_TIMEOUT ? "timeout"
-	                                                         : "error"));
+	/* a planted fault is named as the status it gives: error, timeout, down */
+	json_object_set_new(f, "fault", json_string(agr_status_name(kind)));
 	return f;
 }
 

@@ -65,12 +65,6 @@ typedef struct stress {
 
 /* ---- fault sets ------------------------------------------------------ */
 
-static const char *
-kind_name(agr_status kind)
-{
-	return kind == AGR_ST_DOWN ? "down" : kind == AGR_ST_TIMEOUT ? "timeout" : "error";
-}
-
 static bool
 set_has_tool(const fset *s, int tool)
 {
@@ -163,7 +157,7 @@ set_text(const stress *st, const fset *s, char *out, size_t cap)
 	for (size_t i = 0; i < s->n && n < cap; i++)
 		n += (size_t)snprintf(out + n, cap - n, "%s%s:%s", i ? "," : "",
 		                      agr_graph_node_name(st->g, s->f[i].tool),
-		                      kind_name(s->f[i].kind));
+		                      agr_status_name(s->f[i].kind));
 	if (n < cap)
 		snprintf(out + n, cap - n, "}");
 }
