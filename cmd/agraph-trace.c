@@ -62,13 +62,7 @@ static const struct option longopts[] = {
 
 typedef struct opts {
 	const char *cmd;
-	agr_contracts *contracts;
-	agr_format format;
-	size_t max_open;
-	bool json, partial, merge, by_fault, v, unbuffered, trace_flag;
-	const char *trace, *terminate_word;
-	char **files;
-	int nfiles;
+	agr_fe_trace t;
 } opts;
 
 /* Which command takes which option. */
@@ -110,43 +104,44 @@ parse(int argc, char **argv, opts *o)
 			warnx("%s does not take that option", o->cmd);
 			usage(stderr, 2);
 		}
-		if (agr_fe_contracts_option(o->contracts, c, optarg))
+		if (agr_fe_contracts_option(o->t.contracts, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_FORMAT:
-			if (!agr_format_from_name(optarg, &o->format) || o->format == AGR_FMT_LINT)
+			if (!agr_format_from_name(optarg, &o->t.format) ||
+			    o->t.format == AGR_FMT_LINT)
 				errx(2, "--format takes text, ndjson, junit or github, not '%s'",
 				     optarg);
 			break;
 		case OPT_MAX_OPEN:
-			o->max_open = agr_fe_number("--max-open", optarg);
+			o->t.max_open = agr_fe_number("--max-open", optarg);
 			break;
 		case OPT_JSON:
-			o->json = true;
+			o->t.json = true;
 			break;
 		case OPT_PARTIAL:
-			o->partial = true;
+			o->t.partial = true;
 			break;
 		case OPT_MERGE:
-			o->merge = true;
+			o->t.merge = true;
 			break;
 		case OPT_BY_FAULT:
-			o->by_fault = true;
+			o->t.by_fault = true;
 			break;
 		case OPT_TRACE:
-			o->trace_flag = true;
-			o->trace = optarg;
+			o->t.trace_flag = true;
+			o->t.trace = optarg;
 			break;
 		case OPT_TERMINATE_WORD:
 			if (optarg[0] == '\0')
 				errx(2, "--terminate-word takes a word");
-			o->terminate_word = optarg;
+			o->t.terminate_word = optarg;
 			break;
 		case 'v':
-			o->v = true;
+			o->t.v = true;
 			break;
 		case 'u':
-			o->unbuffered = true;
+			o->t.unbuffered = true;
 			break;
 		case 'h':
 			usage(stdout, 0);
@@ -158,246 +153,25 @@ parse(int argc, char **argv, opts *o)
 			usage(stderr, 2);
 		}
 	}
-	o->files = argv + optind;
-	o->nfiles = argc - optind;
-}
-
-/* ---- check, lint ---------------------------------------------------- */
-
-typedef struct run_ctx {
-	opts *o;
-	agr_checker *checker;
-	agr_report *report;
-	agr_stats *stats;
-	agr_grep *grep;
-	agr_lineage *lineage;
-} run_ctx;
-
-static void
-on_verdict(void *ctx, const agr_verdict *v)
-{
-	run_ctx *r = ctx;
-
-	agr_report_verdict(r->report, v);
-	if (r->o->unbuffered)
-		fflush(stdout);
-}
-
-static bool
-feed_checker(void *ctx, const agr_record *rec)
-{
-	run_ctx *r = ctx;
-	agr_error e;
-
-	if (agr_checker_feed(r->checker, rec, &e))
-		return true;
-	agr_fe_error(&e);
-	return false;
-}
-
-static int
-cmd_check(opts *o, bool lint)
-{
-	run_ctx r = { .o = o };
-	int status;
-
-	if (lint && agr_contracts_count(o->contracts) > 0)
-		errx(2, "lint checks well-formedness only; use check for contracts");
-	if (lint || agr_contracts_count(o->contracts) == 0)
-		agr_contracts_builtin(o->contracts, lint ? "well-formed" : "all", NULL);
-	r.report = agr_report_new(lint ? AGR_FMT_LINT : o->format, stdout, o->v);
-	r.checker = agr_checker_new(o->contracts, o->max_open, on_verdict, &r);
-	if (lint)
-		agr_checker_every_problem(r.checker);
-	status = agr_fe_each_record(o->files, o->nfiles, feed_checker, &r);
-	agr_checker_finish(r.checker);
-	agr_report_finish(r.report);
-	if (status == 0 && agr_report_failures(r.report) > 0)
-		status = 1;
-	agr_checker_free(r.checker);
-	agr_report_free(r.report);
-	return status;
-}
-
-/* ---- stats ---------------------------------------------------------- */
-
-static void
-on_run(void *ctx, const json_t *row)
-{
-	run_ctx *r = ctx;
-
-	if (r->o->partial || r->o->by_fault)
-		return;
-	if (r->o->json)
-		agr_fe_put(row, r->o->unbuffered);
-	else
-		agr_stats_print_row(stdout, row);
-}
-
-static bool
-feed_stats(void *ctx, const agr_record *rec)
-{
-	run_ctx *r = ctx;
-	agr_error e;
-
-	if (r->o->merge) {
-		if (agr_stats_merge(r->stats, agr_record_json(rec), &e))
-			return true;
-		agr_error_at_record(&e, rec);
-	} else if (agr_stats_feed(r->stats, rec, &e)) {
-		return true;
-	}
-	agr_fe_error(&e);
-	return false;
-}
-
-static int
-cmd_stats(opts *o)
-{
-	run_ctx r = { .o = o };
-	int status;
-
-	if (o->merge && (o->partial || agr_contracts_count(o->contracts) > 0))
-		errx(2, "--merge takes partials only: no --partial, -c or --builtin");
-	r.stats = agr_stats_new(o->contracts, on_run, &r);
-	if (!o->json && !o->partial && !o->merge && !o->by_fault)
-		agr_stats_print_row(stdout, NULL);
-	status = agr_fe_each_record(o->files, o->nfiles, feed_stats, &r);
-	if (!o->merge)
-		agr_stats_finish(r.stats);
-	agr_stats_write(r.stats, stdout,
-	                o->partial    ? AGR_STATS_PARTIAL
-	                : o->json     ? AGR_STATS_JSON
-	                : o->by_fault ? AGR_STATS_BY_FAULT
-	                              : AGR_STATS_TEXT);
-	agr_stats_free(r.stats);
-	return status;
-}
-
-/* ---- grep, lineage -------------------------------------------------- */
-
-static bool
-feed_grep(void *ctx, const agr_record *rec)
-{
-	agr_grep_feed(((run_ctx *)ctx)->grep, rec);
-	return true;
-}
-
-static bool
-feed_lineage(void *ctx, const agr_record *rec)
-{
-	agr_lineage_feed(((run_ctx *)ctx)->lineage, rec);
-	return true;
+	o->t.files = argv + optind;
+	o->t.nfiles = argc - optind;
 }
 
 static const char *
 take_operand(opts *o, const char *what)
 {
-	if (o->nfiles < 1) {
+	if (o->t.nfiles < 1) {
 		warnx("%s: no %s given", o->cmd, what);
 		usage(stderr, 2);
 	}
-	o->nfiles--;
-	return *o->files++;
-}
-
-static int
-cmd_grep(opts *o)
-{
-	run_ctx r = { .o = o };
-	const char *text = take_operand(o, "expression");
-	agr_expr *e;
-	agr_error err;
-	int status;
-
-	if ((e = agr_expr_compile(text, &err)) == NULL) {
-		snprintf(err.source, sizeof err.source, "expression");
-		err.line = 1;
-		agr_fe_error(&err);
-		return 2;
-	}
-	r.grep = agr_grep_new(e, o->v, o->trace_flag, agr_fe_write, &o->unbuffered);
-	status = agr_fe_each_record(o->files, o->nfiles, feed_grep, &r);
-	agr_grep_finish(r.grep);
-	if (status == 0 && agr_grep_matches(r.grep) == 0)
-		status = 1;
-	agr_grep_free(r.grep);
-	agr_expr_free(e);
-	return status;
-}
-
-static int
-cmd_lineage(opts *o)
-{
-	run_ctx r = { .o = o };
-	const char *step = take_operand(o, "step");
-	agr_error err;
-	int status;
-
-	if (o->trace_flag && o->trace == NULL)
-		errx(2, "lineage: --trace takes an id: --trace=ID");
-	r.lineage = agr_lineage_new(o->trace, (long)agr_fe_number("step", step));
-	status = agr_fe_each_record(o->files, o->nfiles, feed_lineage, &r);
-	if (!agr_lineage_write(r.lineage, agr_fe_write, &o->unbuffered, &err)) {
-		warnx("%s", err.text);
-		status = status ? status : 1;
-	}
-	agr_lineage_free(r.lineage);
-	return status;
-}
-
-/* ---- import, export ------------------------------------------------ */
-
-static void
-report_error(void *ctx, const agr_error *e)
-{
-	(void)ctx;
-	agr_fe_error(e);
-}
-
-static int
-cmd_import(opts *o)
-{
-	const char *format = take_operand(o, "format");
-	agr_import_opts io = { o->terminate_word };
-
-	return agr_import(format, (const char *const *)o->files, o->nfiles, &io, agr_fe_write,
-	                  &o->unbuffered, report_error, NULL) > 0
-	           ? 2
-	           : 0;
-}
-
-static bool
-feed_export(void *ctx, const agr_record *rec)
-{
-	agr_error e;
-
-	if (agr_exporter_add(ctx, rec, &e))
-		return true;
-	agr_fe_error(&e);
-	return false;
-}
-
-static int
-cmd_export(opts *o)
-{
-	const char *format = take_operand(o, "format");
-	agr_exporter *x;
-	agr_error e;
-	int status;
-
-	if ((x = agr_exporter_new(format, agr_fe_write, &o->unbuffered, &e)) == NULL)
-		errx(2, "%s", e.text);
-	status = agr_fe_each_record(o->files, o->nfiles, feed_export, x);
-	agr_exporter_finish(x);
-	agr_exporter_free(x);
-	return status;
+	o->t.nfiles--;
+	return *o->t.files++;
 }
 
 int
 main(int argc, char **argv)
 {
-	opts o = { .format = AGR_FMT_TEXT };
+	opts o = { .t.format = AGR_FMT_TEXT };
 	int status;
 
 	if (argc < 2)
@@ -409,28 +183,28 @@ main(int argc, char **argv)
 		return 0;
 	}
 	o.cmd = argv[1];
-	o.contracts = agr_contracts_new();
+	o.t.contracts = agr_contracts_new();
 	argv[1] = program_invocation_short_name; /* getopt names the program so */
 	parse(argc - 1, argv + 1, &o);
 	if (strcmp(o.cmd, "check") == 0)
-		status = cmd_check(&o, false);
+		status = agr_fe_trace_check(&o.t, false);
 	else if (strcmp(o.cmd, "lint") == 0)
-		status = cmd_check(&o, true);
+		status = agr_fe_trace_check(&o.t, true);
 	else if (strcmp(o.cmd, "stats") == 0)
-		status = cmd_stats(&o);
+		status = agr_fe_trace_stats(&o.t);
 	else if (strcmp(o.cmd, "grep") == 0)
-		status = cmd_grep(&o);
+		status = agr_fe_trace_grep(&o.t, take_operand(&o, "expression"));
 	else if (strcmp(o.cmd, "lineage") == 0)
-		status = cmd_lineage(&o);
+		status = agr_fe_trace_lineage(&o.t, take_operand(&o, "step"));
 	else if (strcmp(o.cmd, "import") == 0)
-		status = cmd_import(&o);
+		status = agr_fe_trace_import(&o.t, take_operand(&o, "format"));
 	else if (strcmp(o.cmd, "export") == 0)
-		status = cmd_export(&o);
+		status = agr_fe_trace_export(&o.t, take_operand(&o, "format"));
 	else {
 		warnx("unknown command '%s'", o.cmd);
 		usage(stderr, 2);
 	}
-	agr_contracts_free(o.contracts);
+	agr_contracts_free(o.t.contracts);
 	{
 		int rc = agr_fe_close_stdout();
 

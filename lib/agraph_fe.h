@@ -96,4 +96,26 @@ bool agr_fe_router_option(agr_fe_router *o, int c, const char *arg);
 agr_world *agr_fe_router_setup(const agr_fe_router *o, const agr_graph *g, const char *graph_path,
                                agr_router_opts *ro);
 
+/*
+ * agraph-trace's subcommands (trace_fe.c), on the options it parsed.
+ * Each reads files[0..nfiles-1] (none: stdin), reports what it finds and
+ * returns the exit status.
+ */
+typedef struct agr_fe_trace {
+	agr_contracts *contracts; /* -c, --builtin */
+	agr_format format;        /* check --format */
+	size_t max_open;
+	bool json, partial, merge, by_fault, v, unbuffered, trace_flag;
+	const char *trace, *terminate_word;
+	char **files;
+	int nfiles;
+} agr_fe_trace;
+
+int agr_fe_trace_check(agr_fe_trace *o, bool lint);
+int agr_fe_trace_stats(agr_fe_trace *o);
+int agr_fe_trace_grep(agr_fe_trace *o, const char *expr);
+int agr_fe_trace_lineage(agr_fe_trace *o, const char *step);
+int agr_fe_trace_import(agr_fe_trace *o, const char *format);
+int agr_fe_trace_export(agr_fe_trace *o, const char *format);
+
 #endif
