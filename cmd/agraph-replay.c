@@ -197,6 +197,8 @@ replay(const args *a)
 	x.opts.world = agr_fe_router_setup(&a->ro, g, a->graph, &x.opts.router);
 	x.opts.missing = a->missing;
 	rd = agr_recorder_new(g, each_recording, &x);
+	if (!a->check)
+		agr_recorder_answers_only(rd);
 	in = agr_reader_new((const char *const *)a->files, a->nfiles, 0);
 	while ((rc = agr_reader_next(in, &rec, &e)) != 0)
 		if (rc < 0 || !agr_recorder_add(rd, rec, &e)) {

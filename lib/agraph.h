@@ -656,6 +656,9 @@ typedef struct agr_recorder agr_recorder;
 typedef void (*agr_recording_fn)(void *ctx, agr_recording *rc);
 agr_recorder *agr_recorder_new(const agr_graph *g, agr_recording_fn fn, void *ctx);
 void agr_recorder_free(agr_recorder *rd);
+/* Its recordings keep only the world's answers, not every record: for a
+ * replay that compares nothing (no agr_replay_check(), no records). */
+void agr_recorder_answers_only(agr_recorder *rd);
 /* As agr_recording_add(), for the record's trace. */
 bool agr_recorder_add(agr_recorder *rd, const agr_record *rec, agr_error *err);
 void agr_recorder_finish(agr_recorder *rd);

@@ -42,6 +42,7 @@ struct agr_recording {
 	agr_record **log;       /* every record of the trace, in order */
 	unsigned char *routing; /* log[i] is one the router writes */
 	size_t nlog, caplog, caprouting;
+	bool answers_only; /* keep no records: a replay that compares nothing */
 	answer *ans;
 	size_t nans, capans;
 	long *first, *last; /* per node: its first and last answer, or -1 */
@@ -148,7 +149,8 @@ take_fault(agr_recording *rc, const json_t *rec)
 			continue;
 		json_t *f = rc->faults[i].fields;
 
-		rc->routing[rc->faults[i].log] = 1;
+		if (!rc->answers_only)
+			rc->routing[rc->faults[i].log] = 1;
 		rc->faults[i] = rc->faults[--rc->nfaults];
 		return f;
 	}
@@ -303,7 +305,7 @@ add_fault(agr_recording *rc, const agr_record *rec, const agrp_common *c)
 	f->fields = agrp_json_without(agr_record_json(rec), own, sizeof own / sizeof own[0]);
 	if (f->fields == NULL) /* a fault with nothing more to say is still one */
 		f->fields = json_object();
-	f->log = rc->nlog - 1;
+	f->log = rc->answers_only ? 0 : rc->nlog - 1; /* where it is kept, if it is */
 }
 
 bool
@@ -313,11 +315,13 @@ agr_recording_add(agr_recording *rc, const agr_record *rec, agr_error *err)
 	bool ok = true;
 
 	agrp_record_common(rec, &c);
-	agrp_grow(&rc->log, &rc->caplog, rc->nlog + 1, sizeof *rc->log);
-	agrp_grow(&rc->routing, &rc->caprouting, rc->nlog + 1, 1);
-	rc->log[rc->nlog] = agr_record_keep(rec);
-	rc->routing[rc->nlog] = c.kind != NULL && is_routing_kind(c.kind);
-	rc->nlog++;
+	if (!rc->answers_only) {
+		agrp_grow(&rc->log, &rc->caplog, rc->nlog + 1, sizeof *rc->log);
+		agrp_grow(&rc->routing, &rc->caprouting, rc->nlog + 1, 1);
+		rc->log[rc->nlog] = agr_record_keep(rec);
+		rc->routing[rc->nlog] = c.kind != NULL && is_routing_kind(c.kind);
+		rc->nlog++;
+	}
 	if (c.kind != NULL && strcmp(c.kind, "final") == 0)
 		rc->ended = true;
 	if (c.kind == NULL || rc->g == NULL)
@@ -337,7 +341,8 @@ agr_recording_add(agr_recording *rc, const agr_record *rec, agr_error *err)
 	}
 	if (!ok) {
 		/* Left out of what the world answered, and of what is compared. */
-		rc->routing[rc->nlog - 1] = 0;
+		if (!rc->answers_only)
+			rc->routing[rc->nlog - 1] = 0;
 		agr_error_at_record(err, rec);
 	}
 	return ok;
@@ -582,6 +587,7 @@ struct agr_recorder {
 	void *ctx;
 	agrp_map open; /* trace id -> open_rec */
 	open_rec *first, *last;
+	bool answers_only;
 };
 
 agr_recorder *
@@ -624,6 +630,7 @@ agr_recorder_add(agr_recorder *rd, const agr_record *rec, agr_error *err)
 	if ((o = agrp_map_get(&rd->open, id)) == NULL) {
 		o = agrp_xcalloc(1, sizeof *o);
 		o->rc = agr_recording_new(rd->g, id);
+		o->rc->answers_only = rd->answers_only;
 		o->prev = rd->last;
 		if (rd->last)
 			rd->last->next = o;
@@ -636,6 +643,12 @@ agr_recorder_add(agr_recorder *rd, const agr_record *rec, agr_error *err)
 	if (o->rc->ended)
 		close_open(rd, o);
 	return ok;
+}
+
+void
+agr_recorder_answers_only(agr_recorder *rd)
+{
+	rd->answers_only = true;
 }
 
 void
