@@ -6,7 +6,7 @@
 # Prints TAP.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-PATH=${AGRAPH_BIN:-$top/bin}:$PATH
+PATH=${AGRAPH_BIN:-$top/build/bin}:$PATH
 n=0
 failed=0
 out=$(mktemp) err=$(mktemp)

@@ -2,7 +2,7 @@
 bats_require_minimum_version 1.5.0
 
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-: "${AGRAPH_BIN:=$TOP/bin}"
+: "${AGRAPH_BIN:=$TOP/build/bin}"
 PATH=$AGRAPH_BIN:$PATH
 EX=$TOP/examples
 DATA=$TOP/tests/data

@@ -5,7 +5,7 @@
 # ".Ed", are its expected standard output.  Prints TAP.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-PATH=${AGRAPH_BIN:-$top/bin}:$PATH
+PATH=${AGRAPH_BIN:-$top/build/bin}:$PATH
 n=0 failed=0
 
 # Prints the examples as records: "C<TAB>page<TAB>command" then "O<TAB>line"s.

@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "agraph_int.h"
+#include "record/record_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

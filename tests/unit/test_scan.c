@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agraph_int.h"
+#include "record/record_int.h"
 #include "tap.h"
 
 static const char *const seeds[] = {

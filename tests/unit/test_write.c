@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agraph_int.h"
+#include "record/record_int.h"
 #include "tap.h"
 
 static char *

@@ -1,0 +1,233 @@
+/*
+ * agraph-replay - drive the router again on recorded traces: the same
+ * run, a counterfactual one, or the difference between two runs.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "replay.h"
+#include "agraph_fe.h"
+
+static void
+usage(FILE *out, int status)
+{
+	fputs("usage: agraph-replay [-u] [--check] [--missing stop|ok|error]\n"
+	      "                     [--policy heal|static] [--monitors] [--goal NODE]\n"
+	      "                     [--fail TOOL[:KEY=VALUE]...,...] [--down TOOL,...] [--seed N]\n"
+	      "                     GRAPH [FILE...]\n"
+	      "       agraph-replay --diff [-f text|ndjson] A B\n",
+	      out);
+	exit(status);
+}
+
+enum { OPT_CHECK = 256, OPT_MISSING, OPT_DIFF, OPT_VERSION };
+
+static const struct option longopts[] = {
+	AGR_FE_ROUTER_LONGOPTS,
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "missing", required_argument, NULL, OPT_MISSING },
+	{ "diff", no_argument, NULL, OPT_DIFF },
+	{ "format", required_argument, NULL, 'f' },
+	{ "unbuffered", no_argument, NULL, 'u' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+typedef struct args {
+	agr_fe_router ro;
+	agr_missing missing;
+	bool check, diff, unbuffered, ndjson;
+	char **files;
+	int nfiles;
+	const char *graph;
+} args;
+
+static void
+parse_args(int argc, char **argv, args *a)
+{
+	int c;
+
+	argv[0] = program_invocation_short_name; /* getopt's messages name it so */
+	while ((c = getopt_long(argc, argv, "f:hu", longopts, NULL)) != -1) {
+		if (agr_fe_router_option(&a->ro, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_CHECK:
+			a->check = true;
+			break;
+		case OPT_MISSING:
+			if (strcmp(optarg, "stop") == 0)
+				a->missing = AGR_MISSING_STOP;
+			else if (strcmp(optarg, "ok") == 0)
+				a->missing = AGR_MISSING_OK;
+			else if (strcmp(optarg, "error") == 0)
+				a->missing = AGR_MISSING_ERROR;
+			else
+				errx(2, "--missing takes stop, ok or error, not '%s'", optarg);
+			break;
+		case OPT_DIFF:
+			a->diff = true;
+			break;
+		case 'f':
+			a->ndjson = agr_fe_ndjson("-f", optarg);
+			break;
+		case 'u':
+			a->unbuffered = true;
+			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		case OPT_VERSION:
+			printf("agraph-replay %s\n", AGR_VERSION);
+			exit(0);
+		default:
+			usage(stderr, 2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (a->diff) {
+		if (argc != 2) {
+			warnx("--diff compares two files, A and B");
+			usage(stderr, 2);
+		}
+		if (a->check)
+			errx(2, "--diff and --check do not go together");
+	} else if (argc == 0) {
+		warnx("no GRAPH file given");
+		usage(stderr, 2);
+	} else {
+		a->graph = *argv++;
+		argc--;
+	}
+	a->files = argv;
+	a->nfiles = argc;
+}
+
+typedef struct ctx {
+	const args *a;
+	agr_replay_opts opts;
+	long traces, diverged, unrecorded;
+	int status;
+} ctx;
+
+static long
+step_of(const char *bytes, size_t len)
+{
+	json_t *j = json_loadb(bytes, len, 0, NULL);
+	long step = (long)json_integer_value(json_object_get(j, "step"));
+
+	json_decref(j);
+	return step;
+}
+
+/* --check: the first step of the trace where the replay differs. */
+static void
+check_one(ctx *x, agr_recording *rc)
+{
+	agr_divergence d;
+	const char *rb;
+	size_t rlen;
+
+	if (agr_replay_check(rc, &x->opts, &d, NULL))
+		return;
+	x->diverged++;
+	if (d.recorded != NULL) {
+		rb = agr_record_bytes(d.recorded, &rlen);
+		printf("%s: step %ld differs (%s:%ld)\n", agr_recording_trace(rc),
+		       step_of(rb, rlen), agr_record_source(d.recorded),
+		       agr_record_line(d.recorded));
+		printf("  recorded: %.*s\n", (int)rlen, rb);
+	} else {
+		printf("%s: step %ld differs (the recording ends before it)\n",
+		       agr_recording_trace(rc), step_of(d.replayed, d.replayed_len));
+		printf("  recorded: (nothing)\n");
+	}
+	if (d.replayed != NULL)
+		printf("  replayed: %.*s\n", (int)d.replayed_len, d.replayed);
+	else
+		printf("  replayed: (nothing: the run ended)\n");
+	free(d.replayed);
+}
+
+static void
+each_recording(void *vx, agr_recording *rc)
+{
+	ctx *x = vx;
+	agr_replay_info info;
+
+	x->traces++;
+	if (x->a->check) {
+		check_one(x, rc);
+	} else {
+		bool flush = x->a->unbuffered;
+
+		agr_replay_run(rc, &x->opts, agr_fe_write, &flush, &info);
+		x->unrecorded += info.unrecorded;
+		if ((info.final == AGR_ST_ESCALATED || info.final == AGR_ST_UNKNOWN) &&
+		    x->status == 0)
+			x->status = 1;
+		if (info.unrecorded > 0 && x->opts.missing != AGR_MISSING_STOP)
+			warnx("%s: %ld call%s had no recorded result, answered %s (--missing)",
+			      agr_recording_trace(rc), info.unrecorded,
+			      info.unrecorded == 1 ? "" : "s",
+			      x->opts.missing == AGR_MISSING_OK ? "ok" : "error");
+	}
+	agr_recording_free(rc);
+}
+
+static int
+replay(const args *a)
+{
+	ctx x = { .a = a };
+	agr_graph *g;
+	agr_recorder *rd;
+	agr_reader *in;
+	const agr_record *rec;
+	agr_error e;
+	int rc;
+
+	if ((g = agr_graph_load_file(a->graph, &e)) == NULL) {
+		agr_fe_error(&e);
+		return 2;
+	}
+	x.opts.world = agr_fe_router_setup(&a->ro, g, a->graph, &x.opts.router);
+	x.opts.missing = a->missing;
+	rd = agr_recorder_new(g, each_recording, &x);
+	if (!a->check)
+		agr_recorder_answers_only(rd);
+	in = agr_reader_new((const char *const *)a->files, a->nfiles, 0);
+	while ((rc = agr_reader_next(in, &rec, &e)) != 0)
+		if (rc < 0 || !agr_recorder_add(rd, rec, &e)) {
+			agr_fe_error(&e);
+			x.status = 2;
+		}
+	agr_recorder_finish(rd);
+	agr_recorder_free(rd);
+	agr_reader_free(in);
+	agr_world_free(x.opts.world);
+	agr_graph_free(g);
+	if (a->check) {
+		printf("%ld trace%s replayed, %ld diverged\n", x.traces, x.traces == 1 ? "" : "s",
+		       x.diverged);
+		if (x.diverged > 0 && x.status == 0)
+			x.status = 1;
+	}
+	return x.status;
+}
+
+int
+main(int argc, char **argv)
+{
+	args a = { .ro.policy = AGR_POLICY_HEAL };
+	int status, rc;
+
+	parse_args(argc, argv, &a);
+	status = a.diff ? diff_files(a.files[0], a.files[1], a.ndjson) : replay(&a);
+	rc = agr_fe_close_stdout();
+	return rc != 0 ? rc : status;
+}

@@ -1,0 +1,214 @@
+/*
+ * agraph-trace - check traces against contracts, measure reliability,
+ * lint, grep, follow lineage, and import and export other formats.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+#include "agraph_fe.h"
+
+static const char synopsis[] =
+    "usage: agraph-trace check [-uv] [-c contracts] [--builtin names] [--format fmt]\n"
+    "                          [--max-open n] [file ...]\n"
+    "       agraph-trace stats [-u] [-c contracts] [--builtin names] [--json | --by-fault]\n"
+    "                          [--partial] [file ...]\n"
+    "       agraph-trace stats --merge [--json] [file ...]\n"
+    "       agraph-trace lint [file ...]\n"
+    "       agraph-trace grep [-uv] [--trace] expr [file ...]\n"
+    "       agraph-trace lineage [--trace=id] step [file ...]\n"
+    "       agraph-trace import [-u] [--terminate-word word] openai|chatlog|otel [file ...]\n"
+    "       agraph-trace export [-u] otel [file ...]\n";
+
+static void
+usage(FILE *out, int status)
+{
+	fputs(synopsis, out);
+	exit(status);
+}
+
+enum {
+	OPT_FORMAT = 256,
+	OPT_MAX_OPEN,
+	OPT_JSON,
+	OPT_PARTIAL,
+	OPT_MERGE,
+	OPT_BY_FAULT,
+	OPT_TRACE,
+	OPT_TERMINATE_WORD,
+	OPT_VERSION
+};
+
+static const struct option longopts[] = {
+	{ "contracts", required_argument, NULL, 'c' },
+	{ "builtin", required_argument, NULL, AGR_FE_OPT_BUILTIN },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "max-open", required_argument, NULL, OPT_MAX_OPEN },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "partial", no_argument, NULL, OPT_PARTIAL },
+	{ "merge", no_argument, NULL, OPT_MERGE },
+	{ "by-fault", no_argument, NULL, OPT_BY_FAULT },
+	{ "trace", optional_argument, NULL, OPT_TRACE },
+	{ "terminate-word", required_argument, NULL, OPT_TERMINATE_WORD },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "invert-match", no_argument, NULL, 'v' },
+	{ "unbuffered", no_argument, NULL, 'u' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+typedef struct opts {
+	const char *cmd;
+	trace_opts t;
+} opts;
+
+/* Which command takes which option. */
+static bool
+takes(const char *cmd, int c)
+{
+	static const struct {
+		const char *cmd;
+		int opts[8];
+	} table[] = {
+		{ "check", { 'c', AGR_FE_OPT_BUILTIN, OPT_FORMAT, OPT_MAX_OPEN, 'v', 'u' } },
+		{ "stats",
+		  { 'c', AGR_FE_OPT_BUILTIN, OPT_JSON, OPT_PARTIAL, OPT_MERGE, OPT_BY_FAULT,
+		    OPT_MAX_OPEN, 'u' } },
+		{ "lint", { 'u' } },
+		{ "grep", { 'v', OPT_TRACE, 'u' } },
+		{ "lineage", { OPT_TRACE, 'u' } },
+		{ "import", { OPT_TERMINATE_WORD, 'u' } },
+		{ "export", { 'u' } },
+	};
+
+	if (c == 'h' || c == OPT_VERSION || c == '?')
+		return true;
+	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+		if (strcmp(table[i].cmd, cmd) == 0)
+			for (size_t k = 0; k < 8 && table[i].opts[k]; k++)
+				if (table[i].opts[k] == c)
+					return true;
+	return false;
+}
+
+static void
+parse(int argc, char **argv, opts *o)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:uvh", longopts, NULL)) != -1) {
+		if (!takes(o->cmd, c)) {
+			warnx("%s does not take that option", o->cmd);
+			usage(stderr, 2);
+		}
+		if (agr_fe_contracts_option(o->t.contracts, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_FORMAT:
+			if (!agr_format_from_name(optarg, &o->t.format) ||
+			    o->t.format == AGR_FMT_LINT)
+				errx(2, "--format takes text, ndjson, junit or github, not '%s'",
+				     optarg);
+			break;
+		case OPT_MAX_OPEN:
+			o->t.max_open = agr_fe_number("--max-open", optarg);
+			break;
+		case OPT_JSON:
+			o->t.json = true;
+			break;
+		case OPT_PARTIAL:
+			o->t.partial = true;
+			break;
+		case OPT_MERGE:
+			o->t.merge = true;
+			break;
+		case OPT_BY_FAULT:
+			o->t.by_fault = true;
+			break;
+		case OPT_TRACE:
+			o->t.trace_flag = true;
+			o->t.trace = optarg;
+			break;
+		case OPT_TERMINATE_WORD:
+			if (optarg[0] == '\0')
+				errx(2, "--terminate-word takes a word");
+			o->t.terminate_word = optarg;
+			break;
+		case 'v':
+			o->t.v = true;
+			break;
+		case 'u':
+			o->t.unbuffered = true;
+			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		case OPT_VERSION:
+			printf("agraph-trace %s\n", AGR_VERSION);
+			exit(0);
+		default:
+			usage(stderr, 2);
+		}
+	}
+	o->t.files = argv + optind;
+	o->t.nfiles = argc - optind;
+}
+
+static const char *
+take_operand(opts *o, const char *what)
+{
+	if (o->t.nfiles < 1) {
+		warnx("%s: no %s given", o->cmd, what);
+		usage(stderr, 2);
+	}
+	o->t.nfiles--;
+	return *o->t.files++;
+}
+
+int
+main(int argc, char **argv)
+{
+	opts o = { .t.format = AGR_FMT_TEXT };
+	int status;
+
+	if (argc < 2)
+		usage(stderr, 2);
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+		usage(stdout, 0);
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("agraph-trace %s\n", AGR_VERSION);
+		return 0;
+	}
+	o.cmd = argv[1];
+	o.t.contracts = agr_contracts_new();
+	argv[1] = program_invocation_short_name; /* getopt names the program so */
+	parse(argc - 1, argv + 1, &o);
+	if (strcmp(o.cmd, "check") == 0)
+		status = trace_check(&o.t, false);
+	else if (strcmp(o.cmd, "lint") == 0)
+		status = trace_check(&o.t, true);
+	else if (strcmp(o.cmd, "stats") == 0)
+		status = trace_stats(&o.t);
+	else if (strcmp(o.cmd, "grep") == 0)
+		status = trace_grep(&o.t, take_operand(&o, "expression"));
+	else if (strcmp(o.cmd, "lineage") == 0)
+		status = trace_lineage(&o.t, take_operand(&o, "step"));
+	else if (strcmp(o.cmd, "import") == 0)
+		status = trace_import(&o.t, take_operand(&o, "format"));
+	else if (strcmp(o.cmd, "export") == 0)
+		status = trace_export(&o.t, take_operand(&o, "format"));
+	else {
+		warnx("unknown command '%s'", o.cmd);
+		usage(stderr, 2);
+	}
+	agr_contracts_free(o.t.contracts);
+	{
+		int rc = agr_fe_close_stdout();
+
+		return rc != 0 ? rc : status;
+	}
+}

@@ -1,0 +1,227 @@
+/*
+ * subcommands.c - agraph-trace's subcommands, on the options main.c
+ * parsed: which library parts they drive, what they print, how they exit.
+ */
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+#include "agraph_fe.h"
+
+/* ---- check, lint ---------------------------------------------------- */
+
+typedef struct run_ctx {
+	trace_opts *o;
+	agr_checker *checker;
+	agr_report *report;
+	agr_stats *stats;
+	agr_grep *grep;
+	agr_lineage *lineage;
+} run_ctx;
+
+static void
+on_verdict(void *ctx, const agr_verdict *v)
+{
+	run_ctx *r = ctx;
+
+	agr_report_verdict(r->report, v);
+	if (r->o->unbuffered)
+		fflush(stdout);
+}
+
+static bool
+feed_checker(void *ctx, const agr_record *rec)
+{
+	run_ctx *r = ctx;
+	agr_error e;
+
+	if (agr_checker_feed(r->checker, rec, &e))
+		return true;
+	agr_fe_error(&e);
+	return false;
+}
+
+int
+trace_check(trace_opts *o, bool lint)
+{
+	run_ctx r = { .o = o };
+	int status;
+
+	if (lint && agr_contracts_count(o->contracts) > 0)
+		errx(2, "lint checks well-formedness only; use check for contracts");
+	if (lint || agr_contracts_count(o->contracts) == 0)
+		agr_contracts_builtin(o->contracts, lint ? "well-formed" : "all", NULL);
+	r.report = agr_report_new(lint ? AGR_FMT_LINT : o->format, stdout, o->v);
+	r.checker = agr_checker_new(o->contracts, o->max_open, on_verdict, &r);
+	if (lint)
+		agr_checker_every_problem(r.checker);
+	status = agr_fe_each_record(o->files, o->nfiles, feed_checker, &r);
+	agr_checker_finish(r.checker);
+	agr_report_finish(r.report);
+	if (status == 0 && agr_report_failures(r.report) > 0)
+		status = 1;
+	agr_checker_free(r.checker);
+	agr_report_free(r.report);
+	return status;
+}
+
+/* ---- stats ---------------------------------------------------------- */
+
+static void
+on_run(void *ctx, const json_t *row)
+{
+	run_ctx *r = ctx;
+
+	if (r->o->partial || r->o->by_fault)
+		return;
+	if (r->o->json)
+		agr_fe_put(row, r->o->unbuffered);
+	else
+		agr_stats_print_row(stdout, row);
+}
+
+static bool
+feed_stats(void *ctx, const agr_record *rec)
+{
+	run_ctx *r = ctx;
+	agr_error e;
+
+	if (r->o->merge) {
+		if (agr_stats_merge(r->stats, agr_record_json(rec), &e))
+			return true;
+		agr_error_at_record(&e, rec);
+	} else if (agr_stats_feed(r->stats, rec, &e)) {
+		return true;
+	}
+	agr_fe_error(&e);
+	return false;
+}
+
+int
+trace_stats(trace_opts *o)
+{
+	run_ctx r = { .o = o };
+	int status;
+
+	if (o->merge && (o->partial || agr_contracts_count(o->contracts) > 0))
+		errx(2, "--merge takes partials only: no --partial, -c or --builtin");
+	r.stats = agr_stats_new(o->contracts, on_run, &r);
+	if (!o->json && !o->partial && !o->merge && !o->by_fault)
+		agr_stats_print_row(stdout, NULL);
+	status = agr_fe_each_record(o->files, o->nfiles, feed_stats, &r);
+	if (!o->merge)
+		agr_stats_finish(r.stats);
+	agr_stats_write(r.stats, stdout,
+	                o->partial    ? AGR_STATS_PARTIAL
+	                : o->json     ? AGR_STATS_JSON
+	                : o->by_fault ? AGR_STATS_BY_FAULT
+	                              : AGR_STATS_TEXT);
+	agr_stats_free(r.stats);
+	return status;
+}
+
+/* ---- grep, lineage -------------------------------------------------- */
+
+static bool
+feed_grep(void *ctx, const agr_record *rec)
+{
+	agr_grep_feed(((run_ctx *)ctx)->grep, rec);
+	return true;
+}
+
+static bool
+feed_lineage(void *ctx, const agr_record *rec)
+{
+	agr_lineage_feed(((run_ctx *)ctx)->lineage, rec);
+	return true;
+}
+
+int
+trace_grep(trace_opts *o, const char *text)
+{
+	run_ctx r = { .o = o };
+	agr_expr *e;
+	agr_error err;
+	int status;
+
+	if ((e = agr_expr_compile(text, &err)) == NULL) {
+		snprintf(err.source, sizeof err.source, "expression");
+		err.line = 1;
+		agr_fe_error(&err);
+		return 2;
+	}
+	r.grep = agr_grep_new(e, o->v, o->trace_flag, agr_fe_write, &o->unbuffered);
+	status = agr_fe_each_record(o->files, o->nfiles, feed_grep, &r);
+	agr_grep_finish(r.grep);
+	if (status == 0 && agr_grep_matches(r.grep) == 0)
+		status = 1;
+	agr_grep_free(r.grep);
+	agr_expr_free(e);
+	return status;
+}
+
+int
+trace_lineage(trace_opts *o, const char *step)
+{
+	run_ctx r = { .o = o };
+	agr_error err;
+	int status;
+
+	if (o->trace_flag && o->trace == NULL)
+		errx(2, "lineage: --trace takes an id: --trace=ID");
+	r.lineage = agr_lineage_new(o->trace, (long)agr_fe_number("step", step));
+	status = agr_fe_each_record(o->files, o->nfiles, feed_lineage, &r);
+	if (!agr_lineage_write(r.lineage, agr_fe_write, &o->unbuffered, &err)) {
+		warnx("%s", err.text);
+		status = status ? status : 1;
+	}
+	agr_lineage_free(r.lineage);
+	return status;
+}
+
+/* ---- import, export ------------------------------------------------ */
+
+static void
+report_error(void *ctx, const agr_error *e)
+{
+	(void)ctx;
+	agr_fe_error(e);
+}
+
+int
+trace_import(trace_opts *o, const char *format)
+{
+	agr_import_opts io = { o->terminate_word };
+
+	return agr_import(format, (const char *const *)o->files, o->nfiles, &io, agr_fe_write,
+	                  &o->unbuffered, report_error, NULL) > 0
+	           ? 2
+	           : 0;
+}
+
+static bool
+feed_export(void *ctx, const agr_record *rec)
+{
+	agr_error e;
+
+	if (agr_exporter_add(ctx, rec, &e))
+		return true;
+	agr_fe_error(&e);
+	return false;
+}
+
+int
+trace_export(trace_opts *o, const char *format)
+{
+	agr_exporter *x;
+	agr_error e;
+	int status;
+
+	if ((x = agr_exporter_new(format, agr_fe_write, &o->unbuffered, &e)) == NULL)
+		errx(2, "%s", e.text);
+	status = agr_fe_each_record(o->files, o->nfiles, feed_export, x);
+	agr_exporter_finish(x);
+	agr_exporter_free(x);
+	return status;
+}

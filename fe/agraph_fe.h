@@ -1,0 +1,95 @@
+/*
+ * agraph_fe.h - the small front end every agraph program shares:
+ * writing records safely, reporting errors, splitting option lists.
+ * Like libarchive_fe: a library of its own (libagraph_fe.a), linked into
+ * the programs and never installed.
+ */
+#ifndef AGRAPH_FE_H
+#define AGRAPH_FE_H
+
+#include "agraph.h"
+
+/* Writes rec as one line to stdout and flushes when flush is set.  A
+ * closed pipe ends the program quietly; another write error ends it
+ * with a message and exit status 2. */
+void agr_fe_put(const json_t *rec, bool flush);
+
+/* Writes raw bytes and a newline, under the same rules. */
+void agr_fe_put_bytes(const char *bytes, size_t len, bool flush);
+
+/* Flushes stdout and checks it: 0 when all was written, else prints why
+ * and returns 2.  Call it last, as the exit status when it is not 0. */
+int agr_fe_close_stdout(void);
+
+/* Prints err as "prog: source:line:col: text". */
+void agr_fe_error(const agr_error *err);
+
+/* For -f text|ndjson: true for ndjson; exits 2 on anything else. */
+bool agr_fe_ndjson(const char *opt, const char *arg);
+
+/* Parses a whole non-negative number for option opt; exits 2 if it is not one. */
+uint64_t agr_fe_number(const char *opt, const char *arg);
+
+/*
+ * Reads every record of the files (none: stdin) and calls fn on each.  A
+ * file that cannot be read or a line that is not a record is reported,
+ * remembered and passed over.  Returns 0, or 2 when anything was.
+ * fn returns false to stop early (its own error already reported): 2.
+ */
+typedef bool (*agr_fe_record_fn)(void *ctx, const agr_record *rec);
+int agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx);
+
+/* An agr_write_fn that writes to stdout, flushing when ctx points to true. */
+void agr_fe_write(void *ctx, const char *bytes, size_t len);
+
+/* -c FILE and --builtin NAMES (option AGR_FE_OPT_BUILTIN), for the
+ * programs that check contracts: true when c was one of them; exits 2
+ * on a contract that cannot be loaded. */
+bool agr_fe_contracts_option(agr_contracts *cs, int c, const char *arg);
+
+/*
+ * The options that agraph-route, agraph-replay and agraph-stress share:
+ * --fail, --down, --goal, --seed, --policy and --monitors.  Put
+ * AGR_FE_ROUTER_LONGOPTS in the getopt_long() table and hand every
+ * option to agr_fe_router_option(), which takes the ones it knows.
+ */
+enum {
+	AGR_FE_OPT_FAIL = 1000,
+	AGR_FE_OPT_DOWN,
+	AGR_FE_OPT_GOAL,
+	AGR_FE_OPT_SEED,
+	AGR_FE_OPT_POLICY,
+	AGR_FE_OPT_MONITORS,
+	AGR_FE_OPT_BUILTIN,
+};
+
+#define AGR_FE_ROUTER_LONGOPTS                                                                     \
+	{ "fail", required_argument, NULL, AGR_FE_OPT_FAIL },                                      \
+	    { "down", required_argument, NULL, AGR_FE_OPT_DOWN },                                  \
+	    { "goal", required_argument, NULL, AGR_FE_OPT_GOAL },                                  \
+	    { "seed", required_argument, NULL, AGR_FE_OPT_SEED },                                  \
+	    { "policy", required_argument, NULL, AGR_FE_OPT_POLICY },                              \
+	{                                                                                          \
+		"monitors", no_argument, NULL, AGR_FE_OPT_MONITORS                                 \
+	}
+
+typedef struct agr_fe_router {
+	const char *fail[64], *down[64];
+	int nfail, ndown;
+	const char *goal;
+	uint64_t seed;
+	agr_policy policy;
+	bool monitors;
+} agr_fe_router;
+
+/* Takes option c with its argument when it is one of the shared ones
+ * (true); exits 2 on a bad value. */
+bool agr_fe_router_option(agr_fe_router *o, int c, const char *arg);
+
+/* Fills ro from the options (the goal checked against g, loaded from
+ * graph_path) and returns the world of --fail and --down, or NULL when
+ * neither was given; exits 2 on a mistake. */
+agr_world *agr_fe_router_setup(const agr_fe_router *o, const agr_graph *g, const char *graph_path,
+                               agr_router_opts *ro);
+
+#endif

@@ -1,0 +1,176 @@
+/* fe.c - what every agraph program does the same way. */
+#include <err.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agraph_fe.h"
+
+extern char *program_invocation_short_name;
+
+static void
+write_failed(void)
+{
+	if (errno == EPIPE) /* the reader went away: nothing to say */
+		_exit(128 + SIGPIPE);
+	err(2, "stdout");
+}
+
+void
+agr_fe_put(const json_t *rec, bool flush)
+{
+	if (!agr_write_json(stdout, rec) || (flush && fflush(stdout) != 0))
+		write_failed();
+}
+
+void
+agr_fe_put_bytes(const char *bytes, size_t len, bool flush)
+{
+	if (fwrite(bytes, 1, len, stdout) != len || putchar('\n') == EOF ||
+	    (flush && fflush(stdout) != 0))
+		write_failed();
+}
+
+int
+agr_fe_close_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno == EPIPE)
+			return 128 + SIGPIPE;
+		warn("stdout");
+		return 2;
+	}
+	return 0;
+}
+
+void
+agr_fe_error(const agr_error *e)
+{
+	agr_error_print(e, program_invocation_short_name);
+}
+
+uint64_t
+agr_fe_number(const char *opt, const char *arg)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (arg[0] == '\0' || arg[0] == '-' || *end != '\0' || errno != 0)
+		errx(2, "%s takes a whole number, not '%s'", opt, arg);
+	return v;
+}
+
+bool
+agr_fe_contracts_option(agr_contracts *cs, int c, const char *arg)
+{
+	agr_error e;
+
+	if (c == 'c' && !agr_contracts_load_file(cs, arg, &e)) {
+		agr_fe_error(&e);
+		exit(2);
+	}
+	if (c == AGR_FE_OPT_BUILTIN && !agr_contracts_builtin(cs, arg, &e))
+		errx(2, "--builtin: %s", e.text);
+	return c == 'c' || c == AGR_FE_OPT_BUILTIN;
+}
+
+bool
+agr_fe_ndjson(const char *opt, const char *arg)
+{
+	if (strcmp(arg, "ndjson") != 0 && strcmp(arg, "text") != 0)
+		errx(2, "%s takes text or ndjson, not '%s'", opt, arg);
+	return strcmp(arg, "ndjson") == 0;
+}
+
+int
+agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx)
+{
+	agr_reader *r = agr_reader_new((const char *const *)files, nfiles, 0);
+	const agr_record *rec;
+	agr_error e;
+	int rc, status = 0;
+
+	while ((rc = agr_reader_next(r, &rec, &e)) != 0) {
+		if (rc < 0) {
+			agr_fe_error(&e);
+			status = 2;
+		} else if (!fn(ctx, rec)) {
+			status = 2;
+			break;
+		}
+	}
+	agr_reader_free(r);
+	return status;
+}
+
+void
+agr_fe_write(void *ctx, const char *bytes, size_t len)
+{
+	agr_fe_put_bytes(bytes, len, ctx != NULL && *(bool *)ctx);
+}
+
+bool
+agr_fe_router_option(agr_fe_router *o, int c, const char *arg)
+{
+	switch (c) {
+	case AGR_FE_OPT_FAIL:
+	case AGR_FE_OPT_DOWN:
+		if ((c == AGR_FE_OPT_FAIL ? o->nfail : o->ndown) == 64)
+			errx(2, "too many --fail or --down options (64 at most; use commas)");
+		if (c == AGR_FE_OPT_FAIL)
+			o->fail[o->nfail++] = arg;
+		else
+			o->down[o->ndown++] = arg;
+		return true;
+	case AGR_FE_OPT_GOAL:
+		o->goal = arg;
+		return true;
+	case AGR_FE_OPT_SEED:
+		o->seed = agr_fe_number("--seed", arg);
+		return true;
+	case AGR_FE_OPT_POLICY:
+		if (strcmp(arg, "heal") == 0)
+			o->policy = AGR_POLICY_HEAL;
+		else if (strcmp(arg, "static") == 0)
+			o->policy = AGR_POLICY_STATIC;
+		else
+			errx(2, "--policy takes heal or static, not '%s'", arg);
+		return true;
+	case AGR_FE_OPT_MONITORS:
+		o->monitors = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
+agr_world *
+agr_fe_router_setup(const agr_fe_router *o, const agr_graph *g, const char *graph_path,
+                    agr_router_opts *ro)
+{
+	agr_world *world = NULL;
+	agr_error e;
+
+	memset(ro, 0, sizeof *ro);
+	ro->goal = -1;
+	ro->policy = o->policy;
+	ro->monitors = o->monitors;
+	if (o->goal != NULL &&
+	    ((ro->goal = agr_graph_find(g, o->goal)) < 0 || ro->goal == agr_graph_start(g)))
+		errx(2, "--goal: '%s' is not a node of %s other than the start", o->goal,
+		     graph_path);
+	if (o->nfail + o->ndown == 0)
+		return NULL;
+	world = agr_world_new(g, o->seed);
+	for (int i = 0; i < o->nfail; i++)
+		if (!agr_world_fail(world, o->fail[i], &e))
+			errx(2, "%s", e.text);
+	for (int i = 0; i < o->ndown; i++)
+		if (!agr_world_down(world, o->down[i], &e))
+			errx(2, "%s", e.text);
+	return world;
+}

@@ -1,0 +1,69 @@
+/*
+ * base_int.h - what every layer of the library uses: errors, allocation,
+ * byte buffers, a string-keyed map.
+ * Internal names start with agrp_.
+ */
+#ifndef AGRP_BASE_INT_H
+#define AGRP_BASE_INT_H
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "agraph.h"
+
+#define AGRP_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/* Fills err; source may be NULL to keep what err already holds. */
+void agrp_error_set(agr_error *err, const char *source, long line, long column, const char *fmt,
+                    ...) AGRP_PRINTF(5, 6);
+
+/* Reads a whole file ("-": stdin); NULL with err filled on failure. */
+char *agrp_read_file(const char *path, size_t *len, agr_error *err);
+
+/* Allocation that never returns NULL: running out of memory ends the
+ * program with a message, as there is nothing sane left to do. */
+void *agrp_xmalloc(size_t n);
+void *agrp_xcalloc(size_t n, size_t size);
+void *agrp_xrealloc(void *p, size_t n);
+char *agrp_xstrdup(const char *s);
+
+/* Grows *p (an array of elem-sized items with room for *cap) to hold need. */
+void agrp_grow(void *pp, size_t *cap, size_t need, size_t elem);
+
+/* A growing byte buffer, always NUL-terminated once written to. */
+typedef struct agrp_buf {
+	char *p;
+	size_t n, cap;
+} agrp_buf;
+
+static inline void
+agrp_buf_add(agrp_buf *b, const void *p, size_t n)
+{
+	if (b->n + n + 1 > b->cap)
+		agrp_grow(&b->p, &b->cap, b->n + n + 1, 1);
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+void agrp_buf_str(agrp_buf *b, const char *s);
+
+/* A string-keyed hash map (map.c). */
+typedef struct agrp_map {
+	struct agrp_map_slot {
+		char *key; /* owned; NULL: empty */
+		uint64_t hash;
+		void *val;
+	} * slots;
+	size_t cap, n;
+} agrp_map;
+
+void *agrp_map_get(const agrp_map *m, const char *key);
+/* Inserts or replaces; the map keeps its own copy of key. */
+void agrp_map_put(agrp_map *m, const char *key, void *val);
+/* Removes key; returns its value, or NULL. */
+void *agrp_map_del(agrp_map *m, const char *key);
+/* Frees the map's keys and slots, not the values. */
+void agrp_map_free(agrp_map *m);
+
+#endif

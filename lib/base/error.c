@@ -1,0 +1,65 @@
+/* error.c - errors with their place, and whole files read for loaders. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base_int.h"
+
+void
+agrp_error_set(agr_error *err, const char *source, long line, long column, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return;
+	if (source != NULL)
+		snprintf(err->source, sizeof err->source, "%s", source);
+	err->line = line;
+	err->column = column;
+	va_start(ap, fmt);
+	vsnprintf(err->text, sizeof err->text, fmt, ap);
+	va_end(ap);
+}
+
+void
+agr_error_print(const agr_error *err, const char *prog)
+{
+	fprintf(stderr, "%s: ", prog);
+	if (err->source[0] != '\0') {
+		fputs(err->source, stderr);
+		if (err->line > 0)
+			fprintf(stderr, ":%ld", err->line);
+		if (err->line > 0 && err->column > 0)
+			fprintf(stderr, ":%ld", err->column);
+		fputs(": ", stderr);
+	}
+	fprintf(stderr, "%s\n", err->text);
+}
+
+char *
+agrp_read_file(const char *path, size_t *len, agr_error *err)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n;
+
+	*len = 0;
+	if (f == NULL) {
+		agrp_error_set(err, path, 0, 0, "%s", strerror(errno));
+		return NULL;
+	}
+	do {
+		agrp_grow(&buf, &cap, *len + 65536, 1);
+		n = fread(buf + *len, 1, cap - *len, f);
+		*len += n;
+	} while (n > 0);
+	if (ferror(f)) {
+		agrp_error_set(err, path, 0, 0, "%s", strerror(errno));
+		free(buf);
+		buf = NULL;
+	}
+	if (f != stdin)
+		fclose(f);
+	return buf;
+}

@@ -1,0 +1,317 @@
+/*
+ * yaml_util.c - what the YAML loaders (graphs, contracts) share: libyaml's
+ * document API, values checked with file:line:col on every mistake.
+ *
+ * libyaml's document API keeps an alias as a second reference to one node,
+ * so an alias bomb costs nothing here: the loaders' walks are bounded by
+ * the shape of their formats, never by what aliases expand to.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/yaml_int.h"
+
+bool agrp_yaml_fail(agrp_yaml *L, const yaml_node_t *n, const char *fmt, ...) AGRP_PRINTF(3, 4);
+
+bool
+agrp_yaml_fail(agrp_yaml *L, const yaml_node_t *n, const char *fmt, ...)
+{
+	char text[sizeof L->err->text];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	agrp_error_set(L->err, L->source, n ? (long)n->start_mark.line + 1 : 0,
+	               n ? (long)n->start_mark.column + 1 : 0, "%s", text);
+	return false;
+}
+
+const char *
+agrp_yaml_type_name(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		return "a scalar";
+	case YAML_SEQUENCE_NODE:
+		return "a list";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	default:
+		return "nothing";
+	}
+}
+
+yaml_node_t *
+agrp_yaml_node(agrp_yaml *L, int i)
+{
+	return yaml_document_get_node(&L->doc, i);
+}
+
+bool
+agrp_yaml_expect(agrp_yaml *L, const yaml_node_t *n, yaml_node_type_t type, const char *what)
+{
+	const char *want = type == YAML_SCALAR_NODE     ? "a scalar"
+	                   : type == YAML_SEQUENCE_NODE ? "a list"
+	                                                : "a mapping";
+
+	if (n->type == type)
+		return true;
+	return agrp_yaml_fail(L, n, "%s must be %s, not %s", what, want, agrp_yaml_type_name(n));
+}
+
+const char *
+agrp_yaml_scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+bool
+agrp_yaml_plain(const yaml_node_t *n)
+{
+	return n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+/* A name: a non-empty scalar. */
+bool
+agrp_yaml_name(agrp_yaml *L, const yaml_node_t *n, const char *what, const char **out)
+{
+	if (!agrp_yaml_expect(L, n, YAML_SCALAR_NODE, what))
+		return false;
+	if (n->data.scalar.length == 0)
+		return agrp_yaml_fail(L, n, "%s must not be empty", what);
+	if (strlen(agrp_yaml_scalar(n)) != n->data.scalar.length)
+		return agrp_yaml_fail(L, n, "%s must not contain a NUL byte", what);
+	*out = agrp_yaml_scalar(n);
+	return true;
+}
+
+/* A number written as a plain scalar: no quotes, no inf/nan/hex. */
+bool
+agrp_yaml_number(agrp_yaml *L, const yaml_node_t *n, const char *what, double *out)
+{
+	const char *s;
+	char *end;
+
+	if (!agrp_yaml_expect(L, n, YAML_SCALAR_NODE, what))
+		return false;
+	s = agrp_yaml_scalar(n);
+	if (!agrp_yaml_plain(n) || s[0] == '\0' || strspn(s, "0123456789+-.eE") != strlen(s))
+		return agrp_yaml_fail(L, n, "%s must be a number, not '%s'", what, s);
+	errno = 0;
+	*out = strtod(s, &end);
+	if (*end != '\0')
+		return agrp_yaml_fail(L, n, "%s must be a number, not '%s'", what, s);
+	if (errno == ERANGE || !isfinite(*out))
+		return agrp_yaml_fail(L, n, "%s is out of range: %s", what, s);
+	return true;
+}
+
+bool
+agrp_yaml_int(agrp_yaml *L, const yaml_node_t *n, const char *what, long lo, long hi, long *out)
+{
+	double d;
+
+	if (!agrp_yaml_number(L, n, what, &d))
+		return false;
+	if (d != floor(d) || d < (double)lo || d > (double)hi)
+		return agrp_yaml_fail(L, n, "%s must be a whole number from %ld to %ld, not %s",
+		                      what, lo, hi, agrp_yaml_scalar(n));
+	*out = (long)d;
+	return true;
+}
+
+/* Calls fn for every key: value of a mapping, refusing duplicate keys. */
+
+bool
+agrp_yaml_each_pair(agrp_yaml *L, yaml_node_t *map, const char *what, agrp_pair_fn fn, void *ctx)
+{
+	yaml_node_pair_t *p, *q;
+
+	if (!agrp_yaml_expect(L, map, YAML_MAPPING_NODE, what))
+		return false;
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = agrp_yaml_node(L, p->key), *v = agrp_yaml_node(L, p->value);
+
+		if (k->type != YAML_SCALAR_NODE)
+			return agrp_yaml_fail(L, k, "a key in %s must be a scalar", what);
+		for (q = map->data.mapping.pairs.start; q < p; q++) {
+			yaml_node_t *k2 = agrp_yaml_node(L, q->key);
+
+			if (k2->type == YAML_SCALAR_NODE &&
+			    strcmp(agrp_yaml_scalar(k2), agrp_yaml_scalar(k)) == 0)
+				return agrp_yaml_fail(
+				    L, k, "duplicate key '%s' in %s (first at line %lu)",
+				    agrp_yaml_scalar(k), what,
+				    (unsigned long)k2->start_mark.line + 1);
+		}
+		if (!fn(L, agrp_yaml_scalar(k), k, v, ctx))
+			return false;
+	}
+	return true;
+}
+
+/* The keys a mapping may have, and where each one's value goes. */
+typedef struct fields {
+	const char *what; /* "edge", "monitor", "graph" */
+	const char *const *names;
+	size_t n;
+	yaml_node_t **slot; /* slot[i] gets the value of names[i], or stays NULL */
+} fields;
+
+static bool
+field(agrp_yaml *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+	const fields *f = ctx;
+	char known[256] = "";
+
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(key, f->names[i]) == 0) {
+			f->slot[i] = v;
+			return true;
+		}
+	for (size_t i = 0; i < f->n; i++)
+		snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
+		         f->names[i]);
+	return agrp_yaml_fail(L, k, "unknown key '%s' in %s (known: %s)", key, f->what, known);
+}
+
+/* Fills slot[] from the mapping map, refusing unknown and duplicate keys. */
+bool
+agrp_yaml_fields(agrp_yaml *L, yaml_node_t *map, const char *what, const char *const *names,
+                 size_t n, yaml_node_t **slot)
+{
+	fields f = { what, names, n, slot };
+
+	memset(slot, 0, n * sizeof *slot);
+	return agrp_yaml_each_pair(L, map, what, field, &f);
+}
+
+/* A list of strings, or one string standing for a list of one. */
+bool
+agrp_yaml_strings(agrp_yaml *L, yaml_node_t *n, const char *what, char ***out, size_t *count)
+{
+	char item[64];
+	size_t len;
+
+	if (n->type == YAML_SCALAR_NODE) {
+		const char *s;
+
+		if (!agrp_yaml_name(L, n, what, &s))
+			return false;
+		*out = agrp_xmalloc(sizeof **out);
+		(*out)[0] = agrp_xstrdup(s);
+		*count = 1;
+		return true;
+	}
+	if (!agrp_yaml_expect(L, n, YAML_SEQUENCE_NODE, what))
+		return false;
+	len = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	*out = agrp_xcalloc(len, sizeof **out);
+	*count = 0;
+	snprintf(item, sizeof item, "an item of %s", what);
+	for (size_t i = 0; i < len; i++) {
+		const char *s;
+
+		if (!agrp_yaml_name(L, agrp_yaml_node(L, n->data.sequence.items.start[i]), item,
+		                    &s))
+			return false;
+		(*out)[(*count)++] = agrp_xstrdup(s);
+	}
+	return true;
+}
+
+void
+agrp_free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+bool
+agrp_yaml_load(agrp_yaml *L, const char *text, size_t len, const char *source, agr_error *err)
+{
+	yaml_parser_t parser;
+
+	memset(L, 0, sizeof *L);
+	L->source = source;
+	L->err = err;
+	if (!yaml_parser_initialize(&parser)) {
+		agrp_error_set(err, source, 0, 0, "cannot start the YAML parser");
+		return false;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &L->doc)) {
+		const char *problem = parser.problem ? parser.problem : "invalid YAML";
+
+		agrp_error_set(err, source, (long)parser.problem_mark.line + 1,
+		               (long)parser.problem_mark.column + 1, "%s%s%s", problem,
+		               parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		return false;
+	}
+	yaml_parser_delete(&parser);
+	L->loaded = true;
+	return true;
+}
+
+void
+agrp_yaml_free(agrp_yaml *L)
+{
+	if (L->loaded)
+		yaml_document_delete(&L->doc);
+	L->loaded = false;
+}
+
+yaml_node_t *
+agrp_yaml_root(agrp_yaml *L)
+{
+	return yaml_document_get_root_node(&L->doc);
+}
+
+bool
+agrp_yaml_list_string(const char *text, size_t len, const char *source, const char *what,
+                      const char *key, agrp_item_fn fn, void *ctx, agr_error *err)
+{
+	const char *const keys[] = { key };
+	char where[64];
+	agrp_yaml L;
+	yaml_node_t *root, *list;
+	bool ok = true;
+
+	if (!agrp_yaml_load(&L, text, len, source, err))
+		return false;
+	snprintf(where, sizeof where, "a %s", what);
+	root = agrp_yaml_root(&L);
+	if (root == NULL)
+		ok = agrp_yaml_fail(&L, NULL, "the %s is empty", what);
+	else if (!agrp_yaml_fields(&L, root, where, keys, 1, &list))
+		ok = false;
+	else if (list == NULL)
+		ok = agrp_yaml_fail(&L, root, "the %s has no '%s'", what, key);
+	else if (!agrp_yaml_expect(&L, list, YAML_SEQUENCE_NODE, key))
+		ok = false;
+	for (yaml_node_item_t *it = ok ? list->data.sequence.items.start : NULL;
+	     ok && it < list->data.sequence.items.top; it++)
+		ok = fn(&L, agrp_yaml_node(&L, *it), ctx);
+	agrp_yaml_free(&L);
+	return ok;
+}
+
+bool
+agrp_yaml_list_file(const char *path, const char *what, const char *key, agrp_item_fn fn, void *ctx,
+                    agr_error *err)
+{
+	size_t len;
+	char *text = agrp_read_file(path, &len, err);
+	bool ok;
+
+	if (text == NULL)
+		return false;
+	ok = agrp_yaml_list_string(text, len, path, what, key, fn, ctx, err);
+	free(text);
+	return ok;
+}

@@ -1,0 +1,257 @@
+/*
+ * select.c - picking records out of a stream: grep (records or whole
+ * traces that match an expression) and lineage (a record and the records
+ * its cause links lead back to).  Both write original bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "record/record_int.h"
+
+typedef struct bytes {
+	char *p;
+	size_t n;
+} bytes;
+
+typedef struct held {
+	bool matched;
+	bytes *rec;
+	size_t n, cap;
+} held;
+
+struct agr_grep {
+	const agr_expr *e;
+	bool invert, whole;
+	agrp_map open; /* trace id -> held, in whole-trace mode */
+	size_t matches;
+	agr_write_fn out;
+	void *ctx;
+};
+
+agr_grep *
+agr_grep_new(const agr_expr *e, bool invert, bool whole_trace, agr_write_fn out, void *ctx)
+{
+	agr_grep *g = agrp_xcalloc(1, sizeof *g);
+
+	g->e = e;
+	g->invert = invert;
+	g->whole = whole_trace;
+	g->out = out;
+	g->ctx = ctx;
+	return g;
+}
+
+static void
+held_free(held *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		free(h->rec[i].p);
+	free(h->rec);
+	free(h);
+}
+
+void
+agr_grep_free(agr_grep *g)
+{
+	if (g == NULL)
+		return;
+	for (size_t i = 0; i < g->open.cap; i++)
+		if (g->open.slots[i].key != NULL)
+			held_free(g->open.slots[i].val);
+	agrp_map_free(&g->open);
+	free(g);
+}
+
+size_t
+agr_grep_matches(const agr_grep *g)
+{
+	return g->matches;
+}
+
+/* A trace is over: write it if it is selected. */
+static void
+settle(agr_grep *g, const char *id, held *h)
+{
+	if (h->matched != g->invert) {
+		g->matches++;
+		for (size_t i = 0; i < h->n; i++)
+			g->out(g->ctx, h->rec[i].p, h->rec[i].n);
+	}
+	agrp_map_del(&g->open, id);
+	held_free(h);
+}
+
+void
+agr_grep_feed(agr_grep *g, const agr_record *rec)
+{
+	bool hit = agrp_reference() ? agr_expr_test(g->e, agr_record_json(rec), NULL)
+	                            : agr_expr_test_record(g->e, rec, NULL);
+	agrp_common c;
+	const char *id, *kind;
+	held *h;
+	size_t len;
+	const char *b = agr_record_bytes(rec, &len);
+
+	if (!g->whole) {
+		if (hit != g->invert) {
+			g->matches++;
+			g->out(g->ctx, b, len);
+		}
+		return;
+	}
+	agrp_record_common(rec, &c);
+	id = c.trace;
+	kind = c.kind;
+	if ((h = agrp_map_get(&g->open, id)) == NULL) {
+		h = agrp_xcalloc(1, sizeof *h);
+		agrp_map_put(&g->open, id, h);
+	}
+	agrp_grow(&h->rec, &h->cap, h->n + 1, sizeof *h->rec);
+	h->rec[h->n].p = memcpy(agrp_xmalloc(len + 1), b, len);
+	h->rec[h->n++].n = len;
+	h->matched = h->matched || hit;
+	if (kind != NULL && strcmp(kind, "final") == 0)
+		settle(g, id, h);
+}
+
+void
+agr_grep_finish(agr_grep *g)
+{
+	/* Open traces end, in the order of their ids so that output is fixed. */
+	for (;;) {
+		const char *least = NULL;
+
+		for (size_t i = 0; i < g->open.cap; i++) {
+			const char *k = g->open.slots[i].key;
+
+			if (k != NULL && (least == NULL || strcmp(k, least) < 0))
+				least = k;
+		}
+		if (least == NULL)
+			break;
+		{
+			char *id = agrp_xstrdup(least);
+
+			settle(g, id, agrp_map_get(&g->open, id));
+			free(id);
+		}
+	}
+}
+
+/* ---- lineage ------------------------------------------------------- */
+
+typedef struct step_rec {
+	long step;
+	bytes b;
+	long *cause;
+	size_t ncause;
+	bool wanted;
+} step_rec;
+
+struct agr_lineage {
+	char *trace; /* NULL until the first record when none was named */
+	long target;
+	step_rec *r;
+	size_t n, cap;
+};
+
+agr_lineage *
+agr_lineage_new(const char *trace, long step)
+{
+	agr_lineage *l = agrp_xcalloc(1, sizeof *l);
+
+	l->trace = trace ? agrp_xstrdup(trace) : NULL;
+	l->target = step;
+	return l;
+}
+
+void
+agr_lineage_free(agr_lineage *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->r[i].b.p);
+		free(l->r[i].cause);
+	}
+	free(l->r);
+	free(l->trace);
+	free(l);
+}
+
+void
+agr_lineage_feed(agr_lineage *l, const agr_record *rec)
+{
+	const json_t *j = agr_record_json(rec), *step = json_object_get(j, "step");
+	const json_t *cause = json_object_get(j, "cause");
+	const char *id = agr_json_str(j, "trace");
+	step_rec *s;
+	size_t len, nc;
+	const char *b;
+
+	if (id == NULL)
+		id = "";
+	if (l->trace == NULL)
+		l->trace = agrp_xstrdup(id);
+	if (strcmp(id, l->trace) != 0 || !json_is_integer(step))
+		return;
+	b = agr_record_bytes(rec, &len);
+	agrp_grow(&l->r, &l->cap, l->n + 1, sizeof *l->r);
+	s = &l->r[l->n++];
+	memset(s, 0, sizeof *s);
+	s->step = (long)json_integer_value(step);
+	s->b.p = memcpy(agrp_xmalloc(len + 1), b, len);
+	s->b.n = len;
+	nc = json_is_array(cause) ? json_array_size(cause) : json_is_integer(cause) ? 1 : 0;
+	s->cause = agrp_xcalloc(nc, sizeof *s->cause);
+	for (size_t i = 0; i < nc; i++) {
+		const json_t *c = json_is_array(cause) ? json_array_get(cause, i) : cause;
+
+		if (json_is_integer(c))
+			s->cause[s->ncause++] = (long)json_integer_value(c);
+	}
+}
+
+static step_rec *
+find_step(agr_lineage *l, long step)
+{
+	/* Steps increase within a well-formed trace: the last match is the one. */
+	for (size_t i = l->n; i-- > 0;)
+		if (l->r[i].step == step)
+			return &l->r[i];
+	return NULL;
+}
+
+bool
+agr_lineage_write(agr_lineage *l, agr_write_fn out, void *ctx, agr_error *err)
+{
+	step_rec *t = find_step(l, l->target);
+	bool grew = true;
+
+	if (t == NULL) {
+		agrp_error_set(err, "", 0, 0, "trace '%s' has no record at step %ld",
+		               l->trace ? l->trace : "", l->target);
+		return false;
+	}
+	t->wanted = true;
+	/* Causes point back: one pass from the end marks every ancestor. */
+	while (grew) {
+		grew = false;
+		for (size_t i = l->n; i-- > 0;) {
+			if (!l->r[i].wanted)
+				continue;
+			for (size_t k = 0; k < l->r[i].ncause; k++) {
+				step_rec *c = find_step(l, l->r[i].cause[k]);
+
+				if (c != NULL && !c->wanted && c->step < l->r[i].step) {
+					c->wanted = true;
+					grew = true;
+				}
+			}
+		}
+	}
+	for (size_t i = 0; i < l->n; i++)
+		if (l->r[i].wanted)
+			out(ctx, l->r[i].b.p, l->r[i].b.n);
+	return true;
+}

@@ -1,0 +1,593 @@
+/*
+ * stats.c - reliability metrics over runs, with a mergeable partial form.
+ *
+ * Everything counted per run is independent of every other run, so the
+ * totals of a corpus split by trace id are the sums of the parts' totals:
+ * a partial holds the counters, never a rate.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "record/record_int.h"
+
+typedef struct run {
+	char *id;
+	long records, calls, failures, faults, reroutes, escalations, demotes;
+	char final[16]; /* "" when none */
+	bool terminates, observable;
+	long pass, verdicts;
+	json_t *fault_types; /* the kinds of fault injected into the run: name -> true */
+} run;
+
+/* Counters, summed across runs and across partials. */
+enum {
+	C_RUNS,
+	C_RECORDS,
+	C_SUCCESS,
+	C_DEMOTED,
+	C_ESCALATED,
+	C_FAILURE,
+	C_UNFINISHED,
+	C_TERMINATED,
+	C_AFFECTED,
+	C_CONTAINED,
+	C_REROUTES,
+	C_ESCALATIONS,
+	C_PASS,
+	C_VERDICTS,
+	C_N
+};
+static const char *const counter_names[C_N] = {
+	"runs",       "records",  "success",   "demoted",  "escalated",   "failure", "unfinished",
+	"terminated", "affected", "contained", "reroutes", "escalations", "pass",    "verdicts"
+};
+
+struct agr_stats {
+	agr_contracts *own;        /* terminates and observable, for every run */
+	const agr_contracts *user; /* -c and --builtin: compliance */
+	agr_checker *own_check, *user_check;
+	agrp_map runs;
+	long c[C_N];
+	json_t *tools;     /* name -> {calls, results, errors} */
+	json_t *govern;    /* decision -> count */
+	json_t *contracts; /* name -> {pass, total} */
+	json_t *faults;    /* fault -> {runs, success, contained} */
+	agr_stats_run_fn fn;
+	void *ctx;
+};
+
+static void own_verdict(void *ctx, const agr_verdict *v);
+
+/* An empty object stands for an absent one; it is freed with what holds it. */
+static json_t *
+or_empty(json_t *o)
+{
+	static json_t *empty;
+
+	if (empty == NULL)
+		empty = json_object();
+	return o != NULL ? o : empty;
+}
+static void user_verdict(void *ctx, const agr_verdict *v);
+
+agr_stats *
+agr_stats_new(const agr_contracts *user, agr_stats_run_fn fn, void *ctx)
+{
+	agr_stats *st = agrp_xcalloc(1, sizeof *st);
+
+	st->own = agr_contracts_new();
+	agr_contracts_builtin(st->own, "terminates,observable", NULL);
+	st->own_check = agr_checker_new(st->own, 0, own_verdict, st);
+	st->user = user;
+	if (user != NULL && agr_contracts_count(user) > 0)
+		st->user_check = agr_checker_new(user, 0, user_verdict, st);
+	st->tools = json_object();
+	st->govern = json_object();
+	st->contracts = json_object();
+	st->faults = json_object();
+	st->fn = fn;
+	st->ctx = ctx;
+	return st;
+}
+
+void
+agr_stats_free(agr_stats *st)
+{
+	if (st == NULL)
+		return;
+	agr_checker_free(st->own_check);
+	agr_checker_free(st->user_check);
+	agr_contracts_free(st->own);
+	for (size_t i = 0; i < st->runs.cap; i++)
+		if (st->runs.slots[i].key != NULL) {
+			run *r = st->runs.slots[i].val;
+
+			json_decref(r->fault_types);
+			free(r->id);
+			free(r);
+		}
+	agrp_map_free(&st->runs);
+	json_decref(st->tools);
+	json_decref(st->govern);
+	json_decref(st->contracts);
+	json_decref(st->faults);
+	free(st);
+}
+
+static run *
+get_run(agr_stats *st, const char *id)
+{
+	run *r = agrp_map_get(&st->runs, id);
+
+	if (r == NULL) {
+		r = agrp_xcalloc(1, sizeof *r);
+		r->id = agrp_xstrdup(id);
+		agrp_map_put(&st->runs, id, r);
+	}
+	return r;
+}
+
+static void
+own_verdict(void *ctx, const agr_verdict *v)
+{
+	run *r = get_run(ctx, v->trace);
+
+	if (strcmp(v->contract, "terminates") == 0)
+		r->terminates = v->pass;
+	else
+		r->observable = v->pass;
+}
+
+static void
+bump(json_t *obj, const char *key, const char *field, long by)
+{
+	json_t *o = json_object_get(obj, key), *n;
+
+	if (o == NULL) {
+		o = json_object();
+		json_object_set_new(obj, key, o);
+	}
+	n = json_object_get(o, field);
+	json_object_set_new(o, field, json_integer((n ? json_integer_value(n) : 0) + by));
+}
+
+static void
+user_verdict(void *ctx, const agr_verdict *v)
+{
+	agr_stats *st = ctx;
+	run *r = get_run(st, v->trace);
+
+	r->verdicts++;
+	r->pass += v->pass;
+	bump(st->contracts, v->contract, "total", 1);
+	bump(st->contracts, v->contract, "pass", v->pass);
+}
+
+static bool
+is(const char *a, const char *b)
+{
+	return a != NULL && strcmp(a, b) == 0;
+}
+
+/* The run is over: into the totals, out to the caller, forgotten. */
+static void
+close_run(agr_stats *st, run *r)
+{
+	bool affected = r->failures > 0 || r->faults > 0;
+
+	st->c[C_RUNS]++;
+	st->c[C_RECORDS] += r->records;
+	st->c[is(r->final, "success")     ? C_SUCCESS
+	      : is(r->final, "demoted")   ? C_DEMOTED
+	      : is(r->final, "escalated") ? C_ESCALATED
+	      : is(r->final, "failure")   ? C_FAILURE
+	                                  : C_UNFINISHED]++;
+	bool contained =
+	    affected && r->observable &&
+	    (is(r->final, "success") || is(r->final, "demoted") || is(r->final, "escalated"));
+	const char *key;
+	json_t *v;
+
+	st->c[C_TERMINATED] += r->terminates;
+	st->c[C_AFFECTED] += affected;
+	st->c[C_CONTAINED] += contained;
+	/* MAS-FIRE's figures: per kind of fault, the runs it hit and how they ended. */
+	json_object_foreach(r->fault_types, key, v)
+	{
+		bump(st->faults, key, "runs", 1);
+		bump(st->faults, key, "success", is(r->final, "success"));
+		bump(st->faults, key, "contained", contained);
+	}
+	st->c[C_REROUTES] += r->reroutes;
+	st->c[C_ESCALATIONS] += r->escalations;
+	st->c[C_PASS] += r->pass;
+	st->c[C_VERDICTS] += r->verdicts;
+	if (st->fn != NULL) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "trace", json_string(r->id));
+		json_object_set_new(o, "records", json_integer(r->records));
+		json_object_set_new(o, "calls", json_integer(r->calls));
+		json_object_set_new(o, "failures", json_integer(r->failures));
+		json_object_set_new(o, "faults", json_integer(r->faults));
+		json_object_set_new(o, "reroutes", json_integer(r->reroutes));
+		json_object_set_new(o, "escalations", json_integer(r->escalations));
+		json_object_set_new(o, "final", r->final[0] ? json_string(r->final) : json_null());
+		json_object_set_new(o, "terminates", json_boolean(r->terminates));
+		json_object_set_new(o, "observable", json_boolean(r->observable));
+		if (st->user_check != NULL) {
+			json_object_set_new(o, "pass", json_integer(r->pass));
+			json_object_set_new(o, "verdicts", json_integer(r->verdicts));
+		}
+		st->fn(st->ctx, o);
+		json_decref(o);
+	}
+	agrp_map_del(&st->runs, r->id);
+	json_decref(r->fault_types);
+	free(r->id);
+	free(r);
+}
+
+bool
+agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
+{
+	agrp_common c;
+	const char *id, *kind, *tool, *status;
+	char b[1][256];
+	run *r;
+
+	agrp_record_common(rec, &c);
+	id = c.trace;
+	kind = c.kind;
+	tool = c.tool;
+	status = c.status;
+
+	r = get_run(st, id);
+	r->records++;
+	if (is(kind, "call")) {
+		r->calls++;
+		if (tool != NULL)
+			bump(st->tools, tool, "calls", 1);
+	} else if (is(kind, "result")) {
+		bool failed = is(status, "error") || is(status, "timeout");
+
+		r->failures += failed;
+		if (tool != NULL) {
+			bump(st->tools, tool, "results", 1);
+			bump(st->tools, tool, "errors", failed);
+		}
+	} else if (is(kind, "fault")) {
+		const char *f = agrp_record_str(rec, "fault", b[0], sizeof b[0]);
+
+		r->faults++;
+		if (r->fault_types == NULL)
+			r->fault_types = json_object();
+		json_object_set_new(r->fault_types, f ? f : "unknown", json_true());
+	} else if (is(kind, "reroute")) {
+		r->reroutes++;
+	} else if (is(kind, "escalate")) {
+		r->escalations++;
+	} else if (is(kind, "govern")) {
+		const char *d = agrp_record_str(rec, "decision", b[0], sizeof b[0]);
+
+		if (d == NULL)
+			d = agrp_record_str(rec, "action", b[0], sizeof b[0]);
+		bump(st->govern, "decisions", d ? d : "unknown", 1);
+	} else if (is(kind, "final")) {
+		snprintf(r->final, sizeof r->final, "%s", status ? status : "unknown");
+	}
+	/* The checkers close the run at the same records as here: verdicts first. */
+	if (!agr_checker_feed(st->own_check, rec, err) ||
+	    (st->user_check != NULL && !agr_checker_feed(st->user_check, rec, err)))
+		return false;
+	if (is(kind, "final"))
+		close_run(st, r);
+	return true;
+}
+
+void
+agr_stats_finish(agr_stats *st)
+{
+	agr_checker_finish(st->own_check);
+	if (st->user_check != NULL)
+		agr_checker_finish(st->user_check);
+	/* Runs without a final, in a fixed order: by id. */
+	for (;;) {
+		run *least = NULL;
+
+		for (size_t i = 0; i < st->runs.cap; i++) {
+			run *r = st->runs.slots[i].val;
+
+			if (st->runs.slots[i].key != NULL &&
+			    (least == NULL || strcmp(r->id, least->id) < 0))
+				least = r;
+		}
+		if (least == NULL)
+			break;
+		close_run(st, least);
+	}
+}
+
+json_t *
+agr_stats_partial(const agr_stats *st)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "agraph", json_string("stats-partial"));
+	for (int i = 0; i < C_N; i++)
+		json_object_set_new(o, counter_names[i], json_integer(st->c[i]));
+	json_object_set(o, "tools", st->tools);
+	json_object_set(o, "govern", or_empty(json_object_get(st->govern, "decisions")));
+	json_object_set(o, "contracts", st->contracts);
+	json_object_set(o, "faults", st->faults);
+	return o;
+}
+
+/* Adds the numbers of b into a, recursively, for objects of counters. */
+static bool
+add_counts(json_t *a, const json_t *b)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)b, key, v)
+	{
+		json_t *mine = json_object_get(a, key);
+
+		if (json_is_object(v)) {
+			if (mine == NULL) {
+				mine = json_object();
+				json_object_set_new(a, key, mine);
+			}
+			if (!json_is_object(mine) || !add_counts(mine, v))
+				return false;
+		} else if (json_is_integer(v)) {
+			json_object_set_new(a, key,
+			                    json_integer(json_integer_value(v) +
+			                                 (mine ? json_integer_value(mine) : 0)));
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+bool
+agr_stats_merge(agr_stats *st, const json_t *partial, agr_error *err)
+{
+	json_t *govern;
+
+	if (!is(agr_json_str(partial, "agraph"), "stats-partial")) {
+		agrp_error_set(err, NULL, 0, 0, "not a stats partial (written by stats --partial)");
+		return false;
+	}
+	for (int i = 0; i < C_N; i++) {
+		const json_t *n = json_object_get(partial, counter_names[i]);
+
+		if (!json_is_integer(n)) {
+			agrp_error_set(err, NULL, 0, 0, "stats partial without a count of \"%s\"",
+			               counter_names[i]);
+			return false;
+		}
+		st->c[i] += (long)json_integer_value(n);
+	}
+	govern = json_object_get(st->govern, "decisions");
+	if (govern == NULL) {
+		govern = json_object();
+		json_object_set_new(st->govern, "decisions", govern);
+	}
+	if (!add_counts(st->tools, or_empty(json_object_get(partial, "tools"))) ||
+	    !add_counts(govern, or_empty(json_object_get(partial, "govern"))) ||
+	    !add_counts(st->contracts, or_empty(json_object_get(partial, "contracts"))) ||
+	    !add_counts(st->faults, or_empty(json_object_get(partial, "faults")))) {
+		agrp_error_set(err, NULL, 0, 0, "stats partial with counts that are not numbers");
+		return false;
+	}
+	return true;
+}
+
+static json_t *
+rate(long n, long of)
+{
+	return of > 0 ? json_real((double)n / (double)of) : json_null();
+}
+
+json_t *
+agr_stats_total(const agr_stats *st)
+{
+	json_t *o = json_object(), *tools = json_object(), *contracts = json_object();
+	json_t *faults = json_object();
+	const long *c = st->c;
+	const char *key;
+	json_t *v;
+
+	json_object_set_new(o, "runs", json_integer(c[C_RUNS]));
+	json_object_set_new(o, "records", json_integer(c[C_RECORDS]));
+	json_object_set_new(o, "success", json_integer(c[C_SUCCESS]));
+	json_object_set_new(o, "demoted", json_integer(c[C_DEMOTED]));
+	json_object_set_new(o, "escalated", json_integer(c[C_ESCALATED]));
+	json_object_set_new(o, "failure", json_integer(c[C_FAILURE]));
+	json_object_set_new(o, "unfinished", json_integer(c[C_UNFINISHED]));
+	json_object_set_new(o, "task_success_rate", rate(c[C_SUCCESS], c[C_RUNS]));
+	json_object_set_new(o, "terminated", json_integer(c[C_TERMINATED]));
+	json_object_set_new(o, "termination_reliability", rate(c[C_TERMINATED], c[C_RUNS]));
+	json_object_set_new(o, "affected", json_integer(c[C_AFFECTED]));
+	json_object_set_new(o, "contained", json_integer(c[C_CONTAINED]));
+	json_object_set_new(o, "containment_rate", rate(c[C_CONTAINED], c[C_AFFECTED]));
+	json_object_set_new(o, "reroutes_per_run", rate(c[C_REROUTES], c[C_RUNS]));
+	json_object_set_new(o, "escalations_per_run", rate(c[C_ESCALATIONS], c[C_RUNS]));
+	json_object_set_new(o, "compliance_rate", rate(c[C_PASS], c[C_VERDICTS]));
+	json_object_foreach(st->contracts, key, v)
+	{
+		long pass = (long)json_integer_value(json_object_get(v, "pass"));
+		long total = (long)json_integer_value(json_object_get(v, "total"));
+		json_t *e = json_object();
+
+		json_object_set_new(e, "pass", json_integer(pass));
+		json_object_set_new(e, "total", json_integer(total));
+		json_object_set_new(e, "rate", rate(pass, total));
+		json_object_set_new(contracts, key, e);
+	}
+	json_object_set_new(o, "contracts", contracts);
+	json_object_set(o, "govern", or_empty(json_object_get(st->govern, "decisions")));
+	json_object_foreach(st->tools, key, v)
+	{
+		long results = (long)json_integer_value(json_object_get(v, "results"));
+		long errors = (long)json_integer_value(json_object_get(v, "errors"));
+		json_t *e = json_object();
+
+		json_object_set_new(e, "calls",
+		                    json_integer(json_integer_value(json_object_get(v, "calls"))));
+		json_object_set_new(e, "results", json_integer(results));
+		json_object_set_new(e, "errors", json_integer(errors));
+		json_object_set_new(e, "error_rate", rate(errors, results));
+		json_object_set_new(tools, key, e);
+	}
+	json_object_set_new(o, "tools", tools);
+	json_object_foreach(st->faults, key, v)
+	{
+		long runs = (long)json_integer_value(json_object_get(v, "runs"));
+		long success = (long)json_integer_value(json_object_get(v, "success"));
+		long contained = (long)json_integer_value(json_object_get(v, "contained"));
+		json_t *e = json_object();
+
+		json_object_set_new(e, "runs", json_integer(runs));
+		json_object_set_new(e, "success", json_integer(success));
+		json_object_set_new(e, "contained", json_integer(contained));
+		json_object_set_new(e, "robustness", rate(success, runs));
+		json_object_set_new(e, "containment_rate", rate(contained, runs));
+		json_object_set_new(faults, key, e);
+	}
+	json_object_set_new(o, "faults", faults);
+	return o;
+}
+
+void
+agr_stats_print_row(FILE *out, const json_t *row)
+{
+	const json_t *f;
+
+	if (row == NULL) {
+		fprintf(out, "%-24s %7s %5s %8s %6s %8s %11s  %s\n", "trace", "records", "calls",
+		        "failures", "faults", "reroutes", "escalations", "final");
+		return;
+	}
+	f = json_object_get(row, "final");
+	fprintf(out, "%-24s %7lld %5lld %8lld %6lld %8lld %11lld  %s\n",
+	        json_string_value(json_object_get(row, "trace"))[0]
+	            ? json_string_value(json_object_get(row, "trace"))
+	            : "\"\"",
+	        (long long)json_integer_value(json_object_get(row, "records")),
+	        (long long)json_integer_value(json_object_get(row, "calls")),
+	        (long long)json_integer_value(json_object_get(row, "failures")),
+	        (long long)json_integer_value(json_object_get(row, "faults")),
+	        (long long)json_integer_value(json_object_get(row, "reroutes")),
+	        (long long)json_integer_value(json_object_get(row, "escalations")),
+	        json_is_string(f) ? json_string_value(f) : "(none)");
+}
+
+static void
+print_rate(FILE *out, const char *what, long n, long of)
+{
+	if (of > 0)
+		fprintf(out, "%-26s %ld of %ld (%.1f%%)\n", what, n, of,
+		        100.0 * (double)n / (double)of);
+	else
+		fprintf(out, "%-26s none\n", what);
+}
+
+static long
+num(const json_t *o, const char *key)
+{
+	return (long)json_integer_value(json_object_get(o, key));
+}
+
+void
+agr_stats_print_total(FILE *out, const json_t *t)
+{
+	const char *key;
+	json_t *v;
+	char what[300];
+
+	fprintf(out, "\n%-26s %ld\n", "runs", num(t, "runs"));
+	print_rate(out, "task success", num(t, "success"), num(t, "runs"));
+	fprintf(out, "%-26s %ld\n%-26s %ld\n%-26s %ld\n%-26s %ld\n", "demoted", num(t, "demoted"),
+	        "escalated", num(t, "escalated"), "failure", num(t, "failure"), "unfinished",
+	        num(t, "unfinished"));
+	print_rate(out, "termination reliability", num(t, "terminated"), num(t, "runs"));
+	print_rate(out, "containment", num(t, "contained"), num(t, "affected"));
+	fprintf(out, "%-26s %.2f\n%-26s %.2f\n", "reroutes per run",
+	        json_real_value(json_object_get(t, "reroutes_per_run")), "escalations per run",
+	        json_real_value(json_object_get(t, "escalations_per_run")));
+	json_object_foreach((json_t *)json_object_get(t, "contracts"), key, v)
+	{
+		snprintf(what, sizeof what, "contract %s", key);
+		print_rate(out, what, num(v, "pass"), num(v, "total"));
+	}
+	json_object_foreach((json_t *)json_object_get(t, "tools"), key, v)
+	{
+		snprintf(what, sizeof what, "tool %s errors", key);
+		print_rate(out, what, num(v, "errors"), num(v, "results"));
+	}
+	json_object_foreach((json_t *)json_object_get(t, "govern"), key, v)
+	{
+		snprintf(what, sizeof what, "govern %s", key);
+		fprintf(out, "%-26s %lld\n", what, (long long)json_integer_value(v));
+	}
+	json_object_foreach((json_t *)json_object_get(t, "faults"), key, v)
+	{
+		snprintf(what, sizeof what, "fault %s: runs", key);
+		fprintf(out, "%-26s %ld\n", what, num(v, "runs"));
+		snprintf(what, sizeof what, "fault %s: success", key);
+		print_rate(out, what, num(v, "success"), num(v, "runs"));
+		snprintf(what, sizeof what, "fault %s: contained", key);
+		print_rate(out, what, num(v, "contained"), num(v, "runs"));
+	}
+}
+
+void
+agr_stats_print_faults(FILE *out, const json_t *t)
+{
+	const char *key;
+	json_t *v;
+
+	fprintf(out, "%-12s %6s %8s %10s %11s %12s\n", "fault", "runs", "success", "contained",
+	        "robustness", "containment");
+	json_object_foreach((json_t *)json_object_get(t, "faults"), key, v)
+	{
+		long runs = num(v, "runs");
+
+		fprintf(out, "%-12s %6ld %8ld %10ld %10.1f%% %11.1f%%\n", key, runs,
+		        num(v, "success"), num(v, "contained"),
+		        100.0 * (double)num(v, "success") / (double)runs,
+		        100.0 * (double)num(v, "contained") / (double)runs);
+	}
+}
+
+bool
+agr_stats_write(const agr_stats *st, FILE *out, agr_stats_view view)
+{
+	json_t *t = view == AGR_STATS_PARTIAL ? agr_stats_partial(st) : agr_stats_total(st);
+	bool ok = true;
+
+	switch (view) {
+	case AGR_STATS_PARTIAL:
+		ok = agr_write_json(out, t);
+		break;
+	case AGR_STATS_JSON: {
+		json_t *wrapped = json_pack("{s:O}", "total", t);
+
+		ok = agr_write_json(out, wrapped);
+		json_decref(wrapped);
+		break;
+	}
+	case AGR_STATS_BY_FAULT:
+		agr_stats_print_faults(out, t);
+		break;
+	case AGR_STATS_TEXT:
+		agr_stats_print_total(out, t);
+		break;
+	}
+	json_decref(t);
+	return ok;
+}

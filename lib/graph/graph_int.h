@@ -1,0 +1,78 @@
+/*
+ * graph_int.h - the tool graph's insides, for the loader, the search and
+ * the router.
+ * Internal names start with agrp_.
+ */
+#ifndef AGRP_GRAPH_INT_H
+#define AGRP_GRAPH_INT_H
+
+#include "base/base_int.h"
+
+typedef enum agrp_action {
+	AGRP_ACT_DISABLE,
+	AGRP_ACT_PENALTY,
+	AGRP_ACT_DEMOTE,
+	AGRP_ACT_ESCALATE,
+} agrp_action;
+
+typedef struct agrp_monitor {
+	char *name;
+	double priority;
+	agr_expr *when;
+	agrp_action action;
+	agr_cost penalty; /* AGRP_ACT_PENALTY */
+} agrp_monitor;
+
+typedef struct agrp_edge {
+	int to;
+	agr_cost cost;
+} agrp_edge;
+
+typedef struct agrp_node {
+	char *name;
+	int retries;
+	long timeout_ms;
+	char **tags; /* ntags strings */
+	size_t ntags;
+	char **run; /* nrun strings: the argv of the tool */
+	size_t nrun;
+} agrp_node;
+
+struct agr_graph {
+	char *name;
+	agrp_node *nodes;
+	size_t nnodes, capnodes;
+	/* Name -> index: open addressing, size a power of two. */
+	int *hash;
+	size_t hashcap;
+	/* Edges as added, then a CSR index built on first use. */
+	struct {
+		int from, to;
+		agr_cost cost;
+	} * edges;
+	size_t nedges, capedges;
+	size_t *ehash; /* (from, to) -> edge index + 1 */
+	size_t ehashcap;
+	size_t *out_start; /* nnodes + 1 entries, NULL until built */
+	agrp_edge *out;
+	size_t *in_start; /* the same for edges into each node */
+	agrp_edge *in;    /* .to is the edge's source here */
+	int start, goal;
+	int *fallback;
+	size_t nfallback;
+	agrp_monitor *monitors;
+	size_t nmonitors;
+};
+
+/* The index of edge from -> to in g->edges, or -1. */
+long agrp_graph_edge_index(const agr_graph *g, int from, int to);
+
+/* Builds the CSR adjacency if edges were added since the last build. */
+void agrp_graph_index(agr_graph *g);
+
+/* The monitors of the graph, sorted by priority (highest first), then name. */
+const agrp_monitor *agrp_graph_monitors(const agr_graph *g, size_t *n);
+
+const char *agrp_action_name(agrp_action a);
+
+#endif

@@ -1,0 +1,348 @@
+/* graph_load.c - agraph-graph(5) from YAML (JSON is YAML too). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "expr/expr_yaml.h"
+#include "graph/graph_int.h"
+
+#define MAX_RETRIES 100
+
+typedef struct loader {
+	agrp_yaml y; /* first, so that a callback's agrp_yaml * is the loader */
+	agr_graph *g;
+	long *edge_line; /* where each edge was written, for duplicate errors */
+	size_t edge_line_cap;
+} loader;
+
+static bool
+get_cost(loader *L, const yaml_node_t *n, agr_cost *out)
+{
+	double d;
+
+	if (!agrp_yaml_number(&L->y, n, "cost", &d))
+		return false;
+	if (!agr_cost_from_double(d, out))
+		return agrp_yaml_fail(&L->y, n, "cost must be from 0 to %lld, not %s",
+		                      (long long)(AGR_COST_MAX / AGR_COST_SCALE),
+		                      agrp_yaml_scalar(n));
+	return true;
+}
+
+static bool
+node_attr(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+	loader *L = (loader *)Y;
+	agrp_node *node = &L->g->nodes[*(int *)ctx];
+	long x;
+
+	if (strcmp(key, "retries") == 0) {
+		if (!agrp_yaml_int(&L->y, v, "retries", 0, MAX_RETRIES, &x))
+			return false;
+		node->retries = (int)x;
+	} else if (strcmp(key, "timeout_ms") == 0) {
+		if (!agrp_yaml_int(&L->y, v, "timeout_ms", 0, 86400000L, &x))
+			return false;
+		node->timeout_ms = x;
+	} else if (strcmp(key, "tags") == 0) {
+		agrp_free_strings(node->tags, node->ntags);
+		node->tags = NULL;
+		node->ntags = 0;
+		return agrp_yaml_strings(&L->y, v, "tags", &node->tags, &node->ntags);
+	} else if (strcmp(key, "run") == 0) {
+		agrp_free_strings(node->run, node->nrun);
+		node->run = NULL;
+		node->nrun = 0;
+		return agrp_yaml_strings(&L->y, v, "run", &node->run, &node->nrun);
+	} else {
+		return agrp_yaml_fail(
+		    &L->y, k, "unknown key '%s' in a node (known: retries, timeout_ms, tags, run)",
+		    key);
+	}
+	return true;
+}
+
+static bool
+nodes_entry(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+	loader *L = (loader *)Y;
+	int i;
+	char what[300];
+
+	(void)ctx;
+	if (key[0] == '\0')
+		return agrp_yaml_fail(&L->y, k, "a node name must not be empty");
+	i = agr_graph_intern(L->g, key);
+	snprintf(what, sizeof what, "node '%s'", key);
+	if (v->type == YAML_SCALAR_NODE && v->data.scalar.length == 0 && agrp_yaml_plain(v))
+		return true; /* "Name:" with nothing after it */
+	return agrp_yaml_each_pair(&L->y, v, what, node_attr, &i);
+}
+
+enum { E_FROM, E_TO, E_COST, E_N };
+static const char *const edge_keys[E_N] = { "from", "to", "cost" };
+
+static bool
+load_edge(loader *L, yaml_node_t *e)
+{
+	yaml_node_t *f[E_N] = { 0 };
+	const char *from, *to;
+	agr_cost cost = AGR_COST_SCALE; /* an edge without a cost costs 1 */
+	int a, b;
+	long dup;
+
+	if (e->type == YAML_SEQUENCE_NODE) {
+		long len = e->data.sequence.items.top - e->data.sequence.items.start;
+
+		if (len != 2 && len != 3)
+			return agrp_yaml_fail(
+			    &L->y, e, "an edge list must be [from, to, cost], not %ld items", len);
+		f[E_FROM] = agrp_yaml_node(&L->y, e->data.sequence.items.start[0]);
+		f[E_TO] = agrp_yaml_node(&L->y, e->data.sequence.items.start[1]);
+		f[E_COST] =
+		    len == 3 ? agrp_yaml_node(&L->y, e->data.sequence.items.start[2]) : NULL;
+	} else if (e->type == YAML_MAPPING_NODE) {
+		if (!agrp_yaml_fields(&L->y, e, "an edge", edge_keys, E_N, f))
+			return false;
+		if (f[E_FROM] == NULL)
+			return agrp_yaml_fail(&L->y, e, "edge has no 'from'");
+		if (f[E_TO] == NULL)
+			return agrp_yaml_fail(&L->y, e, "edge has no 'to'");
+	} else {
+		return agrp_yaml_fail(
+		    &L->y, e, "an edge must be [from, to, cost] or {from, to, cost}, not %s",
+		    agrp_yaml_type_name(e));
+	}
+	if (!agrp_yaml_name(&L->y, f[E_FROM], "edge 'from'", &from) ||
+	    !agrp_yaml_name(&L->y, f[E_TO], "edge 'to'", &to))
+		return false;
+	if (f[E_COST] != NULL && !get_cost(L, f[E_COST], &cost))
+		return false;
+	if (strcmp(from, to) == 0)
+		return agrp_yaml_fail(&L->y, e, "edge from '%s' to itself", from);
+	a = agr_graph_intern(L->g, from);
+	b = agr_graph_intern(L->g, to);
+	dup = agrp_graph_edge_index(L->g, a, b);
+	if (dup >= 0)
+		return agrp_yaml_fail(&L->y, e, "duplicate edge %s -> %s (first at line %ld)", from,
+		                      to, L->edge_line[dup]);
+	agr_graph_add_edge(L->g, a, b, cost);
+	agrp_grow(&L->edge_line, &L->edge_line_cap, L->g->nedges, sizeof *L->edge_line);
+	L->edge_line[L->g->nedges - 1] = (long)e->start_mark.line + 1;
+	return true;
+}
+
+static bool
+parse_action(const char *s, agrp_action *out)
+{
+	static const struct {
+		const char *name;
+		agrp_action action;
+	} actions[] = {
+		{ "disable", AGRP_ACT_DISABLE },
+		{ "penalty", AGRP_ACT_PENALTY },
+		{ "demote", AGRP_ACT_DEMOTE },
+		{ "escalate", AGRP_ACT_ESCALATE },
+	};
+
+	for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
+		if (strcmp(s, actions[i].name) == 0) {
+			*out = actions[i].action;
+			return true;
+		}
+	return false;
+}
+
+enum { M_NAME, M_PRIORITY, M_WHEN, M_THEN, M_PENALTY, M_N };
+static const char *const monitor_keys[M_N] = { "name", "priority", "when", "then", "penalty" };
+
+static bool
+load_monitor(loader *L, yaml_node_t *n)
+{
+	yaml_node_t *f[M_N];
+	agrp_monitor m = { 0 };
+	const char *name, *then;
+	char what[300];
+
+	if (!agrp_yaml_fields(&L->y, n, "a monitor", monitor_keys, M_N, f))
+		return false;
+	if (f[M_NAME] == NULL)
+		return agrp_yaml_fail(&L->y, n, "monitor has no 'name'");
+	if (f[M_WHEN] == NULL)
+		return agrp_yaml_fail(&L->y, n, "monitor has no 'when'");
+	if (f[M_THEN] == NULL)
+		return agrp_yaml_fail(&L->y, n, "monitor has no 'then'");
+	if (!agrp_yaml_name(&L->y, f[M_NAME], "monitor name", &name))
+		return false;
+	for (size_t i = 0; i < L->g->nmonitors; i++)
+		if (strcmp(L->g->monitors[i].name, name) == 0)
+			return agrp_yaml_fail(&L->y, f[M_NAME], "duplicate monitor '%s'", name);
+	m.priority = 0;
+	if (f[M_PRIORITY] != NULL &&
+	    !agrp_yaml_number(&L->y, f[M_PRIORITY], "priority", &m.priority))
+		return false;
+	if (!agrp_yaml_name(&L->y, f[M_THEN], "then", &then))
+		return false;
+	if (!parse_action(then, &m.action))
+		return agrp_yaml_fail(
+		    &L->y, f[M_THEN],
+		    "unknown action '%s' (known: disable, penalty, demote, escalate)", then);
+	if (m.action == AGRP_ACT_PENALTY) {
+		if (f[M_PENALTY] == NULL)
+			return agrp_yaml_fail(
+			    &L->y, n, "monitor '%s' has then: penalty but no 'penalty' amount",
+			    name);
+		if (!get_cost(L, f[M_PENALTY], &m.penalty))
+			return false;
+	} else if (f[M_PENALTY] != NULL) {
+		return agrp_yaml_fail(&L->y, f[M_PENALTY], "'penalty' goes with then: penalty");
+	}
+	snprintf(what, sizeof what, "monitor '%s'", name);
+	if ((m.when = agrp_yaml_expr(&L->y, f[M_WHEN], what)) == NULL)
+		return false;
+	m.name = agrp_xstrdup(name);
+	L->g->monitors = agrp_xrealloc(L->g->monitors, (L->g->nmonitors + 1) * sizeof m);
+	L->g->monitors[L->g->nmonitors++] = m;
+	return true;
+}
+
+enum { T_GRAPH, T_START, T_GOAL, T_FALLBACK, T_NODES, T_EDGES, T_MONITORS, T_N };
+static const char *const top_keys[T_N] = { "graph", "start", "goal",    "fallback",
+	                                   "nodes", "edges", "monitors" };
+
+static bool
+known_node(loader *L, yaml_node_t *n, const char *what, int *out)
+{
+	const char *name;
+
+	if (!agrp_yaml_name(&L->y, n, what, &name))
+		return false;
+	*out = agr_graph_find(L->g, name);
+	if (*out < 0)
+		return agrp_yaml_fail(&L->y, n, "%s '%s' is not a node of the graph", what, name);
+	return true;
+}
+
+static int
+monitor_order(const void *a, const void *b)
+{
+	const agrp_monitor *x = a, *y = b;
+
+	if (x->priority != y->priority)
+		return x->priority > y->priority ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static bool
+load_root(loader *L, yaml_node_t *root)
+{
+	yaml_node_t *f[T_N];
+	yaml_node_item_t *it;
+	const char *name = "";
+
+	if (!agrp_yaml_fields(&L->y, root, "a graph file", top_keys, T_N, f))
+		return false;
+	if (f[T_GRAPH] != NULL && !agrp_yaml_name(&L->y, f[T_GRAPH], "graph", &name))
+		return false;
+	free(L->g->name);
+	L->g->name = agrp_xstrdup(name);
+	if (f[T_START] == NULL)
+		return agrp_yaml_fail(&L->y, root, "the graph has no 'start'");
+	if (f[T_GOAL] == NULL)
+		return agrp_yaml_fail(&L->y, root, "the graph has no 'goal'");
+	if (f[T_EDGES] == NULL)
+		return agrp_yaml_fail(&L->y, root, "the graph has no 'edges'");
+	if (f[T_NODES] != NULL &&
+	    !agrp_yaml_each_pair(&L->y, f[T_NODES], "nodes", nodes_entry, NULL))
+		return false;
+	if (!agrp_yaml_expect(&L->y, f[T_EDGES], YAML_SEQUENCE_NODE, "edges"))
+		return false;
+	for (it = f[T_EDGES]->data.sequence.items.start; it < f[T_EDGES]->data.sequence.items.top;
+	     it++)
+		if (!load_edge(L, agrp_yaml_node(&L->y, *it)))
+			return false;
+	if (!known_node(L, f[T_START], "start", &L->g->start) ||
+	    !known_node(L, f[T_GOAL], "goal", &L->g->goal))
+		return false;
+	if (L->g->start == L->g->goal)
+		return agrp_yaml_fail(&L->y, f[T_GOAL], "goal must differ from start");
+	if (f[T_FALLBACK] != NULL) {
+		yaml_node_item_t one, *first, *last;
+
+		if (f[T_FALLBACK]->type == YAML_SCALAR_NODE) {
+			one = (yaml_node_item_t)(f[T_FALLBACK] - L->y.doc.nodes.start + 1);
+			first = &one;
+			last = first + 1;
+		} else if (agrp_yaml_expect(&L->y, f[T_FALLBACK], YAML_SEQUENCE_NODE, "fallback")) {
+			first = f[T_FALLBACK]->data.sequence.items.start;
+			last = f[T_FALLBACK]->data.sequence.items.top;
+		} else {
+			return false;
+		}
+		L->g->fallback = agrp_xcalloc((size_t)(last - first), sizeof(int));
+		for (it = first; it < last; it++) {
+			yaml_node_t *n = agrp_yaml_node(&L->y, *it);
+			int node;
+
+			if (!known_node(L, n, "fallback", &node))
+				return false;
+			if (node == L->g->start || node == L->g->goal)
+				return agrp_yaml_fail(&L->y, n,
+				                      "fallback '%s' is the start or the goal",
+				                      agrp_yaml_scalar(n));
+			for (size_t i = 0; i < L->g->nfallback; i++)
+				if (L->g->fallback[i] == node)
+					return agrp_yaml_fail(&L->y, n,
+					                      "fallback '%s' is listed twice",
+					                      agrp_yaml_scalar(n));
+			L->g->fallback[L->g->nfallback++] = node;
+		}
+	}
+	if (f[T_MONITORS] != NULL) {
+		if (!agrp_yaml_expect(&L->y, f[T_MONITORS], YAML_SEQUENCE_NODE, "monitors"))
+			return false;
+		for (it = f[T_MONITORS]->data.sequence.items.start;
+		     it < f[T_MONITORS]->data.sequence.items.top; it++)
+			if (!load_monitor(L, agrp_yaml_node(&L->y, *it)))
+				return false;
+		qsort(L->g->monitors, L->g->nmonitors, sizeof *L->g->monitors, monitor_order);
+	}
+	return true;
+}
+
+agr_graph *
+agr_graph_load_string(const char *text, size_t len, const char *source, agr_error *err)
+{
+	loader L = { 0 };
+	yaml_node_t *root;
+	bool ok;
+
+	if (!agrp_yaml_load(&L.y, text, len, source, err))
+		return NULL;
+	root = agrp_yaml_root(&L.y);
+	L.g = agr_graph_new(NULL);
+	if (root == NULL)
+		ok = agrp_yaml_fail(&L.y, NULL, "the graph file is empty");
+	else
+		ok = load_root(&L, root);
+	agrp_yaml_free(&L.y);
+	free(L.edge_line);
+	if (!ok) {
+		agr_graph_free(L.g);
+		return NULL;
+	}
+	return L.g;
+}
+
+agr_graph *
+agr_graph_load_file(const char *path, agr_error *err)
+{
+	size_t len;
+	char *buf = agrp_read_file(path, &len, err);
+	agr_graph *g;
+
+	if (buf == NULL)
+		return NULL;
+	g = agr_graph_load_string(buf, len, path, err);
+	free(buf);
+	return g;
+}

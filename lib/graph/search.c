@@ -1,0 +1,306 @@
+/*
+ * search.c - cheapest paths with a total, machine-independent order:
+ * cost, then hops, then the byte-wise node-name sequence.
+ *
+ * It is Dijkstra's algorithm on reduced costs (A*): the potential of a
+ * node is its exact distance to the target in the whole graph, found once
+ * per target by a backward search.  Disabling nodes and adding penalties
+ * only make paths dearer, so the potential stays consistent, and a reroute
+ * explores the corridor of nearly cheapest paths instead of the graph.
+ * Reduced costs shift every path to a node by the same amount, so the
+ * order on paths, tie-breaks included, is unchanged.
+ *
+ * The heap orders by (cost + potential, hops).  Every path that could tie
+ * with a node's label enters from a node with a strictly smaller key,
+ * settled first, so the name tie-break is decided at relaxation by
+ * comparing the two settled predecessor chains.  Generation stamps spare
+ * clearing the arrays between runs.
+ */
+#include <string.h>
+
+#include "graph/graph_int.h"
+
+struct agr_search {
+	agr_graph *g;
+	size_t n;
+	agr_cost *dist; /* cost from the source */
+	agr_cost *key;  /* dist + potential: the heap's order */
+	int *hops;
+	int *pred;
+	unsigned *seen; /* == gen: dist/key/hops/pred valid this run */
+	unsigned *done; /* == gen: settled this run */
+	unsigned gen;
+	int *heap;
+	int *pos;
+	size_t hn;
+	agr_cost *potential; /* distance to potential_target, AGR_COST_INF if none */
+	int potential_target;
+	int *path;
+	size_t path_len;
+};
+
+agr_search *
+agr_search_new(const agr_graph *cg)
+{
+	/* The CSR index is a cache; building it does not change the graph. */
+	agr_graph *g = (agr_graph *)cg;
+	agr_search *s = agrp_xcalloc(1, sizeof *s);
+	size_t n = g->nnodes;
+
+	agrp_graph_index(g);
+	s->g = g;
+	s->n = n;
+	s->dist = agrp_xmalloc(n * sizeof *s->dist);
+	s->key = agrp_xmalloc(n * sizeof *s->key);
+	s->hops = agrp_xmalloc(n * sizeof *s->hops);
+	s->pred = agrp_xmalloc(n * sizeof *s->pred);
+	s->seen = agrp_xcalloc(n, sizeof *s->seen);
+	s->done = agrp_xcalloc(n, sizeof *s->done);
+	s->heap = agrp_xmalloc(n * sizeof *s->heap);
+	s->pos = agrp_xmalloc(n * sizeof *s->pos);
+	s->potential = agrp_xmalloc(n * sizeof *s->potential);
+	s->potential_target = -1;
+	s->path = agrp_xmalloc((n + 1) * sizeof *s->path);
+	return s;
+}
+
+void
+agr_search_free(agr_search *s)
+{
+	if (s == NULL)
+		return;
+	free(s->dist);
+	free(s->key);
+	free(s->hops);
+	free(s->pred);
+	free(s->seen);
+	free(s->done);
+	free(s->heap);
+	free(s->pos);
+	free(s->potential);
+	free(s->path);
+	free(s);
+}
+
+static bool
+key_less(const agr_search *s, int a, int b)
+{
+	if (s->key[a] != s->key[b])
+		return s->key[a] < s->key[b];
+	if (s->hops[a] != s->hops[b])
+		return s->hops[a] < s->hops[b];
+	return a < b;
+}
+
+static void
+heap_set(agr_search *s, size_t i, int v)
+{
+	s->heap[i] = v;
+	s->pos[v] = (int)i;
+}
+
+static void
+sift_up(agr_search *s, size_t i)
+{
+	int v = s->heap[i];
+
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+
+		if (!key_less(s, v, s->heap[parent]))
+			break;
+		heap_set(s, i, s->heap[parent]);
+		i = parent;
+	}
+	heap_set(s, i, v);
+}
+
+static void
+sift_down(agr_search *s, size_t i)
+{
+	int v = s->heap[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= s->hn)
+			break;
+		if (c + 1 < s->hn && key_less(s, s->heap[c + 1], s->heap[c]))
+			c++;
+		if (!key_less(s, s->heap[c], v))
+			break;
+		heap_set(s, i, s->heap[c]);
+		i = c;
+	}
+	heap_set(s, i, v);
+}
+
+static void
+heap_push(agr_search *s, int v)
+{
+	heap_set(s, s->hn++, v);
+	sift_up(s, s->hn - 1);
+}
+
+static int
+heap_pop(agr_search *s)
+{
+	int top = s->heap[0];
+
+	s->hn--;
+	if (s->hn > 0) {
+		heap_set(s, 0, s->heap[s->hn]);
+		sift_down(s, 0);
+	}
+	return top;
+}
+
+static unsigned
+next_generation(agr_search *s)
+{
+	if (++s->gen == 0) { /* the stamps wrapped: start them again */
+		memset(s->seen, 0, s->n * sizeof *s->seen);
+		memset(s->done, 0, s->n * sizeof *s->done);
+		s->gen = 1;
+	}
+	return s->gen;
+}
+
+static agr_cost
+add_cost(agr_cost a, agr_cost b)
+{
+	return b >= AGR_COST_INF - 1 - a ? AGR_COST_INF - 1 : a + b;
+}
+
+/* The potential: every node's cost to reach target, over the whole graph. */
+static void
+compute_potential(agr_search *s, int target)
+{
+	const agr_graph *g = s->g;
+	unsigned gen = next_generation(s);
+
+	s->hn = 0;
+	s->seen[target] = gen;
+	s->key[target] = 0;
+	s->hops[target] = 0;
+	heap_push(s, target);
+	while (s->hn > 0) {
+		int v = heap_pop(s);
+
+		s->done[v] = gen;
+		for (size_t e = g->in_start[v]; e < g->in_start[v + 1]; e++) {
+			int u = g->in[e].to;
+			agr_cost d = add_cost(s->key[v], g->in[e].cost);
+
+			if (s->done[u] == gen)
+				continue;
+			if (s->seen[u] != gen) {
+				s->seen[u] = gen;
+				s->key[u] = d;
+				s->hops[u] = 0;
+				heap_push(s, u);
+			} else if (d < s->key[u]) {
+				s->key[u] = d;
+				sift_up(s, (size_t)s->pos[u]);
+			}
+		}
+	}
+	for (size_t v = 0; v < s->n; v++)
+		s->potential[v] = s->done[v] == gen ? s->key[v] : AGR_COST_INF;
+	s->potential_target = target;
+}
+
+/*
+ * Is the path to a byte-wise smaller than the path to b?  Both are settled
+ * and have the same number of hops, so their chains meet after the same
+ * number of steps back; the last difference seen walking back is the
+ * first one reading forward.
+ */
+static bool
+chain_less(const agr_search *s, int a, int b)
+{
+	int cmp = 0;
+
+	while (a != b) {
+		int c = strcmp(s->g->nodes[a].name, s->g->nodes[b].name);
+
+		if (c != 0)
+			cmp = c;
+		a = s->pred[a];
+		b = s->pred[b];
+	}
+	return cmp < 0;
+}
+
+agr_cost
+agr_search_run(agr_search *s, int source, int target, const unsigned char *blocked,
+               const agr_cost *penalty)
+{
+	const agr_graph *g = s->g;
+	unsigned gen;
+
+	if (s->potential_target != target)
+		compute_potential(s, target);
+	s->path_len = 0;
+	if (s->potential[source] == AGR_COST_INF)
+		return AGR_COST_INF;
+	gen = next_generation(s);
+	s->hn = 0;
+	s->seen[source] = gen;
+	s->dist[source] = 0;
+	s->key[source] = s->potential[source];
+	s->hops[source] = 0;
+	s->pred[source] = -1;
+	heap_push(s, source);
+	while (s->hn > 0) {
+		int u = heap_pop(s);
+
+		s->done[u] = gen;
+		if (u == target)
+			break;
+		for (size_t e = g->out_start[u]; e < g->out_start[u + 1]; e++) {
+			int v = g->out[e].to;
+			agr_cost nd;
+			int nh;
+
+			/* A node that cannot reach the target can never be on the path. */
+			if (s->done[v] == gen || v == source || s->potential[v] == AGR_COST_INF ||
+			    (blocked != NULL && blocked[v]))
+				continue;
+			nd = add_cost(s->dist[u], g->out[e].cost);
+			if (penalty != NULL)
+				nd = add_cost(nd, penalty[v]);
+			nh = s->hops[u] + 1;
+			if (s->seen[v] != gen) {
+				s->seen[v] = gen;
+				s->dist[v] = nd;
+				s->key[v] = add_cost(nd, s->potential[v]);
+				s->hops[v] = nh;
+				s->pred[v] = u;
+				heap_push(s, v);
+			} else if (nd < s->dist[v] || (nd == s->dist[v] && nh < s->hops[v])) {
+				s->dist[v] = nd;
+				s->key[v] = add_cost(nd, s->potential[v]);
+				s->hops[v] = nh;
+				s->pred[v] = u;
+				sift_up(s, (size_t)s->pos[v]);
+			} else if (nd == s->dist[v] && nh == s->hops[v] &&
+			           chain_less(s, u, s->pred[v])) {
+				s->pred[v] = u;
+			}
+		}
+	}
+	if (s->seen[target] != gen || s->done[target] != gen)
+		return AGR_COST_INF;
+	s->path_len = (size_t)s->hops[target] + 1;
+	for (int v = target, i = (int)s->path_len - 1; v >= 0; v = s->pred[v], i--)
+		s->path[i] = v;
+	return s->dist[target];
+}
+
+const int *
+agr_search_path(const agr_search *s, size_t *len)
+{
+	*len = s->path_len;
+	return s->path;
+}

@@ -1,0 +1,914 @@
+/*
+ * import.c - traces that agent systems already write, as agraph records:
+ * OpenAI chat-completions transcripts, multi-agent chat logs, and
+ * OpenTelemetry spans (OTLP/JSON) with the GenAI conventions.
+ *
+ * Nothing is dropped: what has no field of its own in a record is kept
+ * under the record's "src", and run-level fields go under "run" on the
+ * trace's first record.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record/record_int.h"
+
+typedef struct importer {
+	const agr_import_opts *o;
+	agr_write_fn out;
+	void *ctx;
+	agr_error_fn on_error;
+	void *ectx;
+	const char *source;
+	long line;     /* of the run being converted, for errors; 0 in a document */
+	long runs;     /* runs of this source so far, for default trace ids */
+	long doc_runs; /* runs in the document being read, or 0 */
+	long errors;
+	agrp_buf buf;
+	/* the run being written */
+	const char *trace;
+	long step;
+	json_t *run_fields; /* for the first record, or NULL (none, or written) */
+	json_t *otel;       /* otel: every span, until the end of the input */
+} importer;
+
+static void
+report(importer *im, long line, long col, const char *fmt, const char *arg)
+{
+	agr_error e;
+
+	memset(&e, 0, sizeof e);
+	agrp_error_set(&e, im->source, line, col, fmt, arg);
+	im->errors++;
+	im->on_error(im->ectx, &e);
+}
+
+/* Writes rec (stolen) as the run's next record. */
+static void
+put(importer *im, json_t *rec)
+{
+	json_t *o = json_object();
+	const char *key;
+	json_t *v;
+
+	/* trace, step and kind first, as every agraph program writes them */
+	json_object_set_new(o, "trace", json_string(im->trace));
+	json_object_set_new(o, "step", json_integer(im->step++));
+	json_object_set(o, "kind", json_object_get(rec, "kind"));
+	json_object_foreach(rec, key, v) if (strcmp(key, "kind") != 0) json_object_set(o, key, v);
+	if (im->run_fields != NULL) {
+		json_object_set(o, "run", im->run_fields);
+		json_decref(im->run_fields);
+		im->run_fields = NULL;
+	}
+	im->buf.n = 0;
+	agrp_buf_json(&im->buf, o);
+	im->out(im->ctx, im->buf.p, im->buf.n);
+	json_decref(o);
+	json_decref(rec);
+}
+
+/* Starts a run: its trace id, and its fields but the named ones, for its
+ * first record. */
+static void
+begin_run(importer *im, const json_t *run, const char *const *taken, size_t ntaken,
+          const char *const *id_keys, size_t nid, char *idbuf, size_t idcap)
+{
+	im->runs++;
+	im->step = 1;
+	im->trace = NULL;
+	for (size_t i = 0; i < nid && im->trace == NULL; i++) {
+		const json_t *id = json_object_get(run, id_keys[i]);
+
+		if (json_is_string(id))
+			im->trace = json_string_value(id);
+		else if (json_is_integer(id)) {
+			snprintf(idbuf, idcap, "%lld", (long long)json_integer_value(id));
+			im->trace = idbuf;
+		}
+	}
+	if (im->trace == NULL) {
+		/* where it was read: its line, or its place in a document */
+		const char *src = strcmp(im->source, "-") ? im->source : "stdin";
+
+		if (im->line > 0)
+			snprintf(idbuf, idcap, "%s:%ld", src, im->line);
+		else if (im->doc_runs > 1)
+			snprintf(idbuf, idcap, "%s#%ld", src, im->runs);
+		else
+			snprintf(idbuf, idcap, "%s", src);
+		im->trace = idbuf;
+	}
+	json_decref(im->run_fields);
+	im->run_fields = agrp_json_without(run, taken, ntaken);
+}
+
+static void
+set_src(json_t *rec, json_t *src)
+{
+	if (src != NULL)
+		json_object_set_new(rec, "src", src);
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- OpenAI chat completions ---------------------------------------- */
+
+typedef struct open_call {
+	char *id, *tool;
+} open_call;
+
+/* A run's outcome, if it says one: reward, or a status word, or a flag. */
+static const char *
+outcome(const json_t *run)
+{
+	static const char *const words[] = { "outcome", "status", "result" };
+	static const char *const flags[] = { "success", "resolved", "solved", "correct" };
+	const json_t *reward = json_object_get(run, "reward");
+
+	if (json_is_number(reward))
+		return json_number_value(reward) > 0 ? "success" : "failure";
+	for (size_t i = 0; i < N(words); i++) {
+		const char *w = agr_json_str(run, words[i]);
+
+		if (w == NULL)
+			continue;
+		if (strcasecmp(w, "success") == 0 || strcasecmp(w, "succeeded") == 0 ||
+		    strcasecmp(w, "resolved") == 0 || strcasecmp(w, "solved") == 0 ||
+		    strcasecmp(w, "pass") == 0 || strcasecmp(w, "passed") == 0)
+			return "success";
+		if (strcasecmp(w, "failure") == 0 || strcasecmp(w, "failed") == 0 ||
+		    strcasecmp(w, "fail") == 0 || strcasecmp(w, "error") == 0 ||
+		    strcasecmp(w, "unresolved") == 0)
+			return "failure";
+	}
+	for (size_t i = 0; i < N(flags); i++)
+		if (json_is_boolean(json_object_get(run, flags[i])))
+			return json_is_true(json_object_get(run, flags[i])) ? "success" : "failure";
+	return NULL;
+}
+
+static void
+openai_call(importer *im, const json_t *tc, const char *role, json_t *msg_src, open_call **open,
+            size_t *nopen, size_t *cap)
+{
+	static const char *const tc_taken[] = { "id", "function" };
+	static const char *const fn_taken[] = { "name", "arguments" };
+	const json_t *fn = json_object_get(tc, "function");
+	const json_t *args = json_object_get(fn, "arguments");
+	const char *tool = agr_json_str(fn, "name"), *id = agr_json_str(tc, "id");
+	json_t *rec = json_object(), *src = agrp_json_without(tc, tc_taken, N(tc_taken));
+	json_t *fsrc = json_is_object(fn) ? agrp_json_without(fn, fn_taken, N(fn_taken)) : NULL;
+
+	json_object_set_new(rec, "kind", json_string("call"));
+	json_object_set_new(rec, "agent", json_string(role));
+	if (tool != NULL)
+		json_object_set_new(rec, "tool", json_string(tool));
+	if (id != NULL)
+		json_object_set_new(rec, "id", json_string(id));
+	if (json_is_string(args)) {
+		/* Arguments arrive as a JSON string: parsed, or kept and flagged. */
+		json_error_t e;
+		json_t *parsed = json_loads(json_string_value(args), JSON_DECODE_ANY, &e);
+
+		if (parsed != NULL) {
+			json_object_set_new(rec, "args", parsed);
+		} else {
+			json_object_set(rec, "args", (json_t *)args);
+			json_object_set_new(rec, "args_error", json_string(e.text));
+		}
+	} else if (args != NULL) {
+		json_object_set(rec, "args", (json_t *)args);
+	}
+	if (fsrc != NULL) {
+		if (src == NULL)
+			src = json_object();
+		json_object_set_new(src, "function", fsrc);
+	}
+	if (msg_src != NULL) { /* the message written as calls alone */
+		if (src == NULL)
+			src = json_object();
+		json_object_set_new(src, "message", msg_src);
+	}
+	set_src(rec, src);
+	put(im, rec);
+	if (*nopen == *cap) {
+		*cap = *cap ? 2 * *cap : 8;
+		*open = agrp_xrealloc(*open, *cap * sizeof **open);
+	}
+	(*open)[*nopen].id = agrp_xstrdup(id ? id : "");
+	(*open)[(*nopen)++].tool = tool ? agrp_xstrdup(tool) : NULL;
+}
+
+static void
+openai_result(importer *im, const json_t *msg, open_call *open, size_t *nopen)
+{
+	static const char *const taken[] = { "role", "content", "tool_call_id" };
+	const char *id = agr_json_str(msg, "tool_call_id");
+	json_t *rec = json_object();
+	size_t i = *nopen;
+
+	json_object_set_new(rec, "kind", json_string("result"));
+	/* Ids are often reused: the nearest open call of that id. */
+	while (id != NULL && i-- > 0)
+		if (strcmp(open[i].id, id) == 0)
+			break;
+	if (id != NULL && i < *nopen) {
+		if (open[i].tool != NULL)
+			json_object_set_new(rec, "tool", json_string(open[i].tool));
+		free(open[i].id);
+		free(open[i].tool);
+		memmove(&open[i], &open[i + 1], (*nopen - i - 1) * sizeof *open);
+		(*nopen)--;
+	} else {
+		json_object_set_new(rec, "unpaired", json_true());
+		if (agr_json_str(msg, "name") != NULL)
+			json_object_set_new(rec, "tool", json_string(agr_json_str(msg, "name")));
+	}
+	if (id != NULL)
+		json_object_set_new(rec, "call", json_string(id));
+	json_object_set_new(rec, "status", json_string("ok"));
+	if (json_object_get(msg, "content") != NULL)
+		json_object_set(rec, "output", json_object_get(msg, "content"));
+	set_src(rec, agrp_json_without(msg, taken, N(taken)));
+	put(im, rec);
+}
+
+static void
+openai_run(importer *im, const json_t *run)
+{
+	static const char *const run_taken[] = { "messages", "traj", "id", "trace_id",
+		                                 "instance_id" };
+	static const char *const ids[] = { "id", "trace_id", "instance_id" };
+	static const char *const msg_taken[] = { "role", "content", "tool_calls", "name" };
+	const json_t *msgs = json_is_array(run) ? run : json_object_get(run, "messages");
+	open_call *open = NULL;
+	size_t nopen = 0, cap = 0, i;
+	char idbuf[600];
+	const char *end;
+	json_t *m;
+
+	if (msgs == NULL)
+		msgs = json_object_get(run, "traj");
+	if (!json_is_array(msgs)) {
+		report(im, im->line, 1, "%s",
+		       "expected a list of messages, or an object with one "
+		       "under \"messages\" or \"traj\"");
+		return;
+	}
+	begin_run(im, json_is_object(run) ? run : NULL, run_taken, N(run_taken), ids, N(ids), idbuf,
+	          sizeof idbuf);
+	json_array_foreach(msgs, i, m)
+	{
+		const char *role = agr_json_str(m, "role");
+		const json_t *calls = json_object_get(m, "tool_calls");
+		const json_t *content = json_object_get(m, "content");
+		size_t k;
+		json_t *tc;
+
+		if (!json_is_object(m)) {
+			json_t *rec = json_object();
+
+			json_object_set_new(rec, "kind", json_string("message"));
+			json_object_set(rec, "src", m);
+			put(im, rec);
+			continue;
+		}
+		if (role != NULL && (strcmp(role, "tool") == 0 || strcmp(role, "function") == 0)) {
+			openai_result(im, m, open, &nopen);
+			continue;
+		}
+		json_t *msg_src = NULL;
+
+		if (!(json_is_null(content) || content == NULL ||
+		      (json_is_string(content) && json_string_length(content) == 0)) ||
+		    json_array_size(calls) == 0) {
+			json_t *rec = json_object();
+
+			json_object_set_new(rec, "kind", json_string("message"));
+			if (role != NULL)
+				json_object_set_new(rec, "from", json_string(role));
+			if (agr_json_str(m, "name") != NULL)
+				json_object_set_new(rec, "agent",
+				                    json_string(agr_json_str(m, "name")));
+			if (content != NULL)
+				json_object_set(rec, "content", (json_t *)content);
+			set_src(rec, agrp_json_without(m, msg_taken, N(msg_taken)));
+			put(im, rec);
+		} else {
+			/* no message of its own: its other fields go with its first call */
+			msg_src = agrp_json_without(m, msg_taken, N(msg_taken));
+			if (agr_json_str(m, "name") != NULL) {
+				if (msg_src == NULL)
+					msg_src = json_object();
+				json_object_set(msg_src, "name", json_object_get(m, "name"));
+			}
+		}
+		json_array_foreach(calls, k, tc)
+		{
+			openai_call(im, tc, role ? role : "assistant", msg_src, &open, &nopen,
+			            &cap);
+			msg_src = NULL;
+		}
+		json_decref(msg_src);
+	}
+	for (i = 0; i < nopen; i++) {
+		free(open[i].id);
+		free(open[i].tool);
+	}
+	free(open);
+	if (json_is_object(run) && (end = outcome(run)) != NULL) {
+		json_t *rec = json_object();
+
+		json_object_set_new(rec, "kind", json_string("final"));
+		json_object_set_new(rec, "status", json_string(end));
+		put(im, rec);
+	}
+}
+
+/* ---- chat logs of multi-agent conversations ---------------------------- */
+
+static bool
+word_char(unsigned char c)
+{
+	return isalnum(c) || c == '_';
+}
+
+static bool
+quote_char(const char *p)
+{
+	return *p == '"' || *p == '\'' || *p == '`' ||
+	       /* “ ” ‘ ’ */
+	       (strncmp(p, "\xe2\x80", 2) == 0 && (unsigned char)p[2] >= 0x98 &&
+	        (unsigned char)p[2] <= 0x9d);
+}
+
+/* The word, whole, not quoted as in 'reply "TERMINATE" when done'. */
+static bool
+says_word(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = strstr(text, word); p != NULL; p = strstr(p + 1, word)) {
+		const char *after = p + n;
+		bool before_quote = false, after_quote = quote_char(after);
+
+		if ((p > text && word_char((unsigned char)p[-1])) ||
+		    word_char((unsigned char)*after))
+			continue;
+		if (p > text)
+			before_quote =
+			    quote_char(p - 1) ||
+			    (p - text >= 3 && (unsigned char)p[-3] == 0xe2 &&
+			     (unsigned char)p[-2] == 0x80 && (unsigned char)p[-1] >= 0x98 &&
+			     (unsigned char)p[-1] <= 0x9d);
+		if (before_quote && after_quote)
+			continue;
+		return true;
+	}
+	return false;
+}
+
+static void
+chatlog_run(importer *im, const json_t *run)
+{
+	static const char *const run_taken[] = { "history", "id", "trace_id", "question_ID" };
+	static const char *const ids[] = { "id", "trace_id", "question_ID" };
+	static const char *const entry_taken[] = { "name", "content" };
+	const char *word = im->o && im->o->terminate_word ? im->o->terminate_word : "TERMINATE";
+	const json_t *history = json_object_get(run, "history");
+	bool ended = false;
+	char idbuf[600];
+	size_t i;
+	json_t *h;
+
+	if (!json_is_array(history)) {
+		report(im, im->line, 1, "%s", "expected an object with a \"history\" list");
+		return;
+	}
+	begin_run(im, run, run_taken, N(run_taken), ids, N(ids), idbuf, sizeof idbuf);
+	json_array_foreach(history, i, h)
+	{
+		json_t *rec = json_object();
+		const char *name = agr_json_str(h, "name"), *role = agr_json_str(h, "role");
+		const char *who = name ? name : role;
+		const json_t *content = json_object_get(h, "content");
+
+		/* step is the entry's index: annotations (mistake_step) count so */
+		im->step = (long)i + (ended ? 1 : 0);
+		json_object_set_new(rec, "kind", json_string("message"));
+		if (who != NULL) {
+			json_object_set_new(rec, "agent", json_string(who));
+			json_object_set_new(rec, "from", json_string(who));
+		}
+		if (content != NULL)
+			json_object_set(rec, "content", (json_t *)content);
+		if (ended)
+			json_object_set_new(rec, "renumbered", json_true());
+		if (json_is_object(h))
+			set_src(rec, agrp_json_without(h, name ? entry_taken : entry_taken + 1,
+			                               name ? N(entry_taken) : 1));
+		else
+			json_object_set(rec, "src", h);
+		if (json_is_object(h) && name == NULL && role != NULL) {
+			/* role stood for the agent: it is not lost, it is "agent" */
+			json_t *src = json_object_get(rec, "src");
+
+			json_object_del(src, "role");
+			if (json_object_size(src) == 0)
+				json_object_del(rec, "src");
+		}
+		put(im, rec);
+		if (!ended && json_is_string(content) &&
+		    says_word(json_string_value(content), word)) {
+			json_t *fin = json_object();
+			char reason[300];
+
+			snprintf(reason, sizeof reason, "%s said %s", who ? who : "a message",
+			         word);
+			json_object_set_new(fin, "kind", json_string("final"));
+			json_object_set_new(fin, "status", json_string("success"));
+			json_object_set_new(fin, "reason", json_string(reason));
+			json_object_set_new(fin, "cause", json_integer((json_int_t)i));
+			put(im, fin);
+			ended = true;
+		}
+	}
+}
+
+/* ---- OpenTelemetry spans (OTLP/JSON) ----------------------------------- */
+
+static json_t *key_values(const json_t *list);
+
+/* An OTLP AnyValue as plain JSON. */
+static json_t *
+any_value(const json_t *v)
+{
+	const json_t *x;
+
+	if ((x = json_object_get(v, "stringValue")) != NULL)
+		return json_incref((json_t *)x);
+	if ((x = json_object_get(v, "boolValue")) != NULL)
+		return json_incref((json_t *)x);
+	if ((x = json_object_get(v, "intValue")) != NULL) {
+		/* int64 comes as a string in OTLP/JSON */
+		if (json_is_string(x))
+			return json_integer((json_int_t)strtoll(json_string_value(x), NULL, 10));
+		return json_incref((json_t *)x);
+	}
+	if ((x = json_object_get(v, "doubleValue")) != NULL)
+		return json_incref((json_t *)x);
+	if ((x = json_object_get(v, "arrayValue")) != NULL) {
+		json_t *a = json_array();
+		size_t i;
+		json_t *e;
+
+		json_array_foreach(json_object_get(x, "values"), i, e)
+		    json_array_append_new(a, any_value(e));
+		return a;
+	}
+	if ((x = json_object_get(v, "kvlistValue")) != NULL)
+		return key_values(json_object_get(x, "values"));
+	return json_null();
+}
+
+/* A list of OTLP {key, value} pairs as one object. */
+static json_t *
+key_values(const json_t *list)
+{
+	json_t *o = json_object();
+	size_t i;
+	json_t *a;
+
+	json_array_foreach(list, i, a)
+	{
+		const char *k = agr_json_str(a, "key");
+
+		if (k != NULL)
+			json_object_set_new(o, k, any_value(json_object_get(a, "value")));
+	}
+	return o;
+}
+
+/* A span's attributes as one object. */
+static json_t *
+attributes(const json_t *span)
+{
+	return key_values(json_object_get(span, "attributes"));
+}
+
+static void
+otel_collect(importer *im, const json_t *doc)
+{
+	const json_t *rss = json_object_get(doc, "resourceSpans");
+	size_t i, j, k;
+	json_t *rs, *ss, *span;
+
+	if (!json_is_array(rss)) {
+		report(im, im->line, 1, "%s", "expected an object with a \"resourceSpans\" list");
+		return;
+	}
+	json_array_foreach(rss, i, rs)
+	{
+		if (!json_is_array(json_object_get(rs, "scopeSpans"))) {
+			report(im, im->line, 1, "%s",
+			       "a resourceSpans entry without a \"scopeSpans\" list");
+			return;
+		}
+		json_array_foreach(json_object_get(rs, "scopeSpans"), j, ss)
+		{
+			if (!json_is_array(json_object_get(ss, "spans"))) {
+				report(im, im->line, 1, "%s",
+				       "a scopeSpans entry without a \"spans\" list");
+				return;
+			}
+		}
+	}
+	json_array_foreach(rss, i, rs) json_array_foreach(json_object_get(rs, "scopeSpans"), j, ss)
+	    json_array_foreach(json_object_get(ss, "spans"), k, span)
+	{
+		json_t *s = json_deep_copy(span);
+
+		/* where it came from, for errors and for src */
+		json_object_set(s, "resource", json_object_get(rs, "resource"));
+		json_object_set(s, "scope", json_object_get(ss, "scope"));
+		json_object_set_new(s, "$line", json_integer(im->line));
+		json_array_append_new(im->otel, s);
+	}
+}
+
+static unsigned long long
+nanos(const json_t *v)
+{
+	if (json_is_string(v))
+		return strtoull(json_string_value(v), NULL, 10);
+	if (json_is_integer(v))
+		return (unsigned long long)json_integer_value(v);
+	return 0;
+}
+
+/* One record to be written, when its time comes. */
+typedef struct pending {
+	unsigned long long t;
+	size_t order; /* input order, for equal times */
+	long step;    /* an agraph record restored: its own step */
+	const char *trace;
+	json_t *rec; /* without trace and step */
+	char *bytes; /* an agraph record restored whole */
+} pending;
+
+static int
+by_trace_then_time(const void *a, const void *b)
+{
+	const pending *x = a, *y = b;
+	int c = strcmp(x->trace, y->trace);
+
+	if (c != 0)
+		return c;
+	if (x->step >= 0 && y->step >= 0 && x->step != y->step)
+		return x->step < y->step ? -1 : 1;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static bool
+is_error_status(const json_t *span)
+{
+	const json_t *code = json_object_get(json_object_get(span, "status"), "code");
+
+	return (json_is_integer(code) && json_integer_value(code) == 2) ||
+	       (json_is_string(code) && strcmp(json_string_value(code), "STATUS_CODE_ERROR") == 0);
+}
+
+static json_t *
+span_src(const json_t *span, json_t *attrs, const char *const *used, size_t nused)
+{
+	static const char *const taken[] = { "attributes", "$line" };
+	json_t *src = agrp_json_without(span, taken, N(taken)),
+	       *left = agrp_json_without(attrs, used, nused);
+
+	if (src == NULL)
+		src = json_object();
+	if (left != NULL)
+		json_object_set_new(src, "attributes", left);
+	return src;
+}
+
+static void
+add_pending(pending **p, size_t *n, size_t *cap, pending x)
+{
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		*p = agrp_xrealloc(*p, *cap * sizeof **p);
+	}
+	x.order = *n;
+	(*p)[(*n)++] = x;
+}
+
+/* Restores the agraph records an exported span carries; false if none. */
+static bool
+restore(const json_t *span, json_t *attrs, pending **p, size_t *n, size_t *cap)
+{
+	static const char *const keys[] = { "agraph.record", "agraph.result" };
+	bool any = false;
+
+	for (size_t i = 0; i < N(keys); i++) {
+		const char *text = agr_json_str(attrs, keys[i]);
+		json_t *rec = text ? json_loads(text, 0, NULL) : NULL;
+		const json_t *step = json_object_get(rec, "step");
+
+		if (!json_is_object(rec)) {
+			json_decref(rec);
+			continue;
+		}
+		add_pending(
+		    p, n, cap,
+		    (pending){ .t = nanos(json_object_get(span, "startTimeUnixNano")),
+		               .step = json_is_integer(step) ? (long)json_integer_value(step) : -1,
+		               .trace =
+		                   agr_json_str(rec, "trace") ? agr_json_str(rec, "trace") : "",
+		               .rec = rec,
+		               .bytes = agrp_xstrdup(text) });
+		any = true;
+	}
+	return any;
+}
+
+static void
+otel_span(const json_t *span, pending **p, size_t *n, size_t *cap)
+{
+	static const char *const tool_used[] = { "gen_ai.operation.name",
+		                                 "gen_ai.tool.name",
+		                                 "gen_ai.tool.call.id",
+		                                 "gen_ai.tool.call.arguments",
+		                                 "gen_ai.tool.call.result",
+		                                 "gen_ai.agent.name",
+		                                 "error.type" };
+	static const char *const msg_used[] = { "gen_ai.operation.name", "gen_ai.agent.name" };
+	json_t *attrs = attributes(span);
+	const char *op = agr_json_str(attrs, "gen_ai.operation.name");
+	const char *trace = agr_json_str(span, "traceId") ? agr_json_str(span, "traceId") : "";
+	const char *agent = agr_json_str(attrs, "gen_ai.agent.name");
+	unsigned long long t0 = nanos(json_object_get(span, "startTimeUnixNano"));
+	unsigned long long t1 = nanos(json_object_get(span, "endTimeUnixNano"));
+
+	/* agraph's own export: its records whole; its root span holds nothing */
+	if (restore(span, attrs, p, n, cap) || json_object_get(attrs, "agraph.trace") != NULL) {
+		json_decref(attrs);
+		return;
+	}
+	if (op != NULL && strcmp(op, "execute_tool") == 0) {
+		const char *tool = agr_json_str(attrs, "gen_ai.tool.name");
+		const char *id = agr_json_str(attrs, "gen_ai.tool.call.id");
+		const json_t *args = json_object_get(attrs, "gen_ai.tool.call.arguments");
+		const json_t *output = json_object_get(attrs, "gen_ai.tool.call.result");
+		json_t *call = json_object(), *res = json_object();
+
+		if (id == NULL)
+			id = agr_json_str(span, "spanId");
+		json_object_set_new(call, "kind", json_string("call"));
+		if (agent)
+			json_object_set_new(call, "agent", json_string(agent));
+		json_object_set_new(call, "tool",
+		                    json_string(tool ? tool
+		                                : agr_json_str(span, "name")
+		                                    ? agr_json_str(span, "name")
+		                                    : "?"));
+		if (id)
+			json_object_set_new(call, "id", json_string(id));
+		if (json_is_string(args)) {
+			json_t *parsed = json_loads(json_string_value(args), JSON_DECODE_ANY, NULL);
+
+			json_object_set_new(call, "args",
+			                    parsed ? parsed : json_incref((json_t *)args));
+		} else if (args != NULL) {
+			json_object_set(call, "args", (json_t *)args);
+		}
+		json_object_set_new(call, "ts", json_real((double)t0 / 1e9));
+		json_object_set_new(call, "src", span_src(span, attrs, tool_used, N(tool_used)));
+		json_object_set_new(res, "kind", json_string("result"));
+		json_object_set(res, "tool", json_object_get(call, "tool"));
+		if (id)
+			json_object_set_new(res, "call", json_string(id));
+		json_object_set_new(res, "status",
+		                    json_string(is_error_status(span) ? "error" : "ok"));
+		if (is_error_status(span)) {
+			json_t *e = json_object();
+			const char *msg = agr_json_str(json_object_get(span, "status"), "message");
+
+			json_object_set_new(e, "class",
+			                    json_string(agr_json_str(attrs, "error.type")
+			                                    ? agr_json_str(attrs, "error.type")
+			                                    : "error"));
+			if (msg)
+				json_object_set_new(e, "message", json_string(msg));
+			json_object_set_new(e, "retryable", json_false());
+			json_object_set_new(res, "error", e);
+		}
+		if (output != NULL)
+			json_object_set(res, "output", (json_t *)output);
+		json_object_set_new(res, "ts", json_real((double)t1 / 1e9));
+		add_pending(p, n, cap,
+		            (pending){ .t = t0, .step = -1, .trace = trace, .rec = call });
+		add_pending(p, n, cap,
+		            (pending){ .t = t1, .step = -1, .trace = trace, .rec = res });
+	} else {
+		json_t *msg = json_object();
+
+		json_object_set_new(msg, "kind", json_string("message"));
+		if (agent) {
+			json_object_set_new(msg, "agent", json_string(agent));
+			json_object_set_new(msg, "from", json_string(agent));
+		}
+		if (op)
+			json_object_set_new(msg, "operation", json_string(op));
+		if (is_error_status(span))
+			json_object_set_new(msg, "status", json_string("error"));
+		json_object_set_new(msg, "ts", json_real((double)t0 / 1e9));
+		json_object_set_new(msg, "src", span_src(span, attrs, msg_used, N(msg_used)));
+		add_pending(p, n, cap,
+		            (pending){ .t = t0, .step = -1, .trace = trace, .rec = msg });
+	}
+	json_decref(attrs);
+}
+
+/* Every span read: one trace per traceId, records in time order. */
+static void
+otel_flush(importer *im)
+{
+	pending *p = NULL;
+	size_t n = 0, cap = 0, i;
+	json_t *span;
+	const char *current = NULL;
+
+	json_array_foreach(im->otel, i, span) otel_span(span, &p, &n, &cap);
+	if (n > 1)
+		qsort(p, n, sizeof *p, by_trace_then_time);
+	for (i = 0; i < n; i++) {
+		if (p[i].bytes != NULL) { /* an agraph record, exported whole */
+			im->out(im->ctx, p[i].bytes, strlen(p[i].bytes));
+		} else {
+			if (current == NULL || strcmp(current, p[i].trace) != 0) {
+				current = p[i].trace;
+				im->trace = current;
+				im->step = 1;
+			}
+			put(im, json_incref(p[i].rec));
+		}
+	}
+	for (i = 0; i < n; i++) {
+		json_decref(p[i].rec);
+		free(p[i].bytes);
+	}
+	free(p);
+	json_array_clear(im->otel);
+}
+
+/* ---- reading the input ------------------------------------------------- */
+
+/* A run (or OTLP request) found in the input. */
+static void
+convert(importer *im, const char *format, const json_t *doc, bool whole)
+{
+	size_t i;
+	json_t *x;
+
+	im->doc_runs = whole && json_is_array(doc) ? (long)json_array_size(doc) : 1;
+	if (strcmp(format, "openai") == 0 && json_is_array(doc) &&
+	    json_object_get(json_array_get(doc, 0), "role") != NULL)
+		im->doc_runs = 1; /* a list of messages: one run */
+	if (strcmp(format, "otel") == 0) {
+		if (json_is_array(doc) && whole)
+			json_array_foreach(doc, i, x) otel_collect(im, x);
+		else
+			otel_collect(im, doc);
+	} else if (strcmp(format, "openai") == 0) {
+		/* an array of runs, or of messages (one run) */
+		if (whole && json_is_array(doc) && json_array_size(doc) > 0 &&
+		    json_object_get(json_array_get(doc, 0), "role") == NULL)
+			json_array_foreach(doc, i, x) openai_run(im, x);
+		else
+			openai_run(im, doc);
+	} else {
+		if (whole && json_is_array(doc))
+			json_array_foreach(doc, i, x) chatlog_run(im, x);
+		else if (json_is_object(doc))
+			chatlog_run(im, doc);
+		else
+			report(im, im->line, 1, "%s", "expected an object with a \"history\" list");
+	}
+}
+
+static bool
+blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isspace((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static void
+import_stream(importer *im, const char *format, FILE *f)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	long lineno = 0, first = 0;
+	agrp_buf doc = { 0 };
+	bool ndjson = false, decided = false;
+
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		json_error_t e;
+		json_t *j;
+
+		lineno++;
+		if (!decided) {
+			if (blank(line, (size_t)len))
+				continue;
+			first = lineno;
+			decided = true;
+			/* A first line that is a whole value: one run a line. */
+			j = json_loadb(line, (size_t)len, JSON_REJECT_DUPLICATES, &e);
+			ndjson = j != NULL;
+			json_decref(j);
+		}
+		if (!ndjson) {
+			agrp_buf_add(&doc, line, (size_t)len);
+			continue;
+		}
+		if (blank(line, (size_t)len))
+			continue;
+		im->line = lineno;
+		j = json_loadb(line, (size_t)len, JSON_REJECT_DUPLICATES, &e);
+		if (j == NULL) {
+			report(im, lineno, e.column > 0 ? e.column : 1, "%s", e.text);
+			continue;
+		}
+		convert(im, format, j, false);
+		json_decref(j);
+	}
+	if (ferror(f))
+		report(im, 0, 0, "%s", strerror(errno));
+	if (decided && !ndjson) {
+		json_error_t e;
+		json_t *j = json_loadb(doc.p, doc.n, JSON_REJECT_DUPLICATES, &e);
+
+		im->line = 0;
+		if (j == NULL)
+			report(im, first - 1 + (e.line > 0 ? e.line : 1),
+			       e.column > 0 ? e.column : 1, "%s", e.text);
+		else
+			convert(im, format, j, true);
+		json_decref(j);
+	}
+	free(doc.p);
+	free(line);
+}
+
+static bool
+known_format(const char *format)
+{
+	return strcmp(format, "openai") == 0 || strcmp(format, "chatlog") == 0 ||
+	       strcmp(format, "otel") == 0;
+}
+
+long
+agr_import(const char *format, const char *const *paths, int npaths, const agr_import_opts *o,
+           agr_write_fn out, void *ctx, agr_error_fn on_error, void *ectx)
+{
+	static const char *const stdin_only[] = { "-" };
+	importer im = { .o = o, .out = out, .ctx = ctx, .on_error = on_error, .ectx = ectx };
+
+	if (!known_format(format)) {
+		im.source = "";
+		report(&im, 0, 0, "unknown format '%s' (known: openai, chatlog, otel)", format);
+		return im.errors;
+	}
+	if (npaths == 0) {
+		paths = stdin_only;
+		npaths = 1;
+	}
+	im.otel = json_array();
+	for (int i = 0; i < npaths; i++) {
+		FILE *f = strcmp(paths[i], "-") == 0 ? stdin : fopen(paths[i], "r");
+
+		im.source = paths[i];
+		im.runs = 0;
+		if (f == NULL) {
+			report(&im, 0, 0, "%s", strerror(errno));
+			continue;
+		}
+		import_stream(&im, format, f);
+		if (f != stdin)
+			fclose(f);
+	}
+	if (strcmp(format, "otel") == 0)
+		otel_flush(&im);
+	json_decref(im.otel);
+	json_decref(im.run_fields);
+	free(im.buf.p);
+	return im.errors;
+}

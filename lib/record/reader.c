@@ -1,0 +1,468 @@
+/*
+ * reader.c - streaming NDJSON: one JSON object a line, original bytes kept.
+ *
+ * read(2) rather than stdio: a coprocess gets its answer as soon as a line
+ * arrives, not when a stdio buffer happens to fill.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "record/record_int.h"
+
+#define CHUNK 65536
+
+struct agr_record {
+	json_t *json; /* made on first use: most readers never need it */
+	const char *bytes;
+	size_t len;
+	const char *source;
+	long line;
+	agrp_field *fields; /* the top-level fields, by their bytes */
+	size_t nfields, capfields;
+	bool owned;   /* a kept copy: bytes and fields are its own */
+	bool scratch; /* agr_record_new(): fields are its own, bytes borrowed */
+};
+
+struct agr_reader {
+	const char *const *paths;
+	int npaths;
+	int next_path;
+	int fd; /* -1: no file open */
+	const char *name;
+	bool eof;
+	bool skipping; /* dropping the rest of an over-long line */
+	char *buf;
+	size_t cap, start, end;
+	size_t max_line;
+	long line;
+	agr_record rec;
+};
+
+static const char *const stdin_path[] = { "-" };
+
+agr_reader *
+agr_reader_new(const char *const *paths, int npaths, size_t max_line)
+{
+	agr_reader *r = agrp_xcalloc(1, sizeof *r);
+
+	if (npaths <= 0) {
+		paths = stdin_path;
+		npaths = 1;
+	}
+	r->paths = paths;
+	r->npaths = npaths;
+	r->fd = -1;
+	r->max_line = max_line ? max_line : AGR_DEFAULT_MAX_LINE;
+	/* never a NULL buffer, not even for an empty input */
+	agrp_grow(&r->buf, &r->cap, CHUNK, 1);
+	return r;
+}
+
+static void
+close_current(agr_reader *r)
+{
+	if (r->fd > 0)
+		close(r->fd);
+	r->fd = -1;
+}
+
+void
+agr_reader_free(agr_reader *r)
+{
+	if (r == NULL)
+		return;
+	close_current(r);
+	json_decref(r->rec.json);
+	free(r->rec.fields);
+	free(r->buf);
+	free(r);
+}
+
+static bool
+is_blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return false;
+	return true;
+}
+
+/* Reads more bytes into the buffer.  Returns false on a read error. */
+static bool
+fill(agr_reader *r, agr_error *err)
+{
+	ssize_t n;
+
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->cap - r->end < CHUNK)
+		agrp_grow(&r->buf, &r->cap, r->end + CHUNK, 1);
+	do
+		n = read(r->fd, r->buf + r->end, r->cap - r->end);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		agrp_error_set(err, r->name, 0, 0, "%s", strerror(errno));
+		r->eof = true;
+		return false;
+	}
+	if (n == 0)
+		r->eof = true;
+	r->end += (size_t)n;
+	return true;
+}
+
+/* The reference reader: jansson, whole.  AGRAPH_REFERENCE=1 picks it, so
+ * that tests can compare the fast reading with the obvious one. */
+bool
+agrp_reference(void)
+{
+	static int on = -1;
+
+	if (on < 0) {
+		const char *e = getenv("AGRAPH_REFERENCE");
+
+		on = e != NULL && *e != '\0' && strcmp(e, "0") != 0;
+	}
+	return on;
+}
+
+static int
+parse_line(agr_reader *r, char *s, size_t n, const agr_record **rec, agr_error *err)
+{
+	json_error_t jerr;
+	json_t *j = NULL;
+	const char *msg;
+	long col;
+
+	json_decref(r->rec.json);
+	r->rec.json = NULL;
+	r->rec.nfields = 0;
+	if (agrp_reference()) {
+		/* Any value parses, so that a non-object is named as such. */
+		j = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+		if (j == NULL) {
+			agrp_error_set(err, r->name, r->line, jerr.column > 0 ? jerr.column : 1,
+			               "%s", jerr.text);
+			return -1;
+		}
+		if (!json_is_object(j)) {
+			json_decref(j);
+			agrp_error_set(err, r->name, r->line, 1, "a record must be a JSON object");
+			return -1;
+		}
+	}
+	if (!agrp_scan_record(s, n, &r->rec.fields, &r->rec.nfields, &r->rec.capfields, &col,
+	                      &msg)) {
+		json_decref(j);
+		agrp_error_set(err, r->name, r->line, col, "%s", msg);
+		return -1;
+	}
+	r->rec.json = j;
+	r->rec.bytes = s;
+	r->rec.len = n;
+	r->rec.source = r->name;
+	r->rec.line = r->line;
+	*rec = &r->rec;
+	return 1;
+}
+
+int
+agr_reader_next(agr_reader *r, const agr_record **rec, agr_error *err)
+{
+	for (;;) {
+		char *s, *nl;
+		size_t n;
+
+		if (r->fd < 0) {
+			const char *path;
+
+			if (r->next_path >= r->npaths)
+				return 0;
+			path = r->paths[r->next_path++];
+			r->start = r->end = 0;
+			r->eof = r->skipping = false;
+			r->line = 0;
+			if (strcmp(path, "-") == 0) {
+				r->fd = 0;
+				r->name = "-";
+			} else {
+				r->name = path;
+				r->fd = open(path, O_RDONLY);
+				if (r->fd < 0) {
+					agrp_error_set(err, path, 0, 0, "%s", strerror(errno));
+					return -1;
+				}
+			}
+		}
+		s = r->buf + r->start;
+		nl = r->end > r->start ? memchr(s, '\n', r->end - r->start) : NULL;
+		if (nl == NULL) {
+			if (r->end - r->start > r->max_line && !r->skipping) {
+				r->skipping = true;
+				agrp_error_set(err, r->name, r->line + 1, 0,
+				               "line longer than %zu bytes", r->max_line);
+				return -1;
+			}
+			if (r->skipping)
+				r->start = r->end;
+			if (!r->eof) {
+				if (!fill(r, err))
+					return -1;
+				continue;
+			}
+			if (r->start == r->end) {
+				close_current(r);
+				continue;
+			}
+			/* The last line has no newline. */
+			n = r->end - r->start;
+			r->start = r->end;
+		} else {
+			n = (size_t)(nl - s);
+			r->start += n + 1;
+		}
+		r->line++;
+		if (r->skipping) {
+			r->skipping = false;
+			continue;
+		}
+		if (n > 0 && s[n - 1] == '\r')
+			n--;
+		if (n > r->max_line) {
+			agrp_error_set(err, r->name, r->line, 0, "line longer than %zu bytes",
+			               r->max_line);
+			return -1;
+		}
+		if (is_blank(s, n))
+			continue;
+		return parse_line(r, s, n, rec, err);
+	}
+}
+
+json_t *
+agr_record_json(const agr_record *crec)
+{
+	/* A cache: the tree is made from the bytes on first use. */
+	agr_record *rec = (agr_record *)crec;
+
+	if (rec->json == NULL) {
+		rec->json = json_loadb(rec->bytes, rec->len, 0, NULL);
+		if (rec->json == NULL) /* the scan let through what jansson would not */
+			rec->json = json_object();
+	}
+	return rec->json;
+}
+
+const agrp_field *
+agrp_record_fields(const agr_record *rec, size_t *n)
+{
+	*n = rec->nfields;
+	return rec->fields;
+}
+
+agr_record *
+agr_record_keep(const agr_record *rec)
+{
+	agr_record *k = agrp_xcalloc(1, sizeof *k);
+	char *bytes = agrp_xmalloc(rec->len + 1);
+	ptrdiff_t shift;
+
+	memcpy(bytes, rec->bytes, rec->len);
+	bytes[rec->len] = '\0';
+	shift = bytes - rec->bytes;
+	k->bytes = bytes;
+	k->len = rec->len;
+	k->source = rec->source;
+	k->line = rec->line;
+	k->owned = true;
+	k->nfields = k->capfields = rec->nfields;
+	k->fields = agrp_xmalloc((rec->nfields ? rec->nfields : 1) * sizeof *k->fields);
+	for (size_t i = 0; i < rec->nfields; i++) {
+		k->fields[i] = rec->fields[i];
+		k->fields[i].key.p += shift;
+		k->fields[i].val.p += shift;
+	}
+	if (rec->json != NULL)
+		k->json = json_incref(rec->json);
+	return k;
+}
+
+agr_record *
+agr_record_new(void)
+{
+	agr_record *rec = agrp_xcalloc(1, sizeof *rec);
+
+	rec->scratch = true;
+	return rec;
+}
+
+bool
+agr_record_set(agr_record *rec, const char *bytes, size_t len, const char *source, long line,
+               agr_error *err)
+{
+	long col;
+	const char *msg;
+
+	json_decref(rec->json);
+	rec->json = NULL;
+	rec->bytes = bytes;
+	rec->len = len;
+	rec->source = source;
+	rec->line = line;
+	if (!agrp_scan_record(bytes, len, &rec->fields, &rec->nfields, &rec->capfields, &col,
+	                      &msg)) {
+		rec->nfields = 0;
+		agrp_error_set(err, source, line, col, "%s", msg);
+		return false;
+	}
+	return true;
+}
+
+void
+agr_record_free(agr_record *rec)
+{
+	if (rec == NULL || !(rec->owned || rec->scratch))
+		return;
+	json_decref(rec->json);
+	if (rec->owned)
+		free((char *)rec->bytes);
+	free(rec->fields);
+	free(rec);
+}
+
+const char *
+agr_record_bytes(const agr_record *rec, size_t *len)
+{
+	*len = rec->len;
+	return rec->bytes;
+}
+
+const char *
+agr_record_source(const agr_record *rec)
+{
+	return rec->source;
+}
+
+long
+agr_record_line(const agr_record *rec)
+{
+	return rec->line;
+}
+
+const char *
+agr_record_kind(const agr_record *rec)
+{
+	return agr_json_str(rec->json, "kind");
+}
+
+bool
+agrp_record_field(const agr_record *rec, const char *key, agrp_span *out)
+{
+	size_t n = strlen(key);
+
+	for (size_t i = 0; i < rec->nfields; i++)
+		if (agrp_span_key_is(&rec->fields[i].key, key, n)) {
+			*out = rec->fields[i].val;
+			return true;
+		}
+	return false;
+}
+
+const char *
+agrp_record_str(const agr_record *rec, const char *key, char *buf, size_t cap)
+{
+	agrp_span v;
+	size_t n;
+
+	if (!agrp_record_field(rec, key, &v) || v.type != 's')
+		return NULL;
+	if (v.n + 4 > cap) /* long: the tree has it whole */
+		return agr_json_str(agr_record_json(rec), key);
+	n = agrp_span_decode(&v, buf, cap);
+	buf[n] = '\0';
+	return buf;
+}
+
+bool
+agrp_span_int(const agrp_span *v, long *out)
+{
+	const char *p = v->p, *end = v->p + v->n;
+	bool neg;
+	long n = 0;
+
+	if (v->type != 'n')
+		return false;
+	neg = *p == '-';
+	p += neg;
+	/* Short whole numbers by hand: every record has a step. */
+	if (end - p <= 18) {
+		for (; p < end && *p >= '0' && *p <= '9'; p++)
+			n = n * 10 + (*p - '0');
+		if (p == end) {
+			*out = neg ? -n : n;
+			return true;
+		}
+	}
+	if (memchr(v->p, '.', v->n) || memchr(v->p, 'e', v->n) || memchr(v->p, 'E', v->n))
+		return false;
+	*out = strtol(v->p, NULL, 10);
+	return true;
+}
+
+void
+agrp_record_common(const agr_record *rec, agrp_common *c)
+{
+	static const char *const keys[7] = { "trace", "kind", "tool", "status",
+		                             "id",    "call", "agent" };
+	static const size_t lens[7] = { 5, 4, 4, 6, 2, 4, 5 };
+	const char **slots[7] = { &c->trace, &c->kind, &c->tool, &c->status,
+		                  &c->id,    &c->call, &c->agent };
+	bool seen[8] = { false };
+
+	for (int i = 0; i < 7; i++)
+		*slots[i] = NULL;
+	c->step = -1;
+	/* One pass over the fields; the first of a repeated key counts, as
+	 * in agrp_record_field(). */
+	for (size_t f = 0; f < rec->nfields; f++) {
+		const agrp_span *k = &rec->fields[f].key, *v = &rec->fields[f].val;
+
+		if (!seen[7] && agrp_span_key_is(k, "step", 4)) {
+			seen[7] = true;
+			if (!agrp_span_int(v, &c->step))
+				c->step = -1;
+			continue;
+		}
+		for (int i = 0; i < 7; i++) {
+			if (seen[i] || !agrp_span_key_is(k, keys[i], lens[i]))
+				continue;
+			seen[i] = true;
+			if (v->type != 's')
+				break;
+			if (v->n + 4 > sizeof c->buf[i]) { /* long: the tree has it whole */
+				*slots[i] = agr_json_str(agr_record_json(rec), keys[i]);
+			} else {
+				c->buf[i][agrp_span_decode(v, c->buf[i], sizeof c->buf[i])] = '\0';
+				*slots[i] = c->buf[i];
+			}
+			break;
+		}
+	}
+	if (c->trace == NULL)
+		c->trace = "";
+}
+
+void
+agr_error_at_record(agr_error *err, const agr_record *rec)
+{
+	snprintf(err->source, sizeof err->source, "%s", rec->source);
+	err->line = rec->line;
+	err->column = 1;
+}

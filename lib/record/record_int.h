@@ -1,0 +1,68 @@
+/*
+ * record_int.h - records read in place and written as bytes.
+ * Internal names start with agrp_.
+ */
+#ifndef AGRP_RECORD_INT_H
+#define AGRP_RECORD_INT_H
+
+#include "base/base_int.h"
+
+/* JSON values written byte for byte as agr_write_json() writes them. */
+void agrp_buf_json_string(agrp_buf *b, const char *s);
+void agrp_buf_json_real(agrp_buf *b, double v);
+void agrp_buf_json_int(agrp_buf *b, long long v);
+void agrp_buf_json(agrp_buf *b, const json_t *v);
+
+/* A new object with the fields of obj but the named ones (values shared,
+ * not copied), or NULL when none are left or obj is not an object. */
+json_t *agrp_json_without(const json_t *obj, const char *const *keys, size_t n);
+
+/* A JSON value inside a record's bytes. */
+typedef struct agrp_span {
+	const char *p; /* its first byte: '"' for a string */
+	size_t n;
+	char type; /* 's' string, 'n' number, 't' true, 'f' false, '0' null, 'o', 'a' */
+	bool esc;  /* a string with escapes, to be decoded */
+} agrp_span;
+
+typedef struct agrp_field {
+	agrp_span key, val;
+} agrp_field;
+
+/*
+ * Validates a record (a JSON object, as strict as jansson's reader) and
+ * lists its top-level fields into *fields (grown as needed).  On a
+ * mistake returns false with the 1-based column and a message.
+ */
+bool agrp_scan_record(const char *s, size_t n, agrp_field **fields, size_t *nfields, size_t *cap,
+                      long *col, const char **msg);
+/* AGRAPH_REFERENCE=1: read and evaluate through jansson trees, the
+ * obvious way that tests compare the fast one with. */
+bool agrp_reference(void);
+/* A top-level field of a record, by its bytes. */
+bool agrp_record_field(const agr_record *rec, const char *key, agrp_span *out);
+/* A top-level string field, NUL-terminated in buf (or in the record's tree
+ * when it does not fit); NULL when absent or not a string. */
+const char *agrp_record_str(const agr_record *rec, const char *key, char *buf, size_t cap);
+/* The fields every reader of traces looks at, read in place once. */
+typedef struct agrp_common {
+	const char *trace;                                    /* "" when absent */
+	const char *kind, *tool, *status, *id, *call, *agent; /* NULL when absent */
+	long step;                                            /* -1 when absent or not whole */
+	char buf[7][256];
+} agrp_common;
+
+void agrp_record_common(const agr_record *rec, agrp_common *c);
+/* A number span that is an integer, as jansson would read it. */
+bool agrp_span_int(const agrp_span *v, long *out);
+/* A record's top-level fields, as the scan found them. */
+const agrp_field *agrp_record_fields(const agr_record *rec, size_t *n);
+/* Walks a validated object or array: *cursor starts at 0. */
+bool agrp_span_next(const agrp_span *c, size_t *cursor, agrp_span *key, agrp_span *val);
+/* The value of key in a validated object. */
+bool agrp_span_get(const agrp_span *obj, const char *key, agrp_span *out);
+bool agrp_span_key_is(const agrp_span *k, const char *key, size_t n);
+/* A string's decoded bytes into out (at most cap - 4); returns the length. */
+size_t agrp_span_decode(const agrp_span *s, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,643 @@
+/*
+ * scan.c - JSON read in place: a validating scan of a record's bytes that
+ * indexes its top-level fields, and lookups into values by their bytes.
+ *
+ * Building a jansson tree for every record is most of the cost of reading
+ * a trace, and most records are asked for three or four fields.  The scan
+ * accepts exactly what the jansson reader does (UTF-8, no NUL, no
+ * duplicate keys, integers that fit 64 bits), so a record it passes can
+ * always be parsed into a tree when one is wanted.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record/record_int.h"
+
+#define MAX_DEPTH 1000
+
+typedef struct scanner {
+	const char *s, *end, *p;
+	const char *err_at;
+	const char *msg;
+	agrp_field *fields; /* the top level's, or NULL below it */
+	size_t nfields, cap;
+} scanner;
+
+static bool
+bad(scanner *S, const char *at, const char *msg)
+{
+	S->err_at = at;
+	S->msg = msg;
+	return false;
+}
+
+static void
+skip_ws(scanner *S)
+{
+	while (S->p < S->end && (*S->p == ' ' || *S->p == '\t' || *S->p == '\n' || *S->p == '\r'))
+		S->p++;
+}
+
+static int
+hex4(const char *p)
+{
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int c = (unsigned char)p[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* One UTF-8 sequence at p: its length, or 0 when it is not valid. */
+static int
+utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = p[0], cp;
+	int n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (end - p < n)
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+static bool
+scan_string(scanner *S, agrp_span *out)
+{
+	const char *start = S->p++;
+	bool esc = false;
+
+	while (S->p < S->end && *S->p != '"') {
+		unsigned char c = (unsigned char)*S->p;
+
+		if (c < 0x20)
+			return bad(S, S->p,
+			           c == 0 ? "NUL byte in a string"
+			                  : "control character in a string");
+		if (c == '\\') {
+			esc = true;
+			if (S->end - S->p < 2)
+				return bad(S, S->p, "unterminated string");
+			switch (S->p[1]) {
+			case '"':
+			case '\\':
+			case '/':
+			case 'b':
+			case 'f':
+			case 'n':
+			case 'r':
+			case 't':
+				S->p += 2;
+				break;
+			case 'u': {
+				int v = S->end - S->p >= 6 ? hex4(S->p + 2) : -1;
+
+				if (v < 0)
+					return bad(S, S->p, "invalid \\u escape");
+				if (v == 0)
+					return bad(S, S->p, "\\u0000 is not allowed");
+				if (v >= 0xdc00 && v <= 0xdfff)
+					return bad(S, S->p, "invalid Unicode surrogate");
+				if (v >= 0xd800 && v <= 0xdbff) {
+					int lo =
+					    S->end - S->p >= 12 && S->p[6] == '\\' && S->p[7] == 'u'
+					        ? hex4(S->p + 8)
+					        : -1;
+
+					if (lo < 0xdc00 || lo > 0xdfff)
+						return bad(S, S->p, "invalid Unicode surrogate");
+					S->p += 6;
+				}
+				S->p += 6;
+				break;
+			}
+			default:
+				return bad(S, S->p, "invalid escape in a string");
+			}
+			continue;
+		}
+		if (c < 0x80) {
+			S->p++;
+		} else {
+			int n =
+			    utf8_len((const unsigned char *)S->p, (const unsigned char *)S->end);
+
+			if (n == 0)
+				return bad(S, S->p, "invalid UTF-8 in a string");
+			S->p += n;
+		}
+	}
+	if (S->p >= S->end)
+		return bad(S, start, "unterminated string");
+	S->p++;
+	out->p = start;
+	out->n = (size_t)(S->p - start);
+	out->type = 's';
+	out->esc = esc;
+	return true;
+}
+
+static bool
+digits(scanner *S)
+{
+	const char *d = S->p;
+
+	while (S->p < S->end && *S->p >= '0' && *S->p <= '9')
+		S->p++;
+	return S->p > d;
+}
+
+static bool
+scan_number(scanner *S, agrp_span *out)
+{
+	const char *start = S->p;
+	bool real = false;
+	char buf[64], *endp;
+
+	if (*S->p == '-')
+		S->p++;
+	if (S->p < S->end && *S->p == '0')
+		S->p++;
+	else if (!digits(S))
+		return bad(S, start, "invalid number");
+	if (S->p < S->end && *S->p == '.') {
+		S->p++;
+		real = true;
+		if (!digits(S))
+			return bad(S, start, "invalid number");
+	}
+	if (S->p < S->end && (*S->p == 'e' || *S->p == 'E')) {
+		S->p++;
+		real = true;
+		if (S->p < S->end && (*S->p == '+' || *S->p == '-'))
+			S->p++;
+		if (!digits(S))
+			return bad(S, start, "invalid number");
+	}
+	out->p = start;
+	out->n = (size_t)(S->p - start);
+	out->type = 'n';
+	out->esc = false;
+	/* As jansson: an integer must fit 64 bits, a real must be finite. */
+	if (out->n >= sizeof buf)
+		return real ? true : bad(S, start, "integer out of range");
+	memcpy(buf, start, out->n);
+	buf[out->n] = '\0';
+	errno = 0;
+	if (!real) {
+		(void)strtoll(buf, &endp, 10);
+		if (errno == ERANGE)
+			return bad(S, start, "integer out of range");
+	} else if (isinf(strtod(buf, &endp))) {
+		return bad(S, start, "real number out of range");
+	}
+	return true;
+}
+
+static bool scan_value(scanner *S, agrp_span *out, int depth);
+
+/* Are two key spans the same key?  Decoded when either has escapes. */
+static bool
+same_key(const agrp_span *a, const agrp_span *b)
+{
+	char x[256], y[256];
+	size_t nx, ny;
+
+	if (!a->esc && !b->esc)
+		return a->n == b->n && memcmp(a->p, b->p, a->n) == 0;
+	if (a->n > sizeof x || b->n > sizeof y)
+		return false; /* such keys are left to jansson's own check */
+	nx = agrp_span_decode(a, x, sizeof x);
+	ny = agrp_span_decode(b, y, sizeof y);
+	return nx == ny && memcmp(x, y, nx) == 0;
+}
+
+static bool
+scan_object(scanner *S, agrp_span *out, int depth)
+{
+	const char *start = S->p++;
+	agrp_span small[16], *keys = small;
+	size_t nkeys = 0, capkeys = 16;
+	bool ok = false, top = depth == 0;
+
+	skip_ws(S);
+	if (S->p < S->end && *S->p == '}') {
+		S->p++;
+		ok = true;
+		goto done;
+	}
+	for (;;) {
+		agrp_span key, val;
+
+		skip_ws(S);
+		if (S->p >= S->end || *S->p != '"') {
+			bad(S, S->p, "expected a string key");
+			goto done;
+		}
+		if (!scan_string(S, &key))
+			goto done;
+		for (size_t i = 0; i < nkeys; i++)
+			if (same_key(&keys[i], &key)) {
+				bad(S, key.p, "duplicate key");
+				goto done;
+			}
+		if (nkeys == capkeys) {
+			agrp_span *more = agrp_xmalloc(2 * capkeys * sizeof *more);
+
+			memcpy(more, keys, nkeys * sizeof *keys);
+			if (keys != small)
+				free(keys);
+			keys = more;
+			capkeys *= 2;
+		}
+		keys[nkeys++] = key;
+		skip_ws(S);
+		if (S->p >= S->end || *S->p != ':') {
+			bad(S, S->p, "expected ':'");
+			goto done;
+		}
+		S->p++;
+		skip_ws(S);
+		if (!scan_value(S, &val, depth + 1))
+			goto done;
+		if (top) {
+			agrp_grow(&S->fields, &S->cap, S->nfields + 1, sizeof *S->fields);
+			S->fields[S->nfields].key = key;
+			S->fields[S->nfields].val = val;
+			S->nfields++;
+		}
+		skip_ws(S);
+		if (S->p < S->end && *S->p == ',') {
+			S->p++;
+			continue;
+		}
+		if (S->p < S->end && *S->p == '}') {
+			S->p++;
+			ok = true;
+			goto done;
+		}
+		bad(S, S->p, "expected ',' or '}'");
+		goto done;
+	}
+done:
+	if (keys != small)
+		free(keys);
+	out->p = start;
+	out->n = (size_t)(S->p - start);
+	out->type = 'o';
+	out->esc = false;
+	return ok;
+}
+
+static bool
+scan_array(scanner *S, agrp_span *out, int depth)
+{
+	const char *start = S->p++;
+
+	skip_ws(S);
+	if (S->p < S->end && *S->p == ']') {
+		S->p++;
+	} else {
+		for (;;) {
+			agrp_span v;
+
+			skip_ws(S);
+			if (!scan_value(S, &v, depth + 1))
+				return false;
+			skip_ws(S);
+			if (S->p < S->end && *S->p == ',') {
+				S->p++;
+				continue;
+			}
+			if (S->p < S->end && *S->p == ']') {
+				S->p++;
+				break;
+			}
+			return bad(S, S->p, "expected ',' or ']'");
+		}
+	}
+	out->p = start;
+	out->n = (size_t)(S->p - start);
+	out->type = 'a';
+	out->esc = false;
+	return true;
+}
+
+static bool
+literal(scanner *S, const char *word, char type, agrp_span *out)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(S->end - S->p) < n || memcmp(S->p, word, n) != 0)
+		return bad(S, S->p, "invalid literal");
+	out->p = S->p;
+	out->n = n;
+	out->type = type;
+	out->esc = false;
+	S->p += n;
+	return true;
+}
+
+static bool
+scan_value(scanner *S, agrp_span *out, int depth)
+{
+	if (depth > MAX_DEPTH)
+		return bad(S, S->p, "nested too deeply");
+	if (S->p >= S->end)
+		return bad(S, S->p, "unexpected end of the record");
+	switch (*S->p) {
+	case '{':
+		return scan_object(S, out, depth);
+	case '[':
+		return scan_array(S, out, depth);
+	case '"':
+		return scan_string(S, out);
+	case 't':
+		return literal(S, "true", 't', out);
+	case 'f':
+		return literal(S, "false", 'f', out);
+	case 'n':
+		return literal(S, "null", '0', out);
+	default:
+		if (*S->p == '-' || (*S->p >= '0' && *S->p <= '9'))
+			return scan_number(S, out);
+		return bad(S, S->p, *S->p == '\0' ? "NUL byte" : "unexpected character");
+	}
+}
+
+/* Characters, not bytes, before p: the column people count. */
+static long
+column_of(const char *s, const char *p)
+{
+	long col = 1;
+
+	for (; s < p; s++)
+		col += ((unsigned char)*s & 0xc0) != 0x80;
+	return col;
+}
+
+bool
+agrp_scan_record(const char *s, size_t n, agrp_field **fields, size_t *nfields, size_t *cap,
+                 long *col, const char **msg)
+{
+	scanner S = { s, s + n, s, NULL, NULL, *fields, 0, *cap };
+	agrp_span v;
+	bool ok;
+
+	skip_ws(&S);
+	if (S.p < S.end && *S.p != '{') {
+		/* Any value parses, so that a non-object is named as such. */
+		S.fields = NULL;
+		ok = scan_value(&S, &v, 1);
+		if (ok) {
+			skip_ws(&S);
+			ok = S.p == S.end ? bad(&S, s, "a record must be a JSON object")
+			                  : bad(&S, S.p, "characters after the record");
+		}
+	} else {
+		ok = scan_value(&S, &v, 0);
+		if (ok) {
+			skip_ws(&S);
+			if (S.p != S.end)
+				ok = bad(&S, S.p, "characters after the record");
+		}
+	}
+	if (S.fields != NULL) {
+		*fields = S.fields;
+		*cap = S.cap;
+	}
+	*nfields = S.nfields;
+	if (!ok) {
+		*col = column_of(s, S.err_at ? S.err_at : S.p);
+		*msg = S.msg;
+	}
+	return ok;
+}
+
+/* ---- reading values by their bytes ----------------------------------- */
+
+/* Past one (valid) value at p. */
+static const char *
+skip_value(const char *p)
+{
+	int depth = 0;
+
+	do {
+		switch (*p) {
+		case '"':
+			for (p++; *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			p++;
+			break;
+		case '{':
+		case '[':
+			depth++;
+			p++;
+			break;
+		case '}':
+		case ']':
+			depth--;
+			p++;
+			break;
+		case ',':
+		case ':':
+		case ' ':
+		case '\t':
+		case '\n':
+		case '\r':
+			p++;
+			break;
+		default:
+			while (*p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\t' &&
+			       *p != '\n' && *p != '\r')
+				p++;
+		}
+	} while (depth > 0);
+	return p;
+}
+
+static const char *
+ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+static agrp_span
+span_at(const char *p)
+{
+	const char *e = skip_value(p);
+	agrp_span s = { p, (size_t)(e - p), 0, false };
+
+	switch (*p) {
+	case '"':
+		s.type = 's';
+		s.esc = memchr(p + 1, '\\', s.n - 2) != NULL;
+		break;
+	case '{':
+		s.type = 'o';
+		break;
+	case '[':
+		s.type = 'a';
+		break;
+	case 't':
+		s.type = 't';
+		break;
+	case 'f':
+		s.type = 'f';
+		break;
+	case 'n':
+		s.type = '0';
+		break;
+	default:
+		s.type = 'n';
+	}
+	return s;
+}
+
+bool
+agrp_span_next(const agrp_span *c, size_t *cursor, agrp_span *key, agrp_span *val)
+{
+	const char *p = c->p + (*cursor ? *cursor : 1);
+
+	p = ws(p);
+	if (*p == ',')
+		p = ws(p + 1);
+	if (*p == '}' || *p == ']')
+		return false;
+	if (c->type == 'o') {
+		*key = span_at(p);
+		p = ws(p + key->n);
+		p = ws(p + 1); /* the colon */
+	}
+	*val = span_at(p);
+	*cursor = (size_t)(p + val->n - c->p);
+	return true;
+}
+
+bool
+agrp_span_get(const agrp_span *obj, const char *key, agrp_span *out)
+{
+	size_t cursor = 0, n = strlen(key);
+	agrp_span k, v;
+
+	if (obj->type != 'o')
+		return false;
+	while (agrp_span_next(obj, &cursor, &k, &v))
+		if (agrp_span_key_is(&k, key, n)) {
+			*out = v;
+			return true;
+		}
+	return false;
+}
+
+bool
+agrp_span_key_is(const agrp_span *k, const char *key, size_t n)
+{
+	char buf[256];
+
+	if (!k->esc)
+		return k->n == n + 2 && memcmp(k->p + 1, key, n) == 0;
+	return n < sizeof buf && agrp_span_decode(k, buf, sizeof buf) == n &&
+	       memcmp(buf, key, n) == 0;
+}
+
+size_t
+agrp_span_decode(const agrp_span *s, char *out, size_t cap)
+{
+	const char *p = s->p + 1, *end = s->p + s->n - 1;
+	size_t n = 0;
+
+	if (!s->esc) { /* most strings: the bytes as they are */
+		n = (size_t)(end - p);
+		if (n + 4 > cap)
+			n = cap > 4 ? cap - 4 : 0;
+		memcpy(out, p, n);
+		return n;
+	}
+	while (p < end && n + 4 < cap) {
+		if (*p != '\\') {
+			out[n++] = *p++;
+			continue;
+		}
+		switch (p[1]) {
+		case 'b':
+			out[n++] = '\b';
+			break;
+		case 'f':
+			out[n++] = '\f';
+			break;
+		case 'n':
+			out[n++] = '\n';
+			break;
+		case 'r':
+			out[n++] = '\r';
+			break;
+		case 't':
+			out[n++] = '\t';
+			break;
+		case 'u': {
+			unsigned cp = (unsigned)hex4(p + 2);
+
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				     ((unsigned)hex4(p + 8) - 0xdc00);
+				p += 6;
+			}
+			if (cp < 0x80) {
+				out[n++] = (char)cp;
+			} else if (cp < 0x800) {
+				out[n++] = (char)(0xc0 | (cp >> 6));
+				out[n++] = (char)(0x80 | (cp & 0x3f));
+			} else if (cp < 0x10000) {
+				out[n++] = (char)(0xe0 | (cp >> 12));
+				out[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+				out[n++] = (char)(0x80 | (cp & 0x3f));
+			} else {
+				out[n++] = (char)(0xf0 | (cp >> 18));
+				out[n++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+				out[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+				out[n++] = (char)(0x80 | (cp & 0x3f));
+			}
+			p += 6;
+			continue;
+		}
+		default:
+			out[n++] = p[1];
+		}
+		p += 2;
+	}
+	return n;
+}

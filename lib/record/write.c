@@ -1,0 +1,147 @@
+/*
+ * write.c - records written as jansson writes them: through jansson, or
+ * straight into bytes with the same result.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record/record_int.h"
+
+bool
+agr_write_json(FILE *out, const json_t *obj)
+{
+	if (json_dumpf(obj, out, JSON_COMPACT | JSON_REAL_PRECISION(15)) != 0)
+		return false;
+	return putc('\n', out) != EOF;
+}
+
+json_t *
+agrp_json_without(const json_t *obj, const char *const *keys, size_t n)
+{
+	json_t *r, *v;
+	const char *key;
+
+	if (!json_is_object(obj))
+		return NULL;
+	r = json_object();
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		size_t i = 0;
+
+		while (i < n && strcmp(key, keys[i]) != 0)
+			i++;
+		if (i == n)
+			json_object_set(r, key, v);
+	}
+	if (json_object_size(r) == 0) {
+		json_decref(r);
+		return NULL;
+	}
+	return r;
+}
+
+const char *
+agr_json_str(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+void
+agrp_buf_json_string(agrp_buf *b, const char *s)
+{
+	const char *run = s;
+
+	agrp_buf_add(b, "\"", 1);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[8];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		agrp_buf_add(b, run, (size_t)(s - run));
+		run = s + 1;
+		switch (c) {
+		case '"':
+			agrp_buf_add(b, "\\\"", 2);
+			break;
+		case '\\':
+			agrp_buf_add(b, "\\\\", 2);
+			break;
+		case '\b':
+			agrp_buf_add(b, "\\b", 2);
+			break;
+		case '\f':
+			agrp_buf_add(b, "\\f", 2);
+			break;
+		case '\n':
+			agrp_buf_add(b, "\\n", 2);
+			break;
+		case '\r':
+			agrp_buf_add(b, "\\r", 2);
+			break;
+		case '\t':
+			agrp_buf_add(b, "\\t", 2);
+			break;
+		default:
+			snprintf(esc, sizeof esc, "\\u%04X", c);
+			agrp_buf_add(b, esc, 6);
+		}
+	}
+	agrp_buf_add(b, run, (size_t)(s - run));
+	agrp_buf_add(b, "\"", 1);
+}
+
+void
+agrp_buf_json_real(agrp_buf *b, double v)
+{
+	char s[40], *e;
+
+	/* jansson's form: %.15g, a ".0" on whole numbers, no '+' or leading
+	 * zeros in the exponent. */
+	snprintf(s, sizeof s, "%.15g", v);
+	if (strchr(s, '.') == NULL && strchr(s, 'e') == NULL)
+		strcat(s, ".0");
+	if ((e = strchr(s, 'e')) != NULL) {
+		char *from = e + 1, *to = e + 1;
+
+		if (*from == '-')
+			from++, to++;
+		else if (*from == '+')
+			from++;
+		while (*from == '0' && from[1] != '\0')
+			from++;
+		memmove(to, from, strlen(from) + 1);
+	}
+	agrp_buf_str(b, s);
+}
+
+void
+agrp_buf_json_int(agrp_buf *b, long long v)
+{
+	char s[24], *p = s + sizeof s;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	/* By hand: records are written by the million, and printf is slow. */
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	agrp_buf_add(b, p, (size_t)(s + sizeof s - p));
+}
+
+static int
+buf_dump_cb(const char *p, size_t n, void *ctx)
+{
+	agrp_buf_add(ctx, p, n);
+	return 0;
+}
+
+void
+agrp_buf_json(agrp_buf *b, const json_t *v)
+{
+	json_dump_callback(v, buf_dump_cb, b,
+	                   JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+}

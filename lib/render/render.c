@@ -1,0 +1,663 @@
+/*
+ * render.c - the tool graph and a run over it, or a trace's cause graph,
+ * drawn by graphviz in process (libgvc): no `dot` is run.
+ *
+ * Every node and edge gets an id and classes that say what it is and
+ * what the run did there, so that SVG can be styled and tested; the
+ * colours and line styles carry the same at a glance.
+ */
+#include <gvc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/graph_int.h"
+
+/* Colours: what a reviewer reads first. */
+#define INK "#37474f"
+#define OK_FILL "#c8e6c9"
+#define OK_INK "#1b5e20"
+#define FAIL_FILL "#ffcdd2"
+#define FAIL_INK "#c62828"
+#define REROUTE_INK "#1565c0"
+#define ESCALATE_INK "#e65100"
+#define DOWN_FILL "#eceff1"
+#define FAULT_FILL "#ffe0b2"
+
+static char render_errors[1024];
+
+/* graphviz's errors, kept for the caller instead of printed. */
+static int
+keep_error(char *msg)
+{
+	size_t n = strlen(render_errors);
+
+	if (n + 1 < sizeof render_errors)
+		snprintf(render_errors + n, sizeof render_errors - n, "%s", msg);
+	return 0;
+}
+
+/* graphviz's message, on one line and without its "Error: ". */
+static const char *
+errors(void)
+{
+	char *p = render_errors;
+	size_t n;
+
+	for (char *q = p; *q != '\0'; q++)
+		if (*q == '\n')
+			*q = ' ';
+	if (strncmp(p, "Error: ", 7) == 0)
+		p += 7;
+	for (n = strlen(p); n > 0 && p[n - 1] == ' '; n--)
+		p[n - 1] = '\0';
+	return p;
+}
+
+static const char *
+or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+static void
+set(void *obj, const char *key, const char *value)
+{
+	/* graphviz 2.42 takes char *; it copies and never writes them. */
+	agsafeset(obj, (char *)key, (char *)value, (char *)"");
+}
+
+/* An id for SVG: the text with anything but letters, digits and _ as _. */
+static void
+make_id(char *out, size_t cap, const char *prefix, const char *a, const char *b)
+{
+	size_t n = (size_t)snprintf(out, cap, "%s", prefix);
+
+	for (const char *parts[2] = { a, b }, **p = parts; p < parts + 2; p++) {
+		if (*p == NULL)
+			continue;
+		if (p > parts && n + 1 < cap)
+			out[n++] = '_';
+		for (const char *s = *p; *s != '\0' && n + 1 < cap; s++) {
+			unsigned char c = (unsigned char)*s;
+			bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			            (c >= '0' && c <= '9') || c == '_';
+
+			out[n++] = word ? (char)c : '_';
+		}
+	}
+	out[n < cap ? n : cap - 1] = '\0';
+}
+
+static bool
+finish(GVC_t *gvc, Agraph_t *gg, const agr_render_opts *o, const char *source, char **out,
+       size_t *len, agr_error *err)
+{
+	char *data = NULL;
+	unsigned int n = 0;
+	bool ok = false;
+
+	if (gvLayout(gvc, gg, o->layout ? o->layout : "dot") != 0) {
+		agrp_error_set(err, source, 0, 0, "graphviz cannot lay out with '%s'%s%s",
+		               o->layout ? o->layout : "dot", render_errors[0] ? ": " : "",
+		               errors());
+	} else {
+		if (gvRenderData(gvc, gg, o->format ? o->format : "svg", &data, &n) != 0)
+			agrp_error_set(err, source, 0, 0, "graphviz cannot write format '%s'%s%s",
+			               o->format ? o->format : "svg", render_errors[0] ? ": " : "",
+			               errors());
+		else
+			ok = true;
+		gvFreeLayout(gvc, gg);
+	}
+	if (ok) {
+		*out = agrp_xmalloc(n + 1);
+		memcpy(*out, data, n);
+		(*out)[n] = '\0';
+		*len = n;
+	}
+	if (data != NULL)
+		gvFreeRenderData(data);
+	agclose(gg);
+	gvFreeContext(gvc);
+	return ok;
+}
+
+static Agraph_t *
+open_graph(const char *name, GVC_t **gvc)
+{
+	Agraph_t *gg;
+
+	render_errors[0] = '\0';
+	agseterr(AGERR);
+	agseterrf(keep_error);
+	*gvc = gvContext();
+	gg = agopen((char *)name, Agdirected, NULL);
+	set(gg, "fontname", "Helvetica");
+	set(gg, "fontsize", "12");
+	set(gg, "labelloc", "t");
+	set(gg, "nodesep", "0.35");
+	set(gg, "ranksep", "0.5");
+	agattr(gg, AGNODE, (char *)"fontname", (char *)"Helvetica");
+	agattr(gg, AGNODE, (char *)"fontsize", (char *)"11");
+	agattr(gg, AGEDGE, (char *)"fontname", (char *)"Helvetica");
+	agattr(gg, AGEDGE, (char *)"fontsize", (char *)"9");
+	return gg;
+}
+
+/* ---- a run over the tool graph -------------------------------------- */
+
+typedef struct tool_state {
+	bool called, completed, failed, down, fault;
+	int failures;
+	char error[64];  /* the last failure's class */
+	char notes[256]; /* monitors, reroutes, demotion, escalation */
+	bool reroute_point, escalated, demoted_goal;
+} tool_state;
+
+typedef struct run_view {
+	const agr_graph *g;
+	tool_state *t;
+	unsigned char *walked_edge;   /* per edge index */
+	unsigned char *rerouted_edge; /* per edge index: a new plan's, not walked */
+	unsigned char *planned_edge;  /* per edge index: the first plan's */
+	const char *final;
+	long reroutes;
+} run_view;
+
+static void
+note(tool_state *t, const char *fmt, const char *a, const char *b)
+{
+	size_t n = strlen(t->notes);
+
+	if (n + 2 >= sizeof t->notes)
+		return;
+	if (n > 0)
+		t->notes[n++] = '\n';
+	snprintf(t->notes + n, sizeof t->notes - n, fmt, a, b ? b : "");
+}
+
+/* The node indices of a record's path, into path (room for n). */
+static size_t
+path_of(const run_view *v, const json_t *rec, int *path, size_t n)
+{
+	size_t i, len = 0;
+	json_t *name;
+
+	json_array_foreach(json_object_get(rec, "path"), i, name)
+	{
+		int node =
+		    json_is_string(name) ? agr_graph_find(v->g, json_string_value(name)) : -1;
+
+		if (node >= 0 && len < n)
+			path[len++] = node;
+	}
+	return len;
+}
+
+static void
+mark_path(const run_view *v, const int *path, size_t len, unsigned char *edges)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		long e = agrp_graph_edge_index(v->g, path[i], path[i + 1]);
+
+		if (e >= 0)
+			edges[e] = 1;
+	}
+}
+
+static void
+read_run(run_view *v, const agr_recording *rc)
+{
+	size_t n = agr_graph_node_count(v->g), nrec = agr_recording_size(rc);
+	int *path = agrp_xmalloc((n + 1) * sizeof *path), *walked = NULL;
+	size_t walked_len = 0, nwalk = 0, plans = 0;
+	int last_done = agr_graph_start(v->g);
+
+	walked = agrp_xmalloc((n + 1) * sizeof *walked);
+	walked[nwalk++] = last_done;
+	for (size_t i = 0; i < nrec; i++) {
+		const json_t *rec = agr_record_json(agr_recording_record(rc, i));
+		const char *kind = agr_json_str(rec, "kind"),
+		           *tool_name = agr_json_str(rec, "tool");
+		int tool = tool_name ? agr_graph_find(v->g, tool_name) : -1;
+		tool_state *t = tool >= 0 ? &v->t[tool] : NULL;
+		size_t len;
+
+		if (kind == NULL)
+			continue;
+		if (strcmp(kind, "call") == 0 && t) {
+			t->called = true;
+		} else if (strcmp(kind, "result") == 0 && t) {
+			const char *status = agr_json_str(rec, "status");
+			const char *cls = agr_json_str(json_object_get(rec, "error"), "class");
+
+			if (status != NULL && strcmp(status, "ok") == 0) {
+				if (t->failed)
+					note(t, "ok after %s", t->error, NULL);
+				t->completed = true;
+				t->failed = false;
+				if (nwalk <= n && walked[nwalk - 1] != tool)
+					walked[nwalk++] = tool;
+				last_done = tool;
+			} else {
+				t->failed = true;
+				t->failures++;
+				snprintf(t->error, sizeof t->error, "%s",
+				         cls      ? cls
+				         : status ? status
+				                  : "failed");
+			}
+		} else if (strcmp(kind, "health") == 0 && t) {
+			const char *monitor = agr_json_str(rec, "monitor");
+
+			if (monitor != NULL)
+				note(t, "monitor %s: %s", monitor, agr_json_str(rec, "action"));
+			else
+				t->down =
+				    strcmp(or_empty(agr_json_str(rec, "status")), "down") == 0;
+		} else if (strcmp(kind, "fault") == 0 && t) {
+			t->fault = true;
+			note(t, "fault: %s", or_empty(agr_json_str(rec, "fault")), NULL);
+		} else if (strcmp(kind, "route") == 0 || strcmp(kind, "reroute") == 0 ||
+		           strcmp(kind, "demote") == 0) {
+			len = path_of(v, rec, path, n + 1);
+			mark_path(v, path, len, plans++ == 0 ? v->planned_edge : v->rerouted_edge);
+			if (strcmp(kind, "route") != 0 && len > 0) {
+				v->t[path[0]].reroute_point = true;
+				if (strcmp(kind, "demote") == 0)
+					note(&v->t[path[0]], "demoted to %s",
+					     or_empty(agr_json_str(rec, "goal")), NULL);
+				else
+					note(&v->t[path[0]], "rerouted around %s",
+					     or_empty(tool_name), NULL);
+				v->reroutes += strcmp(kind, "reroute") == 0;
+			}
+			if (strcmp(kind, "demote") == 0 && agr_json_str(rec, "goal")) {
+				int goal = agr_graph_find(v->g, agr_json_str(rec, "goal"));
+
+				if (goal >= 0)
+					v->t[goal].demoted_goal = true;
+			}
+		} else if (strcmp(kind, "escalate") == 0) {
+			v->t[last_done].escalated = true;
+			note(&v->t[last_done], "escalated: %s",
+			     or_empty(agr_json_str(rec, "reason")), NULL);
+		} else if (strcmp(kind, "final") == 0) {
+			v->final = agr_json_str(rec, "status");
+			walked_len = path_of(v, rec, path, n + 1);
+			if (walked_len > 0) {
+				memcpy(walked, path, walked_len * sizeof *path);
+				nwalk = walked_len;
+			}
+		}
+	}
+	mark_path(v, walked, nwalk, v->walked_edge);
+	free(path);
+	free(walked);
+}
+
+/* Appends text to out, escaped for a graphviz HTML label. */
+static void
+html(agrp_buf *out, const char *text)
+{
+	for (const char *p = text; *p != '\0'; p++)
+		switch (*p) {
+		case '&':
+			agrp_buf_str(out, "&amp;");
+			break;
+		case '<':
+			agrp_buf_str(out, "&lt;");
+			break;
+		case '>':
+			agrp_buf_str(out, "&gt;");
+			break;
+		case '"':
+			agrp_buf_str(out, "&quot;");
+			break;
+		case '\n':
+			agrp_buf_str(out, "<BR/>");
+			break;
+		default:
+			agrp_buf_add(out, p, 1);
+		}
+}
+
+/* The name, and under it in smaller type what the run did there. */
+static void
+set_label(Agraph_t *gg, Agnode_t *n, const char *name, const char *detail, const char *ink)
+{
+	agrp_buf b = { 0 };
+	char *h;
+
+	agrp_buf_str(&b, "<");
+	html(&b, name);
+	if (detail[0] != '\0') {
+		agrp_buf_str(&b, "<BR/><FONT POINT-SIZE=\"9\" COLOR=\"");
+		agrp_buf_str(&b, ink);
+		agrp_buf_str(&b, "\">");
+		html(&b, detail);
+		agrp_buf_str(&b, "</FONT>");
+	}
+	agrp_buf_str(&b, ">");
+	/* the text between the outer < > is the label; graphviz marks it HTML */
+	b.p[b.n - 1] = '\0';
+	h = agstrdup_html(gg, b.p + 1);
+	set(n, "label", h);
+	agstrfree(gg, h);
+	free(b.p);
+}
+
+static void
+draw_node(const run_view *v, Agraph_t *gg, int node)
+{
+	const agr_graph *g = v->g;
+	const char *name = agr_graph_node_name(g, node);
+	const tool_state *t = v->t ? &v->t[node] : NULL;
+	Agnode_t *n = agnode(gg, (char *)name, 1);
+	char id[300], classes[200] = "tool", detail[600] = "";
+	const char *ink = INK;
+	bool fallback = false;
+
+	for (size_t i = 0; i < agr_graph_fallback_count(g); i++)
+		fallback |= agr_graph_fallback(g, i) == node;
+	make_id(id, sizeof id, "node_", name, NULL);
+	set(n, "id", id);
+	set(n, "shape", "box");
+	set(n, "style", "rounded,filled");
+	set(n, "fillcolor", "#ffffff");
+	set(n, "color", INK);
+	if (node == agr_graph_start(g)) {
+		strcat(classes, " start");
+		set(n, "style", "filled");
+		set(n, "fillcolor", "#eeeeee");
+		set(n, "penwidth", "2");
+	}
+	if (node == agr_graph_goal(g)) {
+		strcat(classes, " goal");
+		set(n, "peripheries", "2");
+		set(n, "penwidth", "1.5");
+	}
+	if (fallback) {
+		strcat(classes, " fallback");
+		set(n, "peripheries", "2");
+		set(n, "style", "rounded,filled,dashed");
+	}
+	if (t != NULL) {
+		size_t len;
+
+		if (t->completed) {
+			strcat(classes, " completed");
+			set(n, "fillcolor", OK_FILL);
+			set(n, "color", OK_INK);
+		}
+		if (t->failed) {
+			strcat(classes, " failed");
+			set(n, "fillcolor", FAIL_FILL);
+			set(n, "color", FAIL_INK);
+			set(n, "fontcolor", FAIL_INK);
+			set(n, "penwidth", "2");
+			ink = FAIL_INK;
+			if (t->failures > 1)
+				snprintf(detail, sizeof detail, "failed %d times: %s\n",
+				         t->failures, t->error);
+			else
+				snprintf(detail, sizeof detail, "failed: %s\n", t->error);
+		}
+		if (t->down) {
+			strcat(classes, " down");
+			set(n, "style", "rounded,filled,dashed");
+			if (!t->failed)
+				set(n, "fillcolor", DOWN_FILL);
+			strncat(detail, "down\n", sizeof detail - strlen(detail) - 1);
+		}
+		if (t->fault) {
+			strcat(classes, " faulted");
+			if (!t->failed && !t->completed)
+				set(n, "fillcolor", FAULT_FILL);
+		}
+		if (t->reroute_point)
+			strcat(classes, " reroute_point");
+		if (t->demoted_goal) {
+			strcat(classes, " demoted_goal");
+			set(n, "peripheries", "2");
+			set(n, "color", REROUTE_INK);
+		}
+		if (t->escalated) {
+			strcat(classes, " escalated");
+			set(n, "color", ESCALATE_INK);
+			set(n, "penwidth", "3");
+		}
+		/* in the label: an xlabel may land by another node */
+		strncat(detail, t->notes, sizeof detail - strlen(detail) - 1);
+		len = strlen(detail);
+		if (len > 0 && detail[len - 1] == '\n')
+			detail[len - 1] = '\0';
+		if (!t->called && !t->completed && node != agr_graph_start(g))
+			strcat(classes, " idle");
+	}
+	set_label(gg, n, name, detail, ink);
+	set(n, "class", classes);
+}
+
+bool
+agr_render_graph(const agr_graph *g, const agr_recording *rc, const agr_render_opts *o, char **out,
+                 size_t *len, agr_error *err)
+{
+	GVC_t *gvc;
+	Agraph_t *gg;
+	run_view v = { .g = g };
+	size_t n = agr_graph_node_count(g);
+	char title[600];
+
+	agrp_graph_index((agr_graph *)g);
+	if (rc != NULL) {
+		v.t = agrp_xcalloc(n + 1, sizeof *v.t);
+		v.walked_edge = agrp_xcalloc(g->nedges + 1, 1);
+		v.rerouted_edge = agrp_xcalloc(g->nedges + 1, 1);
+		v.planned_edge = agrp_xcalloc(g->nedges + 1, 1);
+		read_run(&v, rc);
+	}
+	gg = open_graph(agr_graph_name(g)[0] ? agr_graph_name(g) : "graph", &gvc);
+	set(gg, "rankdir", "LR");
+	if (rc != NULL) {
+		snprintf(title, sizeof title, "%s: trace %s, %s, %ld reroute%s", agr_graph_name(g),
+		         agr_recording_trace(rc), v.final ? v.final : "unfinished", v.reroutes,
+		         v.reroutes == 1 ? "" : "s");
+		set(gg, "label", title);
+	} else {
+		set(gg, "label", agr_graph_name(g));
+	}
+	set(gg, "id", "graph");
+	for (size_t i = 0; i < n; i++)
+		draw_node(&v, gg, (int)i);
+	for (size_t i = 0; i < g->nedges; i++) {
+		const char *from = agr_graph_node_name(g, g->edges[i].from);
+		const char *to = agr_graph_node_name(g, g->edges[i].to);
+		Agedge_t *e =
+		    agedge(gg, agnode(gg, (char *)from, 0), agnode(gg, (char *)to, 0), NULL, 1);
+		char id[600], cost[32], classes[100] = "link";
+
+		make_id(id, sizeof id, "edge_", from, to);
+		snprintf(cost, sizeof cost, "%g", agr_cost_to_double(g->edges[i].cost));
+		set(e, "id", id);
+		set(e, "label", cost);
+		set(e, "color", "#90a4ae");
+		set(e, "fontcolor", "#607d8b");
+		if (rc != NULL && v.planned_edge[i] && !v.walked_edge[i])
+			strcat(classes, " planned");
+		if (rc != NULL && v.walked_edge[i] && v.rerouted_edge[i]) {
+			/* walked on a plan made after a failure */
+			strcat(classes, " walked rerouted");
+			set(e, "color", REROUTE_INK);
+			set(e, "style", "dashed");
+			set(e, "penwidth", "3");
+			set(e, "fontcolor", REROUTE_INK);
+		} else if (rc != NULL && v.walked_edge[i]) {
+			strcat(classes, " walked");
+			set(e, "color", OK_INK);
+			set(e, "penwidth", "3");
+			set(e, "fontcolor", OK_INK);
+		} else if (rc != NULL && v.rerouted_edge[i]) {
+			strcat(classes, " rerouted");
+			set(e, "color", REROUTE_INK);
+			set(e, "style", "dashed");
+			set(e, "penwidth", "2");
+		}
+		set(e, "class", classes);
+	}
+	free(v.t);
+	free(v.walked_edge);
+	free(v.rerouted_edge);
+	free(v.planned_edge);
+	return finish(gvc, gg, o, agr_graph_name(g), out, len, err);
+}
+
+/* ---- a trace's cause graph -------------------------------------------- */
+
+/* The agent of the call that record i answers, or NULL. */
+static const char *
+call_agent(const agr_recording *rc, size_t i, const char *call)
+{
+	if (call == NULL)
+		return NULL;
+	while (i-- > 0) {
+		const json_t *c = agr_record_json(agr_recording_record(rc, i));
+		const char *id = agr_json_str(c, "id");
+
+		if (id != NULL && strcmp(id, call) == 0)
+			return agr_json_str(c, "agent");
+	}
+	return NULL;
+}
+
+bool
+agr_render_lineage(const agr_recording *rc, const agr_render_opts *o, char **out, size_t *len,
+                   agr_error *err)
+{
+	GVC_t *gvc;
+	Agraph_t *gg = open_graph(agr_recording_trace(rc), &gvc);
+	size_t nrec = agr_recording_size(rc);
+	Agnode_t **nodes = agrp_xcalloc(nrec + 1, sizeof *nodes);
+	long *steps = agrp_xcalloc(nrec + 1, sizeof *steps);
+	char title[600];
+
+	snprintf(title, sizeof title, "trace %s: causes", agr_recording_trace(rc));
+	set(gg, "label", title);
+	set(gg, "id", "lineage");
+	set(gg, "rankdir", "TB");
+	for (size_t i = 0; i < nrec; i++) {
+		const json_t *rec = agr_record_json(agr_recording_record(rc, i));
+		const char *kind = agr_json_str(rec, "kind"), *tool = agr_json_str(rec, "tool");
+		const char *status = agr_json_str(rec, "status");
+		const char *agent = agr_json_str(rec, "agent");
+		const json_t *step = json_object_get(rec, "step");
+		char name[64], label[400], classes[100], id[64];
+		Agraph_t *where = gg;
+		bool failed =
+		    kind && status && strcmp(kind, "result") == 0 && strcmp(status, "ok") != 0;
+
+		if (agent == NULL && kind != NULL && strcmp(kind, "message") == 0)
+			agent = agr_json_str(rec, "from");
+		if (agent == NULL && kind != NULL && strcmp(kind, "result") == 0)
+			agent = call_agent(rc, i, agr_json_str(rec, "call"));
+		steps[i] = json_is_integer(step) ? (long)json_integer_value(step) : -1;
+		snprintf(name, sizeof name, "r%zu", i);
+		if (agent != NULL) {
+			char cluster[300];
+
+			make_id(cluster, sizeof cluster, "cluster_", agent, NULL);
+			where = agsubg(gg, cluster, 1);
+			set(where, "label", agent);
+			set(where, "style", "rounded");
+			set(where, "color", "#b0bec5");
+			set(where, "id", cluster);
+		}
+		nodes[i] = agnode(where, name, 1);
+		snprintf(label, sizeof label, "%ld %s%s%s%s%s", steps[i], kind ? kind : "?",
+		         tool ? " " : "", tool ? tool : "", status ? "\n" : "",
+		         status ? status : "");
+		if (failed && agr_json_str(json_object_get(rec, "error"), "class"))
+			snprintf(label + strlen(label), sizeof label - strlen(label), ": %s",
+			         agr_json_str(json_object_get(rec, "error"), "class"));
+		if (kind != NULL && strcmp(kind, "message") == 0 && agr_json_str(rec, "to"))
+			snprintf(label + strlen(label), sizeof label - strlen(label), " -> %s",
+			         agr_json_str(rec, "to"));
+		snprintf(classes, sizeof classes, "record %s%s", kind ? kind : "unknown",
+		         failed ? " failed" : "");
+		/* step_N, or rN (its place) for a record without a step */
+		if (steps[i] >= 0)
+			snprintf(id, sizeof id, "step_%ld", steps[i]);
+		else
+			snprintf(id, sizeof id, "%s", name);
+		set(nodes[i], "id", id);
+		set(nodes[i], "label", label);
+		set(nodes[i], "class", classes);
+		set(nodes[i], "shape", "box");
+		set(nodes[i], "style", "rounded,filled");
+		set(nodes[i], "fillcolor", "#ffffff");
+		set(nodes[i], "color", INK);
+		if (failed) {
+			set(nodes[i], "fillcolor", FAIL_FILL);
+			set(nodes[i], "color", FAIL_INK);
+			set(nodes[i], "fontcolor", FAIL_INK);
+		} else if (kind && strcmp(kind, "fault") == 0) {
+			set(nodes[i], "shape", "diamond");
+			set(nodes[i], "style", "filled");
+			set(nodes[i], "fillcolor", FAULT_FILL);
+			set(nodes[i], "color", ESCALATE_INK);
+		} else if (kind && (strcmp(kind, "escalate") == 0 || strcmp(kind, "final") == 0)) {
+			set(nodes[i], "penwidth", "2");
+		}
+	}
+	for (size_t i = 0; i < nrec; i++) {
+		const json_t *rec = agr_record_json(agr_recording_record(rc, i));
+		const json_t *cause = json_object_get(rec, "cause");
+
+		/* In step order, unseen: the reading order of the trace. */
+		if (i > 0) {
+			Agedge_t *e = agedge(gg, nodes[i - 1], nodes[i], NULL, 1);
+
+			set(e, "style", "invis");
+			set(e, "weight", "2");
+		}
+		/* A result answers its call: the nearest earlier call with that id. */
+		if (agr_json_str(rec, "call") != NULL && agr_json_str(rec, "kind") != NULL &&
+		    strcmp(agr_json_str(rec, "kind"), "result") == 0)
+			for (size_t j = i; j-- > 0;) {
+				const json_t *c = agr_record_json(agr_recording_record(rc, j));
+				const char *id = agr_json_str(c, "id");
+
+				if (id == NULL || strcmp(id, agr_json_str(rec, "call")) != 0)
+					continue;
+				Agedge_t *e = agedge(gg, nodes[j], nodes[i], (char *)"answers", 1);
+				char eid[64];
+
+				snprintf(eid, sizeof eid, "answers_%ld_%ld", steps[j], steps[i]);
+				set(e, "id", eid);
+				set(e, "class", "answers");
+				set(e, "color", "#90a4ae");
+				set(e, "style", "solid");
+				break;
+			}
+		if (!json_is_integer(cause))
+			continue;
+		/* The nearest earlier record with that step. */
+		for (size_t j = i; j-- > 0;) {
+			if (steps[j] != json_integer_value(cause))
+				continue;
+			Agedge_t *e = agedge(gg, nodes[j], nodes[i], (char *)"cause", 1);
+			char id[64];
+
+			snprintf(id, sizeof id, "cause_%ld_%ld", steps[j], steps[i]);
+			set(e, "id", id);
+			set(e, "class", "cause");
+			set(e, "color", FAIL_INK);
+			set(e, "penwidth", "1.5");
+			set(e, "style", "solid");
+			break;
+		}
+	}
+	free(nodes);
+	free(steps);
+	return finish(gvc, gg, o, agr_recording_trace(rc), out, len, err);
+}

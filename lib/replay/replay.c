@@ -1,0 +1,675 @@
+/*
+ * replay.c - the router driven by a recording instead of the world.
+ *
+ * A recording keeps what a trace said the world answered: the n-th call
+ * of tool X gets the n-th recorded result of X, health records come
+ * back after as many results as they did, and a fault record that
+ * caused a result is written again before it.  Everything else is the
+ * router's own decision, made again by the same state machine that
+ * agraph-route runs: there is no second copy of its logic here.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "route/route_int.h"
+
+typedef struct answer {
+	int tool;      /* in the graph, or -1 */
+	agrp_answer a; /* its strings live in rec, or in text */
+	json_t *rec;   /* the result's tree, or NULL for a plain one */
+	char *text;    /* a plain error's class and message, one after the other */
+	json_t *fault; /* fields of the fault record that caused it, or NULL */
+	long next;     /* the same tool's next answer, or -1 */
+} answer;
+
+typedef struct health {
+	long pos; /* 2 * results before it, + 1 when a call was out */
+	int tool;
+	agr_status status;
+	json_t *extra, *fault;
+} health;
+
+typedef struct pending_fault {
+	long step;
+	json_t *fields;
+	size_t log; /* its place in the log */
+} pending_fault;
+
+struct agr_recording {
+	const agr_graph *g;
+	char *trace;
+	agr_record **log;       /* every record of the trace, in order */
+	unsigned char *routing; /* log[i] is one the router writes */
+	size_t nlog, caplog, caprouting;
+	bool answers_only; /* keep no records: a replay that compares nothing */
+	answer *ans;
+	size_t nans, capans;
+	long *first, *last; /* per node: its first and last answer, or -1 */
+	health *hl;
+	size_t nhl, caphl;
+	agrp_map calls; /* call id -> tool + 1, for results that name none */
+	long ncalls, nresults;
+	pending_fault *faults;
+	size_t nfaults, capfaults;
+	bool ended;
+};
+
+agr_recording *
+agr_recording_new(const agr_graph *g, const char *trace)
+{
+	agr_recording *rc = agrp_xcalloc(1, sizeof *rc);
+	size_t n = g ? agr_graph_node_count(g) : 0;
+
+	rc->g = g;
+	rc->trace = agrp_xstrdup(trace);
+	rc->first = agrp_xmalloc((n ? n : 1) * sizeof *rc->first);
+	rc->last = agrp_xmalloc((n ? n : 1) * sizeof *rc->last);
+	for (size_t i = 0; i < n; i++)
+		rc->first[i] = rc->last[i] = -1;
+	return rc;
+}
+
+void
+agr_recording_free(agr_recording *rc)
+{
+	if (rc == NULL)
+		return;
+	for (size_t i = 0; i < rc->nlog; i++)
+		agr_record_free(rc->log[i]);
+	for (size_t i = 0; i < rc->nans; i++) {
+		json_decref(rc->ans[i].rec);
+		json_decref(rc->ans[i].a.extra);
+		json_decref(rc->ans[i].fault);
+		free(rc->ans[i].text);
+	}
+	for (size_t i = 0; i < rc->nhl; i++) {
+		json_decref(rc->hl[i].extra);
+		json_decref(rc->hl[i].fault);
+	}
+	for (size_t i = 0; i < rc->nfaults; i++)
+		json_decref(rc->faults[i].fields);
+	agrp_map_free(&rc->calls);
+	free(rc->log);
+	free(rc->routing);
+	free(rc->ans);
+	free(rc->first);
+	free(rc->last);
+	free(rc->hl);
+	free(rc->faults);
+	free(rc->trace);
+	free(rc);
+}
+
+const char *
+agr_recording_trace(const agr_recording *rc)
+{
+	return rc->trace;
+}
+
+bool
+agr_recording_ended(const agr_recording *rc)
+{
+	return rc->ended;
+}
+
+size_t
+agr_recording_size(const agr_recording *rc)
+{
+	return rc->nlog;
+}
+
+const agr_record *
+agr_recording_record(const agr_recording *rc, size_t i)
+{
+	return rc->log[i];
+}
+
+static bool
+is_routing_kind(const char *kind)
+{
+	/* the kinds of the router's events, fault records aside (they count only
+	 * when a record names one as its cause) */
+	for (int k = AGR_EV_ROUTE; k <= AGR_EV_FINAL; k++)
+		if (strcmp(kind, agr_kind_name((agr_kind)k)) == 0)
+			return true;
+	return false;
+}
+
+/* The fault record that rec names as its cause, taken off the list. */
+static json_t *
+take_fault(agr_recording *rc, const json_t *rec)
+{
+	const json_t *cause = json_object_get(rec, "cause");
+
+	if (!json_is_integer(cause))
+		return NULL;
+	for (size_t i = 0; i < rc->nfaults; i++) {
+		if (rc->faults[i].step != json_integer_value(cause))
+			continue;
+		json_t *f = rc->faults[i].fields;
+
+		if (!rc->answers_only)
+			rc->routing[rc->faults[i].log] = 1;
+		rc->faults[i] = rc->faults[--rc->nfaults];
+		return f;
+	}
+	return NULL;
+}
+
+/*
+ * A result read without a tree: only the fields the router writes, and
+ * ok, or an error object of exactly class, message (may be absent) and
+ * retryable, in that order, which the router writes back the same from
+ * its parts.  False when the record needs its tree.
+ */
+static bool
+plain_answer(const agr_record *rec, const agrp_common *c, answer *an)
+{
+	static const char *const own[] = { "trace", "step",   "kind", "tool",
+		                           "call",  "status", "error" };
+	static const char *const parts[] = { "class", "message", "retryable" };
+	const agrp_field *f;
+	agrp_span err, key, val, str[2] = { { 0 } };
+	size_t n, cursor = 0, part = 0;
+	bool has_error = false, retryable = false;
+
+	if (c->status == NULL)
+		return false;
+	f = agrp_record_fields(rec, &n);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+
+		while (k < sizeof own / sizeof own[0] &&
+		       !agrp_span_key_is(&f[i].key, own[k], strlen(own[k])))
+			k++;
+		if (k == sizeof own / sizeof own[0])
+			return false;
+		has_error |= k == 6;
+	}
+	if (strcmp(c->status, "ok") == 0 && !has_error) {
+		an->a.status = AGR_ST_OK;
+		return true;
+	}
+	if (!has_error || !agrp_record_field(rec, "error", &err) || err.type != 'o')
+		return false;
+	an->a.status = strcmp(c->status, "error") == 0     ? AGR_ST_ERROR
+	               : strcmp(c->status, "timeout") == 0 ? AGR_ST_TIMEOUT
+	                                                   : AGR_ST_NONE;
+	if (an->a.status == AGR_ST_NONE)
+		return false;
+	while (agrp_span_next(&err, &cursor, &key, &val)) {
+		while (part < 3 && !agrp_span_key_is(&key, parts[part], strlen(parts[part])))
+			part++;
+		if (part == 3 || (part == 1 && val.type != 's') || (part == 0 && val.type != 's'))
+			return false;
+		if (part == 2 && val.type != 't' && val.type != 'f')
+			return false;
+		if (part < 2)
+			str[part] = val;
+		else
+			retryable = val.type == 't';
+		part++;
+	}
+	if (str[0].p == NULL || part != 3)
+		return false;
+	/* class and message, decoded, one after the other */
+	an->text = agrp_xmalloc(str[0].n + str[1].n + 8);
+	n = agrp_span_decode(&str[0], an->text, str[0].n + 4);
+	an->text[n] = '\0';
+	an->a.error_class = an->text;
+	if (str[1].p != NULL) {
+		char *m = an->text + n + 1;
+
+		m[agrp_span_decode(&str[1], m, str[1].n + 4)] = '\0';
+		an->a.message = m;
+	}
+	an->a.retryable = retryable;
+	return true;
+}
+
+static bool
+add_result(agr_recording *rc, const agr_record *rec, const agrp_common *c, agr_error *err)
+{
+	answer *an;
+	int tool = -1;
+
+	if (c->tool != NULL) {
+		tool = agr_graph_find(rc->g, c->tool);
+	} else if (c->call != NULL) {
+		intptr_t t = (intptr_t)agrp_map_get(&rc->calls, c->call);
+
+		tool = (int)t - 1;
+	} else {
+		agrp_error_set(err, NULL, 0, 0, "result names neither a tool nor a call");
+		return false;
+	}
+	agrp_grow(&rc->ans, &rc->capans, rc->nans + 1, sizeof *rc->ans);
+	an = &rc->ans[rc->nans];
+	memset(an, 0, sizeof *an);
+	an->tool = tool;
+	an->next = -1;
+	if (!plain_answer(rec, c, an)) {
+		an->rec = json_incref(agr_record_json(rec));
+		if (!agrp_read_answer(an->rec, &an->a, err)) {
+			json_decref(an->rec);
+			return false;
+		}
+		an->fault = take_fault(rc, an->rec);
+	}
+	if (tool >= 0) {
+		if (rc->last[tool] >= 0)
+			rc->ans[rc->last[tool]].next = (long)rc->nans;
+		else
+			rc->first[tool] = (long)rc->nans;
+		rc->last[tool] = (long)rc->nans;
+	}
+	rc->nans++;
+	rc->nresults++;
+	return true;
+}
+
+static bool
+add_health(agr_recording *rc, const agr_record *rec, agr_error *err)
+{
+	const json_t *j = agr_record_json(rec);
+	health *h;
+
+	if (json_object_get(j, "monitor") != NULL)
+		return true; /* the router's own: it decides it again */
+	agrp_grow(&rc->hl, &rc->caphl, rc->nhl + 1, sizeof *rc->hl);
+	h = &rc->hl[rc->nhl];
+	memset(h, 0, sizeof *h);
+	if (!agrp_read_health(rc->g, j, &h->tool, &h->status, err))
+		return false;
+	h->pos = 2 * rc->nresults + (rc->ncalls > rc->nresults);
+	h->extra = agrp_outside_fields(j);
+	h->fault = take_fault(rc, j);
+	rc->nhl++;
+	return true;
+}
+
+static void
+add_fault(agr_recording *rc, const agr_record *rec, const agrp_common *c)
+{
+	static const char *const own[] = {
+		"trace", "step", "kind", "tool", "target", "renumbered"
+	};
+	pending_fault *f;
+
+	if (c->step < 0)
+		return;
+	agrp_grow(&rc->faults, &rc->capfaults, rc->nfaults + 1, sizeof *rc->faults);
+	f = &rc->faults[rc->nfaults++];
+	f->step = c->step;
+	f->fields = agrp_json_without(agr_record_json(rec), own, sizeof own / sizeof own[0]);
+	if (f->fields == NULL) /* a fault with nothing more to say is still one */
+		f->fields = json_object();
+	f->log = rc->answers_only ? 0 : rc->nlog - 1; /* where it is kept, if it is */
+}
+
+bool
+agr_recording_add(agr_recording *rc, const agr_record *rec, agr_error *err)
+{
+	agrp_common c;
+	bool ok = true;
+
+	agrp_record_common(rec, &c);
+	if (!rc->answers_only) {
+		agrp_grow(&rc->log, &rc->caplog, rc->nlog + 1, sizeof *rc->log);
+		agrp_grow(&rc->routing, &rc->caprouting, rc->nlog + 1, 1);
+		rc->log[rc->nlog] = agr_record_keep(rec);
+		rc->routing[rc->nlog] = c.kind != NULL && is_routing_kind(c.kind);
+		rc->nlog++;
+	}
+	if (c.kind != NULL && strcmp(c.kind, "final") == 0)
+		rc->ended = true;
+	if (c.kind == NULL || rc->g == NULL)
+		return true;
+	if (strcmp(c.kind, "call") == 0) {
+		int tool = c.tool ? agr_graph_find(rc->g, c.tool) : -1;
+
+		rc->ncalls++;
+		if (c.id != NULL)
+			agrp_map_put(&rc->calls, c.id, (void *)(intptr_t)(tool + 1));
+	} else if (strcmp(c.kind, "result") == 0) {
+		ok = add_result(rc, rec, &c, err);
+	} else if (strcmp(c.kind, "health") == 0) {
+		ok = add_health(rc, rec, err);
+	} else if (strcmp(c.kind, "fault") == 0) {
+		add_fault(rc, rec, &c);
+	}
+	if (!ok) {
+		/* Left out of what the world answered, and of what is compared. */
+		if (!rc->answers_only)
+			rc->routing[rc->nlog - 1] = 0;
+		agr_error_at_record(err, rec);
+	}
+	return ok;
+}
+
+/* ---- replaying ------------------------------------------------------ */
+
+typedef struct run {
+	const agr_recording *rc;
+	const agr_replay_opts *o;
+	agr_router *r;
+	long *cursor; /* per node: its next answer, or -1 */
+	size_t hi;    /* the next health record to give */
+	long given;   /* results given */
+	agrp_buf buf;
+	agr_replay_info *info;
+	json_t *unrecorded;
+	char text[600];
+} run;
+
+static void
+give_health(run *x, long pos)
+{
+	const agr_recording *rc = x->rc;
+
+	for (; x->hi < rc->nhl && rc->hl[x->hi].pos <= pos; x->hi++) {
+		const health *h = &rc->hl[x->hi];
+
+		if (h->fault != NULL)
+			agr_router_fault(x->r, h->tool, h->fault);
+		agr_router_health(x->r, h->tool, h->status, h->extra);
+	}
+}
+
+static const agr_replay_fault *
+planned_fault(const agr_replay_opts *o, int tool)
+{
+	for (size_t i = 0; i < o->nfaults; i++)
+		if (o->faults[i].tool == tool)
+			return &o->faults[i];
+	return NULL;
+}
+
+static json_t *
+fault_fields(agr_status kind)
+{
+	json_t *f = json_object();
+
+	/* a planted fault is named as the status it gives: error, timeout, down */
+	json_object_set_new(f, "fault", json_string(agr_status_name(kind)));
+	return f;
+}
+
+/* The answer to the call that is out. */
+static void
+answer_call(run *x, const agr_event *ev)
+{
+	const agr_replay_opts *o = x->o;
+	const agr_graph *g = x->rc->g;
+	const char *name = agr_graph_node_name(g, ev->tool);
+	const agr_replay_fault *pf = planned_fault(o, ev->tool);
+	const answer *an = NULL;
+	const char *cls = NULL, *msg = NULL;
+	agr_status st = AGR_ST_OK;
+
+	give_health(x, 2 * x->given + 1);
+	if (agr_router_waiting(x->r) == 0)
+		return; /* a health change ended the run */
+	if (x->cursor[ev->tool] >= 0) {
+		an = &x->rc->ans[x->cursor[ev->tool]];
+		x->cursor[ev->tool] = an->next;
+	}
+	if (o->world != NULL)
+		st = agr_world_call(o->world, ev->tool, &cls, &msg);
+	x->given++;
+	if (pf != NULL && pf->kind != AGR_ST_DOWN) {
+		json_t *f = fault_fields(pf->kind);
+
+		agr_router_fault(x->r, ev->tool, f);
+		json_decref(f);
+		snprintf(x->text, sizeof x->text, "%s failed (injected by %s)", name,
+		         o->fault_origin ? o->fault_origin : "a planned fault");
+		agr_router_result(x->r, ev->call, pf->kind,
+		                  pf->kind == AGR_ST_TIMEOUT ? "timeout" : "injected", x->text,
+		                  false, NULL);
+	} else if (pf != NULL) {
+		/* A policy that does not heed health calls a down tool anyway. */
+		snprintf(x->text, sizeof x->text, "%s is down (injected by %s)", name,
+		         o->fault_origin ? o->fault_origin : "a planned fault");
+		agr_router_result(x->r, ev->call, AGR_ST_ERROR, "unavailable", x->text, false,
+		                  NULL);
+	} else if (st != AGR_ST_OK) {
+		agr_router_result(x->r, ev->call, st, cls, msg, false, NULL);
+	} else if (an != NULL) {
+		if (an->fault != NULL)
+			agr_router_fault(x->r, ev->tool, an->fault);
+		agr_router_result(x->r, ev->call, an->a.status, an->a.error_class, an->a.message,
+		                  an->a.retryable, an->a.extra);
+	} else {
+		x->info->unrecorded += o->missing != AGR_MISSING_SUCCEED;
+		if (x->unrecorded == NULL) {
+			x->unrecorded = json_object();
+			json_object_set_new(x->unrecorded, "unrecorded", json_true());
+		}
+		switch (o->missing) {
+		case AGR_MISSING_SUCCEED:
+			agr_router_result(x->r, ev->call, AGR_ST_OK, NULL, NULL, false, NULL);
+			break;
+		case AGR_MISSING_OK:
+			agr_router_result(x->r, ev->call, AGR_ST_OK, NULL, NULL, false,
+			                  x->unrecorded);
+			break;
+		case AGR_MISSING_ERROR:
+			agr_router_result(x->r, ev->call, AGR_ST_ERROR, "unrecorded",
+			                  "no recorded result for this call", false, x->unrecorded);
+			break;
+		case AGR_MISSING_STOP:
+			snprintf(x->text, sizeof x->text,
+			         "the recording has no result for call c%ld of %s", ev->call, name);
+			agr_router_abort(x->r, AGR_ST_UNKNOWN, x->text);
+			break;
+		}
+	}
+	give_health(x, 2 * x->given);
+}
+
+void
+agr_replay_run(const agr_recording *rc, const agr_replay_opts *o, agr_write_fn out, void *ctx,
+               agr_replay_info *info)
+{
+	agr_router_opts ro = o->router;
+	size_t n = agr_graph_node_count(rc->g);
+	agr_replay_info scratch;
+	run x = { .rc = rc, .o = o, .info = info ? info : &scratch };
+	agr_event ev;
+
+	memset(x.info, 0, sizeof *x.info);
+	if (ro.trace == NULL)
+		ro.trace = rc->trace;
+	x.r = agr_router_new(rc->g, &ro);
+	x.cursor = agrp_xmalloc((n ? n : 1) * sizeof *x.cursor);
+	memcpy(x.cursor, rc->first, n * sizeof *x.cursor);
+	for (size_t i = 0; i < o->nfaults; i++)
+		if (o->faults[i].kind == AGR_ST_DOWN) {
+			json_t *f = fault_fields(AGR_ST_DOWN);
+
+			agr_router_fault(x.r, o->faults[i].tool, f);
+			agr_router_health(x.r, o->faults[i].tool, AGR_ST_DOWN, NULL);
+			json_decref(f);
+		}
+	if (o->world != NULL)
+		for (size_t t = 0; t < n; t++)
+			if (agr_world_is_down(o->world, (int)t))
+				agr_router_health(x.r, (int)t, AGR_ST_DOWN, NULL);
+	give_health(&x, 0);
+	while (agr_router_next(x.r, &ev)) {
+		if (o->on_event != NULL)
+			o->on_event(o->event_ctx, &ev);
+		x.buf.n = 0;
+		agrp_event_bytes(agr_router_graph(x.r), agrp_router_trace(x.r), &ev, &x.buf);
+		out(ctx, x.buf.p, x.buf.n);
+		x.info->records++;
+		if (ev.kind == AGR_EV_FINAL)
+			x.info->final = ev.status;
+		else if (ev.kind == AGR_EV_CALL)
+			answer_call(&x, &ev);
+	}
+	json_decref(x.unrecorded);
+	free(x.buf.p);
+	free(x.cursor);
+	agr_router_free(x.r);
+}
+
+/* ---- checking a replay against its recording ------------------------ */
+
+typedef struct cmp {
+	const agr_recording *rc;
+	size_t at; /* the next log entry to compare */
+	bool differ;
+	agr_divergence *d;
+} cmp;
+
+static void
+next_routing(cmp *c)
+{
+	while (c->at < c->rc->nlog && !c->rc->routing[c->at])
+		c->at++;
+}
+
+static void
+compare_one(void *ctx, const char *bytes, size_t len)
+{
+	cmp *c = ctx;
+	const char *rb;
+	size_t rlen;
+
+	if (c->differ)
+		return;
+	next_routing(c);
+	if (c->at < c->rc->nlog) {
+		rb = agr_record_bytes(c->rc->log[c->at], &rlen);
+		if (rlen == len && memcmp(rb, bytes, len) == 0) {
+			c->at++;
+			return;
+		}
+		c->d->recorded = c->rc->log[c->at];
+	}
+	c->differ = true;
+	c->d->replayed = memcpy(agrp_xmalloc(len + 1), bytes, len);
+	c->d->replayed[len] = '\0';
+	c->d->replayed_len = len;
+}
+
+bool
+agr_replay_check(const agr_recording *rc, const agr_replay_opts *o, agr_divergence *d,
+                 agr_replay_info *info)
+{
+	cmp c = { .rc = rc, .d = d };
+
+	memset(d, 0, sizeof *d);
+	agr_replay_run(rc, o, compare_one, &c, info);
+	if (!c.differ) {
+		next_routing(&c);
+		if (c.at < rc->nlog) {
+			c.differ = true;
+			d->recorded = rc->log[c.at];
+		}
+	}
+	return !c.differ;
+}
+
+/* ---- many traces in one stream --------------------------------------- */
+
+typedef struct open_rec {
+	agr_recording *rc;
+	struct open_rec *prev, *next;
+} open_rec;
+
+struct agr_recorder {
+	const agr_graph *g;
+	agr_recording_fn fn;
+	void *ctx;
+	agrp_map open; /* trace id -> open_rec */
+	open_rec *first, *last;
+	bool answers_only;
+};
+
+agr_recorder *
+agr_recorder_new(const agr_graph *g, agr_recording_fn fn, void *ctx)
+{
+	agr_recorder *rd = agrp_xcalloc(1, sizeof *rd);
+
+	rd->g = g;
+	rd->fn = fn;
+	rd->ctx = ctx;
+	return rd;
+}
+
+static void
+close_open(agr_recorder *rd, open_rec *o)
+{
+	agrp_map_del(&rd->open, o->rc->trace);
+	if (o->prev)
+		o->prev->next = o->next;
+	else
+		rd->first = o->next;
+	if (o->next)
+		o->next->prev = o->prev;
+	else
+		rd->last = o->prev;
+	rd->fn(rd->ctx, o->rc);
+	free(o);
+}
+
+bool
+agr_recorder_add(agr_recorder *rd, const agr_record *rec, agr_error *err)
+{
+	char buf[256];
+	const char *id = agrp_record_str(rec, "trace", buf, sizeof buf);
+	open_rec *o;
+	bool ok;
+
+	if (id == NULL)
+		id = "";
+	if ((o = agrp_map_get(&rd->open, id)) == NULL) {
+		o = agrp_xcalloc(1, sizeof *o);
+		o->rc = agr_recording_new(rd->g, id);
+		o->rc->answers_only = rd->answers_only;
+		o->prev = rd->last;
+		if (rd->last)
+			rd->last->next = o;
+		else
+			rd->first = o;
+		rd->last = o;
+		agrp_map_put(&rd->open, id, o);
+	}
+	ok = agr_recording_add(o->rc, rec, err);
+	if (o->rc->ended)
+		close_open(rd, o);
+	return ok;
+}
+
+void
+agr_recorder_answers_only(agr_recorder *rd)
+{
+	rd->answers_only = true;
+}
+
+void
+agr_recorder_finish(agr_recorder *rd)
+{
+	while (rd->first != NULL)
+		close_open(rd, rd->first);
+}
+
+void
+agr_recorder_free(agr_recorder *rd)
+{
+	if (rd == NULL)
+		return;
+	while (rd->first != NULL) {
+		open_rec *o = rd->first;
+
+		rd->first = o->next;
+		agr_recording_free(o->rc);
+		free(o);
+	}
+	agrp_map_free(&rd->open);
+	free(rd);
+}

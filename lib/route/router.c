@@ -1,0 +1,750 @@
+/*
+ * router.c - the Self-Healing Router as a state machine.
+ *
+ * The router decides; it never performs a call.  Whoever drives it (live
+ * simulation, a coprocess, a recorded trace) answers each call through
+ * agr_router_result() and reports health through agr_router_health().
+ * Decisions go out as events through a small queue, so that one outside
+ * fact (a failed result) can produce several records in order (result,
+ * reroute or demote, or escalate and final).
+ */
+#include <string.h>
+
+#include "route/route_int.h"
+
+typedef struct slot {
+	agr_event ev;
+	int *path;
+	size_t pathcap;
+	char error_class[64];
+	char message[512];
+	json_t *extra;
+	bool by_monitor; /* caused by a monitor: not evaluated again */
+} slot;
+
+typedef struct deferred {
+	const char *monitor; /* the graph's */
+	agrp_action action;
+	int tool;
+	agr_cost amount;
+	long cause;
+} deferred;
+
+struct agr_router {
+	const agr_graph *g;
+	agr_router_opts o;
+	agr_search *search;
+	size_t n;
+	char *trace;
+	unsigned char *down;
+	unsigned char *completed;
+	unsigned char *blocked;
+	agr_cost *penalty;
+	int *goals;
+	size_t ngoals, goal_idx;
+	int cur;
+	int *plan;
+	size_t plan_len, plan_pos;
+	int *walked;
+	size_t nwalked;
+	long step;
+	long ncalls;
+	long pending_call; /* waiting for this call's result, or 0 */
+	int pending_tool;
+	int attempt;
+	bool retry; /* call plan[plan_pos] again */
+	bool started, finished, final_given;
+	bool health_dirty; /* health changed since the plan was made */
+	long health_cause;
+	int health_tool;
+	slot *q;
+	size_t qcap, qhead, qtail;
+	deferred *def;
+	size_t ndef, capdef;
+	bool in_monitor;
+	agrp_buf monitor_bytes;  /* the record monitors are tested on, */
+	agr_record *monitor_rec; /* read in place */
+	long fault_cause;        /* a fault record's step, for the next result or health */
+};
+
+static void replan(agr_router *r, long cause, int tool, size_t first_goal, bool by_monitor);
+
+agr_router *
+agr_router_new(const agr_graph *g, const agr_router_opts *opts)
+{
+	agr_router *r = agrp_xcalloc(1, sizeof *r);
+	size_t n = agr_graph_node_count(g);
+
+	r->g = g;
+	r->o = *opts;
+	r->trace = agrp_xstrdup(opts->trace ? opts->trace : agr_graph_name(g));
+	r->o.trace = r->trace;
+	r->n = n;
+	r->search = agr_search_new(g);
+	r->down = agrp_xcalloc(n, 1);
+	r->completed = agrp_xcalloc(n, 1);
+	r->blocked = agrp_xcalloc(n, 1);
+	r->goals = agrp_xmalloc((agr_graph_fallback_count(g) + 1) * sizeof *r->goals);
+	r->goals[r->ngoals++] = opts->goal >= 0 ? opts->goal : agr_graph_goal(g);
+	for (size_t i = 0; i < agr_graph_fallback_count(g); i++)
+		if (agr_graph_fallback(g, i) != r->goals[0])
+			r->goals[r->ngoals++] = agr_graph_fallback(g, i);
+	r->plan = agrp_xmalloc((n + 1) * sizeof *r->plan);
+	r->walked = agrp_xmalloc((n + 1) * sizeof *r->walked);
+	r->cur = agr_graph_start(g);
+	r->walked[r->nwalked++] = r->cur;
+	r->completed[r->cur] = 1;
+	return r;
+}
+
+void
+agr_router_free(agr_router *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->qcap; i++) {
+		free(r->q[i].path);
+		json_decref(r->q[i].extra);
+	}
+	free(r->q);
+	free(r->def);
+	free(r->monitor_bytes.p);
+	agr_record_free(r->monitor_rec);
+	agr_search_free(r->search);
+	free(r->down);
+	free(r->completed);
+	free(r->blocked);
+	free(r->penalty);
+	free(r->goals);
+	free(r->plan);
+	free(r->walked);
+	free(r->trace);
+	free(r);
+}
+
+const agr_graph *
+agr_router_graph(const agr_router *r)
+{
+	return r->g;
+}
+
+long
+agr_router_waiting(const agr_router *r)
+{
+	return r->pending_call;
+}
+
+/* ---- the event queue ---------------------------------------------- */
+
+static void evaluate_monitors(agr_router *r, slot *s);
+
+static slot *
+push(agr_router *r, agr_kind kind, bool by_monitor)
+{
+	slot *s;
+
+	if (r->qhead == r->qtail)
+		r->qhead = r->qtail = 0;
+	if (r->qtail == r->qcap) {
+		size_t old = r->qcap;
+
+		agrp_grow(&r->q, &r->qcap, r->qtail + 1, sizeof *r->q);
+		memset(r->q + old, 0, (r->qcap - old) * sizeof *r->q);
+	}
+	/* The slot the caller still reads from must not be reused. */
+	s = &r->q[r->qtail++];
+	json_decref(s->extra);
+	s->extra = NULL;
+	memset(&s->ev, 0, sizeof s->ev);
+	s->ev.kind = kind;
+	s->ev.step = ++r->step;
+	s->ev.tool = -1;
+	s->by_monitor = by_monitor;
+	s->error_class[0] = s->message[0] = '\0';
+	return s;
+}
+
+static void
+set_path(slot *s, const int *path, size_t len, agr_cost cost)
+{
+	agrp_grow(&s->path, &s->pathcap, len + 1, sizeof *s->path);
+	memcpy(s->path, path, len * sizeof *path);
+	s->ev.path = s->path;
+	s->ev.path_len = len;
+	s->ev.cost = cost;
+}
+
+static void
+set_text(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+/* Queues the event in s for the outside (and the monitors). */
+static void
+emit(agr_router *r, slot *s)
+{
+	s->ev.error_class = s->error_class[0] ? s->error_class : NULL;
+	s->ev.message = s->message[0] ? s->message : NULL;
+	s->ev.extra = s->extra;
+	if (r->o.monitors && !s->by_monitor && s->ev.kind != AGR_EV_FINAL)
+		evaluate_monitors(r, s);
+}
+
+/* ---- planning ------------------------------------------------------ */
+
+/* Searches from cur to goal over nodes that are neither down nor done. */
+static agr_cost
+search_from_cur(agr_router *r, int goal, bool heal)
+{
+	for (size_t i = 0; i < r->n; i++)
+		r->blocked[i] = heal ? (r->down[i] | r->completed[i]) : 0;
+	return agr_search_run(r->search, r->cur, goal, r->blocked, r->penalty);
+}
+
+static void
+adopt_plan(agr_router *r)
+{
+	const int *p = agr_search_path(r->search, &r->plan_len);
+
+	memcpy(r->plan, p, r->plan_len * sizeof *p);
+	r->plan_pos = 1; /* plan[0] is where we stand */
+}
+
+static void
+finish(agr_router *r, agr_status status, const char *reason, long cause, bool by_monitor)
+{
+	slot *s = push(r, AGR_EV_FINAL, by_monitor);
+
+	s->ev.status = status;
+	s->ev.cause = cause;
+	set_path(s, r->walked, r->nwalked, 0);
+	set_text(s->message, sizeof s->message, reason);
+	r->finished = true;
+	r->pending_call = 0;
+	emit(r, s);
+}
+
+static void
+escalate(agr_router *r, long cause, const char *reason, bool by_monitor)
+{
+	slot *s = push(r, AGR_EV_ESCALATE, by_monitor);
+	long step = s->ev.step;
+
+	s->ev.cause = cause;
+	s->ev.goal = r->goals[r->goal_idx];
+	set_text(s->message, sizeof s->message, reason);
+	emit(r, s); /* may grow the queue: s is not used after this */
+	finish(r, AGR_ST_ESCALATED, reason, step, by_monitor);
+}
+
+/*
+ * The plan is gone: find the cheapest path from where we stand to the
+ * current goal (a reroute), else to the next fallback (a demotion), else
+ * escalate.  first_goal > goal_idx skips goals (a monitor's demote).
+ */
+static void
+replan(agr_router *r, long cause, int tool, size_t first_goal, bool by_monitor)
+{
+	char reason[512];
+
+	for (size_t gi = first_goal; gi < r->ngoals; gi++) {
+		agr_cost cost = search_from_cur(r, r->goals[gi], true);
+		slot *s;
+
+		if (cost == AGR_COST_INF)
+			continue;
+		adopt_plan(r);
+		if (gi == r->goal_idx && r->started) {
+			s = push(r, AGR_EV_REROUTE, by_monitor);
+			s->ev.tool = tool;
+		} else if (gi == r->goal_idx) {
+			s = push(r, AGR_EV_ROUTE, by_monitor);
+		} else {
+			s = push(r, AGR_EV_DEMOTE, by_monitor);
+			s->ev.goal = r->goals[gi];
+			s->ev.tool = tool;
+		}
+		r->goal_idx = gi;
+		r->started = true;
+		s->ev.cause = cause;
+		set_path(s, r->plan, r->plan_len, cost);
+		emit(r, s);
+		return;
+	}
+	r->started = true;
+	snprintf(reason, sizeof reason, "no path from %s to %s%s",
+	         agr_graph_node_name(r->g, r->cur),
+	         agr_graph_node_name(r->g, r->goals[r->goal_idx]),
+	         r->goal_idx + 1 < r->ngoals ? " or its fallbacks" : "");
+	escalate(r, cause, reason, by_monitor);
+}
+
+static bool
+plan_has_down(const agr_router *r)
+{
+	for (size_t i = r->plan_pos; i < r->plan_len; i++)
+		if (r->down[r->plan[i]])
+			return true;
+	return false;
+}
+
+/* After health changed: reroute when the cheapest path is not the plan.
+ * Returns true when it wrote a record (a reroute, demotion or escalation). */
+static bool
+reconsider(agr_router *r)
+{
+	agr_cost cost;
+	size_t len;
+	const int *p;
+	slot *s;
+
+	r->health_dirty = false;
+	if (r->o.policy == AGR_POLICY_STATIC)
+		return false;
+	cost = search_from_cur(r, r->goals[r->goal_idx], true);
+	if (cost == AGR_COST_INF) {
+		replan(r, r->health_cause, r->health_tool, r->goal_idx + 1, false);
+		return true;
+	}
+	p = agr_search_path(r->search, &len);
+	if (len == r->plan_len - r->plan_pos + 1 && !plan_has_down(r) &&
+	    memcmp(p + 1, r->plan + r->plan_pos, (len - 1) * sizeof *p) == 0)
+		return false;
+	adopt_plan(r);
+	s = push(r, AGR_EV_REROUTE, false);
+	s->ev.tool = r->health_tool;
+	s->ev.cause = r->health_cause;
+	set_path(s, r->plan, r->plan_len, cost);
+	emit(r, s);
+	return true;
+}
+
+static void
+begin(agr_router *r)
+{
+	/* Tools reported down before the walk are why a first plan may fail. */
+	long cause = r->health_dirty ? r->health_cause : 0;
+	agr_cost cost;
+	slot *s;
+
+	r->health_dirty = false;
+	if (r->o.policy == AGR_POLICY_STATIC) {
+		/* A rigid workflow plans once on the whole graph and never looks back. */
+		r->started = true;
+		cost = search_from_cur(r, r->goals[0], false);
+		if (cost == AGR_COST_INF) {
+			escalate(r, 0, "no path", false);
+			return;
+		}
+		adopt_plan(r);
+		s = push(r, AGR_EV_ROUTE, false);
+		set_path(s, r->plan, r->plan_len, cost);
+		emit(r, s);
+		return;
+	}
+	replan(r, cause, -1, 0, false);
+}
+
+/* Queue empty, nothing pending: decide what happens next. */
+static void
+advance(agr_router *r)
+{
+	slot *s;
+
+	if (!r->started) {
+		begin(r);
+		return;
+	}
+	/* A changed world may make a retry pointless: a new plan replaces it. */
+	if (r->health_dirty && reconsider(r)) {
+		r->retry = false;
+		return;
+	}
+	if (r->plan_pos >= r->plan_len) {
+		bool demoted = r->goal_idx > 0;
+
+		finish(r, demoted ? AGR_ST_DEMOTED : AGR_ST_SUCCESS, NULL, 0, false);
+		return;
+	}
+	if (r->retry) {
+		r->retry = false;
+		r->attempt++;
+	} else {
+		r->attempt = 1;
+	}
+	s = push(r, AGR_EV_CALL, false);
+	s->ev.tool = r->pending_tool = r->plan[r->plan_pos];
+	s->ev.call = r->pending_call = ++r->ncalls;
+	s->ev.attempt = r->attempt;
+	emit(r, s);
+}
+
+static void apply_deferred(agr_router *r);
+
+bool
+agr_router_next(agr_router *r, agr_event *ev)
+{
+	while (r->qhead == r->qtail) {
+		if (r->final_given || r->pending_call != 0)
+			return false;
+		if (r->finished)
+			return false;
+		apply_deferred(r);
+		if (r->qhead != r->qtail)
+			break;
+		advance(r);
+	}
+	*ev = r->q[r->qhead++].ev;
+	if (ev->kind == AGR_EV_FINAL)
+		r->final_given = true;
+	return true;
+}
+
+bool
+agr_router_result(agr_router *r, long call, agr_status status, const char *error_class,
+                  const char *message, bool retryable, const json_t *extra)
+{
+	int tool = r->pending_tool;
+	long step;
+	slot *s;
+
+	if (call == 0 || call != r->pending_call)
+		return false;
+	r->pending_call = 0;
+	s = push(r, AGR_EV_RESULT, false);
+	s->ev.tool = tool;
+	s->ev.call = call;
+	s->ev.status = status;
+	s->ev.attempt = r->attempt;
+	s->ev.cause = r->fault_cause;
+	r->fault_cause = 0;
+	if (status != AGR_ST_OK) {
+		set_text(s->error_class, sizeof s->error_class,
+		         error_class ? error_class
+		                     : (status == AGR_ST_TIMEOUT ? "timeout" : "error"));
+		set_text(s->message, sizeof s->message, message);
+		s->ev.retryable = retryable;
+	}
+	if (extra != NULL)
+		s->extra = json_incref((json_t *)extra);
+	step = s->ev.step;
+	emit(r, s); /* may grow the queue: s is not used after this */
+	if (r->finished)
+		return true;
+	if (status == AGR_ST_OK) {
+		r->completed[tool] = 1;
+		r->cur = tool;
+		r->walked[r->nwalked++] = tool;
+		r->plan_pos++;
+		return true;
+	}
+	if (r->attempt <= agr_graph_retries(r->g, tool)) {
+		r->retry = true;
+		return true;
+	}
+	if (r->o.policy == AGR_POLICY_STATIC) {
+		r->plan_pos++; /* skipped, as a rigid workflow does: the silent failure */
+		return true;
+	}
+	r->down[tool] = 1;
+	replan(r, step, tool, r->goal_idx, false);
+	return true;
+}
+
+void
+agr_router_health(agr_router *r, int tool, agr_status status, const json_t *extra)
+{
+	slot *s;
+
+	if (r->finished)
+		return;
+	s = push(r, AGR_EV_HEALTH, false);
+	s->ev.tool = tool;
+	s->ev.status = status;
+	s->ev.cause = r->fault_cause;
+	r->fault_cause = 0;
+	if (extra != NULL)
+		s->extra = json_incref((json_t *)extra);
+	r->down[tool] = status == AGR_ST_DOWN;
+	r->health_dirty = true;
+	r->health_cause = s->ev.step;
+	r->health_tool = tool;
+	emit(r, s);
+}
+
+void
+agr_router_fault(agr_router *r, int tool, const json_t *extra)
+{
+	slot *s;
+
+	if (r->finished)
+		return;
+	/* Not shown to the monitors: they see the record the fault changes. */
+	s = push(r, AGR_EV_FAULT, true);
+	s->ev.tool = tool;
+	s->ev.target = s->ev.step + 1;
+	if (extra != NULL)
+		s->extra = json_incref((json_t *)extra);
+	r->fault_cause = s->ev.step;
+	emit(r, s);
+}
+
+void
+agr_router_abort(agr_router *r, agr_status status, const char *reason)
+{
+	if (r->finished)
+		return;
+	finish(r, status, reason, 0, false);
+}
+
+/* ---- monitors ------------------------------------------------------ */
+
+static void
+apply_action(agr_router *r, const deferred *d)
+{
+	switch (d->action) {
+	case AGRP_ACT_DISABLE:
+	case AGRP_ACT_PENALTY:
+		if (d->tool < 0)
+			return;
+		if (d->action == AGRP_ACT_DISABLE) {
+			r->down[d->tool] = 1;
+		} else {
+			if (r->penalty == NULL)
+				r->penalty = agrp_xcalloc(r->n, sizeof *r->penalty);
+			r->penalty[d->tool] += d->amount;
+		}
+		r->health_dirty = true;
+		r->health_cause = d->cause;
+		r->health_tool = d->tool;
+		break;
+	case AGRP_ACT_DEMOTE:
+		if (!r->started)
+			begin(r);
+		if (!r->finished)
+			replan(r, d->cause, -1, r->goal_idx + 1, true);
+		break;
+	case AGRP_ACT_ESCALATE: {
+		char reason[300];
+
+		snprintf(reason, sizeof reason, "monitor '%s' escalated", d->monitor);
+		escalate(r, d->cause, reason, true);
+		break;
+	}
+	}
+}
+
+static void
+apply_deferred(agr_router *r)
+{
+	size_t n = r->ndef;
+
+	r->ndef = 0;
+	for (size_t i = 0; i < n && !r->finished; i++)
+		apply_action(r, &r->def[i]);
+}
+
+static void
+evaluate_monitors(agr_router *r, slot *s)
+{
+	size_t nm;
+	const agrp_monitor *m = agrp_graph_monitors(r->g, &nm);
+	int tool = s->ev.tool;
+	long step = s->ev.step;
+	bool is_call = s->ev.kind == AGR_EV_CALL;
+	agr_error err;
+	slot *h;
+	deferred d;
+
+	if (nm == 0 || r->in_monitor)
+		return;
+	/* The record as it will be written, read in place as any reader would. */
+	r->monitor_bytes.n = 0;
+	agrp_event_bytes(r->g, r->trace, &s->ev, &r->monitor_bytes);
+	if (r->monitor_rec == NULL)
+		r->monitor_rec = agr_record_new();
+	if (!agr_record_set(r->monitor_rec, r->monitor_bytes.p, r->monitor_bytes.n, r->trace, 0,
+	                    &err))
+		abort(); /* the router's own bytes are always one JSON object */
+	/* push() below may move the queue: s is not used after this. */
+	/* Sorted by priority, then name: the first that fires wins. */
+	for (size_t i = 0; i < nm; i++) {
+		if (!agr_expr_test_record(m[i].when, r->monitor_rec, NULL))
+			continue;
+		r->in_monitor = true;
+		h = push(r, AGR_EV_HEALTH, true);
+		h->ev.tool = tool;
+		h->ev.cause = step;
+		h->ev.monitor = m[i].name;
+		h->ev.priority = m[i].priority;
+		h->ev.action = agrp_action_name(m[i].action);
+		if (m[i].action == AGRP_ACT_PENALTY)
+			h->ev.cost = m[i].penalty;
+		emit(r, h);
+		d.monitor = m[i].name;
+		d.action = m[i].action;
+		d.tool = tool;
+		d.amount = m[i].penalty;
+		d.cause = h->ev.step;
+		/* Acting now would cut into a call that is still out. */
+		if (r->pending_call != 0 || is_call) {
+			agrp_grow(&r->def, &r->capdef, r->ndef + 1, sizeof *r->def);
+			r->def[r->ndef++] = d;
+		} else {
+			apply_action(r, &d);
+		}
+		r->in_monitor = false;
+		break;
+	}
+}
+
+json_t *
+agr_event_json(const agr_router *r, const agr_event *ev)
+{
+	agrp_buf b = { 0 };
+	json_t *o;
+
+	agrp_event_bytes(r->g, r->trace, ev, &b);
+	o = json_loadb(b.p, b.n, 0, NULL);
+	free(b.p);
+	return o ? o : json_object();
+}
+
+const char *
+agrp_router_trace(const agr_router *r)
+{
+	return r->trace;
+}
+
+/* ---- records from outside ------------------------------------------ */
+
+json_t *
+agrp_outside_fields(const json_t *rec)
+{
+	/* the fields the router writes itself; an outside record's others are kept */
+	static const char *const own[] = { "trace", "step",   "kind",  "tool",   "id",
+		                           "call",  "status", "cause", "attempt" };
+
+	return agrp_json_without(rec, own, sizeof own / sizeof own[0]);
+}
+
+static bool
+parse_result_status(const char *s, agr_status *out)
+{
+	if (s == NULL)
+		return false;
+	if (strcmp(s, "ok") == 0)
+		*out = AGR_ST_OK;
+	else if (strcmp(s, "error") == 0)
+		*out = AGR_ST_ERROR;
+	else if (strcmp(s, "timeout") == 0)
+		*out = AGR_ST_TIMEOUT;
+	else
+		return false;
+	return true;
+}
+
+bool
+agrp_read_health(const agr_graph *g, const json_t *rec, int *tool, agr_status *st, agr_error *err)
+{
+	const char *tool_name = agr_json_str(rec, "tool");
+	const char *status = agr_json_str(rec, "status");
+
+	if (tool_name == NULL) {
+		agrp_error_set(err, NULL, 0, 0, "health record has no \"tool\"");
+		return false;
+	}
+	if ((*tool = agr_graph_find(g, tool_name)) < 0) {
+		agrp_error_set(err, NULL, 0, 0, "health record names '%s', not a node of the graph",
+		               tool_name);
+		return false;
+	}
+	if (status != NULL && strcmp(status, "up") == 0) {
+		*st = AGR_ST_UP;
+	} else if (status != NULL && strcmp(status, "down") == 0) {
+		*st = AGR_ST_DOWN;
+	} else {
+		agrp_error_set(err, NULL, 0, 0, "health status must be \"up\" or \"down\"");
+		return false;
+	}
+	return true;
+}
+
+bool
+agrp_read_answer(const json_t *rec, agrp_answer *a, agr_error *err)
+{
+	const json_t *e = json_object_get(rec, "error");
+
+	if (!parse_result_status(agr_json_str(rec, "status"), &a->status)) {
+		agrp_error_set(err, NULL, 0, 0,
+		               "result status must be \"ok\", \"error\" or \"timeout\"");
+		return false;
+	}
+	if (e != NULL && !json_is_object(e)) {
+		agrp_error_set(err, NULL, 0, 0, "result \"error\" must be an object");
+		return false;
+	}
+	a->error_class = agr_json_str(e, "class");
+	a->message = agr_json_str(e, "message");
+	a->retryable = json_is_true(json_object_get(e, "retryable"));
+	a->extra = agrp_outside_fields(rec);
+	return true;
+}
+
+int
+agr_router_feed(agr_router *r, const json_t *rec, agr_error *err)
+{
+	const char *kind = agr_json_str(rec, "kind");
+	const char *tool_name = agr_json_str(rec, "tool");
+
+	if (kind == NULL) {
+		agrp_error_set(err, NULL, 0, 0, "record has no \"kind\"");
+		return -1;
+	}
+	if (strcmp(kind, "health") == 0) {
+		json_t *extra;
+		agr_status st;
+		int tool;
+
+		if (!agrp_read_health(r->g, rec, &tool, &st, err))
+			return -1;
+		extra = agrp_outside_fields(rec);
+		agr_router_health(r, tool, st, extra);
+		json_decref(extra);
+		return 0;
+	}
+	if (strcmp(kind, "result") == 0) {
+		const char *call = agr_json_str(rec, "call");
+		char want[32];
+		agrp_answer a;
+
+		snprintf(want, sizeof want, "c%ld", r->pending_call);
+		if (call == NULL) {
+			agrp_error_set(err, NULL, 0, 0, "result has no \"call\" id");
+			return -1;
+		}
+		if (r->pending_call == 0 || strcmp(call, want) != 0) {
+			agrp_error_set(err, NULL, 0, 0,
+			               "result for call '%s', but the call out is '%s'", call,
+			               r->pending_call ? want : "none");
+			return -1;
+		}
+		if (tool_name != NULL &&
+		    strcmp(tool_name, agr_graph_node_name(r->g, r->pending_tool)) != 0) {
+			agrp_error_set(err, NULL, 0, 0,
+			               "result of call '%s' names tool '%s', not '%s'", call,
+			               tool_name, agr_graph_node_name(r->g, r->pending_tool));
+			return -1;
+		}
+		if (!agrp_read_answer(rec, &a, err))
+			return -1;
+		agr_router_result(r, r->pending_call, a.status, a.error_class, a.message,
+		                  a.retryable, a.extra);
+		json_decref(a.extra);
+		return 1;
+	}
+	agrp_error_set(err, NULL, 0, 0, "expected a result or a health record, not kind '%s'",
+	               kind);
+	return -1;
+}
