@@ -139,7 +139,7 @@ await_result(agr_router *r, agr_reader *in)
 		agr_fe_error(&e);
 		snprintf(reason, sizeof reason, "bad input: %s", e.text);
 	}
-	agr_router_abort(r, AGR_ST_FAILURE, reason);
+	agr_router_abort(r, AGR_FINAL_FAILURE, reason);
 	return 2;
 }
 
@@ -168,7 +168,7 @@ main(int argc, char **argv)
 	r = agr_router_new(g, &opts);
 	for (size_t t = 0; t < agr_graph_node_count(g); t++)
 		if (agr_world_is_down(world, (int)t))
-			agr_router_health(r, (int)t, AGR_ST_DOWN, NULL);
+			agr_router_health(r, (int)t, AGR_HEALTH_DOWN, NULL);
 	if (a.plan) {
 		status = plan_only(r, &a);
 		goto out;
@@ -180,7 +180,8 @@ main(int argc, char **argv)
 
 		agr_fe_put(rec, a.unbuffered || (a.coproc && ev.kind == AGR_EV_CALL));
 		json_decref(rec);
-		if (ev.kind == AGR_EV_FINAL && ev.status == AGR_ST_ESCALATED && status == 0)
+		if (ev.kind == AGR_EV_FINAL && ev.final_status == AGR_FINAL_ESCALATED &&
+		    status == 0)
 			status = 1;
 		if (ev.kind != AGR_EV_CALL)
 			continue;
@@ -189,7 +190,7 @@ main(int argc, char **argv)
 				status = rc;
 		} else {
 			const char *cls, *msg;
-			agr_status st = agr_world_call(world, ev.tool, &cls, &msg);
+			agr_result_status st = agr_world_call(world, ev.tool, &cls, &msg);
 
 			agr_router_result(r, ev.call, st, cls, msg, false, NULL);
 		}

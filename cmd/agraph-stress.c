@@ -56,14 +56,10 @@ parse_faults(agr_stress_opts *so, const char *list)
 		err(2, "out of memory");
 	so->nkinds = 0;
 	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		static const agr_status known[] = { AGR_ST_ERROR, AGR_ST_TIMEOUT, AGR_ST_DOWN };
-		agr_status kind = AGR_ST_NONE;
+		agr_fault_kind kind;
 		bool dup = false;
 
-		for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-			if (strcmp(item, agr_status_name(known[i])) == 0)
-				kind = known[i];
-		if (kind == AGR_ST_NONE)
+		if (!agr_fault_kind_from_name(item, &kind))
 			errx(2, "--faults: '%s' is not error, timeout or down", item);
 		for (size_t i = 0; i < so->nkinds; i++)
 			dup |= so->kinds[i] == kind;
@@ -226,8 +222,10 @@ int
 main(int argc, char **argv)
 {
 	args a = { .ro.policy = AGR_POLICY_HEAL,
-		   .so = {
-		       .kinds = { AGR_ST_ERROR }, .nkinds = 1, .max_faults = 2, .budget = 10000 } };
+		   .so = { .kinds = { AGR_FAULT_ERROR },
+		           .nkinds = 1,
+		           .max_faults = 2,
+		           .budget = 10000 } };
 	agr_graph *g;
 	agr_recording *rc;
 	agr_stress_report rep;

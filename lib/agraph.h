@@ -467,19 +467,35 @@ typedef enum agr_kind {
 	AGR_EV_FAULT,
 } agr_kind;
 
-typedef enum agr_status {
-	AGR_ST_NONE,
-	AGR_ST_OK,        /* result */
-	AGR_ST_ERROR,     /* result */
-	AGR_ST_TIMEOUT,   /* result */
-	AGR_ST_UP,        /* health */
-	AGR_ST_DOWN,      /* health */
-	AGR_ST_SUCCESS,   /* final */
-	AGR_ST_DEMOTED,   /* final */
-	AGR_ST_ESCALATED, /* final */
-	AGR_ST_FAILURE,   /* final */
-	AGR_ST_UNKNOWN,   /* final: the world's answer was not known (replay) */
-} agr_status;
+/* The status of a result record. */
+typedef enum agr_result_status {
+	AGR_RESULT_OK,
+	AGR_RESULT_ERROR,
+	AGR_RESULT_TIMEOUT,
+} agr_result_status;
+
+/* The status of a health record. */
+typedef enum agr_health_status {
+	AGR_HEALTH_UP,
+	AGR_HEALTH_DOWN,
+} agr_health_status;
+
+/* The status of a final record. */
+typedef enum agr_final_status {
+	AGR_FINAL_SUCCESS,
+	AGR_FINAL_DEMOTED,
+	AGR_FINAL_ESCALATED,
+	AGR_FINAL_FAILURE,
+	AGR_FINAL_UNKNOWN, /* the world's answer was not known (replay) */
+} agr_final_status;
+
+/* A fault planted on a tool by replay and stress: every call fails, or
+ * times out, or the tool is down from the start. */
+typedef enum agr_fault_kind {
+	AGR_FAULT_ERROR,
+	AGR_FAULT_TIMEOUT,
+	AGR_FAULT_DOWN,
+} agr_fault_kind;
 
 /*
  * One record of the run, as the router decides it.  Everything it points
@@ -488,11 +504,13 @@ typedef enum agr_status {
 typedef struct agr_event {
 	agr_kind kind;
 	long step;
-	int tool;    /* node, or -1 */
-	long call;   /* call number (id "c<call>"), or 0 */
-	int attempt; /* call: 1 for the first try of a node */
-	agr_status status;
-	const int *path; /* route, reroute, demote, final */
+	int tool;                        /* node, or -1 */
+	long call;                       /* call number (id "c<call>"), or 0 */
+	int attempt;                     /* call: 1 for the first try of a node */
+	agr_result_status result_status; /* result */
+	agr_health_status health_status; /* health not written by a monitor */
+	agr_final_status final_status;   /* final */
+	const int *path;                 /* route, reroute, demote, final */
 	size_t path_len;
 	agr_cost cost;           /* route, reroute, demote: the path's cost */
 	long cause;              /* step that led here, or 0 */
@@ -522,7 +540,7 @@ typedef struct agr_router_opts {
  *     while (agr_router_next(r, &ev)) {
  *             write(ev);
  *             if (ev.kind == AGR_EV_CALL)
- *                     agr_router_result(r, ev.call, AGR_ST_OK, NULL, NULL, false, NULL);
+ *                     agr_router_result(r, ev.call, AGR_RESULT_OK, NULL, NULL, false, NULL);
  *     }
  *
  * agr_router_next() returns false once the final record has been given.
@@ -538,22 +556,21 @@ bool agr_router_next(agr_router *r, agr_event *ev);
 long agr_router_waiting(const agr_router *r);
 
 /*
- * Gives the outcome of call number `call`.  status is AGR_ST_OK,
- * AGR_ST_ERROR or AGR_ST_TIMEOUT; error_class and message (may be NULL)
+ * Gives the outcome of call number `call`; error_class and message (may be NULL)
  * describe a failure; extra holds fields of an outside result record to
  * carry into the trace (borrowed until the result event has been read).
  * Returns false when the router is not waiting for that call.
  */
-bool agr_router_result(agr_router *r, long call, agr_status status, const char *error_class,
+bool agr_router_result(agr_router *r, long call, agr_result_status status, const char *error_class,
                        const char *message, bool retryable, const json_t *extra);
 
 /*
- * Reports tool up (AGR_ST_UP) or down (AGR_ST_DOWN).  The router writes a
+ * Reports tool up or down.  The router writes a
  * health record for it and, when the change moves the cheapest path,
  * reroutes.  Allowed before the first agr_router_next() and between
  * events.  extra as for agr_router_result.
  */
-void agr_router_health(agr_router *r, int tool, agr_status status, const json_t *extra);
+void agr_router_health(agr_router *r, int tool, agr_health_status status, const json_t *extra);
 
 /*
  * Gives the router an outside record, as a coprocess or a recording
@@ -577,7 +594,7 @@ void agr_router_fault(agr_router *r, int tool, const json_t *extra);
 /* Ends the run now with a final record of the given status (failure:
  * the outside world can no longer answer; unknown: its answer is not
  * known) and reason. */
-void agr_router_abort(agr_router *r, agr_status status, const char *reason);
+void agr_router_abort(agr_router *r, agr_final_status status, const char *reason);
 
 /* The event as a trace record (agraph-trace(5)); the caller owns it. */
 json_t *agr_event_json(const agr_router *r, const agr_event *ev);
@@ -585,9 +602,17 @@ json_t *agr_event_json(const agr_router *r, const agr_event *ev);
 /* The graph the router walks. */
 const agr_graph *agr_router_graph(const agr_router *r);
 
-/* Names of kinds and statuses as they appear in records. */
+/* Names of kinds, statuses and fault kinds as they appear in records
+ * ("result", "timeout", "down", "escalated", ...); NULL for a value that
+ * is not one of the enum's. */
 const char *agr_kind_name(agr_kind kind);
-const char *agr_status_name(agr_status status);
+const char *agr_result_status_name(agr_result_status status);
+const char *agr_health_status_name(agr_health_status status);
+const char *agr_final_status_name(agr_final_status status);
+const char *agr_fault_kind_name(agr_fault_kind kind);
+/* The fault kind of that name ("error", "timeout", "down"): false when
+ * there is none. */
+bool agr_fault_kind_from_name(const char *name, agr_fault_kind *kind);
 
 /* ------------------------------------------------------------------ */
 /* A simulated world                                                   */
@@ -618,7 +643,8 @@ bool agr_world_is_down(const agr_world *w, int tool);
 
 /* The outcome of the next call of tool; *error_class and *message are
  * set (borrowed until the next call) for a failure, else NULL. */
-agr_status agr_world_call(agr_world *w, int tool, const char **error_class, const char **message);
+agr_result_status agr_world_call(agr_world *w, int tool, const char **error_class,
+                                 const char **message);
 
 /* ------------------------------------------------------------------ */
 /* Replay                                                              */
@@ -672,12 +698,10 @@ typedef enum agr_missing {
 	AGR_MISSING_SUCCEED, /* answer ok, unmarked: a fresh run where all goes well */
 } agr_missing;
 
-/* A fault that replay plants on purpose, with a fault record: every call
- * of tool fails (AGR_ST_ERROR, AGR_ST_TIMEOUT), or the tool is down from
- * the start (AGR_ST_DOWN). */
+/* A fault that replay plants on purpose, with a fault record. */
 typedef struct agr_replay_fault {
 	int tool;
-	agr_status kind;
+	agr_fault_kind kind;
 } agr_replay_fault;
 
 typedef struct agr_replay_opts {
@@ -693,9 +717,9 @@ typedef struct agr_replay_opts {
 } agr_replay_opts;
 
 typedef struct agr_replay_info {
-	agr_status final; /* the final record's status */
-	long records;     /* records written */
-	long unrecorded;  /* calls the recording had no answer for */
+	agr_final_status final; /* the final record's status */
+	long records;           /* records written */
+	long unrecorded;        /* calls the recording had no answer for */
 } agr_replay_info;
 
 /* Re-drives the router on the recording; out gets each record's bytes
@@ -736,8 +760,8 @@ bool agr_diff_traces(const agr_recording *a, const agr_recording *b, bool ndjson
 #define AGR_STRESS_MAX_FAULTS 8
 
 typedef struct agr_stress_opts {
-	agr_router_opts router; /* .trace is ignored */
-	agr_status kinds[3];    /* the faults to plant: AGR_ST_ERROR, _TIMEOUT, _DOWN */
+	agr_router_opts router;  /* .trace is ignored */
+	agr_fault_kind kinds[3]; /* the kinds of fault to plant */
 	size_t nkinds;
 	size_t max_faults; /* at most AGR_STRESS_MAX_FAULTS */
 	uint64_t budget;   /* fault sets to try */

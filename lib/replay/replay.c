@@ -26,7 +26,7 @@ typedef struct answer {
 typedef struct health {
 	long pos; /* 2 * results before it, + 1 when a call was out */
 	int tool;
-	agr_status status;
+	agr_health_status status;
 	json_t *extra, *fault;
 } health;
 
@@ -188,15 +188,13 @@ plain_answer(const agr_record *rec, const agrp_common *c, answer *an)
 		has_error |= k == 6;
 	}
 	if (strcmp(c->status, "ok") == 0 && !has_error) {
-		an->a.status = AGR_ST_OK;
+		an->a.status = AGR_RESULT_OK;
 		return true;
 	}
 	if (!has_error || !agrp_record_field(rec, "error", &err) || err.type != 'o')
 		return false;
-	an->a.status = strcmp(c->status, "error") == 0     ? AGR_ST_ERROR
-	               : strcmp(c->status, "timeout") == 0 ? AGR_ST_TIMEOUT
-	                                                   : AGR_ST_NONE;
-	if (an->a.status == AGR_ST_NONE)
+	if (!agrp_result_status_from_name(c->status, &an->a.status) ||
+	    an->a.status == AGR_RESULT_OK)
 		return false;
 	while (agrp_span_next(&err, &cursor, &key, &val)) {
 		while (part < 3 && !agrp_span_key_is(&key, parts[part], strlen(parts[part])))
@@ -387,12 +385,12 @@ planned_fault(const agr_replay_opts *o, int tool)
 }
 
 static json_t *
-fault_fields(agr_status kind)
+fault_fields(agr_fault_kind kind)
 {
 	json_t *f = json_object();
 
 	/* a planted fault is named as the status it gives: error, timeout, down */
-	json_object_set_new(f, "fault", json_string(agr_status_name(kind)));
+	json_object_set_new(f, "fault", json_string(agr_fault_kind_name(kind)));
 	return f;
 }
 
@@ -406,7 +404,7 @@ answer_call(run *x, const agr_event *ev)
 	const agr_replay_fault *pf = planned_fault(o, ev->tool);
 	const answer *an = NULL;
 	const char *cls = NULL, *msg = NULL;
-	agr_status st = AGR_ST_OK;
+	agr_result_status st = AGR_RESULT_OK;
 
 	give_health(x, 2 * x->given + 1);
 	if (agr_router_waiting(x->r) == 0)
@@ -418,23 +416,24 @@ answer_call(run *x, const agr_event *ev)
 	if (o->world != NULL)
 		st = agr_world_call(o->world, ev->tool, &cls, &msg);
 	x->given++;
-	if (pf != NULL && pf->kind != AGR_ST_DOWN) {
+	if (pf != NULL && pf->kind != AGR_FAULT_DOWN) {
 		json_t *f = fault_fields(pf->kind);
 
 		agr_router_fault(x->r, ev->tool, f);
 		json_decref(f);
 		snprintf(x->text, sizeof x->text, "%s failed (injected by %s)", name,
 		         o->fault_origin ? o->fault_origin : "a planned fault");
-		agr_router_result(x->r, ev->call, pf->kind,
-		                  pf->kind == AGR_ST_TIMEOUT ? "timeout" : "injected", x->text,
-		                  false, NULL);
+		bool timeout = pf->kind == AGR_FAULT_TIMEOUT;
+
+		agr_router_result(x->r, ev->call, timeout ? AGR_RESULT_TIMEOUT : AGR_RESULT_ERROR,
+		                  timeout ? "timeout" : "injected", x->text, false, NULL);
 	} else if (pf != NULL) {
 		/* A policy that does not heed health calls a down tool anyway. */
 		snprintf(x->text, sizeof x->text, "%s is down (injected by %s)", name,
 		         o->fault_origin ? o->fault_origin : "a planned fault");
-		agr_router_result(x->r, ev->call, AGR_ST_ERROR, "unavailable", x->text, false,
+		agr_router_result(x->r, ev->call, AGR_RESULT_ERROR, "unavailable", x->text, false,
 		                  NULL);
-	} else if (st != AGR_ST_OK) {
+	} else if (st != AGR_RESULT_OK) {
 		agr_router_result(x->r, ev->call, st, cls, msg, false, NULL);
 	} else if (an != NULL) {
 		if (an->fault != NULL)
@@ -449,20 +448,20 @@ answer_call(run *x, const agr_event *ev)
 		}
 		switch (o->missing) {
 		case AGR_MISSING_SUCCEED:
-			agr_router_result(x->r, ev->call, AGR_ST_OK, NULL, NULL, false, NULL);
+			agr_router_result(x->r, ev->call, AGR_RESULT_OK, NULL, NULL, false, NULL);
 			break;
 		case AGR_MISSING_OK:
-			agr_router_result(x->r, ev->call, AGR_ST_OK, NULL, NULL, false,
+			agr_router_result(x->r, ev->call, AGR_RESULT_OK, NULL, NULL, false,
 			                  x->unrecorded);
 			break;
 		case AGR_MISSING_ERROR:
-			agr_router_result(x->r, ev->call, AGR_ST_ERROR, "unrecorded",
+			agr_router_result(x->r, ev->call, AGR_RESULT_ERROR, "unrecorded",
 			                  "no recorded result for this call", false, x->unrecorded);
 			break;
 		case AGR_MISSING_STOP:
 			snprintf(x->text, sizeof x->text,
 			         "the recording has no result for call c%ld of %s", ev->call, name);
-			agr_router_abort(x->r, AGR_ST_UNKNOWN, x->text);
+			agr_router_abort(x->r, AGR_FINAL_UNKNOWN, x->text);
 			break;
 		}
 	}
@@ -486,17 +485,17 @@ agr_replay_run(const agr_recording *rc, const agr_replay_opts *o, agr_write_fn o
 	x.cursor = agrp_xmalloc((n ? n : 1) * sizeof *x.cursor);
 	memcpy(x.cursor, rc->first, n * sizeof *x.cursor);
 	for (size_t i = 0; i < o->nfaults; i++)
-		if (o->faults[i].kind == AGR_ST_DOWN) {
-			json_t *f = fault_fields(AGR_ST_DOWN);
+		if (o->faults[i].kind == AGR_FAULT_DOWN) {
+			json_t *f = fault_fields(AGR_FAULT_DOWN);
 
 			agr_router_fault(x.r, o->faults[i].tool, f);
-			agr_router_health(x.r, o->faults[i].tool, AGR_ST_DOWN, NULL);
+			agr_router_health(x.r, o->faults[i].tool, AGR_HEALTH_DOWN, NULL);
 			json_decref(f);
 		}
 	if (o->world != NULL)
 		for (size_t t = 0; t < n; t++)
 			if (agr_world_is_down(o->world, (int)t))
-				agr_router_health(x.r, (int)t, AGR_ST_DOWN, NULL);
+				agr_router_health(x.r, (int)t, AGR_HEALTH_DOWN, NULL);
 	give_health(&x, 0);
 	while (agr_router_next(x.r, &ev)) {
 		if (o->on_event != NULL)
@@ -506,7 +505,7 @@ agr_replay_run(const agr_recording *rc, const agr_replay_opts *o, agr_write_fn o
 		out(ctx, x.buf.p, x.buf.n);
 		x.info->records++;
 		if (ev.kind == AGR_EV_FINAL)
-			x.info->final = ev.status;
+			x.info->final = ev.final_status;
 		else if (ev.kind == AGR_EV_CALL)
 			answer_call(&x, &ev);
 	}

@@ -157,7 +157,7 @@ set_text(const stress *st, const fset *s, char *out, size_t cap)
 	for (size_t i = 0; i < s->n && n < cap; i++)
 		n += (size_t)snprintf(out + n, cap - n, "%s%s:%s", i ? "," : "",
 		                      agr_graph_node_name(st->g, s->f[i].tool),
-		                      agr_status_name(s->f[i].kind));
+		                      agr_fault_kind_name(s->f[i].kind));
 	if (n < cap)
 		snprintf(out + n, cap - n, "}");
 }
@@ -243,8 +243,8 @@ candidates(stress *st, const fset *s, node *nd)
 		if ((int)t == start || set_has_tool(s, (int)t))
 			continue;
 		for (size_t k = 0; k < st->o->nkinds; k++) {
-			agr_status kind = st->o->kinds[k];
-			bool touched = st->called[t] || (kind == AGR_ST_DOWN && st->planned[t]);
+			agr_fault_kind kind = st->o->kinds[k];
+			bool touched = st->called[t] || (kind == AGR_FAULT_DOWN && st->planned[t]);
 
 			if (touched)
 				nd->cand[nd->ncand++] = (agr_replay_fault){ (int)t, kind };

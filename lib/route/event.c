@@ -9,23 +9,78 @@
 
 #include "route/route_int.h"
 
+/* names[v], or NULL when v is out of the table (an enum holds any int). */
+#define NAME_OF(names, v)                                                                          \
+	((unsigned)(v) < sizeof(names) / sizeof(names)[0] ? (names)[(unsigned)(v)] : NULL)
+
+static const char *const kind_names[] = {
+	[AGR_EV_ROUTE] = "route",       [AGR_EV_CALL] = "call",       [AGR_EV_RESULT] = "result",
+	[AGR_EV_HEALTH] = "health",     [AGR_EV_REROUTE] = "reroute", [AGR_EV_DEMOTE] = "demote",
+	[AGR_EV_ESCALATE] = "escalate", [AGR_EV_FINAL] = "final",     [AGR_EV_FAULT] = "fault",
+};
+static const char *const result_names[] = {
+	[AGR_RESULT_OK] = "ok", [AGR_RESULT_ERROR] = "error", [AGR_RESULT_TIMEOUT] = "timeout"
+};
+static const char *const health_names[] = { [AGR_HEALTH_UP] = "up", [AGR_HEALTH_DOWN] = "down" };
+static const char *const final_names[] = {
+	[AGR_FINAL_SUCCESS] = "success",     [AGR_FINAL_DEMOTED] = "demoted",
+	[AGR_FINAL_ESCALATED] = "escalated", [AGR_FINAL_FAILURE] = "failure",
+	[AGR_FINAL_UNKNOWN] = "unknown",
+};
+static const char *const fault_names[] = {
+	[AGR_FAULT_ERROR] = "error", [AGR_FAULT_TIMEOUT] = "timeout", [AGR_FAULT_DOWN] = "down"
+};
+
 const char *
 agr_kind_name(agr_kind kind)
 {
-	static const char *const names[] = { "route",  "call",     "result", "health", "reroute",
-		                             "demote", "escalate", "final",  "fault" };
-
-	return names[kind];
+	return NAME_OF(kind_names, kind);
 }
 
 const char *
-agr_status_name(agr_status status)
+agr_result_status_name(agr_result_status status)
 {
-	static const char *const names[] = { "",          "ok",      "error",   "timeout",
-		                             "up",        "down",    "success", "demoted",
-		                             "escalated", "failure", "unknown" };
+	return NAME_OF(result_names, status);
+}
 
-	return names[status];
+const char *
+agr_health_status_name(agr_health_status status)
+{
+	return NAME_OF(health_names, status);
+}
+
+const char *
+agr_final_status_name(agr_final_status status)
+{
+	return NAME_OF(final_names, status);
+}
+
+const char *
+agr_fault_kind_name(agr_fault_kind kind)
+{
+	return NAME_OF(fault_names, kind);
+}
+
+bool
+agr_fault_kind_from_name(const char *name, agr_fault_kind *kind)
+{
+	for (size_t i = 0; name != NULL && i < sizeof fault_names / sizeof *fault_names; i++)
+		if (strcmp(name, fault_names[i]) == 0) {
+			*kind = (agr_fault_kind)i;
+			return true;
+		}
+	return false;
+}
+
+bool
+agrp_result_status_from_name(const char *name, agr_result_status *status)
+{
+	for (size_t i = 0; name != NULL && i < sizeof result_names / sizeof *result_names; i++)
+		if (strcmp(name, result_names[i]) == 0) {
+			*status = (agr_result_status)i;
+			return true;
+		}
+	return false;
 }
 
 /* A record under construction: its keys, so that an outside record's own
@@ -135,8 +190,8 @@ agrp_event_bytes(const agr_graph *g, const char *trace, const agr_event *ev, agr
 		break;
 	case AGR_EV_RESULT:
 		put_call_id(&r, "call", ev->call);
-		put_str(&r, "status", agr_status_name(ev->status));
-		if (ev->status != AGR_ST_OK)
+		put_str(&r, "status", agr_result_status_name(ev->result_status));
+		if (ev->result_status != AGR_RESULT_OK)
 			put_error(&r, ev);
 		break;
 	case AGR_EV_HEALTH:
@@ -147,7 +202,7 @@ agrp_event_bytes(const agr_graph *g, const char *trace, const agr_event *ev, agr
 			if (ev->cost > 0)
 				put_real(&r, "penalty", agr_cost_to_double(ev->cost));
 		} else {
-			put_str(&r, "status", agr_status_name(ev->status));
+			put_str(&r, "status", agr_health_status_name(ev->health_status));
 		}
 		break;
 	case AGR_EV_DEMOTE:
@@ -166,7 +221,7 @@ agrp_event_bytes(const agr_graph *g, const char *trace, const agr_event *ev, agr
 		put_int(&r, "target", ev->target);
 		break;
 	case AGR_EV_FINAL:
-		put_str(&r, "status", agr_status_name(ev->status));
+		put_str(&r, "status", agr_final_status_name(ev->final_status));
 		put_path(&r, g, ev->path, ev->path_len);
 		if (ev->message != NULL)
 			put_str(&r, "reason", ev->message);

@@ -8,6 +8,10 @@
 #include "graph/graph_int.h"
 #include "record/record_int.h"
 
+/* The result status of that name ("ok", "error", "timeout"): false when
+ * there is none. */
+bool agrp_result_status_from_name(const char *name, agr_result_status *status);
+
 /* The trace id the router writes. */
 const char *agrp_router_trace(const agr_router *r);
 /* Appends the event of a run over g under trace id trace as a record (no
@@ -19,7 +23,7 @@ void agrp_event_bytes(const agr_graph *g, const char *trace, const agr_event *ev
  * borrowed from the record, extra (the fields to keep, or NULL) is a new
  * reference.  False with err->text when the record cannot be one. */
 typedef struct agrp_answer {
-	agr_status status;
+	agr_result_status status;
 	const char *error_class, *message;
 	bool retryable;
 	json_t *extra;
@@ -29,7 +33,7 @@ bool agrp_read_answer(const json_t *rec, agrp_answer *a, agr_error *err);
 /* An outside record's fields but those the router writes itself, or NULL. */
 json_t *agrp_outside_fields(const json_t *rec);
 /* An outside health record's tool and status (up or down). */
-bool agrp_read_health(const agr_graph *g, const json_t *rec, int *tool, agr_status *st,
+bool agrp_read_health(const agr_graph *g, const json_t *rec, int *tool, agr_health_status *st,
                       agr_error *err);
 
 #endif

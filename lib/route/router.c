@@ -212,11 +212,11 @@ adopt_plan(agr_router *r)
 }
 
 static void
-finish(agr_router *r, agr_status status, const char *reason, long cause, bool by_monitor)
+finish(agr_router *r, agr_final_status status, const char *reason, long cause, bool by_monitor)
 {
 	slot *s = push(r, AGR_EV_FINAL, by_monitor);
 
-	s->ev.status = status;
+	s->ev.final_status = status;
 	s->ev.cause = cause;
 	set_path(s, r->walked, r->nwalked, 0);
 	set_text(s->message, sizeof s->message, reason);
@@ -235,7 +235,7 @@ escalate(agr_router *r, long cause, const char *reason, bool by_monitor)
 	s->ev.goal = r->goals[r->goal_idx];
 	set_text(s->message, sizeof s->message, reason);
 	emit(r, s); /* may grow the queue: s is not used after this */
-	finish(r, AGR_ST_ESCALATED, reason, step, by_monitor);
+	finish(r, AGR_FINAL_ESCALATED, reason, step, by_monitor);
 }
 
 /*
@@ -364,7 +364,7 @@ advance(agr_router *r)
 	if (r->plan_pos >= r->plan_len) {
 		bool demoted = r->goal_idx > 0;
 
-		finish(r, demoted ? AGR_ST_DEMOTED : AGR_ST_SUCCESS, NULL, 0, false);
+		finish(r, demoted ? AGR_FINAL_DEMOTED : AGR_FINAL_SUCCESS, NULL, 0, false);
 		return;
 	}
 	if (r->retry) {
@@ -402,7 +402,7 @@ agr_router_next(agr_router *r, agr_event *ev)
 }
 
 bool
-agr_router_result(agr_router *r, long call, agr_status status, const char *error_class,
+agr_router_result(agr_router *r, long call, agr_result_status status, const char *error_class,
                   const char *message, bool retryable, const json_t *extra)
 {
 	int tool = r->pending_tool;
@@ -415,14 +415,14 @@ agr_router_result(agr_router *r, long call, agr_status status, const char *error
 	s = push(r, AGR_EV_RESULT, false);
 	s->ev.tool = tool;
 	s->ev.call = call;
-	s->ev.status = status;
+	s->ev.result_status = status;
 	s->ev.attempt = r->attempt;
 	s->ev.cause = r->fault_cause;
 	r->fault_cause = 0;
-	if (status != AGR_ST_OK) {
+	if (status != AGR_RESULT_OK) {
 		set_text(s->error_class, sizeof s->error_class,
 		         error_class ? error_class
-		                     : (status == AGR_ST_TIMEOUT ? "timeout" : "error"));
+		                     : (status == AGR_RESULT_TIMEOUT ? "timeout" : "error"));
 		set_text(s->message, sizeof s->message, message);
 		s->ev.retryable = retryable;
 	}
@@ -432,7 +432,7 @@ agr_router_result(agr_router *r, long call, agr_status status, const char *error
 	emit(r, s); /* may grow the queue: s is not used after this */
 	if (r->finished)
 		return true;
-	if (status == AGR_ST_OK) {
+	if (status == AGR_RESULT_OK) {
 		r->completed[tool] = 1;
 		r->cur = tool;
 		r->walked[r->nwalked++] = tool;
@@ -453,7 +453,7 @@ agr_router_result(agr_router *r, long call, agr_status status, const char *error
 }
 
 void
-agr_router_health(agr_router *r, int tool, agr_status status, const json_t *extra)
+agr_router_health(agr_router *r, int tool, agr_health_status status, const json_t *extra)
 {
 	slot *s;
 
@@ -461,12 +461,12 @@ agr_router_health(agr_router *r, int tool, agr_status status, const json_t *extr
 		return;
 	s = push(r, AGR_EV_HEALTH, false);
 	s->ev.tool = tool;
-	s->ev.status = status;
+	s->ev.health_status = status;
 	s->ev.cause = r->fault_cause;
 	r->fault_cause = 0;
 	if (extra != NULL)
 		s->extra = json_incref((json_t *)extra);
-	r->down[tool] = status == AGR_ST_DOWN;
+	r->down[tool] = status == AGR_HEALTH_DOWN;
 	r->health_dirty = true;
 	r->health_cause = s->ev.step;
 	r->health_tool = tool;
@@ -491,7 +491,7 @@ agr_router_fault(agr_router *r, int tool, const json_t *extra)
 }
 
 void
-agr_router_abort(agr_router *r, agr_status status, const char *reason)
+agr_router_abort(agr_router *r, agr_final_status status, const char *reason)
 {
 	if (r->finished)
 		return;
@@ -629,24 +629,9 @@ agrp_outside_fields(const json_t *rec)
 	return agrp_json_without(rec, own, sizeof own / sizeof own[0]);
 }
 
-static bool
-parse_result_status(const char *s, agr_status *out)
-{
-	if (s == NULL)
-		return false;
-	if (strcmp(s, "ok") == 0)
-		*out = AGR_ST_OK;
-	else if (strcmp(s, "error") == 0)
-		*out = AGR_ST_ERROR;
-	else if (strcmp(s, "timeout") == 0)
-		*out = AGR_ST_TIMEOUT;
-	else
-		return false;
-	return true;
-}
-
 bool
-agrp_read_health(const agr_graph *g, const json_t *rec, int *tool, agr_status *st, agr_error *err)
+agrp_read_health(const agr_graph *g, const json_t *rec, int *tool, agr_health_status *st,
+                 agr_error *err)
 {
 	const char *tool_name = agr_json_str(rec, "tool");
 	const char *status = agr_json_str(rec, "status");
@@ -661,9 +646,9 @@ agrp_read_health(const agr_graph *g, const json_t *rec, int *tool, agr_status *s
 		return false;
 	}
 	if (status != NULL && strcmp(status, "up") == 0) {
-		*st = AGR_ST_UP;
+		*st = AGR_HEALTH_UP;
 	} else if (status != NULL && strcmp(status, "down") == 0) {
-		*st = AGR_ST_DOWN;
+		*st = AGR_HEALTH_DOWN;
 	} else {
 		agrp_error_set(err, NULL, 0, 0, "health status must be \"up\" or \"down\"");
 		return false;
@@ -676,7 +661,7 @@ agrp_read_answer(const json_t *rec, agrp_answer *a, agr_error *err)
 {
 	const json_t *e = json_object_get(rec, "error");
 
-	if (!parse_result_status(agr_json_str(rec, "status"), &a->status)) {
+	if (!agrp_result_status_from_name(agr_json_str(rec, "status"), &a->status)) {
 		agrp_error_set(err, NULL, 0, 0,
 		               "result status must be \"ok\", \"error\" or \"timeout\"");
 		return false;
@@ -704,7 +689,7 @@ agr_router_feed(agr_router *r, const json_t *rec, agr_error *err)
 	}
 	if (strcmp(kind, "health") == 0) {
 		json_t *extra;
-		agr_status st;
+		agr_health_status st;
 		int tool;
 
 		if (!agrp_read_health(r->g, rec, &tool, &st, err))

@@ -12,7 +12,7 @@ typedef struct rule {
 	bool fails;
 	long first; /* only the first N calls fail; -1: every call */
 	double p;   /* each matching call fails with probability p */
-	agr_status status;
+	agr_result_status status;
 	long calls; /* calls made so far */
 } rule;
 
@@ -78,7 +78,7 @@ static bool
 add_fail(agr_world *w, char *item, const char *opt, agr_error *err)
 {
 	char *save = NULL, *name = strtok_r(item, ":", &save), *kv;
-	rule r = { .fails = true, .first = -1, .p = 1.0, .status = AGR_ST_ERROR };
+	rule r = { .fails = true, .first = -1, .p = 1.0, .status = AGR_RESULT_ERROR };
 	int t;
 
 	if ((t = find_tool(w, name, opt, err)) < 0)
@@ -112,9 +112,9 @@ add_fail(agr_world *w, char *item, const char *opt, agr_error *err)
 			}
 		} else if (strcmp(kv, "status") == 0) {
 			if (strcmp(eq, "error") == 0) {
-				r.status = AGR_ST_ERROR;
+				r.status = AGR_RESULT_ERROR;
 			} else if (strcmp(eq, "timeout") == 0) {
-				r.status = AGR_ST_TIMEOUT;
+				r.status = AGR_RESULT_TIMEOUT;
 			} else {
 				agrp_error_set(err, "", 0, 0,
 				               "%s: status= takes error or timeout, not '%s'", opt,
@@ -160,7 +160,7 @@ agr_world_is_down(const agr_world *w, int tool)
 	return w->down[tool] != 0;
 }
 
-agr_status
+agr_result_status
 agr_world_call(agr_world *w, int tool, const char **error_class, const char **message)
 {
 	rule *r = &w->rules[tool];
@@ -172,15 +172,15 @@ agr_world_call(agr_world *w, int tool, const char **error_class, const char **me
 		snprintf(w->message, sizeof w->message, "%s is down", name);
 		*error_class = "unavailable";
 		*message = w->message;
-		return AGR_ST_ERROR;
+		return AGR_RESULT_ERROR;
 	}
 	if (!r->fails || (r->first >= 0 && n > r->first))
-		return AGR_ST_OK;
+		return AGR_RESULT_OK;
 	/* Draw only for p < 1, so adding a certain failure moves no other draw. */
 	if (r->p < 1.0 && agr_prng_double(&w->prng) >= r->p)
-		return AGR_ST_OK;
+		return AGR_RESULT_OK;
 	snprintf(w->message, sizeof w->message, "%s failed (injected by --fail)", name);
-	*error_class = r->status == AGR_ST_TIMEOUT ? "timeout" : "unavailable";
+	*error_class = r->status == AGR_RESULT_TIMEOUT ? "timeout" : "unavailable";
 	*message = w->message;
 	return r->status;
 }

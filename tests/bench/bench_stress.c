@@ -47,7 +47,8 @@ main(int argc, char **argv)
 	}
 	for (int i = 2; i < argc; i++) {
 		agr_graph *g = agr_graph_load_file(argv[i], &e);
-		agr_stress_opts o = { .kinds = { AGR_ST_ERROR, AGR_ST_TIMEOUT, AGR_ST_DOWN },
+		agr_stress_opts o = { .kinds = { AGR_FAULT_ERROR, AGR_FAULT_TIMEOUT,
+			                         AGR_FAULT_DOWN },
 			              .nkinds = 3,
 			              .max_faults = 3,
 			              .budget = 1000000,

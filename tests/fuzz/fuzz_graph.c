@@ -17,7 +17,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (agr_router_next(r, &ev) && guard++ < 10000) {
 		json_decref(agr_event_json(r, &ev));
 		if (ev.kind == AGR_EV_CALL) /* every other call fails */
-			agr_router_result(r, ev.call, ev.call % 2 ? AGR_ST_ERROR : AGR_ST_OK, NULL,
+			agr_router_result(r, ev.call,
+			                  ev.call % 2 ? AGR_RESULT_ERROR : AGR_RESULT_OK, NULL,
 			                  NULL, false, NULL);
 	}
 	agr_router_free(r);

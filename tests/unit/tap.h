@@ -22,7 +22,7 @@ static int __attribute__((format(printf, 2, 3))) ok(int cond, const char *fmt, .
 	return cond;
 }
 
-static void __attribute__((format(printf, 1, 2))) diag(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2), unused)) diag(const char *fmt, ...)
 {
 	va_list ap;
 
