@@ -61,26 +61,34 @@ agr_fault_kind_name(agr_fault_kind kind)
 	return NAME_OF(fault_names, kind);
 }
 
+/* The index of name in names[0..n-1], or -1. */
+static int
+index_of(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < n; i++)
+		if (strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 bool
 agr_fault_kind_from_name(const char *name, agr_fault_kind *kind)
 {
-	for (size_t i = 0; name != NULL && i < sizeof fault_names / sizeof *fault_names; i++)
-		if (strcmp(name, fault_names[i]) == 0) {
-			*kind = (agr_fault_kind)i;
-			return true;
-		}
-	return false;
+	int i = index_of(fault_names, sizeof fault_names / sizeof *fault_names, name);
+
+	if (i >= 0)
+		*kind = (agr_fault_kind)i;
+	return i >= 0;
 }
 
 bool
 agrp_result_status_from_name(const char *name, agr_result_status *status)
 {
-	for (size_t i = 0; name != NULL && i < sizeof result_names / sizeof *result_names; i++)
-		if (strcmp(name, result_names[i]) == 0) {
-			*status = (agr_result_status)i;
-			return true;
-		}
-	return false;
+	int i = index_of(result_names, sizeof result_names / sizeof *result_names, name);
+
+	if (i >= 0)
+		*status = (agr_result_status)i;
+	return i >= 0;
 }
 
 /* A record under construction: its keys, so that an outside record's own
