@@ -1,6 +1,6 @@
 /*
  * test_search.c - Dijkstra against brute force: every simple path of
- * small random graphs, enumerated and ordered by the rule of design.md
+ * small random graphs, enumerated and ordered by the rule of agraph-route(1)
  * (cost, then hops, then byte-wise name sequence).  Few distinct costs
  * and shuffled names make ties, and so the tie-break, common.
  */
