@@ -3,12 +3,19 @@
 
 load helper
 
-# check NAME RECORDS...: the verdict of built-in NAME as pass or fail@STEP.
+# check NAME RECORDS...: the verdicts of built-in NAME as pass or fail@STEP;
+# or, when the exit status does not agree (a crash) or stderr is not empty,
+# what happened, which no verdict equals.
 check() {
-	local name=$1
+	local name=$1 out v rc=0
 	shift
-	printf '%s\n' "$@" | agraph-trace check --format ndjson --builtin "$name" |
-		jq -r 'if .status == "pass" then "pass" else "fail@\(.step)" end' | paste -sd' ' -
+	out=$(printf '%s\n' "$@" | agraph-trace check --format ndjson --builtin "$name" 2>"$BATS_TEST_TMPDIR/err") || rc=$?
+	v=$(jq -r 'if .status == "pass" then "pass" else "fail@\(.step)" end' <<<"$out" | paste -sd' ' -)
+	if [ "$rc" -ne "$([[ $v == *fail@* ]] && echo 1 || echo 0)" ] || [ -s "$BATS_TEST_TMPDIR/err" ]; then
+		echo "exit $rc: $v $(cat "$BATS_TEST_TMPDIR/err")"
+		return
+	fi
+	echo "$v"
 }
 
 @test "well-formed: kind, step, trace, ts and cause" {
@@ -96,6 +103,7 @@ check() {
 @test "check with no contract checks every built-in" {
 	agraph-route --fail Stripe "$EX/customer-support.yaml" >"$BATS_TEST_TMPDIR/r.ndjson"
 	run agraph-trace check "$BATS_TEST_TMPDIR/r.ndjson"
+	[ "$status" -eq 0 ]
 	[ "$output" = "1 trace, 5 verdicts: 5 pass, 0 fail" ]
 }
 

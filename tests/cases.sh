@@ -3,6 +3,8 @@
 # expected,expected-stderr,status}.  cmd runs in the case's folder with
 # input (if any) as its files; stdout must equal expected, stderr
 # expected-stderr (empty when absent), the exit code status (0 when absent).
+# One tree, so that no two cases can share a name; the bad-input cases are
+# named bad-*.  A folder without cmd is a failure, not a case skipped.
 # Prints TAP.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,10 +13,15 @@ n=0
 failed=0
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
-for dir in "$top"/tests/cases/*/ "$top"/tests/cases/bad/*/; do
-	[ -f "$dir/cmd" ] || continue
+for dir in "$top"/tests/cases/*/; do
 	name=${dir#"$top"/tests/cases/}; name=${name%/}
 	n=$((n + 1))
+	if [ ! -f "$dir/cmd" ]; then
+		echo "not ok $n case $name"
+		echo "# no cmd file: not a case (cases are tests/cases/NAME/cmd)"
+		failed=$((failed + 1))
+		continue
+	fi
 	want_status=0
 	[ -f "$dir/status" ] && want_status=$(cat "$dir/status")
 	(cd "$dir" && bash -c "$(cat cmd)" </dev/null >"$out" 2>"$err")

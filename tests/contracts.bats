@@ -15,9 +15,11 @@ trace() {
 	done
 }
 
-# verdict PATTERN-YAML SCOPE-YAML TOKENS...: pass, or fail@STEP.
+# verdict PATTERN-YAML SCOPE-YAML TOKENS...: pass, or fail@STEP; or, when
+# the exit status does not agree (a crash) or stderr is not empty, what
+# happened, which no verdict equals.
 verdict() {
-	local pattern=$1 scope=$2
+	local pattern=$1 scope=$2 out v rc=0
 	shift 2
 	{
 		echo "contracts:"
@@ -26,8 +28,14 @@ verdict() {
 		[ -n "$scope" ] && echo "    scope: $scope"
 	} >"$BATS_TEST_TMPDIR/c.yaml"
 	trace "$@" >"$BATS_TEST_TMPDIR/t.ndjson"
-	agraph-trace check --format ndjson -c "$BATS_TEST_TMPDIR/c.yaml" "$BATS_TEST_TMPDIR/t.ndjson" |
-		jq -r 'if .status == "pass" then "pass" else "fail@\(.step)" end'
+	out=$(agraph-trace check --format ndjson -c "$BATS_TEST_TMPDIR/c.yaml" "$BATS_TEST_TMPDIR/t.ndjson" \
+		2>"$BATS_TEST_TMPDIR/err") || rc=$?
+	v=$(jq -r 'if .status == "pass" then "pass" else "fail@\(.step)" end' <<<"$out")
+	if [ "$rc" -ne "$([[ $v == *fail@* ]] && echo 1 || echo 0)" ] || [ -s "$BATS_TEST_TMPDIR/err" ]; then
+		echo "exit $rc: $v $(cat "$BATS_TEST_TMPDIR/err")"
+		return
+	fi
+	echo "$v"
 }
 
 ALWAYS="always: 'kind != \"X\"'"
@@ -219,7 +227,7 @@ YAML
 	[ "${lines[0]}" = "trace t: answered-in-time: FAIL at step 5: step 1 satisfies 'kind == \"call\"' but no record within 3 steps satisfies 'kind == \"result\" && call == \$trigger.id' (step 5 (result a) is past it)" ]
 }
 
-@test "contracts of design.md on interleaved traces: verdicts as each trace ends" {
+@test "the example contracts on interleaved traces: verdicts as each trace ends" {
 	run agraph-trace check -c "$EX/contracts.yaml" "$EX/refunds.ndjson"
 	[ "$status" -eq 1 ]
 	[ "${lines[0]}" = "trace r1: refund-cap: FAIL at step 4: step 4 (call refund c2) breaks always 'kind != \"call\" || tool != \"refund\" || args.amount <= 500'" ]

@@ -12,17 +12,18 @@ setup() {
 	for i in $(seq 200); do sed "s/\"customer-support\"/\"r$i\"/" "$RUN"; done >"$BATS_TEST_TMPDIR/many"
 }
 
-# Every program, with arguments that write much to stdout.
+# Every program, with arguments that write much to stdout, after the status
+# it exits with when it can write everything.
 each_program() {
 	printf '%s\n' \
-		"agraph-route --fail Stripe $CS" \
-		"agraph-trace grep true $BATS_TEST_TMPDIR/many" \
-		"agraph-trace check -v --format ndjson --builtin all $BATS_TEST_TMPDIR/many" \
-		"agraph-trace export otel $BATS_TEST_TMPDIR/many" \
-		"agraph-inject --seed 3 -f error:p=0.3 $BATS_TEST_TMPDIR/many" \
-		"agraph-replay $CS $BATS_TEST_TMPDIR/many" \
-		"agraph-stress --builtin all --faults error,timeout,down --policy static $CS" \
-		"agraph-render -t $RUN $CS"
+		"0 agraph-route --fail Stripe $CS" \
+		"0 agraph-trace grep true $BATS_TEST_TMPDIR/many" \
+		"0 agraph-trace check -v --format ndjson --builtin all $BATS_TEST_TMPDIR/many" \
+		"0 agraph-trace export otel $BATS_TEST_TMPDIR/many" \
+		"0 agraph-inject --seed 3 -f error:p=0.3 $BATS_TEST_TMPDIR/many" \
+		"0 agraph-replay $CS $BATS_TEST_TMPDIR/many" \
+		"1 agraph-stress --builtin all --faults error,timeout,down --policy static $CS" \
+		"0 agraph-render -t $RUN $CS"
 }
 
 # instrumented: the programs run under a sanitizer, which wants address space.
@@ -33,8 +34,10 @@ instrumented() {
 }
 
 @test "a closed pipe ends every program quietly, after whole records" {
-	while read -r cmd; do
-		run --separate-stderr bash -c "$cmd | head -n 3"
+	while read -r want cmd; do
+		# The status is the program's, not head's.
+		run --separate-stderr bash -c "$cmd | head -n 3; exit \${PIPESTATUS[0]}"
+		closed_quietly "$status" "$want" || { echo "$cmd: exit $status"; false; }
 		[ -z "$stderr" ] || { echo "$cmd: $stderr"; false; }
 		[ "${#lines[@]}" -eq 3 ] || { echo "$cmd: ${#lines[@]} lines"; false; }
 		[[ $cmd == agraph-render* || $cmd == agraph-stress* ]] || jq -e . >/dev/null <<<"$output" || { echo "$cmd: not whole records"; false; }
@@ -43,7 +46,7 @@ instrumented() {
 
 @test "a full disk is an error and exit 2 for every program, never 0" {
 	[ -w /dev/full ] || skip "no /dev/full"
-	while read -r cmd; do
+	while read -r _ cmd; do
 		run --separate-stderr bash -c "$cmd >/dev/full"
 		[ "$status" -eq 2 ] || { echo "$cmd: exit $status"; false; }
 		[[ $stderr == *"No space left on device"* ]] || { echo "$cmd: $stderr"; false; }
@@ -54,22 +57,29 @@ instrumented() {
 }
 
 @test "determinism: route, inject, replay and stress with seeds give the same bytes, run after run" {
+	# Every run's status is checked, stderr must be empty and stdout not:
+	# runs that all crashed alike would give the same bytes too.
 	for i in 1 2 3 4 5 6 7 8; do
 		{
-			agraph-route --seed 11 --fail Stripe:p=0.5,Email:p=0.5,CRM:p=0.1 "$CS" || true
+			agraph-route --seed 11 --fail Stripe:p=0.5,Email:p=0.5,CRM:p=0.1 "$CS"
 			agraph-inject --seed 5 -f error:p=0.3 -f corrupt:p=0.2 -f msg-delay:p=0.2 \
 				"$BATS_TEST_TMPDIR/many" "$EX/conversation.ndjson"
-			agraph-replay --missing ok --seed 2 --fail Razorpay:p=0.5 "$CS" "$BATS_TEST_TMPDIR/many" 2>&1 || true
-			agraph-stress --builtin all --faults error,timeout,down --max-faults 3 --budget 50 --seed 4 "$EX/support.yaml" || true
-			agraph-stress --builtin all --faults error,down --max-faults 2 "$EX/travel-booking.yaml" || true
-		} | cksum
-	done | sort -u | wc -l | grep -qx 1
+			exits 1 agraph-replay --missing ok --seed 2 --fail Razorpay:p=0.5 "$CS" "$BATS_TEST_TMPDIR/many"
+			agraph-stress --builtin all --faults error,timeout,down --max-faults 3 --budget 50 --seed 4 "$EX/support.yaml"
+			agraph-stress --builtin all --faults error,down --max-faults 2 "$EX/travel-booking.yaml"
+		} >"$BATS_TEST_TMPDIR/run$i" 2>"$BATS_TEST_TMPDIR/err$i"
+		[ ! -s "$BATS_TEST_TMPDIR/err$i" ]
+		[ -s "$BATS_TEST_TMPDIR/run$i" ]
+		cmp "$BATS_TEST_TMPDIR/run1" "$BATS_TEST_TMPDIR/run$i"
+	done
 }
 
 @test "different seeds give different draws" {
-	a=$(agraph-inject --seed 1 -f error:p=0.5 "$BATS_TEST_TMPDIR/many" | cksum)
-	b=$(agraph-inject --seed 2 -f error:p=0.5 "$BATS_TEST_TMPDIR/many" | cksum)
-	[ "$a" != "$b" ]
+	agraph-inject --seed 1 -f error:p=0.5 "$BATS_TEST_TMPDIR/many" >"$BATS_TEST_TMPDIR/a"
+	agraph-inject --seed 2 -f error:p=0.5 "$BATS_TEST_TMPDIR/many" >"$BATS_TEST_TMPDIR/b"
+	[ -s "$BATS_TEST_TMPDIR/a" ]
+	run cmp -s "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	[ "$status" -eq 1 ]
 }
 
 @test "a 1 GB line is refused within bounded memory" {
@@ -88,7 +98,7 @@ instrumented() {
 	instrumented && skip "address space is the sanitizer's"
 	awk 'BEGIN { n = 1000000; print "graph: big\nstart: n0\ngoal: n" n - 1 "\nedges:"
 		for (i = 0; i < n - 1; i++) print "  - [n" i ", n" i + 1 "]" }' >"$BATS_TEST_TMPDIR/big.yaml"
-	run bash -c "(ulimit -v 2000000; agraph-route --plan '$BATS_TEST_TMPDIR/big.yaml' | jq -c '[(.path | length), .cost]')"
+	run bash -c "set -o pipefail; (ulimit -v 2000000; agraph-route --plan '$BATS_TEST_TMPDIR/big.yaml' | jq -c '[(.path | length), .cost]')"
 	[ "$status" -eq 0 ]
 	[ "$output" = "[1000000,999999]" ]
 }

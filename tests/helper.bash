@@ -20,3 +20,26 @@ count_kind() {
 final_status() {
 	jq -r 'select(.kind == "final") | .status'
 }
+
+# exits WANT CMD...: runs CMD, its output where the caller sends it, and
+# fails unless it exits WANT (a status, or several joined by commas): for a
+# run whose status is not 0, instead of `|| true`, which lets a crash pass.
+exits() {
+	local want=$1 rc=0
+	shift
+	"$@" || rc=$?
+	[[ ,$want, == *,"$rc",* ]] && return 0
+	echo "$1: exit $rc, not $want" >&2
+	return 1
+}
+
+# closed_quietly STATUS [WANT]: how a program may end when its reader goes
+# away (agraph(7)): WANT (0 when not given) if it had written everything
+# before, else 141, 128 + SIGPIPE.  A crash's signal, or any other status,
+# fails.
+closed_quietly() {
+	[ "$1" -eq "${2:-0}" ] || [ "$1" -eq 141 ] || {
+		echo "exit $1 into a closed pipe, not ${2:-0} or 141" >&2
+		return 1
+	}
+}

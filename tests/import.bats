@@ -24,6 +24,7 @@ setup() {
 
 @test "openai: arguments that are not JSON are kept and flagged, not dropped" {
 	run agraph-trace import openai "$IM/openai.json"
+	[ "$status" -eq 0 ]
 	[ "$(jq -c 'select(.tool == "book" and .kind == "call") | [.args, .args_error]' <<<"$output")" = \
 		"[\"{\\\"flight\\\": \\\"SK4411\\\"\",\"'}' expected near end of file\"]" ]
 	agraph-trace lint <<<"$output"
@@ -39,17 +40,24 @@ setup() {
 	[ "$(jq -c 'select(.src.refusal == null and .content == "hello") | .src' <<<"$output")" = '{"refusal":null}' ]
 	# A document of several runs: ids by their place.
 	jq -s . "$IM/openai.ndjson" >"$BATS_TEST_TMPDIR/runs.json"
-	[ "$(agraph-trace import openai "$BATS_TEST_TMPDIR/runs.json" | jq -r .trace | uniq | paste -sd' ')" = \
+	run agraph-trace import openai "$BATS_TEST_TMPDIR/runs.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .trace <<<"$output" | uniq | paste -sd' ')" = \
 		"a $BATS_TEST_TMPDIR/runs.json#2 $BATS_TEST_TMPDIR/runs.json#3" ]
 }
 
 @test "openai: an assistant message of calls alone keeps its other fields on its first call" {
 	run agraph-trace import openai <<<'{"messages":[{"role":"assistant","content":null,"refusal":null,"name":"bot","tool_calls":[{"id":"x","type":"function","function":{"name":"f","arguments":"{}"}},{"id":"y","type":"function","function":{"name":"g","arguments":"{}"}}]}]}'
+	[ "$status" -eq 0 ]
 	[ "$(jq -c .src <<<"$output" | paste -sd' ')" = '{"type":"function","message":{"refusal":null,"name":"bot"}} {"type":"function"}' ]
 }
 
 @test "openai: streams NDJSON: records of a run come out before the next line is read" {
-	run bash -c "{ head -1 '$IM/openai.ndjson'; sleep 30; } | timeout 5 agraph-trace import -u openai | head -1"
+	# The input ends after the timeout: what comes out was written before.
+	# The status is timeout's: 124 when it stopped agraph-trace waiting for
+	# more, 141 when a closed pipe ended it; a crash is neither.
+	run bash -c "{ head -1 '$IM/openai.ndjson'; sleep 6; } | timeout 5 agraph-trace import -u openai | head -1; exit \${PIPESTATUS[1]}"
+	[ "$status" -eq 124 ] || [ "$status" -eq 141 ]
 	[ "$(jq -r .trace <<<"$output")" = a ]
 }
 
@@ -64,6 +72,7 @@ setup() {
 
 @test "chatlog: TERMINATE ends the conversation, not when quoted in an instruction" {
 	run agraph-trace import chatlog "$IM/chatlog.json"
+	[ "$status" -eq 0 ]
 	[ "$(jq -c 'select(.kind == "final") | [.step, .status, .reason, .cause]' <<<"$output")" = \
 		'[4,"success","Verifier said TERMINATE",3]' ]
 	[ "$(tail -1 <<<"$output" | jq -c '[.step, .agent, .renumbered]')" = '[5,"Planner",true]' ]
@@ -72,12 +81,17 @@ setup() {
 	[[ ${lines[0]} == *"terminates: FAIL at step 5: step 5 (message) comes after the final record (step 4)" ]]
 	# Another word; and none: no final.
 	run agraph-trace import --terminate-word 24 chatlog "$IM/chatlog.json"
+	[ "$status" -eq 0 ]
 	[ "$(jq -c 'select(.kind == "final") | .cause' <<<"$output")" = 2 ]
 	run agraph-trace import --terminate-word NEVER chatlog "$IM/chatlog.json"
+	[ "$status" -eq 0 ]
+	[ -n "$output" ]
 	[ "$(jq -c 'select(.kind == "final")' <<<"$output")" = "" ]
 	# Whole words only.
 	echo '{"history":[{"role":"a","content":"TERMINATED early"},{"role":"b","content":"ok, TERMINATE."}]}' >"$BATS_TEST_TMPDIR/w.json"
-	[ "$(agraph-trace import chatlog "$BATS_TEST_TMPDIR/w.json" | jq -c 'select(.kind == "final") | .cause')" = 1 ]
+	run agraph-trace import chatlog "$BATS_TEST_TMPDIR/w.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c 'select(.kind == "final") | .cause' <<<"$output")" = 1 ]
 }
 
 @test "otel: spans by start time, one trace per traceId, tools as call and result" {
@@ -95,6 +109,8 @@ setup() {
 }
 
 @test "export otel: OTLP/JSON a trace a line, GenAI attributes, and back: every record, byte for byte" {
+	# Every program of a pipeline must succeed, not only the last.
+	set -o pipefail
 	agraph-route --fail Stripe "$EX/customer-support.yaml" >"$BATS_TEST_TMPDIR/run"
 	run agraph-trace export otel "$BATS_TEST_TMPDIR/run"
 	[ "$status" -eq 0 ]
@@ -118,9 +134,14 @@ setup() {
 	printf '%s\n' '{"trace":"t","step":1,"kind":"call","tool":"x","id":"c1","ts":"2026-11-25T10:00:00.5Z"}' \
 		'{"trace":"t","step":2,"kind":"result","tool":"x","call":"c1","status":"ok","ts":1795600801.25}' >"$BATS_TEST_TMPDIR/t"
 	run agraph-trace export otel "$BATS_TEST_TMPDIR/t"
+	[ "$status" -eq 0 ]
 	[ "$(jq -c '.resourceSpans[0].scopeSpans[0].spans[1] | [.startTimeUnixNano, .endTimeUnixNano]' <<<"$output")" = \
 		'["1795600800500000000","1795600801250000000"]' ]
-	[ "$(agraph-trace export otel "$EX/refunds.ndjson" | cksum)" = "$(agraph-trace export otel "$EX/refunds.ndjson" | cksum)" ]
+	# Both runs must succeed with output: two crashes would compare equal.
+	agraph-trace export otel "$EX/refunds.ndjson" >"$BATS_TEST_TMPDIR/a"
+	agraph-trace export otel "$EX/refunds.ndjson" >"$BATS_TEST_TMPDIR/b"
+	[ -s "$BATS_TEST_TMPDIR/a" ]
+	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
 }
 
 @test "bad input: file:line:col, exit 2, and every good run still converted" {

@@ -18,7 +18,10 @@ load helper
 @test "every option of --help is in the man page" {
 	for c in "$TOP"/cmd/agraph-*.c; do
 		prog=$(basename "$c" .c)
-		for opt in $("$prog" --help | grep -o -- '--[a-z-]*' | sort -u); do
+		# Outside the loop's list, so that a failing --help fails the test.
+		help=$("$prog" --help)
+		[[ $help == "usage: $prog "* ]]
+		for opt in $(grep -o -- '--[a-z-]*' <<<"$help" | sort -u); do
 			grep -q -- "Fl ${opt#-}" "$TOP/man/$prog.1" || { echo "$prog: $opt"; return 1; }
 		done
 	done

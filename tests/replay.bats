@@ -14,6 +14,7 @@ setup() {
 	[ "$status" -eq 0 ]
 	[[ ${lines[0]} == "usage: agraph-replay "* ]]
 	run agraph-replay --version
+	[ "$status" -eq 0 ]
 	[[ $output == "agraph-replay "[0-9]* ]]
 }
 
@@ -23,7 +24,7 @@ setup() {
 		[ "$id" != id ] || continue
 		fail=${failing#-}
 		for policy in heal static; do
-			agraph-route --policy $policy --fail "${fail:-,}" --trace "$id" "$EX/$graph" >"$BATS_TEST_TMPDIR/run" || true
+			exits 0,1 agraph-route --policy $policy --fail "${fail:-,}" --trace "$id" "$EX/$graph" >"$BATS_TEST_TMPDIR/run"
 			run agraph-replay --policy $policy --check "$EX/$graph" "$BATS_TEST_TMPDIR/run"
 			[ "$status" -eq 0 ] || { echo "$id $policy: $output"; false; }
 			[ "$output" = "1 trace replayed, 0 diverged" ]
@@ -40,7 +41,7 @@ setup() {
 	run agraph-replay --check "$CS" "$BATS_TEST_TMPDIR/mixed"
 	[ "$status" -eq 0 ]
 	[ "$output" = "2 traces replayed, 0 diverged" ]
-	agraph-replay "$CS" "$BATS_TEST_TMPDIR/mixed" >"$BATS_TEST_TMPDIR/out" || true
+	agraph-replay "$CS" "$BATS_TEST_TMPDIR/mixed" >"$BATS_TEST_TMPDIR/out"
 	# Each trace comes out whole when it ends.
 	grep '"trace":"a"' "$BATS_TEST_TMPDIR/out" | cmp - "$BATS_TEST_TMPDIR/a"
 	grep '"trace":"b"' "$BATS_TEST_TMPDIR/out" | cmp - "$BATS_TEST_TMPDIR/b"
@@ -51,6 +52,7 @@ setup() {
 	agraph-route --monitors --fail Email:status=timeout "$EX/support.yaml" >"$BATS_TEST_TMPDIR/m"
 	run agraph-replay --monitors --check "$EX/support.yaml" "$BATS_TEST_TMPDIR/m"
 	[ "$status" -eq 0 ]
+	[ "$output" = "1 trace replayed, 0 diverged" ]
 	input='{"kind":"health","tool":"Email","status":"down"}
 {"kind":"result","call":"c1","status":"ok"}
 {"kind":"health","tool":"Email","status":"up"}
@@ -60,6 +62,7 @@ setup() {
 	agraph-route --coproc "$CS" <<<"$input" >"$BATS_TEST_TMPDIR/h"
 	run agraph-replay --check "$CS" "$BATS_TEST_TMPDIR/h"
 	[ "$status" -eq 0 ]
+	[ "$output" = "1 trace replayed, 0 diverged" ]
 }
 
 @test "--check: a diverging run gives its first step, both records and exit 1" {
@@ -81,11 +84,14 @@ setup() {
 }
 
 @test "--fail on a recording is the run that --fail would have made" {
+	# Every program of a pipeline must succeed, not only the last.
+	set -o pipefail
 	agraph-route --fail Stripe "$CS" >"$BATS_TEST_TMPDIR/want"
 	agraph-route --fail Stripe "$CS" | agraph-replay "$CS" | cmp - "$BATS_TEST_TMPDIR/want"
 	# From the clean recording, Razorpay was never called: --missing ok fills it in, marked.
-	agraph-replay --missing ok --fail Stripe "$CS" "$CLEAN" 2>/dev/null | jq -c 'del(.unrecorded)' |
+	agraph-replay --missing ok --fail Stripe "$CS" "$CLEAN" 2>"$BATS_TEST_TMPDIR/err" | jq -c 'del(.unrecorded)' |
 		cmp - "$BATS_TEST_TMPDIR/want"
+	[ "$(cat "$BATS_TEST_TMPDIR/err")" = "agraph-replay: customer-support: 1 call had no recorded result, answered ok (--missing)" ]
 }
 
 @test "--down and another graph are counterfactuals too" {
@@ -96,6 +102,7 @@ setup() {
 	# The same recording walked on a graph where Stripe is dearer than Razorpay.
 	sed 's/\[CRM, Stripe, 0.3\]/[CRM, Stripe, 0.9]/' "$CS" >"$BATS_TEST_TMPDIR/dear.yaml"
 	run --separate-stderr agraph-replay --missing ok "$BATS_TEST_TMPDIR/dear.yaml" "$CLEAN"
+	[ "$status" -eq 0 ]
 	[ "$(tools_called <<<"$output")" = "CRM Razorpay Email Complete" ]
 	[[ $output == *'"tool":"Razorpay","call":"c2","status":"ok","unrecorded":true'* ]]
 }
@@ -123,6 +130,7 @@ setup() {
 @test "a trace from agraph-inject replays its fault before the result it changed" {
 	agraph-inject -f error:tool=Stripe "$CLEAN" >"$BATS_TEST_TMPDIR/inj"
 	run --separate-stderr agraph-replay --missing ok "$CS" "$BATS_TEST_TMPDIR/inj"
+	[ "$status" -eq 0 ]
 	[ "$(jq -r .kind <<<"$output" | paste -sd' ')" = \
 		"route call result call fault result reroute call result call result call result final" ]
 	[ "$(jq -c 'select(.kind == "fault") | [.step, .tool, .target, .fault]' <<<"$output")" = '[5,"Stripe",6,"error"]' ]
@@ -130,9 +138,19 @@ setup() {
 }
 
 @test "replay is deterministic with p= failures and a seed" {
-	for i in 1 2 3; do
-		agraph-replay --missing ok --fail Stripe:p=0.5,Email:p=0.5 --seed 7 "$CS" "$CLEAN" 2>/dev/null
-	done | sort | uniq -c | awk '$1 != 3 { bad = 1 } END { exit bad }'
+	# Each run's status and stderr are checked, and the output must not be
+	# empty: three crashes would agree too.
+	run --separate-stderr agraph-replay --missing ok --fail Stripe:p=0.5,Email:p=0.5 --seed 7 "$CS" "$CLEAN"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "agraph-replay: customer-support: 1 call had no recorded result, answered ok (--missing)" ]
+	[ -n "$output" ]
+	first=$output first_err=$stderr
+	for i in 2 3; do
+		run --separate-stderr agraph-replay --missing ok --fail Stripe:p=0.5,Email:p=0.5 --seed 7 "$CS" "$CLEAN"
+		[ "$status" -eq 0 ]
+		[ "$stderr" = "$first_err" ]
+		[ "$output" = "$first" ]
+	done
 }
 
 @test "--diff: a faulty run against its clean twin" {
@@ -207,9 +225,11 @@ setup() {
 
 @test "output: a closed pipe ends quietly; a full disk is exit 2" {
 	for i in $(seq 300); do cat "$CLEAN"; done | sed 's/"customer-support"/"r"/' >"$BATS_TEST_TMPDIR/many"
-	run --separate-stderr bash -c "agraph-replay '$CS' '$BATS_TEST_TMPDIR/many' | head -1"
-	[ "$status" -eq 0 ]
+	# The status is agraph-replay's, not head's.
+	run --separate-stderr bash -c "agraph-replay '$CS' '$BATS_TEST_TMPDIR/many' | head -1; exit \${PIPESTATUS[0]}"
+	closed_quietly "$status"
 	[ -z "$stderr" ]
+	[ "$output" = "$(head -1 "$BATS_TEST_TMPDIR/many")" ]
 	[ -w /dev/full ] || skip "no /dev/full"
 	run --separate-stderr bash -c "agraph-replay '$CS' '$CLEAN' >/dev/full"
 	[ "$status" -eq 2 ]

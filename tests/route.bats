@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# agraph-route: every flag, every exit status, the conventions of design.md.
+# agraph-route: every flag, every exit status, the conventions of agraph(7).
 
 load helper
 
@@ -33,30 +33,42 @@ SUP=$EX/support.yaml
 @test "every record has trace, an increasing step and a kind" {
 	run agraph-route --fail Stripe,Email "$CS"
 	[ "$status" -eq 0 ]
+	[ -n "$output" ]
 	jq -e -s 'all(.[]; .trace == "customer-support" and (.kind | type) == "string")' <<<"$output"
 	jq -e -s '[.[].step] as $s | $s == ($s | sort) and ($s | unique | length) == ($s | length)' <<<"$output"
 }
 
 @test "calls and results pair by id" {
 	run agraph-route --fail Stripe "$CS"
+	[ "$status" -eq 0 ]
+	[ "$(count_kind call <<<"$output")" -gt 0 ]
 	[ "$(jq -r 'select(.kind == "call") | .id' <<<"$output" | paste -sd,)" = \
 		"$(jq -r 'select(.kind == "result") | .call' <<<"$output" | paste -sd,)" ]
 }
 
 @test "--trace sets the trace id" {
 	run agraph-route --trace run-42 "$CS"
+	[ "$status" -eq 0 ]
 	[ "$(jq -r .trace <<<"$output" | sort -u)" = run-42 ]
 }
 
 @test "the same input gives the same bytes" {
-	a=$(agraph-route --fail Stripe,Email "$CS")
-	b=$(agraph-route --fail Stripe,Email "$CS")
-	[ "$a" = "$b" ]
+	# Each run ends as it should, quietly: two crashes would compare equal.
+	run --separate-stderr agraph-route --fail Stripe,Email "$CS"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ -n "$output" ]
+	a=$output
+	run --separate-stderr agraph-route --fail Stripe,Email "$CS"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$output" = "$a" ]
 }
 
 @test "--fail TOOL:first=N fails only the first N calls: retries recover" {
 	# Stripe has retries: 1 in support.yaml; its first call fails, its retry works.
 	run agraph-route --fail Stripe:first=1 "$SUP"
+	[ "$status" -eq 0 ]
 	[ "$(tools_called <<<"$output")" = "CRM Stripe Stripe Email Complete" ]
 	[ "$(jq -c 'select(.kind == "call" and .tool == "Stripe") | .attempt' <<<"$output" | paste -sd,)" = "null,2" ]
 	[ "$(count_kind reroute <<<"$output")" = 0 ]
@@ -65,6 +77,7 @@ SUP=$EX/support.yaml
 
 @test "a node is disabled only after its retries" {
 	run agraph-route --fail Stripe "$SUP"
+	[ "$status" -eq 0 ]
 	[ "$(tools_called <<<"$output")" = "CRM Stripe Stripe Razorpay Email Complete" ]
 	# The reroute's cause is the second, last failed result.
 	[ "$(jq -c 'select(.kind == "reroute") | .cause' <<<"$output")" = \
@@ -73,24 +86,32 @@ SUP=$EX/support.yaml
 
 @test "--fail TOOL:status=timeout writes a timeout result" {
 	run agraph-route --fail Email:status=timeout "$CS"
+	[ "$status" -eq 0 ]
 	[ "$(jq -c 'select(.kind == "result" and .tool == "Email") | [.status, .error.class]' <<<"$output")" = '["timeout","timeout"]' ]
 }
 
 @test "--fail TOOL:p=P draws from --seed: same seed same run, and both outcomes occur" {
 	a=$(agraph-route --seed 7 --fail CRM:p=0.5 "$CS")
 	b=$(agraph-route --seed 7 --fail CRM:p=0.5 "$CS")
+	[ -n "$a" ]
 	[ "$a" = "$b" ]
 	seen=""
 	for seed in 1 2 3 4 5 6 7 8 9 10 11 12; do
-		seen="$seen $(agraph-route --seed $seed --fail CRM:p=0.5 "$CS" | final_status)"
+		run agraph-route --seed $seed --fail CRM:p=0.5 "$CS"
+		[ "$status" -eq 0 ] || [ "$status" -eq 1 ]
+		seen="$seen $(final_status <<<"$output")"
 	done
 	[[ $seen == *success* ]]
 	[[ $seen == *escalated* ]]
 }
 
 @test "--fail with p=0 never fails and p=1 always does" {
-	[ "$(agraph-route --fail CRM:p=0 "$CS" | final_status)" = success ]
-	[ "$(agraph-route --fail CRM:p=1 "$CS" | final_status)" = escalated ]
+	run agraph-route --fail CRM:p=0 "$CS"
+	[ "$status" -eq 0 ]
+	[ "$(final_status <<<"$output")" = success ]
+	run agraph-route --fail CRM:p=1 "$CS"
+	[ "$status" -eq 1 ]
+	[ "$(final_status <<<"$output")" = escalated ]
 }
 
 @test "--fail mistakes are usage errors" {
@@ -112,6 +133,7 @@ SUP=$EX/support.yaml
 
 @test "--down reports health first and the walk avoids the tool without calling it" {
 	run agraph-route --down Stripe "$CS"
+	[ "$status" -eq 0 ]
 	[ "$(jq -c 'select(.step == 1) | [.kind, .tool, .status]' <<<"$output")" = '["health","Stripe","down"]' ]
 	[ "$(tools_called <<<"$output")" = "CRM Razorpay Email Complete" ]
 	[ "$(count_kind reroute <<<"$output")" = 0 ]
@@ -126,6 +148,7 @@ SUP=$EX/support.yaml
 
 @test "--goal walks to another goal" {
 	run agraph-route --goal Stripe "$CS"
+	[ "$status" -eq 0 ]
 	[ "$(tools_called <<<"$output")" = "CRM Stripe" ]
 	run --separate-stderr agraph-route --goal Nowhere "$CS"
 	[ "$status" -eq 2 ]
@@ -157,6 +180,7 @@ SUP=$EX/support.yaml
 
 @test "--plan respects --down; no path is exit 1" {
 	run agraph-route --plan --down Stripe "$CS"
+	[ "$status" -eq 0 ]
 	[ "$(jq -c .path <<<"$output")" = '["Start","CRM","Razorpay","Email","Complete"]' ]
 	run --separate-stderr agraph-route --plan --down CRM "$CS"
 	[ "$status" -eq 1 ]
@@ -175,6 +199,7 @@ SUP=$EX/support.yaml
 
 @test "--policy static ignores health and calls a down tool" {
 	run agraph-route --policy static --down Stripe "$CS"
+	[ "$status" -eq 0 ]
 	[ "$(tools_called <<<"$output")" = "CRM Stripe Email Complete" ]
 	[ "$(jq -r 'select(.kind == "result" and .tool == "Stripe") | .error.message' <<<"$output")" = "Stripe is down" ]
 }
@@ -186,6 +211,7 @@ SUP=$EX/support.yaml
 
 @test "--monitors: a penalty monitor reroutes instead of retrying" {
 	run agraph-route --monitors --fail Email:first=1:status=timeout "$SUP"
+	[ "$status" -eq 0 ]
 	[ "$(jq -c 'select(.kind == "health") | [.monitor, .action, .cause]' <<<"$output")" = '["slow-email","penalty",7]' ]
 	[ "$(jq -c 'select(.kind == "reroute") | [.cause, .path]' <<<"$output")" = '[8,["Stripe","SMS","Complete"]]' ]
 	[ "$(tools_called <<<"$output")" = "CRM Stripe Email SMS Complete" ]
@@ -193,6 +219,7 @@ SUP=$EX/support.yaml
 
 @test "without --monitors the graph's monitors stay silent" {
 	run agraph-route --fail Email:first=1:status=timeout "$SUP"
+	[ "$status" -eq 0 ]
 	[ "$(count_kind health <<<"$output")" = 0 ]
 	[ "$(tools_called <<<"$output")" = "CRM Stripe Email Email Complete" ]
 }
@@ -208,6 +235,7 @@ SUP=$EX/support.yaml
 
 @test "--monitors: ties in priority go to the smaller name; disable and demote act" {
 	run agraph-route --monitors "$DATA/monitors.yaml"
+	[ "$status" -eq 0 ]
 	# a-disable and b-disable both fire on the call of CRM at priority 0.5.
 	[ "$(jq -c 'select(.kind == "health") | [.monitor, .action]' <<<"$output" | head -1)" = '["a-disable","disable"]' ]
 }
@@ -224,8 +252,11 @@ SUP=$EX/support.yaml
 
 @test "--coproc: the same run as with --fail" {
 	cd "$EX"
+	# Either run failing fails the assignment; two empty runs would agree.
+	set -o pipefail
 	a=$("$DATA/tools.sh" customer-support.yaml Stripe Email | jq -c 'del(.output, .error)')
 	b=$(agraph-route --fail Stripe,Email customer-support.yaml | jq -c 'del(.output, .error)')
+	[ -n "$a" ]
 	[ "$a" = "$b" ]
 }
 
@@ -251,6 +282,7 @@ SUP=$EX/support.yaml
 {"kind":"result","call":"c3","status":"ok"}
 {"kind":"result","call":"c4","status":"ok"}'
 	run agraph-route --coproc "$CS" <<<"$input"
+	[ "$status" -eq 0 ]
 	[ "$(tools_called <<<"$output")" = "CRM Stripe Email Complete" ]
 	[ "$(jq -c 'select(.kind == "reroute") | [.cause, .path]' <<<"$output" | paste -sd' ')" = \
 		'[3,["CRM","Stripe","SMS","Complete"]] [7,["Stripe","Email","Complete"]]' ]
@@ -264,6 +296,7 @@ SUP=$EX/support.yaml
 {"kind":"result","call":"c3","status":"ok"}
 {"kind":"result","call":"c4","status":"ok"}'
 	run agraph-route --coproc "$CS" <<<"$input"
+	[ "$status" -eq 0 ]
 	[ "$(tools_called <<<"$output")" = "CRM Stripe Email Complete" ]
 	[ "$(count_kind reroute <<<"$output")" = 0 ]
 	[ "$(count_kind health <<<"$output")" = 2 ]
@@ -290,16 +323,22 @@ SUP=$EX/support.yaml
 	[ "$status" -eq 2 ]
 	[[ $stderr == "agraph-route: -:1:"*": "* ]]
 	run --separate-stderr agraph-route --coproc "$CS" <<<'{"kind":"route"}'
+	[ "$status" -eq 2 ]
 	[ "$stderr" = "agraph-route: -:1:1: expected a result or a health record, not kind 'route'" ]
 	run --separate-stderr agraph-route --coproc "$CS" <<<'{"call":"c1"}'
+	[ "$status" -eq 2 ]
 	[ "$stderr" = 'agraph-route: -:1:1: record has no "kind"' ]
 	run --separate-stderr agraph-route --coproc "$CS" <<<'{"kind":"result","call":"c1","status":"fine"}'
+	[ "$status" -eq 2 ]
 	[ "$stderr" = 'agraph-route: -:1:1: result status must be "ok", "error" or "timeout"' ]
 	run --separate-stderr agraph-route --coproc "$CS" <<<'{"kind":"result","call":"c1","tool":"SMS","status":"ok"}'
+	[ "$status" -eq 2 ]
 	[ "$stderr" = "agraph-route: -:1:1: result of call 'c1' names tool 'SMS', not 'CRM'" ]
 	run --separate-stderr agraph-route --coproc "$CS" <<<'{"kind":"health","tool":"Nope","status":"down"}'
+	[ "$status" -eq 2 ]
 	[ "$stderr" = "agraph-route: -:1:1: health record names 'Nope', not a node of the graph" ]
 	run --separate-stderr agraph-route --coproc "$CS" <<<'{"kind":"health","tool":"CRM","status":"sick"}'
+	[ "$status" -eq 2 ]
 	[ "$stderr" = 'agraph-route: -:1:1: health status must be "up" or "down"' ]
 	run --separate-stderr agraph-route --coproc "$CS" <<<'[1,2]'
 	[ "$stderr" = "agraph-route: -:1:1: a record must be a JSON object" ]
@@ -324,26 +363,31 @@ SUP=$EX/support.yaml
 	export ASAN_OPTIONS=detect_leaks=0
 	strace -f -e trace=write -o "$BATS_TEST_TMPDIR/u" agraph-route -u --fail Stripe "$CS" >/dev/null
 	strace -f -e trace=write -o "$BATS_TEST_TMPDIR/b" agraph-route --fail Stripe "$CS" >/dev/null
-	records=$(agraph-route --fail Stripe "$CS" | wc -l)
+	agraph-route --fail Stripe "$CS" >"$BATS_TEST_TMPDIR/out"
+	records=$(wc -l <"$BATS_TEST_TMPDIR/out")
 	[ "$(grep -c '^[0-9]* *write(1,' "$BATS_TEST_TMPDIR/u")" -eq "$records" ]
 	[ "$(grep -c '^[0-9]* *write(1,' "$BATS_TEST_TMPDIR/b")" -eq 1 ]
 }
 
 @test "a closed pipe ends the program quietly" {
-	run --separate-stderr bash -c "agraph-route --fail Stripe '$CS' | head -1"
-	[ "$status" -eq 0 ]
+	# The status is agraph-route's, not head's.
+	run --separate-stderr bash -c "agraph-route --fail Stripe '$CS' | head -1; exit \${PIPESTATUS[0]}"
+	closed_quietly "$status"
 	[ -z "$stderr" ]
 	[ "$(jq -r .kind <<<"$output")" = route ]
 }
 
 @test "a big trace into a closed pipe: no message" {
-	run --separate-stderr bash -c "for i in \$(seq 300); do agraph-route --fail Stripe '$CS'; done | head -1"
+	run --separate-stderr bash -c "for i in \$(seq 300); do agraph-route --fail Stripe '$CS'; echo \$? >>'$BATS_TEST_TMPDIR/st'; done | head -1"
 	[ -z "$stderr" ]
+	[ "$(jq -r .kind <<<"$output")" = route ]
+	# Every run ended quietly: 0 while the pipe was open, 141 after.
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/st")" -eq 300 ]
+	[ -z "$(grep -vx -e 0 -e 141 "$BATS_TEST_TMPDIR/st")" ]
 }
 
 @test "a full disk is an error, exit 2" {
 	[ -w /dev/full ] || skip "no /dev/full"
-	run --separate-stderr agraph-route "$CS" >/dev/full
 	run --separate-stderr bash -c "agraph-route '$CS' >/dev/full"
 	[ "$status" -eq 2 ]
 	[[ $stderr == *"stdout: No space left on device"* ]]
@@ -363,9 +407,11 @@ SUP=$EX/support.yaml
 
 @test "equal-cost paths break by hops, then by node names" {
 	run agraph-route --plan "$DATA/ties.yaml"
+	[ "$status" -eq 0 ]
 	# S-B-G and S-A-G cost 2, S-G costs 2 in one hop: fewest hops wins.
 	[ "$(jq -c .path <<<"$output")" = '["S","G"]' ]
 	run agraph-route --plan --down G --goal H "$DATA/ties.yaml"
+	[ "$status" -eq 0 ]
 	# S-A-H and S-B-H both cost 2 in two hops: A sorts before B.
 	[ "$(jq -c .path <<<"$output")" = '["S","A","H"]' ]
 }

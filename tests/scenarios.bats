@@ -1,13 +1,15 @@
 #!/usr/bin/env bats
 # The 19 scenarios of the Self-Healing Router paper (examples/scenarios.tsv),
-# each checked against what the rules of design.md give, worked out by hand:
+# each checked against what agraph-route(1)'s rules give, worked out by hand:
 # the tools called in order, reroutes, escalations and the final status.
 
 load helper
 
-# scenario ID: runs agraph-route on the scenario's graph and failing tools.
+# scenario ID: runs agraph-route on the scenario's graph and failing tools,
+# and fails unless it exits as its final record says it should: 0 for
+# success or demoted, 1 for escalated.  A crash is no run.
 scenario() {
-	local line graph failing
+	local id=$1 line graph failing final want
 	line=$(awk -F'\t' -v id="$1" '$1 == id' "$EX/scenarios.tsv")
 	graph=$(cut -f2 <<<"$line")
 	failing=$(cut -f4 <<<"$line")
@@ -17,6 +19,16 @@ scenario() {
 	else
 		run agraph-route "$@" --fail "$failing" "$EX/$graph"
 	fi
+	final=$(final_status <<<"$output")
+	case $final in
+	success | demoted) want=0 ;;
+	escalated) want=1 ;;
+	*) want="no exit" ;;
+	esac
+	[ "$status" = "$want" ] || {
+		echo "$id: exit $status, final '$final'" >&2
+		return 1
+	}
 }
 
 # expect CALLS REROUTES ESCALATES FINAL

@@ -8,7 +8,7 @@ setup() {
 	R=$BATS_TEST_TMPDIR/runs.ndjson
 	S=$BATS_TEST_TMPDIR/static.ndjson
 	agraph-route --fail Stripe --trace ok "$EX/customer-support.yaml" >"$R"
-	agraph-route --fail Stripe,Razorpay --trace esc "$EX/customer-support.yaml" >>"$R" || true
+	exits 1 agraph-route --fail Stripe,Razorpay --trace esc "$EX/customer-support.yaml" >>"$R"
 	agraph-route --policy static --fail Stripe --trace silent "$EX/customer-support.yaml" >"$S"
 }
 
@@ -44,14 +44,17 @@ setup() {
 
 @test "check -v lists the passes too" {
 	run agraph-trace check -v --builtin answered "$R"
+	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "trace ok: answered: pass" ]
 	[ "${lines[1]}" = "trace esc: answered: pass" ]
 }
 
 @test "check reads stdin, and several files in a row" {
 	run agraph-trace check --builtin answered <"$R"
+	[ "$status" -eq 0 ]
 	[ "$output" = "2 traces, 2 verdicts: 2 pass, 0 fail" ]
 	run agraph-trace check --builtin answered - "$S" <"$R"
+	[ "$status" -eq 0 ]
 	[ "$output" = "3 traces, 3 verdicts: 3 pass, 0 fail" ]
 }
 
@@ -103,6 +106,7 @@ setup() {
 
 @test "stats --json: a row per run, then the total" {
 	run agraph-trace stats --json "$R" "$S"
+	[ "$status" -eq 0 ]
 	[ "$(jq -r 'select(.trace) | .trace' <<<"$output" | paste -sd' ')" = "ok esc silent" ]
 	[ "$(jq -c 'select(.total) | .total | [.runs, .success, .escalated, .affected, .contained, .termination_reliability]' <<<"$output")" = '[3,2,1,3,2,1]' ]
 	[ "$(jq -c 'select(.trace == "silent") | [.observable, .terminates, .failures]' <<<"$output")" = '[false,true,1]' ]
@@ -110,6 +114,7 @@ setup() {
 
 @test "stats -c: contract compliance" {
 	run agraph-trace stats --json --builtin observable,answered "$R" "$S"
+	[ "$status" -eq 0 ]
 	[ "$(jq -c 'select(.total) | .total | [(.compliance_rate * 600 | round), .contracts.observable.pass, .contracts.observable.total]' <<<"$output")" = '[500,2,3]' ]
 }
 
@@ -120,6 +125,7 @@ setup() {
 		'{"trace":"g","step":4,"kind":"fault","fault":"error"}' \
 		'{"trace":"g","step":5,"kind":"final","status":"escalated"}' >"$BATS_TEST_TMPDIR/g.ndjson"
 	run agraph-trace stats --json "$BATS_TEST_TMPDIR/g.ndjson"
+	[ "$status" -eq 0 ]
 	[ "$(jq -c 'select(.total) | .total | [.govern, .affected, .contained]' <<<"$output")" = '[{"block":2,"allow":1},1,1]' ]
 }
 
@@ -133,8 +139,11 @@ setup() {
 	for p in p1 p2; do
 		agraph-trace stats --partial --builtin all "$BATS_TEST_TMPDIR/$p" >"$BATS_TEST_TMPDIR/$p.partial"
 	done
-	whole=$(agraph-trace stats --json --builtin all "$BATS_TEST_TMPDIR/all.ndjson" | jq -cS 'select(.total)')
-	merged=$(agraph-trace stats --merge --json "$BATS_TEST_TMPDIR"/p1.partial "$BATS_TEST_TMPDIR"/p2.partial | jq -cS 'select(.total)')
+	agraph-trace stats --json --builtin all "$BATS_TEST_TMPDIR/all.ndjson" >"$BATS_TEST_TMPDIR/whole"
+	agraph-trace stats --merge --json "$BATS_TEST_TMPDIR"/p1.partial "$BATS_TEST_TMPDIR"/p2.partial >"$BATS_TEST_TMPDIR/merged"
+	whole=$(jq -cS 'select(.total)' "$BATS_TEST_TMPDIR/whole")
+	merged=$(jq -cS 'select(.total)' "$BATS_TEST_TMPDIR/merged")
+	[ -n "$whole" ]
 	[ "$whole" = "$merged" ]
 	[ "$(jq '.total.runs' <<<"$merged")" = 38 ]
 	[ "$(jq '.total.contained' <<<"$merged")" = 16 ]
@@ -182,9 +191,11 @@ setup() {
 
 @test "grep --trace: whole traces that contain a match" {
 	run agraph-trace grep --trace 'kind == "escalate"' "$R"
+	[ "$status" -eq 0 ]
 	[ "$(jq -r .trace <<<"$output" | sort -u)" = esc ]
 	[ "$(wc -l <<<"$output")" -eq "$(grep -c '"trace":"esc"' "$R")" ]
 	run agraph-trace grep --trace -v 'kind == "escalate"' "$R"
+	[ "$status" -eq 0 ]
 	[ "$(jq -r .trace <<<"$output" | sort -u)" = ok ]
 }
 
@@ -202,6 +213,7 @@ setup() {
 
 @test "lineage: with no --trace, the first trace of the input" {
 	run agraph-trace lineage 6 "$R"
+	[ "$status" -eq 0 ]
 	[ "$(jq -c '[.trace, .step, .kind]' <<<"$output" | paste -sd' ')" = '["ok",5,"result"] ["ok",6,"reroute"]' ]
 }
 
@@ -239,14 +251,23 @@ setup() {
 }
 
 @test "deterministic: the same input gives the same bytes" {
-	a=$(agraph-trace check --format junit "$R" "$S" || true)
-	b=$(agraph-trace check --format junit "$R" "$S" || true)
-	[ "$a" = "$b" ]
+	# Each run must end as it should, quietly: two crashes would compare equal.
+	run --separate-stderr agraph-trace check --format junit "$R" "$S"
+	[ "$status" -eq 1 ]
+	[ -z "$stderr" ]
+	[ -n "$output" ]
+	a=$output
+	run --separate-stderr agraph-trace check --format junit "$R" "$S"
+	[ "$status" -eq 1 ]
+	[ -z "$stderr" ]
+	[ "$output" = "$a" ]
 }
 
 @test "a closed pipe ends quietly" {
 	for i in $(seq 200); do cat "$R"; done | sed 's/"trace":"ok"/"trace":"x"/' >"$BATS_TEST_TMPDIR/big.ndjson"
-	run --separate-stderr bash -c "agraph-trace grep 'true' '$BATS_TEST_TMPDIR/big.ndjson' | head -1"
-	[ "$status" -eq 0 ]
+	# The status is agraph-trace's, not head's.
+	run --separate-stderr bash -c "agraph-trace grep 'true' '$BATS_TEST_TMPDIR/big.ndjson' | head -1; exit \${PIPESTATUS[0]}"
+	closed_quietly "$status"
 	[ -z "$stderr" ]
+	[ "$output" = "$(head -1 "$BATS_TEST_TMPDIR/big.ndjson")" ]
 }
