@@ -10,17 +10,12 @@
 
 #include "agraph_fe.h"
 
-static void
-usage(FILE *out, int status)
-{
-	fputs("usage: agraph-route [-u] [--policy heal|static] [--fail TOOL[:KEY=VALUE]...,...]\n"
-	      "                    [--down TOOL,...] [--goal NODE] [--seed N] [--trace ID]\n"
-	      "                    [--monitors] [--plan | --coproc] GRAPH\n",
-	      out);
-	exit(status);
-}
+static const char usage[] =
+    "usage: agraph-route [-u] [--policy heal|static] [--fail TOOL[:KEY=VALUE]...,...]\n"
+    "                    [--down TOOL,...] [--goal NODE] [--seed N] [--trace ID]\n"
+    "                    [--monitors] [--plan | --coproc] GRAPH\n";
 
-enum { OPT_TRACE = 256, OPT_PLAN, OPT_COPROC, OPT_VERSION };
+enum { OPT_TRACE = 256, OPT_PLAN, OPT_COPROC };
 
 static const struct option longopts[] = {
 	AGR_FE_ROUTER_LONGOPTS,
@@ -28,8 +23,7 @@ static const struct option longopts[] = {
 	{ "plan", no_argument, NULL, OPT_PLAN },
 	{ "coproc", no_argument, NULL, OPT_COPROC },
 	{ "unbuffered", no_argument, NULL, 'u' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -44,7 +38,7 @@ parse_args(int argc, char **argv, args *a)
 {
 	int c;
 
-	argv[0] = program_invocation_short_name; /* getopt's messages name it so */
+	agr_fe_init(argv, usage);
 	while ((c = getopt_long(argc, argv, "hu", longopts, NULL)) != -1) {
 		if (agr_fe_router_option(&a->ro, c, optarg))
 			continue;
@@ -67,21 +61,13 @@ parse_args(int argc, char **argv, args *a)
 		case 'u':
 			a->unbuffered = true;
 			break;
-		case 'h':
-			usage(stdout, 0);
-			break;
-		case OPT_VERSION:
-			printf("agraph-route %s\n", AGR_VERSION);
-			exit(0);
 		default:
-			usage(stderr, 2);
+			agr_fe_other_option(c);
 		}
 	}
-	if (argc - optind != 1) {
-		warnx(argc - optind == 0 ? "no GRAPH file given" : "one GRAPH file, not %d",
-		      argc - optind);
-		usage(stderr, 2);
-	}
+	if (argc - optind != 1)
+		agr_fe_usage(argc - optind == 0 ? "no GRAPH file given" : "one GRAPH file, not %d",
+		             argc - optind);
 	if (a->plan && a->coproc)
 		errx(2, "--plan and --coproc do not go together");
 	a->graph = argv[optind];
@@ -199,6 +185,5 @@ out:
 	agr_router_free(r);
 	agr_world_free(world);
 	agr_graph_free(g);
-	rc = agr_fe_close_stdout();
-	return rc != 0 ? rc : status;
+	return agr_fe_exit(status);
 }

@@ -10,19 +10,14 @@
 
 #include "agraph_fe.h"
 
-static void
-usage(FILE *out, int status)
-{
-	fputs("usage: agraph-stress [-c CONTRACTS]... [--builtin NAME,...] [--max-faults K]\n"
-	      "                     [--budget N] [--faults error,timeout,down] [--seed N]\n"
-	      "                     [--first] [-f text|ndjson] [--trace ID]\n"
-	      "                     [--policy heal|static] [--monitors] [--goal NODE]\n"
-	      "                     GRAPH [FILE]\n",
-	      out);
-	exit(status);
-}
+static const char usage[] =
+    "usage: agraph-stress [-c CONTRACTS]... [--builtin NAME,...] [--max-faults K]\n"
+    "                     [--budget N] [--faults error,timeout,down] [--seed N]\n"
+    "                     [--first] [-f text|ndjson] [--trace ID]\n"
+    "                     [--policy heal|static] [--monitors] [--goal NODE]\n"
+    "                     GRAPH [FILE]\n";
 
-enum { OPT_MAX_FAULTS = 256, OPT_BUDGET, OPT_FAULTS, OPT_FIRST, OPT_TRACE, OPT_VERSION };
+enum { OPT_MAX_FAULTS = 256, OPT_BUDGET, OPT_FAULTS, OPT_FIRST, OPT_TRACE };
 
 static const struct option longopts[] = {
 	AGR_FE_ROUTER_LONGOPTS,
@@ -34,8 +29,7 @@ static const struct option longopts[] = {
 	{ "first", no_argument, NULL, OPT_FIRST },
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "format", required_argument, NULL, 'f' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -81,7 +75,7 @@ parse_args(int argc, char **argv, args *a)
 	int c;
 	uint64_t n;
 
-	argv[0] = program_invocation_short_name; /* getopt's messages name it so */
+	agr_fe_init(argv, usage);
 	while ((c = getopt_long(argc, argv, "c:f:h", longopts, NULL)) != -1) {
 		if (agr_fe_router_option(&a->ro, c, optarg) ||
 		    agr_fe_contracts_option(a->cs, c, optarg))
@@ -110,23 +104,16 @@ parse_args(int argc, char **argv, args *a)
 		case 'f':
 			a->ndjson = agr_fe_ndjson("-f", optarg);
 			break;
-		case 'h':
-			usage(stdout, 0);
-			break;
-		case OPT_VERSION:
-			printf("agraph-stress %s\n", AGR_VERSION);
-			exit(0);
 		default:
-			usage(stderr, 2);
+			agr_fe_other_option(c);
 		}
 	}
 	if (a->ro.nfail + a->ro.ndown > 0)
 		errx(2, "--fail and --down are not for stress: record a run with them "
 		        "(agraph-route --fail ...) and stress that");
-	if (argc - optind < 1 || argc - optind > 2) {
-		warnx(argc == optind ? "no GRAPH file given" : "a GRAPH and at most one FILE");
-		usage(stderr, 2);
-	}
+	if (argc - optind < 1 || argc - optind > 2)
+		agr_fe_usage(argc == optind ? "no GRAPH file given"
+		                            : "a GRAPH and at most one FILE");
 	a->graph = argv[optind];
 	a->file = argc - optind == 2 ? argv[optind + 1] : NULL;
 	if (agr_contracts_count(a->cs) == 0)
@@ -232,7 +219,6 @@ main(int argc, char **argv)
 	agr_recording *rc;
 	agr_stress_report rep;
 	agr_error e;
-	int rc_out;
 
 	a.cs = agr_contracts_new();
 	parse_args(argc, argv, &a);
@@ -250,6 +236,5 @@ main(int argc, char **argv)
 	agr_recording_free(rc);
 	agr_graph_free(g);
 	agr_contracts_free(a.cs);
-	rc_out = agr_fe_close_stdout();
-	return rc_out != 0 ? rc_out : rep.counterexamples > 0 ? 1 : 0;
+	return agr_fe_exit(rep.counterexamples > 0 ? 1 : 0);
 }

@@ -17,9 +17,33 @@ void agr_fe_put(const json_t *rec, bool flush);
 /* Writes raw bytes and a newline, under the same rules. */
 void agr_fe_put_bytes(const char *bytes, size_t len, bool flush);
 
-/* Flushes stdout and checks it: 0 when all was written, else prints why
- * and returns 2.  Call it last, as the exit status when it is not 0. */
-int agr_fe_close_stdout(void);
+/*
+ * What every program's main() starts and ends with.  agr_fe_init() makes
+ * getopt's messages name the program however it was run, and keeps usage:
+ * the program's synopsis, "usage: " and then its man page's SYNOPSIS word
+ * for word (tests/man.bats holds them to it).
+ */
+void agr_fe_init(char **argv, const char *usage);
+
+/* -h, --help and --version, in every program's getopt_long() table. */
+#define AGR_FE_COMMON_LONGOPTS                                                                     \
+	{ "help", no_argument, NULL, 'h' },                                                        \
+	{                                                                                          \
+		"version", no_argument, NULL, AGR_FE_OPT_VERSION                                   \
+	}
+
+/* Every option the program does not take itself: -h and --help print the
+ * usage on stdout, --version the version, and exit 0 (2 when stdout could
+ * not be written); anything else (getopt's '?') is a usage error. */
+_Noreturn void agr_fe_other_option(int c);
+
+/* A usage error: the message (a printf format; NULL: none), then the
+ * usage, on stderr; exits 2. */
+_Noreturn void agr_fe_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The exit status to return from main(): status, unless stdout could not
+ * be flushed and written whole (2, said why; a closed pipe ends quietly). */
+int agr_fe_exit(int status);
 
 /* Prints err as "prog: source:line:col: text". */
 void agr_fe_error(const agr_error *err);
@@ -54,6 +78,7 @@ bool agr_fe_contracts_option(agr_contracts *cs, int c, const char *arg);
  * option to agr_fe_router_option(), which takes the ones it knows.
  */
 enum {
+	AGR_FE_OPT_VERSION = 999,
 	AGR_FE_OPT_FAIL = 1000,
 	AGR_FE_OPT_DOWN,
 	AGR_FE_OPT_GOAL,

@@ -2,6 +2,7 @@
 #include <err.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,7 +35,7 @@ agr_fe_put_bytes(const char *bytes, size_t len, bool flush)
 }
 
 int
-agr_fe_close_stdout(void)
+agr_fe_exit(int status)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (errno == EPIPE)
@@ -42,7 +43,42 @@ agr_fe_close_stdout(void)
 		warn("stdout");
 		return 2;
 	}
-	return 0;
+	return status;
+}
+
+static const char *usage_text = "";
+
+void
+agr_fe_init(char **argv, const char *usage)
+{
+	argv[0] = program_invocation_short_name;
+	usage_text = usage;
+}
+
+void
+agr_fe_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vwarnx(fmt, ap);
+		va_end(ap);
+	}
+	fputs(usage_text, stderr);
+	exit(2);
+}
+
+void
+agr_fe_other_option(int c)
+{
+	if (c == 'h')
+		fputs(usage_text, stdout);
+	else if (c == AGR_FE_OPT_VERSION)
+		printf("%s %s\n", program_invocation_short_name, AGR_VERSION);
+	else
+		agr_fe_usage(NULL);
+	exit(agr_fe_exit(0));
 }
 
 void

@@ -53,6 +53,21 @@ instrumented() {
 	[[ $stderr == *"No space left on device"* ]]
 }
 
+@test "--help and --version on a full disk: an error and exit 2, never 0" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	for p in "$AGRAPH_BIN"/agraph-*; do
+		for opt in --help --version; do
+			run --separate-stderr "$p" $opt
+			[ "$status" -eq 0 ] && [ -n "$output" ] || { echo "${p##*/} $opt: exit $status"; false; }
+			run --separate-stderr bash -c "'$p' $opt >/dev/full"
+			[ "$status" -eq 2 ] || { echo "${p##*/} $opt: exit $status"; false; }
+			[[ $stderr == "${p##*/}: stdout: No space left on device" ]] || { echo "$stderr"; false; }
+		done
+	done
+	run --separate-stderr bash -c "agraph-trace check --help >/dev/full"
+	[ "$status" -eq 2 ]
+}
+
 @test "determinism: route, inject, replay and stress with seeds give the same bytes, run after run" {
 	for i in 1 2 3 4 5 6 7 8; do
 		{

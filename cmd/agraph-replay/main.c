@@ -11,19 +11,14 @@
 #include "replay.h"
 #include "agraph_fe.h"
 
-static void
-usage(FILE *out, int status)
-{
-	fputs("usage: agraph-replay [-u] [--check] [--missing stop|ok|error]\n"
-	      "                     [--policy heal|static] [--monitors] [--goal NODE]\n"
-	      "                     [--fail TOOL[:KEY=VALUE]...,...] [--down TOOL,...] [--seed N]\n"
-	      "                     GRAPH [FILE...]\n"
-	      "       agraph-replay --diff [-f text|ndjson] A B\n",
-	      out);
-	exit(status);
-}
+static const char usage[] =
+    "usage: agraph-replay [-u] [--check] [--missing stop|ok|error]\n"
+    "                     [--policy heal|static] [--monitors] [--goal NODE]\n"
+    "                     [--fail TOOL[:KEY=VALUE]...,...] [--down TOOL,...] [--seed N]\n"
+    "                     GRAPH [FILE...]\n"
+    "       agraph-replay --diff [-f text|ndjson] A B\n";
 
-enum { OPT_CHECK = 256, OPT_MISSING, OPT_DIFF, OPT_VERSION };
+enum { OPT_CHECK = 256, OPT_MISSING, OPT_DIFF };
 
 static const struct option longopts[] = {
 	AGR_FE_ROUTER_LONGOPTS,
@@ -32,8 +27,7 @@ static const struct option longopts[] = {
 	{ "diff", no_argument, NULL, OPT_DIFF },
 	{ "format", required_argument, NULL, 'f' },
 	{ "unbuffered", no_argument, NULL, 'u' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -51,7 +45,7 @@ parse_args(int argc, char **argv, args *a)
 {
 	int c;
 
-	argv[0] = program_invocation_short_name; /* getopt's messages name it so */
+	agr_fe_init(argv, usage);
 	while ((c = getopt_long(argc, argv, "f:hu", longopts, NULL)) != -1) {
 		if (agr_fe_router_option(&a->ro, c, optarg))
 			continue;
@@ -78,28 +72,19 @@ parse_args(int argc, char **argv, args *a)
 		case 'u':
 			a->unbuffered = true;
 			break;
-		case 'h':
-			usage(stdout, 0);
-			break;
-		case OPT_VERSION:
-			printf("agraph-replay %s\n", AGR_VERSION);
-			exit(0);
 		default:
-			usage(stderr, 2);
+			agr_fe_other_option(c);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (a->diff) {
-		if (argc != 2) {
-			warnx("--diff compares two files, A and B");
-			usage(stderr, 2);
-		}
+		if (argc != 2)
+			agr_fe_usage("--diff compares two files, A and B");
 		if (a->check)
 			errx(2, "--diff and --check do not go together");
 	} else if (argc == 0) {
-		warnx("no GRAPH file given");
-		usage(stderr, 2);
+		agr_fe_usage("no GRAPH file given");
 	} else {
 		a->graph = *argv++;
 		argc--;
@@ -224,10 +209,7 @@ int
 main(int argc, char **argv)
 {
 	args a = { .ro.policy = AGR_POLICY_HEAL };
-	int status, rc;
 
 	parse_args(argc, argv, &a);
-	status = a.diff ? diff_files(a.files[0], a.files[1], a.ndjson) : replay(&a);
-	rc = agr_fe_close_stdout();
-	return rc != 0 ? rc : status;
+	return agr_fe_exit(a.diff ? diff_files(a.files[0], a.files[1], a.ndjson) : replay(&a));
 }

@@ -11,7 +11,7 @@
 #include "trace.h"
 #include "agraph_fe.h"
 
-static const char synopsis[] =
+static const char usage[] =
     "usage: agraph-trace check [-uv] [-c contracts] [--builtin names] [--format fmt]\n"
     "                          [--max-open n] [file ...]\n"
     "       agraph-trace stats [-u] [-c contracts] [--builtin names] [--json | --by-fault]\n"
@@ -23,13 +23,6 @@ static const char synopsis[] =
     "       agraph-trace import [-u] [--terminate-word word] openai|chatlog|otel [file ...]\n"
     "       agraph-trace export [-u] otel [file ...]\n";
 
-static void
-usage(FILE *out, int status)
-{
-	fputs(synopsis, out);
-	exit(status);
-}
-
 enum {
 	OPT_FORMAT = 256,
 	OPT_MAX_OPEN,
@@ -39,7 +32,6 @@ enum {
 	OPT_BY_FAULT,
 	OPT_TRACE,
 	OPT_TERMINATE_WORD,
-	OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -56,8 +48,7 @@ static const struct option longopts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "invert-match", no_argument, NULL, 'v' },
 	{ "unbuffered", no_argument, NULL, 'u' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -85,7 +76,7 @@ takes(const char *cmd, int c)
 		{ "export", { 'u' } },
 	};
 
-	if (c == 'h' || c == OPT_VERSION || c == '?')
+	if (c == 'h' || c == AGR_FE_OPT_VERSION || c == '?')
 		return true;
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
 		if (strcmp(table[i].cmd, cmd) == 0)
@@ -101,10 +92,8 @@ parse(int argc, char **argv, opts *o)
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:uvh", longopts, NULL)) != -1) {
-		if (!takes(o->cmd, c)) {
-			warnx("%s does not take that option", o->cmd);
-			usage(stderr, 2);
-		}
+		if (!takes(o->cmd, c))
+			agr_fe_usage("%s does not take that option", o->cmd);
 		if (agr_fe_contracts_option(o->t.contracts, c, optarg))
 			continue;
 		switch (c) {
@@ -144,14 +133,8 @@ parse(int argc, char **argv, opts *o)
 		case 'u':
 			o->t.unbuffered = true;
 			break;
-		case 'h':
-			usage(stdout, 0);
-			break;
-		case OPT_VERSION:
-			printf("agraph-trace %s\n", AGR_VERSION);
-			exit(0);
 		default:
-			usage(stderr, 2);
+			agr_fe_other_option(c);
 		}
 	}
 	o->t.files = argv + optind;
@@ -161,10 +144,8 @@ parse(int argc, char **argv, opts *o)
 static const char *
 take_operand(opts *o, const char *what)
 {
-	if (o->t.nfiles < 1) {
-		warnx("%s: no %s given", o->cmd, what);
-		usage(stderr, 2);
-	}
+	if (o->t.nfiles < 1)
+		agr_fe_usage("%s: no %s given", o->cmd, what);
 	o->t.nfiles--;
 	return *o->t.files++;
 }
@@ -175,14 +156,13 @@ main(int argc, char **argv)
 	opts o = { .t.format = AGR_FMT_TEXT };
 	int status;
 
+	agr_fe_init(argv, usage);
 	if (argc < 2)
-		usage(stderr, 2);
+		agr_fe_usage(NULL);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
-		usage(stdout, 0);
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("agraph-trace %s\n", AGR_VERSION);
-		return 0;
-	}
+		agr_fe_other_option('h');
+	if (strcmp(argv[1], "--version") == 0)
+		agr_fe_other_option(AGR_FE_OPT_VERSION);
 	o.cmd = argv[1];
 	o.t.contracts = agr_contracts_new();
 	argv[1] = program_invocation_short_name; /* getopt names the program so */
@@ -201,14 +181,8 @@ main(int argc, char **argv)
 		status = trace_import(&o.t, take_operand(&o, "format"));
 	else if (strcmp(o.cmd, "export") == 0)
 		status = trace_export(&o.t, take_operand(&o, "format"));
-	else {
-		warnx("unknown command '%s'", o.cmd);
-		usage(stderr, 2);
-	}
+	else
+		agr_fe_usage("unknown command '%s'", o.cmd);
 	agr_contracts_free(o.t.contracts);
-	{
-		int rc = agr_fe_close_stdout();
-
-		return rc != 0 ? rc : status;
-	}
+	return agr_fe_exit(status);
 }
