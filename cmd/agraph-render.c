@@ -81,58 +81,6 @@ parse_args(int argc, char **argv, args *a)
 	}
 }
 
-typedef struct pick {
-	const char *want;
-	agr_recording *got;
-	size_t traces;
-} pick;
-
-static void
-keep_wanted(void *ctx, agr_recording *rc)
-{
-	pick *p = ctx;
-
-	p->traces++;
-	if (p->got == NULL && (p->want == NULL || strcmp(p->want, agr_recording_trace(rc)) == 0))
-		p->got = rc;
-	else
-		agr_recording_free(rc);
-}
-
-/* The trace to draw: --trace ID, else the first of the file. */
-static agr_recording *
-read_trace(const args *a)
-{
-	const char *path = a->run;
-	agr_reader *in = agr_reader_new(&path, 1, 0);
-	agr_recorder *rd;
-	pick p = { .want = a->trace };
-	const agr_record *rec;
-	agr_error e;
-	int rc;
-	bool bad = false;
-
-	rd = agr_recorder_new(NULL, keep_wanted, &p);
-	while ((rc = agr_reader_next(in, &rec, &e)) != 0)
-		if (rc < 0 || !agr_recorder_add(rd, rec, &e)) {
-			agr_fe_error(&e);
-			bad = true;
-		}
-	agr_recorder_finish(rd);
-	agr_recorder_free(rd);
-	agr_reader_free(in);
-	if (bad) {
-		agr_recording_free(p.got);
-		exit(2);
-	}
-	if (p.got == NULL) {
-		if (a->trace != NULL)
-			errx(2, "%s: no trace '%s'", path, a->trace);
-		errx(2, "%s: no records", path);
-	}
-	return p.got;
-}
-
 /* A run over another graph draws nothing of its own: say so. */
 static void
 warn_strangers(const agr_graph *g, const agr_recording *rc, const char *graph_path)
@@ -186,7 +134,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (a.run != NULL)
-		rc = read_trace(&a);
+		rc = agr_fe_read_trace(a.run, NULL, a.trace);
 	if (g != NULL && rc != NULL)
 		warn_strangers(g, rc, a.graph);
 	ok = a.lineage ? agr_render_lineage(rc, &a.ro, &data, &len, &e)

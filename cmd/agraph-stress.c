@@ -120,53 +120,6 @@ parse_args(int argc, char **argv, args *a)
 		agr_contracts_builtin(a->cs, "all", NULL);
 }
 
-/* The recorded trace to start from: the first of the file, or --trace. */
-static agr_recording *
-read_recording(const args *a, const agr_graph *g)
-{
-	const char *path = a->file;
-	agr_reader *in = agr_reader_new(&path, 1, 0);
-	agr_recording *rc = NULL;
-	const agr_record *rec;
-	agr_error e;
-	int n;
-	bool bad = false;
-
-	while (!bad && (n = agr_reader_next(in, &rec, &e)) != 0) {
-		char id[1024];
-		const json_t *t;
-
-		if (n < 0) {
-			agr_fe_error(&e);
-			bad = true;
-			break;
-		}
-		t = json_object_get(agr_record_json(rec), "trace");
-		snprintf(id, sizeof id, "%s", json_is_string(t) ? json_string_value(t) : "");
-		if (rc == NULL && (a->trace == NULL || strcmp(a->trace, id) == 0))
-			rc = agr_recording_new(g, id);
-		if (rc == NULL || strcmp(agr_recording_trace(rc), id) != 0)
-			continue;
-		if (!agr_recording_add(rc, rec, &e)) {
-			agr_fe_error(&e);
-			bad = true;
-		}
-		if (agr_recording_ended(rc))
-			break;
-	}
-	agr_reader_free(in);
-	if (bad) {
-		agr_recording_free(rc);
-		exit(2);
-	}
-	if (rc == NULL) {
-		if (a->trace != NULL)
-			errx(2, "%s: no trace '%s'", a->file, a->trace);
-		errx(2, "%s: no records", a->file);
-	}
-	return rc;
-}
-
 static bool
 on_counterexample(void *ctx, const agr_counterexample *ce)
 {
@@ -228,7 +181,8 @@ main(int argc, char **argv)
 	}
 	if (agr_fe_router_setup(&a.ro, g, a.graph, &a.so.router) != NULL)
 		abort(); /* refused in parse_args */
-	rc = a.file ? read_recording(&a, g) : agr_recording_new(g, agr_graph_name(g));
+	rc = a.file ? agr_fe_read_trace(a.file, g, a.trace)
+	            : agr_recording_new(g, agr_graph_name(g));
 	a.so.fresh = a.file == NULL;
 	a.so.seed = a.ro.seed;
 	agr_stress_run(rc, g, a.cs, &a.so, on_counterexample, &a, &rep);

@@ -63,6 +63,23 @@ uint64_t agr_fe_number(const char *opt, const char *arg);
 typedef bool (*agr_fe_record_fn)(void *ctx, const agr_record *rec);
 int agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx);
 
+/*
+ * Reads the traces of the files (none: stdin) into recordings over g
+ * (NULL: the records alone), keeping only the world's answers when
+ * answers_only (agr_recorder_answers_only()), and gives each to fn, which
+ * owns it, when its trace ends.  fn returns false to read no further.
+ * Bad lines and records are reported and passed over.  Returns 0, or 2
+ * when anything was reported.
+ */
+typedef bool (*agr_fe_recording_fn)(void *ctx, agr_recording *rc);
+int agr_fe_each_recording(char **files, int nfiles, const agr_graph *g, bool answers_only,
+                          agr_fe_recording_fn fn, void *ctx);
+
+/* The trace called id (NULL: the trace of the first record) of path ("-":
+ * stdin), read up to its end into a recording over g.  Exits 2 when it is
+ * not there or anything read could not be. */
+agr_recording *agr_fe_read_trace(const char *path, const agr_graph *g, const char *id);
+
 /* An agr_write_fn that writes to stdout, flushing when ctx points to true. */
 void agr_fe_write(void *ctx, const char *bytes, size_t len);
 

@@ -143,6 +143,108 @@ agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx)
 	return status;
 }
 
+/* A reading of recordings: where they go, and what was read first. */
+typedef struct reading {
+	agr_fe_recording_fn fn;
+	void *ctx;
+	bool stop;
+	char *first; /* the trace id of the first record */
+} reading;
+
+static void
+hand_over(void *ctx, agr_recording *rc)
+{
+	reading *x = ctx;
+
+	if (x->stop)
+		agr_recording_free(rc);
+	else
+		x->stop = !x->fn(x->ctx, rc);
+}
+
+static int
+read_recordings(char **files, int nfiles, const agr_graph *g, bool answers_only, reading *x)
+{
+	agr_recorder *rd = agr_recorder_new(g, hand_over, x);
+	agr_reader *in = agr_reader_new((const char *const *)files, nfiles, 0);
+	const agr_record *rec;
+	agr_error e;
+	int rc, status = 0;
+
+	if (answers_only)
+		agr_recorder_answers_only(rd);
+	while (!x->stop && (rc = agr_reader_next(in, &rec, &e)) != 0) {
+		if (rc > 0 && x->first == NULL) {
+			const char *id = agr_json_str(agr_record_json(rec), "trace");
+
+			if ((x->first = strdup(id != NULL ? id : "")) == NULL)
+				err(2, "out of memory");
+		}
+		if (rc < 0 || !agr_recorder_add(rd, rec, &e)) {
+			agr_fe_error(&e);
+			status = 2;
+		}
+	}
+	if (!x->stop)
+		agr_recorder_finish(rd);
+	agr_recorder_free(rd);
+	agr_reader_free(in);
+	return status;
+}
+
+int
+agr_fe_each_recording(char **files, int nfiles, const agr_graph *g, bool answers_only,
+                      agr_fe_recording_fn fn, void *ctx)
+{
+	reading x = { fn, ctx, false, NULL };
+	int status = read_recordings(files, nfiles, g, answers_only, &x);
+
+	free(x.first);
+	return status;
+}
+
+typedef struct pick {
+	reading *x;
+	const char *want;
+	agr_recording *got;
+} pick;
+
+static bool
+keep_wanted(void *ctx, agr_recording *rc)
+{
+	pick *p = ctx;
+
+	if (strcmp(agr_recording_trace(rc), p->want != NULL ? p->want : p->x->first) == 0) {
+		p->got = rc;
+		return false;
+	}
+	agr_recording_free(rc);
+	return true;
+}
+
+agr_recording *
+agr_fe_read_trace(const char *path, const agr_graph *g, const char *id)
+{
+	reading x = { keep_wanted, NULL, false, NULL };
+	pick p = { &x, id, NULL };
+	char *files[] = { (char *)path };
+	int status;
+
+	x.ctx = &p;
+	status = read_recordings(files, 1, g, false, &x);
+	free(x.first);
+	if (status != 0) {
+		agr_recording_free(p.got);
+		exit(2);
+	}
+	if (p.got == NULL) {
+		if (id != NULL)
+			errx(2, "%s: no trace '%s'", path, id);
+		errx(2, "%s: no records", path);
+	}
+	return p.got;
+}
+
 void
 agr_fe_write(void *ctx, const char *bytes, size_t len)
 {

@@ -80,6 +80,23 @@ classes() {
 	[ "$output" = "agraph-render: $BATS_TEST_TMPDIR/two: no trace 'c'" ]
 }
 
+@test "the first trace is the one of the first record, when traces interleave; read up to its end" {
+	agraph-route --trace a "$CS" >"$BATS_TEST_TMPDIR/a"
+	agraph-route --trace b --fail Stripe "$CS" >"$BATS_TEST_TMPDIR/b"
+	# b ends before a does.
+	{ head -n 1 "$BATS_TEST_TMPDIR/a"; cat "$BATS_TEST_TMPDIR/b"; tail -n +2 "$BATS_TEST_TMPDIR/a"; } >"$BATS_TEST_TMPDIR/mixed"
+	agraph-render -t "$BATS_TEST_TMPDIR/mixed" "$CS" | classes node_Stripe | grep -qx "node tool completed"
+	agraph-render --lineage "$BATS_TEST_TMPDIR/mixed" | grep -q '<title>a</title>'
+	# What comes after the trace is not read.
+	{ cat "$BATS_TEST_TMPDIR/b"; echo '{"trace":'; } >"$BATS_TEST_TMPDIR/after"
+	run --separate-stderr agraph-render -t "$BATS_TEST_TMPDIR/after" "$CS"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	run --separate-stderr agraph-render -t "$BATS_TEST_TMPDIR/after" --trace x "$CS"
+	[ "$status" -eq 2 ]
+	[[ $stderr == "agraph-render: $BATS_TEST_TMPDIR/after:14:"* ]]
+}
+
 @test "--lineage: records as nodes, cause links as edges, failures and faults marked" {
 	agraph-inject -f error:tool=Stripe "$BATS_TEST_TMPDIR/stripe.ndjson" >"$BATS_TEST_TMPDIR/inj"
 	agraph-render --lineage "$BATS_TEST_TMPDIR/inj" >"$BATS_TEST_TMPDIR/l.svg"

@@ -139,7 +139,7 @@ check_one(ctx *x, agr_recording *rc)
 	free(d.replayed);
 }
 
-static void
+static bool
 each_recording(void *vx, agr_recording *rc)
 {
 	ctx *x = vx;
@@ -163,6 +163,7 @@ each_recording(void *vx, agr_recording *rc)
 			      x->opts.missing == AGR_MISSING_OK ? "ok" : "error");
 	}
 	agr_recording_free(rc);
+	return true;
 }
 
 static int
@@ -170,11 +171,7 @@ replay(const args *a)
 {
 	ctx x = { .a = a };
 	agr_graph *g;
-	agr_recorder *rd;
-	agr_reader *in;
-	const agr_record *rec;
 	agr_error e;
-	int rc;
 
 	if ((g = agr_graph_load_file(a->graph, &e)) == NULL) {
 		agr_fe_error(&e);
@@ -182,18 +179,8 @@ replay(const args *a)
 	}
 	x.opts.world = agr_fe_router_setup(&a->ro, g, a->graph, &x.opts.router);
 	x.opts.missing = a->missing;
-	rd = agr_recorder_new(g, each_recording, &x);
-	if (!a->check)
-		agr_recorder_answers_only(rd);
-	in = agr_reader_new((const char *const *)a->files, a->nfiles, 0);
-	while ((rc = agr_reader_next(in, &rec, &e)) != 0)
-		if (rc < 0 || !agr_recorder_add(rd, rec, &e)) {
-			agr_fe_error(&e);
-			x.status = 2;
-		}
-	agr_recorder_finish(rd);
-	agr_recorder_free(rd);
-	agr_reader_free(in);
+	if (agr_fe_each_recording(a->files, a->nfiles, g, !a->check, each_recording, &x) != 0)
+		x.status = 2;
 	agr_world_free(x.opts.world);
 	agr_graph_free(g);
 	if (a->check) {
