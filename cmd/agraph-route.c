@@ -12,14 +12,14 @@
 
 static const char usage[] =
     "usage: agraph-route [-u] [--policy heal|static] [--fail TOOL[:KEY=VALUE]...,...]\n"
-    "                    [--down TOOL,...] [--goal NODE] [--seed N] [--trace ID]\n"
+    "                    [--down TOOL,...] [--goal NODE] [--seed N] [--id ID]\n"
     "                    [--monitors] [--plan | --coproc] GRAPH\n";
 
-enum { OPT_TRACE = 256, OPT_PLAN, OPT_COPROC };
+enum { OPT_ID = 256, OPT_PLAN, OPT_COPROC };
 
 static const struct option longopts[] = {
 	AGR_FE_ROUTER_LONGOPTS,
-	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "id", required_argument, NULL, OPT_ID },
 	{ "plan", no_argument, NULL, OPT_PLAN },
 	{ "coproc", no_argument, NULL, OPT_COPROC },
 	{ "unbuffered", no_argument, NULL, 'u' },
@@ -29,7 +29,7 @@ static const struct option longopts[] = {
 
 typedef struct args {
 	agr_fe_router ro;
-	const char *trace, *graph;
+	const char *id, *graph;
 	bool plan, coproc, unbuffered;
 } args;
 
@@ -43,13 +43,13 @@ parse_args(int argc, char **argv, args *a)
 		if (agr_fe_router_option(&a->ro, c, optarg))
 			continue;
 		switch (c) {
-		case OPT_TRACE: {
+		case OPT_ID: {
 			json_t *valid = json_string(optarg); /* NULL: not UTF-8 */
 
 			if (valid == NULL)
-				errx(2, "--trace: '%s' is not valid UTF-8", optarg);
+				errx(2, "--id: '%s' is not valid UTF-8", optarg);
 			json_decref(valid);
-			a->trace = optarg;
+			a->id = optarg;
 			break;
 		}
 		case OPT_PLAN:
@@ -150,7 +150,7 @@ main(int argc, char **argv)
 	world = agr_fe_router_setup(&a.ro, g, a.graph, &opts);
 	if (world == NULL)
 		world = agr_world_new(g, a.ro.seed);
-	opts.trace = a.trace;
+	opts.trace = a.id;
 	r = agr_router_new(g, &opts);
 	for (size_t t = 0; t < agr_graph_node_count(g); t++)
 		if (agr_world_is_down(world, (int)t))

@@ -13,11 +13,11 @@
 static const char usage[] =
     "usage: agraph-stress [-c CONTRACTS]... [--builtin NAME,...] [--max-faults K]\n"
     "                     [--budget N] [--faults error,timeout,down] [--seed N]\n"
-    "                     [--first] [-f text|ndjson] [--trace ID]\n"
+    "                     [--first] [--format text|ndjson] [--trace ID]\n"
     "                     [--policy heal|static] [--monitors] [--goal NODE]\n"
     "                     GRAPH [FILE]\n";
 
-enum { OPT_MAX_FAULTS = 256, OPT_BUDGET, OPT_FAULTS, OPT_FIRST, OPT_TRACE };
+enum { OPT_MAX_FAULTS = 256, OPT_BUDGET, OPT_FAULTS, OPT_FIRST, OPT_TRACE, OPT_FORMAT };
 
 static const struct option longopts[] = {
 	AGR_FE_ROUTER_LONGOPTS,
@@ -28,7 +28,7 @@ static const struct option longopts[] = {
 	{ "faults", required_argument, NULL, OPT_FAULTS },
 	{ "first", no_argument, NULL, OPT_FIRST },
 	{ "trace", required_argument, NULL, OPT_TRACE },
-	{ "format", required_argument, NULL, 'f' },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -76,7 +76,7 @@ parse_args(int argc, char **argv, args *a)
 	uint64_t n;
 
 	agr_fe_init(argv, usage);
-	while ((c = getopt_long(argc, argv, "c:f:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		if (agr_fe_router_option(&a->ro, c, optarg) ||
 		    agr_fe_contracts_option(a->cs, c, optarg))
 			continue;
@@ -101,8 +101,8 @@ parse_args(int argc, char **argv, args *a)
 		case OPT_TRACE:
 			a->trace = optarg;
 			break;
-		case 'f':
-			a->ndjson = agr_fe_ndjson("-f", optarg);
+		case OPT_FORMAT:
+			a->ndjson = agr_fe_ndjson("--format", optarg);
 			break;
 		default:
 			agr_fe_other_option(c);

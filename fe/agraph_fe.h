@@ -48,7 +48,7 @@ int agr_fe_exit(int status);
 /* Prints err as "prog: source:line:col: text". */
 void agr_fe_error(const agr_error *err);
 
-/* For -f text|ndjson: true for ndjson; exits 2 on anything else. */
+/* For --format text|ndjson: true for ndjson; exits 2 on anything else. */
 bool agr_fe_ndjson(const char *opt, const char *arg);
 
 /* Parses a whole non-negative number for option opt; exits 2 if it is not one. */

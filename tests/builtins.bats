@@ -69,7 +69,7 @@ check() {
 
 @test "--builtin all on every SHR scenario run: all pass" {
 	while IFS=$'\t' read -r id graph name failing; do
-		agraph-route --fail "${failing#-}" "$EX/$graph" --trace "$id" || [ $? -eq 1 ]
+		agraph-route --fail "${failing#-}" "$EX/$graph" --id "$id" || [ $? -eq 1 ]
 	done < <(tail -n +2 "$EX/scenarios.tsv") >"$BATS_TEST_TMPDIR/all.ndjson"
 	run agraph-trace check --builtin all "$BATS_TEST_TMPDIR/all.ndjson"
 	[ "$status" -eq 0 ]
@@ -78,7 +78,7 @@ check() {
 
 @test "--policy static runs fail observable at the final success after a skipped failure" {
 	while IFS=$'\t' read -r id graph name failing; do
-		agraph-route --policy static --fail "${failing#-}" "$EX/$graph" --trace "$id" || [ $? -eq 1 ]
+		agraph-route --policy static --fail "${failing#-}" "$EX/$graph" --id "$id" || [ $? -eq 1 ]
 	done < <(tail -n +2 "$EX/scenarios.tsv") >"$BATS_TEST_TMPDIR/static.ndjson"
 	run agraph-trace check --builtin observable --format ndjson "$BATS_TEST_TMPDIR/static.ndjson"
 	[ "$status" -eq 1 ]

@@ -17,7 +17,7 @@ each_program() {
 	printf '%s\n' \
 		"agraph-route --fail Stripe $CS" \
 		"agraph-trace grep true $BATS_TEST_TMPDIR/many" \
-		"agraph-trace check -v --format ndjson --builtin all $BATS_TEST_TMPDIR/many" \
+		"agraph-trace check --verbose --format ndjson --builtin all $BATS_TEST_TMPDIR/many" \
 		"agraph-trace export otel $BATS_TEST_TMPDIR/many" \
 		"agraph-inject --seed 3 -f error:p=0.3 $BATS_TEST_TMPDIR/many" \
 		"agraph-replay $CS $BATS_TEST_TMPDIR/many" \

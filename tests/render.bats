@@ -64,15 +64,15 @@ classes() {
 	[[ $output == *">monitor slow&#45;email: penalty<"* ]]
 	run agraph-render -t <(agraph-route --down Stripe "$CS") "$CS"
 	[ "$(classes node_Stripe <<<"$output")" = "node tool down idle" ]
-	agraph-stress --faults down -f ndjson -c "$EX/payment.yaml" "$CS" >"$BATS_TEST_TMPDIR/ce" 2>/dev/null || true
+	agraph-stress --faults down --format ndjson -c "$EX/payment.yaml" "$CS" >"$BATS_TEST_TMPDIR/ce" 2>/dev/null || true
 	run agraph-render -t "$BATS_TEST_TMPDIR/ce" "$CS"
 	[ "$(classes node_CRM <<<"$output")" = "node tool down faulted idle" ]
 	[[ $output == *">fault: down</text>"* ]]
 }
 
 @test "--trace picks one of several traces; the first by default" {
-	agraph-route --trace a "$CS" >"$BATS_TEST_TMPDIR/two"
-	agraph-route --trace b --fail Stripe "$CS" >>"$BATS_TEST_TMPDIR/two"
+	agraph-route --id a "$CS" >"$BATS_TEST_TMPDIR/two"
+	agraph-route --id b --fail Stripe "$CS" >>"$BATS_TEST_TMPDIR/two"
 	agraph-render -t "$BATS_TEST_TMPDIR/two" "$CS" | classes node_Stripe | grep -qx "node tool completed"
 	agraph-render -t "$BATS_TEST_TMPDIR/two" --trace b "$CS" | classes node_Stripe | grep -qx "node tool failed"
 	run agraph-render -t "$BATS_TEST_TMPDIR/two" --trace c "$CS"
@@ -81,8 +81,8 @@ classes() {
 }
 
 @test "the first trace is the one of the first record, when traces interleave; read up to its end" {
-	agraph-route --trace a "$CS" >"$BATS_TEST_TMPDIR/a"
-	agraph-route --trace b --fail Stripe "$CS" >"$BATS_TEST_TMPDIR/b"
+	agraph-route --id a "$CS" >"$BATS_TEST_TMPDIR/a"
+	agraph-route --id b --fail Stripe "$CS" >"$BATS_TEST_TMPDIR/b"
 	# b ends before a does.
 	{ head -n 1 "$BATS_TEST_TMPDIR/a"; cat "$BATS_TEST_TMPDIR/b"; tail -n +2 "$BATS_TEST_TMPDIR/a"; } >"$BATS_TEST_TMPDIR/mixed"
 	agraph-render -t "$BATS_TEST_TMPDIR/mixed" "$CS" | classes node_Stripe | grep -qx "node tool completed"

@@ -26,6 +26,15 @@ sets() {
 	[[ $output == "agraph-stress "[0-9]* ]]
 }
 
+@test "--format, not -f: -f is agraph-inject's fault" {
+	run --separate-stderr agraph-stress -c "$PAY" -f ndjson "$CS"
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "agraph-stress: invalid option -- 'f'" ]
+	run --separate-stderr agraph-stress -c "$PAY" --format json "$CS"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-stress: --format takes text or ndjson, not 'json'" ]
+}
+
 @test "a payment succeeds: the minimal counterexamples are {CRM} and {Stripe, Razorpay}" {
 	run agraph-stress -c "$PAY" --faults error --max-faults 2 "$CS"
 	[ "$status" -eq 1 ]
@@ -49,7 +58,7 @@ sets() {
 }
 
 @test "each counterexample is a trace with its fault records, checkable by agraph-trace" {
-	run --separate-stderr agraph-stress -c "$PAY" -f ndjson "$CS"
+	run --separate-stderr agraph-stress -c "$PAY" --format ndjson "$CS"
 	[ "$status" -eq 1 ]
 	[ "$(jq -r .trace <<<"$output" | uniq | paste -sd' ')" = \
 		"customer-support{CRM:error} customer-support{Stripe:error,Razorpay:error}" ]
@@ -62,7 +71,7 @@ sets() {
 	[ "$status" -eq 1 ]
 	[[ $output == *"2 traces, 2 verdicts: 0 pass, 2 fail" ]]
 	# A counterexample replays to itself.
-	run agraph-replay --check "$CS" <<<"$(agraph-stress -c "$PAY" -f ndjson "$CS" 2>/dev/null)"
+	run agraph-replay --check "$CS" <<<"$(agraph-stress -c "$PAY" --format ndjson "$CS" 2>/dev/null)"
 	[ "$status" -eq 0 ]
 }
 
@@ -91,7 +100,7 @@ sets() {
 
 @test "the same seed gives the same bytes; enumeration needs none" {
 	for i in 1 2 3; do
-		agraph-stress -c "$PAY" --builtin all --faults error,down --max-faults 3 --budget 40 --seed 9 -f ndjson "$CS" 2>&1 | cksum
+		agraph-stress -c "$PAY" --builtin all --faults error,down --max-faults 3 --budget 40 --seed 9 --format ndjson "$CS" 2>&1 | cksum
 	done | uniq | wc -l | grep -qx 1
 	for i in 1 2; do
 		agraph-stress --builtin all --faults error,timeout,down --policy static "$EX/travel-booking.yaml" | cksum
@@ -105,8 +114,8 @@ sets() {
 	[ "$status" -eq 1 ]
 	[ "$(sets <<<"$output" | paste -sd' ')" = "{CRM:error} {Razorpay:error}" ]
 	# --trace picks one of several.
-	agraph-route --trace other "$CS" >>"$BATS_TEST_TMPDIR/rec"
-	run --separate-stderr agraph-stress -c "$PAY" --trace other -f ndjson "$CS" "$BATS_TEST_TMPDIR/rec"
+	agraph-route --id other "$CS" >>"$BATS_TEST_TMPDIR/rec"
+	run --separate-stderr agraph-stress -c "$PAY" --trace other --format ndjson "$CS" "$BATS_TEST_TMPDIR/rec"
 	[ "$(jq -r .trace <<<"$output" | sort -u | paste -sd' ')" = "other{CRM:error} other{Stripe:error,Razorpay:error}" ]
 }
 
@@ -151,7 +160,7 @@ sets() {
 }
 
 @test "output: a closed pipe ends quietly; a full disk is exit 2" {
-	run --separate-stderr bash -c "agraph-stress -c '$PAY' -f ndjson --faults error,timeout,down '$CS' 2>/dev/null | head -1"
+	run --separate-stderr bash -c "agraph-stress -c '$PAY' --format ndjson --faults error,timeout,down '$CS' 2>/dev/null | head -1"
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 	[ -w /dev/full ] || skip "no /dev/full"

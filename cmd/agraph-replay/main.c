@@ -16,16 +16,16 @@ static const char usage[] =
     "                     [--policy heal|static] [--monitors] [--goal NODE]\n"
     "                     [--fail TOOL[:KEY=VALUE]...,...] [--down TOOL,...] [--seed N]\n"
     "                     GRAPH [FILE...]\n"
-    "       agraph-replay --diff [-f text|ndjson] A B\n";
+    "       agraph-replay --diff [--format text|ndjson] A B\n";
 
-enum { OPT_CHECK = 256, OPT_MISSING, OPT_DIFF };
+enum { OPT_CHECK = 256, OPT_MISSING, OPT_DIFF, OPT_FORMAT };
 
 static const struct option longopts[] = {
 	AGR_FE_ROUTER_LONGOPTS,
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "missing", required_argument, NULL, OPT_MISSING },
 	{ "diff", no_argument, NULL, OPT_DIFF },
-	{ "format", required_argument, NULL, 'f' },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "unbuffered", no_argument, NULL, 'u' },
 	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
@@ -46,7 +46,7 @@ parse_args(int argc, char **argv, args *a)
 	int c;
 
 	agr_fe_init(argv, usage);
-	while ((c = getopt_long(argc, argv, "f:hu", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hu", longopts, NULL)) != -1) {
 		if (agr_fe_router_option(&a->ro, c, optarg))
 			continue;
 		switch (c) {
@@ -66,8 +66,8 @@ parse_args(int argc, char **argv, args *a)
 		case OPT_DIFF:
 			a->diff = true;
 			break;
-		case 'f':
-			a->ndjson = agr_fe_ndjson("-f", optarg);
+		case OPT_FORMAT:
+			a->ndjson = agr_fe_ndjson("--format", optarg);
 			break;
 		case 'u':
 			a->unbuffered = true;

@@ -12,14 +12,14 @@
 #include "agraph_fe.h"
 
 static const char usage[] =
-    "usage: agraph-trace check [-uv] [-c contracts] [--builtin names] [--format fmt]\n"
+    "usage: agraph-trace check [-u] [--verbose] [-c contracts] [--builtin names] [--format fmt]\n"
     "                          [--max-open n] [file ...]\n"
     "       agraph-trace stats [-u] [-c contracts] [--builtin names] [--json | --by-fault]\n"
     "                          [--partial] [file ...]\n"
     "       agraph-trace stats --merge [--json] [file ...]\n"
     "       agraph-trace lint [file ...]\n"
-    "       agraph-trace grep [-uv] [--trace] expr [file ...]\n"
-    "       agraph-trace lineage [--trace=id] step [file ...]\n"
+    "       agraph-trace grep [-uv] [--whole-trace] expr [file ...]\n"
+    "       agraph-trace lineage [--trace id] step [file ...]\n"
     "       agraph-trace import [-u] [--terminate-word word] openai|chatlog|otel [file ...]\n"
     "       agraph-trace export [-u] otel [file ...]\n";
 
@@ -31,7 +31,9 @@ enum {
 	OPT_MERGE,
 	OPT_BY_FAULT,
 	OPT_TRACE,
+	OPT_WHOLE_TRACE,
 	OPT_TERMINATE_WORD,
+	OPT_VERBOSE,
 };
 
 static const struct option longopts[] = {
@@ -43,9 +45,10 @@ static const struct option longopts[] = {
 	{ "partial", no_argument, NULL, OPT_PARTIAL },
 	{ "merge", no_argument, NULL, OPT_MERGE },
 	{ "by-fault", no_argument, NULL, OPT_BY_FAULT },
-	{ "trace", optional_argument, NULL, OPT_TRACE },
+	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "whole-trace", no_argument, NULL, OPT_WHOLE_TRACE },
 	{ "terminate-word", required_argument, NULL, OPT_TERMINATE_WORD },
-	{ "verbose", no_argument, NULL, 'v' },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "invert-match", no_argument, NULL, 'v' },
 	{ "unbuffered", no_argument, NULL, 'u' },
 	AGR_FE_COMMON_LONGOPTS,
@@ -65,12 +68,13 @@ takes(const char *cmd, int c)
 		const char *cmd;
 		int opts[8];
 	} table[] = {
-		{ "check", { 'c', AGR_FE_OPT_BUILTIN, OPT_FORMAT, OPT_MAX_OPEN, 'v', 'u' } },
+		{ "check",
+		  { 'c', AGR_FE_OPT_BUILTIN, OPT_FORMAT, OPT_MAX_OPEN, OPT_VERBOSE, 'u' } },
 		{ "stats",
 		  { 'c', AGR_FE_OPT_BUILTIN, OPT_JSON, OPT_PARTIAL, OPT_MERGE, OPT_BY_FAULT,
 		    OPT_MAX_OPEN, 'u' } },
 		{ "lint", { 'u' } },
-		{ "grep", { 'v', OPT_TRACE, 'u' } },
+		{ "grep", { 'v', OPT_WHOLE_TRACE, 'u' } },
 		{ "lineage", { OPT_TRACE, 'u' } },
 		{ "import", { OPT_TERMINATE_WORD, 'u' } },
 		{ "export", { 'u' } },
@@ -89,11 +93,14 @@ takes(const char *cmd, int c)
 static void
 parse(int argc, char **argv, opts *o)
 {
-	int c;
+	int c, i = -1;
 
-	while ((c = getopt_long(argc, argv, "c:uvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:uvh", longopts, &i)) != -1) {
+		if (!takes(o->cmd, c) && i >= 0)
+			agr_fe_usage("%s does not take --%s", o->cmd, longopts[i].name);
 		if (!takes(o->cmd, c))
-			agr_fe_usage("%s does not take that option", o->cmd);
+			agr_fe_usage("%s does not take -%c", o->cmd, c);
+		i = -1;
 		if (agr_fe_contracts_option(o->t.contracts, c, optarg))
 			continue;
 		switch (c) {
@@ -119,16 +126,21 @@ parse(int argc, char **argv, opts *o)
 			o->t.by_fault = true;
 			break;
 		case OPT_TRACE:
-			o->t.trace_flag = true;
 			o->t.trace = optarg;
+			break;
+		case OPT_WHOLE_TRACE:
+			o->t.whole_trace = true;
 			break;
 		case OPT_TERMINATE_WORD:
 			if (optarg[0] == '\0')
 				errx(2, "--terminate-word takes a word");
 			o->t.terminate_word = optarg;
 			break;
+		case OPT_VERBOSE:
+			o->t.verbose = true;
+			break;
 		case 'v':
-			o->t.v = true;
+			o->t.invert = true;
 			break;
 		case 'u':
 			o->t.unbuffered = true;
