@@ -10,8 +10,8 @@
 #include "agraph_fe.h"
 
 static const char usage[] =
-    "usage: agraph-inject [-u] [-f fault[:key=value,...]]... [--spec file] [--seed n]\n"
-    "                     [--quiet-faults] [--manifest file] [--rewrite-cmd cmd]\n"
+    "usage: agraph-inject [-u] [-f fault[:key=value,...]] [--spec file] [--seed n]\n"
+    "                     [--quiet-faults] [--manifest file] [--rewrite-cmd command]\n"
     "                     [file ...]\n"
     "       agraph-inject --list\n";
 

@@ -11,10 +11,10 @@
 #include "agraph_fe.h"
 
 static const char usage[] =
-    "usage: agraph-render [-T svg|png|pdf|dot|json] [-o FILE] [--layout ENGINE]\n"
-    "                     [-t TRACE] [--trace ID] GRAPH\n"
-    "       agraph-render --lineage [-T svg|png|pdf|dot|json] [-o FILE]\n"
-    "                     [--layout ENGINE] [--trace ID] [TRACE]\n";
+    "usage: agraph-render [-T format] [-o file] [--layout engine] [-t file]\n"
+    "                     [--trace id] graph\n"
+    "       agraph-render --lineage [-T format] [-o file] [--layout engine]\n"
+    "                     [--trace id] [file]\n";
 
 enum { OPT_LAYOUT = 256, OPT_TRACE, OPT_LINEAGE };
 

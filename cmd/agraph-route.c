@@ -11,9 +11,9 @@
 #include "agraph_fe.h"
 
 static const char usage[] =
-    "usage: agraph-route [-u] [--policy heal|static] [--fail TOOL[:KEY=VALUE]...,...]\n"
-    "                    [--down TOOL,...] [--goal NODE] [--seed N] [--id ID]\n"
-    "                    [--monitors] [--plan | --coproc] GRAPH\n";
+    "usage: agraph-route [-u] [--policy heal | static] [--fail list] [--down list]\n"
+    "                    [--goal node] [--seed n] [--id id] [--monitors]\n"
+    "                    [--plan | --coproc] graph\n";
 
 enum { OPT_ID = 256, OPT_PLAN, OPT_COPROC };
 

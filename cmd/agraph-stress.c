@@ -11,11 +11,11 @@
 #include "agraph_fe.h"
 
 static const char usage[] =
-    "usage: agraph-stress [-c CONTRACTS]... [--builtin NAME,...] [--max-faults K]\n"
-    "                     [--budget N] [--faults error,timeout,down] [--seed N]\n"
-    "                     [--first] [--format text|ndjson] [--trace ID]\n"
-    "                     [--policy heal|static] [--monitors] [--goal NODE]\n"
-    "                     GRAPH [FILE]\n";
+    "usage: agraph-stress [-c contracts] [--builtin names] [--max-faults k]\n"
+    "                     [--budget n] [--faults error,timeout,down] [--seed n]\n"
+    "                     [--first] [--format text | ndjson] [--trace id]\n"
+    "                     [--policy heal | static] [--monitors] [--goal node]\n"
+    "                     graph [file]\n";
 
 enum { OPT_MAX_FAULTS = 256, OPT_BUDGET, OPT_FAULTS, OPT_FIRST, OPT_TRACE, OPT_FORMAT };
 

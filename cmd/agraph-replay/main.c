@@ -12,11 +12,10 @@
 #include "agraph_fe.h"
 
 static const char usage[] =
-    "usage: agraph-replay [-u] [--check] [--missing stop|ok|error]\n"
-    "                     [--policy heal|static] [--monitors] [--goal NODE]\n"
-    "                     [--fail TOOL[:KEY=VALUE]...,...] [--down TOOL,...] [--seed N]\n"
-    "                     GRAPH [FILE...]\n"
-    "       agraph-replay --diff [--format text|ndjson] A B\n";
+    "usage: agraph-replay [-u] [--check] [--missing stop | ok | error]\n"
+    "                     [--policy heal | static] [--monitors] [--goal node]\n"
+    "                     [--fail list] [--down list] [--seed n] graph [file ...]\n"
+    "       agraph-replay --diff [--format text | ndjson] a b\n";
 
 enum { OPT_CHECK = 256, OPT_MISSING, OPT_DIFF, OPT_FORMAT };
 

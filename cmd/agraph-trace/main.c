@@ -12,15 +12,16 @@
 #include "agraph_fe.h"
 
 static const char usage[] =
-    "usage: agraph-trace check [-u] [--verbose] [-c contracts] [--builtin names] [--format fmt]\n"
-    "                          [--max-open n] [file ...]\n"
-    "       agraph-trace stats [-u] [-c contracts] [--builtin names] [--json | --by-fault]\n"
-    "                          [--partial] [file ...]\n"
+    "usage: agraph-trace check [-u] [--verbose] [-c contracts] [--builtin names]\n"
+    "                          [--format fmt] [--max-open n] [file ...]\n"
+    "       agraph-trace stats [-u] [-c contracts] [--builtin names]\n"
+    "                          [--json | --by-fault] [--partial] [file ...]\n"
     "       agraph-trace stats --merge [--json] [file ...]\n"
     "       agraph-trace lint [file ...]\n"
     "       agraph-trace grep [-uv] [--whole-trace] expr [file ...]\n"
     "       agraph-trace lineage [--trace id] step [file ...]\n"
-    "       agraph-trace import [-u] [--terminate-word word] openai|chatlog|otel [file ...]\n"
+    "       agraph-trace import [-u] [--terminate-word word] openai | chatlog | otel\n"
+    "                          [file ...]\n"
     "       agraph-trace export [-u] otel [file ...]\n";
 
 enum {
