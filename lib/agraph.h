@@ -348,11 +348,13 @@ typedef void (*agr_stats_run_fn)(void *ctx, const json_t *row);
 /*
  * Counts runs: task success, termination, containment, reroutes,
  * escalations, governance decisions, tool error rates, and compliance
- * with `user` (may be NULL; it must outlive the stats).
+ * with `user` (may be NULL; it must outlive the stats).  max_open bounds
+ * the open obligations of each contract checked, as for agr_checker_new().
  */
-agr_stats *agr_stats_new(const agr_contracts *user, agr_stats_run_fn fn, void *ctx);
+agr_stats *agr_stats_new(const agr_contracts *user, size_t max_open, agr_stats_run_fn fn,
+                         void *ctx);
 void agr_stats_free(agr_stats *st);
-/* Feeds one record; false, with *err, when the contracts' bound is hit. */
+/* Feeds one record; false, with *err, when more than max_open are open. */
 bool agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err);
 /* The end of the input: runs without a final end too, by id. */
 void agr_stats_finish(agr_stats *st);

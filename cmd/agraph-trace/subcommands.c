@@ -106,7 +106,7 @@ trace_stats(trace_opts *o)
 
 	if (o->merge && (o->partial || agr_contracts_count(o->contracts) > 0))
 		errx(2, "--merge takes partials only: no --partial, -c or --builtin");
-	r.stats = agr_stats_new(o->contracts, on_run, &r);
+	r.stats = agr_stats_new(o->contracts, o->max_open, on_run, &r);
 	if (!o->json && !o->partial && !o->merge && !o->by_fault)
 		agr_stats_print_row(stdout, NULL);
 	status = agr_fe_each_record(o->files, o->nfiles, feed_stats, &r);

@@ -71,16 +71,16 @@ or_empty(json_t *o)
 static void user_verdict(void *ctx, const agr_verdict *v);
 
 agr_stats *
-agr_stats_new(const agr_contracts *user, agr_stats_run_fn fn, void *ctx)
+agr_stats_new(const agr_contracts *user, size_t max_open, agr_stats_run_fn fn, void *ctx)
 {
 	agr_stats *st = agrp_xcalloc(1, sizeof *st);
 
 	st->own = agr_contracts_new();
 	agr_contracts_builtin(st->own, "terminates,observable", NULL);
-	st->own_check = agr_checker_new(st->own, 0, own_verdict, st);
+	st->own_check = agr_checker_new(st->own, max_open, own_verdict, st);
 	st->user = user;
 	if (user != NULL && agr_contracts_count(user) > 0)
-		st->user_check = agr_checker_new(user, 0, user_verdict, st);
+		st->user_check = agr_checker_new(user, max_open, user_verdict, st);
 	st->tools = json_object();
 	st->govern = json_object();
 	st->contracts = json_object();
