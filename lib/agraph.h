@@ -124,10 +124,9 @@ long agr_record_line(const agr_record *rec);
  * for mistakes found in a record after it was read. */
 void agr_error_at_record(agr_error *err, const agr_record *rec);
 
-/* Field helpers: the string value of key, or NULL when absent or not a
- * string; agr_record_kind() is agr_json_str(json, "kind"). */
+/* Field helper: the string value of key, or NULL when absent or not a
+ * string.  A record's kind is agr_json_str(agr_record_json(rec), "kind"). */
 const char *agr_json_str(const json_t *obj, const char *key);
-const char *agr_record_kind(const agr_record *rec);
 
 /* ------------------------------------------------------------------ */
 /* Graphs                                                              */
