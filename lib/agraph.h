@@ -151,6 +151,8 @@ int agr_graph_intern(agr_graph *g, const char *name);
 /* Adds the edge from -> to.  Returns false for a duplicate edge or a
  * self-loop. */
 bool agr_graph_add_edge(agr_graph *g, int from, int to, agr_cost cost);
+/* The start and the goal, nodes of agr_graph_intern(): a graph built by
+ * hand has neither (-1) until they are set, and is not routed before. */
 void agr_graph_set_start(agr_graph *g, int node);
 void agr_graph_set_goal(agr_graph *g, int node);
 
