@@ -359,22 +359,21 @@ void agr_stats_free(agr_stats *st);
 bool agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err);
 /* The end of the input: runs without a final end too, by id. */
 void agr_stats_finish(agr_stats *st);
-/* The counters alone, which agr_stats_merge adds up; the caller owns it. */
+/* The counters alone, which agr_stats_merge adds up: the stats of a corpus
+ * split by trace id merge into those of the whole.  The caller owns it. */
 json_t *agr_stats_partial(const agr_stats *st);
 bool agr_stats_merge(agr_stats *st, const json_t *partial, agr_error *err);
-/* Totals and rates (null where there is nothing to divide); caller owns. */
+/* The totals and rates that AGR_STATS_JSON writes under "total" (null
+ * where there is nothing to divide), as a value; the caller owns it. */
 json_t *agr_stats_total(const agr_stats *st);
-/* For people: a run's row (NULL: the header), and the totals. */
+/* For people: a run's row (NULL: the header). */
 void agr_stats_print_row(FILE *out, const json_t *row);
-void agr_stats_print_total(FILE *out, const json_t *total);
-/* Per kind of injected fault: runs hit, still successful, contained. */
-void agr_stats_print_faults(FILE *out, const json_t *total);
 
 typedef enum agr_stats_view {
 	AGR_STATS_TEXT,     /* the totals, for people */
 	AGR_STATS_JSON,     /* {"total": {...}} */
 	AGR_STATS_PARTIAL,  /* the counters, for agr_stats_merge */
-	AGR_STATS_BY_FAULT, /* the table of agr_stats_print_faults */
+	AGR_STATS_BY_FAULT, /* per kind of injected fault: runs hit, successful, contained */
 } agr_stats_view;
 
 /* Writes what the stats come to, as view says.  False on a write error. */

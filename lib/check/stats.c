@@ -502,8 +502,9 @@ num(const json_t *o, const char *key)
 	return (long)json_integer_value(json_object_get(o, key));
 }
 
-void
-agr_stats_print_total(FILE *out, const json_t *t)
+/* The totals, for people. */
+static void
+print_total(FILE *out, const json_t *t)
 {
 	const char *key;
 	json_t *v;
@@ -545,8 +546,9 @@ agr_stats_print_total(FILE *out, const json_t *t)
 	}
 }
 
-void
-agr_stats_print_faults(FILE *out, const json_t *t)
+/* Per kind of injected fault: runs hit, still successful, contained. */
+static void
+print_faults(FILE *out, const json_t *t)
 {
 	const char *key;
 	json_t *v;
@@ -582,10 +584,10 @@ agr_stats_write(const agr_stats *st, FILE *out, agr_stats_view view)
 		break;
 	}
 	case AGR_STATS_BY_FAULT:
-		agr_stats_print_faults(out, t);
+		print_faults(out, t);
 		break;
 	case AGR_STATS_TEXT:
-		agr_stats_print_total(out, t);
+		print_total(out, t);
 		break;
 	}
 	json_decref(t);
