@@ -63,3 +63,13 @@ usage() {
 		done
 	done
 }
+
+@test "every long option that two programs share is in agraph(7)'s table" {
+	shared=$(for prog in $(programs); do "$prog" --help | grep -o -- '--[a-z-]*' | sort -u; done |
+		sort | uniq -d)
+	[ -n "$shared" ]
+	table=$(sed -n '/^\.Sh OPTIONS COMMON TO ALL PROGRAMS/,/^\.Sh /p' "$TOP/man/agraph.7")
+	for opt in $shared; do
+		grep -qE -- "-${opt#--}([^a-z-]|$)" <<<"$table" || { echo "$opt"; false; }
+	done
+}
