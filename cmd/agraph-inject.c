@@ -64,7 +64,7 @@ main(int argc, char **argv)
 	agr_error e;
 
 	agr_fe_init(argv, usage);
-	while ((c = getopt_long(argc, argv, "f:uh", longopts, NULL)) != -1) {
+	while ((c = agr_fe_getopt(argc, argv, "f:uh", longopts, NULL, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (nspecs == 256)

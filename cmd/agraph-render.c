@@ -41,7 +41,7 @@ parse_args(int argc, char **argv, args *a)
 	int c;
 
 	agr_fe_init(argv, usage);
-	while ((c = getopt_long(argc, argv, "T:o:t:h", longopts, NULL)) != -1) {
+	while ((c = agr_fe_getopt(argc, argv, "T:o:t:h", longopts, NULL, NULL)) != -1) {
 		switch (c) {
 		case 'T':
 			a->ro.format = optarg;

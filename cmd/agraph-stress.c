@@ -76,10 +76,7 @@ parse_args(int argc, char **argv, args *a)
 	uint64_t n;
 
 	agr_fe_init(argv, usage);
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		if (agr_fe_router_option(&a->ro, c, optarg) ||
-		    agr_fe_contracts_option(a->cs, c, optarg))
-			continue;
+	while ((c = agr_fe_getopt(argc, argv, "c:h", longopts, &a->ro, a->cs)) != -1) {
 		switch (c) {
 		case OPT_MAX_FAULTS:
 			n = agr_fe_number("--max-faults", optarg);

@@ -1,11 +1,14 @@
 /*
  * agraph_fe.h - the small front end every agraph program shares:
- * writing records safely, reporting errors, splitting option lists.
+ * usage and the options programs share, reading traces, writing records
+ * safely, reporting errors.
  * Like libarchive_fe: a library of its own (libagraph_fe.a), linked into
  * the programs and never installed.
  */
 #ifndef AGRAPH_FE_H
 #define AGRAPH_FE_H
+
+#include <getopt.h>
 
 #include "agraph.h"
 
@@ -93,10 +96,12 @@ bool agr_fe_contracts_option(agr_contracts *cs, int c, const char *arg);
  * --fail, --down, --goal, --seed, --policy and --monitors.  Put
  * AGR_FE_ROUTER_LONGOPTS in the getopt_long() table and hand every
  * option to agr_fe_router_option(), which takes the ones it knows.
+ * Options of the front end are numbered from 1000, the programs' own
+ * from 256.
  */
 enum {
-	AGR_FE_OPT_VERSION = 999,
-	AGR_FE_OPT_FAIL = 1000,
+	AGR_FE_OPT_VERSION = 1000,
+	AGR_FE_OPT_FAIL,
 	AGR_FE_OPT_DOWN,
 	AGR_FE_OPT_GOAL,
 	AGR_FE_OPT_SEED,
@@ -133,5 +138,14 @@ bool agr_fe_router_option(agr_fe_router *o, int c, const char *arg);
  * neither was given; exits 2 on a mistake. */
 agr_world *agr_fe_router_setup(const agr_fe_router *o, const agr_graph *g, const char *graph_path,
                                agr_router_opts *ro);
+
+/*
+ * getopt_long() with the options that programs share taken on the way:
+ * the router's into ro and -c and --builtin into cs (each when not NULL),
+ * -h, --help, --version and mistakes by agr_fe_other_option().  Returns
+ * the next option the program takes itself, or -1 at the operands.
+ */
+int agr_fe_getopt(int argc, char **argv, const char *optstring, const struct option *longopts,
+                  agr_fe_router *ro, agr_contracts *cs);
 
 #endif

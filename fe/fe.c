@@ -1,6 +1,7 @@
 /* fe.c - what every agraph program does the same way. */
 #include <err.h>
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -67,6 +68,23 @@ agr_fe_usage(const char *fmt, ...)
 	}
 	fputs(usage_text, stderr);
 	exit(2);
+}
+
+int
+agr_fe_getopt(int argc, char **argv, const char *optstring, const struct option *longopts,
+              agr_fe_router *ro, agr_contracts *cs)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+		if ((ro != NULL && agr_fe_router_option(ro, c, optarg)) ||
+		    (cs != NULL && agr_fe_contracts_option(cs, c, optarg)))
+			continue;
+		if (c == 'h' || c == AGR_FE_OPT_VERSION || c == '?' || c == ':')
+			agr_fe_other_option(c);
+		return c;
+	}
+	return -1;
 }
 
 void

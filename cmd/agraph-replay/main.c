@@ -45,9 +45,7 @@ parse_args(int argc, char **argv, args *a)
 	int c;
 
 	agr_fe_init(argv, usage);
-	while ((c = getopt_long(argc, argv, "hu", longopts, NULL)) != -1) {
-		if (agr_fe_router_option(&a->ro, c, optarg))
-			continue;
+	while ((c = agr_fe_getopt(argc, argv, "hu", longopts, &a->ro, NULL)) != -1) {
 		switch (c) {
 		case OPT_CHECK:
 			a->check = true;
