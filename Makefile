@@ -144,7 +144,7 @@ sanitize-quick:
 	$(MAKE) CC=clang O=build/csan OPT="$(SAN_FLAGS)" all units fuzzers
 	AGRAPH_TEST_SUBSET=quick tests/run build/csan/bin build/csan/tests
 
-test: all units fuzzers
+test: all units fuzzers $(O)/bench/gen_trace
 	tests/run $(BIN) $(O)/tests
 
 demo:

@@ -9,18 +9,13 @@
 
 #include "agraph_fe.h"
 
-static void
-usage(FILE *out, int status)
-{
-	fputs("usage: agraph-inject [-u] [-f fault[:key=value,...]]... [--spec file] [--seed n]\n"
-	      "                     [--quiet-faults] [--manifest file] [--rewrite-cmd cmd]\n"
-	      "                     [file ...]\n"
-	      "       agraph-inject --list\n",
-	      out);
-	exit(status);
-}
+static const char usage[] =
+    "usage: agraph-inject [-u] [-f fault[:key=value,...]] [--spec file] [--seed n]\n"
+    "                     [--quiet-faults] [--manifest file] [--rewrite-cmd command]\n"
+    "                     [file ...]\n"
+    "       agraph-inject --list\n";
 
-enum { OPT_SPEC = 256, OPT_SEED, OPT_QUIET, OPT_MANIFEST, OPT_LIST, OPT_REWRITE, OPT_VERSION };
+enum { OPT_SPEC = 256, OPT_SEED, OPT_QUIET, OPT_MANIFEST, OPT_LIST, OPT_REWRITE };
 
 static const struct option longopts[] = {
 	{ "fault", required_argument, NULL, 'f' },
@@ -31,8 +26,7 @@ static const struct option longopts[] = {
 	{ "list", no_argument, NULL, OPT_LIST },
 	{ "rewrite-cmd", required_argument, NULL, OPT_REWRITE },
 	{ "unbuffered", no_argument, NULL, 'u' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -62,15 +56,15 @@ int
 main(int argc, char **argv)
 {
 	const char *specs[256], *spec_file = NULL, *manifest = NULL, *rewrite = NULL;
-	int nspecs = 0, c, status, rc;
+	int nspecs = 0, c, status;
 	uint64_t seed = 0;
 	bool quiet = false, unbuffered = false;
 	agr_injector *in;
 	FILE *mf = NULL;
 	agr_error e;
 
-	argv[0] = program_invocation_short_name; /* getopt's messages name it so */
-	while ((c = getopt_long(argc, argv, "f:uh", longopts, NULL)) != -1) {
+	agr_fe_init(argv, usage);
+	while ((c = agr_fe_getopt(argc, argv, "f:uh", longopts, NULL, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (nspecs == 256)
@@ -92,21 +86,15 @@ main(int argc, char **argv)
 			break;
 		case OPT_LIST:
 			agr_inject_list(stdout);
-			return agr_fe_close_stdout();
+			return agr_fe_exit(0);
 		case OPT_REWRITE:
 			rewrite = optarg;
 			break;
 		case 'u':
 			unbuffered = true;
 			break;
-		case 'h':
-			usage(stdout, 0);
-			break;
-		case OPT_VERSION:
-			printf("agraph-inject %s\n", AGR_VERSION);
-			return 0;
 		default:
-			usage(stderr, 2);
+			agr_fe_other_option(c);
 		}
 	}
 	in = agr_injector_new(seed, agr_fe_write, &unbuffered);
@@ -129,6 +117,5 @@ main(int argc, char **argv)
 	agr_injector_free(in);
 	if (mf != NULL && fclose(mf) != 0)
 		err(2, "%s", manifest);
-	rc = agr_fe_close_stdout();
-	return rc != 0 ? rc : status;
+	return agr_fe_exit(status);
 }

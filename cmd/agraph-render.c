@@ -10,18 +10,13 @@
 
 #include "agraph_fe.h"
 
-static void
-usage(FILE *out, int status)
-{
-	fputs("usage: agraph-render [-T svg|png|pdf|dot|json] [-o FILE] [--layout ENGINE]\n"
-	      "                     [-t TRACE] [--trace ID] GRAPH\n"
-	      "       agraph-render --lineage [-T svg|png|pdf|dot|json] [-o FILE]\n"
-	      "                     [--layout ENGINE] [--trace ID] [TRACE]\n",
-	      out);
-	exit(status);
-}
+static const char usage[] =
+    "usage: agraph-render [-T format] [-o file] [--layout engine] [-t file]\n"
+    "                     [--trace id] graph\n"
+    "       agraph-render --lineage [-T format] [-o file] [--layout engine]\n"
+    "                     [--trace id] [file]\n";
 
-enum { OPT_LAYOUT = 256, OPT_TRACE, OPT_LINEAGE, OPT_VERSION };
+enum { OPT_LAYOUT = 256, OPT_TRACE, OPT_LINEAGE };
 
 static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'T' },
@@ -30,8 +25,7 @@ static const struct option longopts[] = {
 	{ "run", required_argument, NULL, 't' },
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "lineage", no_argument, NULL, OPT_LINEAGE },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -46,8 +40,8 @@ parse_args(int argc, char **argv, args *a)
 {
 	int c;
 
-	argv[0] = program_invocation_short_name; /* getopt's messages name it so */
-	while ((c = getopt_long(argc, argv, "T:o:t:h", longopts, NULL)) != -1) {
+	agr_fe_init(argv, usage);
+	while ((c = agr_fe_getopt(argc, argv, "T:o:t:h", longopts, NULL, NULL)) != -1) {
 		switch (c) {
 		case 'T':
 			a->ro.format = optarg;
@@ -67,14 +61,8 @@ parse_args(int argc, char **argv, args *a)
 		case OPT_LINEAGE:
 			a->lineage = true;
 			break;
-		case 'h':
-			usage(stdout, 0);
-			break;
-		case OPT_VERSION:
-			printf("agraph-render %s\n", AGR_VERSION);
-			exit(0);
 		default:
-			usage(stderr, 2);
+			agr_fe_other_option(c);
 		}
 	}
 	argc -= optind;
@@ -82,70 +70,15 @@ parse_args(int argc, char **argv, args *a)
 	if (a->lineage) {
 		if (a->run != NULL)
 			errx(2, "--lineage reads its trace as the file operand, not -t");
-		if (argc > 1) {
-			warnx("--lineage draws one file of traces");
-			usage(stderr, 2);
-		}
+		if (argc > 1)
+			agr_fe_usage("--lineage draws one file of traces");
 		a->run = argc == 1 ? argv[0] : "-";
 	} else {
-		if (argc != 1) {
-			warnx(argc == 0 ? "no GRAPH file given" : "one GRAPH file, not %d", argc);
-			usage(stderr, 2);
-		}
+		if (argc != 1)
+			agr_fe_usage(argc == 0 ? "no GRAPH file given" : "one GRAPH file, not %d",
+			             argc);
 		a->graph = argv[0];
 	}
-}
-
-typedef struct pick {
-	const char *want;
-	agr_recording *got;
-	size_t traces;
-} pick;
-
-static void
-keep_wanted(void *ctx, agr_recording *rc)
-{
-	pick *p = ctx;
-
-	p->traces++;
-	if (p->got == NULL && (p->want == NULL || strcmp(p->want, agr_recording_trace(rc)) == 0))
-		p->got = rc;
-	else
-		agr_recording_free(rc);
-}
-
-/* The trace to draw: --trace ID, else the first of the file. */
-static agr_recording *
-read_trace(const args *a)
-{
-	const char *path = a->run;
-	agr_reader *in = agr_reader_new(&path, 1, 0);
-	agr_recorder *rd;
-	pick p = { .want = a->trace };
-	const agr_record *rec;
-	agr_error e;
-	int rc;
-	bool bad = false;
-
-	rd = agr_recorder_new(NULL, keep_wanted, &p);
-	while ((rc = agr_reader_next(in, &rec, &e)) != 0)
-		if (rc < 0 || !agr_recorder_add(rd, rec, &e)) {
-			agr_fe_error(&e);
-			bad = true;
-		}
-	agr_recorder_finish(rd);
-	agr_recorder_free(rd);
-	agr_reader_free(in);
-	if (bad) {
-		agr_recording_free(p.got);
-		exit(2);
-	}
-	if (p.got == NULL) {
-		if (a->trace != NULL)
-			errx(2, "%s: no trace '%s'", path, a->trace);
-		errx(2, "%s: no records", path);
-	}
-	return p.got;
 }
 
 /* A run over another graph draws nothing of its own: say so. */
@@ -176,7 +109,7 @@ write_out(const args *a, const char *data, size_t len)
 	}
 	if (fwrite(data, 1, len, f) != len || (f != stdout && fclose(f) != 0)) {
 		if (f == stdout)
-			return 0; /* agr_fe_close_stdout() reports it */
+			return 0; /* agr_fe_exit() reports it */
 		warn("%s", a->output);
 		return 2;
 	}
@@ -193,7 +126,7 @@ main(int argc, char **argv)
 	char *data = NULL;
 	size_t len = 0;
 	bool ok;
-	int status, rc_out;
+	int status;
 
 	parse_args(argc, argv, &a);
 	if (!a.lineage && (g = agr_graph_load_file(a.graph, &e)) == NULL) {
@@ -201,7 +134,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (a.run != NULL)
-		rc = read_trace(&a);
+		rc = agr_fe_read_trace(a.run, NULL, a.trace);
 	if (g != NULL && rc != NULL)
 		warn_strangers(g, rc, a.graph);
 	ok = a.lineage ? agr_render_lineage(rc, &a.ro, &data, &len, &e)
@@ -215,6 +148,5 @@ main(int argc, char **argv)
 	free(data);
 	agr_recording_free(rc);
 	agr_graph_free(g);
-	rc_out = agr_fe_close_stdout();
-	return rc_out != 0 ? rc_out : status;
+	return agr_fe_exit(status);
 }

@@ -10,32 +10,26 @@
 
 #include "agraph_fe.h"
 
-static void
-usage(FILE *out, int status)
-{
-	fputs("usage: agraph-route [-u] [--policy heal|static] [--fail TOOL[:KEY=VALUE]...,...]\n"
-	      "                    [--down TOOL,...] [--goal NODE] [--seed N] [--trace ID]\n"
-	      "                    [--monitors] [--plan | --coproc] GRAPH\n",
-	      out);
-	exit(status);
-}
+static const char usage[] =
+    "usage: agraph-route [-u] [--policy heal | static] [--fail list] [--down list]\n"
+    "                    [--goal node] [--seed n] [--id id] [--monitors]\n"
+    "                    [--plan | --coproc] graph\n";
 
-enum { OPT_TRACE = 256, OPT_PLAN, OPT_COPROC, OPT_VERSION };
+enum { OPT_ID = 256, OPT_PLAN, OPT_COPROC };
 
 static const struct option longopts[] = {
 	AGR_FE_ROUTER_LONGOPTS,
-	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "id", required_argument, NULL, OPT_ID },
 	{ "plan", no_argument, NULL, OPT_PLAN },
 	{ "coproc", no_argument, NULL, OPT_COPROC },
 	{ "unbuffered", no_argument, NULL, 'u' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
 typedef struct args {
 	agr_fe_router ro;
-	const char *trace, *graph;
+	const char *id, *graph;
 	bool plan, coproc, unbuffered;
 } args;
 
@@ -44,18 +38,16 @@ parse_args(int argc, char **argv, args *a)
 {
 	int c;
 
-	argv[0] = program_invocation_short_name; /* getopt's messages name it so */
-	while ((c = getopt_long(argc, argv, "hu", longopts, NULL)) != -1) {
-		if (agr_fe_router_option(&a->ro, c, optarg))
-			continue;
+	agr_fe_init(argv, usage);
+	while ((c = agr_fe_getopt(argc, argv, "hu", longopts, &a->ro, NULL)) != -1) {
 		switch (c) {
-		case OPT_TRACE: {
+		case OPT_ID: {
 			json_t *valid = json_string(optarg); /* NULL: not UTF-8 */
 
 			if (valid == NULL)
-				errx(2, "--trace: '%s' is not valid UTF-8", optarg);
+				errx(2, "--id: '%s' is not valid UTF-8", optarg);
 			json_decref(valid);
-			a->trace = optarg;
+			a->id = optarg;
 			break;
 		}
 		case OPT_PLAN:
@@ -67,21 +59,13 @@ parse_args(int argc, char **argv, args *a)
 		case 'u':
 			a->unbuffered = true;
 			break;
-		case 'h':
-			usage(stdout, 0);
-			break;
-		case OPT_VERSION:
-			printf("agraph-route %s\n", AGR_VERSION);
-			exit(0);
 		default:
-			usage(stderr, 2);
+			agr_fe_other_option(c);
 		}
 	}
-	if (argc - optind != 1) {
-		warnx(argc - optind == 0 ? "no GRAPH file given" : "one GRAPH file, not %d",
-		      argc - optind);
-		usage(stderr, 2);
-	}
+	if (argc - optind != 1)
+		agr_fe_usage(argc - optind == 0 ? "no GRAPH file given" : "one GRAPH file, not %d",
+		             argc - optind);
 	if (a->plan && a->coproc)
 		errx(2, "--plan and --coproc do not go together");
 	a->graph = argv[optind];
@@ -164,7 +148,7 @@ main(int argc, char **argv)
 	world = agr_fe_router_setup(&a.ro, g, a.graph, &opts);
 	if (world == NULL)
 		world = agr_world_new(g, a.ro.seed);
-	opts.trace = a.trace;
+	opts.trace = a.id;
 	r = agr_router_new(g, &opts);
 	for (size_t t = 0; t < agr_graph_node_count(g); t++)
 		if (agr_world_is_down(world, (int)t))
@@ -200,6 +184,5 @@ out:
 	agr_router_free(r);
 	agr_world_free(world);
 	agr_graph_free(g);
-	rc = agr_fe_close_stdout();
-	return rc != 0 ? rc : status;
+	return agr_fe_exit(status);
 }

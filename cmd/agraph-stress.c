@@ -10,19 +10,14 @@
 
 #include "agraph_fe.h"
 
-static void
-usage(FILE *out, int status)
-{
-	fputs("usage: agraph-stress [-c CONTRACTS]... [--builtin NAME,...] [--max-faults K]\n"
-	      "                     [--budget N] [--faults error,timeout,down] [--seed N]\n"
-	      "                     [--first] [-f text|ndjson] [--trace ID]\n"
-	      "                     [--policy heal|static] [--monitors] [--goal NODE]\n"
-	      "                     GRAPH [FILE]\n",
-	      out);
-	exit(status);
-}
+static const char usage[] =
+    "usage: agraph-stress [-c contracts] [--builtin names] [--max-faults k]\n"
+    "                     [--budget n] [--faults error,timeout,down] [--seed n]\n"
+    "                     [--first] [--format text | ndjson] [--trace id]\n"
+    "                     [--policy heal | static] [--monitors] [--goal node]\n"
+    "                     graph [file]\n";
 
-enum { OPT_MAX_FAULTS = 256, OPT_BUDGET, OPT_FAULTS, OPT_FIRST, OPT_TRACE, OPT_VERSION };
+enum { OPT_MAX_FAULTS = 256, OPT_BUDGET, OPT_FAULTS, OPT_FIRST, OPT_TRACE, OPT_FORMAT };
 
 static const struct option longopts[] = {
 	AGR_FE_ROUTER_LONGOPTS,
@@ -33,9 +28,8 @@ static const struct option longopts[] = {
 	{ "faults", required_argument, NULL, OPT_FAULTS },
 	{ "first", no_argument, NULL, OPT_FIRST },
 	{ "trace", required_argument, NULL, OPT_TRACE },
-	{ "format", required_argument, NULL, 'f' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -77,11 +71,8 @@ parse_args(int argc, char **argv, args *a)
 	int c;
 	uint64_t n;
 
-	argv[0] = program_invocation_short_name; /* getopt's messages name it so */
-	while ((c = getopt_long(argc, argv, "c:f:h", longopts, NULL)) != -1) {
-		if (agr_fe_router_option(&a->ro, c, optarg) ||
-		    agr_fe_contracts_option(a->cs, c, optarg))
-			continue;
+	agr_fe_init(argv, usage);
+	while ((c = agr_fe_getopt(argc, argv, "c:h", longopts, &a->ro, a->cs)) != -1) {
 		switch (c) {
 		case OPT_MAX_FAULTS:
 			n = agr_fe_number("--max-faults", optarg);
@@ -103,77 +94,23 @@ parse_args(int argc, char **argv, args *a)
 		case OPT_TRACE:
 			a->trace = optarg;
 			break;
-		case 'f':
-			a->ndjson = agr_fe_ndjson("-f", optarg);
+		case OPT_FORMAT:
+			a->ndjson = agr_fe_ndjson("--format", optarg);
 			break;
-		case 'h':
-			usage(stdout, 0);
-			break;
-		case OPT_VERSION:
-			printf("agraph-stress %s\n", AGR_VERSION);
-			exit(0);
 		default:
-			usage(stderr, 2);
+			agr_fe_other_option(c);
 		}
 	}
 	if (a->ro.nfail + a->ro.ndown > 0)
 		errx(2, "--fail and --down are not for stress: record a run with them "
 		        "(agraph-route --fail ...) and stress that");
-	if (argc - optind < 1 || argc - optind > 2) {
-		warnx(argc == optind ? "no GRAPH file given" : "a GRAPH and at most one FILE");
-		usage(stderr, 2);
-	}
+	if (argc - optind < 1 || argc - optind > 2)
+		agr_fe_usage(argc == optind ? "no GRAPH file given"
+		                            : "a GRAPH and at most one FILE");
 	a->graph = argv[optind];
 	a->file = argc - optind == 2 ? argv[optind + 1] : NULL;
 	if (agr_contracts_count(a->cs) == 0)
 		agr_contracts_builtin(a->cs, "all", NULL);
-}
-
-/* The recorded trace to start from: the first of the file, or --trace. */
-static agr_recording *
-read_recording(const args *a, const agr_graph *g)
-{
-	const char *path = a->file;
-	agr_reader *in = agr_reader_new(&path, 1, 0);
-	agr_recording *rc = NULL;
-	const agr_record *rec;
-	agr_error e;
-	int n;
-	bool bad = false;
-
-	while (!bad && (n = agr_reader_next(in, &rec, &e)) != 0) {
-		char id[1024];
-		const json_t *t;
-
-		if (n < 0) {
-			agr_fe_error(&e);
-			bad = true;
-			break;
-		}
-		t = json_object_get(agr_record_json(rec), "trace");
-		snprintf(id, sizeof id, "%s", json_is_string(t) ? json_string_value(t) : "");
-		if (rc == NULL && (a->trace == NULL || strcmp(a->trace, id) == 0))
-			rc = agr_recording_new(g, id);
-		if (rc == NULL || strcmp(agr_recording_trace(rc), id) != 0)
-			continue;
-		if (!agr_recording_add(rc, rec, &e)) {
-			agr_fe_error(&e);
-			bad = true;
-		}
-		if (agr_recording_ended(rc))
-			break;
-	}
-	agr_reader_free(in);
-	if (bad) {
-		agr_recording_free(rc);
-		exit(2);
-	}
-	if (rc == NULL) {
-		if (a->trace != NULL)
-			errx(2, "%s: no trace '%s'", a->file, a->trace);
-		errx(2, "%s: no records", a->file);
-	}
-	return rc;
 }
 
 static bool
@@ -230,7 +167,6 @@ main(int argc, char **argv)
 	agr_recording *rc;
 	agr_stress_report rep;
 	agr_error e;
-	int rc_out;
 
 	a.cs = agr_contracts_new();
 	parse_args(argc, argv, &a);
@@ -240,7 +176,8 @@ main(int argc, char **argv)
 	}
 	if (agr_fe_router_setup(&a.ro, g, a.graph, &a.so.router) != NULL)
 		abort(); /* refused in parse_args */
-	rc = a.file ? read_recording(&a, g) : agr_recording_new(g, agr_graph_name(g));
+	rc = a.file ? agr_fe_read_trace(a.file, g, a.trace)
+	            : agr_recording_new(g, agr_graph_name(g));
 	a.so.fresh = a.file == NULL;
 	a.so.seed = a.ro.seed;
 	agr_stress_run(rc, g, a.cs, &a.so, on_counterexample, &a, &rep);
@@ -248,6 +185,5 @@ main(int argc, char **argv)
 	agr_recording_free(rc);
 	agr_graph_free(g);
 	agr_contracts_free(a.cs);
-	rc_out = agr_fe_close_stdout();
-	return rc_out != 0 ? rc_out : rep.counterexamples > 0 ? 1 : 0;
+	return agr_fe_exit(rep.counterexamples > 0 ? 1 : 0);
 }

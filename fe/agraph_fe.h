@@ -1,11 +1,14 @@
 /*
  * agraph_fe.h - the small front end every agraph program shares:
- * writing records safely, reporting errors, splitting option lists.
+ * usage and the options programs share, reading traces, writing records
+ * safely, reporting errors.
  * Like libarchive_fe: a library of its own (libagraph_fe.a), linked into
  * the programs and never installed.
  */
 #ifndef AGRAPH_FE_H
 #define AGRAPH_FE_H
+
+#include <getopt.h>
 
 #include "agraph.h"
 
@@ -17,14 +20,38 @@ void agr_fe_put(const json_t *rec, bool flush);
 /* Writes raw bytes and a newline, under the same rules. */
 void agr_fe_put_bytes(const char *bytes, size_t len, bool flush);
 
-/* Flushes stdout and checks it: 0 when all was written, else prints why
- * and returns 2.  Call it last, as the exit status when it is not 0. */
-int agr_fe_close_stdout(void);
+/*
+ * What every program's main() starts and ends with.  agr_fe_init() makes
+ * getopt's messages name the program however it was run, and keeps usage:
+ * the program's synopsis, "usage: " and then its man page's SYNOPSIS word
+ * for word (tests/man.bats holds them to it).
+ */
+void agr_fe_init(char **argv, const char *usage);
+
+/* -h, --help and --version, in every program's getopt_long() table. */
+#define AGR_FE_COMMON_LONGOPTS                                                                     \
+	{ "help", no_argument, NULL, 'h' },                                                        \
+	{                                                                                          \
+		"version", no_argument, NULL, AGR_FE_OPT_VERSION                                   \
+	}
+
+/* Every option the program does not take itself: -h and --help print the
+ * usage on stdout, --version the version, and exit 0 (2 when stdout could
+ * not be written); anything else (getopt's '?') is a usage error. */
+_Noreturn void agr_fe_other_option(int c);
+
+/* A usage error: the message (a printf format; NULL: none), then the
+ * usage, on stderr; exits 2. */
+_Noreturn void agr_fe_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The exit status to return from main(): status, unless stdout could not
+ * be flushed and written whole (2, said why; a closed pipe ends quietly). */
+int agr_fe_exit(int status);
 
 /* Prints err as "prog: source:line:col: text". */
 void agr_fe_error(const agr_error *err);
 
-/* For -f text|ndjson: true for ndjson; exits 2 on anything else. */
+/* For --format text|ndjson: true for ndjson; exits 2 on anything else. */
 bool agr_fe_ndjson(const char *opt, const char *arg);
 
 /* Parses a whole non-negative number for option opt; exits 2 if it is not one. */
@@ -39,6 +66,23 @@ uint64_t agr_fe_number(const char *opt, const char *arg);
 typedef bool (*agr_fe_record_fn)(void *ctx, const agr_record *rec);
 int agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx);
 
+/*
+ * Reads the traces of the files (none: stdin) into recordings over g
+ * (NULL: the records alone), keeping only the world's answers when
+ * answers_only (agr_recorder_answers_only()), and gives each to fn, which
+ * owns it, when its trace ends.  fn returns false to read no further.
+ * Bad lines and records are reported and passed over.  Returns 0, or 2
+ * when anything was reported.
+ */
+typedef bool (*agr_fe_recording_fn)(void *ctx, agr_recording *rc);
+int agr_fe_each_recording(char **files, int nfiles, const agr_graph *g, bool answers_only,
+                          agr_fe_recording_fn fn, void *ctx);
+
+/* The trace called id (NULL: the trace of the first record) of path ("-":
+ * stdin), read up to its end into a recording over g.  Exits 2 when it is
+ * not there or anything read could not be. */
+agr_recording *agr_fe_read_trace(const char *path, const agr_graph *g, const char *id);
+
 /* An agr_write_fn that writes to stdout, flushing when ctx points to true. */
 void agr_fe_write(void *ctx, const char *bytes, size_t len);
 
@@ -52,9 +96,12 @@ bool agr_fe_contracts_option(agr_contracts *cs, int c, const char *arg);
  * --fail, --down, --goal, --seed, --policy and --monitors.  Put
  * AGR_FE_ROUTER_LONGOPTS in the getopt_long() table and hand every
  * option to agr_fe_router_option(), which takes the ones it knows.
+ * Options of the front end are numbered from 1000, the programs' own
+ * from 256.
  */
 enum {
-	AGR_FE_OPT_FAIL = 1000,
+	AGR_FE_OPT_VERSION = 1000,
+	AGR_FE_OPT_FAIL,
 	AGR_FE_OPT_DOWN,
 	AGR_FE_OPT_GOAL,
 	AGR_FE_OPT_SEED,
@@ -91,5 +138,14 @@ bool agr_fe_router_option(agr_fe_router *o, int c, const char *arg);
  * neither was given; exits 2 on a mistake. */
 agr_world *agr_fe_router_setup(const agr_fe_router *o, const agr_graph *g, const char *graph_path,
                                agr_router_opts *ro);
+
+/*
+ * getopt_long() with the options that programs share taken on the way:
+ * the router's into ro and -c and --builtin into cs (each when not NULL),
+ * -h, --help, --version and mistakes by agr_fe_other_option().  Returns
+ * the next option the program takes itself, or -1 at the operands.
+ */
+int agr_fe_getopt(int argc, char **argv, const char *optstring, const struct option *longopts,
+                  agr_fe_router *ro, agr_contracts *cs);
 
 #endif

@@ -1,7 +1,9 @@
 /* fe.c - what every agraph program does the same way. */
 #include <err.h>
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,7 +36,7 @@ agr_fe_put_bytes(const char *bytes, size_t len, bool flush)
 }
 
 int
-agr_fe_close_stdout(void)
+agr_fe_exit(int status)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (errno == EPIPE)
@@ -42,7 +44,59 @@ agr_fe_close_stdout(void)
 		warn("stdout");
 		return 2;
 	}
-	return 0;
+	return status;
+}
+
+static const char *usage_text = "";
+
+void
+agr_fe_init(char **argv, const char *usage)
+{
+	argv[0] = program_invocation_short_name;
+	usage_text = usage;
+}
+
+void
+agr_fe_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vwarnx(fmt, ap);
+		va_end(ap);
+	}
+	fputs(usage_text, stderr);
+	exit(2);
+}
+
+int
+agr_fe_getopt(int argc, char **argv, const char *optstring, const struct option *longopts,
+              agr_fe_router *ro, agr_contracts *cs)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+		if ((ro != NULL && agr_fe_router_option(ro, c, optarg)) ||
+		    (cs != NULL && agr_fe_contracts_option(cs, c, optarg)))
+			continue;
+		if (c == 'h' || c == AGR_FE_OPT_VERSION || c == '?' || c == ':')
+			agr_fe_other_option(c);
+		return c;
+	}
+	return -1;
+}
+
+void
+agr_fe_other_option(int c)
+{
+	if (c == 'h')
+		fputs(usage_text, stdout);
+	else if (c == AGR_FE_OPT_VERSION)
+		printf("%s %s\n", program_invocation_short_name, AGR_VERSION);
+	else
+		agr_fe_usage(NULL);
+	exit(agr_fe_exit(0));
 }
 
 void
@@ -105,6 +159,108 @@ agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx)
 	}
 	agr_reader_free(r);
 	return status;
+}
+
+/* A reading of recordings: where they go, and what was read first. */
+typedef struct reading {
+	agr_fe_recording_fn fn;
+	void *ctx;
+	bool stop;
+	char *first; /* the trace id of the first record */
+} reading;
+
+static void
+hand_over(void *ctx, agr_recording *rc)
+{
+	reading *x = ctx;
+
+	if (x->stop)
+		agr_recording_free(rc);
+	else
+		x->stop = !x->fn(x->ctx, rc);
+}
+
+static int
+read_recordings(char **files, int nfiles, const agr_graph *g, bool answers_only, reading *x)
+{
+	agr_recorder *rd = agr_recorder_new(g, hand_over, x);
+	agr_reader *in = agr_reader_new((const char *const *)files, nfiles, 0);
+	const agr_record *rec;
+	agr_error e;
+	int rc, status = 0;
+
+	if (answers_only)
+		agr_recorder_answers_only(rd);
+	while (!x->stop && (rc = agr_reader_next(in, &rec, &e)) != 0) {
+		if (rc > 0 && x->first == NULL) {
+			const char *id = agr_json_str(agr_record_json(rec), "trace");
+
+			if ((x->first = strdup(id != NULL ? id : "")) == NULL)
+				err(2, "out of memory");
+		}
+		if (rc < 0 || !agr_recorder_add(rd, rec, &e)) {
+			agr_fe_error(&e);
+			status = 2;
+		}
+	}
+	if (!x->stop)
+		agr_recorder_finish(rd);
+	agr_recorder_free(rd);
+	agr_reader_free(in);
+	return status;
+}
+
+int
+agr_fe_each_recording(char **files, int nfiles, const agr_graph *g, bool answers_only,
+                      agr_fe_recording_fn fn, void *ctx)
+{
+	reading x = { fn, ctx, false, NULL };
+	int status = read_recordings(files, nfiles, g, answers_only, &x);
+
+	free(x.first);
+	return status;
+}
+
+typedef struct pick {
+	reading *x;
+	const char *want;
+	agr_recording *got;
+} pick;
+
+static bool
+keep_wanted(void *ctx, agr_recording *rc)
+{
+	pick *p = ctx;
+
+	if (strcmp(agr_recording_trace(rc), p->want != NULL ? p->want : p->x->first) == 0) {
+		p->got = rc;
+		return false;
+	}
+	agr_recording_free(rc);
+	return true;
+}
+
+agr_recording *
+agr_fe_read_trace(const char *path, const agr_graph *g, const char *id)
+{
+	reading x = { keep_wanted, NULL, false, NULL };
+	pick p = { &x, id, NULL };
+	char *files[] = { (char *)path };
+	int status;
+
+	x.ctx = &p;
+	status = read_recordings(files, 1, g, false, &x);
+	free(x.first);
+	if (status != 0) {
+		agr_recording_free(p.got);
+		exit(2);
+	}
+	if (p.got == NULL) {
+		if (id != NULL)
+			errx(2, "%s: no trace '%s'", path, id);
+		errx(2, "%s: no records", path);
+	}
+	return p.got;
 }
 
 void

@@ -124,10 +124,9 @@ long agr_record_line(const agr_record *rec);
  * for mistakes found in a record after it was read. */
 void agr_error_at_record(agr_error *err, const agr_record *rec);
 
-/* Field helpers: the string value of key, or NULL when absent or not a
- * string; agr_record_kind() is agr_json_str(json, "kind"). */
+/* Field helper: the string value of key, or NULL when absent or not a
+ * string.  A record's kind is agr_json_str(agr_record_json(rec), "kind"). */
 const char *agr_json_str(const json_t *obj, const char *key);
-const char *agr_record_kind(const agr_record *rec);
 
 /* ------------------------------------------------------------------ */
 /* Graphs                                                              */
@@ -152,6 +151,8 @@ int agr_graph_intern(agr_graph *g, const char *name);
 /* Adds the edge from -> to.  Returns false for a duplicate edge or a
  * self-loop. */
 bool agr_graph_add_edge(agr_graph *g, int from, int to, agr_cost cost);
+/* The start and the goal, nodes of agr_graph_intern(): a graph built by
+ * hand has neither (-1) until they are set, and is not routed before. */
 void agr_graph_set_start(agr_graph *g, int node);
 void agr_graph_set_goal(agr_graph *g, int node);
 
@@ -348,30 +349,31 @@ typedef void (*agr_stats_run_fn)(void *ctx, const json_t *row);
 /*
  * Counts runs: task success, termination, containment, reroutes,
  * escalations, governance decisions, tool error rates, and compliance
- * with `user` (may be NULL; it must outlive the stats).
+ * with `user` (may be NULL; it must outlive the stats).  max_open bounds
+ * the open obligations of each contract checked, as for agr_checker_new().
  */
-agr_stats *agr_stats_new(const agr_contracts *user, agr_stats_run_fn fn, void *ctx);
+agr_stats *agr_stats_new(const agr_contracts *user, size_t max_open, agr_stats_run_fn fn,
+                         void *ctx);
 void agr_stats_free(agr_stats *st);
-/* Feeds one record; false, with *err, when the contracts' bound is hit. */
+/* Feeds one record; false, with *err, when more than max_open are open. */
 bool agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err);
 /* The end of the input: runs without a final end too, by id. */
 void agr_stats_finish(agr_stats *st);
-/* The counters alone, which agr_stats_merge adds up; the caller owns it. */
+/* The counters alone, which agr_stats_merge adds up: the stats of a corpus
+ * split by trace id merge into those of the whole.  The caller owns it. */
 json_t *agr_stats_partial(const agr_stats *st);
 bool agr_stats_merge(agr_stats *st, const json_t *partial, agr_error *err);
-/* Totals and rates (null where there is nothing to divide); caller owns. */
+/* The totals and rates that AGR_STATS_JSON writes under "total" (null
+ * where there is nothing to divide), as a value; the caller owns it. */
 json_t *agr_stats_total(const agr_stats *st);
-/* For people: a run's row (NULL: the header), and the totals. */
+/* For people: a run's row (NULL: the header). */
 void agr_stats_print_row(FILE *out, const json_t *row);
-void agr_stats_print_total(FILE *out, const json_t *total);
-/* Per kind of injected fault: runs hit, still successful, contained. */
-void agr_stats_print_faults(FILE *out, const json_t *total);
 
 typedef enum agr_stats_view {
 	AGR_STATS_TEXT,     /* the totals, for people */
 	AGR_STATS_JSON,     /* {"total": {...}} */
 	AGR_STATS_PARTIAL,  /* the counters, for agr_stats_merge */
-	AGR_STATS_BY_FAULT, /* the table of agr_stats_print_faults */
+	AGR_STATS_BY_FAULT, /* per kind of injected fault: runs hit, successful, contained */
 } agr_stats_view;
 
 /* Writes what the stats come to, as view says.  False on a write error. */

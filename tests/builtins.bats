@@ -76,7 +76,7 @@ check() {
 
 @test "--builtin all on every SHR scenario run: all pass" {
 	while IFS=$'\t' read -r id graph name failing; do
-		agraph-route --fail "${failing#-}" "$EX/$graph" --trace "$id" || [ $? -eq 1 ]
+		agraph-route --fail "${failing#-}" "$EX/$graph" --id "$id" || [ $? -eq 1 ]
 	done < <(tail -n +2 "$EX/scenarios.tsv") >"$BATS_TEST_TMPDIR/all.ndjson"
 	run agraph-trace check --builtin all "$BATS_TEST_TMPDIR/all.ndjson"
 	[ "$status" -eq 0 ]
@@ -85,7 +85,7 @@ check() {
 
 @test "--policy static runs fail observable at the final success after a skipped failure" {
 	while IFS=$'\t' read -r id graph name failing; do
-		agraph-route --policy static --fail "${failing#-}" "$EX/$graph" --trace "$id" || [ $? -eq 1 ]
+		agraph-route --policy static --fail "${failing#-}" "$EX/$graph" --id "$id" || [ $? -eq 1 ]
 	done < <(tail -n +2 "$EX/scenarios.tsv") >"$BATS_TEST_TMPDIR/static.ndjson"
 	run agraph-trace check --builtin observable --format ndjson "$BATS_TEST_TMPDIR/static.ndjson"
 	[ "$status" -eq 1 ]
@@ -114,4 +114,25 @@ check() {
 	[ "$stderr" = "agraph-trace: $BATS_TEST_TMPDIR/calls.ndjson:11: more than 10 open obligations at step 11 (call c11) of trace 't' (raise --max-open)" ]
 	run agraph-trace check --builtin answered --max-open 20 "$BATS_TEST_TMPDIR/calls.ndjson"
 	[ "$status" -eq 1 ]
+}
+
+@test "stats --max-open bounds them too: its compliance contracts and its own" {
+	for t in a b c; do
+		printf '{"trace":"%s","step":1,"kind":"call","tool":"x","id":"c1"}\n' $t
+		printf '{"trace":"%s","step":2,"kind":"result","tool":"x","call":"c1","status":"error"}\n' $t
+	done >"$BATS_TEST_TMPDIR/open.ndjson"
+	# Three traces, each with a failed result that nothing handles yet.
+	run --separate-stderr agraph-trace stats --max-open 2 "$BATS_TEST_TMPDIR/open.ndjson"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-trace: $BATS_TEST_TMPDIR/open.ndjson:6: more than 2 open obligations at step 2 (result x c1) of trace 'c' (raise --max-open)" ]
+	run --separate-stderr agraph-trace stats --max-open 3 "$BATS_TEST_TMPDIR/open.ndjson"
+	[ "$status" -eq 0 ]
+	[[ $output == *"runs                       3"* ]]
+	# With a contract: the calls open at once count as well.
+	grep '"kind":"call"' "$BATS_TEST_TMPDIR/open.ndjson" >"$BATS_TEST_TMPDIR/calls.ndjson"
+	run --separate-stderr agraph-trace stats --builtin answered --max-open 2 "$BATS_TEST_TMPDIR/calls.ndjson"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-trace: $BATS_TEST_TMPDIR/calls.ndjson:3: more than 2 open obligations at step 1 (call x c1) of trace 'c' (raise --max-open)" ]
+	run agraph-trace stats --json --builtin answered --max-open 3 "$BATS_TEST_TMPDIR/calls.ndjson"
+	[ "$status" -eq 0 ]
 }

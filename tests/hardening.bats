@@ -18,7 +18,7 @@ each_program() {
 	printf '%s\n' \
 		"0 agraph-route --fail Stripe $CS" \
 		"0 agraph-trace grep true $BATS_TEST_TMPDIR/many" \
-		"0 agraph-trace check -v --format ndjson --builtin all $BATS_TEST_TMPDIR/many" \
+		"0 agraph-trace check --verbose --format ndjson --builtin all $BATS_TEST_TMPDIR/many" \
 		"0 agraph-trace export otel $BATS_TEST_TMPDIR/many" \
 		"0 agraph-inject --seed 3 -f error:p=0.3 $BATS_TEST_TMPDIR/many" \
 		"0 agraph-replay $CS $BATS_TEST_TMPDIR/many" \
@@ -54,6 +54,21 @@ instrumented() {
 	run --separate-stderr agraph-render -o /dev/full "$CS"
 	[ "$status" -eq 2 ]
 	[[ $stderr == *"No space left on device"* ]]
+}
+
+@test "--help and --version on a full disk: an error and exit 2, never 0" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	for p in "$AGRAPH_BIN"/agraph-*; do
+		for opt in --help --version; do
+			run --separate-stderr "$p" $opt
+			[ "$status" -eq 0 ] && [ -n "$output" ] || { echo "${p##*/} $opt: exit $status"; false; }
+			run --separate-stderr bash -c "'$p' $opt >/dev/full"
+			[ "$status" -eq 2 ] || { echo "${p##*/} $opt: exit $status"; false; }
+			[[ $stderr == "${p##*/}: stdout: No space left on device" ]] || { echo "$stderr"; false; }
+		done
+	done
+	run --separate-stderr bash -c "agraph-trace check --help >/dev/full"
+	[ "$status" -eq 2 ]
 }
 
 @test "determinism: route, inject, replay and stress with seeds give the same bytes, run after run" {

@@ -120,7 +120,7 @@ inject() {
 
 @test "rates: nth, first, n, p" {
 	for i in 1 2 3; do
-		agraph-route --trace "r$i" "$EX/customer-support.yaml"
+		agraph-route --id "r$i" "$EX/customer-support.yaml"
 	done >"$BATS_TEST_TMPDIR/three.ndjson"
 	T=$BATS_TEST_TMPDIR/three.ndjson
 	# nth and first count per trace and tool: every run's first CRM result.
@@ -224,8 +224,8 @@ YAML
 	# A pipeline fails when any of its programs does, not only the last.
 	set -o pipefail
 	for s in 1 2 3; do
-		agraph-route --trace "rec$s" "$EX/customer-support.yaml" | agraph-inject -f error:tool=Stripe
-		agraph-route --trace "heal$s" --fail Stripe "$EX/customer-support.yaml" | agraph-inject -f latency:tool=CRM,ms=9
+		agraph-route --id "rec$s" "$EX/customer-support.yaml" | agraph-inject -f error:tool=Stripe
+		agraph-route --id "heal$s" --fail Stripe "$EX/customer-support.yaml" | agraph-inject -f latency:tool=CRM,ms=9
 	done >"$BATS_TEST_TMPDIR/f.ndjson"
 	run agraph-trace stats --by-fault "$BATS_TEST_TMPDIR/f.ndjson"
 	[ "$status" -eq 0 ]

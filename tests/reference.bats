@@ -11,8 +11,8 @@ setup_file() {
 	[ -x "$gen" ] || gen=$TOP/build/bench/gen_trace
 	"$gen" 2 11 >"$C"
 	while IFS=$'\t' read -r id graph name failing; do
-		exits 0,1 agraph-route --fail "${failing#-}" "$EX/$graph" --trace "$id"
-		agraph-route --policy static --fail "${failing#-}" "$EX/$graph" --trace "static-$id"
+		exits 0,1 agraph-route --fail "${failing#-}" "$EX/$graph" --id "$id"
+		agraph-route --policy static --fail "${failing#-}" "$EX/$graph" --id "static-$id"
 	done < <(tail -n +2 "$EX/scenarios.tsv") >>"$C"
 	cat "$EX/refunds.ndjson" >>"$C"
 	# Odd but valid records: escapes, unicode, nesting, types the contracts do not expect.
@@ -54,5 +54,5 @@ same() {
 @test "stats and grep: fast and reference agree" {
 	same agraph-trace stats --json --builtin all "$C"
 	same agraph-trace grep 'tool == "re\"fund" || args.nested.a[1].b == null || lower(status) =~ "err"' "$C"
-	same agraph-trace grep --trace 'kind == "escalate"' "$C"
+	same agraph-trace grep --whole-trace 'kind == "escalate"' "$C"
 }

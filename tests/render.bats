@@ -75,8 +75,8 @@ classes() {
 	run agraph-render -t "$BATS_TEST_TMPDIR/down" "$CS"
 	[ "$status" -eq 0 ]
 	[ "$(classes node_Stripe <<<"$output")" = "node tool down idle" ]
-	# With -f ndjson, the counterexamples are told on stderr.
-	exits 1 agraph-stress --faults down -f ndjson -c "$EX/payment.yaml" "$CS" >"$BATS_TEST_TMPDIR/ce" 2>"$BATS_TEST_TMPDIR/ce.err"
+	# With --format ndjson, the counterexamples are told on stderr.
+	exits 1 agraph-stress --faults down --format ndjson -c "$EX/payment.yaml" "$CS" >"$BATS_TEST_TMPDIR/ce" 2>"$BATS_TEST_TMPDIR/ce.err"
 	[ -s "$BATS_TEST_TMPDIR/ce.err" ]
 	run agraph-render -t "$BATS_TEST_TMPDIR/ce" "$CS"
 	[ "$status" -eq 0 ]
@@ -85,8 +85,8 @@ classes() {
 }
 
 @test "--trace picks one of several traces; the first by default" {
-	agraph-route --trace a "$CS" >"$BATS_TEST_TMPDIR/two"
-	agraph-route --trace b --fail Stripe "$CS" >>"$BATS_TEST_TMPDIR/two"
+	agraph-route --id a "$CS" >"$BATS_TEST_TMPDIR/two"
+	agraph-route --id b --fail Stripe "$CS" >>"$BATS_TEST_TMPDIR/two"
 	agraph-render -t "$BATS_TEST_TMPDIR/two" "$CS" >"$BATS_TEST_TMPDIR/a.svg"
 	[ "$(classes node_Stripe <"$BATS_TEST_TMPDIR/a.svg")" = "node tool completed" ]
 	agraph-render -t "$BATS_TEST_TMPDIR/two" --trace b "$CS" >"$BATS_TEST_TMPDIR/b.svg"
@@ -94,6 +94,23 @@ classes() {
 	run agraph-render -t "$BATS_TEST_TMPDIR/two" --trace c "$CS"
 	[ "$status" -eq 2 ]
 	[ "$output" = "agraph-render: $BATS_TEST_TMPDIR/two: no trace 'c'" ]
+}
+
+@test "the first trace is the one of the first record, when traces interleave; read up to its end" {
+	agraph-route --id a "$CS" >"$BATS_TEST_TMPDIR/a"
+	agraph-route --id b --fail Stripe "$CS" >"$BATS_TEST_TMPDIR/b"
+	# b ends before a does.
+	{ head -n 1 "$BATS_TEST_TMPDIR/a"; cat "$BATS_TEST_TMPDIR/b"; tail -n +2 "$BATS_TEST_TMPDIR/a"; } >"$BATS_TEST_TMPDIR/mixed"
+	agraph-render -t "$BATS_TEST_TMPDIR/mixed" "$CS" | classes node_Stripe | grep -qx "node tool completed"
+	agraph-render --lineage "$BATS_TEST_TMPDIR/mixed" | grep -q '<title>a</title>'
+	# What comes after the trace is not read.
+	{ cat "$BATS_TEST_TMPDIR/b"; echo '{"trace":'; } >"$BATS_TEST_TMPDIR/after"
+	run --separate-stderr agraph-render -t "$BATS_TEST_TMPDIR/after" "$CS"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	run --separate-stderr agraph-render -t "$BATS_TEST_TMPDIR/after" --trace x "$CS"
+	[ "$status" -eq 2 ]
+	[[ $stderr == "agraph-render: $BATS_TEST_TMPDIR/after:14:"* ]]
 }
 
 @test "--lineage: records as nodes, cause links as edges, failures and faults marked" {

@@ -18,13 +18,23 @@ setup() {
 	[[ $output == "agraph-replay "[0-9]* ]]
 }
 
+@test "--diff --format, not -f: -f is agraph-inject's fault" {
+	agraph-route "$CS" >"$BATS_TEST_TMPDIR/a"
+	run --separate-stderr agraph-replay --diff -f ndjson "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/a"
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "agraph-replay: invalid option -- 'f'" ]
+	run --separate-stderr agraph-replay --diff --format json "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/a"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-replay: --format takes text or ndjson, not 'json'" ]
+}
+
 @test "--check: each of the 19 SHR runs replays to itself, under both policies" {
 	local n=0
 	while IFS=$'\t' read -r id graph name failing; do
 		[ "$id" != id ] || continue
 		fail=${failing#-}
 		for policy in heal static; do
-			exits 0,1 agraph-route --policy $policy --fail "${fail:-,}" --trace "$id" "$EX/$graph" >"$BATS_TEST_TMPDIR/run"
+			exits 0,1 agraph-route --policy $policy --fail "${fail:-,}" --id "$id" "$EX/$graph" >"$BATS_TEST_TMPDIR/run"
 			run agraph-replay --policy $policy --check "$EX/$graph" "$BATS_TEST_TMPDIR/run"
 			[ "$status" -eq 0 ] || { echo "$id $policy: $output"; false; }
 			[ "$output" = "1 trace replayed, 0 diverged" ]
@@ -35,8 +45,8 @@ setup() {
 }
 
 @test "replay writes the router's records byte for byte, interleaved traces apart" {
-	agraph-route --fail Stripe --trace a "$CS" >"$BATS_TEST_TMPDIR/a"
-	agraph-route --down Email --trace b "$CS" >"$BATS_TEST_TMPDIR/b"
+	agraph-route --fail Stripe --id a "$CS" >"$BATS_TEST_TMPDIR/a"
+	agraph-route --down Email --id b "$CS" >"$BATS_TEST_TMPDIR/b"
 	paste -d'\n' "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b" | grep . >"$BATS_TEST_TMPDIR/mixed"
 	run agraph-replay --check "$CS" "$BATS_TEST_TMPDIR/mixed"
 	[ "$status" -eq 0 ]
@@ -170,7 +180,7 @@ setup() {
 
 @test "--diff: fault records are set aside and listed; steps they move do not count" {
 	agraph-inject -f error:tool=Email "$CLEAN" >"$BATS_TEST_TMPDIR/inj"
-	run agraph-replay --diff -f ndjson "$CLEAN" "$BATS_TEST_TMPDIR/inj"
+	run agraph-replay --diff --format ndjson "$CLEAN" "$BATS_TEST_TMPDIR/inj"
 	[ "$status" -eq 1 ]
 	[ "$(jq -c '[.differs.a.step, .differs.b.step, .differs.b.record.status]' <<<"$output")" = '[7,8,"error"]' ]
 	[ "$(jq -c '.faults' <<<"$output")" = '{"a":[],"b":[{"fault":"error","tool":"Email","step":7}]}' ]
@@ -185,14 +195,14 @@ setup() {
 }
 
 @test "--diff: traces paired by id; one only on one side differs" {
-	agraph-route --trace x "$CS" >"$BATS_TEST_TMPDIR/a"
-	agraph-route --trace y "$CS" >>"$BATS_TEST_TMPDIR/a"
-	agraph-route --trace y "$CS" >"$BATS_TEST_TMPDIR/b"
+	agraph-route --id x "$CS" >"$BATS_TEST_TMPDIR/a"
+	agraph-route --id y "$CS" >>"$BATS_TEST_TMPDIR/a"
+	agraph-route --id y "$CS" >"$BATS_TEST_TMPDIR/b"
 	run agraph-replay --diff "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
 	[ "$status" -eq 1 ]
 	[ "$output" = "x: only in A" ]
 	# One trace on each side: compared whatever their ids.
-	agraph-route --trace z "$CS" >"$BATS_TEST_TMPDIR/z"
+	agraph-route --id z "$CS" >"$BATS_TEST_TMPDIR/z"
 	run agraph-replay --diff "$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/z"
 	[ "$status" -eq 1 ]
 	[[ ${lines[0]} == "y: differs at step 1 of A"* ]]

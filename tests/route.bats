@@ -46,8 +46,8 @@ SUP=$EX/support.yaml
 		"$(jq -r 'select(.kind == "result") | .call' <<<"$output" | paste -sd,)" ]
 }
 
-@test "--trace sets the trace id" {
-	run agraph-route --trace run-42 "$CS"
+@test "--id sets the trace id" {
+	run agraph-route --id run-42 "$CS"
 	[ "$status" -eq 0 ]
 	[ "$(jq -r .trace <<<"$output" | sort -u)" = run-42 ]
 }
@@ -416,8 +416,14 @@ SUP=$EX/support.yaml
 	[ "$(jq -c .path <<<"$output")" = '["S","A","H"]' ]
 }
 
-@test "--trace must be UTF-8: records are JSON" {
-	run agraph-route --trace $'\xff' "$CS"
+@test "--trace is not route's: the id to write is --id" {
+	run --separate-stderr agraph-route --trace run-42 "$CS"
 	[ "$status" -eq 2 ]
-	[[ $output == "agraph-route: --trace: "*" is not valid UTF-8" ]]
+	[ "${stderr_lines[0]}" = "agraph-route: unrecognized option '--trace'" ]
+}
+
+@test "--id must be UTF-8: records are JSON" {
+	run agraph-route --id $'\xff' "$CS"
+	[ "$status" -eq 2 ]
+	[[ $output == "agraph-route: --id: "*" is not valid UTF-8" ]]
 }

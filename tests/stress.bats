@@ -27,6 +27,15 @@ sets() {
 	[[ $output == "agraph-stress "[0-9]* ]]
 }
 
+@test "--format, not -f: -f is agraph-inject's fault" {
+	run --separate-stderr agraph-stress -c "$PAY" -f ndjson "$CS"
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "agraph-stress: invalid option -- 'f'" ]
+	run --separate-stderr agraph-stress -c "$PAY" --format json "$CS"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-stress: --format takes text or ndjson, not 'json'" ]
+}
+
 @test "a payment succeeds: the minimal counterexamples are {CRM} and {Stripe, Razorpay}" {
 	run agraph-stress -c "$PAY" --faults error --max-faults 2 "$CS"
 	[ "$status" -eq 1 ]
@@ -50,7 +59,7 @@ sets() {
 }
 
 @test "each counterexample is a trace with its fault records, checkable by agraph-trace" {
-	run --separate-stderr agraph-stress -c "$PAY" -f ndjson "$CS"
+	run --separate-stderr agraph-stress -c "$PAY" --format ndjson "$CS"
 	[ "$status" -eq 1 ]
 	[ "$(jq -r .trace <<<"$output" | uniq | paste -sd' ')" = \
 		"customer-support{CRM:error} customer-support{Stripe:error,Razorpay:error}" ]
@@ -63,7 +72,7 @@ sets() {
 	[ "$status" -eq 1 ]
 	[[ $output == *"2 traces, 2 verdicts: 0 pass, 2 fail" ]]
 	# A counterexample replays to itself.
-	exits 1 agraph-stress -c "$PAY" -f ndjson "$CS" >"$BATS_TEST_TMPDIR/cx" 2>"$BATS_TEST_TMPDIR/cx.err"
+	exits 1 agraph-stress -c "$PAY" --format ndjson "$CS" >"$BATS_TEST_TMPDIR/cx" 2>"$BATS_TEST_TMPDIR/cx.err"
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/cx.err")" -eq 3 ]
 	run agraph-replay --check "$CS" "$BATS_TEST_TMPDIR/cx"
 	[ "$status" -eq 0 ]
@@ -99,7 +108,7 @@ sets() {
 	# that crashed alike would give the same bytes too.  With -f ndjson the
 	# counterexamples are told on stderr, the same each time.
 	for i in 1 2 3; do
-		exits 1 agraph-stress -c "$PAY" --builtin all --faults error,down --max-faults 3 --budget 40 --seed 9 -f ndjson "$CS" \
+		exits 1 agraph-stress -c "$PAY" --builtin all --faults error,down --max-faults 3 --budget 40 --seed 9 --format ndjson "$CS" \
 			>"$BATS_TEST_TMPDIR/o$i" 2>"$BATS_TEST_TMPDIR/e$i"
 		[ -s "$BATS_TEST_TMPDIR/o$i" ]
 		[ -s "$BATS_TEST_TMPDIR/e$i" ]
@@ -122,8 +131,8 @@ sets() {
 	[ "$status" -eq 1 ]
 	[ "$(sets <<<"$output" | paste -sd' ')" = "{CRM:error} {Razorpay:error}" ]
 	# --trace picks one of several.
-	agraph-route --trace other "$CS" >>"$BATS_TEST_TMPDIR/rec"
-	run --separate-stderr agraph-stress -c "$PAY" --trace other -f ndjson "$CS" "$BATS_TEST_TMPDIR/rec"
+	agraph-route --id other "$CS" >>"$BATS_TEST_TMPDIR/rec"
+	run --separate-stderr agraph-stress -c "$PAY" --trace other --format ndjson "$CS" "$BATS_TEST_TMPDIR/rec"
 	[ "$status" -eq 1 ]
 	[ "$(jq -r .trace <<<"$output" | sort -u | paste -sd' ')" = "other{CRM:error} other{Stripe:error,Razorpay:error}" ]
 }
@@ -172,7 +181,7 @@ sets() {
 	# The status is agraph-stress's, not head's; stderr holds the
 	# counterexamples found before the pipe closed (all of them and the
 	# summary, if it had finished), and nothing else.
-	run --separate-stderr bash -c "agraph-stress -c '$PAY' -f ndjson --faults error,timeout,down '$CS' | head -1; exit \${PIPESTATUS[0]}"
+	run --separate-stderr bash -c "agraph-stress -c '$PAY' --format ndjson --faults error,timeout,down '$CS' | head -1; exit \${PIPESTATUS[0]}"
 	closed_quietly "$status" 1
 	[[ $output == '{"trace":"customer-support{CRM:error}","step":1,"kind":"route",'* ]]
 	[ "${#stderr_lines[@]}" -gt 0 ]

@@ -11,7 +11,7 @@ typedef struct traces {
 	size_t n, cap;
 } traces;
 
-static void
+static bool
 keep_recording(void *ctx, agr_recording *rc)
 {
 	traces *t = ctx;
@@ -22,28 +22,16 @@ keep_recording(void *ctx, agr_recording *rc)
 			err(2, "out of memory");
 	}
 	t->v[t->n++] = rc;
+	return true;
 }
 
 /* Every trace of a file; false when anything in it could not be read. */
 static bool
 read_traces(const char *path, traces *t)
 {
-	agr_recorder *rd = agr_recorder_new(NULL, keep_recording, t);
-	agr_reader *in = agr_reader_new(&path, 1, 0);
-	const agr_record *rec;
-	agr_error e;
-	int rc;
-	bool ok = true;
+	char *files[] = { (char *)path };
 
-	while ((rc = agr_reader_next(in, &rec, &e)) != 0)
-		if (rc < 0 || !agr_recorder_add(rd, rec, &e)) {
-			agr_fe_error(&e);
-			ok = false;
-		}
-	agr_recorder_finish(rd);
-	agr_recorder_free(rd);
-	agr_reader_free(in);
-	return ok;
+	return agr_fe_each_recording(files, 1, NULL, false, keep_recording, t) == 0;
 }
 
 static agr_recording *

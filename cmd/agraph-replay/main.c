@@ -11,29 +11,22 @@
 #include "replay.h"
 #include "agraph_fe.h"
 
-static void
-usage(FILE *out, int status)
-{
-	fputs("usage: agraph-replay [-u] [--check] [--missing stop|ok|error]\n"
-	      "                     [--policy heal|static] [--monitors] [--goal NODE]\n"
-	      "                     [--fail TOOL[:KEY=VALUE]...,...] [--down TOOL,...] [--seed N]\n"
-	      "                     GRAPH [FILE...]\n"
-	      "       agraph-replay --diff [-f text|ndjson] A B\n",
-	      out);
-	exit(status);
-}
+static const char usage[] =
+    "usage: agraph-replay [-u] [--check] [--missing stop | ok | error]\n"
+    "                     [--policy heal | static] [--monitors] [--goal node]\n"
+    "                     [--fail list] [--down list] [--seed n] graph [file ...]\n"
+    "       agraph-replay --diff [--format text | ndjson] a b\n";
 
-enum { OPT_CHECK = 256, OPT_MISSING, OPT_DIFF, OPT_VERSION };
+enum { OPT_CHECK = 256, OPT_MISSING, OPT_DIFF, OPT_FORMAT };
 
 static const struct option longopts[] = {
 	AGR_FE_ROUTER_LONGOPTS,
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "missing", required_argument, NULL, OPT_MISSING },
 	{ "diff", no_argument, NULL, OPT_DIFF },
-	{ "format", required_argument, NULL, 'f' },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "unbuffered", no_argument, NULL, 'u' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -51,10 +44,8 @@ parse_args(int argc, char **argv, args *a)
 {
 	int c;
 
-	argv[0] = program_invocation_short_name; /* getopt's messages name it so */
-	while ((c = getopt_long(argc, argv, "f:hu", longopts, NULL)) != -1) {
-		if (agr_fe_router_option(&a->ro, c, optarg))
-			continue;
+	agr_fe_init(argv, usage);
+	while ((c = agr_fe_getopt(argc, argv, "hu", longopts, &a->ro, NULL)) != -1) {
 		switch (c) {
 		case OPT_CHECK:
 			a->check = true;
@@ -72,34 +63,25 @@ parse_args(int argc, char **argv, args *a)
 		case OPT_DIFF:
 			a->diff = true;
 			break;
-		case 'f':
-			a->ndjson = agr_fe_ndjson("-f", optarg);
+		case OPT_FORMAT:
+			a->ndjson = agr_fe_ndjson("--format", optarg);
 			break;
 		case 'u':
 			a->unbuffered = true;
 			break;
-		case 'h':
-			usage(stdout, 0);
-			break;
-		case OPT_VERSION:
-			printf("agraph-replay %s\n", AGR_VERSION);
-			exit(0);
 		default:
-			usage(stderr, 2);
+			agr_fe_other_option(c);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (a->diff) {
-		if (argc != 2) {
-			warnx("--diff compares two files, A and B");
-			usage(stderr, 2);
-		}
+		if (argc != 2)
+			agr_fe_usage("--diff compares two files, A and B");
 		if (a->check)
 			errx(2, "--diff and --check do not go together");
 	} else if (argc == 0) {
-		warnx("no GRAPH file given");
-		usage(stderr, 2);
+		agr_fe_usage("no GRAPH file given");
 	} else {
 		a->graph = *argv++;
 		argc--;
@@ -154,7 +136,7 @@ check_one(ctx *x, agr_recording *rc)
 	free(d.replayed);
 }
 
-static void
+static bool
 each_recording(void *vx, agr_recording *rc)
 {
 	ctx *x = vx;
@@ -178,6 +160,7 @@ each_recording(void *vx, agr_recording *rc)
 			      x->opts.missing == AGR_MISSING_OK ? "ok" : "error");
 	}
 	agr_recording_free(rc);
+	return true;
 }
 
 static int
@@ -185,11 +168,7 @@ replay(const args *a)
 {
 	ctx x = { .a = a };
 	agr_graph *g;
-	agr_recorder *rd;
-	agr_reader *in;
-	const agr_record *rec;
 	agr_error e;
-	int rc;
 
 	if ((g = agr_graph_load_file(a->graph, &e)) == NULL) {
 		agr_fe_error(&e);
@@ -197,18 +176,8 @@ replay(const args *a)
 	}
 	x.opts.world = agr_fe_router_setup(&a->ro, g, a->graph, &x.opts.router);
 	x.opts.missing = a->missing;
-	rd = agr_recorder_new(g, each_recording, &x);
-	if (!a->check)
-		agr_recorder_answers_only(rd);
-	in = agr_reader_new((const char *const *)a->files, a->nfiles, 0);
-	while ((rc = agr_reader_next(in, &rec, &e)) != 0)
-		if (rc < 0 || !agr_recorder_add(rd, rec, &e)) {
-			agr_fe_error(&e);
-			x.status = 2;
-		}
-	agr_recorder_finish(rd);
-	agr_recorder_free(rd);
-	agr_reader_free(in);
+	if (agr_fe_each_recording(a->files, a->nfiles, g, !a->check, each_recording, &x) != 0)
+		x.status = 2;
 	agr_world_free(x.opts.world);
 	agr_graph_free(g);
 	if (a->check) {
@@ -224,10 +193,7 @@ int
 main(int argc, char **argv)
 {
 	args a = { .ro.policy = AGR_POLICY_HEAL };
-	int status, rc;
 
 	parse_args(argc, argv, &a);
-	status = a.diff ? diff_files(a.files[0], a.files[1], a.ndjson) : replay(&a);
-	rc = agr_fe_close_stdout();
-	return rc != 0 ? rc : status;
+	return agr_fe_exit(a.diff ? diff_files(a.files[0], a.files[1], a.ndjson) : replay(&a));
 }

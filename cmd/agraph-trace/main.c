@@ -11,24 +11,19 @@
 #include "trace.h"
 #include "agraph_fe.h"
 
-static const char synopsis[] =
-    "usage: agraph-trace check [-uv] [-c contracts] [--builtin names] [--format fmt]\n"
-    "                          [--max-open n] [file ...]\n"
-    "       agraph-trace stats [-u] [-c contracts] [--builtin names] [--json | --by-fault]\n"
-    "                          [--partial] [file ...]\n"
+static const char usage[] =
+    "usage: agraph-trace check [-u] [--verbose] [-c contracts] [--builtin names]\n"
+    "                          [--format fmt] [--max-open n] [file ...]\n"
+    "       agraph-trace stats [-u] [-c contracts] [--builtin names]\n"
+    "                          [--json | --by-fault] [--partial] [--max-open n]\n"
+    "                          [file ...]\n"
     "       agraph-trace stats --merge [--json] [file ...]\n"
     "       agraph-trace lint [file ...]\n"
-    "       agraph-trace grep [-uv] [--trace] expr [file ...]\n"
-    "       agraph-trace lineage [--trace=id] step [file ...]\n"
-    "       agraph-trace import [-u] [--terminate-word word] openai|chatlog|otel [file ...]\n"
+    "       agraph-trace grep [-uv] [--whole-trace] expr [file ...]\n"
+    "       agraph-trace lineage [--trace id] step [file ...]\n"
+    "       agraph-trace import [-u] [--terminate-word word] openai | chatlog | otel\n"
+    "                          [file ...]\n"
     "       agraph-trace export [-u] otel [file ...]\n";
-
-static void
-usage(FILE *out, int status)
-{
-	fputs(synopsis, out);
-	exit(status);
-}
 
 enum {
 	OPT_FORMAT = 256,
@@ -38,8 +33,9 @@ enum {
 	OPT_MERGE,
 	OPT_BY_FAULT,
 	OPT_TRACE,
+	OPT_WHOLE_TRACE,
 	OPT_TERMINATE_WORD,
-	OPT_VERSION
+	OPT_VERBOSE,
 };
 
 static const struct option longopts[] = {
@@ -51,13 +47,13 @@ static const struct option longopts[] = {
 	{ "partial", no_argument, NULL, OPT_PARTIAL },
 	{ "merge", no_argument, NULL, OPT_MERGE },
 	{ "by-fault", no_argument, NULL, OPT_BY_FAULT },
-	{ "trace", optional_argument, NULL, OPT_TRACE },
+	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "whole-trace", no_argument, NULL, OPT_WHOLE_TRACE },
 	{ "terminate-word", required_argument, NULL, OPT_TERMINATE_WORD },
-	{ "verbose", no_argument, NULL, 'v' },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "invert-match", no_argument, NULL, 'v' },
 	{ "unbuffered", no_argument, NULL, 'u' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -74,18 +70,19 @@ takes(const char *cmd, int c)
 		const char *cmd;
 		int opts[8];
 	} table[] = {
-		{ "check", { 'c', AGR_FE_OPT_BUILTIN, OPT_FORMAT, OPT_MAX_OPEN, 'v', 'u' } },
+		{ "check",
+		  { 'c', AGR_FE_OPT_BUILTIN, OPT_FORMAT, OPT_MAX_OPEN, OPT_VERBOSE, 'u' } },
 		{ "stats",
 		  { 'c', AGR_FE_OPT_BUILTIN, OPT_JSON, OPT_PARTIAL, OPT_MERGE, OPT_BY_FAULT,
 		    OPT_MAX_OPEN, 'u' } },
 		{ "lint", { 'u' } },
-		{ "grep", { 'v', OPT_TRACE, 'u' } },
+		{ "grep", { 'v', OPT_WHOLE_TRACE, 'u' } },
 		{ "lineage", { OPT_TRACE, 'u' } },
 		{ "import", { OPT_TERMINATE_WORD, 'u' } },
 		{ "export", { 'u' } },
 	};
 
-	if (c == 'h' || c == OPT_VERSION || c == '?')
+	if (c == 'h' || c == AGR_FE_OPT_VERSION || c == '?')
 		return true;
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
 		if (strcmp(table[i].cmd, cmd) == 0)
@@ -98,13 +95,14 @@ takes(const char *cmd, int c)
 static void
 parse(int argc, char **argv, opts *o)
 {
-	int c;
+	int c, i = -1;
 
-	while ((c = getopt_long(argc, argv, "c:uvh", longopts, NULL)) != -1) {
-		if (!takes(o->cmd, c)) {
-			warnx("%s does not take that option", o->cmd);
-			usage(stderr, 2);
-		}
+	while ((c = getopt_long(argc, argv, "c:uvh", longopts, &i)) != -1) {
+		if (!takes(o->cmd, c) && i >= 0)
+			agr_fe_usage("%s does not take --%s", o->cmd, longopts[i].name);
+		if (!takes(o->cmd, c))
+			agr_fe_usage("%s does not take -%c", o->cmd, c);
+		i = -1;
 		if (agr_fe_contracts_option(o->t.contracts, c, optarg))
 			continue;
 		switch (c) {
@@ -130,28 +128,27 @@ parse(int argc, char **argv, opts *o)
 			o->t.by_fault = true;
 			break;
 		case OPT_TRACE:
-			o->t.trace_flag = true;
 			o->t.trace = optarg;
+			break;
+		case OPT_WHOLE_TRACE:
+			o->t.whole_trace = true;
 			break;
 		case OPT_TERMINATE_WORD:
 			if (optarg[0] == '\0')
 				errx(2, "--terminate-word takes a word");
 			o->t.terminate_word = optarg;
 			break;
+		case OPT_VERBOSE:
+			o->t.verbose = true;
+			break;
 		case 'v':
-			o->t.v = true;
+			o->t.invert = true;
 			break;
 		case 'u':
 			o->t.unbuffered = true;
 			break;
-		case 'h':
-			usage(stdout, 0);
-			break;
-		case OPT_VERSION:
-			printf("agraph-trace %s\n", AGR_VERSION);
-			exit(0);
 		default:
-			usage(stderr, 2);
+			agr_fe_other_option(c);
 		}
 	}
 	o->t.files = argv + optind;
@@ -161,10 +158,8 @@ parse(int argc, char **argv, opts *o)
 static const char *
 take_operand(opts *o, const char *what)
 {
-	if (o->t.nfiles < 1) {
-		warnx("%s: no %s given", o->cmd, what);
-		usage(stderr, 2);
-	}
+	if (o->t.nfiles < 1)
+		agr_fe_usage("%s: no %s given", o->cmd, what);
 	o->t.nfiles--;
 	return *o->t.files++;
 }
@@ -175,14 +170,13 @@ main(int argc, char **argv)
 	opts o = { .t.format = AGR_FMT_TEXT };
 	int status;
 
+	agr_fe_init(argv, usage);
 	if (argc < 2)
-		usage(stderr, 2);
+		agr_fe_usage(NULL);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
-		usage(stdout, 0);
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("agraph-trace %s\n", AGR_VERSION);
-		return 0;
-	}
+		agr_fe_other_option('h');
+	if (strcmp(argv[1], "--version") == 0)
+		agr_fe_other_option(AGR_FE_OPT_VERSION);
 	o.cmd = argv[1];
 	o.t.contracts = agr_contracts_new();
 	argv[1] = program_invocation_short_name; /* getopt names the program so */
@@ -201,14 +195,8 @@ main(int argc, char **argv)
 		status = trace_import(&o.t, take_operand(&o, "format"));
 	else if (strcmp(o.cmd, "export") == 0)
 		status = trace_export(&o.t, take_operand(&o, "format"));
-	else {
-		warnx("unknown command '%s'", o.cmd);
-		usage(stderr, 2);
-	}
+	else
+		agr_fe_usage("unknown command '%s'", o.cmd);
 	agr_contracts_free(o.t.contracts);
-	{
-		int rc = agr_fe_close_stdout();
-
-		return rc != 0 ? rc : status;
-	}
+	return agr_fe_exit(status);
 }

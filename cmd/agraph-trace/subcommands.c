@@ -52,7 +52,7 @@ trace_check(trace_opts *o, bool lint)
 		errx(2, "lint checks well-formedness only; use check for contracts");
 	if (lint || agr_contracts_count(o->contracts) == 0)
 		agr_contracts_builtin(o->contracts, lint ? "well-formed" : "all", NULL);
-	r.report = agr_report_new(lint ? AGR_FMT_LINT : o->format, stdout, o->v);
+	r.report = agr_report_new(lint ? AGR_FMT_LINT : o->format, stdout, o->verbose);
 	r.checker = agr_checker_new(o->contracts, o->max_open, on_verdict, &r);
 	if (lint)
 		agr_checker_every_problem(r.checker);
@@ -106,7 +106,7 @@ trace_stats(trace_opts *o)
 
 	if (o->merge && (o->partial || agr_contracts_count(o->contracts) > 0))
 		errx(2, "--merge takes partials only: no --partial, -c or --builtin");
-	r.stats = agr_stats_new(o->contracts, on_run, &r);
+	r.stats = agr_stats_new(o->contracts, o->max_open, on_run, &r);
 	if (!o->json && !o->partial && !o->merge && !o->by_fault)
 		agr_stats_print_row(stdout, NULL);
 	status = agr_fe_each_record(o->files, o->nfiles, feed_stats, &r);
@@ -151,7 +151,7 @@ trace_grep(trace_opts *o, const char *text)
 		agr_fe_error(&err);
 		return 2;
 	}
-	r.grep = agr_grep_new(e, o->v, o->trace_flag, agr_fe_write, &o->unbuffered);
+	r.grep = agr_grep_new(e, o->invert, o->whole_trace, agr_fe_write, &o->unbuffered);
 	status = agr_fe_each_record(o->files, o->nfiles, feed_grep, &r);
 	agr_grep_finish(r.grep);
 	if (status == 0 && agr_grep_matches(r.grep) == 0)
@@ -168,8 +168,6 @@ trace_lineage(trace_opts *o, const char *step)
 	agr_error err;
 	int status;
 
-	if (o->trace_flag && o->trace == NULL)
-		errx(2, "lineage: --trace takes an id: --trace=ID");
 	r.lineage = agr_lineage_new(o->trace, (long)agr_fe_number("step", step));
 	status = agr_fe_each_record(o->files, o->nfiles, feed_lineage, &r);
 	if (!agr_lineage_write(r.lineage, agr_fe_write, &o->unbuffered, &err)) {

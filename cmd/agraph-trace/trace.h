@@ -13,7 +13,8 @@ typedef struct trace_opts {
 	agr_contracts *contracts; /* -c, --builtin */
 	agr_format format;        /* check --format */
 	size_t max_open;
-	bool json, partial, merge, by_fault, v, unbuffered, trace_flag;
+	bool json, partial, merge, by_fault, unbuffered;
+	bool verbose, invert, whole_trace; /* check --verbose; grep -v, --whole-trace */
 	const char *trace, *terminate_word;
 	char **files;
 	int nfiles;

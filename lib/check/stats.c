@@ -71,16 +71,16 @@ or_empty(json_t *o)
 static void user_verdict(void *ctx, const agr_verdict *v);
 
 agr_stats *
-agr_stats_new(const agr_contracts *user, agr_stats_run_fn fn, void *ctx)
+agr_stats_new(const agr_contracts *user, size_t max_open, agr_stats_run_fn fn, void *ctx)
 {
 	agr_stats *st = agrp_xcalloc(1, sizeof *st);
 
 	st->own = agr_contracts_new();
 	agr_contracts_builtin(st->own, "terminates,observable", NULL);
-	st->own_check = agr_checker_new(st->own, 0, own_verdict, st);
+	st->own_check = agr_checker_new(st->own, max_open, own_verdict, st);
 	st->user = user;
 	if (user != NULL && agr_contracts_count(user) > 0)
-		st->user_check = agr_checker_new(user, 0, user_verdict, st);
+		st->user_check = agr_checker_new(user, max_open, user_verdict, st);
 	st->tools = json_object();
 	st->govern = json_object();
 	st->contracts = json_object();
@@ -502,8 +502,9 @@ num(const json_t *o, const char *key)
 	return (long)json_integer_value(json_object_get(o, key));
 }
 
-void
-agr_stats_print_total(FILE *out, const json_t *t)
+/* The totals, for people. */
+static void
+print_total(FILE *out, const json_t *t)
 {
 	const char *key;
 	json_t *v;
@@ -545,8 +546,9 @@ agr_stats_print_total(FILE *out, const json_t *t)
 	}
 }
 
-void
-agr_stats_print_faults(FILE *out, const json_t *t)
+/* Per kind of injected fault: runs hit, still successful, contained. */
+static void
+print_faults(FILE *out, const json_t *t)
 {
 	const char *key;
 	json_t *v;
@@ -582,10 +584,10 @@ agr_stats_write(const agr_stats *st, FILE *out, agr_stats_view view)
 		break;
 	}
 	case AGR_STATS_BY_FAULT:
-		agr_stats_print_faults(out, t);
+		print_faults(out, t);
 		break;
 	case AGR_STATS_TEXT:
-		agr_stats_print_total(out, t);
+		print_total(out, t);
 		break;
 	}
 	json_decref(t);

@@ -356,12 +356,6 @@ agr_record_line(const agr_record *rec)
 	return rec->line;
 }
 
-const char *
-agr_record_kind(const agr_record *rec)
-{
-	return agr_json_str(rec->json, "kind");
-}
-
 bool
 agrp_record_field(const agr_record *rec, const char *key, agrp_span *out)
 {
