@@ -15,14 +15,14 @@ route(const agr_graph *g, char *out, size_t len)
 	out[0] = '\0';
 	while (agr_router_next(r, &ev)) {
 		if (ev.kind == AGR_EV_CALL)
-			agr_router_result(r, ev.call, AGR_ST_OK, NULL, NULL, false, NULL);
+			agr_router_result(r, ev.call, AGR_RESULT_OK, NULL, NULL, false, NULL);
 		if (ev.kind != AGR_EV_FINAL)
 			continue;
 		for (size_t i = 0; i < ev.path_len; i++)
 			snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? " " : "",
 			         agr_graph_node_name(g, ev.path[i]));
 		snprintf(out + strlen(out), len - strlen(out), ": %s",
-		         ev.status == AGR_ST_SUCCESS ? "success" : "not success");
+		         ev.final_status == AGR_FINAL_SUCCESS ? "success" : "not success");
 	}
 	agr_router_free(r);
 	return out;
