@@ -218,13 +218,15 @@ eq(const char *want, const char *have)
 	return want == NULL || (have != NULL && strcmp(want, have) == 0);
 }
 
-/* Does spec f hit this record?  Counts candidates and draws as it goes. */
+/* Does spec fi hit this record?  Counts candidates and draws as it goes. */
 static bool
-hits(agr_injector *in, agrp_fspec *f, size_t fi, tstate *t, const agr_record *rec, const char *kind,
-     const char *tool, const char *agent, const char *trace, long step)
+hits(agr_injector *in, size_t fi, tstate *t, const agr_record *rec, const agrp_common *com)
 {
-	if (!eq(f->kind ? f->kind : f->def->target, kind) || !eq(f->tool, tool) ||
-	    !eq(f->agent, agent) || !eq(f->trace, trace) || (f->step >= 0 && f->step != step))
+	const agrp_fspec *f = &in->f[fi];
+
+	if (!eq(f->kind ? f->kind : f->def->target, com->kind) || !eq(f->tool, com->tool) ||
+	    !eq(f->agent, com->agent) || !eq(f->trace, com->trace) ||
+	    (f->step >= 0 && f->step != com->step))
 		return false;
 	if (f->where != NULL && !agr_expr_test_record(f->where, rec, NULL))
 		return false;
@@ -235,7 +237,7 @@ hits(agr_injector *in, agrp_fspec *f, size_t fi, tstate *t, const agr_record *re
 		char key[300];
 		long seen;
 
-		snprintf(key, sizeof key, "%zu\x1f%s", fi, tool ? tool : "");
+		snprintf(key, sizeof key, "%zu\x1f%s", fi, com->tool ? com->tool : "");
 		seen = (long)(intptr_t)agrp_map_get(&t->counts, key) + 1;
 		agrp_map_put(&t->counts, key, (void *)(intptr_t)seen);
 		if ((f->nth > 0 && seen != f->nth) || (f->first > 0 && seen > f->first))
@@ -335,30 +337,31 @@ end_trace(agr_injector *in, const char *id)
 	tstate_free(t);
 }
 
-/* The fault record for spec f on the record at step; links it to the record. */
+/* The fault record for spec f, applied as fc says, on the record com
+ * describes; links the record to it through causes. */
 static void
-fault_record(agr_injector *in, const agrp_fspec *f, const json_t *params, const json_t *drawn,
-             tstate *t, const char *trace, const char *tool, long step, json_t *causes)
+fault_record(agr_injector *in, const agrp_fspec *f, const agrp_fctx *fc, tstate *t,
+             const agrp_common *com, json_t *causes)
 {
 	json_t *fr = json_object();
 
-	json_object_set_new(fr, "trace", json_string(trace));
+	json_object_set_new(fr, "trace", json_string(com->trace));
 	if (!in->quiet) {
 		/* The fault takes the record's place; the record and what follows move up. */
-		long at = moved(t, step);
+		long at = moved(t, com->step);
 
-		insert_at(t, step);
+		insert_at(t, com->step);
 		json_object_set_new(fr, "step", json_integer(at));
 		json_array_append_new(causes, json_integer(at));
 	}
 	json_object_set_new(fr, "kind", json_string("fault"));
 	json_object_set_new(fr, "fault", json_string(f->def->name));
-	if (tool != NULL)
-		json_object_set_new(fr, "tool", json_string(tool));
-	json_object_set_new(fr, "target", json_integer(step));
-	json_object_set(fr, "params", (json_t *)params);
-	if (drawn != NULL)
-		json_object_set(fr, "drawn", (json_t *)drawn);
+	if (com->tool != NULL)
+		json_object_set_new(fr, "tool", json_string(com->tool));
+	json_object_set_new(fr, "target", json_integer(com->step));
+	json_object_set(fr, "params", (json_t *)fc->params);
+	if (fc->drawn != NULL)
+		json_object_set(fr, "drawn", fc->drawn);
 	if (!in->quiet) {
 		json_object_set_new(fr, "renumbered", json_true());
 		write_json(in->out, in->out_ctx, fr);
@@ -368,135 +371,182 @@ fault_record(agr_injector *in, const agrp_fspec *f, const json_t *params, const 
 	json_decref(fr);
 }
 
-bool
-agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
-{
-	agrp_common com;
-	const char *trace, *kind, *tool, *agent;
-	long step;
-	tstate *t;
-	json_t *changed = NULL, *causes = json_array(), *extras = json_array();
-	agrp_outcome what = AGRP_KEEP;
-	long copies = 0, delay = 0;
-	size_t applied = 0;
-	bool final;
+/* What the faults that hit one record did to it. */
+typedef struct applied {
+	json_t *changed; /* the record as they left it; NULL: untouched, its bytes go out */
+	json_t *causes;  /* the steps of their fault records, for the record's cause */
+	json_t *extras;  /* records to write after it (MBA) */
+	agrp_outcome what;
+	long copies, delay;
+	size_t n; /* how many applied */
+} applied;
 
-	agrp_record_common(rec, &com);
-	trace = com.trace;
-	kind = com.kind;
-	tool = com.tool;
-	agent = com.agent;
-	step = com.step;
-	final = kind != NULL && strcmp(kind, "final") == 0;
-	t = trace_state(in, trace);
-	for (size_t i = 0; i < in->n && what != AGRP_DROP && what != AGRP_DELAY; i++) {
+static void
+applied_free(applied *a)
+{
+	json_decref(a->changed);
+	json_decref(a->causes);
+	json_decref(a->extras);
+}
+
+/* The parameters of spec f with its words from outside: the rewrite
+ * command's output, or one of its templates.  A new object; NULL, with
+ * err, when the command fails. */
+static json_t *
+with_words(agr_injector *in, const agrp_fspec *f, const json_t *rec, agr_error *err)
+{
+	char *text = in->rewrite
+	                 ? run_rewrite(in->rewrite, rec, err)
+	                 : agrp_xstrdup(f->templates[agr_prng_below(&in->prng, f->ntemplates)]);
+	json_t *params;
+
+	if (text == NULL)
+		return NULL;
+	params = json_deep_copy(f->params);
+	json_object_set_new(params, f->def->words, json_string(text));
+	free(text);
+	return params;
+}
+
+/* Applies, in order, each spec that hits the record, until one drops or
+ * holds it back; writes their fault records.  False, with err, when a
+ * rewrite command fails. */
+static bool
+apply_faults(agr_injector *in, const agr_record *rec, const agrp_common *com, tstate *t, applied *a,
+             agr_error *err)
+{
+	for (size_t i = 0; i < in->n && a->what != AGRP_DROP && a->what != AGRP_DELAY; i++) {
 		agrp_fspec *f = &in->f[i];
 		agrp_fctx fc = { f->params, &in->prng, 0, 0, t->outputs, in->tools, NULL, NULL };
 		json_t *own_params = NULL;
 		agrp_outcome o;
 
-		if (!hits(in, f, i, t, rec, kind, tool, agent, trace, step))
+		if (!hits(in, i, t, rec, com))
 			continue;
-		if (changed == NULL)
-			changed = json_deep_copy(agr_record_json(rec));
+		if (a->changed == NULL)
+			a->changed = json_deep_copy(agr_record_json(rec));
 		if (f->def->words != NULL && (in->rewrite != NULL || f->ntemplates > 0)) {
-			/* The words come from outside: a command, or a template. */
-			char *text =
-			    in->rewrite
-			        ? run_rewrite(in->rewrite, changed, err)
-			        : agrp_xstrdup(
-			              f->templates[agr_prng_below(&in->prng, f->ntemplates)]);
-
-			if (text == NULL) {
-				json_decref(changed);
-				json_decref(causes);
-				json_decref(extras);
+			if ((own_params = with_words(in, f, a->changed, err)) == NULL)
 				return false;
-			}
-			fc.params = own_params = json_deep_copy(f->params);
-			json_object_set_new(own_params, f->def->words, json_string(text));
-			free(text);
+			fc.params = own_params;
 		}
-		o = f->def->apply(changed, &fc);
+		o = f->def->apply(a->changed, &fc);
 		if (o == AGRP_SKIP) {
 			/* Nothing to do it with: no fault, and a SKIP leaves the record as it
 			 * was, so with no fault before it the original bytes go out. */
 			json_decref(own_params);
 			json_decref(fc.drawn);
-			if (applied == 0) {
-				json_decref(changed);
-				changed = NULL;
+			if (a->n == 0) {
+				json_decref(a->changed);
+				a->changed = NULL;
 			}
 			continue;
 		}
 		if (fc.extra != NULL)
-			json_array_append_new(extras, fc.extra);
-		applied++;
+			json_array_append_new(a->extras, fc.extra);
+		a->n++;
 		f->injected++;
 		if (o != AGRP_KEEP)
-			what = o;
-		copies += fc.copies;
-		delay += fc.delay;
-		fault_record(in, f, fc.params, fc.drawn, t, trace, tool, step, causes);
+			a->what = o;
+		a->copies += fc.copies;
+		a->delay += fc.delay;
+		fault_record(in, f, &fc, t, com, a->causes);
 		json_decref(own_params);
 		json_decref(fc.drawn);
 	}
-	if (in->track) {
-		const json_t *out = json_object_get(agr_record_json(rec), "output");
+	return true;
+}
 
-		if (tool != NULL && json_object_get(in->tools, tool) == NULL)
-			json_object_set_new(in->tools, tool, json_true());
-		if (tool != NULL && out != NULL && kind != NULL && strcmp(kind, "result") == 0)
-			json_object_set_new(t->outputs, tool, json_deep_copy(out));
+/* Remembers the tools seen and each tool's last output in the trace, for
+ * the faults that draw from them. */
+static void
+track_seen(agr_injector *in, tstate *t, const agr_record *rec, const agrp_common *com)
+{
+	const json_t *out = json_object_get(agr_record_json(rec), "output");
+
+	if (com->tool != NULL && json_object_get(in->tools, com->tool) == NULL)
+		json_object_set_new(in->tools, com->tool, json_true());
+	if (com->tool != NULL && out != NULL && com->kind != NULL &&
+	    strcmp(com->kind, "result") == 0)
+		json_object_set_new(t->outputs, com->tool, json_deep_copy(out));
+}
+
+/* The changed record's step where it is now, and its cause: its own (moved)
+ * and the fault records before it. */
+static void
+renumber_changed(tstate *t, applied *a, long step)
+{
+	json_t *old = json_object_get(a->changed, "cause");
+
+	if (step >= 0)
+		json_object_set_new(a->changed, "step", json_integer(moved(t, step)));
+	if (json_array_size(a->causes) > 0) {
+		if (json_is_integer(old))
+			json_array_insert_new(a->causes, 0,
+			                      json_integer(moved(t, json_integer_value(old))));
+		json_object_set(a->changed, "cause",
+		                json_array_size(a->causes) == 1 ? json_array_get(a->causes, 0)
+		                                                : a->causes);
 	}
+}
+
+/* Writes the changed record, its copies and the records it brings along;
+ * each one more moves the later steps up once again. */
+static void
+write_changed(agr_injector *in, tstate *t, applied *a, long step)
+{
+	write_json(in->out, in->out_ctx, a->changed);
+	for (long c = 0; a->what == AGRP_COPY && c < a->copies; c++) {
+		insert_at(t, step);
+		json_object_set_new(a->changed, "step", json_integer(moved(t, step)));
+		write_json(in->out, in->out_ctx, a->changed);
+	}
+	for (size_t k = 0; k < json_array_size(a->extras); k++) {
+		json_t *x = json_array_get(a->extras, k);
+
+		insert_at(t, step);
+		json_object_set_new(x, "step", json_integer(moved(t, step)));
+		if (json_array_size(a->causes) > 0)
+			json_object_set(x, "cause", json_object_get(a->changed, "cause"));
+		write_json(in->out, in->out_ctx, x);
+	}
+}
+
+bool
+agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
+{
+	agrp_common com;
+	applied a = { NULL, json_array(), json_array(), AGRP_KEEP, 0, 0, 0 };
+	tstate *t;
+	bool final;
+
+	agrp_record_common(rec, &com);
+	final = com.kind != NULL && strcmp(com.kind, "final") == 0;
+	t = trace_state(in, com.trace);
+	if (!apply_faults(in, rec, &com, t, &a, err)) {
+		applied_free(&a);
+		return false;
+	}
+	if (in->track)
+		track_seen(in, t, rec, &com);
 	if (final)
 		release(in, t, true); /* nothing of a run may come after its final */
-	if (changed == NULL) {
-		write_moved(in, rec, t, step);
-	} else if (what != AGRP_DROP) {
-		json_t *old = json_object_get(changed, "cause");
-
-		if (step >= 0)
-			json_object_set_new(changed, "step", json_integer(moved(t, step)));
-		if (json_array_size(causes) > 0) {
-			if (json_is_integer(old))
-				json_array_insert_new(
-				    causes, 0, json_integer(moved(t, json_integer_value(old))));
-			json_object_set(changed, "cause",
-			                json_array_size(causes) == 1 ? json_array_get(causes, 0)
-			                                             : causes);
-		}
-		if (what == AGRP_DELAY) {
-			hold(t, changed, delay);
-		} else {
-			write_json(in->out, in->out_ctx, changed);
-			for (long c = 0; what == AGRP_COPY && c < copies; c++) {
-				/* Each copy is a record more: later steps move up once again. */
-				insert_at(t, step);
-				json_object_set_new(changed, "step", json_integer(moved(t, step)));
-				write_json(in->out, in->out_ctx, changed);
-			}
-			for (size_t k = 0; k < json_array_size(extras); k++) {
-				json_t *x = json_array_get(extras, k);
-
-				insert_at(t, step);
-				json_object_set_new(x, "step", json_integer(moved(t, step)));
-				if (json_array_size(causes) > 0)
-					json_object_set(x, "cause",
-					                json_object_get(changed, "cause"));
-				write_json(in->out, in->out_ctx, x);
-			}
-		}
+	if (a.changed == NULL) {
+		write_moved(in, rec, t, com.step);
+	} else if (a.what != AGRP_DROP) {
+		renumber_changed(t, &a, com.step);
+		if (a.what == AGRP_DELAY)
+			hold(t, a.changed, a.delay);
+		else
+			write_changed(in, t, &a, com.step);
 	}
-	if (step >= 0)
-		t->last_step = step;
-	if (what != AGRP_DELAY)
+	if (com.step >= 0)
+		t->last_step = com.step;
+	if (a.what != AGRP_DELAY)
 		release(in, t, false);
-	json_decref(changed);
-	json_decref(causes);
-	json_decref(extras);
+	applied_free(&a);
 	if (final)
-		end_trace(in, trace);
+		end_trace(in, com.trace);
 	return true;
 }
 
