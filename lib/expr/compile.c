@@ -239,133 +239,187 @@ static const struct {
 	{ "startswith", AGRP_OP_STARTSWITH, 2 }, { "endswith", AGRP_OP_ENDSWITH, 2 },
 };
 
+/* ( expr ) */
+static int
+parse_group(parser *P)
+{
+	int node;
+
+	P->p++;
+	node = parse_or(P);
+	if (node < 0 || !expect_tok(P, ")"))
+		return -1;
+	return node;
+}
+
+/* [ expr, ... ]: its elements chained through next. */
+static int
+parse_list(parser *P)
+{
+	int node, prev = -1;
+
+	P->p++;
+	node = new_node(P, AGRP_OP_LIST);
+	if (accept(P, "]"))
+		return node;
+	do {
+		int item = parse_or(P);
+
+		if (item < 0)
+			return -1;
+		if (prev < 0)
+			P->e->n[node].a = item;
+		else
+			P->e->n[prev].next = item;
+		prev = item;
+	} while (accept(P, ","));
+	return expect_tok(P, "]") ? node : -1;
+}
+
+static int
+parse_string_literal(parser *P)
+{
+	size_t len;
+	char *s = parse_string(P, &len);
+	int node;
+
+	if (s == NULL)
+		return -1;
+	node = new_node(P, AGRP_OP_LIT);
+	P->e->n[node].lit.t = AGRP_V_STR;
+	P->e->n[node].lit.s = s;
+	P->e->n[node].lit.slen = len;
+	return node;
+}
+
+static int
+parse_number(parser *P)
+{
+	const char *at = P->p;
+	char *end;
+	double d;
+	int node;
+
+	errno = 0;
+	d = strtod(P->p, &end);
+	if (errno == ERANGE)
+		return perr(P, at, "number out of range"), -1;
+	P->p = end;
+	node = new_node(P, AGRP_OP_LIT);
+	P->e->n[node].lit.t = AGRP_V_NUM;
+	P->e->n[node].lit.n = d;
+	return node;
+}
+
+/* $trigger and the segments after it. */
+static int
+parse_trigger(parser *P)
+{
+	const char *at = P->p;
+	int node;
+
+	P->p++;
+	if (strncmp(P->p, "trigger", 7) != 0 || is_ident(P->p[7]))
+		return perr(P, at, "unknown variable (the one variable is $trigger)"), -1;
+	P->p += 7;
+	node = new_node(P, AGRP_OP_PATH);
+	P->e->n[node].trigger = true;
+	P->e->n[node].seg = (int)P->e->nsegs;
+	return parse_segments(P, node) ? node : -1;
+}
+
+/* A path that starts with an odd name: ."gen_ai.system" or .["x"] */
+static int
+parse_quoted_path(parser *P)
+{
+	int node = new_node(P, AGRP_OP_PATH);
+
+	P->e->n[node].seg = (int)P->e->nsegs;
+	if (P->p[1] == '[')
+		P->p++;
+	return parse_segments(P, node) ? node : -1;
+}
+
+/* A call of function id, its '(' next; at is where id starts. */
+static int
+parse_call(parser *P, const char *id, const char *at)
+{
+	for (size_t i = 0; i < sizeof funcs / sizeof funcs[0]; i++) {
+		int args[2] = { -1, -1 }, node;
+
+		if (strcmp(funcs[i].name, id) != 0)
+			continue;
+		P->p++;
+		for (int k = 0; k < funcs[i].nargs; k++) {
+			if (k > 0 && !expect_tok(P, ","))
+				return -1;
+			if ((args[k] = parse_or(P)) < 0)
+				return -1;
+		}
+		if (!accept(P, ")"))
+			return perr(P, P->p, "%s() takes %d argument%s", id, funcs[i].nargs,
+			            funcs[i].nargs > 1 ? "s" : ""),
+			       -1;
+		node = new_node(P, funcs[i].op);
+		P->e->n[node].a = args[0];
+		P->e->n[node].b = args[1];
+		if (funcs[i].op == AGRP_OP_EXISTS && P->e->n[args[0]].op != AGRP_OP_PATH)
+			return perr(P, at, "exists() takes a field path"), -1;
+		return node;
+	}
+	return perr(P, at, "unknown function '%s'", id), -1;
+}
+
+/* A name: true, false, null, a function's call, or a path's first name. */
+static int
+parse_name(parser *P)
+{
+	const char *at = P->p;
+	char *id = take_ident(P);
+	int node;
+
+	if (strcmp(id, "true") == 0 || strcmp(id, "false") == 0) {
+		node = new_node(P, AGRP_OP_LIT);
+		P->e->n[node].lit.t = AGRP_V_BOOL;
+		P->e->n[node].lit.b = id[0] == 't';
+		return node;
+	}
+	if (strcmp(id, "null") == 0)
+		return new_node(P, AGRP_OP_LIT);
+	skip_space(P);
+	if (*P->p == '(')
+		return parse_call(P, id, at);
+	node = new_node(P, AGRP_OP_PATH);
+	P->e->n[node].seg = (int)P->e->nsegs;
+	add_seg(P, id, 0);
+	P->e->n[node].nseg = 1;
+	return parse_segments(P, node) ? node : -1;
+}
+
 static int
 parse_primary(parser *P)
 {
-	const char *at;
-	int node;
+	const char *p;
 
 	skip_space(P);
-	at = P->p;
-	if (*P->p == '(') {
-		P->p++;
-		node = parse_or(P);
-		if (node < 0 || !expect_tok(P, ")"))
-			return -1;
-		return node;
-	}
-	if (*P->p == '[') {
-		int prev = -1;
-
-		P->p++;
-		node = new_node(P, AGRP_OP_LIST);
-		if (accept(P, "]"))
-			return node;
-		do {
-			int item = parse_or(P);
-
-			if (item < 0)
-				return -1;
-			if (prev < 0)
-				P->e->n[node].a = item;
-			else
-				P->e->n[prev].next = item;
-			prev = item;
-		} while (accept(P, ","));
-		return expect_tok(P, "]") ? node : -1;
-	}
-	if (*P->p == '"' || *P->p == '\'') {
-		size_t len;
-		char *s = parse_string(P, &len);
-
-		if (s == NULL)
-			return -1;
-		node = new_node(P, AGRP_OP_LIT);
-		P->e->n[node].lit.t = AGRP_V_STR;
-		P->e->n[node].lit.s = s;
-		P->e->n[node].lit.slen = len;
-		return node;
-	}
-	if (isdigit((unsigned char)*P->p) || (*P->p == '.' && isdigit((unsigned char)P->p[1]))) {
-		char *end;
-		double d;
-
-		errno = 0;
-		d = strtod(P->p, &end);
-		if (errno == ERANGE)
-			return perr(P, at, "number out of range"), -1;
-		P->p = end;
-		node = new_node(P, AGRP_OP_LIT);
-		P->e->n[node].lit.t = AGRP_V_NUM;
-		P->e->n[node].lit.n = d;
-		return node;
-	}
-	if (*P->p == '$') {
-		P->p++;
-		if (strncmp(P->p, "trigger", 7) != 0 || is_ident(P->p[7]))
-			return perr(P, at, "unknown variable (the one variable is $trigger)"), -1;
-		P->p += 7;
-		node = new_node(P, AGRP_OP_PATH);
-		P->e->n[node].trigger = true;
-		P->e->n[node].seg = (int)P->e->nsegs;
-		return parse_segments(P, node) ? node : -1;
-	}
-	if (*P->p == '.' && (P->p[1] == '"' || P->p[1] == '\'' || P->p[1] == '[')) {
-		/* A path that starts with an odd name: ."gen_ai.system" */
-		node = new_node(P, AGRP_OP_PATH);
-		P->e->n[node].seg = (int)P->e->nsegs;
-		if (P->p[1] == '[')
-			P->p++;
-		return parse_segments(P, node) ? node : -1;
-	}
-	if (is_ident_start(*P->p)) {
-		char *id = take_ident(P);
-
-		if (strcmp(id, "true") == 0 || strcmp(id, "false") == 0) {
-			node = new_node(P, AGRP_OP_LIT);
-			P->e->n[node].lit.t = AGRP_V_BOOL;
-			P->e->n[node].lit.b = id[0] == 't';
-			return node;
-		}
-		if (strcmp(id, "null") == 0)
-			return new_node(P, AGRP_OP_LIT);
-		skip_space(P);
-		if (*P->p == '(') {
-			for (size_t i = 0; i < sizeof funcs / sizeof funcs[0]; i++) {
-				int args[2] = { -1, -1 };
-
-				if (strcmp(funcs[i].name, id) != 0)
-					continue;
-				P->p++;
-				for (int k = 0; k < funcs[i].nargs; k++) {
-					if (k > 0 && !expect_tok(P, ","))
-						return -1;
-					if ((args[k] = parse_or(P)) < 0)
-						return -1;
-				}
-				if (!accept(P, ")"))
-					return perr(P, P->p, "%s() takes %d argument%s", id,
-					            funcs[i].nargs, funcs[i].nargs > 1 ? "s" : ""),
-					       -1;
-				node = new_node(P, funcs[i].op);
-				P->e->n[node].a = args[0];
-				P->e->n[node].b = args[1];
-				if (funcs[i].op == AGRP_OP_EXISTS &&
-				    P->e->n[args[0]].op != AGRP_OP_PATH)
-					return perr(P, at, "exists() takes a field path"), -1;
-				return node;
-			}
-			return perr(P, at, "unknown function '%s'", id), -1;
-		}
-		node = new_node(P, AGRP_OP_PATH);
-		P->e->n[node].seg = (int)P->e->nsegs;
-		add_seg(P, id, 0);
-		P->e->n[node].nseg = 1;
-		return parse_segments(P, node) ? node : -1;
-	}
-	if (*P->p == '\0')
-		return perr(P, at, "unexpected end of expression"), -1;
-	return perr(P, at, "unexpected '%c'", *P->p), -1;
+	p = P->p;
+	if (*p == '(')
+		return parse_group(P);
+	if (*p == '[')
+		return parse_list(P);
+	if (*p == '"' || *p == '\'')
+		return parse_string_literal(P);
+	if (isdigit((unsigned char)*p) || (*p == '.' && isdigit((unsigned char)p[1])))
+		return parse_number(P);
+	if (*p == '$')
+		return parse_trigger(P);
+	if (*p == '.' && (p[1] == '"' || p[1] == '\'' || p[1] == '['))
+		return parse_quoted_path(P);
+	if (is_ident_start(*p))
+		return parse_name(P);
+	if (*p == '\0')
+		return perr(P, p, "unexpected end of expression"), -1;
+	return perr(P, p, "unexpected '%c'", *p), -1;
 }
 
 static int
