@@ -120,128 +120,177 @@ malformed_fast(const agrp_rinfo *ri, long last_step, char *buf, size_t n)
 	return NULL;
 }
 
+/* well-formed: every problem of the record, or its first one, and the
+ * step it must come after from now on. */
+static void
+well_formed(agr_checker *k, const agrp_contract *c, agrp_cstate *s, agrp_trace *t,
+            const agrp_rinfo *ri)
+{
+	char d[200], buf[200];
+	const char *why = agrp_reference() ? malformed(ri, s->last_step, buf, sizeof buf)
+	                                   : malformed_fast(ri, s->last_step, buf, sizeof buf);
+
+	if (why != NULL) {
+		agrp_check_describe(d, sizeof d, ri);
+		if (k->every_problem) {
+			char reason[512];
+
+			snprintf(reason, sizeof reason, "%s: %s", d, why);
+			agrp_check_emit(k, t, c, false, agrp_check_at(ri), reason);
+		} else {
+			agrp_check_fail(k, s, agrp_check_at(ri), "%s: %s", d, why);
+		}
+	}
+	if (ri->step > s->last_step)
+		s->last_step = ri->step;
+}
+
+/* terminates: nothing after the final record. */
+static void
+terminates(agr_checker *k, agrp_cstate *s, const agrp_trace *t, const agrp_rinfo *ri)
+{
+	char d[200];
+
+	if (t->reopened_after >= 0) {
+		agrp_check_describe(d, sizeof d, ri);
+		agrp_check_fail(k, s, agrp_check_at(ri),
+		                "%s comes after the final record (step %ld)", d, t->reopened_after);
+	}
+}
+
+/* answered: a call opens an entry by its id; its result closes it. */
+static void
+answered(agr_checker *k, agrp_cstate *s, const agrp_rinfo *ri)
+{
+	char d[200];
+
+	if (agrp_check_kind_is(ri, "call")) {
+		if (ri->id == NULL) {
+			agrp_check_describe(d, sizeof d, ri);
+			agrp_check_fail(k, s, agrp_check_at(ri),
+			                "%s has no \"id\" to be answered by", d);
+		} else {
+			push_entry(k, &s->e, &s->ne, &s->cape, ri->id, ri->tool, ri);
+		}
+	} else if (agrp_check_kind_is(ri, "result") && ri->call != NULL) {
+		/* The nearest open call with that id. */
+		for (size_t i = s->ne; i-- > 0;)
+			if (strcmp(s->e[i].key, ri->call) == 0) {
+				drop_entry(k, s->e, &s->ne, i);
+				break;
+			}
+	}
+}
+
+/* observable: a failed result stays pending until a call of its tool
+ * retries it or the run reroutes, demotes, escalates or does not say
+ * success. */
+static void
+observable(agr_checker *k, agrp_cstate *s, const agrp_rinfo *ri)
+{
+	char d[200];
+
+	if (agrp_check_kind_is(ri, "result") && is_failure(ri->status)) {
+		push_entry(k, &s->e, &s->ne, &s->cape, ri->tool ? ri->tool : "", ri->status, ri);
+	} else if (agrp_check_kind_is(ri, "call") && ri->tool != NULL) {
+		for (size_t i = s->ne; i-- > 0;)
+			if (strcmp(s->e[i].key, ri->tool) == 0)
+				drop_entry(k, s->e, &s->ne, i);
+	} else if (agrp_check_kind_is(ri, "reroute") || agrp_check_kind_is(ri, "demote") ||
+	           agrp_check_kind_is(ri, "escalate") ||
+	           (agrp_check_kind_is(ri, "final") &&
+	            (ri->status == NULL || strcmp(ri->status, "success") != 0))) {
+		agrp_check_entries_clear(k, s->e, &s->ne);
+	} else if (agrp_check_kind_is(ri, "final") && s->ne > 0) {
+		agrp_check_describe(d, sizeof d, ri);
+		agrp_check_fail(
+		    k, s, agrp_check_at(ri),
+		    "step %ld (%s %s) was not retried, rerouted or escalated, yet %s says "
+		    "success",
+		    s->e[0].step, s->e[0].key, s->e[0].text, d);
+	}
+}
+
+/* no-repeat, a call: the same arguments as the tool's last call, with no
+ * failed result between, break it; else they become the last.  s->e holds
+ * each tool's last arguments, s->e2 the open calls' tools by id. */
+static void
+no_repeat_call(agr_checker *k, agrp_cstate *s, const agrp_rinfo *ri)
+{
+	char d[200];
+	agrp_span span;
+	const json_t *args = agrp_reference() || agrp_record_field(ri->rec, "args", &span)
+	                         ? json_object_get(agr_record_json(ri->rec), "args")
+	                         : NULL;
+	char *canon = args ? json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
+	                   : agrp_xstrdup("null");
+	agrp_entry *x = NULL;
+
+	for (size_t i = 0; i < s->ne; i++)
+		if (strcmp(s->e[i].key, ri->tool) == 0)
+			x = &s->e[i];
+	if (x != NULL && !x->flag && strcmp(x->text, canon) == 0) {
+		agrp_check_describe(d, sizeof d, ri);
+		agrp_check_fail(k, s, agrp_check_at(ri),
+		                "%s calls %s again with the arguments of step %ld, with no "
+		                "failed "
+		                "result between",
+		                d, ri->tool, x->step);
+	} else if (x != NULL) {
+		free(x->text);
+		x->text = agrp_xstrdup(canon);
+		x->step = ri->step;
+		x->flag = false;
+	} else {
+		push_entry(k, &s->e, &s->ne, &s->cape, ri->tool, canon, ri);
+	}
+	free(canon);
+	if (!s->decided && ri->id != NULL)
+		push_entry(k, &s->e2, &s->ne2, &s->cape2, ri->id, ri->tool, ri);
+}
+
+/* no-repeat, a result: a failure lets its tool repeat its last call. */
+static void
+no_repeat_result(agr_checker *k, agrp_cstate *s, const agrp_rinfo *ri)
+{
+	/* The call it answers names the tool when the result does not. */
+	size_t i = s->ne2;
+	const char *tool;
+
+	while (ri->call != NULL && i-- > 0 && strcmp(s->e2[i].key, ri->call) != 0)
+		;
+	tool = ri->tool ? ri->tool : i < s->ne2 ? s->e2[i].text : NULL;
+	for (size_t j = 0; tool != NULL && is_failure(ri->status) && j < s->ne; j++)
+		if (strcmp(s->e[j].key, tool) == 0)
+			s->e[j].flag = true;
+	if (i < s->ne2)
+		drop_entry(k, s->e2, &s->ne2, i);
+}
+
+/* One record for a built-in contract; a reason describes the record only
+ * when there is one to give. */
 void
 agrp_builtin_record(agr_checker *k, const agrp_contract *c, agrp_cstate *s, agrp_trace *t,
                     const agrp_rinfo *ri)
 {
-	char d[200], buf[200];
-	const char *why;
-
-	/* d, the record described, is only made when a reason needs it. */
 	switch (c->type) {
 	case AGRP_BI_WELL_FORMED:
-		why = agrp_reference() ? malformed(ri, s->last_step, buf, sizeof buf)
-		                       : malformed_fast(ri, s->last_step, buf, sizeof buf);
-		if (why != NULL) {
-			agrp_check_describe(d, sizeof d, ri);
-			if (k->every_problem) {
-				char reason[512];
-
-				snprintf(reason, sizeof reason, "%s: %s", d, why);
-				agrp_check_emit(k, t, c, false, agrp_check_at(ri), reason);
-			} else {
-				agrp_check_fail(k, s, agrp_check_at(ri), "%s: %s", d, why);
-			}
-		}
-		if (ri->step > s->last_step)
-			s->last_step = ri->step;
+		well_formed(k, c, s, t, ri);
 		break;
 	case AGRP_BI_TERMINATES:
-		if (t->reopened_after >= 0) {
-			agrp_check_describe(d, sizeof d, ri);
-			agrp_check_fail(k, s, agrp_check_at(ri),
-			                "%s comes after the final record (step %ld)", d,
-			                t->reopened_after);
-		}
+		terminates(k, s, t, ri);
 		break;
 	case AGRP_BI_ANSWERED:
-		if (agrp_check_kind_is(ri, "call")) {
-			if (ri->id == NULL) {
-				agrp_check_describe(d, sizeof d, ri);
-				agrp_check_fail(k, s, agrp_check_at(ri),
-				                "%s has no \"id\" to be answered by", d);
-			} else {
-				push_entry(k, &s->e, &s->ne, &s->cape, ri->id, ri->tool, ri);
-			}
-		} else if (agrp_check_kind_is(ri, "result") && ri->call != NULL) {
-			/* The nearest open call with that id. */
-			for (size_t i = s->ne; i-- > 0;)
-				if (strcmp(s->e[i].key, ri->call) == 0) {
-					drop_entry(k, s->e, &s->ne, i);
-					break;
-				}
-		}
+		answered(k, s, ri);
 		break;
 	case AGRP_BI_OBSERVABLE:
-		if (agrp_check_kind_is(ri, "result") && is_failure(ri->status)) {
-			push_entry(k, &s->e, &s->ne, &s->cape, ri->tool ? ri->tool : "", ri->status,
-			           ri);
-		} else if (agrp_check_kind_is(ri, "call") && ri->tool != NULL) {
-			for (size_t i = s->ne; i-- > 0;)
-				if (strcmp(s->e[i].key, ri->tool) == 0)
-					drop_entry(k, s->e, &s->ne, i);
-		} else if (agrp_check_kind_is(ri, "reroute") || agrp_check_kind_is(ri, "demote") ||
-		           agrp_check_kind_is(ri, "escalate") ||
-		           (agrp_check_kind_is(ri, "final") &&
-		            (ri->status == NULL || strcmp(ri->status, "success") != 0))) {
-			agrp_check_entries_clear(k, s->e, &s->ne);
-		} else if (agrp_check_kind_is(ri, "final") && s->ne > 0) {
-			agrp_check_describe(d, sizeof d, ri);
-			agrp_check_fail(
-			    k, s, agrp_check_at(ri),
-			    "step %ld (%s %s) was not retried, rerouted or escalated, yet %s says "
-			    "success",
-			    s->e[0].step, s->e[0].key, s->e[0].text, d);
-		}
+		observable(k, s, ri);
 		break;
 	case AGRP_BI_NO_REPEAT:
-		if (agrp_check_kind_is(ri, "call") && ri->tool != NULL) {
-			agrp_span span;
-			const json_t *args =
-			    agrp_reference() || agrp_record_field(ri->rec, "args", &span)
-			        ? json_object_get(agr_record_json(ri->rec), "args")
-			        : NULL;
-			char *canon =
-			    args ? json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
-			         : agrp_xstrdup("null");
-			agrp_entry *x = NULL;
-
-			for (size_t i = 0; i < s->ne; i++)
-				if (strcmp(s->e[i].key, ri->tool) == 0)
-					x = &s->e[i];
-			if (x != NULL && !x->flag && strcmp(x->text, canon) == 0) {
-				agrp_check_describe(d, sizeof d, ri);
-				agrp_check_fail(
-				    k, s, agrp_check_at(ri),
-				    "%s calls %s again with the arguments of step %ld, with no "
-				    "failed "
-				    "result between",
-				    d, ri->tool, x->step);
-			} else if (x != NULL) {
-				free(x->text);
-				x->text = agrp_xstrdup(canon);
-				x->step = ri->step;
-				x->flag = false;
-			} else {
-				push_entry(k, &s->e, &s->ne, &s->cape, ri->tool, canon, ri);
-			}
-			free(canon);
-			if (!s->decided && ri->id != NULL)
-				push_entry(k, &s->e2, &s->ne2, &s->cape2, ri->id, ri->tool, ri);
-		} else if (agrp_check_kind_is(ri, "result")) {
-			/* The call it answers names the tool when the result does not. */
-			size_t i = s->ne2;
-			const char *tool;
-
-			while (ri->call != NULL && i-- > 0 && strcmp(s->e2[i].key, ri->call) != 0)
-				;
-			tool = ri->tool ? ri->tool : i < s->ne2 ? s->e2[i].text : NULL;
-			for (size_t j = 0; tool != NULL && is_failure(ri->status) && j < s->ne; j++)
-				if (strcmp(s->e[j].key, tool) == 0)
-					s->e[j].flag = true;
-			if (i < s->ne2)
-				drop_entry(k, s->e2, &s->ne2, i);
-		}
+		if (agrp_check_kind_is(ri, "call") && ri->tool != NULL)
+			no_repeat_call(k, s, ri);
+		else if (agrp_check_kind_is(ri, "result"))
+			no_repeat_result(k, s, ri);
 		break;
 	default:
 		break;
