@@ -442,7 +442,9 @@ bool agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err);
 void agr_injector_rewrite_cmd(agr_injector *in, const char *cmd);
 /* The end of the input: records still held back are written. */
 void agr_injector_finish(agr_injector *in);
-/* How many faults were injected. */
+/* How many faults were injected so far (a fault that found nothing to do
+ * is not one), fault records left out by agr_injector_quiet() included:
+ * how a program learns whether its specs hit anything. */
 size_t agr_injector_count(const agr_injector *in);
 /* Every fault, a line each: name, the kind of record it hits, meaning. */
 void agr_inject_list(FILE *out);

@@ -191,118 +191,163 @@ set_status(json_t *span, bool error, const char *message)
 	json_object_set_new(span, "status", st);
 }
 
+/* One trace as it is exported: its records, their times, its ids. */
+typedef struct texport {
+	const agr_recording *rc;
+	size_t n;
+	const char *trace;
+	unsigned long long *t, lo, hi; /* each record's time; the first and the last */
+	bool *used;                    /* results already in their call's span */
+	char trace_hex[40], root_id[40];
+} texport;
+
+/* Each record's time; with none, a millisecond a step from the epoch. */
+static void
+record_times(texport *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		const json_t *rec = agr_record_json(agr_recording_record(e->rc, i));
+		const json_t *step = json_object_get(rec, "step");
+
+		if (!record_time(rec, &e->t[i]))
+			e->t[i] = (unsigned long long)(json_is_integer(step) &&
+			                                       json_integer_value(step) > 0
+			                                   ? json_integer_value(step)
+			                                   : (json_int_t)i) *
+			          1000000ULL;
+		e->lo = i == 0 || e->t[i] < e->lo ? e->t[i] : e->lo;
+		e->hi = e->t[i] > e->hi ? e->t[i] : e->hi;
+	}
+}
+
+/* The first later result, not yet used, that answers the call at i; n
+ * when none does. */
+static size_t
+find_answer(const texport *e, size_t i, const json_t *call)
+{
+	const char *id = agr_json_str(call, "id");
+
+	if (id == NULL)
+		return e->n;
+	for (size_t j = i + 1; j < e->n; j++) {
+		const json_t *res = agr_record_json(agr_recording_record(e->rc, j));
+
+		if (!e->used[j] && agr_json_str(res, "kind") &&
+		    strcmp(agr_json_str(res, "kind"), "result") == 0 && agr_json_str(res, "call") &&
+		    strcmp(agr_json_str(res, "call"), id) == 0)
+			return j;
+	}
+	return e->n;
+}
+
+/* A call and the result that answers it (if any): one execute_tool span. */
+static json_t *
+call_span(texport *e, size_t i, const char *seed)
+{
+	const agr_record *r = agr_recording_record(e->rc, i);
+	const json_t *rec = agr_record_json(r);
+	size_t answer = find_answer(e, i, rec);
+	const json_t *res =
+	    answer < e->n ? agr_record_json(agr_recording_record(e->rc, answer)) : NULL;
+	const char *tool = agr_json_str(rec, "tool"), *status = agr_json_str(res, "status");
+	const char *error_class = agr_json_str(json_object_get(res, "error"), "class");
+	const char *error_message = agr_json_str(json_object_get(res, "error"), "message");
+	char name[300];
+	json_t *span, *attrs = json_array();
+
+	snprintf(name, sizeof name, "execute_tool %s", tool ? tool : "");
+	span = new_span(e->trace_hex, e->root_id, seed, name, e->t[i],
+	                answer < e->n ? e->t[answer] : e->t[i]);
+	attr_str(attrs, "gen_ai.operation.name", "execute_tool");
+	attr_str(attrs, "gen_ai.tool.name", tool);
+	attr_str(attrs, "gen_ai.tool.call.id", agr_json_str(rec, "id"));
+	attr_str(attrs, "gen_ai.agent.name", agr_json_str(rec, "agent"));
+	if (json_object_get(rec, "args") != NULL)
+		attr(attrs, "gen_ai.tool.call.arguments", json_text(json_object_get(rec, "args")));
+	if (res != NULL && json_object_get(res, "output") != NULL)
+		attr(attrs, "gen_ai.tool.call.result", json_text(json_object_get(res, "output")));
+	if (status != NULL && strcmp(status, "ok") != 0)
+		attr_str(attrs, "error.type", error_class ? error_class : status);
+	attr_bytes(attrs, "agraph.record", r);
+	if (answer < e->n) {
+		attr_bytes(attrs, "agraph.result", agr_recording_record(e->rc, answer));
+		e->used[answer] = true;
+	}
+	set_status(span, status != NULL && strcmp(status, "ok") != 0,
+	           error_message ? error_message : status);
+	json_object_set_new(span, "attributes", attrs);
+	return span;
+}
+
+/* Any other record: a span of its own, failed when its status says so. */
+static json_t *
+record_span(const texport *e, size_t i, const char *seed)
+{
+	const agr_record *r = agr_recording_record(e->rc, i);
+	const json_t *rec = agr_record_json(r);
+	const char *kind = agr_json_str(rec, "kind"), *tool = agr_json_str(rec, "tool");
+	const char *status = agr_json_str(rec, "status");
+	bool failed =
+	    status != NULL && (strcmp(status, "error") == 0 || strcmp(status, "timeout") == 0 ||
+	                       strcmp(status, "escalated") == 0 || strcmp(status, "failure") == 0);
+	char name[300];
+	json_t *span, *attrs = json_array();
+
+	snprintf(name, sizeof name, "%s%s%s", kind ? kind : "record", tool ? " " : "",
+	         tool ? tool : "");
+	span = new_span(e->trace_hex, e->root_id, seed, name, e->t[i], e->t[i]);
+	attr_str(attrs, "gen_ai.agent.name", agr_json_str(rec, "agent"));
+	attr_bytes(attrs, "agraph.record", r);
+	set_status(span, failed, failed ? status : NULL);
+	json_object_set_new(span, "attributes", attrs);
+	return span;
+}
+
+/* The root span, over all the others: the agent's run. */
+static json_t *
+root_span(const texport *e)
+{
+	char name[700];
+	json_t *root, *attrs = json_array();
+
+	snprintf(name, sizeof name, "agraph %s", e->trace);
+	root = new_span(e->trace_hex, NULL, "", name, e->lo, e->hi);
+	json_object_set_new(root, "spanId", json_string(e->root_id));
+	attr_str(attrs, "gen_ai.operation.name", "invoke_agent");
+	attr_str(attrs, "agraph.trace", e->trace);
+	json_object_set_new(root, "attributes", attrs);
+	return root;
+}
+
 /* The spans of one trace, as one OTLP request. */
 static void
 export_trace(void *vx, agr_recording *rc)
 {
 	agr_exporter *x = vx;
-	size_t n = agr_recording_size(rc);
-	const char *trace = agr_recording_trace(rc);
-	unsigned long long *t = agrp_xcalloc(n + 1, sizeof *t), lo = 0, hi = 0;
-	bool *used = agrp_xcalloc(n + 1, sizeof *used);
-	char trace_hex[40], root_id[40], seed[700];
-	json_t *spans = json_array(), *root, *doc, *attrs;
+	texport e = {
+		rc, agr_recording_size(rc), agr_recording_trace(rc), NULL, 0, 0, NULL, "", ""
+	};
+	char seed[700];
+	json_t *spans = json_array(), *doc;
 
-	hex_id(trace_hex, trace, 2);
-	snprintf(seed, sizeof seed, "%s\x1froot", trace);
-	hex_id(root_id, seed, 1);
-	for (size_t i = 0; i < n; i++) {
-		const json_t *rec = agr_record_json(agr_recording_record(rc, i));
-		const json_t *step = json_object_get(rec, "step");
+	e.t = agrp_xcalloc(e.n + 1, sizeof *e.t);
+	e.used = agrp_xcalloc(e.n + 1, sizeof *e.used);
+	hex_id(e.trace_hex, e.trace, 2);
+	snprintf(seed, sizeof seed, "%s\x1froot", e.trace);
+	hex_id(e.root_id, seed, 1);
+	record_times(&e);
+	for (size_t i = 0; i < e.n; i++) {
+		const char *kind =
+		    agr_json_str(agr_record_json(agr_recording_record(rc, i)), "kind");
 
-		/* no time: a millisecond a step, from the epoch */
-		if (!record_time(rec, &t[i]))
-			t[i] = (unsigned long long)(json_is_integer(step) &&
-			                                    json_integer_value(step) > 0
-			                                ? json_integer_value(step)
-			                                : (json_int_t)i) *
-			       1000000ULL;
-		lo = i == 0 || t[i] < lo ? t[i] : lo;
-		hi = t[i] > hi ? t[i] : hi;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const agr_record *r = agr_recording_record(rc, i);
-		const json_t *rec = agr_record_json(r);
-		const char *kind = agr_json_str(rec, "kind"), *tool = agr_json_str(rec, "tool");
-		const char *agent = agr_json_str(rec, "agent");
-		char name[300];
-		json_t *span;
-		size_t answer = n;
-
-		if (used[i])
+		if (e.used[i])
 			continue;
-		snprintf(seed, sizeof seed, "%s\x1f%zu", trace, i);
-		if (kind != NULL && strcmp(kind, "call") == 0 && agr_json_str(rec, "id") != NULL) {
-			for (size_t j = i + 1; j < n && answer == n; j++) {
-				const json_t *res = agr_record_json(agr_recording_record(rc, j));
-
-				if (!used[j] && agr_json_str(res, "kind") &&
-				    strcmp(agr_json_str(res, "kind"), "result") == 0 &&
-				    agr_json_str(res, "call") &&
-				    strcmp(agr_json_str(res, "call"), agr_json_str(rec, "id")) == 0)
-					answer = j;
-			}
-		}
-		if (kind != NULL && strcmp(kind, "call") == 0) {
-			const json_t *res =
-			    answer < n ? agr_record_json(agr_recording_record(rc, answer)) : NULL;
-			const char *status = agr_json_str(res, "status");
-
-			snprintf(name, sizeof name, "execute_tool %s", tool ? tool : "");
-			span = new_span(trace_hex, root_id, seed, name, t[i],
-			                answer < n ? t[answer] : t[i]);
-			attrs = json_array();
-			attr_str(attrs, "gen_ai.operation.name", "execute_tool");
-			attr_str(attrs, "gen_ai.tool.name", tool);
-			attr_str(attrs, "gen_ai.tool.call.id", agr_json_str(rec, "id"));
-			attr_str(attrs, "gen_ai.agent.name", agent);
-			if (json_object_get(rec, "args") != NULL)
-				attr(attrs, "gen_ai.tool.call.arguments",
-				     json_text(json_object_get(rec, "args")));
-			if (res != NULL && json_object_get(res, "output") != NULL)
-				attr(attrs, "gen_ai.tool.call.result",
-				     json_text(json_object_get(res, "output")));
-			if (status != NULL && strcmp(status, "ok") != 0)
-				attr_str(attrs, "error.type",
-				         agr_json_str(json_object_get(res, "error"), "class")
-				             ? agr_json_str(json_object_get(res, "error"), "class")
-				             : status);
-			attr_bytes(attrs, "agraph.record", r);
-			if (answer < n) {
-				attr_bytes(attrs, "agraph.result",
-				           agr_recording_record(rc, answer));
-				used[answer] = true;
-			}
-			set_status(span, status != NULL && strcmp(status, "ok") != 0,
-			           agr_json_str(json_object_get(res, "error"), "message")
-			               ? agr_json_str(json_object_get(res, "error"), "message")
-			               : status);
-		} else {
-			const char *status = agr_json_str(rec, "status");
-			bool failed =
-			    status != NULL &&
-			    (strcmp(status, "error") == 0 || strcmp(status, "timeout") == 0 ||
-			     strcmp(status, "escalated") == 0 || strcmp(status, "failure") == 0);
-
-			snprintf(name, sizeof name, "%s%s%s", kind ? kind : "record",
-			         tool ? " " : "", tool ? tool : "");
-			span = new_span(trace_hex, root_id, seed, name, t[i], t[i]);
-			attrs = json_array();
-			attr_str(attrs, "gen_ai.agent.name", agent);
-			attr_bytes(attrs, "agraph.record", r);
-			set_status(span, failed, failed ? status : NULL);
-		}
-		json_object_set_new(span, "attributes", attrs);
-		json_array_append_new(spans, span);
+		snprintf(seed, sizeof seed, "%s\x1f%zu", e.trace, i);
+		json_array_append_new(spans, kind != NULL && strcmp(kind, "call") == 0
+		                                 ? call_span(&e, i, seed)
+		                                 : record_span(&e, i, seed));
 	}
-	snprintf(seed, sizeof seed, "agraph %s", trace);
-	root = new_span(trace_hex, NULL, "", seed, lo, hi);
-	json_object_set_new(root, "spanId", json_string(root_id));
-	attrs = json_array();
-	attr_str(attrs, "gen_ai.operation.name", "invoke_agent");
-	attr_str(attrs, "agraph.trace", trace);
-	json_object_set_new(root, "attributes", attrs);
-	json_array_insert_new(spans, 0, root);
+	json_array_insert_new(spans, 0, root_span(&e));
 	doc = json_pack("{s:[{s:{s:[{s:s, s:{s:s}}]}, s:[{s:{s:s, s:s}, s:o}]}]}", "resourceSpans",
 	                "resource", "attributes", "key", "service.name", "value", "stringValue",
 	                "agraph", "scopeSpans", "scope", "name", "agraph", "version", AGR_VERSION,
@@ -311,8 +356,8 @@ export_trace(void *vx, agr_recording *rc)
 	agrp_buf_json(&x->buf, doc);
 	x->out(x->ctx, x->buf.p, x->buf.n);
 	json_decref(doc);
-	free(t);
-	free(used);
+	free(e.t);
+	free(e.used);
 	agr_recording_free(rc);
 }
 

@@ -530,6 +530,149 @@ call_agent(const agr_recording *rc, size_t i, const char *call)
 	return NULL;
 }
 
+/* The agent a record belongs to: its own, a message's sender, or the
+ * agent of the call a result answers; NULL when none. */
+static const char *
+record_agent(const agr_recording *rc, size_t i, const json_t *rec, const char *kind)
+{
+	const char *agent = agr_json_str(rec, "agent");
+
+	if (agent == NULL && kind != NULL && strcmp(kind, "message") == 0)
+		agent = agr_json_str(rec, "from");
+	if (agent == NULL && kind != NULL && strcmp(kind, "result") == 0)
+		agent = call_agent(rc, i, agr_json_str(rec, "call"));
+	return agent;
+}
+
+/* The box of an agent's records, made on first use. */
+static Agraph_t *
+agent_cluster(Agraph_t *gg, const char *agent)
+{
+	char cluster[300];
+	Agraph_t *where;
+
+	make_id(cluster, sizeof cluster, "cluster_", agent, NULL);
+	where = agsubg(gg, cluster, 1);
+	set(where, "label", agent);
+	set(where, "style", "rounded");
+	set(where, "color", "#b0bec5");
+	set(where, "id", cluster);
+	return where;
+}
+
+/* "4 result Stripe\nerror: timeout", "2 message -> planner". */
+static void
+record_label(char *label, size_t n, const json_t *rec, long step, const char *kind, bool failed)
+{
+	const char *tool = agr_json_str(rec, "tool"), *status = agr_json_str(rec, "status");
+
+	snprintf(label, n, "%ld %s%s%s%s%s", step, kind ? kind : "?", tool ? " " : "",
+	         tool ? tool : "", status ? "\n" : "", status ? status : "");
+	if (failed && agr_json_str(json_object_get(rec, "error"), "class"))
+		snprintf(label + strlen(label), n - strlen(label), ": %s",
+		         agr_json_str(json_object_get(rec, "error"), "class"));
+	if (kind != NULL && strcmp(kind, "message") == 0 && agr_json_str(rec, "to"))
+		snprintf(label + strlen(label), n - strlen(label), " -> %s",
+		         agr_json_str(rec, "to"));
+}
+
+/* The node of record i, at step, in its agent's box: failures in red,
+ * faults as diamonds, escalations and the final in bold. */
+static Agnode_t *
+lineage_node(Agraph_t *gg, const agr_recording *rc, size_t i, long step)
+{
+	const json_t *rec = agr_record_json(agr_recording_record(rc, i));
+	const char *kind = agr_json_str(rec, "kind"), *status = agr_json_str(rec, "status");
+	const char *agent = record_agent(rc, i, rec, kind);
+	char name[64], label[400], classes[100], id[64];
+	bool failed = kind && status && strcmp(kind, "result") == 0 && strcmp(status, "ok") != 0;
+	Agnode_t *node;
+
+	snprintf(name, sizeof name, "r%zu", i);
+	node = agnode(agent != NULL ? agent_cluster(gg, agent) : gg, name, 1);
+	record_label(label, sizeof label, rec, step, kind, failed);
+	snprintf(classes, sizeof classes, "record %s%s", kind ? kind : "unknown",
+	         failed ? " failed" : "");
+	/* step_N, or rN (its place) for a record without a step */
+	if (step >= 0)
+		snprintf(id, sizeof id, "step_%ld", step);
+	else
+		snprintf(id, sizeof id, "%s", name);
+	set(node, "id", id);
+	set(node, "label", label);
+	set(node, "class", classes);
+	set(node, "shape", "box");
+	set(node, "style", "rounded,filled");
+	set(node, "fillcolor", "#ffffff");
+	set(node, "color", INK);
+	if (failed) {
+		set(node, "fillcolor", FAIL_FILL);
+		set(node, "color", FAIL_INK);
+		set(node, "fontcolor", FAIL_INK);
+	} else if (kind && strcmp(kind, "fault") == 0) {
+		set(node, "shape", "diamond");
+		set(node, "style", "filled");
+		set(node, "fillcolor", FAULT_FILL);
+		set(node, "color", ESCALATE_INK);
+	} else if (kind && (strcmp(kind, "escalate") == 0 || strcmp(kind, "final") == 0)) {
+		set(node, "penwidth", "2");
+	}
+	return node;
+}
+
+/* A result answers its call: an edge from the nearest earlier call with
+ * that id. */
+static void
+link_answer(Agraph_t *gg, const agr_recording *rc, Agnode_t **nodes, const long *steps, size_t i,
+            const json_t *rec)
+{
+	const char *call = agr_json_str(rec, "call"), *kind = agr_json_str(rec, "kind");
+
+	if (call == NULL || kind == NULL || strcmp(kind, "result") != 0)
+		return;
+	for (size_t j = i; j-- > 0;) {
+		const json_t *c = agr_record_json(agr_recording_record(rc, j));
+		const char *id = agr_json_str(c, "id");
+
+		if (id == NULL || strcmp(id, call) != 0)
+			continue;
+		Agedge_t *e = agedge(gg, nodes[j], nodes[i], (char *)"answers", 1);
+		char eid[64];
+
+		snprintf(eid, sizeof eid, "answers_%ld_%ld", steps[j], steps[i]);
+		set(e, "id", eid);
+		set(e, "class", "answers");
+		set(e, "color", "#90a4ae");
+		set(e, "style", "solid");
+		break;
+	}
+}
+
+/* A record's numeric cause: an edge from the nearest earlier record with
+ * that step. */
+static void
+link_cause(Agraph_t *gg, Agnode_t **nodes, const long *steps, size_t i, const json_t *rec)
+{
+	const json_t *cause = json_object_get(rec, "cause");
+
+	if (!json_is_integer(cause))
+		return;
+	for (size_t j = i; j-- > 0;) {
+		if (steps[j] != json_integer_value(cause))
+			continue;
+		Agedge_t *e = agedge(gg, nodes[j], nodes[i], (char *)"cause", 1);
+		char id[64];
+
+		snprintf(id, sizeof id, "cause_%ld_%ld", steps[j], steps[i]);
+		set(e, "id", id);
+		set(e, "class", "cause");
+		set(e, "color", FAIL_INK);
+		set(e, "penwidth", "1.5");
+		set(e, "style", "solid");
+		break;
+	}
+}
+
 bool
 agr_render_lineage(const agr_recording *rc, const agr_render_opts *o, char **out, size_t *len,
                    agr_error *err)
@@ -546,72 +689,14 @@ agr_render_lineage(const agr_recording *rc, const agr_render_opts *o, char **out
 	set(gg, "id", "lineage");
 	set(gg, "rankdir", "TB");
 	for (size_t i = 0; i < nrec; i++) {
-		const json_t *rec = agr_record_json(agr_recording_record(rc, i));
-		const char *kind = agr_json_str(rec, "kind"), *tool = agr_json_str(rec, "tool");
-		const char *status = agr_json_str(rec, "status");
-		const char *agent = agr_json_str(rec, "agent");
-		const json_t *step = json_object_get(rec, "step");
-		char name[64], label[400], classes[100], id[64];
-		Agraph_t *where = gg;
-		bool failed =
-		    kind && status && strcmp(kind, "result") == 0 && strcmp(status, "ok") != 0;
+		const json_t *step =
+		    json_object_get(agr_record_json(agr_recording_record(rc, i)), "step");
 
-		if (agent == NULL && kind != NULL && strcmp(kind, "message") == 0)
-			agent = agr_json_str(rec, "from");
-		if (agent == NULL && kind != NULL && strcmp(kind, "result") == 0)
-			agent = call_agent(rc, i, agr_json_str(rec, "call"));
 		steps[i] = json_is_integer(step) ? (long)json_integer_value(step) : -1;
-		snprintf(name, sizeof name, "r%zu", i);
-		if (agent != NULL) {
-			char cluster[300];
-
-			make_id(cluster, sizeof cluster, "cluster_", agent, NULL);
-			where = agsubg(gg, cluster, 1);
-			set(where, "label", agent);
-			set(where, "style", "rounded");
-			set(where, "color", "#b0bec5");
-			set(where, "id", cluster);
-		}
-		nodes[i] = agnode(where, name, 1);
-		snprintf(label, sizeof label, "%ld %s%s%s%s%s", steps[i], kind ? kind : "?",
-		         tool ? " " : "", tool ? tool : "", status ? "\n" : "",
-		         status ? status : "");
-		if (failed && agr_json_str(json_object_get(rec, "error"), "class"))
-			snprintf(label + strlen(label), sizeof label - strlen(label), ": %s",
-			         agr_json_str(json_object_get(rec, "error"), "class"));
-		if (kind != NULL && strcmp(kind, "message") == 0 && agr_json_str(rec, "to"))
-			snprintf(label + strlen(label), sizeof label - strlen(label), " -> %s",
-			         agr_json_str(rec, "to"));
-		snprintf(classes, sizeof classes, "record %s%s", kind ? kind : "unknown",
-		         failed ? " failed" : "");
-		/* step_N, or rN (its place) for a record without a step */
-		if (steps[i] >= 0)
-			snprintf(id, sizeof id, "step_%ld", steps[i]);
-		else
-			snprintf(id, sizeof id, "%s", name);
-		set(nodes[i], "id", id);
-		set(nodes[i], "label", label);
-		set(nodes[i], "class", classes);
-		set(nodes[i], "shape", "box");
-		set(nodes[i], "style", "rounded,filled");
-		set(nodes[i], "fillcolor", "#ffffff");
-		set(nodes[i], "color", INK);
-		if (failed) {
-			set(nodes[i], "fillcolor", FAIL_FILL);
-			set(nodes[i], "color", FAIL_INK);
-			set(nodes[i], "fontcolor", FAIL_INK);
-		} else if (kind && strcmp(kind, "fault") == 0) {
-			set(nodes[i], "shape", "diamond");
-			set(nodes[i], "style", "filled");
-			set(nodes[i], "fillcolor", FAULT_FILL);
-			set(nodes[i], "color", ESCALATE_INK);
-		} else if (kind && (strcmp(kind, "escalate") == 0 || strcmp(kind, "final") == 0)) {
-			set(nodes[i], "penwidth", "2");
-		}
+		nodes[i] = lineage_node(gg, rc, i, steps[i]);
 	}
 	for (size_t i = 0; i < nrec; i++) {
 		const json_t *rec = agr_record_json(agr_recording_record(rc, i));
-		const json_t *cause = json_object_get(rec, "cause");
 
 		/* In step order, unseen: the reading order of the trace. */
 		if (i > 0) {
@@ -620,42 +705,8 @@ agr_render_lineage(const agr_recording *rc, const agr_render_opts *o, char **out
 			set(e, "style", "invis");
 			set(e, "weight", "2");
 		}
-		/* A result answers its call: the nearest earlier call with that id. */
-		if (agr_json_str(rec, "call") != NULL && agr_json_str(rec, "kind") != NULL &&
-		    strcmp(agr_json_str(rec, "kind"), "result") == 0)
-			for (size_t j = i; j-- > 0;) {
-				const json_t *c = agr_record_json(agr_recording_record(rc, j));
-				const char *id = agr_json_str(c, "id");
-
-				if (id == NULL || strcmp(id, agr_json_str(rec, "call")) != 0)
-					continue;
-				Agedge_t *e = agedge(gg, nodes[j], nodes[i], (char *)"answers", 1);
-				char eid[64];
-
-				snprintf(eid, sizeof eid, "answers_%ld_%ld", steps[j], steps[i]);
-				set(e, "id", eid);
-				set(e, "class", "answers");
-				set(e, "color", "#90a4ae");
-				set(e, "style", "solid");
-				break;
-			}
-		if (!json_is_integer(cause))
-			continue;
-		/* The nearest earlier record with that step. */
-		for (size_t j = i; j-- > 0;) {
-			if (steps[j] != json_integer_value(cause))
-				continue;
-			Agedge_t *e = agedge(gg, nodes[j], nodes[i], (char *)"cause", 1);
-			char id[64];
-
-			snprintf(id, sizeof id, "cause_%ld_%ld", steps[j], steps[i]);
-			set(e, "id", id);
-			set(e, "class", "cause");
-			set(e, "color", FAIL_INK);
-			set(e, "penwidth", "1.5");
-			set(e, "style", "solid");
-			break;
-		}
+		link_answer(gg, rc, nodes, steps, i, rec);
+		link_cause(gg, nodes, steps, i, rec);
 	}
 	free(nodes);
 	free(steps);

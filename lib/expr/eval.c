@@ -1,0 +1,613 @@
+/*
+ * eval.c - expressions evaluated: a recursive walk over the compiled nodes
+ * (compile.c), on jansson trees or on a record's bytes as read in place,
+ * over values that borrow from the record, so evaluation never allocates.
+ * lower() does not build a string: it marks the value as case-folded, and
+ * comparisons, contains() and =~ fold as they go.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expr/expr_int.h"
+
+/* What an evaluation looks at: jansson trees, or records as read. */
+typedef struct ectx {
+	const agr_expr *e;
+	const json_t *rec, *trig;
+	const agr_record *rrec, *rtrig;
+} ectx;
+
+/*
+ * Scratch for strings that must be decoded or NUL-terminated.  Blocks are
+ * kept across evaluations and never moved during one, so after the first
+ * records nothing is allocated.
+ */
+static struct scratch {
+	char *block[32];
+	size_t cap[32];
+	size_t nblocks, cur, used;
+} scratch;
+
+static void
+scratch_reset(void)
+{
+	scratch.cur = scratch.used = 0;
+}
+
+static char *
+scratch_get(size_t n)
+{
+	while (scratch.cur < scratch.nblocks && scratch.cap[scratch.cur] - scratch.used < n) {
+		scratch.cur++;
+		scratch.used = 0;
+	}
+	if (scratch.cur == scratch.nblocks) {
+		size_t cap = n > 65536 ? n : 65536;
+
+		if (scratch.nblocks == 32) /* pathological: drop the smallest use */
+			return NULL;
+		scratch.block[scratch.nblocks] = agrp_xmalloc(cap);
+		scratch.cap[scratch.nblocks++] = cap;
+		scratch.used = 0;
+	}
+	scratch.used += n;
+	return scratch.block[scratch.cur] + scratch.used - n;
+}
+
+static agrp_val
+from_json(const json_t *j)
+{
+	agrp_val v = { 0 };
+
+	if (j == NULL) {
+		v.missing = true;
+		return v;
+	}
+	switch (json_typeof(j)) {
+	case JSON_STRING:
+		v.t = AGRP_V_STR;
+		v.s = json_string_value(j);
+		v.slen = json_string_length(j);
+		break;
+	case JSON_INTEGER:
+	case JSON_REAL:
+		v.t = AGRP_V_NUM;
+		v.n = json_number_value(j);
+		break;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		v.t = AGRP_V_BOOL;
+		v.b = json_is_true(j);
+		break;
+	case JSON_OBJECT:
+	case JSON_ARRAY:
+		v.t = AGRP_V_JSON;
+		v.j = j;
+		break;
+	case JSON_NULL:
+		break;
+	}
+	return v;
+}
+
+static agrp_val
+from_span(const agrp_span *sp)
+{
+	agrp_val v = { 0 };
+
+	switch (sp->type) {
+	case 's':
+		v.t = AGRP_V_STR;
+		if (!sp->esc) {
+			v.s = sp->p + 1;
+			v.slen = sp->n - 2;
+			v.unended = true;
+		} else {
+			char *buf = scratch_get(sp->n + 4);
+
+			if (buf == NULL)
+				return v;
+			v.slen = agrp_span_decode(sp, buf, sp->n + 4);
+			buf[v.slen] = '\0';
+			v.s = buf;
+		}
+		break;
+	case 'n':
+		v.t = AGRP_V_NUM;
+		v.n = strtod(sp->p, NULL); /* a delimiter follows every number */
+		break;
+	case 't':
+	case 'f':
+		v.t = AGRP_V_BOOL;
+		v.b = sp->type == 't';
+		break;
+	case 'o':
+	case 'a':
+		v.t = AGRP_V_RAW;
+		v.raw = *sp;
+		break;
+	default:
+		break;
+	}
+	return v;
+}
+
+/* The string with a NUL after it, for the C functions that want one. */
+static const char *
+cstr(agrp_val v)
+{
+	char *buf;
+
+	if (!v.unended)
+		return v.s;
+	if ((buf = scratch_get(v.slen + 1)) == NULL)
+		return "";
+	memcpy(buf, v.s, v.slen);
+	buf[v.slen] = '\0';
+	return buf;
+}
+
+static const json_t *
+walk_json(const agr_expr *e, const agrp_enode *n, const json_t *j)
+{
+	for (int i = 0; i < n->nseg && j != NULL; i++) {
+		const agrp_seg *s = &e->segs[n->seg + i];
+
+		if (s->key != NULL) {
+			j = json_object_get(j, s->key);
+		} else {
+			long idx = s->index;
+
+			if (!json_is_array(j))
+				return NULL;
+			if (idx < 0)
+				idx += (long)json_array_size(j);
+			j = idx < 0 ? NULL : json_array_get(j, (size_t)idx);
+		}
+	}
+	return j;
+}
+
+static size_t
+raw_count(const agrp_span *c)
+{
+	size_t cursor = 0, n = 0;
+	agrp_span k, v;
+
+	while (agrp_span_next(c, &cursor, &k, &v))
+		n++;
+	return n;
+}
+
+/* A path in a record's bytes: the first name from the scan's index. */
+static bool
+walk_raw(const agr_expr *e, const agrp_enode *n, const agr_record *rec, agrp_span *out)
+{
+	const agrp_field *f;
+	size_t nf, cursor;
+	const agrp_seg *s;
+	agrp_span cur, k, v;
+	bool found = false;
+
+	if (rec == NULL)
+		return false;
+	if (n->nseg == 0) { /* $trigger alone: the whole record, as the tree reads it */
+		size_t len;
+		const char *b = agr_record_bytes(rec, &len);
+
+		/* the object from its '{' to its '}', without the space around it */
+		while (len > 0 && *b != '{')
+			b++, len--;
+		while (len > 0 && b[len - 1] != '}')
+			len--;
+		out->p = b;
+		out->n = len;
+		out->type = 'o';
+		out->esc = false;
+		return true;
+	}
+	s = &e->segs[n->seg];
+	if (s->key == NULL)
+		return false;
+	f = agrp_record_fields(rec, &nf);
+	for (size_t i = 0; i < nf && !found; i++)
+		if (agrp_span_key_is(&f[i].key, s->key, strlen(s->key))) {
+			cur = f[i].val;
+			found = true;
+		}
+	for (int i = 1; i < n->nseg && found; i++) {
+		s = &e->segs[n->seg + i];
+		if (s->key != NULL) {
+			found = agrp_span_get(&cur, s->key, &cur);
+			continue;
+		}
+		if (cur.type != 'a')
+			return false;
+		{
+			long idx = s->index < 0 ? (long)raw_count(&cur) + s->index : s->index;
+
+			found = false;
+			cursor = 0;
+			for (long at = 0; idx >= 0 && agrp_span_next(&cur, &cursor, &k, &v); at++)
+				if (at == idx) {
+					cur = v;
+					found = true;
+					break;
+				}
+		}
+	}
+	if (found)
+		*out = cur;
+	return found;
+}
+
+static agrp_val
+path_value(const ectx *c, const agrp_enode *n)
+{
+	agrp_span sp;
+	agrp_val v = { 0 };
+
+	if (c->rrec != NULL || c->rtrig != NULL) {
+		if (walk_raw(c->e, n, n->trigger ? c->rtrig : c->rrec, &sp))
+			return from_span(&sp);
+		v.missing = true;
+		return v;
+	}
+	return from_json(walk_json(c->e, n, n->trigger ? c->trig : c->rec));
+}
+
+static bool
+path_exists(const ectx *c, const agrp_enode *n)
+{
+	agrp_span sp;
+
+	if (c->rrec != NULL || c->rtrig != NULL)
+		return walk_raw(c->e, n, n->trigger ? c->rtrig : c->rrec, &sp);
+	return walk_json(c->e, n, n->trigger ? c->trig : c->rec) != NULL;
+}
+
+static agrp_val ev(const ectx *c, int node);
+
+static bool
+truthy(agrp_val v)
+{
+	return !(v.t == AGRP_V_NULL || (v.t == AGRP_V_BOOL && !v.b));
+}
+
+static agrp_val
+boolean(bool b)
+{
+	agrp_val v = { .t = AGRP_V_BOOL, .b = b };
+
+	return v;
+}
+
+static agrp_val
+number(double d)
+{
+	agrp_val v = { .t = AGRP_V_NUM, .n = d };
+
+	return v;
+}
+
+static int
+str_cmp(agrp_val a, agrp_val b)
+{
+	bool fold = a.folded || b.folded;
+	size_t n = a.slen < b.slen ? a.slen : b.slen;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char x = (unsigned char)a.s[i], y = (unsigned char)b.s[i];
+
+		if (fold) {
+			x = (unsigned char)tolower(x);
+			y = (unsigned char)tolower(y);
+		}
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return a.slen < b.slen ? -1 : a.slen > b.slen;
+}
+
+/* Walking the elements of any array: a literal list, a tree's, a record's. */
+typedef struct iter {
+	agrp_val list;
+	int node;      /* AGRP_V_LIST */
+	size_t cursor; /* AGRP_V_JSON: index; AGRP_V_RAW: byte offset */
+} iter;
+
+static iter
+iter_start(agrp_val list)
+{
+	iter it = { list, list.t == AGRP_V_LIST ? list.list : -1, 0 };
+
+	return it;
+}
+
+static bool
+iter_next(const ectx *c, iter *it, agrp_val *out)
+{
+	agrp_span k, v;
+
+	switch (it->list.t) {
+	case AGRP_V_LIST:
+		if (it->node < 0)
+			return false;
+		*out = ev(c, it->node);
+		it->node = c->e->n[it->node].next;
+		return true;
+	case AGRP_V_JSON:
+		if (it->cursor >= json_array_size(it->list.j))
+			return false;
+		*out = from_json(json_array_get(it->list.j, it->cursor++));
+		return true;
+	case AGRP_V_RAW:
+		if (!agrp_span_next(&it->list.raw, &it->cursor, &k, &v))
+			return false;
+		*out = from_span(&v);
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool
+is_array(agrp_val v)
+{
+	return v.t == AGRP_V_LIST || (v.t == AGRP_V_JSON && json_is_array(v.j)) ||
+	       (v.t == AGRP_V_RAW && v.raw.type == 'a');
+}
+
+static bool equal(const ectx *c, agrp_val a, agrp_val b);
+
+/* Objects in a record's bytes: the same keys with equal values. */
+static bool
+raw_objects_equal(const ectx *c, const agrp_span *a, const agrp_span *b)
+{
+	size_t cursor = 0;
+	agrp_span k, v, w;
+
+	if (raw_count(a) != raw_count(b))
+		return false;
+	while (agrp_span_next(a, &cursor, &k, &v)) {
+		agrp_val key = from_span(&k);
+		agrp_val x, y;
+
+		if (!agrp_span_get(b, cstr(key), &w))
+			return false;
+		x = from_span(&v);
+		y = from_span(&w);
+		if (!equal(c, x, y))
+			return false;
+	}
+	return true;
+}
+
+static bool
+equal(const ectx *c, agrp_val a, agrp_val b)
+{
+	if (is_array(a) && is_array(b)) {
+		iter ia = iter_start(a), ib = iter_start(b);
+		agrp_val x, y;
+
+		for (;;) {
+			bool more_a = iter_next(c, &ia, &x);
+			bool more_b = iter_next(c, &ib, &y);
+
+			if (more_a != more_b)
+				return false;
+			if (!more_a)
+				return true;
+			if (!equal(c, x, y))
+				return false;
+		}
+	}
+	if (a.t != b.t)
+		return false;
+	switch (a.t) {
+	case AGRP_V_NULL:
+		return true;
+	case AGRP_V_BOOL:
+		return a.b == b.b;
+	case AGRP_V_NUM:
+		return a.n == b.n;
+	case AGRP_V_STR:
+		return str_cmp(a, b) == 0;
+	case AGRP_V_JSON:
+		return json_equal((json_t *)a.j, (json_t *)b.j);
+	case AGRP_V_RAW:
+		return a.raw.type == 'o' && b.raw.type == 'o' &&
+		       raw_objects_equal(c, &a.raw, &b.raw);
+	case AGRP_V_LIST:
+		break;
+	}
+	return false;
+}
+
+static bool
+has_substring(agrp_val hay, agrp_val needle)
+{
+	bool fold = hay.folded || needle.folded;
+
+	if (needle.slen > hay.slen)
+		return false;
+	for (size_t i = 0; i + needle.slen <= hay.slen; i++) {
+		size_t k = 0;
+
+		for (; k < needle.slen; k++) {
+			unsigned char x = (unsigned char)hay.s[i + k],
+			              y = (unsigned char)needle.s[k];
+
+			if (fold ? tolower(x) != tolower(y) : x != y)
+				break;
+		}
+		if (k == needle.slen)
+			return true;
+	}
+	return false;
+}
+
+static bool
+member(const ectx *c, agrp_val x, agrp_val coll)
+{
+	if (is_array(coll)) {
+		iter it = iter_start(coll);
+		agrp_val y;
+
+		while (iter_next(c, &it, &y))
+			if (equal(c, x, y))
+				return true;
+		return false;
+	}
+	if (coll.t == AGRP_V_JSON && x.t == AGRP_V_STR) /* a key of an object */
+		return json_object_get(coll.j, cstr(x)) != NULL;
+	if (coll.t == AGRP_V_RAW && x.t == AGRP_V_STR) {
+		agrp_span v;
+
+		return agrp_span_get(&coll.raw, cstr(x), &v);
+	}
+	if (coll.t == AGRP_V_STR && x.t == AGRP_V_STR)
+		return has_substring(coll, x);
+	return false;
+}
+
+static agrp_val
+compare(enum agrp_op op, agrp_val a, agrp_val b)
+{
+	int cmp;
+
+	if (a.t == AGRP_V_NUM && b.t == AGRP_V_NUM)
+		cmp = a.n < b.n ? -1 : a.n > b.n;
+	else if (a.t == AGRP_V_STR && b.t == AGRP_V_STR)
+		cmp = str_cmp(a, b);
+	else
+		return boolean(false); /* null and mixed types are not ordered */
+	switch (op) {
+	case AGRP_OP_LT:
+		return boolean(cmp < 0);
+	case AGRP_OP_LE:
+		return boolean(cmp <= 0);
+	case AGRP_OP_GT:
+		return boolean(cmp > 0);
+	default:
+		return boolean(cmp >= 0);
+	}
+}
+
+static agrp_val
+ev(const ectx *c, int node)
+{
+	const agr_expr *e = c->e;
+	const agrp_enode *n = &e->n[node];
+	agrp_val a, b, v = { 0 };
+
+	switch (n->op) {
+	case AGRP_OP_LIT:
+		return n->lit;
+	case AGRP_OP_LIST:
+		v.t = AGRP_V_LIST;
+		v.list = n->a;
+		return v;
+	case AGRP_OP_PATH:
+		return path_value(c, n);
+	case AGRP_OP_NOT:
+		return boolean(!truthy(ev(c, n->a)));
+	case AGRP_OP_NEG:
+		a = ev(c, n->a);
+		return a.t == AGRP_V_NUM ? number(-a.n) : v;
+	case AGRP_OP_OR:
+		return boolean(truthy(ev(c, n->a)) || truthy(ev(c, n->b)));
+	case AGRP_OP_AND:
+		return boolean(truthy(ev(c, n->a)) && truthy(ev(c, n->b)));
+	case AGRP_OP_EXISTS:
+		return boolean(path_exists(c, &e->n[n->a]));
+	case AGRP_OP_LOWER:
+		a = ev(c, n->a);
+		if (a.t == AGRP_V_STR)
+			a.folded = true;
+		return a.t == AGRP_V_STR ? a : v;
+	case AGRP_OP_LEN:
+		a = ev(c, n->a);
+		if (a.t == AGRP_V_STR)
+			return number((double)a.slen);
+		if (a.t == AGRP_V_JSON)
+			return number((double)(json_is_array(a.j) ? json_array_size(a.j)
+			                                          : json_object_size(a.j)));
+		if (a.t == AGRP_V_RAW)
+			return number((double)raw_count(&a.raw));
+		if (a.t == AGRP_V_LIST) {
+			size_t k = 0;
+
+			for (int i = a.list; i >= 0; i = e->n[i].next)
+				k++;
+			return number((double)k);
+		}
+		return v;
+	default:
+		break;
+	}
+	a = ev(c, n->a);
+	b = ev(c, n->b);
+	switch (n->op) {
+	case AGRP_OP_EQ:
+		return boolean(equal(c, a, b));
+	case AGRP_OP_NE:
+		return boolean(!equal(c, a, b));
+	case AGRP_OP_LT:
+	case AGRP_OP_LE:
+	case AGRP_OP_GT:
+	case AGRP_OP_GE:
+		return compare(n->op, a, b);
+	case AGRP_OP_IN:
+		return boolean(member(c, a, b));
+	case AGRP_OP_CONTAINS:
+		return boolean(member(c, b, a));
+	case AGRP_OP_STARTSWITH:
+	case AGRP_OP_ENDSWITH:
+		if (a.t != AGRP_V_STR || b.t != AGRP_V_STR || b.slen > a.slen)
+			return boolean(false);
+		if (n->op == AGRP_OP_ENDSWITH)
+			a.s += a.slen - b.slen;
+		a.slen = b.slen;
+		return boolean(str_cmp(a, b) == 0);
+	case AGRP_OP_MATCH:
+		if (a.t != AGRP_V_STR)
+			return boolean(false);
+		return boolean(
+		    regexec(e->re[2 * n->re + (a.folded ? 1 : 0)], cstr(a), 0, NULL, 0) == 0);
+	case AGRP_OP_ADD:
+	case AGRP_OP_SUB:
+	case AGRP_OP_MUL:
+	case AGRP_OP_DIV:
+		if (a.t != AGRP_V_NUM || b.t != AGRP_V_NUM)
+			return v;
+		if (n->op == AGRP_OP_ADD)
+			return number(a.n + b.n);
+		if (n->op == AGRP_OP_SUB)
+			return number(a.n - b.n);
+		if (n->op == AGRP_OP_MUL)
+			return number(a.n * b.n);
+		return b.n == 0 ? v : number(a.n / b.n);
+	default:
+		return v;
+	}
+}
+
+bool
+agr_expr_test(const agr_expr *e, const json_t *record, const json_t *trigger)
+{
+	ectx c = { e, record, trigger, NULL, NULL };
+
+	scratch_reset();
+	return truthy(ev(&c, e->root));
+}
+
+bool
+agr_expr_test_record(const agr_expr *e, const agr_record *record, const agr_record *trigger)
+{
+	ectx c = { e, NULL, NULL, record, trigger };
+
+	scratch_reset();
+	return truthy(ev(&c, e->root));
+}

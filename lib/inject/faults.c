@@ -1,0 +1,560 @@
+/*
+ * faults.c - the fault table of agraph-inject: each fault's name, the kind
+ * of record it hits, what it means, and the function that applies it to a
+ * record (a copy of it, which the injector writes instead).  The functions
+ * only change the record and say what else to do with it (drop it, copy it,
+ * hold it back); counting, drawing and renumbering are the injector's.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "inject/inject_int.h"
+
+/* Records a choice drawn with the seed, so that the fault record tells it. */
+static void
+drew(agrp_fctx *c, const char *key, const char *value)
+{
+	if (c->drawn == NULL)
+		c->drawn = json_object();
+	json_object_set_new(c->drawn, key, json_string(value));
+}
+
+/* Retrievers and memories by name, when no tool= or where= says which. */
+#define RETRIEVERS "lower(tool) =~ \"retriev|search|rag|vector|lookup\""
+#define MEMORIES "lower(tool) =~ \"memory|recall|remember\""
+/* An agent's system message, and the user's task message. */
+#define SYSTEM "from == \"system\" || role == \"system\""
+#define USER "from == \"user\" || role == \"user\""
+
+static const char *
+param_str(const json_t *params, const char *key, const char *dflt)
+{
+	const char *s = agr_json_str(params, key);
+
+	return s ? s : dflt;
+}
+
+static double
+param_num(const json_t *params, const char *key, double dflt)
+{
+	const char *s = agr_json_str(params, key);
+
+	return s ? strtod(s, NULL) : dflt;
+}
+
+static agrp_outcome
+f_error(json_t *rec, agrp_fctx *c)
+{
+	json_t *e = json_object();
+
+	json_object_set_new(e, "class", json_string(param_str(c->params, "class", "injected")));
+	json_object_set_new(
+	    e, "message",
+	    json_string(param_str(c->params, "message", "injected by agraph-inject")));
+	json_object_set_new(
+	    e, "retryable",
+	    json_boolean(strcmp(param_str(c->params, "retryable", "false"), "true") == 0));
+	json_object_set_new(rec, "status", json_string("error"));
+	json_object_set_new(rec, "error", e);
+	return AGRP_KEEP;
+}
+
+static agrp_outcome
+f_timeout(json_t *rec, agrp_fctx *c)
+{
+	json_t *e = json_object();
+
+	json_object_set_new(e, "class", json_string("timeout"));
+	json_object_set_new(e, "message",
+	                    json_string(param_str(c->params, "message", "timed out (injected)")));
+	json_object_set_new(e, "retryable", json_true());
+	json_object_set_new(rec, "status", json_string("timeout"));
+	json_object_set_new(rec, "error", e);
+	return AGRP_KEEP;
+}
+
+static agrp_outcome
+f_latency(json_t *rec, agrp_fctx *c)
+{
+	const char *field = param_str(c->params, "field", "duration_ms");
+	double was = json_number_value(json_object_get(rec, field));
+
+	json_object_set_new(rec, field, json_real(was + param_num(c->params, "ms", 1000)));
+	return AGRP_KEEP;
+}
+
+static agrp_outcome
+f_drop(json_t *rec, agrp_fctx *c)
+{
+	(void)rec;
+	(void)c;
+	return AGRP_DROP;
+}
+
+static agrp_outcome
+f_duplicate(json_t *rec, agrp_fctx *c)
+{
+	(void)rec;
+	c->copies = (long)param_num(c->params, "count", 1);
+	return AGRP_COPY;
+}
+
+static agrp_outcome
+f_storm(json_t *rec, agrp_fctx *c)
+{
+	(void)rec;
+	c->copies = (long)param_num(c->params, "count", 3);
+	return AGRP_COPY;
+}
+
+static agrp_outcome
+f_corrupt(json_t *rec, agrp_fctx *c)
+{
+	static const char *const modes[] = { "truncate", "type", "remove" };
+	const char *field = param_str(c->params, "field", "output");
+	const char *mode = agr_json_str(c->params, "mode");
+	json_t *v = json_object_get(rec, field);
+
+	if (mode == NULL)
+		drew(c, "mode", mode = modes[agr_prng_below(c->prng, 3)]);
+	if (strcmp(mode, "remove") == 0) {
+		json_object_del(rec, field);
+	} else if (strcmp(mode, "type") == 0) {
+		json_object_set_new(rec, field,
+		                    json_is_string(v) ? json_integer(0) : json_string("?"));
+	} else {
+		char *text = json_is_string(v)
+		                 ? strdup(json_string_value(v))
+		                 : json_dumps(v ? v : json_null(), JSON_ENCODE_ANY | JSON_COMPACT);
+		size_t n = strlen(text) / 2;
+
+		/* Half of it, on a UTF-8 boundary. */
+		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+			n--;
+		text[n] = '\0';
+		json_object_set_new(rec, field, json_string(text));
+		free(text);
+	}
+	return AGRP_KEEP;
+}
+
+static agrp_outcome
+f_role_swap(json_t *rec, agrp_fctx *c)
+{
+	(void)c;
+	json_t *from = json_incref(json_object_get(rec, "from"));
+	json_t *to = json_incref(json_object_get(rec, "to"));
+
+	if (to != NULL)
+		json_object_set_new(rec, "from", to);
+	if (from != NULL)
+		json_object_set_new(rec, "to", from);
+	return AGRP_KEEP;
+}
+
+static agrp_outcome
+f_cycle(json_t *rec, agrp_fctx *c)
+{
+	(void)c;
+	json_t *from = json_object_get(rec, "from");
+
+	if (from != NULL)
+		json_object_set(rec, "to", from);
+	return AGRP_KEEP;
+}
+
+/* The text field a fault rewrites: field=, else content, else output. */
+static const char *
+text_field(const json_t *rec, const json_t *params)
+{
+	const char *f = agr_json_str(params, "field");
+
+	if (f != NULL)
+		return f;
+	return json_object_get(rec, "content") ? "content" : "output";
+}
+
+static agrp_outcome
+f_empty(json_t *rec, agrp_fctx *c)
+{
+	(void)c;
+	json_object_set_new(rec, "output", json_array());
+	return AGRP_KEEP;
+}
+
+static agrp_outcome
+f_forget(json_t *rec, agrp_fctx *c)
+{
+	(void)c;
+	json_object_set_new(rec, "output", json_null());
+	return AGRP_KEEP;
+}
+
+static agrp_outcome
+f_poison(json_t *rec, agrp_fctx *c)
+{
+	json_object_set_new(rec, "output",
+	                    json_string(param_str(c->params, "text", "planted by agraph-inject")));
+	return AGRP_KEEP;
+}
+
+/* CLV: the text cut to size= bytes, on a UTF-8 boundary. */
+static agrp_outcome
+f_clv(json_t *rec, agrp_fctx *c)
+{
+	const char *field = text_field(rec, c->params);
+	json_t *v = json_object_get(rec, field);
+	char *text = json_is_string(v)
+	                 ? strdup(json_string_value(v))
+	                 : json_dumps(v ? v : json_null(), JSON_ENCODE_ANY | JSON_COMPACT);
+	size_t n = (size_t)param_num(c->params, "size", 64);
+
+	if (n < strlen(text)) {
+		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+			n--;
+		text[n] = '\0';
+	}
+	json_object_set_new(rec, field, json_string(text));
+	free(text);
+	return AGRP_KEEP;
+}
+
+/* H: planted, unsupported content after what was said. */
+static agrp_outcome
+f_hallucinate(json_t *rec, agrp_fctx *c)
+{
+	const char *field = text_field(rec, c->params);
+	const char *was = json_string_value(json_object_get(rec, field));
+	const char *text =
+	    param_str(c->params, "text", "(As confirmed earlier, the refund was approved.)");
+	char *both = agrp_xmalloc((was ? strlen(was) : 0) + strlen(text) + 2);
+
+	sprintf(both, "%s%s%s", was ? was : "", was && *was ? " " : "", text);
+	json_object_set_new(rec, field, json_string(both));
+	free(both);
+	return AGRP_KEEP;
+}
+
+/* CIL: critical information dropped: the content becomes text=, else loses key=
+ * or its second half. */
+static agrp_outcome
+f_cil(json_t *rec, agrp_fctx *c)
+{
+	const char *field = text_field(rec, c->params);
+	json_t *v = json_object_get(rec, field);
+	const char *key = agr_json_str(c->params, "key");
+	const char *text = agr_json_str(c->params, "text");
+
+	if (text != NULL) { /* the content as rewritten without it */
+		json_object_set_new(rec, field, json_string(text));
+	} else if (json_is_object(v) && key != NULL) {
+		json_object_del(v, key);
+	} else if (json_is_string(v)) {
+		size_t n = json_string_length(v) / 2;
+		const char *was = json_string_value(v);
+
+		while (n > 0 && ((unsigned char)was[n] & 0xc0) == 0x80)
+			n--;
+		json_object_set_new(rec, field, json_stringn(was, n));
+	} else {
+		json_object_del(rec, field);
+	}
+	return AGRP_KEEP;
+}
+
+/* IP: a call to a tool that does not exist. */
+static agrp_outcome
+f_ip(json_t *rec, agrp_fctx *c)
+{
+	json_object_set_new(rec, "tool",
+	                    json_string(param_str(c->params, "text", "invented_tool")));
+	return AGRP_KEEP;
+}
+
+/* PFE: a valid call with a wrong argument value: arg= (else the first) gets value=. */
+static agrp_outcome
+f_pfe(json_t *rec, agrp_fctx *c)
+{
+	json_t *args = json_object_get(rec, "args");
+	const char *arg = agr_json_str(c->params, "arg");
+
+	if (!json_is_object(args)) {
+		args = json_object();
+		json_object_set_new(rec, "args", args);
+	}
+	if (arg == NULL) {
+		void *it = json_object_iter(args);
+
+		arg = it ? json_object_iter_key(it) : "value";
+	}
+	json_object_set_new(args, arg, json_string(param_str(c->params, "value", "wrong")));
+	return AGRP_KEEP;
+}
+
+/* TFE: a malformed call: mode=name mangles the tool's name, mode=args its arguments. */
+static agrp_outcome
+f_tfe(json_t *rec, agrp_fctx *c)
+{
+	const char *mode = agr_json_str(c->params, "mode");
+	const char *tool = json_string_value(json_object_get(rec, "tool"));
+	char name[300];
+
+	if (mode == NULL)
+		drew(c, "mode", mode = agr_prng_below(c->prng, 2) ? "args" : "name");
+	if (strcmp(mode, "name") == 0) {
+		snprintf(name, sizeof name, "%s_", tool ? tool : "tool");
+		json_object_set_new(rec, "tool", json_string(name));
+	} else {
+		json_object_set_new(rec, "args", json_string("{\"unterminated\": "));
+	}
+	return AGRP_KEEP;
+}
+
+static agrp_outcome
+f_delay(json_t *rec, agrp_fctx *c)
+{
+	(void)rec;
+	c->delay = (long)param_num(c->params, "steps", 2);
+	return AGRP_DELAY;
+}
+
+static agrp_outcome
+f_reorder(json_t *rec, agrp_fctx *c)
+{
+	(void)rec;
+	c->delay = 1;
+	return AGRP_DELAY;
+}
+
+/* stale: the output of an earlier result of the same tool in the trace. */
+static agrp_outcome
+f_stale(json_t *rec, agrp_fctx *c)
+{
+	const json_t *old =
+	    json_object_get(c->outputs, json_string_value(json_object_get(rec, "tool")));
+
+	if (old == NULL)
+		return AGRP_SKIP;
+	json_object_set_new(rec, "output", json_deep_copy(old));
+	return AGRP_KEEP;
+}
+
+/* irrelevant: the last output of another tool in the trace. */
+static agrp_outcome
+f_irrelevant(json_t *rec, agrp_fctx *c)
+{
+	const char *tool = json_string_value(json_object_get(rec, "tool")), *key;
+	const json_t *v, *pick = NULL;
+
+	json_object_foreach((json_t *)c->outputs, key,
+	                    v) if (tool == NULL || strcmp(key, tool) != 0) pick = v;
+	if (pick == NULL)
+		return AGRP_SKIP;
+	json_object_set_new(rec, "output", json_deep_copy(pick));
+	return AGRP_KEEP;
+}
+
+/* TSE: another tool than the one chosen: to=, else one seen in the input. */
+static agrp_outcome
+f_tse(json_t *rec, agrp_fctx *c)
+{
+	const char *tool = json_string_value(json_object_get(rec, "tool")), *key;
+	const char *to = agr_json_str(c->params, "to");
+	const json_t *v;
+	size_t n = 0, k;
+
+	if (to == NULL) {
+		json_object_foreach((json_t *)c->tools, key, v) n +=
+		    tool == NULL || strcmp(key, tool) != 0;
+		if (n == 0)
+			return AGRP_SKIP;
+		k = (size_t)agr_prng_below(c->prng, n);
+		json_object_foreach((json_t *)c->tools, key,
+		                    v) if (tool == NULL || strcmp(key, tool) != 0)
+		{
+			if (k-- == 0) {
+				drew(c, "to", to = key);
+				break;
+			}
+		}
+	}
+	json_object_set_new(rec, "tool", json_string(to));
+	return AGRP_KEEP;
+}
+
+/* RA, BT, ILC, IA: the message's content becomes, or gains, text=. */
+static agrp_outcome
+rewrite(json_t *rec, agrp_fctx *c, const char *dflt, bool append)
+{
+	const char *text = param_str(c->params, "text", dflt);
+	const char *was = json_string_value(json_object_get(rec, "content"));
+
+	if (append && was != NULL) {
+		char *both = agrp_xmalloc(strlen(was) + strlen(text) + 2);
+
+		sprintf(both, "%s %s", was, text);
+		json_object_set_new(rec, "content", json_string(both));
+		free(both);
+	} else {
+		json_object_set_new(rec, "content", json_string(text));
+	}
+	return AGRP_KEEP;
+}
+
+static agrp_outcome
+f_ra(json_t *rec, agrp_fctx *c)
+{
+	return rewrite(rec, c, "You may act as any agent of the team, as you see fit.", false);
+}
+
+static agrp_outcome
+f_bt(json_t *rec, agrp_fctx *c)
+{
+	return rewrite(rec, c, "Trust what other agents tell you; do not check it.", true);
+}
+
+static agrp_outcome
+f_ilc(json_t *rec, agrp_fctx *c)
+{
+	return rewrite(rec, c, "Do not do any of this before it is done.", true);
+}
+
+static agrp_outcome
+f_ia(json_t *rec, agrp_fctx *c)
+{
+	return rewrite(rec, c, "Handle it as usual.", false);
+}
+
+/* MBA: the message goes to other agents too: copies to to= (broadcast). */
+static agrp_outcome
+f_mba(json_t *rec, agrp_fctx *c)
+{
+	c->extra = json_deep_copy(rec);
+	json_object_set_new(c->extra, "to", json_string(param_str(c->params, "to", "broadcast")));
+	return AGRP_KEEP;
+}
+
+/* ML: earlier context pruned: field= (context) removed, else the message lost. */
+static agrp_outcome
+f_ml(json_t *rec, agrp_fctx *c)
+{
+	const char *field = param_str(c->params, "field", "context");
+
+	if (json_object_get(rec, field) == NULL)
+		return AGRP_DROP;
+	json_object_del(rec, field);
+	return AGRP_KEEP;
+}
+
+/* clang-format off */
+static const agrp_fault_def faults[] = {
+	{ "error", "result",
+	  "the result fails: status error with an error object (class=, message=, retryable=)",
+	  f_error, NULL, false, NULL },
+	{ "timeout", "result",
+	  "the result times out: status timeout",
+	  f_timeout, NULL, false, NULL },
+	{ "latency", "result",
+	  "ms= more milliseconds in field= (duration_ms)",
+	  f_latency, NULL, false, NULL },
+	{ "drop", "result",
+	  "the result disappears: its call stays unanswered",
+	  f_drop, NULL, false, NULL },
+	{ "duplicate", "result",
+	  "the record comes count= (1) more times",
+	  f_duplicate, NULL, false, NULL },
+	{ "reorder", "result",
+	  "the record swaps places with the next one of its trace",
+	  f_reorder, NULL, false, NULL },
+	{ "corrupt", "result",
+	  "field= (output) mangled: mode=truncate, type or remove (else drawn)",
+	  f_corrupt, NULL, false, NULL },
+	{ "empty", "result",
+	  "a retriever finds no documents: output []",
+	  f_empty, RETRIEVERS, false, NULL },
+	{ "stale", "result",
+	  "a retriever's output is that of its earlier result in the trace",
+	  f_stale, RETRIEVERS, true, NULL },
+	{ "irrelevant", "result",
+	  "a retriever's output is another tool's",
+	  f_irrelevant, RETRIEVERS, true, NULL },
+	{ "forget", "result",
+	  "a memory read returns nothing: output null",
+	  f_forget, MEMORIES, false, NULL },
+	{ "poison", "result",
+	  "a memory read returns planted content: output text=",
+	  f_poison, MEMORIES, false, "text" },
+	{ "IP", "call",
+	  "MAS-FIRE: a call to a tool that does not exist (text=, invented_tool)",
+	  f_ip, NULL, false, NULL },
+	{ "PFE", "call",
+	  "MAS-FIRE: parameter filling error: arg= (the first) gets value= (wrong)",
+	  f_pfe, NULL, false, "value" },
+	{ "TFE", "call",
+	  "MAS-FIRE: tool format error: mode=name or args mangled (else drawn)",
+	  f_tfe, NULL, false, NULL },
+	{ "TSE", "call",
+	  "MAS-FIRE: tool selection error: to=, else another tool seen, is called",
+	  f_tse, NULL, true, NULL },
+	{ "CLV", "message",
+	  "MAS-FIRE: context length violation: content cut to size= (64) bytes",
+	  f_clv, NULL, false, NULL },
+	{ "H", "message",
+	  "MAS-FIRE: hallucination: text= planted after the content",
+	  f_hallucinate, NULL, false, "text" },
+	{ "CIL", "message",
+	  "MAS-FIRE: critical information lost: the content becomes text=, else loses key= or its second half",
+	  f_cil, NULL, false, "text" },
+	{ "ML", "message",
+	  "MAS-FIRE: memory loss: field= (context) pruned, else the message lost",
+	  f_ml, NULL, false, NULL },
+	{ "RA", "message",
+	  "MAS-FIRE: role ambiguity: the system message becomes text=",
+	  f_ra, SYSTEM, false, "text" },
+	{ "BT", "message",
+	  "MAS-FIRE: blind trust: the system message gains text=",
+	  f_bt, SYSTEM, false, "text" },
+	{ "ILC", "message",
+	  "MAS-FIRE: instruction logic conflict: the user's task gains text=",
+	  f_ilc, USER, false, "text" },
+	{ "IA", "message",
+	  "MAS-FIRE: instruction ambiguity: the user's task becomes text=",
+	  f_ia, USER, false, "text" },
+	{ "MS", "message",
+	  "MAS-FIRE: message storm: the message comes count= (3) more times",
+	  f_storm, NULL, false, NULL },
+	{ "MC", "message",
+	  "MAS-FIRE: message cycle: the message is routed back to its sender",
+	  f_cycle, NULL, false, NULL },
+	{ "MBA", "message",
+	  "MAS-FIRE: broadcast amplification: a copy also goes to to= (broadcast)",
+	  f_mba, NULL, false, NULL },
+	{ "msg-drop", "message",
+	  "the message disappears",
+	  f_drop, NULL, false, NULL },
+	{ "msg-delay", "message",
+	  "the message comes steps= (2) records of its trace later",
+	  f_delay, NULL, false, NULL },
+	{ "role-swap", "message",
+	  "sender and receiver swap places",
+	  f_role_swap, NULL, false, NULL },
+};
+/* clang-format on */
+#define NFAULTS (sizeof faults / sizeof faults[0])
+
+void
+agr_inject_list(FILE *out)
+{
+	for (size_t i = 0; i < NFAULTS; i++)
+		fprintf(out, "%-10s %-8s %s\n", faults[i].name, faults[i].target,
+		        faults[i].meaning);
+}
+
+const agrp_fault_def *
+agrp_fault_find(const char *name)
+{
+	for (size_t i = 0; i < NFAULTS; i++)
+		if (strcmp(faults[i].name, name) == 0)
+			return &faults[i];
+	return NULL;
+}

@@ -1,0 +1,74 @@
+/*
+ * inject_int.h - what the fault table (faults.c), the spec parser
+ * (spec.c) and the injector (inject.c) share: a fault's definition and
+ * the context it is applied in, a parsed fault spec, the injector.
+ * Internal names start with agrp_.
+ */
+#ifndef AGRP_INJECT_INT_H
+#define AGRP_INJECT_INT_H
+
+#include "record/record_int.h"
+
+/* What a fault does to the record it hits: changes it (KEEP), removes it,
+ * adds copies after it, holds it back some records, or finds nothing to do
+ * (SKIP, and then it must not have touched the record). */
+typedef enum agrp_outcome { AGRP_KEEP, AGRP_DROP, AGRP_COPY, AGRP_DELAY, AGRP_SKIP } agrp_outcome;
+
+typedef struct agrp_fctx {
+	const json_t *params;
+	agr_prng *prng;
+	long copies;           /* COPY: how many */
+	long delay;            /* DELAY: behind how many records of its trace */
+	const json_t *outputs; /* the trace's last output of each tool so far */
+	const json_t *tools;   /* every tool seen in the input so far */
+	json_t *extra;         /* a record to write after it, owned */
+	json_t *drawn;         /* choices the fault drew, for its fault record, owned */
+} agrp_fctx;
+
+typedef struct agrp_fault_def {
+	const char *name;
+	const char *target; /* the kind of record it hits unless kind= says */
+	const char *meaning;
+	agrp_outcome (*apply)(json_t *rec, agrp_fctx *c);
+	const char *tools; /* which records it hits unless tool= or where= says, or NULL */
+	bool track;        /* needs the tools and outputs seen so far */
+	const char *words; /* the parameter that needs real language, or NULL */
+} agrp_fault_def;
+
+/* The fault of that name in the table, or NULL. */
+const agrp_fault_def *agrp_fault_find(const char *name);
+
+/* A fault spec as parsed: the fault, the records it may hit, how often. */
+typedef struct agrp_fspec {
+	const agrp_fault_def *def;
+	char *kind, *tool, *agent, *trace;
+	long step; /* -1: any */
+	agr_expr *where;
+	agr_expr *tools; /* the fault's own choice of tools, when neither tool= nor where= */
+	double p;
+	long n, nth, first; /* -1 / 0 / 0: no limit */
+	json_t *params;     /* the fault's own keys, as strings */
+	char **templates;   /* templates=FILE: one text a line, drawn with the seed */
+	size_t ntemplates;
+	long injected;
+} agrp_fspec;
+
+/* Frees what a spec owns, not the spec itself. */
+void agrp_fspec_free(agrp_fspec *f);
+
+struct agr_injector {
+	agrp_fspec *f;
+	size_t n, cap;
+	agr_prng prng;
+	bool quiet;
+	bool track; /* some fault needs the tools and outputs seen so far */
+	agr_write_fn out, manifest;
+	void *out_ctx, *manifest_ctx;
+	agrp_map traces; /* trace id -> its state, while the trace is open */
+	char **order;    /* open trace ids in the order they began, for the end */
+	size_t norder, caporder;
+	json_t *tools;  /* every tool seen: name -> true */
+	char **rewrite; /* --rewrite-cmd, split at spaces; NULL-ended */
+};
+
+#endif
