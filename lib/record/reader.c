@@ -146,7 +146,8 @@ parse_line(agr_reader *r, char *s, size_t n, const agr_record **rec, agr_error *
 	r->rec.nfields = 0;
 	if (agrp_reference()) {
 		/* Any value parses, so that a non-object is named as such. */
-		j = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+		j = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL,
+		               &jerr);
 		if (j == NULL) {
 			agrp_error_set(err, r->name, r->line, jerr.column > 0 ? jerr.column : 1,
 			               "%s", jerr.text);
@@ -161,6 +162,7 @@ parse_line(agr_reader *r, char *s, size_t n, const agr_record **rec, agr_error *
 	if (!agrp_scan_record(s, n, &r->rec.fields, &r->rec.nfields, &r->rec.capfields, &col,
 	                      &msg)) {
 		json_decref(j);
+		r->rec.nfields = 0;
 		agrp_error_set(err, r->name, r->line, col, "%s", msg);
 		return -1;
 	}
@@ -253,9 +255,18 @@ agr_record_json(const agr_record *crec)
 	agr_record *rec = (agr_record *)crec;
 
 	if (rec->json == NULL) {
-		rec->json = json_loadb(rec->bytes, rec->len, 0, NULL);
-		if (rec->json == NULL) /* the scan let through what jansson would not */
-			rec->json = json_object();
+		json_error_t e;
+
+		rec->json = json_loadb(rec->bytes, rec->len, JSON_ALLOW_NUL, &e);
+		if (rec->json == NULL) {
+			/* Out of memory, or the scan let through what jansson
+			 * refuses: never an empty record in its place. */
+			fprintf(stderr, "agraph: %s:%ld:%d: %s\n", rec->source, rec->line, e.column,
+			        e.text);
+			if (json_error_code(&e) == json_error_out_of_memory)
+				exit(2);
+			abort();
+		}
 	}
 	return rec->json;
 }

@@ -87,7 +87,9 @@ main(void)
 	CHECK("duplicate keys in a nested object are an error", "{\"o\":{\"b\":1,\"b\":2}}\n",
 	      "[E 1:13]");
 	CHECK("a NUL byte is an error", "{\"a\":\"x\0\"}\n", "[E 1:8]");
-	CHECK("\\u0000 is an error", "{\"a\":\"\\u0000\"}\n", "[E 1:7]");
+	CHECK("\\u0000 in a string is read, as JSON allows", "{\"a\":\"x\\u0000y\"}\n",
+	      "[1:{\"a\":\"x\\u0000y\"}]");
+	CHECK("\\u0000 in a key is an error", "{\"a\\u0000\":1}\n", "[E 1:2]");
 	CHECK("invalid UTF-8 is an error", "{\"a\":\"\xff\"}\n", "[E 1:7]");
 	CHECK("an overlong UTF-8 sequence is an error", "{\"a\":\"\xc0\xaf\"}\n", "[E 1:7]");
 	CHECK("a lone surrogate is an error", "{\"a\":\"\\ud800\"}\n", "[E 1:7]");
@@ -129,6 +131,20 @@ main(void)
 			agr_reader_free(r);
 		}
 		free(big);
+	}
+	{
+		/* Keys past any buffer of the scan's, one spelled with an escape. */
+		char line[1400], k[601];
+
+		memset(k, 'k', 600);
+		k[600] = '\0';
+		snprintf(line, sizeof line, "{\"%s\":1,\"%.599s\\u006b\":2}\n", k, k);
+		check("duplicate keys of 600 bytes, one escaped, are an error", line, strlen(line),
+		      0, "[E 1:607]");
+		snprintf(line, sizeof line, "{\"%s\":1,\"%.599s\\u006a\":2}\n", k, k);
+		snprintf(got, sizeof got, "[1:%.*s]", (int)strlen(line) - 1, line);
+		check("keys of 600 bytes that differ in the last, escaped, are two keys", line,
+		      strlen(line), 0, got);
 	}
 	{
 		const char *paths[3];
