@@ -133,6 +133,53 @@ agrp_reference(void)
 	return on;
 }
 
+/*
+ * What a record's fields must be, beyond JSON, for every program to read
+ * them alike: a step written as a real (2.0, 1e3) would be 2 to an
+ * expression but no step to the rest, so it is refused; and the names
+ * programs key on are C strings, which cannot hold \u0000.
+ */
+static const char *const names[] = { "trace", "kind",   "agent", "from",    "to",     "tool", "id",
+	                             "call",  "status", "goal",  "monitor", "action", "fault" };
+
+static bool
+check_fields(const char *s, const agrp_field *f, size_t nf, long *col, const char **msg)
+{
+	for (size_t i = 0; i < nf; i++) {
+		const agrp_span *k = &f[i].key, *v = &f[i].val;
+
+		if (v->type == 'n' && agrp_span_key_is(k, "step", 4) &&
+		    (memchr(v->p, '.', v->n) || memchr(v->p, 'e', v->n) ||
+		     memchr(v->p, 'E', v->n))) {
+			*col = agrp_column_of(s, v->p);
+			*msg = "\"step\" must be an integer, not a real";
+			return false;
+		}
+		if (v->type != 's' || !v->esc || memmem(v->p, v->n, "u0000", 5) == NULL)
+			continue;
+		for (size_t n = 0; n < sizeof names / sizeof *names; n++) {
+			static char text[80];
+			char *d;
+			bool nul;
+
+			if (!agrp_span_key_is(k, names[n], strlen(names[n])))
+				continue;
+			d = agrp_xmalloc(v->n + 4);
+			nul = memchr(d, '\0', agrp_span_decode(v, d, v->n + 4)) != NULL;
+			free(d);
+			if (!nul)
+				break;
+			snprintf(text, sizeof text,
+			         "\"%s\" may not hold \\u0000 (NUL): it is read as a name",
+			         names[n]);
+			*col = agrp_column_of(s, v->p);
+			*msg = text;
+			return false;
+		}
+	}
+	return true;
+}
+
 static int
 parse_line(agr_reader *r, char *s, size_t n, const agr_record **rec, agr_error *err)
 {
@@ -160,7 +207,8 @@ parse_line(agr_reader *r, char *s, size_t n, const agr_record **rec, agr_error *
 		}
 	}
 	if (!agrp_scan_record(s, n, &r->rec.fields, &r->rec.nfields, &r->rec.capfields, &col,
-	                      &msg)) {
+	                      &msg) ||
+	    !check_fields(s, r->rec.fields, r->rec.nfields, &col, &msg)) {
 		json_decref(j);
 		r->rec.nfields = 0;
 		agrp_error_set(err, r->name, r->line, col, "%s", msg);
@@ -328,7 +376,8 @@ agr_record_set(agr_record *rec, const char *bytes, size_t len, const char *sourc
 	rec->source = source;
 	rec->line = line;
 	if (!agrp_scan_record(bytes, len, &rec->fields, &rec->nfields, &rec->capfields, &col,
-	                      &msg)) {
+	                      &msg) ||
+	    !check_fields(bytes, rec->fields, rec->nfields, &col, &msg)) {
 		rec->nfields = 0;
 		agrp_error_set(err, source, line, col, "%s", msg);
 		return false;

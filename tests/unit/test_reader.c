@@ -90,6 +90,17 @@ main(void)
 	CHECK("\\u0000 in a string is read, as JSON allows", "{\"a\":\"x\\u0000y\"}\n",
 	      "[1:{\"a\":\"x\\u0000y\"}]");
 	CHECK("\\u0000 in a key is an error", "{\"a\\u0000\":1}\n", "[E 1:2]");
+	CHECK("\\u0000 in a name is an error, at its value",
+	      "{\"step\":1,\"tool\":\"A\\u0000B\"}\n{\"trace\":\"\\u0000\"}\n{\"t\\u0072ace\":"
+	      "\"\\u0000\"}\n",
+	      "[E 1:18][E 2:10][E 3:15]");
+	CHECK("an escaped backslash before u0000 is no NUL", "{\"tool\":\"\\\\u0000\"}\n",
+	      "[1:{\"tool\":\"\\\\u0000\"}]");
+	CHECK("a step written as a real is an error, at its value",
+	      "{\"step\":2.0}\n{\"a\":1,\"step\":1e3}\n{\"st\\u0065p\":-1.5E1}\n{\"step\":2}\n",
+	      "[E 1:9][E 2:15][E 3:14][4:{\"step\":2}]");
+	CHECK("a real elsewhere is fine", "{\"o\":{\"step\":2.0},\"steps\":1.5}\n",
+	      "[1:{\"o\":{\"step\":2.0},\"steps\":1.5}]");
 	CHECK("invalid UTF-8 is an error", "{\"a\":\"\xff\"}\n", "[E 1:7]");
 	CHECK("an overlong UTF-8 sequence is an error", "{\"a\":\"\xc0\xaf\"}\n", "[E 1:7]");
 	CHECK("a lone surrogate is an error", "{\"a\":\"\\ud800\"}\n", "[E 1:7]");
