@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,7 @@ struct agr_reader {
 	size_t cap, start, end;
 	size_t max_line;
 	long line;
+	const volatile sig_atomic_t *stop; /* NULL: never */
 	agr_record rec;
 };
 
@@ -91,8 +94,46 @@ is_blank(const char *s, size_t n)
 	return true;
 }
 
-/* Reads more bytes into the buffer.  Returns false on a read error. */
+void
+agr_reader_stop_on(agr_reader *r, const volatile sig_atomic_t *stop)
+{
+	r->stop = stop;
+}
+
 static bool
+stopped(const agr_reader *r)
+{
+	return r->stop != NULL && *r->stop != 0;
+}
+
+/*
+ * Waits until the input can be read without blocking; false when asked to
+ * stop first.  A handler installed with SA_RESTART would restart a read(2)
+ * that blocks, so the wait is a ppoll(2) that signals end: every signal is
+ * blocked from the look at the flag to the wait, which lets them in, so
+ * that one that comes in between is not missed.
+ */
+static bool
+wait_input(agr_reader *r)
+{
+	struct pollfd p = { r->fd, POLLIN, 0 };
+	sigset_t all, old;
+
+	if (stopped(r))
+		return false;
+	if (poll(&p, 1, 0) != 0) /* ready, or an error that read(2) will tell */
+		return true;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	while (!stopped(r) && ppoll(&p, 1, NULL, &old) < 0 && errno == EINTR)
+		;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return !stopped(r);
+}
+
+/* Reads more bytes into the buffer: 1, 0 when asked to stop, or -1 on a
+ * read error. */
+static int
 fill(agr_reader *r, agr_error *err)
 {
 	ssize_t n;
@@ -104,18 +145,20 @@ fill(agr_reader *r, agr_error *err)
 	}
 	if (r->cap - r->end < CHUNK)
 		agrp_grow(&r->buf, &r->cap, r->end + CHUNK, 1);
-	do
+	do {
+		if (r->stop != NULL && !wait_input(r))
+			return 0;
 		n = read(r->fd, r->buf + r->end, r->cap - r->end);
-	while (n < 0 && errno == EINTR);
+	} while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		agrp_error_set(err, r->name, 0, 0, "%s", strerror(errno));
 		r->eof = true;
-		return false;
+		return -1;
 	}
 	if (n == 0)
 		r->eof = true;
 	r->end += (size_t)n;
-	return true;
+	return 1;
 }
 
 /* The reference reader: jansson, whole.  AGRAPH_REFERENCE=1 picks it, so
@@ -227,6 +270,8 @@ int
 agr_reader_next(agr_reader *r, const agr_record **rec, agr_error *err)
 {
 	for (;;) {
+		if (stopped(r))
+			return 0;
 		char *s, *nl;
 		size_t n;
 
@@ -263,8 +308,10 @@ agr_reader_next(agr_reader *r, const agr_record **rec, agr_error *err)
 			if (r->skipping)
 				r->start = r->end;
 			if (!r->eof) {
-				if (!fill(r, err))
-					return -1;
+				int got = fill(r, err);
+
+				if (got <= 0)
+					return got;
 				continue;
 			}
 			if (r->start == r->end) {

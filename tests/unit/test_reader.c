@@ -1,12 +1,34 @@
 /* test_reader.c - the NDJSON reader on the inputs real streams bring. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "agraph.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/agraph-reader-XXXXXX";
+
+static volatile sig_atomic_t stop;
+
+/* Asks the reader to stop; if it does not within 5 s, fails the test
+ * rather than hanging it. */
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	if (stop) {
+		static const char msg[] =
+		    "not ok - the reader went on waiting when asked to stop\n";
+
+		if (write(1, msg, sizeof msg - 1) < 0)
+			_exit(2);
+		_exit(1);
+	}
+	stop = 1;
+	alarm(5);
+}
 
 static const char *
 put(const char *name, const char *bytes, size_t len)
@@ -188,6 +210,41 @@ main(void)
 		ok(strcmp(e.source, p) == 0 && e.line == 3 && e.column > 0 && e.text[0] != '\0',
 		   "an error carries source, line, column and text");
 		agr_reader_free(r);
+	}
+	{
+		/* A reader asked to stop while it waits for input that does not
+		 * come: the signal's handler restarts reads (SA_RESTART). */
+		int fds[2];
+		char path[64];
+		const char *p = path;
+		struct sigaction sa;
+		struct itimerval tenth = { { 0, 0 }, { 0, 100000 } };
+		agr_reader *r;
+		const agr_record *rec;
+		agr_error e;
+		int a, b, c;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_alarm;
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGALRM, &sa, NULL);
+		if (pipe(fds) != 0 || write(fds[1], "{\"a\":1}\n{\"b\":", 13) != 13)
+			return 1;
+		snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
+		r = agr_reader_new(&p, 1, 0);
+		agr_reader_stop_on(r, &stop);
+		a = agr_reader_next(r, &rec, &e);
+		setitimer(ITIMER_REAL, &tenth, NULL);
+		b = agr_reader_next(r, &rec, &e);
+		alarm(0);
+		c = agr_reader_next(r, &rec, &e);
+		ok(a == 1 && b == 0 && c == 0,
+		   "a reader asked to stop while it waits ends as at the end of its input (%d %d "
+		   "%d)",
+		   a, b, c);
+		agr_reader_free(r);
+		close(fds[0]);
+		close(fds[1]);
 	}
 	{
 		char cmd[300];
