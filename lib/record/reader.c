@@ -185,18 +185,31 @@ agrp_reference(void)
 static const char *const names[] = { "trace", "kind",   "agent", "from",    "to",     "tool", "id",
 	                             "call",  "status", "goal",  "monitor", "action", "fault" };
 
+/* A number written with a fraction or an exponent. */
+static bool
+is_real(const agrp_span *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (v->p[i] == '.' || v->p[i] == 'e' || v->p[i] == 'E')
+			return true;
+	return false;
+}
+
 static bool
 check_fields(const char *s, const agrp_field *f, size_t nf, long *col, const char **msg)
 {
 	for (size_t i = 0; i < nf; i++) {
 		const agrp_span *k = &f[i].key, *v = &f[i].val;
 
-		if (v->type == 'n' && agrp_span_key_is(k, "step", 4) &&
-		    (memchr(v->p, '.', v->n) || memchr(v->p, 'e', v->n) ||
-		     memchr(v->p, 'E', v->n))) {
-			*col = agrp_column_of(s, v->p);
-			*msg = "\"step\" must be an integer, not a real";
-			return false;
+		if (v->type == 'n') {
+			if ((k->esc ? agrp_span_key_is(k, "step", 4)
+			            : k->n == 6 && memcmp(k->p, "\"step\"", 6) == 0) &&
+			    is_real(v)) {
+				*col = agrp_column_of(s, v->p);
+				*msg = "\"step\" must be an integer, not a real";
+				return false;
+			}
+			continue;
 		}
 		if (v->type != 's' || !v->esc || memmem(v->p, v->n, "u0000", 5) == NULL)
 			continue;
@@ -229,6 +242,7 @@ parse_line(agr_reader *r, char *s, size_t n, const agr_record **rec, agr_error *
 	json_error_t jerr;
 	json_t *j = NULL;
 	const char *msg;
+	bool notable;
 	long col;
 
 	json_decref(r->rec.json);
@@ -249,9 +263,9 @@ parse_line(agr_reader *r, char *s, size_t n, const agr_record **rec, agr_error *
 			return -1;
 		}
 	}
-	if (!agrp_scan_record(s, n, &r->rec.fields, &r->rec.nfields, &r->rec.capfields, &col,
-	                      &msg) ||
-	    !check_fields(s, r->rec.fields, r->rec.nfields, &col, &msg)) {
+	if (!agrp_scan_record(s, n, &r->rec.fields, &r->rec.nfields, &r->rec.capfields, &notable,
+	                      &col, &msg) ||
+	    (notable && !check_fields(s, r->rec.fields, r->rec.nfields, &col, &msg))) {
 		json_decref(j);
 		r->rec.nfields = 0;
 		agrp_error_set(err, r->name, r->line, col, "%s", msg);
@@ -415,6 +429,7 @@ agr_record_set(agr_record *rec, const char *bytes, size_t len, const char *sourc
 {
 	long col;
 	const char *msg;
+	bool notable;
 
 	json_decref(rec->json);
 	rec->json = NULL;
@@ -422,9 +437,9 @@ agr_record_set(agr_record *rec, const char *bytes, size_t len, const char *sourc
 	rec->len = len;
 	rec->source = source;
 	rec->line = line;
-	if (!agrp_scan_record(bytes, len, &rec->fields, &rec->nfields, &rec->capfields, &col,
-	                      &msg) ||
-	    !check_fields(bytes, rec->fields, rec->nfields, &col, &msg)) {
+	if (!agrp_scan_record(bytes, len, &rec->fields, &rec->nfields, &rec->capfields, &notable,
+	                      &col, &msg) ||
+	    (notable && !check_fields(bytes, rec->fields, rec->nfields, &col, &msg))) {
 		rec->nfields = 0;
 		agrp_error_set(err, source, line, col, "%s", msg);
 		return false;

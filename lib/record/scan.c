@@ -25,7 +25,9 @@ typedef struct scanner {
 	const char *msg;
 	agrp_field *fields; /* the top level's, or NULL below it */
 	size_t nfields, cap;
-	bool nul; /* the last string held \u0000 */
+	bool nul;     /* the last string held \u0000 */
+	bool real;    /* the last number was a real */
+	bool notable; /* a top-level value is a real or holds \u0000 */
 } scanner;
 
 static bool
@@ -240,6 +242,7 @@ scan_number(scanner *S, agrp_span *out)
 	out->n = (size_t)(S->p - start);
 	out->type = 'n';
 	out->esc = false;
+	S->real = real;
 	return in_range(S, start, out->n, real);
 }
 
@@ -302,21 +305,24 @@ keyset_index(keyset *ks)
 	}
 }
 
-/* Adds a key; false when the object has it already. */
+/* Past the few keys: looked up by hash.  False when the object has the
+ * key already. */
 static bool
-keyset_add(keyset *ks, const char *p, size_t n, bool owned)
+keyset_add_many(keyset *ks, const char *p, size_t n, bool owned)
 {
+	uint64_t h = key_hash(p, n);
 	skey *k;
 
-	if (ks->slots == NULL) {
-		for (size_t i = 0; i < ks->n; i++)
+	if (ks->slots == NULL) { /* the first past the few */
+		for (size_t i = 0; i < ks->n; i++) {
 			if (ks->keys[i].n == n && memcmp(ks->keys[i].p, p, n) == 0)
 				return false;
+			ks->keys[i].h = key_hash(ks->keys[i].p, ks->keys[i].n);
+		}
 	} else {
-		uint64_t h = key_hash(p, n);
-		size_t mask = ks->nslots - 1, i = h & mask;
+		size_t mask = ks->nslots - 1;
 
-		for (; ks->slots[i] != 0; i = (i + 1) & mask) {
+		for (size_t i = h & mask; ks->slots[i] != 0; i = (i + 1) & mask) {
 			k = &ks->keys[ks->slots[i] - 1];
 			if (k->h == h && k->n == n && memcmp(k->p, p, n) == 0)
 				return false;
@@ -334,21 +340,35 @@ keyset_add(keyset *ks, const char *p, size_t n, bool owned)
 	k = &ks->keys[ks->n++];
 	k->p = p;
 	k->n = n;
+	k->h = h;
 	k->owned = owned;
-	k->h = ks->slots != NULL || ks->n > FEW_KEYS ? key_hash(p, n) : 0;
-	if (ks->n == FEW_KEYS + 1) {
-		for (size_t i = 0; i < FEW_KEYS; i++)
-			ks->keys[i].h = key_hash(ks->keys[i].p, ks->keys[i].n);
+	if (ks->slots == NULL || 2 * ks->n > ks->nslots) {
 		keyset_index(ks);
-	} else if (ks->slots != NULL && 2 * ks->n > ks->nslots) {
-		keyset_index(ks);
-	} else if (ks->slots != NULL) {
-		size_t mask = ks->nslots - 1, i = k->h & mask;
+	} else {
+		size_t mask = ks->nslots - 1, i = h & mask;
 
 		while (ks->slots[i] != 0)
 			i = (i + 1) & mask;
 		ks->slots[i] = (uint32_t)ks->n;
 	}
+	return true;
+}
+
+/* Adds a key; false when the object has it already. */
+static inline bool
+keyset_add(keyset *ks, const char *p, size_t n, bool owned)
+{
+	skey *k;
+
+	if (ks->n >= FEW_KEYS)
+		return keyset_add_many(ks, p, n, owned);
+	for (size_t i = 0; i < ks->n; i++)
+		if (ks->keys[i].n == n && memcmp(ks->keys[i].p, p, n) == 0)
+			return false;
+	k = &ks->keys[ks->n++];
+	k->p = p;
+	k->n = n;
+	k->owned = owned;
 	return true;
 }
 
@@ -423,6 +443,7 @@ scan_object(scanner *S, agrp_span *out, int depth)
 		if (!scan_value(S, &val, depth + 1))
 			goto done;
 		if (top) {
+			S->notable |= (val.type == 'n' && S->real) || (val.type == 's' && S->nul);
 			agrp_grow(&S->fields, &S->cap, S->nfields + 1, sizeof *S->fields);
 			S->fields[S->nfields].key = key;
 			S->fields[S->nfields].val = val;
@@ -539,9 +560,9 @@ agrp_column_of(const char *s, const char *p)
 
 bool
 agrp_scan_record(const char *s, size_t n, agrp_field **fields, size_t *nfields, size_t *cap,
-                 long *col, const char **msg)
+                 bool *notable, long *col, const char **msg)
 {
-	scanner S = { s, s + n, s, NULL, NULL, *fields, 0, *cap, false };
+	scanner S = { s, s + n, s, NULL, NULL, *fields, 0, *cap, false, false, false };
 	agrp_span v;
 	bool ok;
 
@@ -568,6 +589,7 @@ agrp_scan_record(const char *s, size_t n, agrp_field **fields, size_t *nfields, 
 		*cap = S.cap;
 	}
 	*nfields = S.nfields;
+	*notable = S.notable;
 	if (!ok) {
 		*col = agrp_column_of(s, S.err_at ? S.err_at : S.p);
 		*msg = S.msg;

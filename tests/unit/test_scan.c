@@ -84,7 +84,8 @@ compare(const char *buf, size_t n)
 {
 	long col;
 	const char *msg;
-	bool mine = agrp_scan_record(buf, n, &fields, &nfields, &cap, &col, &msg);
+	bool notable;
+	bool mine = agrp_scan_record(buf, n, &fields, &nfields, &cap, &notable, &col, &msg);
 	bool theirs = jansson_accepts(buf, n);
 
 	if (mine != theirs && disagree++ < 5)
