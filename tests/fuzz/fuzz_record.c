@@ -28,6 +28,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	agr_error e;
 	int rc;
 
+	{
+		/* The whole input as one record, both ways: the scan must refuse
+		 * what jansson refuses and accept what it accepts. */
+		static agrp_field *f;
+		static size_t nf, capf;
+		json_t *j =
+		    json_loadb((const char *)data, size,
+		               JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+		long col;
+		const char *msg;
+		bool notable;
+
+		if (agrp_scan_record((const char *)data, size, &f, &nf, &capf, &notable, &col,
+		                     &msg) != (j != NULL && json_is_object(j)))
+			abort();
+		json_decref(j);
+	}
 	agr_contracts_builtin(cs, "all", NULL);
 	k = agr_checker_new(cs, 1000, fuzz_ignore_verdict, NULL);
 	while ((rc = agr_reader_next(r, &rec, &e)) != 0) {
