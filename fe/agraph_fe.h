@@ -14,7 +14,9 @@
 
 /* Writes rec as one line to stdout and flushes when flush is set.  A
  * closed pipe ends the program quietly; another write error ends it
- * with a message and exit status 2. */
+ * with a message and exit status 2.  Once a signal has asked the program
+ * to stop (see agr_fe_each_record()) and no record is in hand, the line
+ * written is the last: the program exits 128 + the signal's number. */
 void agr_fe_put(const json_t *rec, bool flush);
 
 /* Writes raw bytes and a newline, under the same rules. */
@@ -45,7 +47,8 @@ _Noreturn void agr_fe_other_option(int c);
 _Noreturn void agr_fe_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The exit status to return from main(): status, unless stdout could not
- * be flushed and written whole (2, said why; a closed pipe ends quietly). */
+ * be flushed and written whole (2, said why; a closed pipe ends quietly)
+ * or a signal asked the program to stop (128 + its number). */
 int agr_fe_exit(int status);
 
 /* Prints err as "prog: source:line:col: text". */
@@ -62,6 +65,13 @@ uint64_t agr_fe_number(const char *opt, const char *arg);
  * file that cannot be read or a line that is not a record is reported,
  * remembered and passed over.  Returns 0, or 2 when anything was.
  * fn returns false to stop early (its own error already reported): 2.
+ *
+ * From then on SIGINT, SIGTERM and SIGHUP (unless ignored from the start)
+ * ask the program to stop: the record in hand is finished (fn returns),
+ * stdout is flushed and the program exits 128 + the signal's number, also
+ * when the signal comes while it waits for input.  Once the records are
+ * read, the output helpers stop it after the next whole line, and
+ * agr_fe_exit() says 128 + n.  A second signal ends it at once.
  */
 typedef bool (*agr_fe_record_fn)(void *ctx, const agr_record *rec);
 int agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx);
@@ -72,7 +82,9 @@ int agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx)
  * answers_only (agr_recorder_answers_only()), and gives each to fn, which
  * owns it, when its trace ends.  fn returns false to read no further.
  * Bad lines and records are reported and passed over.  Returns 0, or 2
- * when anything was reported.
+ * when anything was reported.  Signals as agr_fe_each_record(): the
+ * recording in hand is the record in hand, and traces still open when
+ * a signal comes are not handed over.
  */
 typedef bool (*agr_fe_recording_fn)(void *ctx, agr_recording *rc);
 int agr_fe_each_recording(char **files, int nfiles, const agr_graph *g, bool answers_only,
@@ -80,7 +92,9 @@ int agr_fe_each_recording(char **files, int nfiles, const agr_graph *g, bool ans
 
 /* The trace called id (NULL: the trace of the first record) of path ("-":
  * stdin), read up to its end into a recording over g.  Exits 2 when it is
- * not there or anything read could not be. */
+ * not there or anything read could not be.  A signal while it reads
+ * stops the program as agr_fe_each_record() says; after it, signals end
+ * the program at once again, as the work on the trace is no stream. */
 agr_recording *agr_fe_read_trace(const char *path, const agr_graph *g, const char *id);
 
 /* An agr_write_fn that writes to stdout, flushing when ctx points to true. */

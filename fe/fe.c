@@ -12,6 +12,54 @@
 
 extern char *program_invocation_short_name;
 
+/*
+ * Signals.  While a program reads records, SIGINT, SIGTERM and SIGHUP ask
+ * it to stop: the handler only notes the signal, the record in hand is
+ * finished, what was written for it is flushed, and the program exits
+ * 128 + the signal's number, so that its output ends on a whole line.
+ * The reading loops below look at the note between records (the reader
+ * also while it waits for input), and the output helpers after a whole
+ * line once the loop is over.  A second signal ends the program at once.
+ */
+static volatile sig_atomic_t caught; /* the signal that asked, or 0 */
+static int busy;                     /* in the work of one record */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void
+on_stop_signal(int sig)
+{
+	if (caught != 0) { /* asked twice: as if there were no handler */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	caught = sig;
+}
+
+/* With SA_RESTART, so that a write is never cut short; a signal ignored
+ * from the start (nohup, a background job) stays ignored. */
+static void
+catch_stop_signals(bool on)
+{
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = on ? on_stop_signal : SIG_DFL;
+	for (size_t i = 0; i < sizeof stop_signals / sizeof *stop_signals; i++)
+		if (sigaction(stop_signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(stop_signals[i], &sa, NULL);
+}
+
+/* Asked to stop: what was written is flushed, and the program ends. */
+static void
+stop_if_asked(void)
+{
+	if (caught != 0 && busy == 0)
+		exit(agr_fe_exit(0));
+}
+
 static void
 write_failed(void)
 {
@@ -25,6 +73,7 @@ agr_fe_put(const json_t *rec, bool flush)
 {
 	if (!agr_write_json(stdout, rec) || (flush && fflush(stdout) != 0))
 		write_failed();
+	stop_if_asked();
 }
 
 void
@@ -33,6 +82,7 @@ agr_fe_put_bytes(const char *bytes, size_t len, bool flush)
 	if (fwrite(bytes, 1, len, stdout) != len || putchar('\n') == EOF ||
 	    (flush && fflush(stdout) != 0))
 		write_failed();
+	stop_if_asked();
 }
 
 int
@@ -44,7 +94,7 @@ agr_fe_exit(int status)
 		warn("stdout");
 		return 2;
 	}
-	return status;
+	return caught != 0 ? 128 + caught : status;
 }
 
 static const char *usage_text = "";
@@ -140,24 +190,40 @@ agr_fe_ndjson(const char *opt, const char *arg)
 	return strcmp(arg, "ndjson") == 0;
 }
 
+/* A reader of the files that stops when a signal asks. */
+static agr_reader *
+stoppable_reader(char **files, int nfiles)
+{
+	agr_reader *r = agr_reader_new((const char *const *)files, nfiles, 0);
+
+	catch_stop_signals(true);
+	agr_reader_stop_on(r, &caught);
+	return r;
+}
+
 int
 agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx)
 {
-	agr_reader *r = agr_reader_new((const char *const *)files, nfiles, 0);
+	agr_reader *r = stoppable_reader(files, nfiles);
 	const agr_record *rec;
 	agr_error e;
 	int rc, status = 0;
+	bool go_on = true;
 
-	while ((rc = agr_reader_next(r, &rec, &e)) != 0) {
+	while (go_on && (rc = agr_reader_next(r, &rec, &e)) != 0) {
 		if (rc < 0) {
 			agr_fe_error(&e);
 			status = 2;
-		} else if (!fn(ctx, rec)) {
-			status = 2;
-			break;
+			continue;
 		}
+		busy++;
+		go_on = fn(ctx, rec);
+		busy--;
+		if (!go_on)
+			status = 2;
 	}
 	agr_reader_free(r);
+	stop_if_asked();
 	return status;
 }
 
@@ -169,22 +235,27 @@ typedef struct reading {
 	char *first; /* the trace id of the first record */
 } reading;
 
+/* A whole recording is the record in hand: a signal stops the reading
+ * after it, never in the middle of its work. */
 static void
 hand_over(void *ctx, agr_recording *rc)
 {
 	reading *x = ctx;
 
-	if (x->stop)
+	if (x->stop || caught != 0) {
 		agr_recording_free(rc);
-	else
-		x->stop = !x->fn(x->ctx, rc);
+		return;
+	}
+	busy++;
+	x->stop = !x->fn(x->ctx, rc);
+	busy--;
 }
 
 static int
 read_recordings(char **files, int nfiles, const agr_graph *g, bool answers_only, reading *x)
 {
 	agr_recorder *rd = agr_recorder_new(g, hand_over, x);
-	agr_reader *in = agr_reader_new((const char *const *)files, nfiles, 0);
+	agr_reader *in = stoppable_reader(files, nfiles);
 	const agr_record *rec;
 	agr_error e;
 	int rc, status = 0;
@@ -203,10 +274,11 @@ read_recordings(char **files, int nfiles, const agr_graph *g, bool answers_only,
 			status = 2;
 		}
 	}
-	if (!x->stop)
+	if (!x->stop && caught == 0)
 		agr_recorder_finish(rd);
 	agr_recorder_free(rd);
 	agr_reader_free(in);
+	stop_if_asked();
 	return status;
 }
 
@@ -250,6 +322,9 @@ agr_fe_read_trace(const char *path, const agr_graph *g, const char *id)
 
 	x.ctx = &p;
 	status = read_recordings(files, 1, g, false, &x);
+	/* What follows is work on the whole trace, not records: a signal
+	 * ends it at once again. */
+	catch_stop_signals(false);
 	free(x.first);
 	if (status != 0) {
 		agr_recording_free(p.got);

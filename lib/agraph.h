@@ -12,6 +12,7 @@
 #ifndef AGRAPH_H
 #define AGRAPH_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -98,6 +99,15 @@ void agr_reader_free(agr_reader *r);
  * accepted.
  */
 int agr_reader_next(agr_reader *r, const agr_record **rec, agr_error *err);
+
+/*
+ * Makes agr_reader_next() return 0, as at the end, once *stop is not 0:
+ * a flag that a signal handler sets, so that a program can stop between
+ * records.  The reader looks at it before each record and while it
+ * waits for input, which a signal then ends even when its handler was
+ * installed with SA_RESTART.
+ */
+void agr_reader_stop_on(agr_reader *r, const volatile sig_atomic_t *stop);
 
 /* The record as a JSON object, borrowed.  It is made from the bytes the
  * first time it is asked for: readers that only look at a few fields do

@@ -24,7 +24,9 @@ check() {
 	[ "$(check well-formed '{"step":1,"kind":7}')" = fail@1 ]
 	[ "$(check well-formed '{"kind":"call"}')" = fail@-1 ]
 	[ "$(check well-formed '{"step":-3,"kind":"call"}')" = fail@-3 ]
-	[ "$(check well-formed '{"step":1.5,"kind":"call"}')" = fail@-1 ]
+	# A step written as a real is refused as the line is read (agraph-trace(5)).
+	[ "$(check well-formed '{"step":1.5,"kind":"call"}')" = \
+	    'exit 2:  agraph-trace: -:1:9: "step" must be an integer, not a real' ]
 	[ "$(check well-formed '{"step":3,"kind":"a"}' '{"step":3,"kind":"b"}')" = fail@3 ]
 	[ "$(check well-formed '{"step":3,"kind":"a"}' '{"step":2,"kind":"b"}')" = fail@2 ]
 	[ "$(check well-formed '{"step":1,"kind":"a","ts":true}')" = fail@1 ]

@@ -100,7 +100,7 @@ typedef struct ctx {
 static long
 step_of(const char *bytes, size_t len)
 {
-	json_t *j = json_loadb(bytes, len, 0, NULL);
+	json_t *j = json_loadb(bytes, len, JSON_ALLOW_NUL, NULL);
 	long step = (long)json_integer_value(json_object_get(j, "step"));
 
 	json_decref(j);

@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,7 @@ struct agr_reader {
 	size_t cap, start, end;
 	size_t max_line;
 	long line;
+	const volatile sig_atomic_t *stop; /* NULL: never */
 	agr_record rec;
 };
 
@@ -91,8 +94,46 @@ is_blank(const char *s, size_t n)
 	return true;
 }
 
-/* Reads more bytes into the buffer.  Returns false on a read error. */
+void
+agr_reader_stop_on(agr_reader *r, const volatile sig_atomic_t *stop)
+{
+	r->stop = stop;
+}
+
 static bool
+stopped(const agr_reader *r)
+{
+	return r->stop != NULL && *r->stop != 0;
+}
+
+/*
+ * Waits until the input can be read without blocking; false when asked to
+ * stop first.  A handler installed with SA_RESTART would restart a read(2)
+ * that blocks, so the wait is a ppoll(2) that signals end: every signal is
+ * blocked from the look at the flag to the wait, which lets them in, so
+ * that one that comes in between is not missed.
+ */
+static bool
+wait_input(agr_reader *r)
+{
+	struct pollfd p = { r->fd, POLLIN, 0 };
+	sigset_t all, old;
+
+	if (stopped(r))
+		return false;
+	if (poll(&p, 1, 0) != 0) /* ready, or an error that read(2) will tell */
+		return true;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	while (!stopped(r) && ppoll(&p, 1, NULL, &old) < 0 && errno == EINTR)
+		;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return !stopped(r);
+}
+
+/* Reads more bytes into the buffer: 1, 0 when asked to stop, or -1 on a
+ * read error. */
+static int
 fill(agr_reader *r, agr_error *err)
 {
 	ssize_t n;
@@ -104,18 +145,20 @@ fill(agr_reader *r, agr_error *err)
 	}
 	if (r->cap - r->end < CHUNK)
 		agrp_grow(&r->buf, &r->cap, r->end + CHUNK, 1);
-	do
+	do {
+		if (r->stop != NULL && !wait_input(r))
+			return 0;
 		n = read(r->fd, r->buf + r->end, r->cap - r->end);
-	while (n < 0 && errno == EINTR);
+	} while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		agrp_error_set(err, r->name, 0, 0, "%s", strerror(errno));
 		r->eof = true;
-		return false;
+		return -1;
 	}
 	if (n == 0)
 		r->eof = true;
 	r->end += (size_t)n;
-	return true;
+	return 1;
 }
 
 /* The reference reader: jansson, whole.  AGRAPH_REFERENCE=1 picks it, so
@@ -133,12 +176,73 @@ agrp_reference(void)
 	return on;
 }
 
+/*
+ * What a record's fields must be, beyond JSON, for every program to read
+ * them alike: a step written as a real (2.0, 1e3) would be 2 to an
+ * expression but no step to the rest, so it is refused; and the names
+ * programs key on are C strings, which cannot hold \u0000.
+ */
+static const char *const names[] = { "trace", "kind",   "agent", "from",    "to",     "tool", "id",
+	                             "call",  "status", "goal",  "monitor", "action", "fault" };
+
+/* A number written with a fraction or an exponent. */
+static bool
+is_real(const agrp_span *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (v->p[i] == '.' || v->p[i] == 'e' || v->p[i] == 'E')
+			return true;
+	return false;
+}
+
+static bool
+check_fields(const char *s, const agrp_field *f, size_t nf, long *col, const char **msg)
+{
+	for (size_t i = 0; i < nf; i++) {
+		const agrp_span *k = &f[i].key, *v = &f[i].val;
+
+		if (v->type == 'n') {
+			if ((k->esc ? agrp_span_key_is(k, "step", 4)
+			            : k->n == 6 && memcmp(k->p, "\"step\"", 6) == 0) &&
+			    is_real(v)) {
+				*col = agrp_column_of(s, v->p);
+				*msg = "\"step\" must be an integer, not a real";
+				return false;
+			}
+			continue;
+		}
+		if (v->type != 's' || !v->esc || memmem(v->p, v->n, "u0000", 5) == NULL)
+			continue;
+		for (size_t n = 0; n < sizeof names / sizeof *names; n++) {
+			static char text[80];
+			char *d;
+			bool nul;
+
+			if (!agrp_span_key_is(k, names[n], strlen(names[n])))
+				continue;
+			d = agrp_xmalloc(v->n + 4);
+			nul = memchr(d, '\0', agrp_span_decode(v, d, v->n + 4)) != NULL;
+			free(d);
+			if (!nul)
+				break;
+			snprintf(text, sizeof text,
+			         "\"%s\" may not hold \\u0000 (NUL): it is read as a name",
+			         names[n]);
+			*col = agrp_column_of(s, v->p);
+			*msg = text;
+			return false;
+		}
+	}
+	return true;
+}
+
 static int
 parse_line(agr_reader *r, char *s, size_t n, const agr_record **rec, agr_error *err)
 {
 	json_error_t jerr;
 	json_t *j = NULL;
 	const char *msg;
+	bool notable;
 	long col;
 
 	json_decref(r->rec.json);
@@ -146,7 +250,8 @@ parse_line(agr_reader *r, char *s, size_t n, const agr_record **rec, agr_error *
 	r->rec.nfields = 0;
 	if (agrp_reference()) {
 		/* Any value parses, so that a non-object is named as such. */
-		j = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+		j = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL,
+		               &jerr);
 		if (j == NULL) {
 			agrp_error_set(err, r->name, r->line, jerr.column > 0 ? jerr.column : 1,
 			               "%s", jerr.text);
@@ -158,9 +263,11 @@ parse_line(agr_reader *r, char *s, size_t n, const agr_record **rec, agr_error *
 			return -1;
 		}
 	}
-	if (!agrp_scan_record(s, n, &r->rec.fields, &r->rec.nfields, &r->rec.capfields, &col,
-	                      &msg)) {
+	if (!agrp_scan_record(s, n, &r->rec.fields, &r->rec.nfields, &r->rec.capfields, &notable,
+	                      &col, &msg) ||
+	    (notable && !check_fields(s, r->rec.fields, r->rec.nfields, &col, &msg))) {
 		json_decref(j);
+		r->rec.nfields = 0;
 		agrp_error_set(err, r->name, r->line, col, "%s", msg);
 		return -1;
 	}
@@ -177,6 +284,8 @@ int
 agr_reader_next(agr_reader *r, const agr_record **rec, agr_error *err)
 {
 	for (;;) {
+		if (stopped(r))
+			return 0;
 		char *s, *nl;
 		size_t n;
 
@@ -213,8 +322,10 @@ agr_reader_next(agr_reader *r, const agr_record **rec, agr_error *err)
 			if (r->skipping)
 				r->start = r->end;
 			if (!r->eof) {
-				if (!fill(r, err))
-					return -1;
+				int got = fill(r, err);
+
+				if (got <= 0)
+					return got;
 				continue;
 			}
 			if (r->start == r->end) {
@@ -253,9 +364,18 @@ agr_record_json(const agr_record *crec)
 	agr_record *rec = (agr_record *)crec;
 
 	if (rec->json == NULL) {
-		rec->json = json_loadb(rec->bytes, rec->len, 0, NULL);
-		if (rec->json == NULL) /* the scan let through what jansson would not */
-			rec->json = json_object();
+		json_error_t e;
+
+		rec->json = json_loadb(rec->bytes, rec->len, JSON_ALLOW_NUL, &e);
+		if (rec->json == NULL) {
+			/* Out of memory, or the scan let through what jansson
+			 * refuses: never an empty record in its place. */
+			fprintf(stderr, "agraph: %s:%ld:%d: %s\n", rec->source, rec->line, e.column,
+			        e.text);
+			if (json_error_code(&e) == json_error_out_of_memory)
+				exit(2);
+			abort();
+		}
 	}
 	return rec->json;
 }
@@ -309,6 +429,7 @@ agr_record_set(agr_record *rec, const char *bytes, size_t len, const char *sourc
 {
 	long col;
 	const char *msg;
+	bool notable;
 
 	json_decref(rec->json);
 	rec->json = NULL;
@@ -316,8 +437,9 @@ agr_record_set(agr_record *rec, const char *bytes, size_t len, const char *sourc
 	rec->len = len;
 	rec->source = source;
 	rec->line = line;
-	if (!agrp_scan_record(bytes, len, &rec->fields, &rec->nfields, &rec->capfields, &col,
-	                      &msg)) {
+	if (!agrp_scan_record(bytes, len, &rec->fields, &rec->nfields, &rec->capfields, &notable,
+	                      &col, &msg) ||
+	    (notable && !check_fields(bytes, rec->fields, rec->nfields, &col, &msg))) {
 		rec->nfields = 0;
 		agrp_error_set(err, source, line, col, "%s", msg);
 		return false;

@@ -30,12 +30,17 @@ typedef struct agrp_field {
 } agrp_field;
 
 /*
- * Validates a record (a JSON object, as strict as jansson's reader) and
- * lists its top-level fields into *fields (grown as needed).  On a
- * mistake returns false with the 1-based column and a message.
+ * Validates a record (a JSON object, as strict as jansson's reader with
+ * JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL: \u0000 in a string, never in
+ * a key) and lists its top-level fields into *fields (grown as needed).
+ * *notable says whether a top-level value is a real number or a string
+ * holding \u0000, which the reader looks at more closely.  On a mistake
+ * returns false with the 1-based column and a message.
  */
 bool agrp_scan_record(const char *s, size_t n, agrp_field **fields, size_t *nfields, size_t *cap,
-                      long *col, const char **msg);
+                      bool *notable, long *col, const char **msg);
+/* The 1-based column of p in the line s: characters, not bytes. */
+long agrp_column_of(const char *s, const char *p);
 /* AGRAPH_REFERENCE=1: read and evaluate through jansson trees, the
  * obvious way that tests compare the fast one with. */
 bool agrp_reference(void);

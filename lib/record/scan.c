@@ -4,12 +4,14 @@
  *
  * Building a jansson tree for every record is most of the cost of reading
  * a trace, and most records are asked for three or four fields.  The scan
- * accepts exactly what the jansson reader does (UTF-8, no NUL, no
- * duplicate keys, integers that fit 64 bits), so a record it passes can
- * always be parsed into a tree when one is wanted.
+ * accepts exactly what the jansson reader does (UTF-8, no NUL byte, no
+ * duplicate keys, integers that fit 64 bits, finite reals; \u0000 in a
+ * string, as JSON_ALLOW_NUL, but not in a key), so a record it passes
+ * can always be parsed into a tree when one is wanted.
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +25,9 @@ typedef struct scanner {
 	const char *msg;
 	agrp_field *fields; /* the top level's, or NULL below it */
 	size_t nfields, cap;
+	bool nul;     /* the last string held \u0000 */
+	bool real;    /* the last number was a real */
+	bool notable; /* a top-level value is a real or holds \u0000 */
 } scanner;
 
 static bool
@@ -97,6 +102,7 @@ scan_string(scanner *S, agrp_span *out)
 	const char *start = S->p++;
 	bool esc = false;
 
+	S->nul = false;
 	while (S->p < S->end && *S->p != '"') {
 		unsigned char c = (unsigned char)*S->p;
 
@@ -124,8 +130,7 @@ scan_string(scanner *S, agrp_span *out)
 
 				if (v < 0)
 					return bad(S, S->p, "invalid \\u escape");
-				if (v == 0)
-					return bad(S, S->p, "\\u0000 is not allowed");
+				S->nul |= v == 0; /* a string may hold it; a key may not */
 				if (v >= 0xdc00 && v <= 0xdfff)
 					return bad(S, S->p, "invalid Unicode surrogate");
 				if (v >= 0xd800 && v <= 0xdbff) {
@@ -177,12 +182,41 @@ digits(scanner *S)
 	return S->p > d;
 }
 
+/*
+ * As jansson: an integer must fit 64 bits, a real must be finite.  The
+ * whole number is read, however long: a real of a thousand digits is
+ * still one double, and jansson refuses it when that is infinite.
+ */
+static bool
+in_range(scanner *S, const char *start, size_t n, bool real)
+{
+	char small[64], *buf = small, *endp;
+	bool ok;
+
+	if (!real && n >= sizeof small) /* 64 digits and more never fit */
+		return bad(S, start, "integer out of range");
+	if (n >= sizeof small)
+		buf = agrp_xmalloc(n + 1);
+	memcpy(buf, start, n);
+	buf[n] = '\0';
+	errno = 0;
+	if (!real) {
+		(void)strtoll(buf, &endp, 10);
+		ok = errno != ERANGE;
+	} else {
+		ok = !isinf(strtod(buf, &endp));
+	}
+	if (buf != small)
+		free(buf);
+	return ok ? true
+	          : bad(S, start, real ? "real number out of range" : "integer out of range");
+}
+
 static bool
 scan_number(scanner *S, agrp_span *out)
 {
 	const char *start = S->p;
 	bool real = false;
-	char buf[64], *endp;
 
 	if (*S->p == '-')
 		S->p++;
@@ -208,48 +242,181 @@ scan_number(scanner *S, agrp_span *out)
 	out->n = (size_t)(S->p - start);
 	out->type = 'n';
 	out->esc = false;
-	/* As jansson: an integer must fit 64 bits, a real must be finite. */
-	if (out->n >= sizeof buf)
-		return real ? true : bad(S, start, "integer out of range");
-	memcpy(buf, start, out->n);
-	buf[out->n] = '\0';
-	errno = 0;
-	if (!real) {
-		(void)strtoll(buf, &endp, 10);
-		if (errno == ERANGE)
-			return bad(S, start, "integer out of range");
-	} else if (isinf(strtod(buf, &endp))) {
-		return bad(S, start, "real number out of range");
-	}
-	return true;
+	S->real = real;
+	return in_range(S, start, out->n, real);
 }
 
 static bool scan_value(scanner *S, agrp_span *out, int depth);
 
-/* Are two key spans the same key?  Decoded when either has escapes. */
-static bool
-same_key(const agrp_span *a, const agrp_span *b)
-{
-	char x[256], y[256];
-	size_t nx, ny;
+/*
+ * The keys of one object, decoded, for the duplicate check: compared one
+ * by one while they are few, looked up in a hash table past that, so
+ * that an object of n keys costs n lookups, not n * n / 2 comparisons.
+ */
+#define FEW_KEYS 16
 
-	if (!a->esc && !b->esc)
-		return a->n == b->n && memcmp(a->p, b->p, a->n) == 0;
-	if (a->n > sizeof x || b->n > sizeof y)
-		return false; /* such keys are left to jansson's own check */
-	nx = agrp_span_decode(a, x, sizeof x);
-	ny = agrp_span_decode(b, y, sizeof y);
-	return nx == ny && memcmp(x, y, nx) == 0;
+typedef struct skey {
+	const char *p; /* the key's bytes: in the record, or decoded (owned) */
+	size_t n;
+	uint64_t h;
+	bool owned;
+} skey;
+
+typedef struct keyset {
+	skey few[FEW_KEYS], *keys;
+	size_t n, cap;
+	uint32_t *slots; /* 1 + an index into keys; 0: empty */
+	size_t nslots;
+} keyset;
+
+static uint64_t
+key_hash(const char *p, size_t n)
+{
+	static uint64_t basis;
+	uint64_t h;
+
+	/* FNV-1a from a basis of this process (its address, which ASLR
+	 * moves), so that keys that collide cannot be prepared ahead. */
+	if (basis == 0)
+		basis = 0xcbf29ce484222325u ^ ((uint64_t)(uintptr_t)&basis * 0x9e3779b97f4a7c15u);
+	h = basis;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3u;
+	return h ^ (h >> 29);
+}
+
+static void
+keyset_index(keyset *ks)
+{
+	size_t mask;
+
+	free(ks->slots);
+	ks->nslots = 64;
+	while (ks->nslots < 4 * ks->n)
+		ks->nslots *= 2;
+	mask = ks->nslots - 1;
+	ks->slots = agrp_xcalloc(ks->nslots, sizeof *ks->slots);
+	for (size_t k = 0; k < ks->n; k++) {
+		size_t i = ks->keys[k].h & mask;
+
+		while (ks->slots[i] != 0)
+			i = (i + 1) & mask;
+		ks->slots[i] = (uint32_t)(k + 1);
+	}
+}
+
+/* Past the few keys: looked up by hash.  False when the object has the
+ * key already. */
+static bool
+keyset_add_many(keyset *ks, const char *p, size_t n, bool owned)
+{
+	uint64_t h = key_hash(p, n);
+	skey *k;
+
+	if (ks->slots == NULL) { /* the first past the few */
+		for (size_t i = 0; i < ks->n; i++) {
+			if (ks->keys[i].n == n && memcmp(ks->keys[i].p, p, n) == 0)
+				return false;
+			ks->keys[i].h = key_hash(ks->keys[i].p, ks->keys[i].n);
+		}
+	} else {
+		size_t mask = ks->nslots - 1;
+
+		for (size_t i = h & mask; ks->slots[i] != 0; i = (i + 1) & mask) {
+			k = &ks->keys[ks->slots[i] - 1];
+			if (k->h == h && k->n == n && memcmp(k->p, p, n) == 0)
+				return false;
+		}
+	}
+	if (ks->n == ks->cap) {
+		skey *more = agrp_xmalloc(2 * ks->cap * sizeof *more);
+
+		memcpy(more, ks->keys, ks->n * sizeof *more);
+		if (ks->keys != ks->few)
+			free(ks->keys);
+		ks->keys = more;
+		ks->cap *= 2;
+	}
+	k = &ks->keys[ks->n++];
+	k->p = p;
+	k->n = n;
+	k->h = h;
+	k->owned = owned;
+	if (ks->slots == NULL || 2 * ks->n > ks->nslots) {
+		keyset_index(ks);
+	} else {
+		size_t mask = ks->nslots - 1, i = h & mask;
+
+		while (ks->slots[i] != 0)
+			i = (i + 1) & mask;
+		ks->slots[i] = (uint32_t)ks->n;
+	}
+	return true;
+}
+
+/* Adds a key; false when the object has it already. */
+static inline bool
+keyset_add(keyset *ks, const char *p, size_t n, bool owned)
+{
+	skey *k;
+
+	if (ks->n >= FEW_KEYS)
+		return keyset_add_many(ks, p, n, owned);
+	for (size_t i = 0; i < ks->n; i++)
+		if (ks->keys[i].n == n && memcmp(ks->keys[i].p, p, n) == 0)
+			return false;
+	k = &ks->keys[ks->n++];
+	k->p = p;
+	k->n = n;
+	k->owned = owned;
+	return true;
+}
+
+static void
+keyset_free(keyset *ks)
+{
+	for (size_t i = 0; i < ks->n; i++)
+		if (ks->keys[i].owned)
+			free((char *)ks->keys[i].p);
+	if (ks->keys != ks->few)
+		free(ks->keys);
+	free(ks->slots);
+}
+
+/* A key into the object's set: by its bytes, or decoded when it has
+ * escapes, so that "a" and "\u0061" are one key, however long. */
+static bool
+add_key(scanner *S, keyset *ks, const agrp_span *key)
+{
+	char *d;
+	size_t n;
+
+	if (!key->esc)
+		return keyset_add(ks, key->p + 1, key->n - 2, false)
+		           ? true
+		           : bad(S, key->p, "duplicate key");
+	if (S->nul) /* as jansson: its keys are C strings */
+		return bad(S, key->p, "a key may not hold \\u0000 (NUL)");
+	d = agrp_xmalloc(key->n + 4);
+	n = agrp_span_decode(key, d, key->n + 4);
+	if (keyset_add(ks, d, n, true))
+		return true;
+	free(d);
+	return bad(S, key->p, "duplicate key");
 }
 
 static bool
 scan_object(scanner *S, agrp_span *out, int depth)
 {
 	const char *start = S->p++;
-	agrp_span small[16], *keys = small;
-	size_t nkeys = 0, capkeys = 16;
+	keyset ks;
 	bool ok = false, top = depth == 0;
 
+	ks.keys = ks.few;
+	ks.n = 0;
+	ks.cap = FEW_KEYS;
+	ks.slots = NULL;
+	ks.nslots = 0;
 	skip_ws(S);
 	if (S->p < S->end && *S->p == '}') {
 		S->p++;
@@ -264,23 +431,8 @@ scan_object(scanner *S, agrp_span *out, int depth)
 			bad(S, S->p, "expected a string key");
 			goto done;
 		}
-		if (!scan_string(S, &key))
+		if (!scan_string(S, &key) || !add_key(S, &ks, &key))
 			goto done;
-		for (size_t i = 0; i < nkeys; i++)
-			if (same_key(&keys[i], &key)) {
-				bad(S, key.p, "duplicate key");
-				goto done;
-			}
-		if (nkeys == capkeys) {
-			agrp_span *more = agrp_xmalloc(2 * capkeys * sizeof *more);
-
-			memcpy(more, keys, nkeys * sizeof *keys);
-			if (keys != small)
-				free(keys);
-			keys = more;
-			capkeys *= 2;
-		}
-		keys[nkeys++] = key;
 		skip_ws(S);
 		if (S->p >= S->end || *S->p != ':') {
 			bad(S, S->p, "expected ':'");
@@ -291,6 +443,7 @@ scan_object(scanner *S, agrp_span *out, int depth)
 		if (!scan_value(S, &val, depth + 1))
 			goto done;
 		if (top) {
+			S->notable |= (val.type == 'n' && S->real) || (val.type == 's' && S->nul);
 			agrp_grow(&S->fields, &S->cap, S->nfields + 1, sizeof *S->fields);
 			S->fields[S->nfields].key = key;
 			S->fields[S->nfields].val = val;
@@ -310,8 +463,7 @@ scan_object(scanner *S, agrp_span *out, int depth)
 		goto done;
 	}
 done:
-	if (keys != small)
-		free(keys);
+	keyset_free(&ks);
 	out->p = start;
 	out->n = (size_t)(S->p - start);
 	out->type = 'o';
@@ -396,8 +548,8 @@ scan_value(scanner *S, agrp_span *out, int depth)
 }
 
 /* Characters, not bytes, before p: the column people count. */
-static long
-column_of(const char *s, const char *p)
+long
+agrp_column_of(const char *s, const char *p)
 {
 	long col = 1;
 
@@ -408,9 +560,9 @@ column_of(const char *s, const char *p)
 
 bool
 agrp_scan_record(const char *s, size_t n, agrp_field **fields, size_t *nfields, size_t *cap,
-                 long *col, const char **msg)
+                 bool *notable, long *col, const char **msg)
 {
-	scanner S = { s, s + n, s, NULL, NULL, *fields, 0, *cap };
+	scanner S = { s, s + n, s, NULL, NULL, *fields, 0, *cap, false, false, false };
 	agrp_span v;
 	bool ok;
 
@@ -437,8 +589,9 @@ agrp_scan_record(const char *s, size_t n, agrp_field **fields, size_t *nfields, 
 		*cap = S.cap;
 	}
 	*nfields = S.nfields;
+	*notable = S.notable;
 	if (!ok) {
-		*col = column_of(s, S.err_at ? S.err_at : S.p);
+		*col = agrp_column_of(s, S.err_at ? S.err_at : S.p);
 		*msg = S.msg;
 	}
 	return ok;
@@ -566,12 +719,20 @@ agrp_span_get(const agrp_span *obj, const char *key, agrp_span *out)
 bool
 agrp_span_key_is(const agrp_span *k, const char *key, size_t n)
 {
-	char buf[256];
+	char small[256], *buf = small;
+	bool same;
 
 	if (!k->esc)
 		return k->n == n + 2 && memcmp(k->p + 1, key, n) == 0;
-	return n < sizeof buf && agrp_span_decode(k, buf, sizeof buf) == n &&
-	       memcmp(buf, key, n) == 0;
+	/* Decoded whole, however long: a prefix that matches is not a match. */
+	if (k->n - 2 < n)
+		return false;
+	if (k->n + 4 > sizeof small)
+		buf = agrp_xmalloc(k->n + 4);
+	same = agrp_span_decode(k, buf, k->n + 4) == n && memcmp(buf, key, n) == 0;
+	if (buf != small)
+		free(buf);
+	return same;
 }
 
 size_t

@@ -606,7 +606,7 @@ agr_event_json(const agr_router *r, const agr_event *ev)
 	json_t *o;
 
 	agrp_event_bytes(r->g, r->trace, ev, &b);
-	o = json_loadb(b.p, b.n, 0, NULL);
+	o = json_loadb(b.p, b.n, JSON_ALLOW_NUL, NULL);
 	free(b.p);
 	return o ? o : json_object();
 }

@@ -1,12 +1,34 @@
 /* test_reader.c - the NDJSON reader on the inputs real streams bring. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "agraph.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/agraph-reader-XXXXXX";
+
+static volatile sig_atomic_t stop;
+
+/* Asks the reader to stop; if it does not within 5 s, fails the test
+ * rather than hanging it. */
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	if (stop) {
+		static const char msg[] =
+		    "not ok - the reader went on waiting when asked to stop\n";
+
+		if (write(1, msg, sizeof msg - 1) < 0)
+			_exit(2);
+		_exit(1);
+	}
+	stop = 1;
+	alarm(5);
+}
 
 static const char *
 put(const char *name, const char *bytes, size_t len)
@@ -87,7 +109,20 @@ main(void)
 	CHECK("duplicate keys in a nested object are an error", "{\"o\":{\"b\":1,\"b\":2}}\n",
 	      "[E 1:13]");
 	CHECK("a NUL byte is an error", "{\"a\":\"x\0\"}\n", "[E 1:8]");
-	CHECK("\\u0000 is an error", "{\"a\":\"\\u0000\"}\n", "[E 1:7]");
+	CHECK("\\u0000 in a string is read, as JSON allows", "{\"a\":\"x\\u0000y\"}\n",
+	      "[1:{\"a\":\"x\\u0000y\"}]");
+	CHECK("\\u0000 in a key is an error", "{\"a\\u0000\":1}\n", "[E 1:2]");
+	CHECK("\\u0000 in a name is an error, at its value",
+	      "{\"step\":1,\"tool\":\"A\\u0000B\"}\n{\"trace\":\"\\u0000\"}\n{\"t\\u0072ace\":"
+	      "\"\\u0000\"}\n",
+	      "[E 1:18][E 2:10][E 3:15]");
+	CHECK("an escaped backslash before u0000 is no NUL", "{\"tool\":\"\\\\u0000\"}\n",
+	      "[1:{\"tool\":\"\\\\u0000\"}]");
+	CHECK("a step written as a real is an error, at its value",
+	      "{\"step\":2.0}\n{\"a\":1,\"step\":1e3}\n{\"st\\u0065p\":-1.5E1}\n{\"step\":2}\n",
+	      "[E 1:9][E 2:15][E 3:14][4:{\"step\":2}]");
+	CHECK("a real elsewhere is fine", "{\"o\":{\"step\":2.0},\"steps\":1.5}\n",
+	      "[1:{\"o\":{\"step\":2.0},\"steps\":1.5}]");
 	CHECK("invalid UTF-8 is an error", "{\"a\":\"\xff\"}\n", "[E 1:7]");
 	CHECK("an overlong UTF-8 sequence is an error", "{\"a\":\"\xc0\xaf\"}\n", "[E 1:7]");
 	CHECK("a lone surrogate is an error", "{\"a\":\"\\ud800\"}\n", "[E 1:7]");
@@ -131,6 +166,20 @@ main(void)
 		free(big);
 	}
 	{
+		/* Keys past any buffer of the scan's, one spelled with an escape. */
+		char line[1400], k[601];
+
+		memset(k, 'k', 600);
+		k[600] = '\0';
+		snprintf(line, sizeof line, "{\"%s\":1,\"%.599s\\u006b\":2}\n", k, k);
+		check("duplicate keys of 600 bytes, one escaped, are an error", line, strlen(line),
+		      0, "[E 1:607]");
+		snprintf(line, sizeof line, "{\"%s\":1,\"%.599s\\u006a\":2}\n", k, k);
+		snprintf(got, sizeof got, "[1:%.*s]", (int)strlen(line) - 1, line);
+		check("keys of 600 bytes that differ in the last, escaped, are two keys", line,
+		      strlen(line), 0, got);
+	}
+	{
 		const char *paths[3];
 		agr_reader *r;
 		const agr_record *rec;
@@ -161,6 +210,41 @@ main(void)
 		ok(strcmp(e.source, p) == 0 && e.line == 3 && e.column > 0 && e.text[0] != '\0',
 		   "an error carries source, line, column and text");
 		agr_reader_free(r);
+	}
+	{
+		/* A reader asked to stop while it waits for input that does not
+		 * come: the signal's handler restarts reads (SA_RESTART). */
+		int fds[2];
+		char path[64];
+		const char *p = path;
+		struct sigaction sa;
+		struct itimerval tenth = { { 0, 0 }, { 0, 100000 } };
+		agr_reader *r;
+		const agr_record *rec;
+		agr_error e;
+		int a, b, c;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_alarm;
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGALRM, &sa, NULL);
+		if (pipe(fds) != 0 || write(fds[1], "{\"a\":1}\n{\"b\":", 13) != 13)
+			return 1;
+		snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
+		r = agr_reader_new(&p, 1, 0);
+		agr_reader_stop_on(r, &stop);
+		a = agr_reader_next(r, &rec, &e);
+		setitimer(ITIMER_REAL, &tenth, NULL);
+		b = agr_reader_next(r, &rec, &e);
+		alarm(0);
+		c = agr_reader_next(r, &rec, &e);
+		ok(a == 1 && b == 0 && c == 0,
+		   "a reader asked to stop while it waits ends as at the end of its input (%d %d "
+		   "%d)",
+		   a, b, c);
+		agr_reader_free(r);
+		close(fds[0]);
+		close(fds[1]);
 	}
 	{
 		char cmd[300];

@@ -1,7 +1,9 @@
 /*
  * test_scan.c - the in-place scan against jansson, on records mutated at
- * random: the scan must accept exactly what jansson accepts (a JSON
- * object, no duplicate keys), and its index must give the same fields.
+ * random and on the inputs where the two once parted: the scan must
+ * accept exactly what jansson accepts (a JSON object, no duplicate keys,
+ * \u0000 in strings as JSON_ALLOW_NUL has it), and its index must give
+ * the same fields.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +18,34 @@ static const char *const seeds[] = {
 	"\\ud83d\\ude00\",\"b\":-0.5e+3,\"c\":true,\"d\":false,\"e\":null,\"f\":[]}",
 	"{ \"x\" : { \"y\" : [ 1 , 2.25 , \"z\" ] } , \"w\" : 123456789012345678 }",
 	"{\"k\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\",\"n\":0,\"m\":{}}",
+	/* numbers near the edges: 64-digit mantissas, long exponents */
+	"{\"r\":9999999999999999999999999999999999999999999999999999999999999999.5,\"i\":"
+	"-9223372036854775808,\"e\":1.5e+"
+	"0000000000000000000000000000000000000000000000000000000000000308}",
+	"{\"u\":\"\\u0000x\\u0000\",\"v\":1e-"
+	"99999999999999999999999999999999999999999999999999999999999999,"
+	"\"w\":0.00000000000000000000000000000000000000000000000000000000000000001e308}",
+	/* long keys, one of them escaped */
+	"{\"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+	"kkkkkk"
+	"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+	"kkkkk"
+	"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\":1,"
+	"\"kkkkkkkkkkkkkkkkk"
+	"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+	"kkkk"
+	"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+	"kkkkk"
+	"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\\u006b\":2}",
 };
 
-static const char alphabet[] = "{}[]\",:\\u0123456789.eE+-tfnrlsa \t\x01\x80\xc3\xa9\xff";
+static const char alphabet[] = "{}[]\",:\\u0123456789.eE+-tfnrlsak \t\x01\x80\xc3\xa9\xff";
 
 static bool
 jansson_accepts(const char *s, size_t n)
 {
 	json_error_t e;
-	json_t *j = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
+	json_t *j = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
 	bool ok = j != NULL && json_is_object(j);
 
 	json_decref(j);
@@ -35,41 +56,245 @@ jansson_accepts(const char *s, size_t n)
 static bool
 same_fields(const char *s, size_t n, const agrp_field *f, size_t nf)
 {
-	json_t *j = json_loadb(s, n, JSON_REJECT_DUPLICATES, NULL);
+	json_t *j = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
 	bool same = json_object_size(j) == nf;
 
 	for (size_t i = 0; same && i < nf; i++) {
-		char key[512];
-		size_t kn = agrp_span_decode(&f[i].key, key, sizeof key);
+		char *key = malloc(f[i].key.n + 4);
+		size_t kn = agrp_span_decode(&f[i].key, key, f[i].key.n + 4);
 		json_t *v, *w;
 
-		key[kn] = '\0';
-		v = json_object_get(j, key);
-		w = json_loadb(f[i].val.p, f[i].val.n, JSON_DECODE_ANY, NULL);
+		v = json_object_getn(j, key, kn);
+		w = json_loadb(f[i].val.p, f[i].val.n, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
 		same = v != NULL && w != NULL && json_equal(v, w);
 		json_decref(w);
+		free(key);
 	}
 	json_decref(j);
 	return same;
+}
+
+static agrp_field *fields;
+static size_t nfields, cap;
+static long disagree, fields_bad;
+
+/* One input, both ways; true when both accept it. */
+static bool
+compare(const char *buf, size_t n)
+{
+	long col;
+	const char *msg;
+	bool notable;
+	bool mine = agrp_scan_record(buf, n, &fields, &nfields, &cap, &notable, &col, &msg);
+	bool theirs = jansson_accepts(buf, n);
+
+	if (mine != theirs && disagree++ < 5)
+		diag("scan %s, jansson %s: %.*s%s", mine ? "accepts" : "refuses",
+		     theirs ? "accepts" : "refuses", n > 300 ? 300 : (int)n, buf,
+		     n > 300 ? "..." : "");
+	if (mine && theirs && !same_fields(buf, n, fields, nfields) && fields_bad++ < 5)
+		diag("fields differ: %.*s", n > 300 ? 300 : (int)n, buf);
+	return mine && theirs;
+}
+
+/* A growing string, for the long inputs. */
+typedef struct str {
+	char *p;
+	size_t n, cap;
+} str;
+
+static void
+add(str *s, const char *p, size_t n)
+{
+	agrp_grow(&s->p, &s->cap, s->n + n + 1, 1);
+	memcpy(s->p + s->n, p, n);
+	s->n += n;
+	s->p[s->n] = '\0';
+}
+
+static void
+adds(str *s, const char *p)
+{
+	add(s, p, strlen(p));
+}
+
+static void
+addrep(str *s, const char *p, size_t times)
+{
+	for (size_t i = 0; i < times; i++)
+		adds(s, p);
+}
+
+/* {"r":<sign><lead><digits × n><tail>}: the long numbers. */
+static void
+numbers(long *cases)
+{
+	static const char *const leads[] = { "", "1", "0.", "9", "1." };
+	static const char *const tails[] = { "", ".0", ".5", "e0", "e+1", "e-1", "e308", "e-400" };
+	static const size_t lens[] = { 0,  1,  15,  17,  18,  19,  20,  62,  63,
+		                       64, 65, 100, 307, 308, 309, 310, 400, 4000 };
+	static const char *const fill = "09";
+
+	for (int neg = 0; neg < 2; neg++)
+		for (size_t l = 0; l < sizeof leads / sizeof *leads; l++)
+			for (size_t t = 0; t < sizeof tails / sizeof *tails; t++)
+				for (size_t k = 0; k < sizeof lens / sizeof *lens; k++)
+					for (int f = 0; f < 2; f++) {
+						str s = { 0 };
+
+						adds(&s, neg ? "{\"r\":-" : "{\"r\":");
+						adds(&s, leads[l]);
+						for (size_t i = 0; i < lens[k]; i++)
+							add(&s, fill + f, 1);
+						adds(&s, tails[t]);
+						adds(&s, "}");
+						compare(s.p, s.n);
+						free(s.p);
+						(*cases)++;
+					}
+	/* exponents with many digits, and the edges of the doubles */
+	static const char *const edges[] = {
+		"1e0000000000000000000000000000000000000000000000000000000000000000000001",
+		"1e+99999999999999999999999999999999999999999999999999999999999999999999",
+		"1e-99999999999999999999999999999999999999999999999999999999999999999999",
+		"0e99999999999999999999999999999999999999999999999999999999999999999999",
+		"0.0000000000000000000000000000000000000000000000000000000000000000001e400",
+		"1.7976931348623157e308",
+		"1.7976931348623158e308",
+		"1.7976931348623159e308",
+		"1.797693134862315808e308",
+		"1797693134862315708145274237317043567980705675258449965989174768031572607800285387"
+		"6"
+		"0589558632766878171540458953514382464234321326889464182768467546703537516986049910"
+		"5765512820762454900903893289440758685084551339423045832369032229481658085593321233"
+		"4827479782620414472316873817718091929988125040402618412485836.0",
+		"2e308",
+		"4.9e-324",
+		"2e-324",
+		"-0.0e-0",
+		"9223372036854775807",
+		"9223372036854775808",
+		"-9223372036854775808",
+		"-9223372036854775809",
+		"0000",
+		"-",
+		"1.",
+		"1e",
+		".5",
+		"1e+",
+	};
+
+	for (size_t i = 0; i < sizeof edges / sizeof *edges; i++) {
+		str s = { 0 };
+
+		adds(&s, "{\"r\":[");
+		adds(&s, edges[i]);
+		adds(&s, "]}");
+		compare(s.p, s.n);
+		free(s.p);
+		(*cases)++;
+	}
+}
+
+/* Two keys that are the same or differ by one character, of many lengths,
+ * spelled with and without escapes. */
+static void
+keys(long *cases)
+{
+	static const size_t lens[] = { 0,   1,   2,   15,  16,  17,  250, 251,  252,
+		                       253, 254, 255, 256, 257, 258, 300, 1000, 70000 };
+	/* spellings of "k", and of characters that are not "k" */
+	static const char *const same[] = { "k", "\\u006b", "\\u006B" };
+	static const char *const other[] = { "j", "\\u006a",        "\\u0000", "\\/",
+		                             "/", "\\ud83d\\ude00", "\xc3\xa9" };
+
+	for (size_t k = 0; k < sizeof lens / sizeof *lens; k++)
+		for (size_t a = 0; a < 3; a++)
+			for (size_t b = 0; b < 3 + sizeof other / sizeof *other; b++)
+				for (int where = 0; where < 3; where++) {
+					const char *tb = b < 3 ? same[b] : other[b - 3];
+					str s = { 0 };
+					size_t at = where == 0   ? 0
+					            : where == 1 ? lens[k] / 2
+					                         : lens[k];
+
+					/* {"k…k<a>k…k":1, "o":{}, "k…k<b>k…k":2}, the odd one at
+					 * `at` */
+					adds(&s, "{\"");
+					addrep(&s, "k", at);
+					adds(&s, same[a]);
+					addrep(&s, "k", lens[k] - at);
+					adds(&s, "\":1,\"o\":{\"");
+					addrep(&s, "k", lens[k]);
+					adds(&s, "\":0},\"");
+					addrep(&s, "k", at);
+					adds(&s, tb);
+					addrep(&s, "k", lens[k] - at);
+					adds(&s, "\":2}");
+					compare(s.p, s.n);
+					/* and nested */
+					s.n = 0;
+					adds(&s, "{\"o\":{\"");
+					addrep(&s, "k", at);
+					adds(&s, tb);
+					addrep(&s, "k", lens[k] - at);
+					adds(&s, "\":[],\"");
+					addrep(&s, "k", at);
+					adds(&s, same[a]);
+					addrep(&s, "k", lens[k] - at);
+					adds(&s, "\":null}}");
+					compare(s.p, s.n);
+					free(s.p);
+					*cases += 2;
+				}
+}
+
+/* Objects of many keys, with a duplicate (or none) at the end, plain or
+ * escaped: past the few keys compared one by one. */
+static void
+many_keys(long *cases)
+{
+	static const size_t counts[] = { 15, 16, 17, 33, 1000, 20000 };
+
+	for (size_t c = 0; c < sizeof counts / sizeof *counts; c++)
+		for (int dup = 0; dup < 4; dup++) {
+			str s = { 0 };
+			char k[64];
+
+			adds(&s, "{");
+			for (size_t i = 0; i < counts[c]; i++) {
+				snprintf(k, sizeof k, "%s\"key%zu\":%zu", i ? "," : "", i, i);
+				adds(&s, k);
+			}
+			/* 0: none; 1: a plain duplicate; 2: escaped; 3: escaped, not one */
+			if (dup == 1)
+				snprintf(k, sizeof k, ",\"key%zu\":0", counts[c] / 3);
+			else if (dup == 2)
+				snprintf(k, sizeof k, ",\"\\u006bey%zu\":0", counts[c] / 3);
+			else if (dup == 3)
+				snprintf(k, sizeof k, ",\"\\u006bey%zu\":0", counts[c] + 1);
+			else
+				k[0] = '\0';
+			adds(&s, k);
+			adds(&s, "}");
+			compare(s.p, s.n);
+			free(s.p);
+			(*cases)++;
+		}
 }
 
 int
 main(void)
 {
 	agr_prng p;
-	agrp_field *fields = NULL;
-	size_t nfields, cap = 0;
-	long disagree = 0, accepted = 0, fields_bad = 0, runs = 500000;
-	char buf[1024];
+	long accepted = 0, runs = 500000, cases = 0, d0, f0;
+	char buf[4096];
 
 	agr_prng_seed(&p, 42);
 	for (long r = 0; r < runs; r++) {
 		const char *seed = seeds[agr_prng_below(&p, sizeof seeds / sizeof seeds[0])];
 		size_t n = strlen(seed);
 		int edits = 1 + (int)agr_prng_below(&p, 3);
-		long col;
-		const char *msg;
-		bool mine, theirs;
 
 		memcpy(buf, seed, n);
 		for (int k = 0; k < edits && n > 0; k++) {
@@ -92,20 +317,27 @@ main(void)
 				n--;
 			}
 		}
-		mine = agrp_scan_record(buf, n, &fields, &nfields, &cap, &col, &msg);
-		theirs = jansson_accepts(buf, n);
-		if (mine != theirs && disagree++ < 5)
-			diag("scan %s, jansson %s: %.*s", mine ? "accepts" : "refuses",
-			     theirs ? "accepts" : "refuses", (int)n, buf);
-		if (mine && theirs) {
-			accepted++;
-			if (!same_fields(buf, n, fields, nfields) && fields_bad++ < 5)
-				diag("fields differ: %.*s", (int)n, buf);
-		}
+		accepted += compare(buf, n);
 	}
-	free(fields);
 	ok(accepted > runs / 50, "%ld of %ld mutated records are still valid", accepted, runs);
 	ok(disagree == 0, "the scan accepts exactly what jansson accepts (%ld differ)", disagree);
 	ok(fields_bad == 0, "the scan's fields are jansson's (%ld differ)", fields_bad);
+
+	d0 = disagree, f0 = fields_bad;
+	numbers(&cases);
+	ok(disagree == d0 && fields_bad == f0,
+	   "long numbers and huge exponents: the scan is jansson (%ld of %ld differ)",
+	   disagree - d0 + fields_bad - f0, cases);
+	d0 = disagree, f0 = fields_bad, cases = 0;
+	keys(&cases);
+	ok(disagree == d0 && fields_bad == f0,
+	   "long and escaped keys: the scan is jansson (%ld of %ld differ)",
+	   disagree - d0 + fields_bad - f0, cases);
+	d0 = disagree, f0 = fields_bad, cases = 0;
+	many_keys(&cases);
+	ok(disagree == d0 && fields_bad == f0,
+	   "objects of many keys: the scan is jansson (%ld of %ld differ)",
+	   disagree - d0 + fields_bad - f0, cases);
+	free(fields);
 	return done_testing();
 }

@@ -1,0 +1,116 @@
+# gen.sh - generators the cases share, for the inputs too big to store:
+# a case's cmd sources it (". ../gen.sh").  Each area names its own
+# functions: gen_record_* for the record layer.
+
+# gen_record_digits N [D]: N digits D (default 9), no newline.
+gen_record_digits() {
+	awk -v n="$1" -v d="${2:-9}" 'BEGIN { s = ""; for (i = 0; i < n; i++) s = s d; printf "%s", s }'
+}
+
+# gen_record_keys N [PREFIX] [FIRST]: N keys "PREFIXi":i, comma-separated,
+# i from FIRST (default 0); no braces, no newline.  PREFIX is taken byte
+# for byte: '\u006b' spells k with an escape.
+gen_record_keys() {
+	P=${2:-k} awk -v n="$1" -v f="${3:-0}" 'BEGIN { p = ENVIRON["P"]; for (i = f; i < f + n; i++) printf "%s\"%s%d\":%d", (i > f ? "," : ""), p, i, i }'
+}
+
+# gen_record_run [MEMBERS]: a run of customer-support.yaml in which
+# Stripe fails (trace t, 13 records); MEMBERS (JSON text, byte for byte)
+# are added to its fifth record, Stripe's failed result.  In bash alone:
+# MEMBERS may be megabytes, more than an argument or the environment of
+# a program can hold.
+gen_record_run() {
+	local m=${1:+,$1} line n=0
+
+	while IFS= read -r line; do
+		n=$((n + 1))
+		[ $n = 5 ] && line="${line%\}}$m}"
+		printf '%s\n' "$line"
+	done <<'RUN'
+{"trace":"t","step":1,"kind":"route","path":["Start","CRM","Stripe","Email","Complete"],"cost":0.8}
+{"trace":"t","step":2,"kind":"call","tool":"CRM","id":"c1"}
+{"trace":"t","step":3,"kind":"result","tool":"CRM","call":"c1","status":"ok"}
+{"trace":"t","step":4,"kind":"call","tool":"Stripe","id":"c2"}
+{"trace":"t","step":5,"kind":"result","tool":"Stripe","call":"c2","status":"error","error":{"class":"unavailable","message":"Stripe failed","retryable":false}}
+{"trace":"t","step":6,"kind":"reroute","tool":"Stripe","path":["CRM","Razorpay","Email","Complete"],"cost":0.9,"cause":5}
+{"trace":"t","step":7,"kind":"call","tool":"Razorpay","id":"c3"}
+{"trace":"t","step":8,"kind":"result","tool":"Razorpay","call":"c3","status":"ok"}
+{"trace":"t","step":9,"kind":"call","tool":"Email","id":"c4"}
+{"trace":"t","step":10,"kind":"result","tool":"Email","call":"c4","status":"ok"}
+{"trace":"t","step":11,"kind":"call","tool":"Complete","id":"c5"}
+{"trace":"t","step":12,"kind":"result","tool":"Complete","call":"c5","status":"ok"}
+{"trace":"t","step":13,"kind":"final","status":"success","path":["Start","CRM","Razorpay","Email","Complete"]}
+RUN
+}
+
+# gen_record_runs N: N runs of gen_record_run, traces t1 to tN.
+gen_record_runs() {
+	local run i
+
+	run=$(gen_record_run)
+	for ((i = 1; i <= $1; i++)); do
+		printf '%s\n' "${run//\"trace\":\"t\"/\"trace\":\"t$i\"}"
+	done
+}
+
+# gen_record_stop SIGNAL RUNS [busy] COMMAND...: COMMAND reads RUNS runs
+# (gen_record_runs) from a FIFO kept open, as from a producer that has
+# more to say, and is sent SIGNAL once it has read them all and waits for
+# more; with busy, while it is still reading them, the producer writing
+# them again and again as fast as it can.  A fifth of a second after the
+# signal the input ends.  Prints COMMAND's exit status, how many lines it
+# wrote (not with busy: that depends on when the signal came) and whether
+# each of them is whole JSON ending in a newline; then its stderr.
+gen_record_stop() {
+	local sig=$1 runs=$2 busy= dir pid status
+	shift 2
+	[ "$1" = busy ] && busy=1 && shift
+	dir=$(mktemp -d)
+	gen_record_runs "$runs" >"$dir/in.ndjson"
+	mkfifo "$dir/fifo"
+	# In a job of its own, which does not ignore SIGINT; the shell's word
+	# on its jobs goes to /dev/null.
+	{
+		set -m
+		"$@" <"$dir/fifo" >"$dir/out" 2>"$dir/err" &
+		pid=$!
+		exec 3>"$dir/fifo"
+		if [ -n "$busy" ]; then
+			{ while cat "$dir/in.ndjson"; do :; done >&3; } &
+			sleep 0.3
+		else
+			cat "$dir/in.ndjson" >&3
+			gen_record_asleep "$pid"
+		fi
+		kill -"$sig" "$pid"
+		# The end of the input, for a program that ignores the signal
+		sleep 0.2
+		exec 3>&-
+		wait "$pid"
+		status=$?
+		wait
+		set +m
+	} 2>/dev/null
+	echo "status $status"
+	[ -z "$busy" ] && echo "lines $(wc -l <"$dir/out")"
+	if jq -c . "$dir/out" >/dev/null 2>&1 && [ -z "$(tail -c 1 "$dir/out" | tr -d '\n')" ]; then
+		echo "every line is whole JSON"
+	else
+		echo "a line is torn: $(tail -c 80 "$dir/out")"
+	fi
+	cat "$dir/err"
+	rm -rf "$dir"
+}
+
+# gen_record_asleep PID: waits (10 s at most) until process PID sleeps,
+# twice in a row a tenth of a second apart: a filter that has read all
+# there was and waits for more.
+gen_record_asleep() {
+	local i
+
+	for ((i = 0; i < 100; i++)); do
+		[ "$(awk '{ print $3 }' "/proc/$1/stat")" = S ] && sleep 0.1 &&
+			[ "$(awk '{ print $3 }' "/proc/$1/stat")" = S ] && return 0
+		sleep 0.05
+	done
+}
