@@ -15,14 +15,14 @@ typedef struct loader {
 } loader;
 
 static bool
-get_cost(loader *L, const yaml_node_t *n, agr_cost *out)
+get_cost(loader *L, const yaml_node_t *n, const char *what, agr_cost *out)
 {
 	double d;
 
-	if (!agrp_yaml_number(&L->y, n, "cost", &d))
+	if (!agrp_yaml_number(&L->y, n, what, &d))
 		return false;
 	if (!agr_cost_from_double(d, out))
-		return agrp_yaml_fail(&L->y, n, "cost must be from 0 to %lld, not %s",
+		return agrp_yaml_fail(&L->y, n, "%s must be from 0 to %lld, not %s", what,
 		                      (long long)(AGR_COST_MAX / AGR_COST_SCALE),
 		                      agrp_yaml_scalar(n));
 	return true;
@@ -115,7 +115,7 @@ load_edge(loader *L, yaml_node_t *e)
 	if (!agrp_yaml_name(&L->y, f[E_FROM], "edge 'from'", &from) ||
 	    !agrp_yaml_name(&L->y, f[E_TO], "edge 'to'", &to))
 		return false;
-	if (f[E_COST] != NULL && !get_cost(L, f[E_COST], &cost))
+	if (f[E_COST] != NULL && !get_cost(L, f[E_COST], "cost", &cost))
 		return false;
 	if (strcmp(from, to) == 0)
 		return agrp_yaml_fail(&L->y, e, "edge from '%s' to itself", from);
@@ -191,7 +191,7 @@ load_monitor(loader *L, yaml_node_t *n)
 			return agrp_yaml_fail(
 			    &L->y, n, "monitor '%s' has then: penalty but no 'penalty' amount",
 			    name);
-		if (!get_cost(L, f[M_PENALTY], &m.penalty))
+		if (!get_cost(L, f[M_PENALTY], "penalty", &m.penalty))
 			return false;
 	} else if (f[M_PENALTY] != NULL) {
 		return agrp_yaml_fail(&L->y, f[M_PENALTY], "'penalty' goes with then: penalty");
