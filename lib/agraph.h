@@ -38,6 +38,13 @@ typedef struct agr_error {
 	char text[512];
 } agr_error;
 
+/*
+ * Files read whole (graphs, contracts, fault specs, templates) hold at
+ * most AGR_MAX_FILE bytes; a larger one is an error, refused before more
+ * than that is read.
+ */
+#define AGR_MAX_FILE ((size_t)64 << 20)
+
 /* Prints "prog: source:line:col: text" (parts that are unknown left out)
  * and a newline to stderr. */
 void agr_error_print(const agr_error *err, const char *prog);
