@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "record/record_int.h"
 
@@ -867,10 +868,11 @@ blank(const char *s, size_t n)
 /* The lines of one input, NUL bytes and all, none longer than AGR_MAX_FILE:
  * getline(3) would grow without end on an input without newlines. */
 typedef struct lines {
-	FILE *f;
+	int fd;
 	char *buf;
 	size_t cap, start, end;
-	bool eof, error;
+	bool eof;
+	int error; /* errno of a failed read, or 0 */
 	bool skipping; /* passing over the rest of a line too long */
 } lines;
 
@@ -882,7 +884,7 @@ next_line(lines *in, const char **s, size_t *n)
 	for (;;) {
 		char *p = in->buf + in->start;
 		char *nl = memchr(p, '\n', in->end - in->start);
-		size_t got;
+		ssize_t got;
 
 		if (in->skipping) {
 			in->start = nl != NULL ? (size_t)(nl + 1 - in->buf) : in->end;
@@ -907,11 +909,16 @@ next_line(lines *in, const char **s, size_t *n)
 			in->start = 0;
 		}
 		agrp_grow(&in->buf, &in->cap, in->end + 65536 + 1, 1);
-		got = fread(in->buf + in->end, 1, in->cap - in->end - 1, in->f);
-		in->end += got;
-		if (got == 0) {
+		/* read(2), not fread(3), which waits for a full buffer: a line is
+		 * converted as soon as it arrives */
+		do
+			got = read(in->fd, in->buf + in->end, in->cap - in->end - 1);
+		while (got < 0 && errno == EINTR);
+		if (got > 0) {
+			in->end += (size_t)got;
+		} else {
 			in->eof = true;
-			in->error = ferror(in->f) != 0;
+			in->error = got < 0 ? errno : 0;
 		}
 	}
 }
@@ -919,7 +926,7 @@ next_line(lines *in, const char **s, size_t *n)
 static void
 import_stream(importer *im, const char *format, FILE *f)
 {
-	lines in = { .f = f };
+	lines in = { .fd = fileno(f) };
 	const char *line;
 	size_t len;
 	long lineno = 0, first = 0;
@@ -969,8 +976,8 @@ import_stream(importer *im, const char *format, FILE *f)
 		convert(im, format, j, false);
 		json_decref(j);
 	}
-	if (in.error)
-		report(im, 0, 0, "%s", strerror(errno));
+	if (in.error != 0)
+		report(im, 0, 0, "%s", strerror(in.error));
 	if (decided && !ndjson && whole) {
 		json_error_t e;
 		json_t *j = json_loadb(doc.p, doc.n, JSON_REJECT_DUPLICATES, &e);
