@@ -62,6 +62,14 @@ typedef int64_t agr_cost;
 #define AGR_COST_MAX ((agr_cost)1000000000 * AGR_COST_SCALE)
 #define AGR_COST_INF INT64_MAX
 
+/*
+ * The most a path may cost: a graph is refused (agr_graph_add_edge) when
+ * the dearest edge into each node, summed over the nodes, would pass it,
+ * so that no path cost, penalties added (which stop at as much again),
+ * can overflow and every sum and comparison of the search is exact.
+ */
+#define AGR_PATH_COST_MAX ((agr_cost)2000000000000 * AGR_COST_SCALE)
+
 /* Converts a double to a cost, rounding to the nearest millionth.
  * Returns false (and leaves *out alone) for NaN, infinity, a negative
  * value or one above AGR_COST_MAX. */
@@ -155,8 +163,9 @@ void agr_graph_free(agr_graph *g);
 
 /* The node called name, created if it is new.  Returns its index. */
 int agr_graph_intern(agr_graph *g, const char *name);
-/* Adds the edge from -> to.  Returns false for a duplicate edge or a
- * self-loop. */
+/* Adds the edge from -> to.  Returns false for a duplicate edge, a
+ * self-loop, a cost outside 0..AGR_COST_MAX, or one that would let a
+ * path cost more than AGR_PATH_COST_MAX. */
 bool agr_graph_add_edge(agr_graph *g, int from, int to, agr_cost cost);
 /* The start and the goal, nodes of agr_graph_intern(): a graph built by
  * hand has neither (-1) until they are set, and is not routed before. */

@@ -125,7 +125,13 @@ load_edge(loader *L, yaml_node_t *e)
 	if (dup >= 0)
 		return agrp_yaml_fail(&L->y, e, "duplicate edge %s -> %s (first at line %ld)", from,
 		                      to, L->edge_line[dup]);
-	agr_graph_add_edge(L->g, a, b, cost);
+	if (!agr_graph_add_edge(L->g, a, b, cost))
+		return agrp_yaml_fail(
+		    &L->y, e,
+		    "edge %s -> %s: paths of this graph could cost more than %lld, "
+		    "the most a path may cost (the dearest edge into each node, "
+		    "summed)",
+		    from, to, (long long)(AGR_PATH_COST_MAX / AGR_COST_SCALE));
 	agrp_grow(&L->edge_line, &L->edge_line_cap, L->g->nedges, sizeof *L->edge_line);
 	L->edge_line[L->g->nedges - 1] = (long)e->start_mark.line + 1;
 	return true;
