@@ -28,6 +28,7 @@ typedef struct deferred {
 	int tool;
 	agr_cost amount;
 	long cause;
+	size_t goal; /* a demote: the goal it moves to, past the one pursued when it fired */
 } deferred;
 
 struct agr_router {
@@ -59,8 +60,13 @@ struct agr_router {
 	int health_tool;
 	slot *q;
 	size_t qcap, qhead, qtail;
-	deferred *def;
+	deferred *def; /* actions waiting for the call out (see defer()) */
 	size_t ndef, capdef;
+	size_t def_segment;         /* def[def_segment..]: since the last demote */
+	size_t *def_index;          /* 2 * tool + (penalty): its entry + 1 there */
+	unsigned char *def_demoted; /* [goal]: a demote to it is in def */
+	bool def_escalates;         /* an escalate is in def */
+	agr_cost penalty_total;     /* of all tools, at most AGR_PATH_COST_MAX */
 	bool in_monitor;
 	agrp_buf monitor_bytes;  /* the record monitors are tested on, */
 	agr_record *monitor_rec; /* read in place */
@@ -85,6 +91,7 @@ agr_router_new(const agr_graph *g, const agr_router_opts *opts)
 	r->completed = agrp_xcalloc(n, 1);
 	r->blocked = agrp_xcalloc(n, 1);
 	r->goals = agrp_xmalloc((agr_graph_fallback_count(g) + 1) * sizeof *r->goals);
+	r->def_demoted = agrp_xcalloc(agr_graph_fallback_count(g) + 2, 1);
 	r->goals[r->ngoals++] = opts->goal >= 0 ? opts->goal : agr_graph_goal(g);
 	for (size_t i = 0; i < agr_graph_fallback_count(g); i++)
 		if (agr_graph_fallback(g, i) != r->goals[0])
@@ -108,6 +115,8 @@ agr_router_free(agr_router *r)
 	}
 	free(r->q);
 	free(r->def);
+	free(r->def_index);
+	free(r->def_demoted);
 	free(r->monitor_bytes.p);
 	agr_record_free(r->monitor_rec);
 	agr_search_free(r->search);
@@ -208,7 +217,8 @@ adopt_plan(agr_router *r)
 	const int *p = agr_search_path(r->search, &r->plan_len);
 
 	memcpy(r->plan, p, r->plan_len * sizeof *p);
-	r->plan_pos = 1; /* plan[0] is where we stand */
+	r->plan_pos = 1;  /* plan[0] is where we stand */
+	r->retry = false; /* a new plan begins with a first call */
 }
 
 static void
@@ -511,9 +521,15 @@ apply_action(agr_router *r, const deferred *d)
 		if (d->action == AGRP_ACT_DISABLE) {
 			r->down[d->tool] = 1;
 		} else {
+			agr_cost room = AGR_PATH_COST_MAX - r->penalty_total;
+			agr_cost add = d->amount < room ? d->amount : room;
+
+			/* All penalties together stop at AGR_PATH_COST_MAX, so that
+			 * path costs stay exact (see agr_graph_add_edge). */
 			if (r->penalty == NULL)
 				r->penalty = agrp_xcalloc(r->n, sizeof *r->penalty);
-			r->penalty[d->tool] += d->amount;
+			r->penalty[d->tool] += add;
+			r->penalty_total += add;
 		}
 		r->health_dirty = true;
 		r->health_cause = d->cause;
@@ -522,8 +538,10 @@ apply_action(agr_router *r, const deferred *d)
 	case AGRP_ACT_DEMOTE:
 		if (!r->started)
 			begin(r);
-		if (!r->finished)
-			replan(r, d->cause, -1, r->goal_idx + 1, true);
+		/* A goal reached stays reached, and a goal left already (the record
+		 * that fired it failed the goal) is not left twice. */
+		if (!r->finished && r->plan_pos < r->plan_len && r->goal_idx < d->goal)
+			replan(r, d->cause, -1, d->goal, true);
 		break;
 	case AGRP_ACT_ESCALATE: {
 		char reason[300];
@@ -535,12 +553,69 @@ apply_action(agr_router *r, const deferred *d)
 	}
 }
 
+/*
+ * Keeps d for later, as little as it takes to do the same later: actions
+ * fired while a call is out wait for its result, and a peer may send any
+ * number of records meanwhile, so the list must not grow with them.
+ * Between two demotions, disables and penalties only set state, whose
+ * end is the same whatever their order but the last, which says the
+ * cause: one entry per tool and action, the latest moved last.  A demote
+ * to a goal already demoted past, and anything after an escalate, would
+ * do nothing.  So the list never outgrows the graph.
+ */
+static void
+defer(agr_router *r, const deferred *d)
+{
+	size_t *idx, j;
+
+	if (r->def_escalates ||
+	    (d->tool < 0 && (d->action == AGRP_ACT_DISABLE || d->action == AGRP_ACT_PENALTY)))
+		return;
+	if (r->ndef == 0) {
+		r->def_segment = 0;
+		memset(r->def_demoted, 0, (r->ngoals + 1) * sizeof *r->def_demoted);
+	}
+	if (d->action == AGRP_ACT_DEMOTE || d->action == AGRP_ACT_ESCALATE) {
+		if (d->action == AGRP_ACT_DEMOTE && r->def_demoted[d->goal])
+			return;
+		if (d->action == AGRP_ACT_DEMOTE)
+			r->def_demoted[d->goal] = 1;
+		r->def_escalates = d->action == AGRP_ACT_ESCALATE;
+		agrp_grow(&r->def, &r->capdef, r->ndef + 1, sizeof *r->def);
+		r->def[r->ndef++] = *d;
+		r->def_segment = r->ndef;
+		return;
+	}
+	if (r->def_index == NULL)
+		r->def_index = agrp_xcalloc(2 * r->n, sizeof *r->def_index);
+	idx = &r->def_index[2 * (size_t)d->tool + (d->action == AGRP_ACT_PENALTY)];
+	j = *idx;
+	if (j > r->def_segment && j <= r->ndef && r->def[j - 1].tool == d->tool &&
+	    r->def[j - 1].action == d->action) {
+		/* merged into its entry, which changes places with the last */
+		deferred merged = r->def[j - 1], *last = &r->def[r->ndef - 1];
+
+		merged.amount = agrp_cost_add(merged.amount, d->amount);
+		merged.cause = d->cause;
+		merged.monitor = d->monitor;
+		r->def[j - 1] = *last;
+		r->def_index[2 * (size_t)last->tool + (last->action == AGRP_ACT_PENALTY)] = j;
+		*last = merged;
+		*idx = r->ndef;
+		return;
+	}
+	agrp_grow(&r->def, &r->capdef, r->ndef + 1, sizeof *r->def);
+	r->def[r->ndef++] = *d;
+	*idx = r->ndef;
+}
+
 static void
 apply_deferred(agr_router *r)
 {
 	size_t n = r->ndef;
 
 	r->ndef = 0;
+	r->def_escalates = false;
 	for (size_t i = 0; i < n && !r->finished; i++)
 		apply_action(r, &r->def[i]);
 }
@@ -552,7 +627,9 @@ evaluate_monitors(agr_router *r, slot *s)
 	const agrp_monitor *m = agrp_graph_monitors(r->g, &nm);
 	int tool = s->ev.tool;
 	long step = s->ev.step;
-	bool is_call = s->ev.kind == AGR_EV_CALL;
+	/* A call is still out, a result not yet taken in: acting now would cut
+	 * into them, so the action waits until the router has acted. */
+	bool later = s->ev.kind == AGR_EV_CALL || s->ev.kind == AGR_EV_RESULT;
 	agr_error err;
 	slot *h;
 	deferred d;
@@ -587,10 +664,9 @@ evaluate_monitors(agr_router *r, slot *s)
 		d.tool = tool;
 		d.amount = m[i].penalty;
 		d.cause = h->ev.step;
-		/* Acting now would cut into a call that is still out. */
-		if (r->pending_call != 0 || is_call) {
-			agrp_grow(&r->def, &r->capdef, r->ndef + 1, sizeof *r->def);
-			r->def[r->ndef++] = d;
+		d.goal = r->goal_idx + 1;
+		if (r->pending_call != 0 || later) {
+			defer(r, &d);
 		} else {
 			apply_action(r, &d);
 		}
