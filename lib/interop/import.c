@@ -872,7 +872,7 @@ typedef struct lines {
 	char *buf;
 	size_t cap, start, end;
 	bool eof;
-	int error; /* errno of a failed read, or 0 */
+	int error;     /* errno of a failed read, or 0 */
 	bool skipping; /* passing over the rest of a line too long */
 } lines;
 
