@@ -594,7 +594,8 @@ void agr_router_health(agr_router *r, int tool, agr_health_status status, const 
  * Gives the router an outside record, as a coprocess or a recording
  * sends it: a `result` answering the call the router waits for, or a
  * `health` record (`tool`, `status` up or down).  Returns 1 when it was
- * the awaited result, 0 for a health record, and -1 with err->text set
+ * the awaited result, 0 for a health record or a result passed over (its
+ * call timed out before: agr_router_await), and -1 with err->text set
  * when the record is neither or does not fit (the caller adds where it
  * came from).  Other fields of the record are kept in the trace.
  */
@@ -613,6 +614,31 @@ void agr_router_fault(agr_router *r, int tool, const json_t *extra);
  * the outside world can no longer answer; unknown: its answer is not
  * known) and reason. */
 void agr_router_abort(agr_router *r, agr_final_status status, const char *reason);
+
+/*
+ * The router as a coprocess (agraph-route --coproc): records come from
+ * the program that executes the tools, through the file descriptor fd
+ * (named name in errors), lines of at most max_line bytes (0:
+ * AGR_DEFAULT_MAX_LINE), read as agr_reader reads them.
+ */
+typedef struct agr_peer agr_peer;
+agr_peer *agr_peer_new(int fd, const char *name, size_t max_line);
+void agr_peer_free(agr_peer *p);
+
+typedef void (*agr_event_fn)(void *ctx, const agr_router *r, const agr_event *ev);
+
+/*
+ * Waits for the result of the call that is out, feeding the router every
+ * record the peer sends meanwhile and handing the events they make to fn
+ * at once, so that any number of health records costs no memory.  A call
+ * whose tool has a timeout_ms and whose result has not been read that
+ * long after it began gets a timeout result; its result, if it comes
+ * later, is passed over.  The result's own events are left for
+ * agr_router_next().  Returns 1 when the call is answered, 0 when the
+ * input ended first, -1 with err (at the record) on a bad record or a
+ * read error.
+ */
+int agr_router_await(agr_router *r, agr_peer *p, agr_event_fn fn, void *ctx, agr_error *err);
 
 /* The event as a trace record (agraph-trace(5)); the caller owns it. */
 json_t *agr_event_json(const agr_router *r, const agr_event *ev);

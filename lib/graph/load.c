@@ -40,7 +40,7 @@ node_attr(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *c
 			return false;
 		node->retries = (int)x;
 	} else if (strcmp(key, "timeout_ms") == 0) {
-		if (!agrp_yaml_int(&L->y, v, "timeout_ms", 0, 86400000L, &x))
+		if (!agrp_yaml_int(&L->y, v, "timeout_ms", 1, 86400000L, &x))
 			return false;
 		node->timeout_ms = x;
 	} else if (strcmp(key, "tags") == 0) {

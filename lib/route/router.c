@@ -8,6 +8,7 @@
  * fact (a failed result) can produce several records in order (result,
  * reroute or demote, or escalate and final).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "route/route_int.h"
@@ -50,7 +51,9 @@ struct agr_router {
 	size_t nwalked;
 	long step;
 	long ncalls;
-	long pending_call; /* waiting for this call's result, or 0 */
+	long pending_call;        /* waiting for this call's result, or 0 */
+	unsigned char *timed_out; /* bit c: call c timed out (agrp_router_time_out) */
+	size_t timed_out_cap;
 	int pending_tool;
 	int attempt;
 	bool retry; /* call plan[plan_pos] again */
@@ -74,6 +77,7 @@ struct agr_router {
 };
 
 static void replan(agr_router *r, long cause, int tool, size_t first_goal, bool by_monitor);
+static bool late(const agr_router *r, const char *id);
 
 agr_router *
 agr_router_new(const agr_graph *g, const agr_router_opts *opts)
@@ -117,6 +121,7 @@ agr_router_free(agr_router *r)
 	free(r->def);
 	free(r->def_index);
 	free(r->def_demoted);
+	free(r->timed_out);
 	free(r->monitor_bytes.p);
 	agr_record_free(r->monitor_rec);
 	agr_search_free(r->search);
@@ -785,6 +790,8 @@ agr_router_feed(agr_router *r, const json_t *rec, agr_error *err)
 			agrp_error_set(err, NULL, 0, 0, "result has no \"call\" id");
 			return -1;
 		}
+		if (late(r, call))
+			return 0; /* answered by its timeout already */
 		if (r->pending_call == 0 || strcmp(call, want) != 0) {
 			agrp_error_set(err, NULL, 0, 0,
 			               "result for call '%s', but the call out is '%s'", call,
@@ -808,4 +815,44 @@ agr_router_feed(agr_router *r, const json_t *rec, agr_error *err)
 	agrp_error_set(err, NULL, 0, 0, "expected a result or a health record, not kind '%s'",
 	               kind);
 	return -1;
+}
+
+long
+agrp_router_timeout_ms(const agr_router *r)
+{
+	return r->pending_call != 0 ? r->g->nodes[r->pending_tool].timeout_ms : 0;
+}
+
+void
+agrp_router_time_out(agr_router *r)
+{
+	long call = r->pending_call;
+	char msg[80];
+
+	if (call == 0)
+		return;
+	if ((size_t)call / 8 >= r->timed_out_cap) {
+		size_t old = r->timed_out_cap;
+
+		agrp_grow(&r->timed_out, &r->timed_out_cap, (size_t)call / 8 + 1, 1);
+		memset(r->timed_out + old, 0, r->timed_out_cap - old);
+	}
+	r->timed_out[call / 8] |= (unsigned char)(1u << (call % 8));
+	snprintf(msg, sizeof msg, "no result within %ld ms", agrp_router_timeout_ms(r));
+	agr_router_result(r, call, AGR_RESULT_TIMEOUT, "timeout", msg, false, NULL);
+}
+
+/* A result for call id (as "c12") that timed out before it came. */
+static bool
+late(const agr_router *r, const char *id)
+{
+	char *end;
+	long call;
+
+	if (id[0] != 'c' || id[1] < '1' || id[1] > '9')
+		return false;
+	call = strtol(id + 1, &end, 10);
+	return *end == '\0' && call > 0 && call <= r->ncalls &&
+	       (size_t)call / 8 < r->timed_out_cap &&
+	       (r->timed_out[call / 8] & (1u << (call % 8))) != 0;
 }

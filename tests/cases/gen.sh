@@ -14,3 +14,28 @@ gen_route_chain() {
 		printf "  - [%s, G, %s]\n", prev, c
 	}'
 }
+
+# gen_route_coproc GRAPH ANSWER [OPTION...]: agraph-route --coproc OPTION...
+# GRAPH with a bash coproc as the executor.  Every record the router
+# writes is printed; for each call, the shell function ANSWER runs with the
+# call's id and tool, its standard output going to the router.  The
+# router's exit status is printed last, as "exit N".
+gen_route_coproc() {
+	local graph=$1 answer=$2 rec id tool in out pid
+	shift 2
+	coproc R { agraph-route --coproc "$@" "$graph"; }
+	pid=$R_PID
+	exec {in}<&"${R[0]}" {out}>&"${R[1]}"
+	while IFS= read -r rec <&"$in"; do
+		printf '%s\n' "$rec"
+		case $rec in *'"kind":"call"'*)
+			id=$(sed 's/.*"id":"\([^"]*\)".*/\1/' <<<"$rec")
+			tool=$(sed 's/.*"tool":"\([^"]*\)".*/\1/' <<<"$rec")
+			"$answer" "$id" "$tool" >&"$out"
+			;;
+		esac
+	done
+	exec {out}>&- {in}<&-
+	wait "$pid"
+	echo "exit $?"
+}
