@@ -154,34 +154,48 @@ agrp_yaml_int(agrp_yaml *L, const yaml_node_t *n, const char *what, long lo, lon
 	return true;
 }
 
-/* Calls fn for every key: value of a mapping, refusing duplicate keys. */
-
+/* Calls fn for every key: value of a mapping, refusing duplicate keys:
+ * by a scan for a few keys, by a map for more, so that a mapping of a
+ * million nodes is not a trillion comparisons. */
 bool
 agrp_yaml_each_pair(agrp_yaml *L, yaml_node_t *map, const char *what, agrp_pair_fn fn, void *ctx)
 {
 	yaml_node_pair_t *p, *q;
+	agrp_map seen = { 0 };
+	bool many, ok = true;
 
 	if (!agrp_yaml_expect(L, map, YAML_MAPPING_NODE, what))
 		return false;
-	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+	many = map->data.mapping.pairs.top - map->data.mapping.pairs.start > 16;
+	for (p = map->data.mapping.pairs.start; ok && p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = agrp_yaml_node(L, p->key), *v = agrp_yaml_node(L, p->value);
+		yaml_node_t *first = NULL;
 
-		if (k->type != YAML_SCALAR_NODE)
-			return agrp_yaml_fail(L, k, "a key in %s must be a scalar", what);
-		for (q = map->data.mapping.pairs.start; q < p; q++) {
+		if (k->type != YAML_SCALAR_NODE) {
+			ok = agrp_yaml_fail(L, k, "a key in %s must be a scalar", what);
+			break;
+		}
+		if (many) {
+			first = agrp_map_get(&seen, agrp_yaml_scalar(k));
+			if (first == NULL)
+				agrp_map_put(&seen, agrp_yaml_scalar(k), k);
+		}
+		for (q = map->data.mapping.pairs.start; !many && q < p && first == NULL; q++) {
 			yaml_node_t *k2 = agrp_yaml_node(L, q->key);
 
 			if (k2->type == YAML_SCALAR_NODE &&
 			    strcmp(agrp_yaml_scalar(k2), agrp_yaml_scalar(k)) == 0)
-				return agrp_yaml_fail(
-				    L, k, "duplicate key '%s' in %s (first at line %lu)",
-				    agrp_yaml_scalar(k), what,
-				    (unsigned long)k2->start_mark.line + 1);
+				first = k2;
 		}
-		if (!fn(L, agrp_yaml_scalar(k), k, v, ctx))
-			return false;
+		if (first != NULL)
+			ok = agrp_yaml_fail(L, k, "duplicate key '%s' in %s (first at line %lu)",
+			                    agrp_yaml_scalar(k), what,
+			                    (unsigned long)first->start_mark.line + 1);
+		else
+			ok = fn(L, agrp_yaml_scalar(k), k, v, ctx);
 	}
-	return true;
+	agrp_map_free(&seen);
+	return ok;
 }
 
 /* The keys a mapping may have, and where each one's value goes. */

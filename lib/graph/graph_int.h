@@ -79,6 +79,12 @@ long agrp_graph_edge_index(const agr_graph *g, int from, int to);
 /* Builds the CSR adjacency if edges were added since the last build. */
 void agrp_graph_index(agr_graph *g);
 
+/* Marks in reach[] (a byte a node) the nodes that a path from source
+ * avoiding blocked ones reaches: one pass, where a search a target
+ * would cost as much for each. */
+void agrp_search_reach(agr_search *s, int source, const unsigned char *blocked,
+                       unsigned char *reach);
+
 /* The monitors of the graph, sorted by priority (highest first), then name. */
 const agrp_monitor *agrp_graph_monitors(const agr_graph *g, size_t *n);
 

@@ -12,6 +12,9 @@ typedef struct loader {
 	agr_graph *g;
 	long *edge_line; /* where each edge was written, for duplicate errors */
 	size_t edge_line_cap;
+	agrp_map monitor_names; /* so that a long list is not checked in n^2 */
+	size_t monitor_cap;
+	unsigned char *listed; /* [node]: in the fallback list */
 } loader;
 
 static bool
@@ -179,9 +182,8 @@ load_monitor(loader *L, yaml_node_t *n)
 		return agrp_yaml_fail(&L->y, n, "monitor has no 'then'");
 	if (!agrp_yaml_name(&L->y, f[M_NAME], "monitor name", &name))
 		return false;
-	for (size_t i = 0; i < L->g->nmonitors; i++)
-		if (strcmp(L->g->monitors[i].name, name) == 0)
-			return agrp_yaml_fail(&L->y, f[M_NAME], "duplicate monitor '%s'", name);
+	if (agrp_map_get(&L->monitor_names, name) != NULL)
+		return agrp_yaml_fail(&L->y, f[M_NAME], "duplicate monitor '%s'", name);
 	m.priority = 0;
 	if (f[M_PRIORITY] != NULL &&
 	    !agrp_yaml_number(&L->y, f[M_PRIORITY], "priority", &m.priority))
@@ -206,7 +208,8 @@ load_monitor(loader *L, yaml_node_t *n)
 	if ((m.when = agrp_yaml_expr(&L->y, f[M_WHEN], what)) == NULL)
 		return false;
 	m.name = agrp_xstrdup(name);
-	L->g->monitors = agrp_xrealloc(L->g->monitors, (L->g->nmonitors + 1) * sizeof m);
+	agrp_map_put(&L->monitor_names, name, L);
+	agrp_grow(&L->g->monitors, &L->monitor_cap, L->g->nmonitors + 1, sizeof m);
 	L->g->monitors[L->g->nmonitors++] = m;
 	return true;
 }
@@ -285,6 +288,7 @@ load_root(loader *L, yaml_node_t *root)
 			return false;
 		}
 		L->g->fallback = agrp_xcalloc((size_t)(last - first), sizeof(int));
+		L->listed = agrp_xcalloc(L->g->nnodes, 1);
 		for (it = first; it < last; it++) {
 			yaml_node_t *n = agrp_yaml_node(&L->y, *it);
 			int node;
@@ -295,11 +299,10 @@ load_root(loader *L, yaml_node_t *root)
 				return agrp_yaml_fail(&L->y, n,
 				                      "fallback '%s' is the start or the goal",
 				                      agrp_yaml_scalar(n));
-			for (size_t i = 0; i < L->g->nfallback; i++)
-				if (L->g->fallback[i] == node)
-					return agrp_yaml_fail(&L->y, n,
-					                      "fallback '%s' is listed twice",
-					                      agrp_yaml_scalar(n));
+			if (L->listed[node])
+				return agrp_yaml_fail(&L->y, n, "fallback '%s' is listed twice",
+				                      agrp_yaml_scalar(n));
+			L->listed[node] = 1;
 			L->g->fallback[L->g->nfallback++] = node;
 		}
 	}
@@ -332,6 +335,8 @@ agr_graph_load_string(const char *text, size_t len, const char *source, agr_erro
 		ok = load_root(&L, root);
 	agrp_yaml_free(&L.y);
 	free(L.edge_line);
+	free(L.listed);
+	agrp_map_free(&L.monitor_names);
 	if (!ok) {
 		agr_graph_free(L.g);
 		return NULL;

@@ -303,3 +303,27 @@ agr_search_path(const agr_search *s, size_t *len)
 	*len = s->path_len;
 	return s->path;
 }
+
+void
+agrp_search_reach(agr_search *s, int source, const unsigned char *blocked, unsigned char *reach)
+{
+	const agr_graph *g = s->g;
+	size_t top = 0;
+
+	/* the heap's room, as a stack: no search is under way */
+	memset(reach, 0, s->n);
+	reach[source] = 1;
+	s->heap[top++] = source;
+	while (top > 0) {
+		int u = s->heap[--top];
+
+		for (size_t e = g->out_start[u]; e < g->out_start[u + 1]; e++) {
+			int v = g->out[e].to;
+
+			if (!reach[v] && !(blocked != NULL && blocked[v])) {
+				reach[v] = 1;
+				s->heap[top++] = v;
+			}
+		}
+	}
+}

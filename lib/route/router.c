@@ -41,6 +41,7 @@ struct agr_router {
 	unsigned char *down;
 	unsigned char *completed;
 	unsigned char *blocked;
+	unsigned char *reach; /* replan: the nodes a path from cur can reach */
 	agr_cost *penalty;
 	int *goals;
 	size_t ngoals, goal_idx;
@@ -128,6 +129,7 @@ agr_router_free(agr_router *r)
 	free(r->down);
 	free(r->completed);
 	free(r->blocked);
+	free(r->reach);
 	free(r->penalty);
 	free(r->goals);
 	free(r->plan);
@@ -207,12 +209,19 @@ emit(agr_router *r, slot *s)
 
 /* ---- planning ------------------------------------------------------ */
 
+/* The nodes a search from cur passes over: those down or done. */
+static void
+set_blocked(agr_router *r, bool heal)
+{
+	for (size_t i = 0; i < r->n; i++)
+		r->blocked[i] = heal ? (r->down[i] | r->completed[i]) : 0;
+}
+
 /* Searches from cur to goal over nodes that are neither down nor done. */
 static agr_cost
 search_from_cur(agr_router *r, int goal, bool heal)
 {
-	for (size_t i = 0; i < r->n; i++)
-		r->blocked[i] = heal ? (r->down[i] | r->completed[i]) : 0;
+	set_blocked(r, heal);
 	return agr_search_run(r->search, r->cur, goal, r->blocked, r->penalty);
 }
 
@@ -262,12 +271,23 @@ static void
 replan(agr_router *r, long cause, int tool, size_t first_goal, bool by_monitor)
 {
 	char reason[512];
+	bool many = r->ngoals - first_goal > 1;
 
+	/* Each goal searched costs a pass over the graph: with many fallbacks,
+	 * one pass says which are out of reach, and they are not searched. */
+	if (many) {
+		if (r->reach == NULL)
+			r->reach = agrp_xmalloc(r->n);
+		set_blocked(r, true);
+		agrp_search_reach(r->search, r->cur, r->blocked, r->reach);
+	}
 	for (size_t gi = first_goal; gi < r->ngoals; gi++) {
-		agr_cost cost = search_from_cur(r, r->goals[gi], true);
+		agr_cost cost;
 		slot *s;
 
-		if (cost == AGR_COST_INF)
+		if (many && !r->reach[r->goals[gi]])
+			continue;
+		if ((cost = search_from_cur(r, r->goals[gi], true)) == AGR_COST_INF)
 			continue;
 		adopt_plan(r);
 		if (gi == r->goal_idx && r->started) {
