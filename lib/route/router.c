@@ -584,9 +584,11 @@ apply_action(agr_router *r, const deferred *d)
  * number of records meanwhile, so the list must not grow with them.
  * Between two demotions, disables and penalties only set state, whose
  * end is the same whatever their order but the last, which says the
- * cause: one entry per tool and action, the latest moved last.  A demote
- * to a goal already demoted past, and anything after an escalate, would
- * do nothing.  So the list never outgrows the graph.
+ * cause: one entry per tool and action, the latest moved last (only when
+ * all penalties reach their bound can the order say which tool gets the
+ * last of it).  A demote to a goal already demoted past, and anything
+ * after an escalate, would do nothing.  So the list never outgrows the
+ * graph.
  */
 static void
 defer(agr_router *r, const deferred *d)
