@@ -97,24 +97,27 @@ plan_only(agr_router *r, const args *a)
 	return 0;
 }
 
-/* --coproc: read records from stdin until the result of the call that is out. */
-static int
-await_result(agr_router *r, agr_reader *in)
+/* What the records read while a call is out make: written as they come. */
+static void
+put_event(void *ctx, const agr_router *r, const agr_event *ev)
 {
-	const agr_record *rec;
+	json_t *rec = agr_event_json(r, ev);
+
+	agr_fe_put(rec, *(const bool *)ctx);
+	json_decref(rec);
+}
+
+/* --coproc: read records from stdin until the result of the call that is
+ * out, or its tool's timeout_ms. */
+static int
+await_result(agr_router *r, agr_peer *in, bool unbuffered)
+{
 	agr_error e;
 	int rc;
 	char reason[700];
 
-	while ((rc = agr_reader_next(in, &rec, &e)) > 0) {
-		if (agr_router_feed(r, agr_record_json(rec), &e) >= 0) {
-			if (agr_router_waiting(r) == 0)
-				return 0;
-			continue;
-		}
-		agr_error_at_record(&e, rec);
-		break;
-	}
+	if ((rc = agr_router_await(r, in, put_event, &unbuffered, &e)) > 0)
+		return 0;
 	if (rc == 0) {
 		snprintf(reason, sizeof reason, "input ended while call c%ld was out",
 		         agr_router_waiting(r));
@@ -135,7 +138,7 @@ main(int argc, char **argv)
 	agr_graph *g;
 	agr_world *world;
 	agr_router *r;
-	agr_reader *in = NULL;
+	agr_peer *in = NULL;
 	agr_error e;
 	agr_event ev;
 	int status = 0, rc;
@@ -158,7 +161,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (a.coproc)
-		in = agr_reader_new(NULL, 0, 0);
+		in = agr_peer_new(0, "-", 0);
 	while (agr_router_next(r, &ev)) {
 		json_t *rec = agr_event_json(r, &ev);
 
@@ -170,7 +173,7 @@ main(int argc, char **argv)
 		if (ev.kind != AGR_EV_CALL)
 			continue;
 		if (a.coproc) {
-			if ((rc = await_result(r, in)) != 0)
+			if ((rc = await_result(r, in, a.unbuffered)) != 0)
 				status = rc;
 		} else {
 			const char *cls, *msg;
@@ -180,7 +183,7 @@ main(int argc, char **argv)
 		}
 	}
 out:
-	agr_reader_free(in);
+	agr_peer_free(in);
 	agr_router_free(r);
 	agr_world_free(world);
 	agr_graph_free(g);

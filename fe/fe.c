@@ -177,6 +177,13 @@ agr_fe_contracts_option(agr_contracts *cs, int c, const char *arg)
 		agr_fe_error(&e);
 		exit(2);
 	}
+	/* "" or ",," names no contract: a run that checks nothing would pass */
+	if (c == AGR_FE_OPT_BUILTIN &&
+	    (arg[0] == '\0' || arg[0] == ',' || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,")))
+		errx(2,
+		     "--builtin: an empty name in '%s' (known: well-formed, terminates, "
+		     "answered, observable, no-repeat, all)",
+		     arg);
 	if (c == AGR_FE_OPT_BUILTIN && !agr_contracts_builtin(cs, arg, &e))
 		errx(2, "--builtin: %s", e.text);
 	return c == 'c' || c == AGR_FE_OPT_BUILTIN;

@@ -39,6 +39,13 @@ typedef struct agr_error {
 	char text[512];
 } agr_error;
 
+/*
+ * Files read whole (graphs, contracts, fault specs, templates) hold at
+ * most AGR_MAX_FILE bytes; a larger one is an error, refused before more
+ * than that is read.
+ */
+#define AGR_MAX_FILE ((size_t)64 << 20)
+
 /* Prints "prog: source:line:col: text" (parts that are unknown left out)
  * and a newline to stderr. */
 void agr_error_print(const agr_error *err, const char *prog);
@@ -55,6 +62,14 @@ typedef int64_t agr_cost;
 #define AGR_COST_SCALE 1000000
 #define AGR_COST_MAX ((agr_cost)1000000000 * AGR_COST_SCALE)
 #define AGR_COST_INF INT64_MAX
+
+/*
+ * The most a path may cost: a graph is refused (agr_graph_add_edge) when
+ * the dearest edge into each node, summed over the nodes, would pass it,
+ * so that no path cost, penalties added (which stop at as much again),
+ * can overflow and every sum and comparison of the search is exact.
+ */
+#define AGR_PATH_COST_MAX ((agr_cost)2000000000000 * AGR_COST_SCALE)
 
 /* Converts a double to a cost, rounding to the nearest millionth.
  * Returns false (and leaves *out alone) for NaN, infinity, a negative
@@ -158,8 +173,9 @@ void agr_graph_free(agr_graph *g);
 
 /* The node called name, created if it is new.  Returns its index. */
 int agr_graph_intern(agr_graph *g, const char *name);
-/* Adds the edge from -> to.  Returns false for a duplicate edge or a
- * self-loop. */
+/* Adds the edge from -> to.  Returns false for a duplicate edge, a
+ * self-loop, a cost outside 0..AGR_COST_MAX, or one that would let a
+ * path cost more than AGR_PATH_COST_MAX. */
 bool agr_graph_add_edge(agr_graph *g, int from, int to, agr_cost cost);
 /* The start and the goal, nodes of agr_graph_intern(): a graph built by
  * hand has neither (-1) until they are set, and is not routed before. */
@@ -590,7 +606,8 @@ void agr_router_health(agr_router *r, int tool, agr_health_status status, const 
  * Gives the router an outside record, as a coprocess or a recording
  * sends it: a `result` answering the call the router waits for, or a
  * `health` record (`tool`, `status` up or down).  Returns 1 when it was
- * the awaited result, 0 for a health record, and -1 with err->text set
+ * the awaited result, 0 for a health record or a result passed over (its
+ * call timed out before: agr_router_await), and -1 with err->text set
  * when the record is neither or does not fit (the caller adds where it
  * came from).  Other fields of the record are kept in the trace.
  */
@@ -609,6 +626,31 @@ void agr_router_fault(agr_router *r, int tool, const json_t *extra);
  * the outside world can no longer answer; unknown: its answer is not
  * known) and reason. */
 void agr_router_abort(agr_router *r, agr_final_status status, const char *reason);
+
+/*
+ * The router as a coprocess (agraph-route --coproc): records come from
+ * the program that executes the tools, through the file descriptor fd
+ * (named name in errors), lines of at most max_line bytes (0:
+ * AGR_DEFAULT_MAX_LINE), read as agr_reader reads them.
+ */
+typedef struct agr_peer agr_peer;
+agr_peer *agr_peer_new(int fd, const char *name, size_t max_line);
+void agr_peer_free(agr_peer *p);
+
+typedef void (*agr_event_fn)(void *ctx, const agr_router *r, const agr_event *ev);
+
+/*
+ * Waits for the result of the call that is out, feeding the router every
+ * record the peer sends meanwhile and handing the events they make to fn
+ * at once, so that any number of health records costs no memory.  A call
+ * whose tool has a timeout_ms and whose result has not been read that
+ * long after it began gets a timeout result; its result, if it comes
+ * later, is passed over.  The result's own events are left for
+ * agr_router_next().  Returns 1 when the call is answered, 0 when the
+ * input ended first, -1 with err (at the record) on a bad record or a
+ * read error.
+ */
+int agr_router_await(agr_router *r, agr_peer *p, agr_event_fn fn, void *ctx, agr_error *err);
 
 /* The event as a trace record (agraph-trace(5)); the caller owns it. */
 json_t *agr_event_json(const agr_router *r, const agr_event *ev);

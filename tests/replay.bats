@@ -34,7 +34,7 @@ setup() {
 		[ "$id" != id ] || continue
 		fail=${failing#-}
 		for policy in heal static; do
-			exits 0,1 agraph-route --policy $policy --fail "${fail:-,}" --id "$id" "$EX/$graph" >"$BATS_TEST_TMPDIR/run"
+			exits 0,1 agraph-route --policy $policy --fail "$fail" --id "$id" "$EX/$graph" >"$BATS_TEST_TMPDIR/run"
 			run agraph-replay --policy $policy --check "$EX/$graph" "$BATS_TEST_TMPDIR/run"
 			[ "$status" -eq 0 ] || { echo "$id $policy: $output"; false; }
 			[ "$output" = "1 trace replayed, 0 diverged" ]

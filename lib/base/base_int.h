@@ -17,7 +17,8 @@
 void agrp_error_set(agr_error *err, const char *source, long line, long column, const char *fmt,
                     ...) AGRP_PRINTF(5, 6);
 
-/* Reads a whole file ("-": stdin); NULL with err filled on failure. */
+/* Reads a whole file ("-": stdin) of at most AGR_MAX_FILE bytes; NULL
+ * with err filled on failure or when the file is larger. */
 char *agrp_read_file(const char *path, size_t *len, agr_error *err);
 
 /* Allocation that never returns NULL: running out of memory ends the

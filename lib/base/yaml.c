@@ -88,16 +88,47 @@ agrp_yaml_name(agrp_yaml *L, const yaml_node_t *n, const char *what, const char 
 	return true;
 }
 
-/* A number written as a plain scalar: no quotes, no inf/nan/hex. */
+/* The tag written on scalar n, or NULL when it has none. */
+static const char *
+explicit_tag(const agrp_yaml *L, const yaml_node_t *n)
+{
+	const char *tag = (const char *)n->tag;
+	size_t lo = 0, hi = L->nstr_tagged;
+
+	if (tag != NULL && strcmp(tag, YAML_STR_TAG) != 0)
+		return tag;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (L->str_tagged[mid] < n->start_mark.index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < L->nstr_tagged && L->str_tagged[lo] == n->start_mark.index ? YAML_STR_TAG
+	                                                                       : NULL;
+}
+
+/* A number written as a plain scalar: no quotes, no inf/nan/hex, no tag
+ * but !!int or !!float. */
 bool
 agrp_yaml_number(agrp_yaml *L, const yaml_node_t *n, const char *what, double *out)
 {
-	const char *s;
+	static const char core[] = "tag:yaml.org,2002:";
+	const char *s, *tag;
 	char *end;
 
 	if (!agrp_yaml_expect(L, n, YAML_SCALAR_NODE, what))
 		return false;
 	s = agrp_yaml_scalar(n);
+	tag = explicit_tag(L, n);
+	if (tag != NULL && strcmp(tag, YAML_INT_TAG) != 0 && strcmp(tag, YAML_FLOAT_TAG) != 0) {
+		bool short_form = strncmp(tag, core, sizeof core - 1) == 0;
+
+		return agrp_yaml_fail(L, n, "%s must be a number, not '%s' tagged %s%s", what, s,
+		                      short_form ? "!!" : "",
+		                      short_form ? tag + sizeof core - 1 : tag);
+	}
 	if (!agrp_yaml_plain(n) || s[0] == '\0' || strspn(s, "0123456789+-.eE") != strlen(s))
 		return agrp_yaml_fail(L, n, "%s must be a number, not '%s'", what, s);
 	errno = 0;
@@ -123,34 +154,48 @@ agrp_yaml_int(agrp_yaml *L, const yaml_node_t *n, const char *what, long lo, lon
 	return true;
 }
 
-/* Calls fn for every key: value of a mapping, refusing duplicate keys. */
-
+/* Calls fn for every key: value of a mapping, refusing duplicate keys:
+ * by a scan for a few keys, by a map for more, so that a mapping of a
+ * million nodes is not a trillion comparisons. */
 bool
 agrp_yaml_each_pair(agrp_yaml *L, yaml_node_t *map, const char *what, agrp_pair_fn fn, void *ctx)
 {
 	yaml_node_pair_t *p, *q;
+	agrp_map seen = { 0 };
+	bool many, ok = true;
 
 	if (!agrp_yaml_expect(L, map, YAML_MAPPING_NODE, what))
 		return false;
-	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+	many = map->data.mapping.pairs.top - map->data.mapping.pairs.start > 16;
+	for (p = map->data.mapping.pairs.start; ok && p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = agrp_yaml_node(L, p->key), *v = agrp_yaml_node(L, p->value);
+		yaml_node_t *first = NULL;
 
-		if (k->type != YAML_SCALAR_NODE)
-			return agrp_yaml_fail(L, k, "a key in %s must be a scalar", what);
-		for (q = map->data.mapping.pairs.start; q < p; q++) {
+		if (k->type != YAML_SCALAR_NODE) {
+			ok = agrp_yaml_fail(L, k, "a key in %s must be a scalar", what);
+			break;
+		}
+		if (many) {
+			first = agrp_map_get(&seen, agrp_yaml_scalar(k));
+			if (first == NULL)
+				agrp_map_put(&seen, agrp_yaml_scalar(k), k);
+		}
+		for (q = map->data.mapping.pairs.start; !many && q < p && first == NULL; q++) {
 			yaml_node_t *k2 = agrp_yaml_node(L, q->key);
 
 			if (k2->type == YAML_SCALAR_NODE &&
 			    strcmp(agrp_yaml_scalar(k2), agrp_yaml_scalar(k)) == 0)
-				return agrp_yaml_fail(
-				    L, k, "duplicate key '%s' in %s (first at line %lu)",
-				    agrp_yaml_scalar(k), what,
-				    (unsigned long)k2->start_mark.line + 1);
+				first = k2;
 		}
-		if (!fn(L, agrp_yaml_scalar(k), k, v, ctx))
-			return false;
+		if (first != NULL)
+			ok = agrp_yaml_fail(L, k, "duplicate key '%s' in %s (first at line %lu)",
+			                    agrp_yaml_scalar(k), what,
+			                    (unsigned long)first->start_mark.line + 1);
+		else
+			ok = fn(L, agrp_yaml_scalar(k), k, v, ctx);
 	}
-	return true;
+	agrp_map_free(&seen);
+	return ok;
 }
 
 /* The keys a mapping may have, and where each one's value goes. */
@@ -231,10 +276,55 @@ agrp_free_strings(char **v, size_t n)
 	free(v);
 }
 
+static void
+parser_error(yaml_parser_t *parser, const char *source, agr_error *err)
+{
+	const char *problem = parser->problem ? parser->problem : "invalid YAML";
+
+	agrp_error_set(err, source, (long)parser->problem_mark.line + 1,
+	               (long)parser->problem_mark.column + 1, "%s%s%s", problem,
+	               parser->context ? " " : "", parser->context ? parser->context : "");
+}
+
+/*
+ * The document API gives every untagged scalar the tag !!str, so that a
+ * number written `!!str 1` looks like `1`.  The events tell them apart:
+ * where a scalar carries an explicit !!str (or the non-specific `!`), its
+ * start is listed, in document order.  Only a text with a '!' can have one.
+ */
+static void
+find_str_tags(agrp_yaml *L, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	size_t cap = 0;
+	bool done = false;
+
+	if (memchr(text, '!', len) == NULL || !yaml_parser_initialize(&parser))
+		return;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	/* A syntax error stops the walk: the document's load reports it. */
+	while (!done && yaml_parser_parse(&parser, &ev)) {
+		const char *tag = (const char *)ev.data.scalar.tag;
+
+		if (ev.type == YAML_SCALAR_EVENT && tag != NULL &&
+		    (strcmp(tag, YAML_STR_TAG) == 0 || strcmp(tag, "!") == 0)) {
+			agrp_grow(&L->str_tagged, &cap, L->nstr_tagged + 1, sizeof *L->str_tagged);
+			L->str_tagged[L->nstr_tagged++] = ev.start_mark.index;
+		}
+		done = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+}
+
 bool
 agrp_yaml_load(agrp_yaml *L, const char *text, size_t len, const char *source, agr_error *err)
 {
 	yaml_parser_t parser;
+	yaml_document_t next;
+	yaml_node_t *root;
+	bool ok = true;
 
 	memset(L, 0, sizeof *L);
 	L->source = source;
@@ -245,16 +335,32 @@ agrp_yaml_load(agrp_yaml *L, const char *text, size_t len, const char *source, a
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &L->doc)) {
-		const char *problem = parser.problem ? parser.problem : "invalid YAML";
-
-		agrp_error_set(err, source, (long)parser.problem_mark.line + 1,
-		               (long)parser.problem_mark.column + 1, "%s%s%s", problem,
-		               parser.context ? " " : "", parser.context ? parser.context : "");
+		parser_error(&parser, source, err);
 		yaml_parser_delete(&parser);
 		return false;
 	}
-	yaml_parser_delete(&parser);
 	L->loaded = true;
+	/* One document a file: what follows it would be ignored, unseen. */
+	if (yaml_document_get_root_node(&L->doc) != NULL) {
+		if (!yaml_parser_load(&parser, &next)) {
+			parser_error(&parser, source, err);
+			ok = false;
+		} else {
+			if ((root = yaml_document_get_root_node(&next)) != NULL) {
+				agrp_error_set(err, source, (long)next.start_mark.line + 1,
+				               (long)next.start_mark.column + 1,
+				               "a second YAML document: a file holds one");
+				ok = false;
+			}
+			yaml_document_delete(&next);
+		}
+	}
+	yaml_parser_delete(&parser);
+	if (!ok) {
+		agrp_yaml_free(L);
+		return false;
+	}
+	find_str_tags(L, text, len);
 	return true;
 }
 
@@ -264,6 +370,9 @@ agrp_yaml_free(agrp_yaml *L)
 	if (L->loaded)
 		yaml_document_delete(&L->doc);
 	L->loaded = false;
+	free(L->str_tagged);
+	L->str_tagged = NULL;
+	L->nstr_tagged = 0;
 }
 
 yaml_node_t *

@@ -17,6 +17,9 @@ typedef struct agrp_yaml {
 	const char *source;
 	agr_error *err;
 	bool loaded;
+	/* where scalars with an explicit !!str tag start (mark index), in
+	 * order: the document API cannot tell them from untagged ones */
+	size_t *str_tagged, nstr_tagged;
 } agrp_yaml;
 
 bool agrp_yaml_load(agrp_yaml *L, const char *text, size_t len, const char *source, agr_error *err);

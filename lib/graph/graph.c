@@ -158,8 +158,18 @@ insert_edge_hash(agr_graph *g, size_t e)
 bool
 agr_graph_add_edge(agr_graph *g, int from, int to, agr_cost cost)
 {
-	if (from == to || find_edge(g, from, to) >= 0)
+	agr_cost *max_in = &g->nodes[to].max_in;
+
+	if (from == to || find_edge(g, from, to) >= 0 || cost < 0 || cost > AGR_COST_MAX)
 		return false;
+	/* A path enters each node once at most: the sum of the dearest edges
+	 * in bounds every path, and must leave room for exact sums. */
+	if (cost > *max_in) {
+		if (g->cost_bound - *max_in > AGR_PATH_COST_MAX - cost)
+			return false;
+		g->cost_bound += cost - *max_in;
+		*max_in = cost;
+	}
 	agrp_grow(&g->edges, &g->capedges, g->nedges + 1, sizeof *g->edges);
 	g->edges[g->nedges].from = from;
 	g->edges[g->nedges].to = to;

@@ -30,6 +30,7 @@ typedef struct agrp_edge {
 
 typedef struct agrp_node {
 	char *name;
+	agr_cost max_in; /* the dearest edge into it */
 	int retries;
 	long timeout_ms;
 	char **tags; /* ntags strings */
@@ -51,7 +52,8 @@ struct agr_graph {
 		agr_cost cost;
 	} * edges;
 	size_t nedges, capedges;
-	size_t *ehash; /* (from, to) -> edge index + 1 */
+	agr_cost cost_bound; /* sum of max_in: no path costs more */
+	size_t *ehash;       /* (from, to) -> edge index + 1 */
 	size_t ehashcap;
 	size_t *out_start; /* nnodes + 1 entries, NULL until built */
 	agrp_edge *out;
@@ -64,11 +66,24 @@ struct agr_graph {
 	size_t nmonitors;
 };
 
+/* a + b for costs from 0 up, stopping at AGR_COST_INF - 1 */
+static inline agr_cost
+agrp_cost_add(agr_cost a, agr_cost b)
+{
+	return b >= AGR_COST_INF - 1 - a ? AGR_COST_INF - 1 : a + b;
+}
+
 /* The index of edge from -> to in g->edges, or -1. */
 long agrp_graph_edge_index(const agr_graph *g, int from, int to);
 
 /* Builds the CSR adjacency if edges were added since the last build. */
 void agrp_graph_index(agr_graph *g);
+
+/* Marks in reach[] (a byte a node) the nodes that a path from source
+ * avoiding blocked ones reaches: one pass, where a search a target
+ * would cost as much for each. */
+void agrp_search_reach(agr_search *s, int source, const unsigned char *blocked,
+                       unsigned char *reach);
 
 /* The monitors of the graph, sorted by priority (highest first), then name. */
 const agrp_monitor *agrp_graph_monitors(const agr_graph *g, size_t *n);

@@ -12,17 +12,20 @@ typedef struct loader {
 	agr_graph *g;
 	long *edge_line; /* where each edge was written, for duplicate errors */
 	size_t edge_line_cap;
+	agrp_map monitor_names; /* so that a long list is not checked in n^2 */
+	size_t monitor_cap;
+	unsigned char *listed; /* [node]: in the fallback list */
 } loader;
 
 static bool
-get_cost(loader *L, const yaml_node_t *n, agr_cost *out)
+get_cost(loader *L, const yaml_node_t *n, const char *what, agr_cost *out)
 {
 	double d;
 
-	if (!agrp_yaml_number(&L->y, n, "cost", &d))
+	if (!agrp_yaml_number(&L->y, n, what, &d))
 		return false;
 	if (!agr_cost_from_double(d, out))
-		return agrp_yaml_fail(&L->y, n, "cost must be from 0 to %lld, not %s",
+		return agrp_yaml_fail(&L->y, n, "%s must be from 0 to %lld, not %s", what,
 		                      (long long)(AGR_COST_MAX / AGR_COST_SCALE),
 		                      agrp_yaml_scalar(n));
 	return true;
@@ -40,7 +43,7 @@ node_attr(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *c
 			return false;
 		node->retries = (int)x;
 	} else if (strcmp(key, "timeout_ms") == 0) {
-		if (!agrp_yaml_int(&L->y, v, "timeout_ms", 0, 86400000L, &x))
+		if (!agrp_yaml_int(&L->y, v, "timeout_ms", 1, 86400000L, &x))
 			return false;
 		node->timeout_ms = x;
 	} else if (strcmp(key, "tags") == 0) {
@@ -115,7 +118,7 @@ load_edge(loader *L, yaml_node_t *e)
 	if (!agrp_yaml_name(&L->y, f[E_FROM], "edge 'from'", &from) ||
 	    !agrp_yaml_name(&L->y, f[E_TO], "edge 'to'", &to))
 		return false;
-	if (f[E_COST] != NULL && !get_cost(L, f[E_COST], &cost))
+	if (f[E_COST] != NULL && !get_cost(L, f[E_COST], "cost", &cost))
 		return false;
 	if (strcmp(from, to) == 0)
 		return agrp_yaml_fail(&L->y, e, "edge from '%s' to itself", from);
@@ -125,7 +128,13 @@ load_edge(loader *L, yaml_node_t *e)
 	if (dup >= 0)
 		return agrp_yaml_fail(&L->y, e, "duplicate edge %s -> %s (first at line %ld)", from,
 		                      to, L->edge_line[dup]);
-	agr_graph_add_edge(L->g, a, b, cost);
+	if (!agr_graph_add_edge(L->g, a, b, cost))
+		return agrp_yaml_fail(
+		    &L->y, e,
+		    "edge %s -> %s: paths of this graph could cost more than %lld, "
+		    "the most a path may cost (the dearest edge into each node, "
+		    "summed)",
+		    from, to, (long long)(AGR_PATH_COST_MAX / AGR_COST_SCALE));
 	agrp_grow(&L->edge_line, &L->edge_line_cap, L->g->nedges, sizeof *L->edge_line);
 	L->edge_line[L->g->nedges - 1] = (long)e->start_mark.line + 1;
 	return true;
@@ -173,9 +182,8 @@ load_monitor(loader *L, yaml_node_t *n)
 		return agrp_yaml_fail(&L->y, n, "monitor has no 'then'");
 	if (!agrp_yaml_name(&L->y, f[M_NAME], "monitor name", &name))
 		return false;
-	for (size_t i = 0; i < L->g->nmonitors; i++)
-		if (strcmp(L->g->monitors[i].name, name) == 0)
-			return agrp_yaml_fail(&L->y, f[M_NAME], "duplicate monitor '%s'", name);
+	if (agrp_map_get(&L->monitor_names, name) != NULL)
+		return agrp_yaml_fail(&L->y, f[M_NAME], "duplicate monitor '%s'", name);
 	m.priority = 0;
 	if (f[M_PRIORITY] != NULL &&
 	    !agrp_yaml_number(&L->y, f[M_PRIORITY], "priority", &m.priority))
@@ -191,7 +199,7 @@ load_monitor(loader *L, yaml_node_t *n)
 			return agrp_yaml_fail(
 			    &L->y, n, "monitor '%s' has then: penalty but no 'penalty' amount",
 			    name);
-		if (!get_cost(L, f[M_PENALTY], &m.penalty))
+		if (!get_cost(L, f[M_PENALTY], "penalty", &m.penalty))
 			return false;
 	} else if (f[M_PENALTY] != NULL) {
 		return agrp_yaml_fail(&L->y, f[M_PENALTY], "'penalty' goes with then: penalty");
@@ -200,7 +208,8 @@ load_monitor(loader *L, yaml_node_t *n)
 	if ((m.when = agrp_yaml_expr(&L->y, f[M_WHEN], what)) == NULL)
 		return false;
 	m.name = agrp_xstrdup(name);
-	L->g->monitors = agrp_xrealloc(L->g->monitors, (L->g->nmonitors + 1) * sizeof m);
+	agrp_map_put(&L->monitor_names, name, L);
+	agrp_grow(&L->g->monitors, &L->monitor_cap, L->g->nmonitors + 1, sizeof m);
 	L->g->monitors[L->g->nmonitors++] = m;
 	return true;
 }
@@ -279,6 +288,7 @@ load_root(loader *L, yaml_node_t *root)
 			return false;
 		}
 		L->g->fallback = agrp_xcalloc((size_t)(last - first), sizeof(int));
+		L->listed = agrp_xcalloc(L->g->nnodes, 1);
 		for (it = first; it < last; it++) {
 			yaml_node_t *n = agrp_yaml_node(&L->y, *it);
 			int node;
@@ -289,11 +299,10 @@ load_root(loader *L, yaml_node_t *root)
 				return agrp_yaml_fail(&L->y, n,
 				                      "fallback '%s' is the start or the goal",
 				                      agrp_yaml_scalar(n));
-			for (size_t i = 0; i < L->g->nfallback; i++)
-				if (L->g->fallback[i] == node)
-					return agrp_yaml_fail(&L->y, n,
-					                      "fallback '%s' is listed twice",
-					                      agrp_yaml_scalar(n));
+			if (L->listed[node])
+				return agrp_yaml_fail(&L->y, n, "fallback '%s' is listed twice",
+				                      agrp_yaml_scalar(n));
+			L->listed[node] = 1;
 			L->g->fallback[L->g->nfallback++] = node;
 		}
 	}
@@ -326,6 +335,8 @@ agr_graph_load_string(const char *text, size_t len, const char *source, agr_erro
 		ok = load_root(&L, root);
 	agrp_yaml_free(&L.y);
 	free(L.edge_line);
+	free(L.listed);
+	agrp_map_free(&L.monitor_names);
 	if (!ok) {
 		agr_graph_free(L.g);
 		return NULL;

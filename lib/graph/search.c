@@ -10,6 +10,11 @@
  * Reduced costs shift every path to a node by the same amount, so the
  * order on paths, tie-breaks included, is unchanged.
  *
+ * Sums are exact: no path of a graph costs more than AGR_PATH_COST_MAX
+ * (agr_graph_add_edge sees to it) and the router's penalties stop at as
+ * much again, so dist + potential stays below INT64_MAX.  The add stops
+ * at AGR_COST_INF - 1 only for penalties that a caller passes by hand.
+ *
  * The heap orders by (cost + potential, hops).  Every path that could tie
  * with a node's label enters from a node with a strictly smaller key,
  * settled first, so the name tie-break is decided at relaxation by
@@ -166,12 +171,6 @@ next_generation(agr_search *s)
 	return s->gen;
 }
 
-static agr_cost
-add_cost(agr_cost a, agr_cost b)
-{
-	return b >= AGR_COST_INF - 1 - a ? AGR_COST_INF - 1 : a + b;
-}
-
 /* The potential: every node's cost to reach target, over the whole graph. */
 static void
 compute_potential(agr_search *s, int target)
@@ -190,7 +189,7 @@ compute_potential(agr_search *s, int target)
 		s->done[v] = gen;
 		for (size_t e = g->in_start[v]; e < g->in_start[v + 1]; e++) {
 			int u = g->in[e].to;
-			agr_cost d = add_cost(s->key[v], g->in[e].cost);
+			agr_cost d = agrp_cost_add(s->key[v], g->in[e].cost);
 
 			if (s->done[u] == gen)
 				continue;
@@ -267,20 +266,20 @@ agr_search_run(agr_search *s, int source, int target, const unsigned char *block
 			if (s->done[v] == gen || v == source || s->potential[v] == AGR_COST_INF ||
 			    (blocked != NULL && blocked[v]))
 				continue;
-			nd = add_cost(s->dist[u], g->out[e].cost);
+			nd = agrp_cost_add(s->dist[u], g->out[e].cost);
 			if (penalty != NULL)
-				nd = add_cost(nd, penalty[v]);
+				nd = agrp_cost_add(nd, penalty[v]);
 			nh = s->hops[u] + 1;
 			if (s->seen[v] != gen) {
 				s->seen[v] = gen;
 				s->dist[v] = nd;
-				s->key[v] = add_cost(nd, s->potential[v]);
+				s->key[v] = agrp_cost_add(nd, s->potential[v]);
 				s->hops[v] = nh;
 				s->pred[v] = u;
 				heap_push(s, v);
 			} else if (nd < s->dist[v] || (nd == s->dist[v] && nh < s->hops[v])) {
 				s->dist[v] = nd;
-				s->key[v] = add_cost(nd, s->potential[v]);
+				s->key[v] = agrp_cost_add(nd, s->potential[v]);
 				s->hops[v] = nh;
 				s->pred[v] = u;
 				sift_up(s, (size_t)s->pos[v]);
@@ -303,4 +302,28 @@ agr_search_path(const agr_search *s, size_t *len)
 {
 	*len = s->path_len;
 	return s->path;
+}
+
+void
+agrp_search_reach(agr_search *s, int source, const unsigned char *blocked, unsigned char *reach)
+{
+	const agr_graph *g = s->g;
+	size_t top = 0;
+
+	/* the heap's room, as a stack: no search is under way */
+	memset(reach, 0, s->n);
+	reach[source] = 1;
+	s->heap[top++] = source;
+	while (top > 0) {
+		int u = s->heap[--top];
+
+		for (size_t e = g->out_start[u]; e < g->out_start[u + 1]; e++) {
+			int v = g->out[e].to;
+
+			if (!reach[v] && !(blocked != NULL && blocked[v])) {
+				reach[v] = 1;
+				s->heap[top++] = v;
+			}
+		}
+	}
 }

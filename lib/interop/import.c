@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "record/record_int.h"
 
@@ -235,13 +236,53 @@ openai_result(importer *im, const json_t *msg, open_call *open, size_t *nopen)
 	put(im, rec);
 }
 
+/*
+ * A message's tool calls as a list (a new reference, or NULL for none): a
+ * single call object stands for a list of one.  Any other shape is NULL
+ * with *why saying what it is, so that it is reported and kept, not lost.
+ */
+static json_t *
+tool_calls(const json_t *m, const char **why)
+{
+	json_t *calls = json_object_get(m, "tool_calls"), *tc;
+	size_t i;
+
+	*why = NULL;
+	if (calls == NULL || json_is_null(calls))
+		return NULL;
+	if (json_is_object(calls)) {
+		json_t *one;
+
+		if (!json_is_object(json_object_get(calls, "function"))) {
+			*why = "an object without a \"function\"";
+			return NULL;
+		}
+		one = json_array();
+		json_array_append(one, calls);
+		return one;
+	}
+	if (!json_is_array(calls)) {
+		*why = json_is_string(calls)   ? "a string"
+		       : json_is_number(calls) ? "a number"
+		                               : "a boolean";
+		return NULL;
+	}
+	json_array_foreach(calls, i, tc) if (!json_is_object(tc))
+	{
+		*why = "a list with an item that is not an object";
+		return NULL;
+	}
+	return json_incref(calls);
+}
+
 static void
 openai_run(importer *im, const json_t *run)
 {
 	static const char *const run_taken[] = { "messages", "traj", "id", "trace_id",
 		                                 "instance_id" };
 	static const char *const ids[] = { "id", "trace_id", "instance_id" };
-	static const char *const msg_taken[] = { "role", "content", "tool_calls", "name" };
+	/* tool_calls last: a shape not converted is kept (see tool_calls()) */
+	static const char *const msg_taken[] = { "role", "content", "name", "tool_calls" };
 	const json_t *msgs = json_is_array(run) ? run : json_object_get(run, "messages");
 	open_call *open = NULL;
 	size_t nopen = 0, cap = 0, i;
@@ -262,10 +303,10 @@ openai_run(importer *im, const json_t *run)
 	json_array_foreach(msgs, i, m)
 	{
 		const char *role = agr_json_str(m, "role");
-		const json_t *calls = json_object_get(m, "tool_calls");
 		const json_t *content = json_object_get(m, "content");
+		const char *why;
+		json_t *calls, *tc;
 		size_t k;
-		json_t *tc;
 
 		if (!json_is_object(m)) {
 			json_t *rec = json_object();
@@ -281,6 +322,19 @@ openai_run(importer *im, const json_t *run)
 		}
 		json_t *msg_src = NULL;
 
+		if ((calls = tool_calls(m, &why)) == NULL && why != NULL) {
+			char text[200];
+
+			/* not converted: the message keeps them under src */
+			if (im->line == 0 && im->doc_runs > 1)
+				snprintf(text, sizeof text, "run %ld, message %zu: ", im->runs,
+				         i + 1);
+			else
+				snprintf(text, sizeof text, "message %zu: ", i + 1);
+			snprintf(text + strlen(text), sizeof text - strlen(text),
+			         "tool_calls must be a list of calls or one call, not %s", why);
+			report(im, im->line, 1, "%s", text);
+		}
 		if (!(json_is_null(content) || content == NULL ||
 		      (json_is_string(content) && json_string_length(content) == 0)) ||
 		    json_array_size(calls) == 0) {
@@ -294,7 +348,7 @@ openai_run(importer *im, const json_t *run)
 				                    json_string(agr_json_str(m, "name")));
 			if (content != NULL)
 				json_object_set(rec, "content", (json_t *)content);
-			set_src(rec, agrp_json_without(m, msg_taken, N(msg_taken)));
+			set_src(rec, agrp_json_without(m, msg_taken, N(msg_taken) - (why ? 1 : 0)));
 			put(im, rec);
 		} else {
 			/* no message of its own: its other fields go with its first call */
@@ -312,6 +366,7 @@ openai_run(importer *im, const json_t *run)
 			msg_src = NULL;
 		}
 		json_decref(msg_src);
+		json_decref(calls);
 	}
 	for (i = 0; i < nopen; i++) {
 		free(open[i].id);
@@ -810,39 +865,110 @@ blank(const char *s, size_t n)
 	return true;
 }
 
+/* The lines of one input, NUL bytes and all, none longer than AGR_MAX_FILE:
+ * getline(3) would grow without end on an input without newlines. */
+typedef struct lines {
+	int fd;
+	char *buf;
+	size_t cap, start, end;
+	bool eof;
+	int error;     /* errno of a failed read, or 0 */
+	bool skipping; /* passing over the rest of a line too long */
+} lines;
+
+/* The next line, its newline kept: 1, or 0 at the end, or -1 as soon as a
+ * line is longer than AGR_MAX_FILE; the next call passes over its rest. */
+static int
+next_line(lines *in, const char **s, size_t *n)
+{
+	for (;;) {
+		char *p = in->buf + in->start;
+		char *nl = memchr(p, '\n', in->end - in->start);
+		ssize_t got;
+
+		if (in->skipping) {
+			in->start = nl != NULL ? (size_t)(nl + 1 - in->buf) : in->end;
+			in->skipping = nl == NULL;
+			if (nl != NULL)
+				continue;
+		} else if (nl != NULL || (in->eof && in->start < in->end)) {
+			*n = nl != NULL ? (size_t)(nl + 1 - p) : in->end - in->start;
+			*s = p;
+			in->start += *n;
+			return *n > AGR_MAX_FILE ? -1 : 1;
+		} else if (in->end - in->start > AGR_MAX_FILE) {
+			in->skipping = true;
+			in->start = in->end;
+			return -1;
+		}
+		if (in->eof)
+			return 0;
+		if (in->start > 0) {
+			memmove(in->buf, in->buf + in->start, in->end - in->start);
+			in->end -= in->start;
+			in->start = 0;
+		}
+		agrp_grow(&in->buf, &in->cap, in->end + 65536 + 1, 1);
+		/* read(2), not fread(3), which waits for a full buffer: a line is
+		 * converted as soon as it arrives */
+		do
+			got = read(in->fd, in->buf + in->end, in->cap - in->end - 1);
+		while (got < 0 && errno == EINTR);
+		if (got > 0) {
+			in->end += (size_t)got;
+		} else {
+			in->eof = true;
+			in->error = got < 0 ? errno : 0;
+		}
+	}
+}
+
 static void
 import_stream(importer *im, const char *format, FILE *f)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
+	lines in = { .fd = fileno(f) };
+	const char *line;
+	size_t len;
 	long lineno = 0, first = 0;
 	agrp_buf doc = { 0 };
-	bool ndjson = false, decided = false;
+	bool ndjson = false, decided = false, whole = true;
+	int got;
 
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	agrp_grow(&in.buf, &in.cap, 65536, 1);
+	while ((got = next_line(&in, &line, &len)) != 0) {
 		json_error_t e;
 		json_t *j;
 
 		lineno++;
 		if (!decided) {
-			if (blank(line, (size_t)len))
+			if (got > 0 && blank(line, len))
 				continue;
 			first = lineno;
 			decided = true;
 			/* A first line that is a whole value: one run a line. */
-			j = json_loadb(line, (size_t)len, JSON_REJECT_DUPLICATES, &e);
+			j = got > 0 ? json_loadb(line, len, JSON_REJECT_DUPLICATES, &e) : NULL;
 			ndjson = j != NULL;
 			json_decref(j);
 		}
 		if (!ndjson) {
-			agrp_buf_add(&doc, line, (size_t)len);
+			if (got < 0 || doc.n + len > AGR_MAX_FILE) {
+				report(
+				    im, 0, 0, "%s",
+				    "larger than 64 MiB, the most a document read whole may hold");
+				whole = false;
+				break;
+			}
+			agrp_buf_add(&doc, line, len);
 			continue;
 		}
-		if (blank(line, (size_t)len))
+		if (got < 0) {
+			report(im, lineno, 1, "%s", "line longer than 64 MiB");
+			continue;
+		}
+		if (blank(line, len))
 			continue;
 		im->line = lineno;
-		j = json_loadb(line, (size_t)len, JSON_REJECT_DUPLICATES, &e);
+		j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &e);
 		if (j == NULL) {
 			report(im, lineno, e.column > 0 ? e.column : 1, "%s", e.text);
 			continue;
@@ -850,9 +976,9 @@ import_stream(importer *im, const char *format, FILE *f)
 		convert(im, format, j, false);
 		json_decref(j);
 	}
-	if (ferror(f))
-		report(im, 0, 0, "%s", strerror(errno));
-	if (decided && !ndjson) {
+	if (in.error != 0)
+		report(im, 0, 0, "%s", strerror(in.error));
+	if (decided && !ndjson && whole) {
 		json_error_t e;
 		json_t *j = json_loadb(doc.p, doc.n, JSON_REJECT_DUPLICATES, &e);
 
@@ -865,7 +991,7 @@ import_stream(importer *im, const char *format, FILE *f)
 		json_decref(j);
 	}
 	free(doc.p);
-	free(line);
+	free(in.buf);
 }
 
 static bool

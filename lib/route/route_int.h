@@ -12,6 +12,12 @@
  * there is none. */
 bool agrp_result_status_from_name(const char *name, agr_result_status *status);
 
+/* The timeout_ms of the tool of the call that is out, or 0 (none). */
+long agrp_router_timeout_ms(const agr_router *r);
+/* Answers the call that is out with a timeout result; its own result, if
+ * agr_router_feed() gets it later, is passed over. */
+void agrp_router_time_out(agr_router *r);
+
 /* The trace id the router writes. */
 const char *agrp_router_trace(const agr_router *r);
 /* Appends the event of a run over g under trace id trace as a record (no

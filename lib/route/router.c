@@ -8,6 +8,7 @@
  * fact (a failed result) can produce several records in order (result,
  * reroute or demote, or escalate and final).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "route/route_int.h"
@@ -28,6 +29,7 @@ typedef struct deferred {
 	int tool;
 	agr_cost amount;
 	long cause;
+	size_t goal; /* a demote: the goal it moves to, past the one pursued when it fired */
 } deferred;
 
 struct agr_router {
@@ -39,6 +41,7 @@ struct agr_router {
 	unsigned char *down;
 	unsigned char *completed;
 	unsigned char *blocked;
+	unsigned char *reach; /* replan: the nodes a path from cur can reach */
 	agr_cost *penalty;
 	int *goals;
 	size_t ngoals, goal_idx;
@@ -49,7 +52,9 @@ struct agr_router {
 	size_t nwalked;
 	long step;
 	long ncalls;
-	long pending_call; /* waiting for this call's result, or 0 */
+	long pending_call;        /* waiting for this call's result, or 0 */
+	unsigned char *timed_out; /* bit c: call c timed out (agrp_router_time_out) */
+	size_t timed_out_cap;
 	int pending_tool;
 	int attempt;
 	bool retry; /* call plan[plan_pos] again */
@@ -59,8 +64,13 @@ struct agr_router {
 	int health_tool;
 	slot *q;
 	size_t qcap, qhead, qtail;
-	deferred *def;
+	deferred *def; /* actions waiting for the call out (see defer()) */
 	size_t ndef, capdef;
+	size_t def_segment;         /* def[def_segment..]: since the last demote */
+	size_t *def_index;          /* 2 * tool + (penalty): its entry + 1 there */
+	unsigned char *def_demoted; /* [goal]: a demote to it is in def */
+	bool def_escalates;         /* an escalate is in def */
+	agr_cost penalty_total;     /* of all tools, at most AGR_PATH_COST_MAX */
 	bool in_monitor;
 	agrp_buf monitor_bytes;  /* the record monitors are tested on, */
 	agr_record *monitor_rec; /* read in place */
@@ -68,6 +78,7 @@ struct agr_router {
 };
 
 static void replan(agr_router *r, long cause, int tool, size_t first_goal, bool by_monitor);
+static bool late(const agr_router *r, const char *id);
 
 agr_router *
 agr_router_new(const agr_graph *g, const agr_router_opts *opts)
@@ -85,6 +96,7 @@ agr_router_new(const agr_graph *g, const agr_router_opts *opts)
 	r->completed = agrp_xcalloc(n, 1);
 	r->blocked = agrp_xcalloc(n, 1);
 	r->goals = agrp_xmalloc((agr_graph_fallback_count(g) + 1) * sizeof *r->goals);
+	r->def_demoted = agrp_xcalloc(agr_graph_fallback_count(g) + 2, 1);
 	r->goals[r->ngoals++] = opts->goal >= 0 ? opts->goal : agr_graph_goal(g);
 	for (size_t i = 0; i < agr_graph_fallback_count(g); i++)
 		if (agr_graph_fallback(g, i) != r->goals[0])
@@ -108,12 +120,16 @@ agr_router_free(agr_router *r)
 	}
 	free(r->q);
 	free(r->def);
+	free(r->def_index);
+	free(r->def_demoted);
+	free(r->timed_out);
 	free(r->monitor_bytes.p);
 	agr_record_free(r->monitor_rec);
 	agr_search_free(r->search);
 	free(r->down);
 	free(r->completed);
 	free(r->blocked);
+	free(r->reach);
 	free(r->penalty);
 	free(r->goals);
 	free(r->plan);
@@ -193,12 +209,19 @@ emit(agr_router *r, slot *s)
 
 /* ---- planning ------------------------------------------------------ */
 
+/* The nodes a search from cur passes over: those down or done. */
+static void
+set_blocked(agr_router *r, bool heal)
+{
+	for (size_t i = 0; i < r->n; i++)
+		r->blocked[i] = heal ? (r->down[i] | r->completed[i]) : 0;
+}
+
 /* Searches from cur to goal over nodes that are neither down nor done. */
 static agr_cost
 search_from_cur(agr_router *r, int goal, bool heal)
 {
-	for (size_t i = 0; i < r->n; i++)
-		r->blocked[i] = heal ? (r->down[i] | r->completed[i]) : 0;
+	set_blocked(r, heal);
 	return agr_search_run(r->search, r->cur, goal, r->blocked, r->penalty);
 }
 
@@ -208,7 +231,8 @@ adopt_plan(agr_router *r)
 	const int *p = agr_search_path(r->search, &r->plan_len);
 
 	memcpy(r->plan, p, r->plan_len * sizeof *p);
-	r->plan_pos = 1; /* plan[0] is where we stand */
+	r->plan_pos = 1;  /* plan[0] is where we stand */
+	r->retry = false; /* a new plan begins with a first call */
 }
 
 static void
@@ -247,12 +271,23 @@ static void
 replan(agr_router *r, long cause, int tool, size_t first_goal, bool by_monitor)
 {
 	char reason[512];
+	bool many = r->ngoals - first_goal > 1;
 
+	/* Each goal searched costs a pass over the graph: with many fallbacks,
+	 * one pass says which are out of reach, and they are not searched. */
+	if (many) {
+		if (r->reach == NULL)
+			r->reach = agrp_xmalloc(r->n);
+		set_blocked(r, true);
+		agrp_search_reach(r->search, r->cur, r->blocked, r->reach);
+	}
 	for (size_t gi = first_goal; gi < r->ngoals; gi++) {
-		agr_cost cost = search_from_cur(r, r->goals[gi], true);
+		agr_cost cost;
 		slot *s;
 
-		if (cost == AGR_COST_INF)
+		if (many && !r->reach[r->goals[gi]])
+			continue;
+		if ((cost = search_from_cur(r, r->goals[gi], true)) == AGR_COST_INF)
 			continue;
 		adopt_plan(r);
 		if (gi == r->goal_idx && r->started) {
@@ -511,9 +546,15 @@ apply_action(agr_router *r, const deferred *d)
 		if (d->action == AGRP_ACT_DISABLE) {
 			r->down[d->tool] = 1;
 		} else {
+			agr_cost room = AGR_PATH_COST_MAX - r->penalty_total;
+			agr_cost add = d->amount < room ? d->amount : room;
+
+			/* All penalties together stop at AGR_PATH_COST_MAX, so that
+			 * path costs stay exact (see agr_graph_add_edge). */
 			if (r->penalty == NULL)
 				r->penalty = agrp_xcalloc(r->n, sizeof *r->penalty);
-			r->penalty[d->tool] += d->amount;
+			r->penalty[d->tool] += add;
+			r->penalty_total += add;
 		}
 		r->health_dirty = true;
 		r->health_cause = d->cause;
@@ -522,8 +563,10 @@ apply_action(agr_router *r, const deferred *d)
 	case AGRP_ACT_DEMOTE:
 		if (!r->started)
 			begin(r);
-		if (!r->finished)
-			replan(r, d->cause, -1, r->goal_idx + 1, true);
+		/* A goal reached stays reached, and a goal left already (the record
+		 * that fired it failed the goal) is not left twice. */
+		if (!r->finished && r->plan_pos < r->plan_len && r->goal_idx < d->goal)
+			replan(r, d->cause, -1, d->goal, true);
 		break;
 	case AGRP_ACT_ESCALATE: {
 		char reason[300];
@@ -535,12 +578,71 @@ apply_action(agr_router *r, const deferred *d)
 	}
 }
 
+/*
+ * Keeps d for later, as little as it takes to do the same later: actions
+ * fired while a call is out wait for its result, and a peer may send any
+ * number of records meanwhile, so the list must not grow with them.
+ * Between two demotions, disables and penalties only set state, whose
+ * end is the same whatever their order but the last, which says the
+ * cause: one entry per tool and action, the latest moved last (only when
+ * all penalties reach their bound can the order say which tool gets the
+ * last of it).  A demote to a goal already demoted past, and anything
+ * after an escalate, would do nothing.  So the list never outgrows the
+ * graph.
+ */
+static void
+defer(agr_router *r, const deferred *d)
+{
+	size_t *idx, j;
+
+	if (r->def_escalates ||
+	    (d->tool < 0 && (d->action == AGRP_ACT_DISABLE || d->action == AGRP_ACT_PENALTY)))
+		return;
+	if (r->ndef == 0) {
+		r->def_segment = 0;
+		memset(r->def_demoted, 0, (r->ngoals + 1) * sizeof *r->def_demoted);
+	}
+	if (d->action == AGRP_ACT_DEMOTE || d->action == AGRP_ACT_ESCALATE) {
+		if (d->action == AGRP_ACT_DEMOTE && r->def_demoted[d->goal])
+			return;
+		if (d->action == AGRP_ACT_DEMOTE)
+			r->def_demoted[d->goal] = 1;
+		r->def_escalates = d->action == AGRP_ACT_ESCALATE;
+		agrp_grow(&r->def, &r->capdef, r->ndef + 1, sizeof *r->def);
+		r->def[r->ndef++] = *d;
+		r->def_segment = r->ndef;
+		return;
+	}
+	if (r->def_index == NULL)
+		r->def_index = agrp_xcalloc(2 * r->n, sizeof *r->def_index);
+	idx = &r->def_index[2 * (size_t)d->tool + (d->action == AGRP_ACT_PENALTY)];
+	j = *idx;
+	if (j > r->def_segment && j <= r->ndef && r->def[j - 1].tool == d->tool &&
+	    r->def[j - 1].action == d->action) {
+		/* merged into its entry, which changes places with the last */
+		deferred merged = r->def[j - 1], *last = &r->def[r->ndef - 1];
+
+		merged.amount = agrp_cost_add(merged.amount, d->amount);
+		merged.cause = d->cause;
+		merged.monitor = d->monitor;
+		r->def[j - 1] = *last;
+		r->def_index[2 * (size_t)last->tool + (last->action == AGRP_ACT_PENALTY)] = j;
+		*last = merged;
+		*idx = r->ndef;
+		return;
+	}
+	agrp_grow(&r->def, &r->capdef, r->ndef + 1, sizeof *r->def);
+	r->def[r->ndef++] = *d;
+	*idx = r->ndef;
+}
+
 static void
 apply_deferred(agr_router *r)
 {
 	size_t n = r->ndef;
 
 	r->ndef = 0;
+	r->def_escalates = false;
 	for (size_t i = 0; i < n && !r->finished; i++)
 		apply_action(r, &r->def[i]);
 }
@@ -552,7 +654,9 @@ evaluate_monitors(agr_router *r, slot *s)
 	const agrp_monitor *m = agrp_graph_monitors(r->g, &nm);
 	int tool = s->ev.tool;
 	long step = s->ev.step;
-	bool is_call = s->ev.kind == AGR_EV_CALL;
+	/* A call is still out, a result not yet taken in: acting now would cut
+	 * into them, so the action waits until the router has acted. */
+	bool later = s->ev.kind == AGR_EV_CALL || s->ev.kind == AGR_EV_RESULT;
 	agr_error err;
 	slot *h;
 	deferred d;
@@ -587,10 +691,9 @@ evaluate_monitors(agr_router *r, slot *s)
 		d.tool = tool;
 		d.amount = m[i].penalty;
 		d.cause = h->ev.step;
-		/* Acting now would cut into a call that is still out. */
-		if (r->pending_call != 0 || is_call) {
-			agrp_grow(&r->def, &r->capdef, r->ndef + 1, sizeof *r->def);
-			r->def[r->ndef++] = d;
+		d.goal = r->goal_idx + 1;
+		if (r->pending_call != 0 || later) {
+			defer(r, &d);
 		} else {
 			apply_action(r, &d);
 		}
@@ -709,6 +812,8 @@ agr_router_feed(agr_router *r, const json_t *rec, agr_error *err)
 			agrp_error_set(err, NULL, 0, 0, "result has no \"call\" id");
 			return -1;
 		}
+		if (late(r, call))
+			return 0; /* answered by its timeout already */
 		if (r->pending_call == 0 || strcmp(call, want) != 0) {
 			agrp_error_set(err, NULL, 0, 0,
 			               "result for call '%s', but the call out is '%s'", call,
@@ -732,4 +837,44 @@ agr_router_feed(agr_router *r, const json_t *rec, agr_error *err)
 	agrp_error_set(err, NULL, 0, 0, "expected a result or a health record, not kind '%s'",
 	               kind);
 	return -1;
+}
+
+long
+agrp_router_timeout_ms(const agr_router *r)
+{
+	return r->pending_call != 0 ? r->g->nodes[r->pending_tool].timeout_ms : 0;
+}
+
+void
+agrp_router_time_out(agr_router *r)
+{
+	long call = r->pending_call;
+	char msg[80];
+
+	if (call == 0)
+		return;
+	if ((size_t)call / 8 >= r->timed_out_cap) {
+		size_t old = r->timed_out_cap;
+
+		agrp_grow(&r->timed_out, &r->timed_out_cap, (size_t)call / 8 + 1, 1);
+		memset(r->timed_out + old, 0, r->timed_out_cap - old);
+	}
+	r->timed_out[call / 8] |= (unsigned char)(1u << (call % 8));
+	snprintf(msg, sizeof msg, "no result within %ld ms", agrp_router_timeout_ms(r));
+	agr_router_result(r, call, AGR_RESULT_TIMEOUT, "timeout", msg, false, NULL);
+}
+
+/* A result for call id (as "c12") that timed out before it came. */
+static bool
+late(const agr_router *r, const char *id)
+{
+	char *end;
+	long call;
+
+	if (id[0] != 'c' || id[1] < '1' || id[1] > '9')
+		return false;
+	call = strtol(id + 1, &end, 10);
+	return *end == '\0' && call > 0 && call <= r->ncalls &&
+	       (size_t)call / 8 < r->timed_out_cap &&
+	       (r->timed_out[call / 8] & (1u << (call % 8))) != 0;
 }

@@ -47,16 +47,31 @@ agr_world_free(agr_world *w)
 	free(w);
 }
 
-/* Splits list at commas, calling fn on each non-empty item. */
+/*
+ * Splits list at commas, calling fn on each item.  An empty list is no
+ * item (scripts pass one that may be empty); an empty item in a list is a
+ * mistake, as ",,," says nothing and "A,,B" was meant to say something.
+ */
 static bool
 each_item(agr_world *w, const char *list, const char *opt, agr_error *err,
           bool (*fn)(agr_world *, char *, const char *, agr_error *))
 {
-	char *copy = agrp_xstrdup(list), *save = NULL, *item;
+	char *copy = agrp_xstrdup(list), *item = copy, *comma;
 	bool ok = true;
 
-	for (item = strtok_r(copy, ",", &save); item && ok; item = strtok_r(NULL, ",", &save))
-		ok = fn(w, item, opt, err);
+	while (ok && *list != '\0') {
+		if ((comma = strchr(item, ',')) != NULL)
+			*comma = '\0';
+		if (*item == '\0') {
+			agrp_error_set(err, "", 0, 0, "%s: an empty item in '%s'", opt, list);
+			ok = false;
+		} else {
+			ok = fn(w, item, opt, err);
+		}
+		if (comma == NULL)
+			break;
+		item = comma + 1;
+	}
 	free(copy);
 	return ok;
 }
@@ -74,56 +89,84 @@ find_tool(agr_world *w, const char *name, const char *opt, agr_error *err)
 	return t == agr_graph_start(w->g) ? -1 : t;
 }
 
+/* A value written in decimal digits (with a point and an exponent for a
+ * number): strtod and strtol would also take spaces, hex, inf and nan. */
+static bool
+decimal(const char *s, bool whole)
+{
+	return s[0] != '\0' && strspn(s, whole ? "0123456789" : "0123456789.eE+-") == strlen(s);
+}
+
 static bool
 add_fail(agr_world *w, char *item, const char *opt, agr_error *err)
 {
-	char *save = NULL, *name = strtok_r(item, ":", &save), *kv;
+	char *name = item, *kv, *rest;
 	rule r = { .fails = true, .first = -1, .p = 1.0, .status = AGR_RESULT_ERROR };
+	bool seen[3] = { false, false, false }; /* first, p, status */
 	int t;
 
+	/* not strtok_r, which would pass over the empty parts of "A::p=1" */
+	if ((rest = strchr(item, ':')) != NULL)
+		*rest++ = '\0';
 	if ((t = find_tool(w, name, opt, err)) < 0)
 		return false;
-	while ((kv = strtok_r(NULL, ":", &save)) != NULL) {
-		char *eq = strchr(kv, '='), *end;
+	if (w->rules[t].fails) {
+		agrp_error_set(err, "", 0, 0, "%s: '%s' is given twice", opt, name);
+		return false;
+	}
+	while (rest != NULL) {
+		char *eq, *end;
+		int k;
 
-		if (eq == NULL) {
+		kv = rest;
+		if ((rest = strchr(kv, ':')) != NULL)
+			*rest++ = '\0';
+		if ((eq = strchr(kv, '=')) == NULL) {
 			agrp_error_set(err, "", 0, 0,
 			               "%s: expected key=value after '%s:', got '%s'", opt, name,
 			               kv);
 			return false;
 		}
 		*eq++ = '\0';
+		k = strcmp(kv, "first") == 0    ? 0
+		    : strcmp(kv, "p") == 0      ? 1
+		    : strcmp(kv, "status") == 0 ? 2
+		                                : -1;
+		if (k < 0) {
+			agrp_error_set(err, "", 0, 0,
+			               "%s: unknown key '%s' (known: first, p, status)", opt, kv);
+			return false;
+		}
+		if (seen[k]) {
+			agrp_error_set(err, "", 0, 0, "%s: %s= is given twice for '%s'", opt, kv,
+			               name);
+			return false;
+		}
+		seen[k] = true;
 		errno = 0;
-		if (strcmp(kv, "first") == 0) {
-			r.first = strtol(eq, &end, 10);
-			if (*eq == '\0' || *end != '\0' || r.first < 0 || errno != 0) {
+		if (k == 0) {
+			r.first = decimal(eq, true) ? strtol(eq, &end, 10) : -1;
+			if (r.first < 0 || errno != 0) {
 				agrp_error_set(err, "", 0, 0,
 				               "%s: first= takes a whole number, not '%s'", opt,
 				               eq);
 				return false;
 			}
-		} else if (strcmp(kv, "p") == 0) {
-			r.p = strtod(eq, &end);
-			if (*eq == '\0' || *end != '\0' || !(r.p >= 0 && r.p <= 1)) {
+		} else if (k == 1) {
+			r.p = decimal(eq, false) ? strtod(eq, &end) : -1;
+			if (!(r.p >= 0 && r.p <= 1) || (decimal(eq, false) && *end != '\0')) {
 				agrp_error_set(err, "", 0, 0,
 				               "%s: p= takes a number from 0 to 1, not '%s'", opt,
 				               eq);
 				return false;
 			}
-		} else if (strcmp(kv, "status") == 0) {
-			if (strcmp(eq, "error") == 0) {
-				r.status = AGR_RESULT_ERROR;
-			} else if (strcmp(eq, "timeout") == 0) {
-				r.status = AGR_RESULT_TIMEOUT;
-			} else {
-				agrp_error_set(err, "", 0, 0,
-				               "%s: status= takes error or timeout, not '%s'", opt,
-				               eq);
-				return false;
-			}
+		} else if (strcmp(eq, "error") == 0) {
+			r.status = AGR_RESULT_ERROR;
+		} else if (strcmp(eq, "timeout") == 0) {
+			r.status = AGR_RESULT_TIMEOUT;
 		} else {
 			agrp_error_set(err, "", 0, 0,
-			               "%s: unknown key '%s' (known: first, p, status)", opt, kv);
+			               "%s: status= takes error or timeout, not '%s'", opt, eq);
 			return false;
 		}
 	}

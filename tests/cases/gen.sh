@@ -1,6 +1,7 @@
 # gen.sh - generators the cases share, for the inputs too big to store:
 # a case's cmd sources it (". ../gen.sh").  Each area names its own
-# functions: gen_record_* for the record layer.
+# functions: gen_record_* for the record layer, gen_route_* for graphs
+# and the router, gen_expr_* for expressions, ...
 
 # gen_record_digits N [D]: N digits D (default 9), no newline.
 gen_record_digits() {
@@ -113,4 +114,96 @@ gen_record_asleep() {
 			[ "$(awk '{ print $3 }' "/proc/$1/stat")" = S ] && return 0
 		sleep 0.05
 	done
+}
+
+# gen_route_chain N COST [NAME]: a graph whose one path is a chain of N
+# edges of COST each, from S through N1, N2, ... to G.
+gen_route_chain() {
+	awk -v n="$1" -v c="$2" -v name="${3:-chain}" 'BEGIN {
+		printf "graph: %s\nstart: S\ngoal: G\nedges:\n", name
+		prev = "S"
+		for (i = 1; i < n; i++) {
+			printf "  - [%s, N%d, %s]\n", prev, i, c
+			prev = "N" i
+		}
+		printf "  - [%s, G, %s]\n", prev, c
+	}'
+}
+
+# gen_route_coproc GRAPH ANSWER [OPTION...]: agraph-route --coproc OPTION...
+# GRAPH with a bash coproc as the executor.  Every record the router
+# writes is printed; for each call, the shell function ANSWER runs with the
+# call's id and tool, its standard output going to the router.  The
+# router's exit status is printed last, as "exit N".
+gen_route_coproc() {
+	local graph=$1 answer=$2 rec id tool in out pid
+	shift 2
+	coproc R { agraph-route --coproc "$@" "$graph"; }
+	pid=$R_PID
+	exec {in}<&"${R[0]}" {out}>&"${R[1]}"
+	while IFS= read -r rec <&"$in"; do
+		printf '%s\n' "$rec"
+		case $rec in *'"kind":"call"'*)
+			id=$(sed 's/.*"id":"\([^"]*\)".*/\1/' <<<"$rec")
+			tool=$(sed 's/.*"tool":"\([^"]*\)".*/\1/' <<<"$rec")
+			"$answer" "$id" "$tool" >&"$out"
+			;;
+		esac
+	done
+	exec {out}>&- {in}<&-
+	wait "$pid"
+	echo "exit $?"
+}
+
+# gen_expr_repeat N STR: STR N times, no newline (STR without backslashes).
+gen_expr_repeat() {
+	awk -v n="$1" -v s="$2" 'BEGIN { for (i = 0; i < n; i++) printf "%s", s }'
+}
+
+# gen_expr_nest N OPEN CLOSE INNER: INNER inside N OPENs and N CLOSEs.
+gen_expr_nest() {
+	gen_expr_repeat "$1" "$2"
+	printf '%s' "$4"
+	gen_expr_repeat "$1" "$3"
+}
+
+# gen_expr_contract PATTERN EXPR: a contract file with one contract x whose
+# PATTERN (always, never, eventually) is EXPR (written without ').
+gen_expr_contract() {
+	printf 'contracts:\n  - name: x\n    %s: '\''%s'\''\n' "$1" "$2"
+}
+
+# gen_expr_graph EXPR: a graph A -> B -> C whose monitor m escalates when
+# EXPR holds (written without ').
+gen_expr_graph() {
+	printf 'graph: g\nstart: A\ngoal: C\nedges:\n  - [A, B, 1]\n  - [B, C, 1]\n'
+	printf 'monitors:\n  - name: m\n    when: '\''%s'\''\n    then: escalate\n' "$1"
+}
+
+# gen_expr_faults EXPR: a fault spec file: error on the records where EXPR holds.
+gen_expr_faults() {
+	printf 'faults:\n  - fault: error\n    where: '\''%s'\''\n' "$1"
+}
+
+# gen_expr_long_strings N: a result record whose args.a is N a's and args.b
+# N/2 a's then a b: the worst case of a substring search that compares at
+# each position.
+gen_expr_long_strings() {
+	awk -v n="$1" 'BEGIN {
+		printf "{\"trace\":\"t\",\"step\":1,\"kind\":\"result\",\"tool\":\"x\",\"call\":\"c1\",\"status\":\"ok\",\"args\":{\"a\":\""
+		for (i = 0; i < n; i++) printf "a"
+		printf "\",\"b\":\""
+		for (i = 0; i < n / 2; i++) printf "a"
+		printf "b\"}}\n" }'
+}
+
+# gen_expr_wide_objects N: a result record whose args.a and args.b are one
+# object of N keys, written in opposite orders.
+gen_expr_wide_objects() {
+	awk -v n="$1" 'BEGIN {
+		printf "{\"trace\":\"t\",\"step\":1,\"kind\":\"result\",\"tool\":\"x\",\"call\":\"c1\",\"status\":\"ok\",\"args\":{\"a\":{"
+		for (i = 0; i < n; i++) printf "%s\"k%d\":%d", i ? "," : "", i, i
+		printf "},\"b\":{"
+		for (i = n - 1; i >= 0; i--) printf "\"k%d\":%d.0%s", i, i, i ? "," : ""
+		printf "}}}\n" }'
 }

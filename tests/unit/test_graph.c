@@ -53,5 +53,41 @@ main(void)
 	agr_graph_set_goal(g, d);
 	ok(strcmp(route(g, path, sizeof path), "B D: success") == 0, "another start: %s", path);
 	agr_graph_free(g);
+
+	diag("costs: each from 0 to AGR_COST_MAX, and no path past AGR_PATH_COST_MAX");
+	g = agr_graph_new("costly");
+	a = agr_graph_intern(g, "A");
+	b = agr_graph_intern(g, "B");
+	ok(!agr_graph_add_edge(g, a, b, -1), "a negative cost is refused");
+	ok(!agr_graph_add_edge(g, a, b, AGR_COST_MAX + 1), "a cost above AGR_COST_MAX is refused");
+	ok(agr_graph_add_edge(g, a, b, AGR_COST_MAX), "AGR_COST_MAX is a cost");
+	{
+		long n = AGR_PATH_COST_MAX / AGR_COST_MAX, added = 1;
+		char name[32];
+		int prev = b, next;
+
+		/* a chain: the dearest edges into its nodes sum to the bound exactly */
+		for (long i = 1; i < n; i++, prev = next) {
+			snprintf(name, sizeof name, "N%ld", i);
+			next = agr_graph_intern(g, name);
+			added += agr_graph_add_edge(g, prev, next, AGR_COST_MAX);
+		}
+		ok(added == n, "%ld edges of AGR_COST_MAX reach AGR_PATH_COST_MAX (%ld added)", n,
+		   added);
+		next = agr_graph_intern(g, "Z");
+		ok(!agr_graph_add_edge(g, prev, next, 1), "one millionth more is refused");
+		ok(agr_graph_add_edge(g, prev, next, 0), "a free edge is not");
+		ok(agr_graph_add_edge(g, a, next, 0), "nor is a cheaper edge into a node");
+		agr_graph_set_start(g, a);
+		agr_graph_set_goal(g, next);
+		{
+			agr_search *s = agr_search_new(g);
+
+			ok(agr_search_run(s, a, next, NULL, NULL) == 0,
+			   "the free edge is the path");
+			agr_search_free(s);
+		}
+	}
+	agr_graph_free(g);
 	return done_testing();
 }
