@@ -13,10 +13,12 @@
 typedef struct run {
 	char *id;
 	long records, calls, failures, faults, reroutes, escalations, demotes;
-	char final[16]; /* "" when none */
+	char final[16]; /* the first final's status; "" when none */
 	bool terminates, observable;
 	long pass, verdicts;
-	json_t *fault_types; /* the kinds of fault injected into the run: name -> true */
+	json_t *fault_types;      /* the kinds of fault injected into the run: name -> true */
+	bool own_done, user_done; /* the checkers gave all their verdicts */
+	struct run *next_over;    /* in the list of runs that are over */
 } run;
 
 /* Counters, summed across runs and across partials. */
@@ -52,6 +54,8 @@ struct agr_stats {
 	json_t *govern;    /* decision -> count */
 	json_t *contracts; /* name -> {pass, total} */
 	json_t *faults;    /* fault -> {runs, success, contained} */
+	/* Runs whose verdicts are all in, to be closed after the record in hand. */
+	run *over, **over_tail;
 	agr_stats_run_fn fn;
 	void *ctx;
 };
@@ -85,6 +89,7 @@ agr_stats_new(const agr_contracts *user, size_t max_open, agr_stats_run_fn fn, v
 	st->govern = json_object();
 	st->contracts = json_object();
 	st->faults = json_object();
+	st->over_tail = &st->over;
 	st->fn = fn;
 	st->ctx = ctx;
 	return st;
@@ -127,15 +132,30 @@ get_run(agr_stats *st, const char *id)
 	return r;
 }
 
+/* The checkers hold a trace after its final, for what may follow: a run
+ * is over when both have given their verdicts on it. */
+static void
+verdicts_in(agr_stats *st, run *r)
+{
+	if (!r->own_done || (st->user_check != NULL && !r->user_done))
+		return;
+	*st->over_tail = r;
+	st->over_tail = &r->next_over;
+}
+
 static void
 own_verdict(void *ctx, const agr_verdict *v)
 {
-	run *r = get_run(ctx, v->trace);
+	agr_stats *st = ctx;
+	run *r = get_run(st, v->trace);
 
-	if (strcmp(v->contract, "terminates") == 0)
+	if (strcmp(v->contract, "terminates") == 0) {
 		r->terminates = v->pass;
-	else
-		r->observable = v->pass;
+	} else {
+		r->observable = v->pass; /* the last of the two */
+		r->own_done = true;
+		verdicts_in(st, r);
+	}
 }
 
 static void
@@ -161,6 +181,10 @@ user_verdict(void *ctx, const agr_verdict *v)
 	r->pass += v->pass;
 	bump(st->contracts, v->contract, "total", 1);
 	bump(st->contracts, v->contract, "pass", v->pass);
+	if ((size_t)r->verdicts == agr_contracts_count(st->user)) {
+		r->user_done = true;
+		verdicts_in(st, r);
+	}
 }
 
 static bool
@@ -228,6 +252,26 @@ close_run(agr_stats *st, run *r)
 	free(r);
 }
 
+/* The runs that are over, closed in the order the checkers gave them up;
+ * at the end, those without a final stay for the order of their ids. */
+static void
+close_over(agr_stats *st, bool only_final)
+{
+	run **kept = &st->over;
+
+	while (*kept != NULL) {
+		run *r = *kept;
+
+		if (only_final && r->final[0] == '\0') {
+			kept = &r->next_over;
+			continue;
+		}
+		*kept = r->next_over;
+		close_run(st, r);
+	}
+	st->over_tail = kept;
+}
+
 bool
 agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 {
@@ -273,15 +317,13 @@ agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 		if (d == NULL)
 			d = agrp_record_str(rec, "action", b[0], sizeof b[0]);
 		bump(st->govern, "decisions", d ? d : "unknown", 1);
-	} else if (is(kind, "final")) {
+	} else if (is(kind, "final") && r->final[0] == '\0') {
 		snprintf(r->final, sizeof r->final, "%s", status ? status : "unknown");
 	}
-	/* The checkers close the run at the same records as here: verdicts first. */
 	if (!agr_checker_feed(st->own_check, rec, err) ||
 	    (st->user_check != NULL && !agr_checker_feed(st->user_check, rec, err)))
 		return false;
-	if (is(kind, "final"))
-		close_run(st, r);
+	close_over(st, false);
 	return true;
 }
 
@@ -291,6 +333,7 @@ agr_stats_finish(agr_stats *st)
 	agr_checker_finish(st->own_check);
 	if (st->user_check != NULL)
 		agr_checker_finish(st->user_check);
+	close_over(st, true);
 	/* Runs without a final, in a fixed order: by id. */
 	for (;;) {
 		run *least = NULL;
@@ -306,6 +349,14 @@ agr_stats_finish(agr_stats *st)
 			break;
 		close_run(st, least);
 	}
+	st->over = NULL;
+	st->over_tail = &st->over;
+}
+
+size_t
+agr_stats_forgotten(const agr_stats *st)
+{
+	return agr_checker_forgotten(st->own_check);
 }
 
 json_t *
