@@ -5,6 +5,7 @@
  * totals of a corpus split by trace id are the sums of the parts' totals:
  * a partial holds the counters, never a rate.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -374,30 +375,51 @@ agr_stats_partial(const agr_stats *st)
 	return o;
 }
 
-/* Adds the numbers of b into a, recursively, for objects of counters. */
+/* A count of a partial: a whole number from 0 that a sum can take. */
 static bool
-add_counts(json_t *a, const json_t *b)
+count_ok(const json_t *n, long have, long *sum)
+{
+	long v;
+
+	if (!json_is_integer(n) || json_integer_value(n) < 0 ||
+	    json_integer_value(n) > (json_int_t)LONG_MAX)
+		return false;
+	v = (long)json_integer_value(n);
+	if (have > LONG_MAX - v)
+		return false;
+	*sum = have + v;
+	return true;
+}
+
+/* Adds the counts of b into a (NULL: none yet), recursively, for objects
+ * of counters, or with apply false only sees that it can; the key of the
+ * first that is not a count or takes its sum past LONG_MAX in *bad. */
+static bool
+add_counts(json_t *a, const json_t *b, bool apply, const char **bad)
 {
 	const char *key;
 	json_t *v;
 
 	json_object_foreach((json_t *)b, key, v)
 	{
-		json_t *mine = json_object_get(a, key);
+		json_t *mine = a ? json_object_get(a, key) : NULL;
+		long sum;
 
+		*bad = key;
 		if (json_is_object(v)) {
-			if (mine == NULL) {
+			if (mine != NULL && !json_is_object(mine))
+				return false;
+			if (mine == NULL && apply) {
 				mine = json_object();
 				json_object_set_new(a, key, mine);
 			}
-			if (!json_is_object(mine) || !add_counts(mine, v))
+			if (!add_counts(mine, v, apply, bad))
 				return false;
-		} else if (json_is_integer(v)) {
-			json_object_set_new(a, key,
-			                    json_integer(json_integer_value(v) +
-			                                 (mine ? json_integer_value(mine) : 0)));
-		} else {
+		} else if ((mine != NULL && !json_is_integer(mine)) ||
+		           !count_ok(v, mine ? (long)json_integer_value(mine) : 0, &sum)) {
 			return false;
+		} else if (apply) {
+			json_object_set_new(a, key, json_integer(sum));
 		}
 	}
 	return true;
@@ -406,12 +428,15 @@ add_counts(json_t *a, const json_t *b)
 bool
 agr_stats_merge(agr_stats *st, const json_t *partial, agr_error *err)
 {
+	static const char *const parts[] = { "tools", "govern", "contracts", "faults" };
 	json_t *govern;
+	long sum[C_N];
 
 	if (!is(agr_json_str(partial, "agraph"), "stats-partial")) {
 		agrp_error_set(err, NULL, 0, 0, "not a stats partial (written by stats --partial)");
 		return false;
 	}
+	/* Every count is seen first, so that a bad partial adds nothing. */
 	for (int i = 0; i < C_N; i++) {
 		const json_t *n = json_object_get(partial, counter_names[i]);
 
@@ -420,19 +445,38 @@ agr_stats_merge(agr_stats *st, const json_t *partial, agr_error *err)
 			               counter_names[i]);
 			return false;
 		}
-		st->c[i] += (long)json_integer_value(n);
+		if (!count_ok(n, st->c[i], &sum[i])) {
+			agrp_error_set(err, NULL, 0, 0,
+			               "stats partial whose count of \"%s\" is below 0 or takes "
+			               "the sum past %ld",
+			               counter_names[i], LONG_MAX);
+			return false;
+		}
 	}
 	govern = json_object_get(st->govern, "decisions");
 	if (govern == NULL) {
 		govern = json_object();
 		json_object_set_new(st->govern, "decisions", govern);
 	}
-	if (!add_counts(st->tools, or_empty(json_object_get(partial, "tools"))) ||
-	    !add_counts(govern, or_empty(json_object_get(partial, "govern"))) ||
-	    !add_counts(st->contracts, or_empty(json_object_get(partial, "contracts"))) ||
-	    !add_counts(st->faults, or_empty(json_object_get(partial, "faults")))) {
-		agrp_error_set(err, NULL, 0, 0, "stats partial with counts that are not numbers");
-		return false;
+	json_t *into[] = { st->tools, govern, st->contracts, st->faults };
+
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		const char *bad = "";
+
+		if (!add_counts(into[i], or_empty(json_object_get(partial, parts[i])), false,
+		                &bad)) {
+			agrp_error_set(err, NULL, 0, 0,
+			               "stats partial whose \"%s\" count \"%s\" is not a whole "
+			               "number from 0, or takes the sum past %ld",
+			               parts[i], bad, LONG_MAX);
+			return false;
+		}
+	}
+	memcpy(st->c, sum, sizeof sum);
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		const char *bad;
+
+		add_counts(into[i], or_empty(json_object_get(partial, parts[i])), true, &bad);
 	}
 	return true;
 }
