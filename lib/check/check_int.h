@@ -224,6 +224,11 @@ agrp_check_kind_is(const agrp_rinfo *ri, const char *kind)
 	return ri->kind != NULL && strcmp(ri->kind, kind) == 0;
 }
 
+/* report.c: text for people, a line per item whatever s holds: what
+ * cannot be seen as JSON escapes (\\n, \\u001b); a trace id (as_id) as a
+ * JSON string unless it is plain.  The caller frees it. */
+char *agrp_text(const char *s, bool as_id);
+
 /* verdict.c: what the checker and the built-ins report through. */
 
 /* The contract is broken for this trace: decided, and its state let go. */

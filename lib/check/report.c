@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/base_int.h"
+#include "check/check_int.h"
 
 struct agr_report {
 	agr_format fmt;
@@ -92,58 +92,73 @@ unseen(unsigned long c)
 }
 
 /* Text for people: what cannot be seen as the JSON escape that says it
- * (\n, \u001b), bytes that are not UTF-8 as \ufffd; in a JSON string
- * (quoted), " and \ too. */
+ * (\\n, \\u001b), bytes that are not UTF-8 as \\ufffd; in a JSON string
+ * (quoted), " and \\ too. */
 static void
-text_put(FILE *out, const char *s, bool quoted)
+text_add(agrp_buf *b, const char *s, bool quoted)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
 	unsigned long c;
+	char esc[16];
 
 	if (quoted)
-		putc('"', out);
+		agrp_buf_add(b, "\"", 1);
 	while (p < end) {
 		size_t n = utf8_len(p, end, &c);
 
 		if (n == 0) {
-			fputs("\\ufffd", out);
+			agrp_buf_str(b, "\\ufffd");
 			p++;
 			continue;
 		}
 		if (c == '\n')
-			fputs("\\n", out);
+			agrp_buf_str(b, "\\n");
 		else if (c == '\r')
-			fputs("\\r", out);
+			agrp_buf_str(b, "\\r");
 		else if (c == '\t')
-			fputs("\\t", out);
-		else if (unseen(c))
-			fprintf(out, "\\u%04lx", c);
-		else if (quoted && (c == '"' || c == '\\'))
-			fprintf(out, "\\%c", (int)c);
-		else
-			fwrite(p, 1, n, out);
+			agrp_buf_str(b, "\\t");
+		else if (unseen(c) || (quoted && (c == '"' || c == '\\'))) {
+			if (unseen(c))
+				snprintf(esc, sizeof esc, "\\u%04lx", c);
+			else
+				snprintf(esc, sizeof esc, "\\%c", (int)c);
+			agrp_buf_str(b, esc);
+		} else {
+			agrp_buf_add(b, p, n);
+		}
 		p += n;
 	}
 	if (quoted)
-		putc('"', out);
+		agrp_buf_add(b, "\"", 1);
 }
 
-/* A trace id in text: as it is when it has no space or unseen character
- * and does not start with ", else as a JSON string (so "" when empty). */
-static void
-text_id(FILE *out, const char *id)
+char *
+agrp_text(const char *s, bool as_id)
 {
-	const unsigned char *p = (const unsigned char *)id, *end = p + strlen(id);
-	bool bare = *id != '\0' && *id != '"';
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+	bool bare = !as_id || (*s != '\0' && *s != '"');
+	agrp_buf b = { 0 };
 	unsigned long c;
 
-	while (bare && p < end) {
+	/* A trace id as it is when it has no space or unseen character and
+	 * does not start with ", else as a JSON string (so "" when empty). */
+	while (as_id && bare && p < end) {
 		size_t n = utf8_len(p, end, &c);
 
 		bare = n > 0 && c != ' ' && !unseen(c);
 		p += n ? n : 1;
 	}
-	text_put(out, id, !bare);
+	text_add(&b, s, !bare);
+	return b.p ? b.p : agrp_xstrdup("");
+}
+
+static void
+text_put(FILE *out, const char *s, bool as_id)
+{
+	char *t = agrp_text(s, as_id);
+
+	fputs(t, out);
+	free(t);
 }
 
 /* XML text: markup characters as entities, line ends and tabs as
@@ -277,7 +292,7 @@ agr_report_verdict(agr_report *r, const agr_verdict *v)
 			break;
 		text_put(r->out, v->source, false);
 		fprintf(r->out, ":%ld: trace ", v->line);
-		text_id(r->out, v->trace);
+		text_put(r->out, v->trace, true);
 		fputs(": ", r->out);
 		text_put(r->out, v->reason, false);
 		putc('\n', r->out);
@@ -285,7 +300,7 @@ agr_report_verdict(agr_report *r, const agr_verdict *v)
 	case AGR_FMT_TEXT:
 		if (!v->pass || r->verbose) {
 			fputs("trace ", r->out);
-			text_id(r->out, v->trace);
+			text_put(r->out, v->trace, true);
 			fputs(": ", r->out);
 			text_put(r->out, v->contract, false);
 		}

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record/record_int.h"
+#include "check/check_int.h"
 
 typedef struct run {
 	char *id;
@@ -561,6 +561,7 @@ void
 agr_stats_print_row(FILE *out, const json_t *row)
 {
 	const json_t *f;
+	char *id, *fin;
 
 	if (row == NULL) {
 		fprintf(out, "%-24s %7s %5s %8s %6s %8s %11s  %s\n", "trace", "records", "calls",
@@ -568,17 +569,17 @@ agr_stats_print_row(FILE *out, const json_t *row)
 		return;
 	}
 	f = json_object_get(row, "final");
-	fprintf(out, "%-24s %7lld %5lld %8lld %6lld %8lld %11lld  %s\n",
-	        json_string_value(json_object_get(row, "trace"))[0]
-	            ? json_string_value(json_object_get(row, "trace"))
-	            : "\"\"",
+	id = agrp_text(json_string_value(json_object_get(row, "trace")), true);
+	fin = agrp_text(json_is_string(f) ? json_string_value(f) : "(none)", false);
+	fprintf(out, "%-24s %7lld %5lld %8lld %6lld %8lld %11lld  %s\n", id,
 	        (long long)json_integer_value(json_object_get(row, "records")),
 	        (long long)json_integer_value(json_object_get(row, "calls")),
 	        (long long)json_integer_value(json_object_get(row, "failures")),
 	        (long long)json_integer_value(json_object_get(row, "faults")),
 	        (long long)json_integer_value(json_object_get(row, "reroutes")),
-	        (long long)json_integer_value(json_object_get(row, "escalations")),
-	        json_is_string(f) ? json_string_value(f) : "(none)");
+	        (long long)json_integer_value(json_object_get(row, "escalations")), fin);
+	free(id);
+	free(fin);
 }
 
 static void
@@ -595,6 +596,16 @@ static long
 num(const json_t *o, const char *key)
 {
 	return (long)json_integer_value(json_object_get(o, key));
+}
+
+/* "prefix NAME suffix", the name shown for people. */
+static void
+label(char *what, size_t n, const char *prefix, const char *name, const char *suffix)
+{
+	char *shown = agrp_text(name, false);
+
+	snprintf(what, n, "%s%s%s", prefix, shown, suffix);
+	free(shown);
 }
 
 /* The totals, for people. */
@@ -617,26 +628,26 @@ print_total(FILE *out, const json_t *t)
 	        json_real_value(json_object_get(t, "escalations_per_run")));
 	json_object_foreach((json_t *)json_object_get(t, "contracts"), key, v)
 	{
-		snprintf(what, sizeof what, "contract %s", key);
+		label(what, sizeof what, "contract ", key, "");
 		print_rate(out, what, num(v, "pass"), num(v, "total"));
 	}
 	json_object_foreach((json_t *)json_object_get(t, "tools"), key, v)
 	{
-		snprintf(what, sizeof what, "tool %s errors", key);
+		label(what, sizeof what, "tool ", key, " errors");
 		print_rate(out, what, num(v, "errors"), num(v, "results"));
 	}
 	json_object_foreach((json_t *)json_object_get(t, "govern"), key, v)
 	{
-		snprintf(what, sizeof what, "govern %s", key);
+		label(what, sizeof what, "govern ", key, "");
 		fprintf(out, "%-26s %lld\n", what, (long long)json_integer_value(v));
 	}
 	json_object_foreach((json_t *)json_object_get(t, "faults"), key, v)
 	{
-		snprintf(what, sizeof what, "fault %s: runs", key);
+		label(what, sizeof what, "fault ", key, ": runs");
 		fprintf(out, "%-26s %ld\n", what, num(v, "runs"));
-		snprintf(what, sizeof what, "fault %s: success", key);
+		label(what, sizeof what, "fault ", key, ": success");
 		print_rate(out, what, num(v, "success"), num(v, "runs"));
-		snprintf(what, sizeof what, "fault %s: contained", key);
+		label(what, sizeof what, "fault ", key, ": contained");
 		print_rate(out, what, num(v, "contained"), num(v, "runs"));
 	}
 }
@@ -654,10 +665,13 @@ print_faults(FILE *out, const json_t *t)
 	{
 		long runs = num(v, "runs");
 
-		fprintf(out, "%-12s %6ld %8ld %10ld %10.1f%% %11.1f%%\n", key, runs,
+		char *name = agrp_text(key, false);
+
+		fprintf(out, "%-12s %6ld %8ld %10ld %10.1f%% %11.1f%%\n", name, runs,
 		        num(v, "success"), num(v, "contained"),
 		        100.0 * (double)num(v, "success") / (double)runs,
 		        100.0 * (double)num(v, "contained") / (double)runs);
+		free(name);
 	}
 }
 
