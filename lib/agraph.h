@@ -315,10 +315,13 @@ typedef struct agr_checker agr_checker;
 /*
  * Checks a stream of records, of interleaved traces, against cs (which
  * must outlive it).  fn gets one verdict per trace and contract, in the
- * order of the contracts, when the trace ends: at its final record, or at
- * agr_checker_finish() for traces still open then (in the order they
- * began).  At most max_open obligations (0: AGR_DEFAULT_MAX_OPEN) may be
- * open at once.
+ * order of the contracts, when the trace is over.  One trace id is one
+ * trace: records after its final belong to it, so a trace that has ended
+ * is held until agr_checker_finish() or until enough later traces have
+ * ended (agraph-trace(1) says how many); finish gives the verdicts of the
+ * ended traces in the order they ended, then of the others in the order
+ * they began.  At most max_open obligations (0: AGR_DEFAULT_MAX_OPEN) may
+ * be open at once.
  */
 agr_checker *agr_checker_new(const agr_contracts *cs, size_t max_open, agr_verdict_fn fn,
                              void *ctx);
@@ -328,13 +331,20 @@ void agr_checker_free(agr_checker *k);
  * than the first; for agraph-trace lint. */
 void agr_checker_every_problem(agr_checker *k);
 
-/* Forgets each trace as soon as it ends, so that records under its id
- * afterwards begin an unrelated trace rather than break `terminates`:
- * for programs that check many runs of one trace in turn. */
+/* Gives a trace's verdicts at its final record and forgets it, so that
+ * records under its id afterwards begin an unrelated trace rather than
+ * break `terminates`: for programs that check many runs of one trace in
+ * turn. */
 void agr_checker_runs_apart(agr_checker *k);
 
-/* Feeds one record.  Returns false, with *err, when max_open is exceeded. */
+/* Feeds one record.  Returns false, with *err, when max_open is exceeded
+ * or the record comes after the final of a trace whose verdicts are
+ * given (agraph-trace(1) says when). */
 bool agr_checker_feed(agr_checker *k, const agr_record *rec, agr_error *err);
+
+/* How many ended traces the checker no longer knows: a record of one of
+ * them, after its final, would begin a new trace under its id. */
+size_t agr_checker_forgotten(const agr_checker *k);
 
 /* The end of the input: every open trace ends. */
 void agr_checker_finish(agr_checker *k);
@@ -385,6 +395,8 @@ void agr_stats_free(agr_stats *st);
 bool agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err);
 /* The end of the input: runs without a final end too, by id. */
 void agr_stats_finish(agr_stats *st);
+/* As agr_checker_forgotten(), for the runs. */
+size_t agr_stats_forgotten(const agr_stats *st);
 /* The counters alone, which agr_stats_merge adds up: the stats of a corpus
  * split by trace id merge into those of the whole.  The caller owns it. */
 json_t *agr_stats_partial(const agr_stats *st);

@@ -41,9 +41,9 @@ check() {
 @test "terminates: exactly one final and nothing after it" {
 	[ "$(check terminates '{"step":1,"kind":"call"}' '{"step":2,"kind":"final"}')" = pass ]
 	[ "$(check terminates '{"step":1,"kind":"call"}' '{"step":2,"kind":"result"}')" = fail@2 ]
-	# The final ends the run; what follows is a second run that breaks it.
-	[ "$(check terminates '{"step":1,"kind":"final"}' '{"step":2,"kind":"message"}')" = "pass fail@2" ]
-	[ "$(check terminates '{"step":1,"kind":"final"}' '{"step":2,"kind":"final"}')" = "pass fail@2" ]
+	# What follows the final is still the trace's, and breaks it: one verdict.
+	[ "$(check terminates '{"step":1,"kind":"final"}' '{"step":2,"kind":"message"}')" = "fail@2" ]
+	[ "$(check terminates '{"step":1,"kind":"final"}' '{"step":2,"kind":"final"}')" = "fail@2" ]
 }
 
 @test "answered: every call gets a result for its id" {
@@ -123,10 +123,11 @@ check() {
 		printf '{"trace":"%s","step":1,"kind":"call","tool":"x","id":"c1"}\n' $t
 		printf '{"trace":"%s","step":2,"kind":"result","tool":"x","call":"c1","status":"error"}\n' $t
 	done >"$BATS_TEST_TMPDIR/open.ndjson"
-	# Three traces, each with a failed result that nothing handles yet.
+	# Three traces, each with a failed result that nothing handles yet; the
+	# third trace's call, open, is one more.
 	run --separate-stderr agraph-trace stats --max-open 2 "$BATS_TEST_TMPDIR/open.ndjson"
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "agraph-trace: $BATS_TEST_TMPDIR/open.ndjson:6: more than 2 open obligations at step 2 (result x c1) of trace 'c' (raise --max-open)" ]
+	[ "$stderr" = "agraph-trace: $BATS_TEST_TMPDIR/open.ndjson:5: more than 2 open obligations at step 1 (call x c1) of trace 'c' (raise --max-open)" ]
 	run --separate-stderr agraph-trace stats --max-open 3 "$BATS_TEST_TMPDIR/open.ndjson"
 	[ "$status" -eq 0 ]
 	[[ $output == *"runs                       3"* ]]

@@ -11,6 +11,17 @@
 
 /* ---- check, lint ---------------------------------------------------- */
 
+/* Traces let go so long ago that a record of theirs would have begun a
+ * new trace: said, as no verdict can say it (agraph-trace(1), CAVEATS). */
+static void
+note_forgotten(size_t n)
+{
+	if (n > 0)
+		warnx("%zu ended trace%s forgotten: a record after %s final would have begun "
+		      "a new trace (agraph-trace(1), CAVEATS)",
+		      n, n == 1 ? " was" : "s were", n == 1 ? "its" : "their");
+}
+
 typedef struct run_ctx {
 	trace_opts *o;
 	agr_checker *checker;
@@ -59,6 +70,7 @@ trace_check(trace_opts *o, bool lint)
 	status = agr_fe_each_record(o->files, o->nfiles, feed_checker, &r);
 	agr_checker_finish(r.checker);
 	agr_report_finish(r.report);
+	note_forgotten(agr_checker_forgotten(r.checker));
 	if (status == 0 && agr_report_failures(r.report) > 0)
 		status = 1;
 	agr_checker_free(r.checker);
@@ -110,8 +122,10 @@ trace_stats(trace_opts *o)
 	if (!o->json && !o->partial && !o->merge && !o->by_fault)
 		agr_stats_print_row(stdout, NULL);
 	status = agr_fe_each_record(o->files, o->nfiles, feed_stats, &r);
-	if (!o->merge)
+	if (!o->merge) {
 		agr_stats_finish(r.stats);
+		note_forgotten(agr_stats_forgotten(r.stats));
+	}
 	agr_stats_write(r.stats, stdout,
 	                o->partial    ? AGR_STATS_PARTIAL
 	                : o->json     ? AGR_STATS_JSON

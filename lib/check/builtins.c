@@ -5,38 +5,11 @@
  * rerouted or escalated before a run says success), no-repeat (no call
  * repeated with the same arguments without a failure between).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check/check_int.h"
-
-static agrp_entry *
-push_entry(agr_checker *k, agrp_entry **e, size_t *n, size_t *cap, const char *key,
-           const char *text, const agrp_rinfo *ri)
-{
-	agrp_entry *x;
-
-	agrp_grow(e, cap, *n + 1, sizeof **e);
-	x = &(*e)[(*n)++];
-	x->key = key ? agrp_xstrdup(key) : NULL;
-	x->text = text ? agrp_xstrdup(text) : NULL;
-	x->step = ri->step;
-	x->flag = false;
-	x->source = ri->source;
-	x->line = ri->line;
-	k->open++;
-	return x;
-}
-
-static void
-drop_entry(agr_checker *k, agrp_entry *e, size_t *n, size_t i)
-{
-	free(e[i].key);
-	free(e[i].text);
-	memmove(&e[i], &e[i + 1], (*n - i - 1) * sizeof *e);
-	(*n)--;
-	k->open--;
-}
 
 static bool
 is_failure(const char *status)
@@ -151,69 +124,102 @@ terminates(agr_checker *k, agrp_cstate *s, const agrp_trace *t, const agrp_rinfo
 {
 	char d[200];
 
-	if (t->reopened_after >= 0) {
+	if (t->ended) {
 		agrp_check_describe(d, sizeof d, ri);
 		agrp_check_fail(k, s, agrp_check_at(ri),
-		                "%s comes after the final record (step %ld)", d, t->reopened_after);
+		                "%s comes after the final record (step %ld)", d, t->final_step);
 	}
 }
 
-/* answered: a call opens an entry by its id; its result closes it. */
+/* answered: the checker keeps the open calls (agrp_trace.calls) by id;
+ * a call without one can never be answered. */
 static void
 answered(agr_checker *k, agrp_cstate *s, const agrp_rinfo *ri)
 {
 	char d[200];
 
-	if (agrp_check_kind_is(ri, "call")) {
-		if (ri->id == NULL) {
-			agrp_check_describe(d, sizeof d, ri);
-			agrp_check_fail(k, s, agrp_check_at(ri),
-			                "%s has no \"id\" to be answered by", d);
-		} else {
-			push_entry(k, &s->e, &s->ne, &s->cape, ri->id, ri->tool, ri);
-		}
-	} else if (agrp_check_kind_is(ri, "result") && ri->call != NULL) {
-		/* The nearest open call with that id. */
-		for (size_t i = s->ne; i-- > 0;)
-			if (strcmp(s->e[i].key, ri->call) == 0) {
-				drop_entry(k, s->e, &s->ne, i);
-				break;
-			}
+	if (agrp_check_kind_is(ri, "call") && ri->id == NULL) {
+		agrp_check_describe(d, sizeof d, ri);
+		agrp_check_fail(k, s, agrp_check_at(ri), "%s has no \"id\" to be answered by", d);
 	}
+}
+
+/* The tool a result is of: its own, or that of the call it answers. */
+static const char *
+result_tool(const agrp_rinfo *ri)
+{
+	return ri->tool ? ri->tool : ri->call_tool;
+}
+
+/* The pending failure that came first, of all tools. */
+static const agrp_pending *
+first_pending(const agrp_cstate *s)
+{
+	const agrp_pending *first = NULL;
+
+	for (size_t i = 0; i < s->tools.cap; i++) {
+		const agrp_pending *p = s->tools.slots[i].val;
+
+		if (s->tools.slots[i].key != NULL && (first == NULL || p->seq < first->seq))
+			first = p;
+	}
+	return first;
 }
 
 /* observable: a failed result stays pending until a call of its tool
  * retries it or the run reroutes, demotes, escalates or does not say
- * success. */
+ * success.  Failures are kept by tool, as a call retries all of its own. */
 static void
 observable(agr_checker *k, agrp_cstate *s, const agrp_rinfo *ri)
 {
 	char d[200];
+	agrp_pending *p;
 
+	s->holds = 'p';
 	if (agrp_check_kind_is(ri, "result") && is_failure(ri->status)) {
-		push_entry(k, &s->e, &s->ne, &s->cape, ri->tool ? ri->tool : "", ri->status, ri);
+		const char *tool = result_tool(ri) ? result_tool(ri) : "";
+
+		if ((p = agrp_map_get(&s->tools, tool)) == NULL) {
+			p = agrp_xcalloc(1, sizeof *p);
+			p->tool = agrp_xstrdup(tool);
+			p->status = agrp_xstrdup(ri->status);
+			p->step = ri->step;
+			p->source = ri->source;
+			p->line = ri->line;
+			p->seq = s->seq++;
+			agrp_map_put(&s->tools, tool, p);
+		}
+		p->count++;
+		s->held++;
+		k->open++;
 	} else if (agrp_check_kind_is(ri, "call") && ri->tool != NULL) {
-		for (size_t i = s->ne; i-- > 0;)
-			if (strcmp(s->e[i].key, ri->tool) == 0)
-				drop_entry(k, s->e, &s->ne, i);
+		if ((p = agrp_map_del(&s->tools, ri->tool)) != NULL) {
+			s->held -= (size_t)p->count;
+			k->open -= (size_t)p->count;
+			free(p->tool);
+			free(p->status);
+			free(p);
+		}
 	} else if (agrp_check_kind_is(ri, "reroute") || agrp_check_kind_is(ri, "demote") ||
 	           agrp_check_kind_is(ri, "escalate") ||
 	           (agrp_check_kind_is(ri, "final") &&
 	            (ri->status == NULL || strcmp(ri->status, "success") != 0))) {
-		agrp_check_entries_clear(k, s->e, &s->ne);
-	} else if (agrp_check_kind_is(ri, "final") && s->ne > 0) {
+		agrp_check_tools_clear(k, s);
+	} else if (agrp_check_kind_is(ri, "final") && s->held > 0) {
+		p = (agrp_pending *)first_pending(s);
 		agrp_check_describe(d, sizeof d, ri);
 		agrp_check_fail(
 		    k, s, agrp_check_at(ri),
 		    "step %ld (%s %s) was not retried, rerouted or escalated, yet %s says "
 		    "success",
-		    s->e[0].step, s->e[0].key, s->e[0].text, d);
+		    p->step, p->tool, p->status, d);
 	}
 }
 
-/* no-repeat, a call: the same arguments as the tool's last call, with no
- * failed result between, break it; else they become the last.  s->e holds
- * each tool's last arguments, s->e2 the open calls' tools by id. */
+/* no-repeat, a call: arguments that the tool was called with before,
+ * with no failed result of it since, break it.  They are remembered by a
+ * hash of their canonical form (keys sorted), per tool, until the tool
+ * fails. */
 static void
 no_repeat_call(agr_checker *k, agrp_cstate *s, const agrp_rinfo *ri)
 {
@@ -224,47 +230,43 @@ no_repeat_call(agr_checker *k, agrp_cstate *s, const agrp_rinfo *ri)
 	                         : NULL;
 	char *canon = args ? json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
 	                   : agrp_xstrdup("null");
-	agrp_entry *x = NULL;
+	uint64_t h = agrp_hash_done(agrp_hash_bytes(AGRP_HASH_SEED, canon, strlen(canon)));
+	agrp_called *called;
+	struct agrp_u64slot *before;
 
-	for (size_t i = 0; i < s->ne; i++)
-		if (strcmp(s->e[i].key, ri->tool) == 0)
-			x = &s->e[i];
-	if (x != NULL && !x->flag && strcmp(x->text, canon) == 0) {
+	free(canon);
+	s->holds = 'c';
+	if ((called = agrp_map_get(&s->tools, ri->tool)) == NULL) {
+		called = agrp_xcalloc(1, sizeof *called);
+		agrp_map_put(&s->tools, ri->tool, called);
+	}
+	if ((before = agrp_u64map_slot(&called->args, h)) != NULL) {
 		agrp_check_describe(d, sizeof d, ri);
 		agrp_check_fail(k, s, agrp_check_at(ri),
 		                "%s calls %s again with the arguments of step %ld, with no "
-		                "failed "
-		                "result between",
-		                d, ri->tool, x->step);
-	} else if (x != NULL) {
-		free(x->text);
-		x->text = agrp_xstrdup(canon);
-		x->step = ri->step;
-		x->flag = false;
-	} else {
-		push_entry(k, &s->e, &s->ne, &s->cape, ri->tool, canon, ri);
+		                "failed result between",
+		                d, ri->tool, (long)(intptr_t)before->val);
+		return;
 	}
-	free(canon);
-	if (!s->decided && ri->id != NULL)
-		push_entry(k, &s->e2, &s->ne2, &s->cape2, ri->id, ri->tool, ri);
+	agrp_u64map_put(&called->args, h, (void *)(intptr_t)ri->step);
+	s->held++;
+	k->open++;
 }
 
-/* no-repeat, a result: a failure lets its tool repeat its last call. */
+/* no-repeat, a result: a failure lets its tool repeat any call. */
 static void
 no_repeat_result(agr_checker *k, agrp_cstate *s, const agrp_rinfo *ri)
 {
-	/* The call it answers names the tool when the result does not. */
-	size_t i = s->ne2;
-	const char *tool;
+	const char *tool = result_tool(ri);
+	agrp_called *called;
 
-	while (ri->call != NULL && i-- > 0 && strcmp(s->e2[i].key, ri->call) != 0)
-		;
-	tool = ri->tool ? ri->tool : i < s->ne2 ? s->e2[i].text : NULL;
-	for (size_t j = 0; tool != NULL && is_failure(ri->status) && j < s->ne; j++)
-		if (strcmp(s->e[j].key, tool) == 0)
-			s->e[j].flag = true;
-	if (i < s->ne2)
-		drop_entry(k, s->e2, &s->ne2, i);
+	if (tool == NULL || !is_failure(ri->status) ||
+	    (called = agrp_map_del(&s->tools, tool)) == NULL)
+		return;
+	s->held -= called->args.n;
+	k->open -= called->args.n;
+	agrp_u64map_free(&called->args);
+	free(called);
 }
 
 /* One record for a built-in contract; a reason describes the record only
@@ -297,6 +299,22 @@ agrp_builtin_record(agr_checker *k, const agrp_contract *c, agrp_cstate *s, agrp
 	}
 }
 
+/* The open call that came first, and its id. */
+static const agrp_call *
+first_call(const agrp_trace *t, const char **id)
+{
+	const agrp_call *first = NULL;
+
+	for (size_t i = 0; i < t->calls.cap; i++)
+		for (const agrp_call *c = t->calls.slots[i].val; t->calls.slots[i].key != NULL && c;
+		     c = c->below)
+			if (first == NULL || c->seq < first->seq) {
+				first = c;
+				*id = t->calls.slots[i].key;
+			}
+	return first;
+}
+
 void
 agrp_builtin_end(agr_checker *k, const agrp_contract *c, agrp_cstate *s, agrp_trace *t,
                  bool has_final)
@@ -309,21 +327,24 @@ agrp_builtin_end(agr_checker *k, const agrp_contract *c, agrp_cstate *s, agrp_tr
 			                t->last.step);
 		break;
 	case AGRP_BI_ANSWERED:
-		if (s->ne > 0) {
-			agrp_where w = { s->e[0].step, s->e[0].source, s->e[0].line };
+		if (t->ncalls > 0) {
+			const char *id = NULL;
+			const agrp_call *call = first_call(t, &id);
+			agrp_where w = { call->step, call->source, call->line };
 
-			agrp_check_fail(k, s, w, "call %s%s%s at step %ld has no result",
-			                s->e[0].key, s->e[0].text ? " to " : "",
-			                s->e[0].text ? s->e[0].text : "", s->e[0].step);
+			agrp_check_fail(k, s, w, "call %s%s%s at step %ld has no result", id,
+			                call->tool ? " to " : "", call->tool ? call->tool : "",
+			                call->step);
 		}
 		break;
 	case AGRP_BI_OBSERVABLE:
-		if (s->ne > 0) {
-			agrp_where w = { s->e[0].step, s->e[0].source, s->e[0].line };
+		if (s->held > 0) {
+			const agrp_pending *p = first_pending(s);
+			agrp_where w = { p->step, p->source, p->line };
 
 			agrp_check_fail(k, s, w,
 			                "step %ld (%s %s) is never retried, rerouted or escalated",
-			                s->e[0].step, s->e[0].key, s->e[0].text);
+			                p->step, p->tool, p->status);
 		}
 		break;
 	default:

@@ -37,6 +37,13 @@ typedef enum agrp_scope_kind {
 	AGRP_SC_UNTIL
 } agrp_scope_kind;
 
+/* How a response finds the obligations a record closes (index.c). */
+typedef enum agrp_plan {
+	AGRP_PLAN_SCAN,  /* test every open obligation */
+	AGRP_PLAN_ONCE,  /* S never names $trigger: one test closes all or none */
+	AGRP_PLAN_INDEX, /* S has a conjunct X == $trigger.Y: look up X's value */
+} agrp_plan;
+
 typedef struct agrp_contract {
 	char *name;
 	agrp_ctype type;
@@ -46,6 +53,8 @@ typedef struct agrp_contract {
 	long max;    /* bounded */
 	agrp_scope_kind scope;
 	agr_expr *q, *r;
+	agrp_plan plan;          /* response */
+	int rec_path, trig_path; /* AGRP_PLAN_INDEX: the nodes of X and $trigger.Y */
 } agrp_contract;
 
 struct agr_contracts {
@@ -53,23 +62,76 @@ struct agr_contracts {
 	size_t n, cap;
 };
 
-typedef struct agrp_obligation {
+/* hash.c: a 64-bit hash, and a map from such hashes (never 0) to pointers. */
+#define AGRP_HASH_SEED 0xcbf29ce484222325u
+uint64_t agrp_hash_bytes(uint64_t h, const void *p, size_t n);
+/* The hash made a key: well mixed, and never 0. */
+uint64_t agrp_hash_done(uint64_t h);
+
+typedef struct agrp_u64map {
+	struct agrp_u64slot {
+		uint64_t key; /* 0: empty */
+		void *val;
+	} * slots;
+	size_t cap, n;
+} agrp_u64map;
+
+void *agrp_u64map_get(const agrp_u64map *m, uint64_t key);
+/* The slot of key, valid until the map changes; NULL when absent. */
+struct agrp_u64slot *agrp_u64map_slot(const agrp_u64map *m, uint64_t key);
+void agrp_u64map_put(agrp_u64map *m, uint64_t key, void *val);
+void *agrp_u64map_del(agrp_u64map *m, uint64_t key);
+void agrp_u64map_free(agrp_u64map *m);
+
+/* index.c */
+void agrp_response_plan(agrp_contract *c);
+/* The key of the value at path node of expression e in rec (the path read
+ * as if it did not name $trigger); false for an object or array. */
+bool agrp_path_key(const agr_expr *e, int node, const agr_record *rec, uint64_t *key);
+
+/* A response obligation: its trigger, where it was, and its places in the
+ * order of arrival and in its bucket of the index. */
+typedef struct agrp_ob {
 	agr_record *trigger;
 	long step;
 	const char *source;
 	long line;
-} agrp_obligation;
+	uint64_t key; /* 0: kept apart, tested by every record */
+	struct agrp_ob *prev, *next;
+	struct agrp_ob *bprev, *bnext;
+} agrp_ob;
 
-/* An open call (answered), a pending failure (observable), a call id's
- * tool or a tool's last arguments (no-repeat). */
-typedef struct agrp_entry {
-	char *key;  /* call id or tool */
-	char *text; /* tool, or canonical arguments */
+typedef struct agrp_obs {
+	agrp_ob *first, *last; /* the oldest first: it has the first deadline */
+	size_t n;
+	agrp_u64map buckets; /* key -> the first obligation of the bucket */
+	agrp_ob *apart;
+} agrp_obs;
+
+/* An open call, in its trace's index by id: the newest on top. */
+typedef struct agrp_call {
+	char *tool; /* NULL when the call names none */
 	long step;
-	bool flag; /* no-repeat: a failed result since */
 	const char *source;
 	long line;
-} agrp_entry;
+	uint64_t seq; /* the order of arrival */
+	struct agrp_call *below;
+} agrp_call;
+
+/* observable: the pending failures of one tool; a call of it retries them all. */
+typedef struct agrp_pending {
+	char *tool, *status;
+	long count;
+	long step; /* of the first */
+	const char *source;
+	long line;
+	uint64_t seq;
+} agrp_pending;
+
+/* no-repeat: the arguments one tool was called with since its last failure. */
+typedef struct agrp_called {
+	agrp_u64map args; /* hash of the canonical arguments -> the step, as a pointer */
+} agrp_called;
 
 typedef struct agrp_where {
 	long step;
@@ -91,23 +153,32 @@ typedef struct agrp_cstate {
 	/* patterns */
 	bool found, seen_first;
 	long count;
-	agrp_obligation *ob;
-	size_t nob, capob;
+	agrp_obs *obs; /* response; NULL until there is one */
 	/* built-ins */
-	long last_step;
-	agrp_entry *e;
-	size_t ne, cape;
-	agrp_entry *e2;
-	size_t ne2, cape2;
+	long last_step; /* well-formed */
+	agrp_map tools; /* observable: tool -> agrp_pending; no-repeat: tool -> agrp_called */
+	char holds;     /* which of them: 'p' or 'c' */
+	size_t held;    /* the pending failures or the calls remembered, counted as open */
+	uint64_t seq;
 } agrp_cstate;
 
 typedef struct agrp_trace {
 	char *id;
-	struct agrp_trace *prev, *next;
+	struct agrp_trace *prev, *next; /* among the open, or the ended */
 	agrp_where last;
-	long reopened_after; /* the final step of an earlier instance, or -1 */
+	bool ended;      /* its first final has come */
+	long final_step; /* the step of that final */
+	agrp_map calls;  /* open calls: id -> agrp_call, when a contract asks */
+	size_t ncalls;
+	uint64_t seq;
 	agrp_cstate *cs;
 } agrp_trace;
+
+/* A trace whose verdicts are given, known by a fingerprint of its id. */
+typedef struct agrp_gone {
+	uint64_t fp;
+	long final_step;
+} agrp_gone;
 
 struct agr_checker {
 	const agr_contracts *cs;
@@ -116,15 +187,16 @@ struct agr_checker {
 	void *ctx;
 	bool every_problem;
 	bool runs_apart;
+	bool calls; /* a contract asks which call a result answers */
 	agrp_map traces;
-	agrp_trace *first, *last;
-	/* Recently closed traces, to see records after a final. */
-	agrp_map closed;
-	char **closed_ring; /* grows to a bound (checker.c), then wraps */
-	long *closed_step;
-	size_t closed_next, closed_cap;
-	bool over; /* max_open exceeded */
-	agr_error *err;
+	agrp_trace *first, *last;   /* open traces, in the order they began */
+	agrp_trace *efirst, *elast; /* ended traces held, in the order they ended */
+	size_t nended;
+	/* Traces let go for room: their fingerprints, oldest first in a ring. */
+	agrp_u64map gone_index; /* fingerprint -> slot + 1 */
+	agrp_gone *gone;
+	size_t gone_next, gone_cap;
+	size_t forgotten;
 };
 
 /* What a record says, read once. */
@@ -132,6 +204,7 @@ typedef struct agrp_rinfo {
 	const agr_record *rec;
 	const json_t *j; /* the tree: only in the reference mode */
 	const char *kind, *tool, *status, *id, *call;
+	const char *call_tool; /* a result: the tool of the open call it answers, or NULL */
 	long step;
 	const char *source;
 	long line;
@@ -151,6 +224,11 @@ agrp_check_kind_is(const agrp_rinfo *ri, const char *kind)
 	return ri->kind != NULL && strcmp(ri->kind, kind) == 0;
 }
 
+/* report.c: text for people, a line per item whatever s holds: what
+ * cannot be seen as JSON escapes (\\n, \\u001b); a trace id (as_id) as a
+ * JSON string unless it is plain.  The caller frees it. */
+char *agrp_text(const char *s, bool as_id);
+
 /* verdict.c: what the checker and the built-ins report through. */
 
 /* The contract is broken for this trace: decided, and its state let go. */
@@ -163,9 +241,9 @@ void agrp_check_emit(agr_checker *k, const agrp_trace *t, const agrp_contract *c
 void agrp_check_describe(char *buf, size_t n, const agrp_rinfo *ri);
 /* The text, formatted, in a new string. */
 char *agrp_check_vformat(const char *fmt, va_list ap);
-/* Frees entries or obligations and takes them off the checker's count. */
-void agrp_check_entries_clear(agr_checker *k, agrp_entry *e, size_t *n);
+/* Frees a contract's open state and takes it off the checker's count. */
 void agrp_check_obligations_clear(agr_checker *k, agrp_cstate *s);
+void agrp_check_tools_clear(agr_checker *k, agrp_cstate *s);
 
 /* builtins.c: one record, and the end of the trace, for a built-in contract. */
 void agrp_builtin_record(agr_checker *k, const agrp_contract *c, agrp_cstate *s, agrp_trace *t,

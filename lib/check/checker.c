@@ -2,8 +2,7 @@
  * checker.c - contracts checked as the records stream by: each record is
  * read once (its common fields) and handed to every contract of its trace,
  * the user contracts' scopes and patterns here, the built-ins to
- * builtins.c; a trace's verdicts are given at its final record or at the
- * end of the input.
+ * builtins.c; a trace's verdicts are given when it is over.
  *
  * Patterns and scopes follow Dwyer, Avrunin and Corbett, "Patterns in
  * property specifications for finite-state verification" (1999), on
@@ -16,8 +15,12 @@
  * the R that closes it.
  *
  * State is per open trace and per open obligation, never per record: a
- * trace is checked as it streams, and forgotten at its final record.
- * Recently closed traces are remembered, to see records after a final.
+ * trace is checked as it streams.  One trace id is one trace: records
+ * after its final belong to it.  So a trace that has ended is held, its
+ * verdicts not yet given, until the input ends or AGRP_HELD traces have
+ * ended after it; then its verdicts are given, and only a
+ * fingerprint of its id is kept (the last AGRP_GONE of them), so that a
+ * record of it that comes later still is an error, not a new trace.
  * The patterns live in this file, not apart, so that the loop over a
  * record's contracts calls them without a call between files.
  */
@@ -27,7 +30,9 @@
 
 #include "check/check_int.h"
 
-#define CLOSED_KEPT 65536
+/* agraph-trace(1) names both numbers. */
+#define AGRP_HELD 4096
+#define AGRP_GONE 262144
 
 agr_checker *
 agr_checker_new(const agr_contracts *cs, size_t max_open, agr_verdict_fn fn, void *ctx)
@@ -38,6 +43,10 @@ agr_checker_new(const agr_contracts *cs, size_t max_open, agr_verdict_fn fn, voi
 	k->max_open = max_open ? max_open : AGR_DEFAULT_MAX_OPEN;
 	k->fn = fn;
 	k->ctx = ctx;
+	for (size_t i = 0; i < cs->n; i++)
+		k->calls |= cs->c[i].type == AGRP_BI_ANSWERED ||
+		            cs->c[i].type == AGRP_BI_OBSERVABLE ||
+		            cs->c[i].type == AGRP_BI_NO_REPEAT;
 	return k;
 }
 
@@ -53,18 +62,35 @@ agr_checker_every_problem(agr_checker *k)
 	k->every_problem = true;
 }
 
+size_t
+agr_checker_forgotten(const agr_checker *k)
+{
+	return k->forgotten;
+}
+
 static void
 cstate_free(agr_checker *k, agrp_cstate *s)
 {
 	agrp_check_obligations_clear(k, s);
-	free(s->ob);
-	agrp_check_entries_clear(k, s->e, &s->ne);
-	agrp_check_entries_clear(k, s->e2, &s->ne2);
-	free(s->e);
-	free(s->e2);
+	agrp_check_tools_clear(k, s);
 	free(s->reason);
 	free(s->pend_reason);
 	agr_record_free(s->opener);
+}
+
+static void
+calls_free(agr_checker *k, agrp_trace *t)
+{
+	for (size_t i = 0; i < t->calls.cap; i++)
+		for (agrp_call *c = t->calls.slots[i].val, *below; t->calls.slots[i].key && c;
+		     c = below) {
+			below = c->below;
+			free(c->tool);
+			free(c);
+		}
+	agrp_map_free(&t->calls);
+	k->open -= t->ncalls;
+	t->ncalls = 0;
 }
 
 static void
@@ -72,6 +98,7 @@ trace_free(agr_checker *k, agrp_trace *t)
 {
 	for (size_t i = 0; i < k->cs->n; i++)
 		cstate_free(k, &t->cs[i]);
+	calls_free(k, t);
 	free(t->cs);
 	free(t->id);
 	free(t);
@@ -82,6 +109,12 @@ agr_checker_free(agr_checker *k)
 {
 	if (k == NULL)
 		return;
+	while (k->efirst != NULL) {
+		agrp_trace *t = k->efirst;
+
+		k->efirst = t->next;
+		trace_free(k, t);
+	}
 	while (k->first != NULL) {
 		agrp_trace *t = k->first;
 
@@ -89,11 +122,8 @@ agr_checker_free(agr_checker *k)
 		trace_free(k, t);
 	}
 	agrp_map_free(&k->traces);
-	agrp_map_free(&k->closed);
-	for (size_t i = 0; i < k->closed_cap; i++)
-		free(k->closed_ring[i]);
-	free(k->closed_ring);
-	free(k->closed_step);
+	agrp_u64map_free(&k->gone_index);
+	free(k->gone);
 	free(k);
 }
 
@@ -184,8 +214,8 @@ close_interval(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const agr
 		else
 			agrp_check_fail(k, s, s->start, "no record from step %ld on satisfies '%s'",
 			                s->start.step, c->p_text);
-	} else if (c->type == AGRP_PAT_RESPONSE && s->nob > 0) {
-		agrp_obligation *o = &s->ob[0];
+	} else if (c->type == AGRP_PAT_RESPONSE && s->obs != NULL && s->obs->n > 0) {
+		const agrp_ob *o = s->obs->first;
 		/* Certain when R closes the scope; left open at the end: the trigger. */
 		agrp_where w = { closer ? closer->step : o->step, o->source, o->line };
 
@@ -196,16 +226,129 @@ close_interval(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const agr
 	reset_interval(k, s);
 }
 
+/* ---- response: obligations, in the order they came and by key ------- */
+
 static void
-add_obligation(agr_checker *k, agrp_cstate *s, const agrp_rinfo *ri)
+add_obligation(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const agrp_rinfo *ri)
 {
-	agrp_grow(&s->ob, &s->capob, s->nob + 1, sizeof *s->ob);
-	s->ob[s->nob].trigger = agr_record_keep(ri->rec);
-	s->ob[s->nob].step = ri->step;
-	s->ob[s->nob].source = ri->source;
-	s->ob[s->nob].line = ri->line;
-	s->nob++;
+	agrp_obs *o = s->obs;
+	agrp_ob *ob = agrp_xcalloc(1, sizeof *ob);
+
+	if (o == NULL)
+		o = s->obs = agrp_xcalloc(1, sizeof *o);
+	ob->trigger = agr_record_keep(ri->rec);
+	ob->step = ri->step;
+	ob->source = ri->source;
+	ob->line = ri->line;
+	ob->prev = o->last;
+	if (o->last)
+		o->last->next = ob;
+	else
+		o->first = ob;
+	o->last = ob;
+	/* Filed under the value $trigger.Y will have, or apart. */
+	if (c->plan == AGRP_PLAN_INDEX && agrp_path_key(c->s, c->trig_path, ri->rec, &ob->key)) {
+		ob->bnext = agrp_u64map_get(&o->buckets, ob->key);
+		agrp_u64map_put(&o->buckets, ob->key, ob);
+	} else {
+		ob->bnext = o->apart;
+		o->apart = ob;
+	}
+	if (ob->bnext)
+		ob->bnext->bprev = ob;
+	o->n++;
 	k->open++;
+}
+
+static void
+drop_obligation(agr_checker *k, agrp_obs *o, agrp_ob *ob)
+{
+	if (ob->prev)
+		ob->prev->next = ob->next;
+	else
+		o->first = ob->next;
+	if (ob->next)
+		ob->next->prev = ob->prev;
+	else
+		o->last = ob->prev;
+	if (ob->bnext)
+		ob->bnext->bprev = ob->bprev;
+	if (ob->bprev)
+		ob->bprev->bnext = ob->bnext;
+	else if (ob->key == 0)
+		o->apart = ob->bnext;
+	else if (ob->bnext)
+		agrp_u64map_put(&o->buckets, ob->key, ob->bnext);
+	else
+		agrp_u64map_del(&o->buckets, ob->key);
+	agr_record_free(ob->trigger);
+	free(ob);
+	o->n--;
+	k->open--;
+}
+
+/* Tests the obligations of a list (a bucket, or those apart) against S. */
+static void
+close_listed(agr_checker *k, const agrp_contract *c, agrp_obs *o, agrp_ob *ob, const agrp_rinfo *ri)
+{
+	for (agrp_ob *next; ob != NULL; ob = next) {
+		next = ob->bnext;
+		if (test(c->s, ri, ob->trigger))
+			drop_obligation(k, o, ob);
+	}
+}
+
+/* The obligations the record satisfies are met. */
+static void
+close_obligations(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const agrp_rinfo *ri)
+{
+	agrp_obs *o = s->obs;
+	uint64_t key;
+
+	switch (c->plan) {
+	case AGRP_PLAN_ONCE:
+		if (test(c->s, ri, NULL))
+			agrp_check_obligations_clear(k, s);
+		break;
+	case AGRP_PLAN_INDEX:
+		/* X of an object or array equals no value with a key */
+		if (agrp_path_key(c->s, c->rec_path, ri->rec, &key))
+			close_listed(k, c, o, agrp_u64map_get(&o->buckets, key), ri);
+		close_listed(k, c, o, o->apart, ri);
+		break;
+	case AGRP_PLAN_SCAN:
+		close_listed(k, c, o, o->apart, ri);
+		break;
+	}
+}
+
+/* Steps apart by more than n, without overflow for any two steps. */
+static bool
+past(long step, long since, long n)
+{
+	return step > since && (unsigned long)step - (unsigned long)since > (unsigned long)n;
+}
+
+static void
+response(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const agrp_rinfo *ri)
+{
+	char d[200];
+
+	/* The oldest open obligation has the first deadline. */
+	if (c->within >= 0 && s->obs != NULL && s->obs->n > 0 &&
+	    past(ri->step, s->obs->first->step, c->within)) {
+		agrp_check_describe(d, sizeof d, ri);
+		violate(k, c, s, ri,
+		        "step %ld satisfies '%s' but no record within %ld steps "
+		        "satisfies '%s' (%s is past it)",
+		        s->obs->first->step, c->p_text, c->within, c->s_text, d);
+		if (s->decided || s->pending)
+			return;
+	}
+	if (s->obs != NULL && s->obs->n > 0)
+		close_obligations(k, c, s, ri);
+	if (test(c->p, ri, s->opener))
+		add_obligation(k, c, s, ri);
 }
 
 static void
@@ -250,32 +393,9 @@ pattern(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const agrp_rinfo
 			        c->p_text, c->max);
 		}
 		break;
-	case AGRP_PAT_RESPONSE: {
-		size_t kept = 0;
-
-		/* Obligations are in step order: the oldest has the first deadline. */
-		if (c->within >= 0 && s->nob > 0 && ri->step > s->ob[0].step + c->within) {
-			agrp_check_describe(d, sizeof d, ri);
-			violate(k, c, s, ri,
-			        "step %ld satisfies '%s' but no record within %ld steps "
-			        "satisfies '%s' (%s is past it)",
-			        s->ob[0].step, c->p_text, c->within, c->s_text, d);
-			if (s->decided || s->pending)
-				break;
-		}
-		for (size_t i = 0; i < s->nob; i++) {
-			if (test(c->s, ri, s->ob[i].trigger)) {
-				agr_record_free(s->ob[i].trigger);
-				k->open--;
-			} else {
-				s->ob[kept++] = s->ob[i];
-			}
-		}
-		s->nob = kept;
-		if (test(c->p, ri, s->opener))
-			add_obligation(k, s, ri);
+	case AGRP_PAT_RESPONSE:
+		response(k, c, s, ri);
 		break;
-	}
 	default:
 		break;
 	}
@@ -330,42 +450,122 @@ user_end(agr_checker *k, const agrp_contract *c, agrp_cstate *s)
 	reset_interval(k, s);
 }
 
+/* ---- open calls, for the built-ins that follow calls ---------------- */
+
+/* A result: the tool of the call it answers, the nearest open with its id. */
+static const char *
+call_tool(const agrp_trace *t, const agrp_rinfo *ri)
+{
+	const agrp_call *c;
+
+	if (ri->call == NULL || !agrp_check_kind_is(ri, "result") ||
+	    (c = agrp_map_get(&t->calls, ri->call)) == NULL)
+		return NULL;
+	return c->tool;
+}
+
+/* After the contracts: a call opens, a result closes the call it answers. */
+static void
+follow_calls(agr_checker *k, agrp_trace *t, const agrp_rinfo *ri)
+{
+	agrp_call *c;
+
+	if (agrp_check_kind_is(ri, "call") && ri->id != NULL) {
+		c = agrp_xcalloc(1, sizeof *c);
+		c->tool = ri->tool ? agrp_xstrdup(ri->tool) : NULL;
+		c->step = ri->step;
+		c->source = ri->source;
+		c->line = ri->line;
+		c->seq = t->seq++;
+		c->below = agrp_map_get(&t->calls, ri->id);
+		agrp_map_put(&t->calls, ri->id, c);
+		t->ncalls++;
+		k->open++;
+	} else if (agrp_check_kind_is(ri, "result") && ri->call != NULL &&
+	           (c = agrp_map_get(&t->calls, ri->call)) != NULL) {
+		if (c->below)
+			agrp_map_put(&t->calls, ri->call, c->below);
+		else
+			agrp_map_del(&t->calls, ri->call);
+		free(c->tool);
+		free(c);
+		t->ncalls--;
+		k->open--;
+	}
+}
+
 /* ---- traces -------------------------------------------------------- */
 
 static void
-remember_closed(agr_checker *k, const char *id, long final_step)
+unlink_trace(agr_checker *k, agrp_trace *t)
 {
-	size_t slot = k->closed_next++ % CLOSED_KEPT;
+	agrp_trace **first = t->ended ? &k->efirst : &k->first;
+	agrp_trace **last = t->ended ? &k->elast : &k->last;
 
-	if (slot >= k->closed_cap) { /* grown as traces end: most checkers see few */
-		size_t cap = k->closed_cap ? 2 * k->closed_cap : 64;
-
-		cap = cap < CLOSED_KEPT ? cap : CLOSED_KEPT;
-		k->closed_ring = agrp_xrealloc(k->closed_ring, cap * sizeof *k->closed_ring);
-		k->closed_step = agrp_xrealloc(k->closed_step, cap * sizeof *k->closed_step);
-		memset(k->closed_ring + k->closed_cap, 0,
-		       (cap - k->closed_cap) * sizeof *k->closed_ring);
-		k->closed_cap = cap;
-	}
-	if (k->closed_ring[slot] != NULL) {
-		agrp_map_del(&k->closed, k->closed_ring[slot]);
-		free(k->closed_ring[slot]);
-	}
-	k->closed_ring[slot] = agrp_xstrdup(id);
-	k->closed_step[slot] = final_step;
-	/* the slot, not a pointer into an array that may move */
-	agrp_map_put(&k->closed, id, (void *)(intptr_t)(slot + 1));
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		*first = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	else
+		*last = t->prev;
+	t->prev = t->next = NULL;
 }
 
 static void
-close_trace(agr_checker *k, agrp_trace *t, bool has_final)
+append_trace(agrp_trace **first, agrp_trace **last, agrp_trace *t)
+{
+	t->prev = *last;
+	if (*last)
+		(*last)->next = t;
+	else
+		*first = t;
+	*last = t;
+}
+
+static uint64_t
+fingerprint(const char *id)
+{
+	return agrp_hash_done(agrp_hash_bytes(AGRP_HASH_SEED, id, strlen(id)));
+}
+
+/* A trace let go for room: known from now on by its fingerprint. */
+static void
+remember_gone(agr_checker *k, const char *id, long final_step)
+{
+	size_t slot = k->gone_next++ % AGRP_GONE;
+	uint64_t fp = fingerprint(id);
+
+	if (slot >= k->gone_cap) { /* grown as traces go: most checkers see few */
+		size_t cap = k->gone_cap ? 2 * k->gone_cap : 64;
+
+		cap = cap < AGRP_GONE ? cap : AGRP_GONE;
+		k->gone = agrp_xrealloc(k->gone, cap * sizeof *k->gone);
+		k->gone_cap = cap;
+	} else if (k->gone_next > AGRP_GONE) {
+		/* the oldest is forgotten, unless a newer one took its key */
+		agrp_gone *old = &k->gone[slot];
+
+		if ((uintptr_t)agrp_u64map_get(&k->gone_index, old->fp) == slot + 1)
+			agrp_u64map_del(&k->gone_index, old->fp);
+		k->forgotten++;
+	}
+	k->gone[slot].fp = fp;
+	k->gone[slot].final_step = final_step;
+	agrp_u64map_put(&k->gone_index, fp, (void *)(uintptr_t)(slot + 1));
+}
+
+/* The trace is over: its verdicts, in the order of the contracts. */
+static void
+close_trace(agr_checker *k, agrp_trace *t, bool for_room)
 {
 	for (size_t i = 0; i < k->cs->n; i++) {
 		const agrp_contract *c = &k->cs->c[i];
 		agrp_cstate *s = &t->cs[i];
 
 		if (c->type >= AGRP_BI_WELL_FORMED)
-			agrp_builtin_end(k, c, s, t, has_final);
+			agrp_builtin_end(k, c, s, t, t->ended);
 		else
 			user_end(k, c, s);
 		if (c->type == AGRP_BI_WELL_FORMED && k->every_problem)
@@ -373,16 +573,11 @@ close_trace(agr_checker *k, agrp_trace *t, bool has_final)
 		agrp_check_emit(k, t, c, !s->decided, s->fail, s->reason);
 	}
 	agrp_map_del(&k->traces, t->id);
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		k->first = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
-	else
-		k->last = t->prev;
-	if (has_final && !k->runs_apart)
-		remember_closed(k, t->id, t->last.step);
+	unlink_trace(k, t);
+	if (t->ended && !k->runs_apart)
+		k->nended--;
+	if (for_room)
+		remember_gone(k, t->id, t->final_step);
 	trace_free(k, t);
 }
 
@@ -390,21 +585,59 @@ static agrp_trace *
 open_trace(agr_checker *k, const char *id)
 {
 	agrp_trace *t = agrp_xcalloc(1, sizeof *t);
-	intptr_t closed = (intptr_t)agrp_map_get(&k->closed, id);
 
 	t->id = agrp_xstrdup(id);
-	t->reopened_after = closed ? k->closed_step[closed - 1] : -1;
 	t->cs = agrp_xcalloc(k->cs->n, sizeof *t->cs);
 	for (size_t i = 0; i < k->cs->n; i++)
 		t->cs[i].last_step = -1;
-	t->prev = k->last;
-	if (k->last)
-		k->last->next = t;
-	else
-		k->first = t;
-	k->last = t;
+	append_trace(&k->first, &k->last, t);
 	agrp_map_put(&k->traces, id, t);
 	return t;
+}
+
+/* Its first final: the trace has ended, and is held for what may follow. */
+static void
+end_trace(agr_checker *k, agrp_trace *t)
+{
+	unlink_trace(k, t);
+	t->ended = true;
+	t->final_step = t->last.step;
+	append_trace(&k->efirst, &k->elast, t);
+	if (k->runs_apart)
+		close_trace(k, t, false);
+	else if (++k->nended > AGRP_HELD)
+		close_trace(k, k->efirst, true);
+}
+
+static void
+read_record(const agr_record *rec, agrp_rinfo *ri, const char **id, agrp_common *common)
+{
+	ri->rec = rec;
+	ri->source = agr_record_source(rec);
+	ri->line = agr_record_line(rec);
+	if (agrp_reference()) {
+		const json_t *j = agr_record_json(rec), *step = json_object_get(j, "step");
+
+		ri->j = j;
+		*id = agr_json_str(j, "trace");
+		ri->kind = agr_json_str(j, "kind");
+		ri->tool = agr_json_str(j, "tool");
+		ri->status = agr_json_str(j, "status");
+		ri->id = agr_json_str(j, "id");
+		ri->call = agr_json_str(j, "call");
+		ri->step = json_is_integer(step) ? (long)json_integer_value(step) : -1;
+	} else {
+		agrp_record_common(rec, common);
+		*id = common->trace;
+		ri->kind = common->kind;
+		ri->tool = common->tool;
+		ri->status = common->status;
+		ri->id = common->id;
+		ri->call = common->call;
+		ri->step = common->step;
+	}
+	if (*id == NULL)
+		*id = "";
 }
 
 bool
@@ -412,45 +645,27 @@ agr_checker_feed(agr_checker *k, const agr_record *rec, agr_error *err)
 {
 	agrp_common common;
 	const char *id;
-	agrp_rinfo ri = { rec,
-		          NULL,
-		          NULL,
-		          NULL,
-		          NULL,
-		          NULL,
-		          NULL,
-		          -1,
-		          agr_record_source(rec),
-		          agr_record_line(rec) };
-
-	if (agrp_reference()) {
-		const json_t *j = agr_record_json(rec), *step = json_object_get(j, "step");
-
-		ri.j = j;
-		id = agr_json_str(j, "trace");
-		ri.kind = agr_json_str(j, "kind");
-		ri.tool = agr_json_str(j, "tool");
-		ri.status = agr_json_str(j, "status");
-		ri.id = agr_json_str(j, "id");
-		ri.call = agr_json_str(j, "call");
-		ri.step = json_is_integer(step) ? (long)json_integer_value(step) : -1;
-	} else {
-		agrp_record_common(rec, &common);
-		id = common.trace;
-		ri.kind = common.kind;
-		ri.tool = common.tool;
-		ri.status = common.status;
-		ri.id = common.id;
-		ri.call = common.call;
-		ri.step = common.step;
-	}
+	agrp_rinfo ri = { 0 };
 	agrp_trace *t;
+	char d[200];
 
-	if (id == NULL)
-		id = "";
-	if ((t = agrp_map_get(&k->traces, id)) == NULL)
+	read_record(rec, &ri, &id, &common);
+	if ((t = agrp_map_get(&k->traces, id)) == NULL) {
+		uintptr_t gone = (uintptr_t)agrp_u64map_get(&k->gone_index, fingerprint(id));
+
+		if (gone != 0 && !k->runs_apart) {
+			agrp_check_describe(d, sizeof d, &ri);
+			agrp_error_set(err, ri.source, ri.line, 0,
+			               "%s of trace '%s' comes after its final record (step %ld), "
+			               "but its verdicts are given: %d traces have ended since",
+			               d, id, k->gone[gone - 1].final_step, AGRP_HELD);
+			return false;
+		}
 		t = open_trace(k, id);
+	}
 	t->last = agrp_check_at(&ri);
+	if (k->calls)
+		ri.call_tool = call_tool(t, &ri);
 	for (size_t i = 0; i < k->cs->n; i++) {
 		const agrp_contract *c = &k->cs->c[i];
 
@@ -461,9 +676,9 @@ agr_checker_feed(agr_checker *k, const agr_record *rec, agr_error *err)
 		else
 			user_record(k, c, &t->cs[i], &ri);
 	}
+	if (k->calls)
+		follow_calls(k, t, &ri);
 	if (k->open > k->max_open) {
-		char d[200];
-
 		agrp_check_describe(d, sizeof d, &ri);
 		agrp_error_set(
 		    err, ri.source, ri.line, 0,
@@ -471,14 +686,17 @@ agr_checker_feed(agr_checker *k, const agr_record *rec, agr_error *err)
 		    k->max_open, d, id);
 		return false;
 	}
-	if (agrp_check_kind_is(&ri, "final"))
-		close_trace(k, t, true);
+	if (agrp_check_kind_is(&ri, "final") && !t->ended)
+		end_trace(k, t);
 	return true;
 }
 
 void
 agr_checker_finish(agr_checker *k)
 {
+	/* The ended in the order they ended, then the rest as they began. */
+	while (k->efirst != NULL)
+		close_trace(k, k->efirst, false);
 	while (k->first != NULL)
 		close_trace(k, k->first, false);
 }

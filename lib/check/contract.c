@@ -241,6 +241,7 @@ load_pattern(agrp_yaml *L, yaml_node_t **f, agrp_contract *c)
 		    !load_expr(L, part[0], c->name, "if", &c->p, &c->p_text) ||
 		    !load_expr(L, part[1], c->name, "then", &c->s, &c->s_text))
 			return false;
+		agrp_response_plan(c);
 		return part[2] == NULL ||
 		       agrp_yaml_int(L, part[2], "within", 0, 1L << 40, &c->within);
 	}

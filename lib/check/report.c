@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/base_int.h"
+#include "check/check_int.h"
 
 struct agr_report {
 	agr_format fmt;
@@ -56,13 +56,132 @@ junit_put(agr_report *r, const char *s, size_t n)
 
 #define junit_lit(r, lit) junit_put(r, lit, sizeof lit - 1)
 
-/* XML text: markup characters as entities, control characters (which XML
- * 1.0 cannot carry) as U+FFFD. */
+/* The length of the UTF-8 sequence at s (up to end), or 0 when it is not
+ * one: overlong forms, surrogates and code points past U+10FFFF included. */
+static size_t
+utf8_len(const unsigned char *s, const unsigned char *end, unsigned long *cp)
+{
+	size_t n = s[0] < 0x80                   ? 1
+	           : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
+	           : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
+	           : s[0] >= 0xf0 && s[0] < 0xf5 ? 4
+	                                         : 0;
+	unsigned long c;
+
+	if (n == 0 || (size_t)(end - s) < n)
+		return 0;
+	c = n == 1 ? s[0] : s[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c < 0xe000))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* Characters that end or break a line for a terminal or an editor, and
+ * the others no one can see: C0, DEL, C1, U+2028 and U+2029. */
+static bool
+unseen(unsigned long c)
+{
+	return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x2028 || c == 0x2029;
+}
+
+/* Text for people: what cannot be seen as the JSON escape that says it
+ * (\\n, \\u001b), bytes that are not UTF-8 as \\ufffd; in a JSON string
+ * (quoted), " and \\ too. */
+static void
+text_add(agrp_buf *b, const char *s, bool quoted)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+	unsigned long c;
+	char esc[16];
+
+	if (quoted)
+		agrp_buf_add(b, "\"", 1);
+	while (p < end) {
+		size_t n = utf8_len(p, end, &c);
+
+		if (n == 0) {
+			agrp_buf_str(b, "\\ufffd");
+			p++;
+			continue;
+		}
+		if (c == '\n')
+			agrp_buf_str(b, "\\n");
+		else if (c == '\r')
+			agrp_buf_str(b, "\\r");
+		else if (c == '\t')
+			agrp_buf_str(b, "\\t");
+		else if (unseen(c) || (quoted && (c == '"' || c == '\\'))) {
+			if (unseen(c))
+				snprintf(esc, sizeof esc, "\\u%04lx", c);
+			else
+				snprintf(esc, sizeof esc, "\\%c", (int)c);
+			agrp_buf_str(b, esc);
+		} else {
+			agrp_buf_add(b, p, n);
+		}
+		p += n;
+	}
+	if (quoted)
+		agrp_buf_add(b, "\"", 1);
+}
+
+char *
+agrp_text(const char *s, bool as_id)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+	bool bare = !as_id || (*s != '\0' && *s != '"');
+	agrp_buf b = { 0 };
+	unsigned long c;
+
+	/* A trace id as it is when it has no space or unseen character and
+	 * does not start with ", else as a JSON string (so "" when empty). */
+	while (as_id && bare && p < end) {
+		size_t n = utf8_len(p, end, &c);
+
+		bare = n > 0 && c != ' ' && !unseen(c);
+		p += n ? n : 1;
+	}
+	text_add(&b, s, !bare);
+	return b.p ? b.p : agrp_xstrdup("");
+}
+
+static void
+text_put(FILE *out, const char *s, bool as_id)
+{
+	char *t = agrp_text(s, as_id);
+
+	fputs(t, out);
+	free(t);
+}
+
+/* XML text: markup characters as entities, line ends and tabs as
+ * character references (an attribute keeps them so), and what XML 1.0
+ * cannot carry (other control characters, U+FFFE, U+FFFF, bytes that are
+ * not UTF-8) as U+FFFD. */
 static void
 junit_text(agr_report *r, const char *s)
 {
-	for (; *s; s++) {
-		switch (*s) {
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+	unsigned long c;
+	char ref[16];
+
+	while (p < end) {
+		size_t n = utf8_len(p, end, &c);
+
+		if (n == 0 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0xfffe ||
+		    c == 0xffff) {
+			junit_lit(r, "\xef\xbf\xbd");
+			p += n ? n : 1;
+			continue;
+		}
+		switch (c) {
 		case '&':
 			junit_lit(r, "&amp;");
 			break;
@@ -78,12 +197,16 @@ junit_text(agr_report *r, const char *s)
 		case '\'':
 			junit_lit(r, "&apos;");
 			break;
+		case '\t':
+		case '\n':
+		case '\r':
+			snprintf(ref, sizeof ref, "&#%lu;", c);
+			junit_put(r, ref, strlen(ref));
+			break;
 		default:
-			if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')
-				junit_lit(r, "\xef\xbf\xbd");
-			else
-				junit_put(r, s, 1);
+			junit_put(r, (const char *)p, n);
 		}
+		p += n;
 	}
 }
 
@@ -105,6 +228,29 @@ github_text(FILE *out, const char *s, bool property)
 		else
 			putc(*s, out);
 	}
+}
+
+/* A string for a JSON record: jansson takes only UTF-8, so anything else
+ * (a file name, say) is made so, byte by byte as U+FFFD. */
+static json_t *
+json_text(const char *s)
+{
+	json_t *j = json_string(s);
+	agrp_buf b = { 0 };
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+	unsigned long c;
+
+	if (j != NULL)
+		return j;
+	while (p < end) {
+		size_t n = utf8_len(p, end, &c);
+
+		agrp_buf_add(&b, n ? (const char *)p : "\xef\xbf\xbd", n ? n : 3);
+		p += n ? n : 1;
+	}
+	j = json_string(b.p ? b.p : "");
+	free(b.p);
+	return j;
 }
 
 static const char *
@@ -142,29 +288,42 @@ agr_report_verdict(agr_report *r, const agr_verdict *v)
 		r->fail++;
 	switch (r->fmt) {
 	case AGR_FMT_LINT:
-		if (!v->pass)
-			fprintf(r->out, "%s:%ld: trace %s: %s\n", v->source, v->line,
-			        shown(v->trace), v->reason);
+		if (v->pass)
+			break;
+		text_put(r->out, v->source, false);
+		fprintf(r->out, ":%ld: trace ", v->line);
+		text_put(r->out, v->trace, true);
+		fputs(": ", r->out);
+		text_put(r->out, v->reason, false);
+		putc('\n', r->out);
 		break;
 	case AGR_FMT_TEXT:
-		if (!v->pass)
-			fprintf(r->out, "trace %s: %s: FAIL at step %ld: %s\n", shown(v->trace),
-			        v->contract, v->step, v->reason);
-		else if (r->verbose)
-			fprintf(r->out, "trace %s: %s: pass\n", shown(v->trace), v->contract);
+		if (!v->pass || r->verbose) {
+			fputs("trace ", r->out);
+			text_put(r->out, v->trace, true);
+			fputs(": ", r->out);
+			text_put(r->out, v->contract, false);
+		}
+		if (!v->pass) {
+			fprintf(r->out, ": FAIL at step %ld: ", v->step);
+			text_put(r->out, v->reason, false);
+			putc('\n', r->out);
+		} else if (r->verbose) {
+			fputs(": pass\n", r->out);
+		}
 		break;
 	case AGR_FMT_NDJSON: {
 		json_t *o = json_object();
 
-		json_object_set_new(o, "trace", json_string(v->trace));
+		json_object_set_new(o, "trace", json_text(v->trace));
 		json_object_set_new(o, "kind", json_string("verdict"));
-		json_object_set_new(o, "contract", json_string(v->contract));
+		json_object_set_new(o, "contract", json_text(v->contract));
 		json_object_set_new(o, "status", json_string(v->pass ? "pass" : "fail"));
 		if (!v->pass) {
 			json_object_set_new(o, "step", json_integer(v->step));
-			json_object_set_new(o, "reason", json_string(v->reason));
+			json_object_set_new(o, "reason", json_text(v->reason));
 			if (v->source != NULL) {
-				json_object_set_new(o, "file", json_string(v->source));
+				json_object_set_new(o, "file", json_text(v->source));
 				json_object_set_new(o, "line", json_integer(v->line));
 			}
 		}
@@ -206,7 +365,9 @@ agr_report_verdict(agr_report *r, const agr_verdict *v)
 		github_text(r->out, v->contract, true);
 		fputs("::trace ", r->out);
 		github_text(r->out, shown(v->trace), false);
-		fprintf(r->out, ": %s: FAIL at step %ld: ", v->contract, v->step);
+		fputs(": ", r->out);
+		github_text(r->out, v->contract, false);
+		fprintf(r->out, ": FAIL at step %ld: ", v->step);
 		github_text(r->out, v->reason, false);
 		putc('\n', r->out);
 		break;

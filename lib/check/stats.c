@@ -5,18 +5,21 @@
  * totals of a corpus split by trace id are the sums of the parts' totals:
  * a partial holds the counters, never a rate.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "record/record_int.h"
+#include "check/check_int.h"
 
 typedef struct run {
 	char *id;
 	long records, calls, failures, faults, reroutes, escalations, demotes;
-	char final[16]; /* "" when none */
+	char final[16]; /* the first final's status; "" when none */
 	bool terminates, observable;
 	long pass, verdicts;
-	json_t *fault_types; /* the kinds of fault injected into the run: name -> true */
+	json_t *fault_types;      /* the kinds of fault injected into the run: name -> true */
+	bool own_done, user_done; /* the checkers gave all their verdicts */
+	struct run *next_over;    /* in the list of runs that are over */
 } run;
 
 /* Counters, summed across runs and across partials. */
@@ -52,6 +55,8 @@ struct agr_stats {
 	json_t *govern;    /* decision -> count */
 	json_t *contracts; /* name -> {pass, total} */
 	json_t *faults;    /* fault -> {runs, success, contained} */
+	/* Runs whose verdicts are all in, to be closed after the record in hand. */
+	run *over, **over_tail;
 	agr_stats_run_fn fn;
 	void *ctx;
 };
@@ -85,6 +90,7 @@ agr_stats_new(const agr_contracts *user, size_t max_open, agr_stats_run_fn fn, v
 	st->govern = json_object();
 	st->contracts = json_object();
 	st->faults = json_object();
+	st->over_tail = &st->over;
 	st->fn = fn;
 	st->ctx = ctx;
 	return st;
@@ -127,15 +133,30 @@ get_run(agr_stats *st, const char *id)
 	return r;
 }
 
+/* The checkers hold a trace after its final, for what may follow: a run
+ * is over when both have given their verdicts on it. */
+static void
+verdicts_in(agr_stats *st, run *r)
+{
+	if (!r->own_done || (st->user_check != NULL && !r->user_done))
+		return;
+	*st->over_tail = r;
+	st->over_tail = &r->next_over;
+}
+
 static void
 own_verdict(void *ctx, const agr_verdict *v)
 {
-	run *r = get_run(ctx, v->trace);
+	agr_stats *st = ctx;
+	run *r = get_run(st, v->trace);
 
-	if (strcmp(v->contract, "terminates") == 0)
+	if (strcmp(v->contract, "terminates") == 0) {
 		r->terminates = v->pass;
-	else
-		r->observable = v->pass;
+	} else {
+		r->observable = v->pass; /* the last of the two */
+		r->own_done = true;
+		verdicts_in(st, r);
+	}
 }
 
 static void
@@ -161,6 +182,10 @@ user_verdict(void *ctx, const agr_verdict *v)
 	r->pass += v->pass;
 	bump(st->contracts, v->contract, "total", 1);
 	bump(st->contracts, v->contract, "pass", v->pass);
+	if ((size_t)r->verdicts == agr_contracts_count(st->user)) {
+		r->user_done = true;
+		verdicts_in(st, r);
+	}
 }
 
 static bool
@@ -228,6 +253,26 @@ close_run(agr_stats *st, run *r)
 	free(r);
 }
 
+/* The runs that are over, closed in the order the checkers gave them up;
+ * at the end, those without a final stay for the order of their ids. */
+static void
+close_over(agr_stats *st, bool only_final)
+{
+	run **kept = &st->over;
+
+	while (*kept != NULL) {
+		run *r = *kept;
+
+		if (only_final && r->final[0] == '\0') {
+			kept = &r->next_over;
+			continue;
+		}
+		*kept = r->next_over;
+		close_run(st, r);
+	}
+	st->over_tail = kept;
+}
+
 bool
 agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 {
@@ -273,15 +318,13 @@ agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 		if (d == NULL)
 			d = agrp_record_str(rec, "action", b[0], sizeof b[0]);
 		bump(st->govern, "decisions", d ? d : "unknown", 1);
-	} else if (is(kind, "final")) {
+	} else if (is(kind, "final") && r->final[0] == '\0') {
 		snprintf(r->final, sizeof r->final, "%s", status ? status : "unknown");
 	}
-	/* The checkers close the run at the same records as here: verdicts first. */
 	if (!agr_checker_feed(st->own_check, rec, err) ||
 	    (st->user_check != NULL && !agr_checker_feed(st->user_check, rec, err)))
 		return false;
-	if (is(kind, "final"))
-		close_run(st, r);
+	close_over(st, false);
 	return true;
 }
 
@@ -291,6 +334,7 @@ agr_stats_finish(agr_stats *st)
 	agr_checker_finish(st->own_check);
 	if (st->user_check != NULL)
 		agr_checker_finish(st->user_check);
+	close_over(st, true);
 	/* Runs without a final, in a fixed order: by id. */
 	for (;;) {
 		run *least = NULL;
@@ -306,6 +350,14 @@ agr_stats_finish(agr_stats *st)
 			break;
 		close_run(st, least);
 	}
+	st->over = NULL;
+	st->over_tail = &st->over;
+}
+
+size_t
+agr_stats_forgotten(const agr_stats *st)
+{
+	return agr_checker_forgotten(st->own_check);
 }
 
 json_t *
@@ -323,30 +375,51 @@ agr_stats_partial(const agr_stats *st)
 	return o;
 }
 
-/* Adds the numbers of b into a, recursively, for objects of counters. */
+/* A count of a partial: a whole number from 0 that a sum can take. */
 static bool
-add_counts(json_t *a, const json_t *b)
+count_ok(const json_t *n, long have, long *sum)
+{
+	long v;
+
+	if (!json_is_integer(n) || json_integer_value(n) < 0 ||
+	    json_integer_value(n) > (json_int_t)LONG_MAX)
+		return false;
+	v = (long)json_integer_value(n);
+	if (have > LONG_MAX - v)
+		return false;
+	*sum = have + v;
+	return true;
+}
+
+/* Adds the counts of b into a (NULL: none yet), recursively, for objects
+ * of counters, or with apply false only sees that it can; the key of the
+ * first that is not a count or takes its sum past LONG_MAX in *bad. */
+static bool
+add_counts(json_t *a, const json_t *b, bool apply, const char **bad)
 {
 	const char *key;
 	json_t *v;
 
 	json_object_foreach((json_t *)b, key, v)
 	{
-		json_t *mine = json_object_get(a, key);
+		json_t *mine = a ? json_object_get(a, key) : NULL;
+		long sum;
 
+		*bad = key;
 		if (json_is_object(v)) {
-			if (mine == NULL) {
+			if (mine != NULL && !json_is_object(mine))
+				return false;
+			if (mine == NULL && apply) {
 				mine = json_object();
 				json_object_set_new(a, key, mine);
 			}
-			if (!json_is_object(mine) || !add_counts(mine, v))
+			if (!add_counts(mine, v, apply, bad))
 				return false;
-		} else if (json_is_integer(v)) {
-			json_object_set_new(a, key,
-			                    json_integer(json_integer_value(v) +
-			                                 (mine ? json_integer_value(mine) : 0)));
-		} else {
+		} else if ((mine != NULL && !json_is_integer(mine)) ||
+		           !count_ok(v, mine ? (long)json_integer_value(mine) : 0, &sum)) {
 			return false;
+		} else if (apply) {
+			json_object_set_new(a, key, json_integer(sum));
 		}
 	}
 	return true;
@@ -355,12 +428,15 @@ add_counts(json_t *a, const json_t *b)
 bool
 agr_stats_merge(agr_stats *st, const json_t *partial, agr_error *err)
 {
+	static const char *const parts[] = { "tools", "govern", "contracts", "faults" };
 	json_t *govern;
+	long sum[C_N];
 
 	if (!is(agr_json_str(partial, "agraph"), "stats-partial")) {
 		agrp_error_set(err, NULL, 0, 0, "not a stats partial (written by stats --partial)");
 		return false;
 	}
+	/* Every count is seen first, so that a bad partial adds nothing. */
 	for (int i = 0; i < C_N; i++) {
 		const json_t *n = json_object_get(partial, counter_names[i]);
 
@@ -369,19 +445,38 @@ agr_stats_merge(agr_stats *st, const json_t *partial, agr_error *err)
 			               counter_names[i]);
 			return false;
 		}
-		st->c[i] += (long)json_integer_value(n);
+		if (!count_ok(n, st->c[i], &sum[i])) {
+			agrp_error_set(err, NULL, 0, 0,
+			               "stats partial whose count of \"%s\" is below 0 or takes "
+			               "the sum past %ld",
+			               counter_names[i], LONG_MAX);
+			return false;
+		}
 	}
 	govern = json_object_get(st->govern, "decisions");
 	if (govern == NULL) {
 		govern = json_object();
 		json_object_set_new(st->govern, "decisions", govern);
 	}
-	if (!add_counts(st->tools, or_empty(json_object_get(partial, "tools"))) ||
-	    !add_counts(govern, or_empty(json_object_get(partial, "govern"))) ||
-	    !add_counts(st->contracts, or_empty(json_object_get(partial, "contracts"))) ||
-	    !add_counts(st->faults, or_empty(json_object_get(partial, "faults")))) {
-		agrp_error_set(err, NULL, 0, 0, "stats partial with counts that are not numbers");
-		return false;
+	json_t *into[] = { st->tools, govern, st->contracts, st->faults };
+
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		const char *bad = "";
+
+		if (!add_counts(into[i], or_empty(json_object_get(partial, parts[i])), false,
+		                &bad)) {
+			agrp_error_set(err, NULL, 0, 0,
+			               "stats partial whose \"%s\" count \"%s\" is not a whole "
+			               "number from 0, or takes the sum past %ld",
+			               parts[i], bad, LONG_MAX);
+			return false;
+		}
+	}
+	memcpy(st->c, sum, sizeof sum);
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		const char *bad;
+
+		add_counts(into[i], or_empty(json_object_get(partial, parts[i])), true, &bad);
 	}
 	return true;
 }
@@ -466,6 +561,7 @@ void
 agr_stats_print_row(FILE *out, const json_t *row)
 {
 	const json_t *f;
+	char *id, *fin;
 
 	if (row == NULL) {
 		fprintf(out, "%-24s %7s %5s %8s %6s %8s %11s  %s\n", "trace", "records", "calls",
@@ -473,17 +569,17 @@ agr_stats_print_row(FILE *out, const json_t *row)
 		return;
 	}
 	f = json_object_get(row, "final");
-	fprintf(out, "%-24s %7lld %5lld %8lld %6lld %8lld %11lld  %s\n",
-	        json_string_value(json_object_get(row, "trace"))[0]
-	            ? json_string_value(json_object_get(row, "trace"))
-	            : "\"\"",
+	id = agrp_text(json_string_value(json_object_get(row, "trace")), true);
+	fin = agrp_text(json_is_string(f) ? json_string_value(f) : "(none)", false);
+	fprintf(out, "%-24s %7lld %5lld %8lld %6lld %8lld %11lld  %s\n", id,
 	        (long long)json_integer_value(json_object_get(row, "records")),
 	        (long long)json_integer_value(json_object_get(row, "calls")),
 	        (long long)json_integer_value(json_object_get(row, "failures")),
 	        (long long)json_integer_value(json_object_get(row, "faults")),
 	        (long long)json_integer_value(json_object_get(row, "reroutes")),
-	        (long long)json_integer_value(json_object_get(row, "escalations")),
-	        json_is_string(f) ? json_string_value(f) : "(none)");
+	        (long long)json_integer_value(json_object_get(row, "escalations")), fin);
+	free(id);
+	free(fin);
 }
 
 static void
@@ -500,6 +596,16 @@ static long
 num(const json_t *o, const char *key)
 {
 	return (long)json_integer_value(json_object_get(o, key));
+}
+
+/* "prefix NAME suffix", the name shown for people. */
+static void
+label(char *what, size_t n, const char *prefix, const char *name, const char *suffix)
+{
+	char *shown = agrp_text(name, false);
+
+	snprintf(what, n, "%s%s%s", prefix, shown, suffix);
+	free(shown);
 }
 
 /* The totals, for people. */
@@ -522,26 +628,26 @@ print_total(FILE *out, const json_t *t)
 	        json_real_value(json_object_get(t, "escalations_per_run")));
 	json_object_foreach((json_t *)json_object_get(t, "contracts"), key, v)
 	{
-		snprintf(what, sizeof what, "contract %s", key);
+		label(what, sizeof what, "contract ", key, "");
 		print_rate(out, what, num(v, "pass"), num(v, "total"));
 	}
 	json_object_foreach((json_t *)json_object_get(t, "tools"), key, v)
 	{
-		snprintf(what, sizeof what, "tool %s errors", key);
+		label(what, sizeof what, "tool ", key, " errors");
 		print_rate(out, what, num(v, "errors"), num(v, "results"));
 	}
 	json_object_foreach((json_t *)json_object_get(t, "govern"), key, v)
 	{
-		snprintf(what, sizeof what, "govern %s", key);
+		label(what, sizeof what, "govern ", key, "");
 		fprintf(out, "%-26s %lld\n", what, (long long)json_integer_value(v));
 	}
 	json_object_foreach((json_t *)json_object_get(t, "faults"), key, v)
 	{
-		snprintf(what, sizeof what, "fault %s: runs", key);
+		label(what, sizeof what, "fault ", key, ": runs");
 		fprintf(out, "%-26s %ld\n", what, num(v, "runs"));
-		snprintf(what, sizeof what, "fault %s: success", key);
+		label(what, sizeof what, "fault ", key, ": success");
 		print_rate(out, what, num(v, "success"), num(v, "runs"));
-		snprintf(what, sizeof what, "fault %s: contained", key);
+		label(what, sizeof what, "fault ", key, ": contained");
 		print_rate(out, what, num(v, "contained"), num(v, "runs"));
 	}
 }
@@ -559,10 +665,13 @@ print_faults(FILE *out, const json_t *t)
 	{
 		long runs = num(v, "runs");
 
-		fprintf(out, "%-12s %6ld %8ld %10ld %10.1f%% %11.1f%%\n", key, runs,
+		char *name = agrp_text(key, false);
+
+		fprintf(out, "%-12s %6ld %8ld %10ld %10.1f%% %11.1f%%\n", name, runs,
 		        num(v, "success"), num(v, "contained"),
 		        100.0 * (double)num(v, "success") / (double)runs,
 		        100.0 * (double)num(v, "contained") / (double)runs);
+		free(name);
 	}
 }
 

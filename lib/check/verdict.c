@@ -9,23 +9,42 @@
 #include "check/check_int.h"
 
 void
-agrp_check_entries_clear(agr_checker *k, agrp_entry *e, size_t *n)
+agrp_check_obligations_clear(agr_checker *k, agrp_cstate *s)
 {
-	for (size_t i = 0; i < *n; i++) {
-		free(e[i].key);
-		free(e[i].text);
+	agrp_obs *o = s->obs;
+
+	if (o == NULL)
+		return;
+	for (agrp_ob *ob = o->first, *next; ob != NULL; ob = next) {
+		next = ob->next;
+		agr_record_free(ob->trigger);
+		free(ob);
 	}
-	k->open -= *n;
-	*n = 0;
+	k->open -= o->n;
+	agrp_u64map_free(&o->buckets);
+	free(o);
+	s->obs = NULL;
 }
 
 void
-agrp_check_obligations_clear(agr_checker *k, agrp_cstate *s)
+agrp_check_tools_clear(agr_checker *k, agrp_cstate *s)
 {
-	for (size_t i = 0; i < s->nob; i++)
-		agr_record_free(s->ob[i].trigger);
-	k->open -= s->nob;
-	s->nob = 0;
+	for (size_t i = 0; i < s->tools.cap; i++) {
+		void *v = s->tools.slots[i].val;
+
+		if (s->tools.slots[i].key == NULL)
+			continue;
+		if (s->holds == 'p') {
+			free(((agrp_pending *)v)->tool);
+			free(((agrp_pending *)v)->status);
+		} else {
+			agrp_u64map_free(&((agrp_called *)v)->args);
+		}
+		free(v);
+	}
+	agrp_map_free(&s->tools);
+	k->open -= s->held;
+	s->held = 0;
 }
 
 char *
@@ -51,8 +70,7 @@ agrp_check_fail(agr_checker *k, agrp_cstate *s, agrp_where w, const char *fmt, .
 	s->reason = agrp_check_vformat(fmt, ap);
 	va_end(ap);
 	agrp_check_obligations_clear(k, s);
-	agrp_check_entries_clear(k, s->e, &s->ne);
-	agrp_check_entries_clear(k, s->e2, &s->ne2);
+	agrp_check_tools_clear(k, s);
 }
 
 void

@@ -66,10 +66,14 @@ set(void *obj, const char *key, const char *value)
 	agsafeset(obj, (char *)key, (char *)value, (char *)"");
 }
 
-/* An id for SVG: the text with anything but letters, digits and _ as _. */
+/* An id for SVG: prefix, then a and b (if any) joined by _, in each
+ * letters and digits as they are and any other byte as . and two hex
+ * digits (A_B is A.5fB), so that no two names share an id and an _ only
+ * ever joins.  Not -, which graphviz writes as &#45;. */
 static void
 make_id(char *out, size_t cap, const char *prefix, const char *a, const char *b)
 {
+	static const char hex[] = "0123456789abcdef";
 	size_t n = (size_t)snprintf(out, cap, "%s", prefix);
 
 	for (const char *parts[2] = { a, b }, **p = parts; p < parts + 2; p++) {
@@ -77,15 +81,53 @@ make_id(char *out, size_t cap, const char *prefix, const char *a, const char *b)
 			continue;
 		if (p > parts && n + 1 < cap)
 			out[n++] = '_';
-		for (const char *s = *p; *s != '\0' && n + 1 < cap; s++) {
+		for (const char *s = *p; *s != '\0' && n + 3 < cap; s++) {
 			unsigned char c = (unsigned char)*s;
-			bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			            (c >= '0' && c <= '9') || c == '_';
 
-			out[n++] = word ? (char)c : '_';
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9')) {
+				out[n++] = (char)c;
+			} else {
+				out[n++] = '.';
+				out[n++] = hex[c >> 4];
+				out[n++] = hex[c & 15];
+			}
 		}
 	}
 	out[n < cap ? n : cap - 1] = '\0';
+}
+
+/* Ids already given in this drawing: one given twice (a step that two
+ * records share, a name too long for the buffer) gets .2, .3, ... after
+ * it, in the order the elements are drawn. */
+static agrp_map given_ids;
+
+static void
+set_id(void *obj, char *id, size_t cap)
+{
+	size_t len = strlen(id);
+
+	for (unsigned long k = 2; agrp_map_get(&given_ids, id) != NULL; k++)
+		snprintf(id + len, cap - len, ".%lu", k);
+	agrp_map_put(&given_ids, id, (void *)1);
+	set(obj, "id", id);
+}
+
+/* A plain label: graphviz reads \N, \G, \L, \n... in it, so that a name
+ * holding a backslash is drawn as itself only with each \ doubled. */
+static void
+set_text(void *obj, const char *key, const char *text)
+{
+	agrp_buf b = { 0 };
+
+	agrp_buf_str(&b, "");
+	for (const char *p = text; *p != '\0'; p++)
+		if (*p == '\\')
+			agrp_buf_str(&b, "\\\\");
+		else
+			agrp_buf_add(&b, p, 1);
+	set(obj, key, b.p);
+	free(b.p);
 }
 
 static bool
@@ -119,6 +161,7 @@ finish(GVC_t *gvc, Agraph_t *gg, const agr_render_opts *o, const char *source, c
 		gvFreeRenderData(data);
 	agclose(gg);
 	gvFreeContext(gvc);
+	agrp_map_free(&given_ids);
 	return ok;
 }
 
@@ -128,6 +171,7 @@ open_graph(const char *name, GVC_t **gvc)
 	Agraph_t *gg;
 
 	render_errors[0] = '\0';
+	agrp_map_free(&given_ids);
 	agseterr(AGERR);
 	agseterrf(keep_error);
 	*gvc = gvContext();
@@ -317,6 +361,9 @@ html(agrp_buf *out, const char *text)
 		case '\n':
 			agrp_buf_str(out, "<BR/>");
 			break;
+		case '\\': /* else graphviz reads \N, \G, \L in it */
+			agrp_buf_str(out, "&#92;");
+			break;
 		default:
 			agrp_buf_add(out, p, 1);
 		}
@@ -361,7 +408,7 @@ draw_node(const run_view *v, Agraph_t *gg, int node)
 	for (size_t i = 0; i < agr_graph_fallback_count(g); i++)
 		fallback |= agr_graph_fallback(g, i) == node;
 	make_id(id, sizeof id, "node_", name, NULL);
-	set(n, "id", id);
+	set_id(n, id, sizeof id);
 	set(n, "shape", "box");
 	set(n, "style", "rounded,filled");
 	set(n, "fillcolor", "#ffffff");
@@ -463,9 +510,9 @@ agr_render_graph(const agr_graph *g, const agr_recording *rc, const agr_render_o
 		snprintf(title, sizeof title, "%s: trace %s, %s, %ld reroute%s", agr_graph_name(g),
 		         agr_recording_trace(rc), v.final ? v.final : "unfinished", v.reroutes,
 		         v.reroutes == 1 ? "" : "s");
-		set(gg, "label", title);
+		set_text(gg, "label", title);
 	} else {
-		set(gg, "label", agr_graph_name(g));
+		set_text(gg, "label", agr_graph_name(g));
 	}
 	set(gg, "id", "graph");
 	for (size_t i = 0; i < n; i++)
@@ -479,7 +526,7 @@ agr_render_graph(const agr_graph *g, const agr_recording *rc, const agr_render_o
 
 		make_id(id, sizeof id, "edge_", from, to);
 		snprintf(cost, sizeof cost, "%g", agr_cost_to_double(g->edges[i].cost));
-		set(e, "id", id);
+		set_id(e, id, sizeof id);
 		set(e, "label", cost);
 		set(e, "color", "#90a4ae");
 		set(e, "fontcolor", "#607d8b");
@@ -552,11 +599,13 @@ agent_cluster(Agraph_t *gg, const char *agent)
 	Agraph_t *where;
 
 	make_id(cluster, sizeof cluster, "cluster_", agent, NULL);
+	if ((where = agsubg(gg, cluster, 0)) != NULL)
+		return where;
 	where = agsubg(gg, cluster, 1);
-	set(where, "label", agent);
+	set_text(where, "label", agent);
 	set(where, "style", "rounded");
 	set(where, "color", "#b0bec5");
-	set(where, "id", cluster);
+	set_id(where, cluster, sizeof cluster);
 	return where;
 }
 
@@ -598,8 +647,8 @@ lineage_node(Agraph_t *gg, const agr_recording *rc, size_t i, long step)
 		snprintf(id, sizeof id, "step_%ld", step);
 	else
 		snprintf(id, sizeof id, "%s", name);
-	set(node, "id", id);
-	set(node, "label", label);
+	set_id(node, id, sizeof id);
+	set_text(node, "label", label);
 	set(node, "class", classes);
 	set(node, "shape", "box");
 	set(node, "style", "rounded,filled");
@@ -640,7 +689,7 @@ link_answer(Agraph_t *gg, const agr_recording *rc, Agnode_t **nodes, const long 
 		char eid[64];
 
 		snprintf(eid, sizeof eid, "answers_%ld_%ld", steps[j], steps[i]);
-		set(e, "id", eid);
+		set_id(e, eid, sizeof eid);
 		set(e, "class", "answers");
 		set(e, "color", "#90a4ae");
 		set(e, "style", "solid");
@@ -664,7 +713,7 @@ link_cause(Agraph_t *gg, Agnode_t **nodes, const long *steps, size_t i, const js
 		char id[64];
 
 		snprintf(id, sizeof id, "cause_%ld_%ld", steps[j], steps[i]);
-		set(e, "id", id);
+		set_id(e, id, sizeof id);
 		set(e, "class", "cause");
 		set(e, "color", FAIL_INK);
 		set(e, "penwidth", "1.5");
@@ -685,7 +734,7 @@ agr_render_lineage(const agr_recording *rc, const agr_render_opts *o, char **out
 	char title[600];
 
 	snprintf(title, sizeof title, "trace %s: causes", agr_recording_trace(rc));
-	set(gg, "label", title);
+	set_text(gg, "label", title);
 	set(gg, "id", "lineage");
 	set(gg, "rankdir", "TB");
 	for (size_t i = 0; i < nrec; i++) {
