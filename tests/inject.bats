@@ -197,7 +197,7 @@ YAML
 	printf 'faults:\n  - {fault: error, p: lots}\n' >"$BATS_TEST_TMPDIR/bad.yaml"
 	run --separate-stderr agraph-inject --spec "$BATS_TEST_TMPDIR/bad.yaml" "$H"
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "agraph-inject: $BATS_TEST_TMPDIR/bad.yaml:2:20: p= takes a number from 0 to 1, not 'lots'" ]
+	[ "$stderr" = "agraph-inject: $BATS_TEST_TMPDIR/bad.yaml:2:23: p= takes a number from 0 to 1, not 'lots'" ]
 	printf 'faults:\n  - fault: error\n    where: "tool =="\n' >"$BATS_TEST_TMPDIR/bad.yaml"
 	run --separate-stderr agraph-inject --spec "$BATS_TEST_TMPDIR/bad.yaml" "$H"
 	[ "$status" -eq 2 ]

@@ -446,98 +446,129 @@ f_ml(json_t *rec, agrp_fctx *c)
 	return AGRP_KEEP;
 }
 
+/* Each fault's own parameters, with what each takes. */
 /* clang-format off */
+#define TEXT(n) { n, AGRP_TEXT, 0, 0, false, NULL }
+#define FIELD(n) { n, AGRP_FIELD, 0, 0, false, NULL }
+#define END { NULL, AGRP_TEXT, 0, 0, false, NULL }
+static const agrp_param p_none[] = { END };
+static const agrp_param p_text[] = { TEXT("text"), END };
+static const agrp_param p_field[] = { FIELD("field"), END };
+static const agrp_param p_field_text[] = { TEXT("text"), FIELD("field"), END };
+static const agrp_param p_error[] = {
+	TEXT("class"), TEXT("message"), { "retryable", AGRP_BOOL, 0, 0, false, NULL }, END
+};
+static const agrp_param p_timeout[] = { TEXT("message"), END };
+static const agrp_param p_latency[] = {
+	{ "ms", AGRP_REAL, 0, AGRP_WHOLE_MAX, true, NULL }, FIELD("field"), END
+};
+/* More copies than this are a mistake, not a storm: each is a record out. */
+static const agrp_param p_count[] = { { "count", AGRP_WHOLE, 1, 10000, false, NULL }, END };
+static const agrp_param p_corrupt[] = {
+	FIELD("field"), { "mode", AGRP_WORD, 0, 0, false, "truncate|type|remove" }, END
+};
+static const agrp_param p_pfe[] = { TEXT("arg"), TEXT("value"), END };
+static const agrp_param p_tfe[] = { { "mode", AGRP_WORD, 0, 0, false, "name|args" }, END };
+static const agrp_param p_to[] = { TEXT("to"), END };
+static const agrp_param p_clv[] = {
+	{ "size", AGRP_WHOLE, 0, AGRP_WHOLE_MAX, false, NULL }, FIELD("field"), END
+};
+static const agrp_param p_cil[] = { TEXT("text"), TEXT("key"), FIELD("field"), END };
+static const agrp_param p_steps[] = {
+	{ "steps", AGRP_WHOLE, 1, AGRP_WHOLE_MAX, false, NULL }, END
+};
+
 static const agrp_fault_def faults[] = {
 	{ "error", "result",
 	  "the result fails: status error with an error object (class=, message=, retryable=)",
-	  f_error, NULL, false, NULL },
+	  p_error, f_error, NULL, false, NULL },
 	{ "timeout", "result",
 	  "the result times out: status timeout",
-	  f_timeout, NULL, false, NULL },
+	  p_timeout, f_timeout, NULL, false, NULL },
 	{ "latency", "result",
 	  "ms= more milliseconds in field= (duration_ms)",
-	  f_latency, NULL, false, NULL },
+	  p_latency, f_latency, NULL, false, NULL },
 	{ "drop", "result",
 	  "the result disappears: its call stays unanswered",
-	  f_drop, NULL, false, NULL },
+	  p_none, f_drop, NULL, false, NULL },
 	{ "duplicate", "result",
 	  "the record comes count= (1) more times",
-	  f_duplicate, NULL, false, NULL },
+	  p_count, f_duplicate, NULL, false, NULL },
 	{ "reorder", "result",
 	  "the record swaps places with the next one of its trace",
-	  f_reorder, NULL, false, NULL },
+	  p_none, f_reorder, NULL, false, NULL },
 	{ "corrupt", "result",
 	  "field= (output) mangled: mode=truncate, type or remove (else drawn)",
-	  f_corrupt, NULL, false, NULL },
+	  p_corrupt, f_corrupt, NULL, false, NULL },
 	{ "empty", "result",
 	  "a retriever finds no documents: output []",
-	  f_empty, RETRIEVERS, false, NULL },
+	  p_none, f_empty, RETRIEVERS, false, NULL },
 	{ "stale", "result",
 	  "a retriever's output is that of its earlier result in the trace",
-	  f_stale, RETRIEVERS, true, NULL },
+	  p_none, f_stale, RETRIEVERS, true, NULL },
 	{ "irrelevant", "result",
 	  "a retriever's output is another tool's",
-	  f_irrelevant, RETRIEVERS, true, NULL },
+	  p_none, f_irrelevant, RETRIEVERS, true, NULL },
 	{ "forget", "result",
 	  "a memory read returns nothing: output null",
-	  f_forget, MEMORIES, false, NULL },
+	  p_none, f_forget, MEMORIES, false, NULL },
 	{ "poison", "result",
 	  "a memory read returns planted content: output text=",
-	  f_poison, MEMORIES, false, "text" },
+	  p_text, f_poison, MEMORIES, false, "text" },
 	{ "IP", "call",
 	  "MAS-FIRE: a call to a tool that does not exist (text=, invented_tool)",
-	  f_ip, NULL, false, NULL },
+	  p_text, f_ip, NULL, false, NULL },
 	{ "PFE", "call",
 	  "MAS-FIRE: parameter filling error: arg= (the first) gets value= (wrong)",
-	  f_pfe, NULL, false, "value" },
+	  p_pfe, f_pfe, NULL, false, "value" },
 	{ "TFE", "call",
 	  "MAS-FIRE: tool format error: mode=name or args mangled (else drawn)",
-	  f_tfe, NULL, false, NULL },
+	  p_tfe, f_tfe, NULL, false, NULL },
 	{ "TSE", "call",
 	  "MAS-FIRE: tool selection error: to=, else another tool seen, is called",
-	  f_tse, NULL, true, NULL },
+	  p_to, f_tse, NULL, true, NULL },
 	{ "CLV", "message",
 	  "MAS-FIRE: context length violation: content cut to size= (64) bytes",
-	  f_clv, NULL, false, NULL },
+	  p_clv, f_clv, NULL, false, NULL },
 	{ "H", "message",
 	  "MAS-FIRE: hallucination: text= planted after the content",
-	  f_hallucinate, NULL, false, "text" },
+	  p_field_text, f_hallucinate, NULL, false, "text" },
 	{ "CIL", "message",
 	  "MAS-FIRE: critical information lost: the content becomes text=, else loses key= or its second half",
-	  f_cil, NULL, false, "text" },
+	  p_cil, f_cil, NULL, false, "text" },
 	{ "ML", "message",
 	  "MAS-FIRE: memory loss: field= (context) pruned, else the message lost",
-	  f_ml, NULL, false, NULL },
+	  p_field, f_ml, NULL, false, NULL },
 	{ "RA", "message",
 	  "MAS-FIRE: role ambiguity: the system message becomes text=",
-	  f_ra, SYSTEM, false, "text" },
+	  p_text, f_ra, SYSTEM, false, "text" },
 	{ "BT", "message",
 	  "MAS-FIRE: blind trust: the system message gains text=",
-	  f_bt, SYSTEM, false, "text" },
+	  p_text, f_bt, SYSTEM, false, "text" },
 	{ "ILC", "message",
 	  "MAS-FIRE: instruction logic conflict: the user's task gains text=",
-	  f_ilc, USER, false, "text" },
+	  p_text, f_ilc, USER, false, "text" },
 	{ "IA", "message",
 	  "MAS-FIRE: instruction ambiguity: the user's task becomes text=",
-	  f_ia, USER, false, "text" },
+	  p_text, f_ia, USER, false, "text" },
 	{ "MS", "message",
 	  "MAS-FIRE: message storm: the message comes count= (3) more times",
-	  f_storm, NULL, false, NULL },
+	  p_count, f_storm, NULL, false, NULL },
 	{ "MC", "message",
 	  "MAS-FIRE: message cycle: the message is routed back to its sender",
-	  f_cycle, NULL, false, NULL },
+	  p_none, f_cycle, NULL, false, NULL },
 	{ "MBA", "message",
 	  "MAS-FIRE: broadcast amplification: a copy also goes to to= (broadcast)",
-	  f_mba, NULL, false, NULL },
+	  p_to, f_mba, NULL, false, NULL },
 	{ "msg-drop", "message",
 	  "the message disappears",
-	  f_drop, NULL, false, NULL },
+	  p_none, f_drop, NULL, false, NULL },
 	{ "msg-delay", "message",
 	  "the message comes steps= (2) records of its trace later",
-	  f_delay, NULL, false, NULL },
+	  p_steps, f_delay, NULL, false, NULL },
 	{ "role-swap", "message",
 	  "sender and receiver swap places",
-	  f_role_swap, NULL, false, NULL },
+	  p_none, f_role_swap, NULL, false, NULL },
 };
 /* clang-format on */
 #define NFAULTS (sizeof faults / sizeof faults[0])

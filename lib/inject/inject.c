@@ -418,7 +418,7 @@ apply_faults(agr_injector *in, const agr_record *rec, const agrp_common *com, ts
 	for (size_t i = 0; i < in->n && a->what != AGRP_DROP && a->what != AGRP_DELAY; i++) {
 		agrp_fspec *f = &in->f[i];
 		agrp_fctx fc = { f->params, &in->prng, 0, 0, t->outputs, in->tools, NULL, NULL };
-		json_t *own_params = NULL;
+		json_t *own_params = NULL, *before;
 		agrp_outcome o;
 
 		if (!hits(in, i, t, rec, com))
@@ -430,7 +430,14 @@ apply_faults(agr_injector *in, const agr_record *rec, const agrp_common *com, ts
 				return false;
 			fc.params = own_params;
 		}
+		before = json_deep_copy(a->changed);
 		o = f->def->apply(a->changed, &fc);
+		/* A fault that leaves the record as it was (a cut longer than the
+		 * text, a tool swapped for itself) is none: a fault record would
+		 * claim a change never made. */
+		if (o == AGRP_KEEP && fc.extra == NULL && json_equal(before, a->changed))
+			o = AGRP_SKIP;
+		json_decref(before);
 		if (o == AGRP_SKIP) {
 			/* Nothing to do it with: no fault, and a SKIP leaves the record as it
 			 * was, so with no fault before it the original bytes go out. */

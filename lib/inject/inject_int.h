@@ -25,15 +25,45 @@ typedef struct agrp_fctx {
 	json_t *drawn;         /* choices the fault drew, for its fault record, owned */
 } agrp_fctx;
 
+/* What a parameter takes.  Values are kept as the strings given, checked
+ * once here, so that a fault reads only values it can use. */
+typedef enum agrp_ptype {
+	AGRP_TEXT,  /* any text but the empty one */
+	AGRP_FIELD, /* a field's name, not one the injector renumbers (trace, step, cause) */
+	AGRP_BOOL,  /* true or false */
+	AGRP_REAL,  /* a decimal number from lo to hi; above lo when lo_open */
+	AGRP_WHOLE, /* a whole number from lo to hi, in digits */
+	AGRP_WORD,  /* one of words, separated by '|' */
+	AGRP_EXPR,  /* an expression (where=) */
+	AGRP_FILE,  /* a file's name (templates=) */
+} agrp_ptype;
+
+typedef struct agrp_param {
+	const char *name;
+	agrp_ptype type;
+	double lo, hi;
+	bool lo_open;
+	const char *words;
+} agrp_param;
+
+/* The largest whole number a parameter takes, and the largest step the
+ * injector renumbers: 2^53, the last integer every JSON reader holds exactly. */
+#define AGRP_WHOLE_MAX 9007199254740992.0
+#define AGRP_STEP_MAX 9007199254740992L
+
 typedef struct agrp_fault_def {
 	const char *name;
 	const char *target; /* the kind of record it hits unless kind= says */
 	const char *meaning;
+	const agrp_param *params; /* its own, ended by a NULL name */
 	agrp_outcome (*apply)(json_t *rec, agrp_fctx *c);
 	const char *tools; /* which records it hits unless tool= or where= says, or NULL */
 	bool track;        /* needs the tools and outputs seen so far */
 	const char *words; /* the parameter that needs real language, or NULL */
 } agrp_fault_def;
+
+/* The offset of the first byte of s[0..n) that is not valid UTF-8, or n. */
+size_t agrp_utf8_bad(const char *s, size_t n);
 
 /* The fault of that name in the table, or NULL. */
 const agrp_fault_def *agrp_fault_find(const char *name);
