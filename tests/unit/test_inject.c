@@ -11,14 +11,15 @@
 #include "agraph.h"
 #include "tap.h"
 
-/* One run: two calls to Stripe answered, a message, a final. */
+/* One run: two calls to Stripe answered (their outputs differ, so that
+ * stale changes the second), a message, a final. */
 static const char *const run[] = {
 	"{\"trace\":\"t\",\"step\":1,\"kind\":\"call\",\"tool\":\"Stripe\",\"id\":\"c1\"}",
 	"{\"trace\":\"t\",\"step\":2,\"kind\":\"result\",\"tool\":\"Stripe\",\"call\":\"c1\","
 	"\"status\":\"ok\",\"output\":\"paid\"}",
 	"{\"trace\":\"t\",\"step\":3,\"kind\":\"call\",\"tool\":\"Stripe\",\"id\":\"c2\"}",
 	"{\"trace\":\"t\",\"step\":4,\"kind\":\"result\",\"tool\":\"Stripe\",\"call\":\"c2\","
-	"\"status\":\"ok\",\"output\":\"paid\"}",
+	"\"status\":\"ok\",\"output\":\"paid again\"}",
 	"{\"trace\":\"t\",\"step\":5,\"kind\":\"message\",\"from\":\"user\",\"to\":\"agent\","
 	"\"content\":\"refund me\"}",
 	"{\"trace\":\"t\",\"step\":6,\"kind\":\"final\",\"status\":\"success\"}",
