@@ -172,6 +172,7 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &a);
 	if ((g = agr_graph_load_file(a.graph, &e)) == NULL) {
 		agr_fe_error(&e);
+		agr_contracts_free(a.cs);
 		return 2;
 	}
 	if (agr_fe_router_setup(&a.ro, g, a.graph, &a.so.router) != NULL)
