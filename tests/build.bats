@@ -3,7 +3,8 @@
 
 load helper
 
-lib=${AGRAPH_LIB:-$TOP/build/libagraph.a}
+# The library beside the programs under test: build/san/ under make sanitize.
+lib=${AGRAPH_LIB:-$(cd "${AGRAPH_BIN:-$TOP/build/bin}/.." && pwd)/libagraph.a}
 
 @test "libagraph.a exports only agr_ (public) and agrp_ (internal) names" {
 	run bash -c "nm -g --defined-only '$lib' | awk 'NF == 3 { print \$3 }' | grep -v -E '^agrp?_'"
@@ -84,7 +85,9 @@ allowed() {
 
 @test "agraph.h compiles on its own, as C11" {
 	printf '#include "agraph.h"\nint main(void) { return agr_graph_new("x") == NULL; }\n' >"$BATS_TEST_TMPDIR/t.c"
-	cc -std=c11 -Wall -Wextra -Werror -I"$TOP/lib" -o "$BATS_TEST_TMPDIR/t" "$BATS_TEST_TMPDIR/t.c" \
+	san= # a sanitizer build's library links with its runtime
+	nm "$lib" 2>/dev/null | grep -q __asan_ && san="-fsanitize=address,undefined"
+	cc -std=c11 -Wall -Wextra -Werror $san -I"$TOP/lib" -o "$BATS_TEST_TMPDIR/t" "$BATS_TEST_TMPDIR/t.c" \
 		"$lib" -ljansson -lyaml -lm
 	"$BATS_TEST_TMPDIR/t"
 }
