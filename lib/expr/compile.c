@@ -22,7 +22,22 @@ typedef struct parser {
 	int depth;
 } parser;
 
+/*
+ * Two bounds, both reported as "expression nested too deeply" at the
+ * column where they are passed.  MAX_DEPTH bounds the parser's own
+ * recursion: parentheses, lists, a function's arguments, unary operators.
+ * MAX_HEIGHT bounds the evaluator's: eval.c walks down the chain of first
+ * operands (a) of a node in a loop and recurses only into second operands
+ * (b) and list elements, so a node's height is
+ *     leaf (literal, path, exists()): 1
+ *     list: 1 + the height of its tallest element
+ *     operator: the height of a, or 1 + the height of b if that is more
+ * and a left-associative chain (a && b && c, 1 + 2 + 3) of any length is
+ * as high as its tallest operand.  Every expression that compiles is
+ * evaluated with at most MAX_HEIGHT nested calls.
+ */
 #define MAX_DEPTH 200
+#define MAX_HEIGHT 1000
 
 static bool perr(parser *P, const char *at, const char *fmt, ...) AGRP_PRINTF(3, 4);
 
@@ -53,8 +68,32 @@ new_node(parser *P, enum agrp_op op)
 	agrp_grow(&e->n, &e->capn, e->nn + 1, sizeof *e->n);
 	memset(&e->n[e->nn], 0, sizeof *e->n);
 	e->n[e->nn].op = op;
-	e->n[e->nn].a = e->n[e->nn].b = e->n[e->nn].next = -1;
+	e->n[e->nn].a = e->n[e->nn].b = e->n[e->nn].next = e->n[e->nn].up = -1;
+	e->n[e->nn].height = 1;
 	return (int)e->nn++;
+}
+
+/* A node whose children are set: its height, and its first child's way up. */
+static int
+finish(parser *P, int node)
+{
+	agrp_enode *n = &P->e->n[node];
+	int h = 1;
+
+	if (n->op == AGRP_OP_LIST) {
+		for (int i = n->a; i >= 0; i = P->e->n[i].next)
+			if (1 + P->e->n[i].height > h)
+				h = 1 + P->e->n[i].height;
+	} else if (n->op != AGRP_OP_EXISTS && n->a >= 0) {
+		P->e->n[n->a].up = node;
+		h = P->e->n[n->a].height;
+		if (n->b >= 0 && 1 + P->e->n[n->b].height > h)
+			h = 1 + P->e->n[n->b].height;
+	}
+	n->height = h;
+	if (h > MAX_HEIGHT)
+		return perr(P, P->p, "expression nested too deeply"), -1;
+	return node;
 }
 
 static char *
@@ -102,9 +141,14 @@ static char *
 parse_string(parser *P, size_t *len)
 {
 	char q = *P->p;
-	const char *start = P->p++;
-	char *out = agrp_xmalloc(strlen(P->p) + 1);
+	const char *start = P->p++, *end = P->p;
+	char *out;
 	size_t n = 0;
+
+	/* As long as the literal, not the rest of the text: one pass to measure. */
+	while (*end != '\0' && *end != q)
+		end += end[0] == '\\' && end[1] != '\0' ? 2 : 1;
+	out = agrp_xmalloc((size_t)(end - P->p) + 1);
 
 	while (*P->p != q) {
 		char c = *P->p++;
@@ -273,7 +317,7 @@ parse_list(parser *P)
 			P->e->n[prev].next = item;
 		prev = item;
 	} while (accept(P, ","));
-	return expect_tok(P, "]") ? node : -1;
+	return expect_tok(P, "]") ? finish(P, node) : -1;
 }
 
 static int
@@ -365,7 +409,7 @@ parse_call(parser *P, const char *id, const char *at)
 		P->e->n[node].b = args[1];
 		if (funcs[i].op == AGRP_OP_EXISTS && P->e->n[args[0]].op != AGRP_OP_PATH)
 			return perr(P, at, "exists() takes a field path"), -1;
-		return node;
+		return finish(P, node);
 	}
 	return perr(P, at, "unknown function '%s'", id), -1;
 }
@@ -444,7 +488,7 @@ parse_unary(parser *P)
 		return -1;
 	node = new_node(P, op);
 	P->e->n[node].a = a;
-	return node;
+	return finish(P, node);
 }
 
 static int
@@ -457,7 +501,7 @@ binary(parser *P, enum agrp_op op, int a, int b)
 	node = new_node(P, op);
 	P->e->n[node].a = a;
 	P->e->n[node].b = b;
-	return node;
+	return finish(P, node);
 }
 
 static int
@@ -495,7 +539,9 @@ parse_add(parser *P)
 /*
  * Patterns that regcomp() would turn into huge automata: a repetition of a
  * repetition ("a++", undefined in POSIX EREs anyway), or bounded
- * repetitions whose counts multiply past 1000.  Contracts run on untrusted
+ * repetitions whose counts multiply past 1000; and patterns that regexec()
+ * would match in exponential time: a back-reference (\1 to \9), which glibc
+ * matches by backtracking.  Contracts run on untrusted
  * traces but are written by people; this only stops the pathological.
  */
 static const char *
@@ -507,6 +553,8 @@ costly_pattern(const char *p)
 	if (strlen(p) > 4096)
 		return "longer than 4096 bytes";
 	for (; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] >= '1' && p[1] <= '9')
+			return "a back-reference";
 		if (*p == '\\' && p[1] != '\0') {
 			p++;
 			after_repeat = false;

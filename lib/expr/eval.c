@@ -6,6 +6,8 @@
  * comparisons, contains() and =~ fold as they go.
  */
 #include <ctype.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +55,40 @@ scratch_get(size_t n)
 	}
 	scratch.used += n;
 	return scratch.block[scratch.cur] + scratch.used - n;
+}
+
+/* Where the scratch is, to give back what was taken after it. */
+typedef struct scratch_mark {
+	size_t cur, used;
+} scratch_mark;
+
+static scratch_mark
+scratch_at(void)
+{
+	scratch_mark m = { scratch.cur, scratch.used };
+
+	return m;
+}
+
+static void
+scratch_release(scratch_mark m)
+{
+	scratch.cur = m.cur;
+	scratch.used = m.used;
+}
+
+/* Scratch for an array of n elements of size elem, aligned for any type. */
+static void *
+scratch_array(size_t n, size_t elem)
+{
+	size_t align = sizeof(max_align_t);
+	char *p;
+
+	if (elem != 0 && n > (SIZE_MAX - align) / elem)
+		return NULL;
+	if ((p = scratch_get(n * elem + align - 1)) == NULL)
+		return NULL;
+	return p + (align - (uintptr_t)p % align) % align;
 }
 
 static agrp_val
@@ -361,27 +397,71 @@ is_array(agrp_val v)
 
 static bool equal(const ectx *c, agrp_val a, agrp_val b);
 
-/* Objects in a record's bytes: the same keys with equal values. */
+/* A member of an object in a record's bytes: its decoded key, its value. */
+typedef struct member_ref {
+	const char *key;
+	size_t len;
+	agrp_span val;
+} member_ref;
+
+static int
+member_order(const void *x, const void *y)
+{
+	const member_ref *a = x, *b = y;
+	int cmp = memcmp(a->key, b->key, a->len < b->len ? a->len : b->len);
+
+	return cmp != 0 ? cmp : (a->len > b->len) - (a->len < b->len);
+}
+
+/* The n members of an object in the scratch (or malloc'd, *owned), sorted
+ * by key; NULL if there is no room at all. */
+static member_ref *
+sorted_members(const agrp_span *o, size_t n, bool *owned)
+{
+	member_ref *m = scratch_array(n, sizeof *m);
+	size_t cursor = 0, i = 0;
+	agrp_span k, v;
+
+	*owned = m == NULL;
+	if (m == NULL)
+		m = agrp_xmalloc((n ? n : 1) * sizeof *m);
+	while (i < n && agrp_span_next(o, &cursor, &k, &v)) {
+		agrp_val key = from_span(&k);
+
+		m[i].key = key.s != NULL ? key.s : "";
+		m[i].len = key.slen;
+		m[i].val = v;
+		i++;
+	}
+	qsort(m, i, sizeof *m, member_order);
+	return m;
+}
+
+/*
+ * Objects in a record's bytes: the same keys with equal values.  Both are
+ * sorted by key and walked side by side, O(n log n): looking each key of
+ * one up in the other would be O(n^2) on wide objects.  The scan refuses
+ * duplicate keys, so a key names one member.
+ */
 static bool
 raw_objects_equal(const ectx *c, const agrp_span *a, const agrp_span *b)
 {
-	size_t cursor = 0;
-	agrp_span k, v, w;
+	size_t n = raw_count(a);
+	member_ref *x, *y;
+	bool own_x, own_y, same = true;
 
-	if (raw_count(a) != raw_count(b))
+	if (raw_count(b) != n)
 		return false;
-	while (agrp_span_next(a, &cursor, &k, &v)) {
-		agrp_val key = from_span(&k);
-		agrp_val x, y;
-
-		if (!agrp_span_get(b, cstr(key), &w))
-			return false;
-		x = from_span(&v);
-		y = from_span(&w);
-		if (!equal(c, x, y))
-			return false;
-	}
-	return true;
+	x = sorted_members(a, n, &own_x);
+	y = sorted_members(b, n, &own_y);
+	for (size_t i = 0; i < n && same; i++)
+		same = member_order(&x[i], &y[i]) == 0 &&
+		       equal(c, from_span(&x[i].val), from_span(&y[i].val));
+	if (own_x)
+		free(x);
+	if (own_y)
+		free(y);
+	return same;
 }
 
 static bool
@@ -425,27 +505,55 @@ equal(const ectx *c, agrp_val a, agrp_val b)
 	return false;
 }
 
+static unsigned char
+fold_at(agrp_val v, size_t i, bool fold)
+{
+	unsigned char x = (unsigned char)v.s[i];
+
+	return fold ? (unsigned char)tolower(x) : x;
+}
+
+/*
+ * needle in hay, in O(len(hay) + len(needle)) (Knuth-Morris-Pratt, the
+ * table in the scratch), byte for byte or ignoring case: comparing at
+ * each position would be O(len(hay) * len(needle)).
+ */
 static bool
 has_substring(agrp_val hay, agrp_val needle)
 {
-	bool fold = hay.folded || needle.folded;
+	bool fold = hay.folded || needle.folded, found = false;
+	size_t m = needle.slen, *next, k = 0;
+	bool owned;
 
-	if (needle.slen > hay.slen)
+	if (m > hay.slen)
 		return false;
-	for (size_t i = 0; i + needle.slen <= hay.slen; i++) {
-		size_t k = 0;
-
-		for (; k < needle.slen; k++) {
-			unsigned char x = (unsigned char)hay.s[i + k],
-			              y = (unsigned char)needle.s[k];
-
-			if (fold ? tolower(x) != tolower(y) : x != y)
-				break;
-		}
-		if (k == needle.slen)
-			return true;
+	if (m == 0)
+		return true;
+	if (!fold)
+		return memmem(hay.s, hay.slen, needle.s, m) != NULL;
+	/* next[i]: the length of the longest proper border of needle[0..i] */
+	next = scratch_array(m, sizeof *next);
+	if ((owned = next == NULL))
+		next = agrp_xmalloc(m * sizeof *next);
+	next[0] = 0;
+	for (size_t i = 1; i < m; i++) {
+		while (k > 0 && fold_at(needle, i, fold) != fold_at(needle, k, fold))
+			k = next[k - 1];
+		if (fold_at(needle, i, fold) == fold_at(needle, k, fold))
+			k++;
+		next[i] = k;
 	}
-	return false;
+	k = 0;
+	for (size_t i = 0; i < hay.slen && !found; i++) {
+		while (k > 0 && fold_at(hay, i, fold) != fold_at(needle, k, fold))
+			k = next[k - 1];
+		if (fold_at(hay, i, fold) == fold_at(needle, k, fold))
+			k++;
+		found = k == m;
+	}
+	if (owned)
+		free(next);
+	return found;
 }
 
 static bool
@@ -495,12 +603,18 @@ compare(enum agrp_op op, agrp_val a, agrp_val b)
 	}
 }
 
-static agrp_val
-ev(const ectx *c, int node)
+/* A node that takes no operand from below: a literal, a list, a path, exists(). */
+static bool
+is_leaf(enum agrp_op op)
 {
-	const agr_expr *e = c->e;
-	const agrp_enode *n = &e->n[node];
-	agrp_val a, b, v = { 0 };
+	return op == AGRP_OP_LIT || op == AGRP_OP_LIST || op == AGRP_OP_PATH ||
+	       op == AGRP_OP_EXISTS;
+}
+
+static agrp_val
+leaf(const ectx *c, const agrp_enode *n)
+{
+	agrp_val v = { 0 };
 
 	switch (n->op) {
 	case AGRP_OP_LIT:
@@ -511,24 +625,35 @@ ev(const ectx *c, int node)
 		return v;
 	case AGRP_OP_PATH:
 		return path_value(c, n);
+	case AGRP_OP_EXISTS:
+		return boolean(path_exists(c, &c->e->n[n->a]));
+	default:
+		return v;
+	}
+}
+
+/* Operator n applied, a the value of its first operand; its second is
+ * evaluated here, if it is needed. */
+static agrp_val
+step(const ectx *c, const agrp_enode *n, agrp_val a)
+{
+	const agr_expr *e = c->e;
+	agrp_val b, v = { 0 };
+
+	switch (n->op) {
 	case AGRP_OP_NOT:
-		return boolean(!truthy(ev(c, n->a)));
+		return boolean(!truthy(a));
 	case AGRP_OP_NEG:
-		a = ev(c, n->a);
 		return a.t == AGRP_V_NUM ? number(-a.n) : v;
 	case AGRP_OP_OR:
-		return boolean(truthy(ev(c, n->a)) || truthy(ev(c, n->b)));
+		return boolean(truthy(a) || truthy(ev(c, n->b)));
 	case AGRP_OP_AND:
-		return boolean(truthy(ev(c, n->a)) && truthy(ev(c, n->b)));
-	case AGRP_OP_EXISTS:
-		return boolean(path_exists(c, &e->n[n->a]));
+		return boolean(truthy(a) && truthy(ev(c, n->b)));
 	case AGRP_OP_LOWER:
-		a = ev(c, n->a);
 		if (a.t == AGRP_V_STR)
 			a.folded = true;
 		return a.t == AGRP_V_STR ? a : v;
 	case AGRP_OP_LEN:
-		a = ev(c, n->a);
 		if (a.t == AGRP_V_STR)
 			return number((double)a.slen);
 		if (a.t == AGRP_V_JSON)
@@ -547,7 +672,6 @@ ev(const ectx *c, int node)
 	default:
 		break;
 	}
-	a = ev(c, n->a);
 	b = ev(c, n->b);
 	switch (n->op) {
 	case AGRP_OP_EQ:
@@ -592,6 +716,35 @@ ev(const ectx *c, int node)
 	default:
 		return v;
 	}
+}
+
+/*
+ * A node's value.  The chain of first operands below it (a && b && c is
+ * (a && b) && c; 1 + 2 + 3 is (1 + 2) + 3) is walked down in a loop to
+ * its leaf, and back up through each node's up, so a chain of any length
+ * costs one call; only second operands and list elements recurse, and
+ * compile.c bounds how deep that goes.  Scratch taken in the subtree is
+ * given back whenever the value so far is not a string, which is the only
+ * kind that can lie in it.
+ */
+static agrp_val
+ev(const ectx *c, int node)
+{
+	const agrp_enode *nodes = c->e->n;
+	scratch_mark mark = scratch_at();
+	int at = node;
+	agrp_val v;
+
+	while (!is_leaf(nodes[at].op))
+		at = nodes[at].a;
+	v = leaf(c, &nodes[at]);
+	while (at != node) {
+		at = nodes[at].up;
+		v = step(c, &nodes[at], v);
+		if (v.t != AGRP_V_STR)
+			scratch_release(mark);
+	}
+	return v;
 }
 
 bool

@@ -70,6 +70,8 @@ typedef struct agrp_enode {
 	enum agrp_op op;
 	int a, b;     /* children, or -1 */
 	int next;     /* next element of a list, or -1 */
+	int up;       /* the node whose a this is, or -1: eval.c climbs back up */
+	int height;   /* how deep eval.c recurses into the node (see compile.c) */
 	agrp_val lit; /* AGRP_OP_LIT */
 	int seg, nseg;
 	bool trigger;
