@@ -741,10 +741,14 @@ size_t agr_recording_size(const agr_recording *rc);
 const agr_record *agr_recording_record(const agr_recording *rc, size_t i);
 
 /*
- * Splits a stream of interleaved traces into recordings.  fn gets each
- * recording, and owns it, when its trace ends: at its final record, or
- * at agr_recorder_finish() for traces still open then, in the order they
- * began.  Records after a final begin a new recording.
+ * Splits a stream of interleaved traces into recordings, one per trace
+ * id: records after a trace's final belong to it.  fn gets each
+ * recording, and owns it, when its trace is over: once 4096 traces have
+ * ended (reached their first final) after it, or at agr_recorder_finish(),
+ * the ended in the order they ended, then those still open in the order
+ * they began.  A record of a trace handed over for room (the last 262144
+ * of them are known) is an error: agr_recorder_add() returns false and
+ * leaves it out.
  */
 typedef struct agr_recorder agr_recorder;
 typedef void (*agr_recording_fn)(void *ctx, agr_recording *rc);
@@ -756,6 +760,9 @@ void agr_recorder_answers_only(agr_recorder *rd);
 /* As agr_recording_add(), for the record's trace. */
 bool agr_recorder_add(agr_recorder *rd, const agr_record *rec, agr_error *err);
 void agr_recorder_finish(agr_recorder *rd);
+/* Only the traces that have ended, in the order they ended: for a reading
+ * that stops early (a signal), when what is still open is left. */
+void agr_recorder_finish_ended(agr_recorder *rd);
 
 /* What replay does when the router calls a tool more often than the
  * recording answered it. */
@@ -903,12 +910,15 @@ typedef struct agr_import_opts {
 long agr_import(const char *format, const char *const *paths, int npaths, const agr_import_opts *o,
                 agr_write_fn out, void *ctx, agr_error_fn on_error, void *ectx);
 
-/* Writes traces in another format, a trace at a time as each ends (or
- * at agr_exporter_finish()): for otel, one OTLP/JSON request a line. */
+/* Writes traces in another format, a trace at a time as each is over,
+ * one trace id one trace, as agr_recorder_new() hands them over: for
+ * otel, one OTLP/JSON request a line.  agr_exporter_finish_ended()
+ * writes only the traces that have ended (for a stop on a signal). */
 typedef struct agr_exporter agr_exporter;
 agr_exporter *agr_exporter_new(const char *format, agr_write_fn out, void *ctx, agr_error *err);
 bool agr_exporter_add(agr_exporter *x, const agr_record *rec, agr_error *err);
 void agr_exporter_finish(agr_exporter *x);
+void agr_exporter_finish_ended(agr_exporter *x);
 void agr_exporter_free(agr_exporter *x);
 
 /* ------------------------------------------------------------------ */

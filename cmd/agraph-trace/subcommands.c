@@ -223,6 +223,14 @@ feed_export(void *ctx, const agr_record *rec)
 	return false;
 }
 
+/* A signal stops the export: the traces that ended are whole, as far as
+ * the input went, and are written; those still open are not. */
+static void
+export_ended(void *ctx)
+{
+	agr_exporter_finish_ended(ctx);
+}
+
 int
 trace_export(trace_opts *o, const char *format)
 {
@@ -232,7 +240,9 @@ trace_export(trace_opts *o, const char *format)
 
 	if ((x = agr_exporter_new(format, agr_fe_write, &o->unbuffered, &e)) == NULL)
 		errx(2, "%s", e.text);
+	agr_fe_on_stop(export_ended, x);
 	status = agr_fe_each_record(o->files, o->nfiles, feed_export, x);
+	agr_fe_on_stop(NULL, NULL);
 	agr_exporter_finish(x);
 	agr_exporter_free(x);
 	return status;

@@ -247,3 +247,24 @@ gen_check_failures() {
 		printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"final\",\"status\":\"success\"}\n", 3 * n + 1
 	}'
 }
+
+# --- interop (h-interop)
+
+# gen_interop_late: gen_record_run (trace t), then after its final a call
+# of Email and its failed result, class late.
+gen_interop_late() {
+	gen_record_run
+	printf '%s\n' '{"trace":"t","step":14,"kind":"call","tool":"Email","id":"c6"}' \
+		'{"trace":"t","step":15,"kind":"result","tool":"Email","call":"c6","status":"error","error":{"class":"late","message":"after the final","retryable":false}}'
+}
+
+# gen_interop_ended N: trace t0 ends at step 1, then N traces t1 to tN of
+# one final record each end after it, then a message of t0 at step 2.
+gen_interop_ended() {
+	awk -v n="$1" 'BEGIN {
+		print "{\"trace\":\"t0\",\"step\":1,\"kind\":\"final\",\"status\":\"success\"}"
+		for (i = 1; i <= n; i++)
+			printf "{\"trace\":\"t%d\",\"step\":1,\"kind\":\"final\",\"status\":\"success\"}\n", i
+		print "{\"trace\":\"t0\",\"step\":2,\"kind\":\"message\"}"
+	}'
+}
