@@ -71,6 +71,19 @@ parse_args(int argc, char **argv, args *a)
 	a->graph = argv[optind];
 }
 
+/* The event's record.  One that is not JSON would be a bug: never
+ * written as another record (an empty one, say), but an end, exit 2. */
+static json_t *
+event_json(const agr_router *r, const agr_event *ev)
+{
+	json_t *rec = agr_event_json(r, ev);
+
+	if (rec == NULL)
+		errx(2, "step %ld: the %s record is not valid JSON (a bug): stopped", ev->step,
+		     agr_kind_name(ev->kind));
+	return rec;
+}
+
 /* --plan: the route record alone; exit 1 when there is no path. */
 static int
 plan_only(agr_router *r, const args *a)
@@ -89,7 +102,7 @@ plan_only(agr_router *r, const args *a)
 			      a->ro.goal ? a->ro.goal : agr_graph_node_name(g, agr_graph_goal(g)));
 			return 1;
 		}
-		rec = agr_event_json(r, &ev);
+		rec = event_json(r, &ev);
 		agr_fe_put(rec, a->unbuffered);
 		json_decref(rec);
 		break;
@@ -101,7 +114,7 @@ plan_only(agr_router *r, const args *a)
 static void
 put_event(void *ctx, const agr_router *r, const agr_event *ev)
 {
-	json_t *rec = agr_event_json(r, ev);
+	json_t *rec = event_json(r, ev);
 
 	agr_fe_put(rec, *(const bool *)ctx);
 	json_decref(rec);
@@ -163,7 +176,7 @@ main(int argc, char **argv)
 	if (a.coproc)
 		in = agr_peer_new(0, "-", 0);
 	while (agr_router_next(r, &ev)) {
-		json_t *rec = agr_event_json(r, &ev);
+		json_t *rec = event_json(r, &ev);
 
 		agr_fe_put(rec, a.unbuffered || (a.coproc && ev.kind == AGR_EV_CALL));
 		json_decref(rec);

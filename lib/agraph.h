@@ -664,7 +664,9 @@ typedef void (*agr_event_fn)(void *ctx, const agr_router *r, const agr_event *ev
  */
 int agr_router_await(agr_router *r, agr_peer *p, agr_event_fn fn, void *ctx, agr_error *err);
 
-/* The event as a trace record (agraph-trace(5)); the caller owns it. */
+/* The event as a trace record (agraph-trace(5)); the caller owns it.
+ * NULL if its bytes were not JSON: a bug, never to be written as another
+ * record (agraph-route stops with exit status 2). */
 json_t *agr_event_json(const agr_router *r, const agr_event *ev);
 
 /* The graph the router walks. */

@@ -268,3 +268,11 @@ gen_interop_ended() {
 		print "{\"trace\":\"t0\",\"step\":2,\"kind\":\"message\"}"
 	}'
 }
+
+# gen_interop_long_error N: gen_record_run with Stripe's error class N
+# times "a" then "é", and its message 1000 times "m" then "é".
+gen_interop_long_error() {
+	local cls msg
+	cls=$(gen_expr_repeat "$1" a)é msg=$(gen_expr_repeat 1000 m)é
+	gen_record_run | sed "s/\"class\":\"unavailable\",\"message\":\"Stripe failed\"/\"class\":\"$cls\",\"message\":\"$msg\"/"
+}
