@@ -216,6 +216,21 @@ agr_fe_ndjson(const char *opt, const char *arg)
 	return strcmp(arg, "ndjson") == 0;
 }
 
+const volatile sig_atomic_t *
+agr_fe_catch_stop(void)
+{
+	catch_stop_signals(true);
+	return &caught;
+}
+
+void
+agr_fe_busy(bool on)
+{
+	busy += on ? 1 : -1;
+	if (!on)
+		stop_if_asked();
+}
+
 /* A reader of the files that stops when a signal asks. */
 static agr_reader *
 stoppable_reader(char **files, int nfiles)

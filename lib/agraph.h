@@ -648,6 +648,9 @@ void agr_router_abort(agr_router *r, agr_final_status status, const char *reason
 typedef struct agr_peer agr_peer;
 agr_peer *agr_peer_new(int fd, const char *name, size_t max_line);
 void agr_peer_free(agr_peer *p);
+/* As agr_reader_stop_on(): agr_router_await() returns 2 once *stop is not
+ * 0, after the record in hand, also while it waits for input. */
+void agr_peer_stop_on(agr_peer *p, const volatile sig_atomic_t *stop);
 
 typedef void (*agr_event_fn)(void *ctx, const agr_router *r, const agr_event *ev);
 
@@ -659,8 +662,8 @@ typedef void (*agr_event_fn)(void *ctx, const agr_router *r, const agr_event *ev
  * long after it began gets a timeout result; its result, if it comes
  * later, is passed over.  The result's own events are left for
  * agr_router_next().  Returns 1 when the call is answered, 0 when the
- * input ended first, -1 with err (at the record) on a bad record or a
- * read error.
+ * input ended first, 2 when asked to stop first (agr_peer_stop_on()), -1
+ * with err (at the record) on a bad record or a read error.
  */
 int agr_router_await(agr_router *r, agr_peer *p, agr_event_fn fn, void *ctx, agr_error *err);
 
@@ -899,6 +902,10 @@ typedef void (*agr_error_fn)(void *ctx, const agr_error *err);
 typedef struct agr_import_opts {
 	const char *terminate_word; /* chatlog: the word that ends a conversation;
 	                               NULL: TERMINATE */
+	/* NULL, or a flag (as for agr_reader_stop_on()) that, once not 0, ends
+	 * the input after the line in hand: what was read is converted, but a
+	 * document read whole that is not all read is not. */
+	const volatile sig_atomic_t *stop;
 } agr_import_opts;
 
 /*

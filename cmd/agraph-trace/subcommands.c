@@ -204,12 +204,16 @@ report_error(void *ctx, const agr_error *e)
 int
 trace_import(trace_opts *o, const char *format)
 {
-	agr_import_opts io = { o->terminate_word };
+	agr_import_opts io = { o->terminate_word, agr_fe_catch_stop() };
+	long errors;
 
-	return agr_import(format, (const char *const *)o->files, o->nfiles, &io, agr_fe_write,
-	                  &o->unbuffered, report_error, NULL) > 0
-	           ? 2
-	           : 0;
+	/* A signal ends the input after the line in hand, whose records are
+	 * all written: agr_fe_busy(false) then stops the program, 128 + n. */
+	agr_fe_busy(true);
+	errors = agr_import(format, (const char *const *)o->files, o->nfiles, &io, agr_fe_write,
+	                    &o->unbuffered, report_error, NULL);
+	agr_fe_busy(false);
+	return errors > 0 ? 2 : 0;
 }
 
 static bool

@@ -9,6 +9,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -944,20 +946,50 @@ typedef struct lines {
 	char *buf;
 	size_t cap, start, end;
 	bool eof;
-	int error;     /* errno of a failed read, or 0 */
-	bool skipping; /* passing over the rest of a line too long */
+	int error;                         /* errno of a failed read, or 0 */
+	bool skipping;                     /* passing over the rest of a line too long */
+	const volatile sig_atomic_t *stop; /* agr_import_opts.stop */
+	bool stopped;                      /* asked to stop: the input ends here */
 } lines;
+
+/* Waits until the input can be read; false when asked to stop first.  As
+ * agr_reader does: every signal blocked from the look at the flag to the
+ * ppoll(2), which lets them in, so that none is missed, and a handler
+ * installed with SA_RESTART still ends the wait. */
+static bool
+wait_input(lines *in)
+{
+	struct pollfd p = { in->fd, POLLIN, 0 };
+	sigset_t all, old;
+
+	if (in->stop == NULL)
+		return true;
+	if (*in->stop != 0)
+		return false;
+	if (poll(&p, 1, 0) != 0)
+		return true;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	while (*in->stop == 0 && ppoll(&p, 1, NULL, &old) < 0 && errno == EINTR)
+		;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return *in->stop == 0;
+}
 
 /* The next line, its newline kept: 1, or 0 at the end, or -1 as soon as a
  * line is longer than AGR_MAX_FILE; the next call passes over its rest. */
 static int
 next_line(lines *in, const char **s, size_t *n)
 {
+	if (in->stop != NULL && *in->stop != 0) /* before each line, as agr_reader */
+		in->stopped = true;
 	for (;;) {
 		char *p = in->buf + in->start;
 		char *nl = memchr(p, '\n', in->end - in->start);
 		ssize_t got;
 
+		if (in->stopped)
+			return 0;
 		if (in->skipping) {
 			in->start = nl != NULL ? (size_t)(nl + 1 - in->buf) : in->end;
 			in->skipping = nl == NULL;
@@ -973,8 +1005,13 @@ next_line(lines *in, const char **s, size_t *n)
 			in->start = in->end;
 			return -1;
 		}
-		if (in->eof)
+		if (in->eof || in->stopped)
 			return 0;
+		if (!wait_input(in)) {
+			/* what is in hand is not a whole line: left, as the rest */
+			in->stopped = true;
+			return 0;
+		}
 		if (in->start > 0) {
 			memmove(in->buf, in->buf + in->start, in->end - in->start);
 			in->end -= in->start;
@@ -998,7 +1035,7 @@ next_line(lines *in, const char **s, size_t *n)
 static void
 import_stream(importer *im, const char *format, FILE *f)
 {
-	lines in = { .fd = fileno(f) };
+	lines in = { .fd = fileno(f), .stop = im->o ? im->o->stop : NULL };
 	const char *line;
 	size_t len;
 	long lineno = 0, first = 0;
@@ -1052,7 +1089,7 @@ import_stream(importer *im, const char *format, FILE *f)
 	}
 	if (in.error != 0)
 		report(im, 0, 0, "%s", strerror(in.error));
-	if (decided && !ndjson && whole) {
+	if (decided && !ndjson && whole && !in.stopped) {
 		json_error_t e;
 		json_t *j = json_loadb(doc.p, doc.n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e);
 
@@ -1092,7 +1129,7 @@ agr_import(const char *format, const char *const *paths, int npaths, const agr_i
 		npaths = 1;
 	}
 	im.otel = json_array();
-	for (int i = 0; i < npaths; i++) {
+	for (int i = 0; i < npaths && !(o && o->stop && *o->stop); i++) {
 		FILE *f = strcmp(paths[i], "-") == 0 ? stdin : fopen(paths[i], "r");
 
 		im.source = paths[i];
