@@ -221,6 +221,13 @@ plain_answer(const agr_record *rec, const agrp_common *c, answer *an)
 	an->text = agrp_xmalloc(str[0].n + str[1].n + 8);
 	n = agrp_span_decode(&str[0], an->text, str[0].n + 4);
 	an->text[n] = '\0';
+	if (memchr(an->text, '\0', n) != NULL ||
+	    (str[1].p != NULL && str[1].esc && memmem(str[1].p, str[1].n, "u0000", 5))) {
+		/* a \u0000 (maybe): the tree's reading says what is wrong */
+		free(an->text);
+		an->text = NULL;
+		return false;
+	}
 	an->a.error_class = an->text;
 	if (str[1].p != NULL) {
 		char *m = an->text + n + 1;

@@ -833,6 +833,18 @@ agrp_read_answer(const json_t *rec, agrp_answer *a, agr_error *err)
 		agrp_error_set(err, NULL, 0, 0, "result \"error\" must be an object");
 		return false;
 	}
+	for (int i = 0; i < 2; i++) {
+		const json_t *t = json_object_get(e, i == 0 ? "class" : "message");
+
+		/* the router keeps them as C strings: cut at a NUL, they would
+		 * be written back as other text */
+		if (json_is_string(t) && strlen(json_string_value(t)) != json_string_length(t)) {
+			agrp_error_set(err, NULL, 0, 0,
+			               "result error %s may not hold \\u0000 (NUL)",
+			               i == 0 ? "class" : "message");
+			return false;
+		}
+	}
 	a->error_class = agr_json_str(e, "class");
 	a->message = agr_json_str(e, "message");
 	a->retryable = json_is_true(json_object_get(e, "retryable"));
