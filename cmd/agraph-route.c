@@ -71,6 +71,19 @@ parse_args(int argc, char **argv, args *a)
 	a->graph = argv[optind];
 }
 
+/* The event's record.  One that is not JSON would be a bug: never
+ * written as another record (an empty one, say), but an end, exit 2. */
+static json_t *
+event_json(const agr_router *r, const agr_event *ev)
+{
+	json_t *rec = agr_event_json(r, ev);
+
+	if (rec == NULL)
+		errx(2, "step %ld: the %s record is not valid JSON (a bug): stopped", ev->step,
+		     agr_kind_name(ev->kind));
+	return rec;
+}
+
 /* --plan: the route record alone; exit 1 when there is no path. */
 static int
 plan_only(agr_router *r, const args *a)
@@ -89,7 +102,7 @@ plan_only(agr_router *r, const args *a)
 			      a->ro.goal ? a->ro.goal : agr_graph_node_name(g, agr_graph_goal(g)));
 			return 1;
 		}
-		rec = agr_event_json(r, &ev);
+		rec = event_json(r, &ev);
 		agr_fe_put(rec, a->unbuffered);
 		json_decref(rec);
 		break;
@@ -101,23 +114,69 @@ plan_only(agr_router *r, const args *a)
 static void
 put_event(void *ctx, const agr_router *r, const agr_event *ev)
 {
-	json_t *rec = agr_event_json(r, ev);
+	json_t *rec = event_json(r, ev);
 
 	agr_fe_put(rec, *(const bool *)ctx);
 	json_decref(rec);
 }
 
+/*
+ * --coproc and a signal (SIGINT, SIGTERM, SIGHUP): the record in hand is
+ * finished, the run ends with a final record of status unknown that says
+ * so, and agraph-route exits 128 + the signal's number.
+ */
+typedef struct stopping {
+	agr_router *r;
+	const volatile sig_atomic_t *flag;
+	bool unbuffered;
+} stopping;
+
+static void
+end_stopped(agr_router *r, int sig)
+{
+	char reason[200];
+	long call = agr_router_waiting(r);
+	int n;
+
+	n = snprintf(reason, sizeof reason, "stopped by signal %d (%s)", sig, strsignal(sig));
+	if (call != 0)
+		snprintf(reason + n, sizeof reason - (size_t)n, " while call c%ld was out", call);
+	agr_router_abort(r, AGR_FINAL_UNKNOWN, reason);
+}
+
+/* The stop, after a whole line: the rest of the run's records, its final
+ * last (agr_fe_on_stop()). */
+static void
+stop_run(void *ctx)
+{
+	stopping *st = ctx;
+	agr_event ev;
+
+	end_stopped(st->r, *st->flag);
+	while (agr_router_next(st->r, &ev)) {
+		json_t *rec = event_json(st->r, &ev);
+
+		agr_fe_put(rec, st->unbuffered);
+		json_decref(rec);
+	}
+}
+
 /* --coproc: read records from stdin until the result of the call that is
  * out, or its tool's timeout_ms. */
 static int
-await_result(agr_router *r, agr_peer *in, bool unbuffered)
+await_result(agr_router *r, agr_peer *in, const stopping *st)
 {
 	agr_error e;
 	int rc;
 	char reason[700];
+	bool unbuffered = st->unbuffered;
 
-	if ((rc = agr_router_await(r, in, put_event, &unbuffered, &e)) > 0)
+	if ((rc = agr_router_await(r, in, put_event, &unbuffered, &e)) == 1)
 		return 0;
+	if (rc == 2) { /* asked to stop while it waited: the final comes next */
+		end_stopped(r, *st->flag);
+		return 0;
+	}
 	if (rc == 0) {
 		snprintf(reason, sizeof reason, "input ended while call c%ld was out",
 		         agr_router_waiting(r));
@@ -142,6 +201,7 @@ main(int argc, char **argv)
 	agr_error e;
 	agr_event ev;
 	int status = 0, rc;
+	stopping stop = { 0 };
 
 	parse_args(argc, argv, &a);
 	if ((g = agr_graph_load_file(a.graph, &e)) == NULL) {
@@ -160,10 +220,14 @@ main(int argc, char **argv)
 		status = plan_only(r, &a);
 		goto out;
 	}
-	if (a.coproc)
+	if (a.coproc) {
 		in = agr_peer_new(0, "-", 0);
+		stop = (stopping){ r, agr_fe_catch_stop(), a.unbuffered };
+		agr_peer_stop_on(in, stop.flag);
+		agr_fe_on_stop(stop_run, &stop);
+	}
 	while (agr_router_next(r, &ev)) {
-		json_t *rec = agr_event_json(r, &ev);
+		json_t *rec = event_json(r, &ev);
 
 		agr_fe_put(rec, a.unbuffered || (a.coproc && ev.kind == AGR_EV_CALL));
 		json_decref(rec);
@@ -173,7 +237,7 @@ main(int argc, char **argv)
 		if (ev.kind != AGR_EV_CALL)
 			continue;
 		if (a.coproc) {
-			if ((rc = await_result(r, in, a.unbuffered)) != 0)
+			if ((rc = await_result(r, in, &stop)) != 0)
 				status = rc;
 		} else {
 			const char *cls, *msg;

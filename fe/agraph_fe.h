@@ -76,6 +76,20 @@ uint64_t agr_fe_number(const char *opt, const char *arg);
 typedef bool (*agr_fe_record_fn)(void *ctx, const agr_record *rec);
 int agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx);
 
+/* For a program that reads its input itself (agraph-trace import,
+ * agraph-route --coproc): installs the handling of the stop signals that
+ * agr_fe_each_record() installs, and returns the flag that they set, for
+ * agr_reader_stop_on(), agr_peer_stop_on() or agr_import_opts.stop.
+ * Between agr_fe_busy(true) and agr_fe_busy(false) the work in hand is
+ * not cut short: the output helpers do not stop the program. */
+const volatile sig_atomic_t *agr_fe_catch_stop(void);
+void agr_fe_busy(bool on);
+
+/* Work that a stop completes: fn(ctx) runs once, as if a record were in
+ * hand, when a signal stops the program, before it exits (agraph-trace
+ * export writes the traces that ended and are held). */
+void agr_fe_on_stop(void (*fn)(void *ctx), void *ctx);
+
 /*
  * Reads the traces of the files (none: stdin) into recordings over g
  * (NULL: the records alone), keeping only the world's answers when
@@ -83,8 +97,8 @@ int agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx)
  * owns it, when its trace ends.  fn returns false to read no further.
  * Bad lines and records are reported and passed over.  Returns 0, or 2
  * when anything was reported.  Signals as agr_fe_each_record(): the
- * recording in hand is the record in hand, and traces still open when
- * a signal comes are not handed over.
+ * recording in hand is the record in hand; when a signal comes, the
+ * traces that have ended are handed over, those still open are not.
  */
 typedef bool (*agr_fe_recording_fn)(void *ctx, agr_recording *rc);
 int agr_fe_each_recording(char **files, int nfiles, const agr_graph *g, bool answers_only,

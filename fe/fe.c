@@ -52,12 +52,31 @@ catch_stop_signals(bool on)
 			sigaction(stop_signals[i], &sa, NULL);
 }
 
+static void (*on_stop)(void *ctx); /* agr_fe_on_stop() */
+static void *on_stop_ctx;
+
+void
+agr_fe_on_stop(void (*fn)(void *ctx), void *ctx)
+{
+	on_stop = fn;
+	on_stop_ctx = ctx;
+}
+
 /* Asked to stop: what was written is flushed, and the program ends. */
 static void
 stop_if_asked(void)
 {
-	if (caught != 0 && busy == 0)
+	if (caught != 0 && busy == 0) {
+		void (*fn)(void *ctx) = on_stop;
+
+		on_stop = NULL;
+		if (fn != NULL) {
+			busy++;
+			fn(on_stop_ctx);
+			busy--;
+		}
 		exit(agr_fe_exit(0));
+	}
 }
 
 static void
@@ -197,6 +216,21 @@ agr_fe_ndjson(const char *opt, const char *arg)
 	return strcmp(arg, "ndjson") == 0;
 }
 
+const volatile sig_atomic_t *
+agr_fe_catch_stop(void)
+{
+	catch_stop_signals(true);
+	return &caught;
+}
+
+void
+agr_fe_busy(bool on)
+{
+	busy += on ? 1 : -1;
+	if (!on)
+		stop_if_asked();
+}
+
 /* A reader of the files that stops when a signal asks. */
 static agr_reader *
 stoppable_reader(char **files, int nfiles)
@@ -239,6 +273,7 @@ typedef struct reading {
 	agr_fe_recording_fn fn;
 	void *ctx;
 	bool stop;
+	bool ending; /* a signal asked: the traces that ended go out */
 	char *first; /* the trace id of the first record */
 } reading;
 
@@ -249,7 +284,7 @@ hand_over(void *ctx, agr_recording *rc)
 {
 	reading *x = ctx;
 
-	if (x->stop || caught != 0) {
+	if (x->stop || (caught != 0 && !x->ending)) {
 		agr_recording_free(rc);
 		return;
 	}
@@ -281,8 +316,14 @@ read_recordings(char **files, int nfiles, const agr_graph *g, bool answers_only,
 			status = 2;
 		}
 	}
-	if (!x->stop && caught == 0)
+	if (!x->stop && caught == 0) {
 		agr_recorder_finish(rd);
+	} else if (!x->stop) {
+		/* Asked to stop: the traces that reached their final are whole,
+		 * as far as the input went; those still open are left. */
+		x->ending = true;
+		agr_recorder_finish_ended(rd);
+	}
 	agr_recorder_free(rd);
 	agr_reader_free(in);
 	stop_if_asked();
@@ -293,7 +334,7 @@ int
 agr_fe_each_recording(char **files, int nfiles, const agr_graph *g, bool answers_only,
                       agr_fe_recording_fn fn, void *ctx)
 {
-	reading x = { fn, ctx, false, NULL };
+	reading x = { fn, ctx, false, false, NULL };
 	int status = read_recordings(files, nfiles, g, answers_only, &x);
 
 	free(x.first);
@@ -322,7 +363,7 @@ keep_wanted(void *ctx, agr_recording *rc)
 agr_recording *
 agr_fe_read_trace(const char *path, const agr_graph *g, const char *id)
 {
-	reading x = { keep_wanted, NULL, false, NULL };
+	reading x = { keep_wanted, NULL, false, false, NULL };
 	pick p = { &x, id, NULL };
 	char *files[] = { (char *)path };
 	int status;

@@ -648,6 +648,9 @@ void agr_router_abort(agr_router *r, agr_final_status status, const char *reason
 typedef struct agr_peer agr_peer;
 agr_peer *agr_peer_new(int fd, const char *name, size_t max_line);
 void agr_peer_free(agr_peer *p);
+/* As agr_reader_stop_on(): agr_router_await() returns 2 once *stop is not
+ * 0, after the record in hand, also while it waits for input. */
+void agr_peer_stop_on(agr_peer *p, const volatile sig_atomic_t *stop);
 
 typedef void (*agr_event_fn)(void *ctx, const agr_router *r, const agr_event *ev);
 
@@ -659,12 +662,14 @@ typedef void (*agr_event_fn)(void *ctx, const agr_router *r, const agr_event *ev
  * long after it began gets a timeout result; its result, if it comes
  * later, is passed over.  The result's own events are left for
  * agr_router_next().  Returns 1 when the call is answered, 0 when the
- * input ended first, -1 with err (at the record) on a bad record or a
- * read error.
+ * input ended first, 2 when asked to stop first (agr_peer_stop_on()), -1
+ * with err (at the record) on a bad record or a read error.
  */
 int agr_router_await(agr_router *r, agr_peer *p, agr_event_fn fn, void *ctx, agr_error *err);
 
-/* The event as a trace record (agraph-trace(5)); the caller owns it. */
+/* The event as a trace record (agraph-trace(5)); the caller owns it.
+ * NULL if its bytes were not JSON: a bug, never to be written as another
+ * record (agraph-route stops with exit status 2). */
 json_t *agr_event_json(const agr_router *r, const agr_event *ev);
 
 /* The graph the router walks. */
@@ -741,10 +746,14 @@ size_t agr_recording_size(const agr_recording *rc);
 const agr_record *agr_recording_record(const agr_recording *rc, size_t i);
 
 /*
- * Splits a stream of interleaved traces into recordings.  fn gets each
- * recording, and owns it, when its trace ends: at its final record, or
- * at agr_recorder_finish() for traces still open then, in the order they
- * began.  Records after a final begin a new recording.
+ * Splits a stream of interleaved traces into recordings, one per trace
+ * id: records after a trace's final belong to it.  fn gets each
+ * recording, and owns it, when its trace is over: once 4096 traces have
+ * ended (reached their first final) after it, or at agr_recorder_finish(),
+ * the ended in the order they ended, then those still open in the order
+ * they began.  A record of a trace handed over for room (the last 262144
+ * of them are known) is an error: agr_recorder_add() returns false and
+ * leaves it out.
  */
 typedef struct agr_recorder agr_recorder;
 typedef void (*agr_recording_fn)(void *ctx, agr_recording *rc);
@@ -756,6 +765,9 @@ void agr_recorder_answers_only(agr_recorder *rd);
 /* As agr_recording_add(), for the record's trace. */
 bool agr_recorder_add(agr_recorder *rd, const agr_record *rec, agr_error *err);
 void agr_recorder_finish(agr_recorder *rd);
+/* Only the traces that have ended, in the order they ended: for a reading
+ * that stops early (a signal), when what is still open is left. */
+void agr_recorder_finish_ended(agr_recorder *rd);
 
 /* What replay does when the router calls a tool more often than the
  * recording answered it. */
@@ -890,6 +902,10 @@ typedef void (*agr_error_fn)(void *ctx, const agr_error *err);
 typedef struct agr_import_opts {
 	const char *terminate_word; /* chatlog: the word that ends a conversation;
 	                               NULL: TERMINATE */
+	/* NULL, or a flag (as for agr_reader_stop_on()) that, once not 0, ends
+	 * the input after the line in hand: what was read is converted, but a
+	 * document read whole that is not all read is not. */
+	const volatile sig_atomic_t *stop;
 } agr_import_opts;
 
 /*
@@ -903,12 +919,15 @@ typedef struct agr_import_opts {
 long agr_import(const char *format, const char *const *paths, int npaths, const agr_import_opts *o,
                 agr_write_fn out, void *ctx, agr_error_fn on_error, void *ectx);
 
-/* Writes traces in another format, a trace at a time as each ends (or
- * at agr_exporter_finish()): for otel, one OTLP/JSON request a line. */
+/* Writes traces in another format, a trace at a time as each is over,
+ * one trace id one trace, as agr_recorder_new() hands them over: for
+ * otel, one OTLP/JSON request a line.  agr_exporter_finish_ended()
+ * writes only the traces that have ended (for a stop on a signal). */
 typedef struct agr_exporter agr_exporter;
 agr_exporter *agr_exporter_new(const char *format, agr_write_fn out, void *ctx, agr_error *err);
 bool agr_exporter_add(agr_exporter *x, const agr_record *rec, agr_error *err);
 void agr_exporter_finish(agr_exporter *x);
+void agr_exporter_finish_ended(agr_exporter *x);
 void agr_exporter_free(agr_exporter *x);
 
 /* ------------------------------------------------------------------ */

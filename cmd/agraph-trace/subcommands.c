@@ -204,12 +204,16 @@ report_error(void *ctx, const agr_error *e)
 int
 trace_import(trace_opts *o, const char *format)
 {
-	agr_import_opts io = { o->terminate_word };
+	agr_import_opts io = { o->terminate_word, agr_fe_catch_stop() };
+	long errors;
 
-	return agr_import(format, (const char *const *)o->files, o->nfiles, &io, agr_fe_write,
-	                  &o->unbuffered, report_error, NULL) > 0
-	           ? 2
-	           : 0;
+	/* A signal ends the input after the line in hand, whose records are
+	 * all written: agr_fe_busy(false) then stops the program, 128 + n. */
+	agr_fe_busy(true);
+	errors = agr_import(format, (const char *const *)o->files, o->nfiles, &io, agr_fe_write,
+	                    &o->unbuffered, report_error, NULL);
+	agr_fe_busy(false);
+	return errors > 0 ? 2 : 0;
 }
 
 static bool
@@ -223,6 +227,14 @@ feed_export(void *ctx, const agr_record *rec)
 	return false;
 }
 
+/* A signal stops the export: the traces that ended are whole, as far as
+ * the input went, and are written; those still open are not. */
+static void
+export_ended(void *ctx)
+{
+	agr_exporter_finish_ended(ctx);
+}
+
 int
 trace_export(trace_opts *o, const char *format)
 {
@@ -232,7 +244,9 @@ trace_export(trace_opts *o, const char *format)
 
 	if ((x = agr_exporter_new(format, agr_fe_write, &o->unbuffered, &e)) == NULL)
 		errx(2, "%s", e.text);
+	agr_fe_on_stop(export_ended, x);
 	status = agr_fe_each_record(o->files, o->nfiles, feed_export, x);
+	agr_fe_on_stop(NULL, NULL);
 	agr_exporter_finish(x);
 	agr_exporter_free(x);
 	return status;

@@ -465,6 +465,76 @@ raw_objects_equal(const ectx *c, const agrp_span *a, const agrp_span *b)
 }
 
 static bool
+is_object(agrp_val v)
+{
+	return (v.t == AGRP_V_JSON && json_is_object(v.j)) ||
+	       (v.t == AGRP_V_RAW && v.raw.type == 'o');
+}
+
+static size_t
+object_size(agrp_val v)
+{
+	return v.t == AGRP_V_JSON ? json_object_size(v.j) : raw_count(&v.raw);
+}
+
+/* The member key of object v, or missing. */
+static agrp_val
+object_get(agrp_val v, const char *key)
+{
+	agrp_span w;
+	agrp_val none = { 0 };
+
+	none.missing = true;
+	if (v.t == AGRP_V_JSON)
+		return from_json(json_object_get(v.j, key));
+	return agrp_span_get(&v.raw, key, &w) ? from_span(&w) : none;
+}
+
+/*
+ * Objects, from a tree or a record's bytes alike: the same keys with
+ * equal values, numbers by value (1 equals 1.0, as in jq), so that both
+ * readings of a record give one answer.  A tree's members are found by
+ * hash; two records' objects are sorted and walked side by side.
+ */
+static bool
+objects_equal(const ectx *c, agrp_val a, agrp_val b)
+{
+	if (a.t == AGRP_V_RAW && b.t == AGRP_V_RAW)
+		return raw_objects_equal(c, &a.raw, &b.raw);
+	if (a.t == AGRP_V_JSON && b.t == AGRP_V_RAW) { /* walk the bytes, look up in the tree */
+		agrp_val t = a;
+
+		a = b;
+		b = t;
+	}
+	if (object_size(a) != object_size(b))
+		return false;
+	if (a.t == AGRP_V_JSON) {
+		const char *key;
+		json_t *x;
+
+		json_object_foreach((json_t *)a.j, key, x)
+		{
+			agrp_val y = object_get(b, key);
+
+			if (y.missing || !equal(c, from_json(x), y))
+				return false;
+		}
+	} else {
+		size_t cursor = 0;
+		agrp_span k, v;
+
+		while (agrp_span_next(&a.raw, &cursor, &k, &v)) {
+			agrp_val y = object_get(b, cstr(from_span(&k)));
+
+			if (y.missing || !equal(c, from_span(&v), y))
+				return false;
+		}
+	}
+	return true;
+}
+
+static bool
 equal(const ectx *c, agrp_val a, agrp_val b)
 {
 	if (is_array(a) && is_array(b)) {
@@ -483,6 +553,8 @@ equal(const ectx *c, agrp_val a, agrp_val b)
 				return false;
 		}
 	}
+	if (is_object(a) && is_object(b))
+		return objects_equal(c, a, b);
 	if (a.t != b.t)
 		return false;
 	switch (a.t) {
@@ -495,14 +567,23 @@ equal(const ectx *c, agrp_val a, agrp_val b)
 	case AGRP_V_STR:
 		return str_cmp(a, b) == 0;
 	case AGRP_V_JSON:
-		return json_equal((json_t *)a.j, (json_t *)b.j);
 	case AGRP_V_RAW:
-		return a.raw.type == 'o' && b.raw.type == 'o' &&
-		       raw_objects_equal(c, &a.raw, &b.raw);
 	case AGRP_V_LIST:
 		break;
 	}
 	return false;
+}
+
+/* The pattern on the whole string, a \u0000 in it included: REG_STARTEND
+ * gives regexec() the length, not the first NUL, as the end. */
+static bool
+matches(const regex_t *re, agrp_val a)
+{
+	regmatch_t m[1];
+
+	m[0].rm_so = 0;
+	m[0].rm_eo = (regoff_t)a.slen;
+	return regexec(re, cstr(a), 1, m, REG_STARTEND) == 0; /* ended by a NUL all the same */
 }
 
 static unsigned char
@@ -698,8 +779,7 @@ step(const ectx *c, const agrp_enode *n, agrp_val a)
 	case AGRP_OP_MATCH:
 		if (a.t != AGRP_V_STR)
 			return boolean(false);
-		return boolean(
-		    regexec(e->re[2 * n->re + (a.folded ? 1 : 0)], cstr(a), 0, NULL, 0) == 0);
+		return boolean(matches(e->re[2 * n->re + (a.folded ? 1 : 0)], a));
 	case AGRP_OP_ADD:
 	case AGRP_OP_SUB:
 	case AGRP_OP_MUL:

@@ -390,6 +390,12 @@ agr_exporter_finish(agr_exporter *x)
 }
 
 void
+agr_exporter_finish_ended(agr_exporter *x)
+{
+	agr_recorder_finish_ended(x->rd);
+}
+
+void
 agr_exporter_free(agr_exporter *x)
 {
 	if (x == NULL)

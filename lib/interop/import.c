@@ -9,6 +9,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,6 +31,7 @@ typedef struct importer {
 	agrp_buf buf;
 	/* the run being written */
 	const char *trace;
+	const json_t *trace_j; /* the trace id as read, \u0000 and all, or NULL */
 	long step;
 	json_t *run_fields; /* for the first record, or NULL (none, or written) */
 	json_t *otel;       /* otel: every span, until the end of the input */
@@ -54,7 +57,8 @@ put(importer *im, json_t *rec)
 	json_t *v;
 
 	/* trace, step and kind first, as every agraph program writes them */
-	json_object_set_new(o, "trace", json_string(im->trace));
+	json_object_set_new(
+	    o, "trace", im->trace_j ? json_incref((json_t *)im->trace_j) : json_string(im->trace));
 	json_object_set_new(o, "step", json_integer(im->step++));
 	json_object_set(o, "kind", json_object_get(rec, "kind"));
 	json_object_foreach(rec, key, v) if (strcmp(key, "kind") != 0) json_object_set(o, key, v);
@@ -79,12 +83,14 @@ begin_run(importer *im, const json_t *run, const char *const *taken, size_t ntak
 	im->runs++;
 	im->step = 1;
 	im->trace = NULL;
+	im->trace_j = NULL;
 	for (size_t i = 0; i < nid && im->trace == NULL; i++) {
 		const json_t *id = json_object_get(run, id_keys[i]);
 
-		if (json_is_string(id))
+		if (json_is_string(id)) {
 			im->trace = json_string_value(id);
-		else if (json_is_integer(id)) {
+			im->trace_j = id;
+		} else if (json_is_integer(id)) {
 			snprintf(idbuf, idcap, "%lld", (long long)json_integer_value(id));
 			im->trace = idbuf;
 		}
@@ -114,10 +120,50 @@ set_src(json_t *rec, json_t *src)
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * Strings are taken whole: a \u0000 in one is valid JSON, and a name cut
+ * at it would be another name.  whole() is the string at key of o (a new
+ * reference), or NULL; same() compares two strings, lengths and all.
+ */
+static json_t *
+whole(const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_incref(v) : NULL;
+}
+
+static void
+set_whole(json_t *rec, const char *key, const json_t *from, const char *from_key)
+{
+	json_t *v = whole(from, from_key);
+
+	if (v != NULL)
+		json_object_set_new(rec, key, v);
+}
+
+static int
+str_cmp(const json_t *a, const json_t *b)
+{
+	size_t na = json_string_length(a), nb = json_string_length(b);
+	int c =
+	    na && nb ? memcmp(json_string_value(a), json_string_value(b), na < nb ? na : nb) : 0;
+
+	return c != 0 ? c : na < nb ? -1 : na > nb;
+}
+
+/* A JSON value in a string (arguments), parsed from all of its bytes. */
+static json_t *
+parse_string(const json_t *s, json_error_t *e)
+{
+	return json_loadb(json_string_value(s), json_string_length(s),
+	                  JSON_DECODE_ANY | JSON_ALLOW_NUL, e);
+}
+
 /* ---- OpenAI chat completions ---------------------------------------- */
 
 typedef struct open_call {
-	char *id, *tool;
+	json_t *id, *tool; /* strings, or NULL */
 } open_call;
 
 /* A run's outcome, if it says one: reward, or a status word, or a flag. */
@@ -151,27 +197,28 @@ outcome(const json_t *run)
 }
 
 static void
-openai_call(importer *im, const json_t *tc, const char *role, json_t *msg_src, open_call **open,
+openai_call(importer *im, const json_t *tc, const json_t *role, json_t *msg_src, open_call **open,
             size_t *nopen, size_t *cap)
 {
 	static const char *const tc_taken[] = { "id", "function" };
 	static const char *const fn_taken[] = { "name", "arguments" };
 	const json_t *fn = json_object_get(tc, "function");
 	const json_t *args = json_object_get(fn, "arguments");
-	const char *tool = agr_json_str(fn, "name"), *id = agr_json_str(tc, "id");
+	json_t *tool = whole(fn, "name"), *id = whole(tc, "id");
 	json_t *rec = json_object(), *src = agrp_json_without(tc, tc_taken, N(tc_taken));
 	json_t *fsrc = json_is_object(fn) ? agrp_json_without(fn, fn_taken, N(fn_taken)) : NULL;
 
 	json_object_set_new(rec, "kind", json_string("call"));
-	json_object_set_new(rec, "agent", json_string(role));
+	json_object_set_new(rec, "agent",
+	                    role != NULL ? json_incref((json_t *)role) : json_string("assistant"));
 	if (tool != NULL)
-		json_object_set_new(rec, "tool", json_string(tool));
+		json_object_set(rec, "tool", tool);
 	if (id != NULL)
-		json_object_set_new(rec, "id", json_string(id));
+		json_object_set(rec, "id", id);
 	if (json_is_string(args)) {
 		/* Arguments arrive as a JSON string: parsed, or kept and flagged. */
 		json_error_t e;
-		json_t *parsed = json_loads(json_string_value(args), JSON_DECODE_ANY, &e);
+		json_t *parsed = parse_string(args, &e);
 
 		if (parsed != NULL) {
 			json_object_set_new(rec, "args", parsed);
@@ -198,37 +245,39 @@ openai_call(importer *im, const json_t *tc, const char *role, json_t *msg_src, o
 		*cap = *cap ? 2 * *cap : 8;
 		*open = agrp_xrealloc(*open, *cap * sizeof **open);
 	}
-	(*open)[*nopen].id = agrp_xstrdup(id ? id : "");
-	(*open)[(*nopen)++].tool = tool ? agrp_xstrdup(tool) : NULL;
+	(*open)[*nopen].id = id;
+	(*open)[(*nopen)++].tool = tool;
 }
 
 static void
 openai_result(importer *im, const json_t *msg, open_call *open, size_t *nopen)
 {
 	static const char *const taken[] = { "role", "content", "tool_call_id" };
-	const char *id = agr_json_str(msg, "tool_call_id");
+	const json_t *id = json_object_get(msg, "tool_call_id");
 	json_t *rec = json_object();
 	size_t i = *nopen;
+
+	if (!json_is_string(id))
+		id = NULL;
 
 	json_object_set_new(rec, "kind", json_string("result"));
 	/* Ids are often reused: the nearest open call of that id. */
 	while (id != NULL && i-- > 0)
-		if (strcmp(open[i].id, id) == 0)
+		if (open[i].id != NULL && str_cmp(open[i].id, id) == 0)
 			break;
 	if (id != NULL && i < *nopen) {
 		if (open[i].tool != NULL)
-			json_object_set_new(rec, "tool", json_string(open[i].tool));
-		free(open[i].id);
-		free(open[i].tool);
+			json_object_set(rec, "tool", open[i].tool);
+		json_decref(open[i].id);
+		json_decref(open[i].tool);
 		memmove(&open[i], &open[i + 1], (*nopen - i - 1) * sizeof *open);
 		(*nopen)--;
 	} else {
 		json_object_set_new(rec, "unpaired", json_true());
-		if (agr_json_str(msg, "name") != NULL)
-			json_object_set_new(rec, "tool", json_string(agr_json_str(msg, "name")));
+		set_whole(rec, "tool", msg, "name");
 	}
 	if (id != NULL)
-		json_object_set_new(rec, "call", json_string(id));
+		json_object_set(rec, "call", (json_t *)id);
 	json_object_set_new(rec, "status", json_string("ok"));
 	if (json_object_get(msg, "content") != NULL)
 		json_object_set(rec, "output", json_object_get(msg, "content"));
@@ -341,11 +390,8 @@ openai_run(importer *im, const json_t *run)
 			json_t *rec = json_object();
 
 			json_object_set_new(rec, "kind", json_string("message"));
-			if (role != NULL)
-				json_object_set_new(rec, "from", json_string(role));
-			if (agr_json_str(m, "name") != NULL)
-				json_object_set_new(rec, "agent",
-				                    json_string(agr_json_str(m, "name")));
+			set_whole(rec, "from", m, "role");
+			set_whole(rec, "agent", m, "name");
 			if (content != NULL)
 				json_object_set(rec, "content", (json_t *)content);
 			set_src(rec, agrp_json_without(m, msg_taken, N(msg_taken) - (why ? 1 : 0)));
@@ -361,16 +407,16 @@ openai_run(importer *im, const json_t *run)
 		}
 		json_array_foreach(calls, k, tc)
 		{
-			openai_call(im, tc, role ? role : "assistant", msg_src, &open, &nopen,
-			            &cap);
+			openai_call(im, tc, role ? json_object_get(m, "role") : NULL, msg_src,
+			            &open, &nopen, &cap);
 			msg_src = NULL;
 		}
 		json_decref(msg_src);
 		json_decref(calls);
 	}
 	for (i = 0; i < nopen; i++) {
-		free(open[i].id);
-		free(open[i].tool);
+		json_decref(open[i].id);
+		json_decref(open[i].tool);
 	}
 	free(open);
 	if (json_is_object(run) && (end = outcome(run)) != NULL) {
@@ -401,11 +447,15 @@ quote_char(const char *p)
 
 /* The word, whole, not quoted as in 'reply "TERMINATE" when done'. */
 static bool
-says_word(const char *text, const char *word)
+says_word(const char *text, size_t len, const char *word)
 {
 	size_t n = strlen(word);
+	const char *end = text + len;
 
-	for (const char *p = strstr(text, word); p != NULL; p = strstr(p + 1, word)) {
+	/* memmem, not strstr: the text may hold a NUL (\u0000); the text
+	 * ends in one, so that after may be looked at */
+	for (const char *p = memmem(text, len, word, n); p != NULL;
+	     p = memmem(p + 1, (size_t)(end - p - 1), word, n)) {
 		const char *after = p + n;
 		bool before_quote = false, after_quote = quote_char(after);
 
@@ -454,8 +504,8 @@ chatlog_run(importer *im, const json_t *run)
 		im->step = (long)i + (ended ? 1 : 0);
 		json_object_set_new(rec, "kind", json_string("message"));
 		if (who != NULL) {
-			json_object_set_new(rec, "agent", json_string(who));
-			json_object_set_new(rec, "from", json_string(who));
+			set_whole(rec, "agent", h, name ? "name" : "role");
+			set_whole(rec, "from", h, name ? "name" : "role");
 		}
 		if (content != NULL)
 			json_object_set(rec, "content", (json_t *)content);
@@ -476,15 +526,23 @@ chatlog_run(importer *im, const json_t *run)
 		}
 		put(im, rec);
 		if (!ended && json_is_string(content) &&
-		    says_word(json_string_value(content), word)) {
+		    says_word(json_string_value(content), json_string_length(content), word)) {
 			json_t *fin = json_object();
-			char reason[300];
+			const json_t *who_j = json_object_get(h, name ? "name" : "role");
+			agrp_buf reason = { 0 };
 
-			snprintf(reason, sizeof reason, "%s said %s", who ? who : "a message",
-			         word);
+			/* who, whole: a name may hold a \u0000 */
+			if (who != NULL)
+				agrp_buf_add(&reason, json_string_value(who_j),
+				             json_string_length(who_j));
+			else
+				agrp_buf_add(&reason, "a message", 9);
+			agrp_buf_add(&reason, " said ", 6);
+			agrp_buf_add(&reason, word, strlen(word));
 			json_object_set_new(fin, "kind", json_string("final"));
 			json_object_set_new(fin, "status", json_string("success"));
-			json_object_set_new(fin, "reason", json_string(reason));
+			json_object_set_new(fin, "reason", json_stringn(reason.p, reason.n));
+			free(reason.p);
 			json_object_set_new(fin, "cause", json_integer((json_int_t)i));
 			put(im, fin);
 			ended = true;
@@ -606,18 +664,18 @@ nanos(const json_t *v)
 /* One record to be written, when its time comes. */
 typedef struct pending {
 	unsigned long long t;
-	size_t order; /* input order, for equal times */
-	long step;    /* an agraph record restored: its own step */
-	const char *trace;
-	json_t *rec; /* without trace and step */
-	char *bytes; /* an agraph record restored whole */
+	size_t order;        /* input order, for equal times */
+	long step;           /* an agraph record restored: its own step */
+	const json_t *trace; /* a string (borrowed), or NULL for "" */
+	json_t *rec;         /* without trace and step */
+	char *bytes;         /* an agraph record restored whole */
 } pending;
 
 static int
 by_trace_then_time(const void *a, const void *b)
 {
 	const pending *x = a, *y = b;
-	int c = strcmp(x->trace, y->trace);
+	int c = str_cmp(x->trace, y->trace);
 
 	if (c != 0)
 		return c;
@@ -662,18 +720,35 @@ add_pending(pending **p, size_t *n, size_t *cap, pending x)
 	(*p)[(*n)++] = x;
 }
 
-/* Restores the agraph records an exported span carries; false if none. */
+/* Restores the agraph records an exported span carries; false if none.
+ * One that is not a record is reported, never passed over in silence. */
 static bool
-restore(const json_t *span, json_t *attrs, pending **p, size_t *n, size_t *cap)
+restore(importer *im, const json_t *span, json_t *attrs, pending **p, size_t *n, size_t *cap)
 {
 	static const char *const keys[] = { "agraph.record", "agraph.result" };
 	bool any = false;
 
 	for (size_t i = 0; i < N(keys); i++) {
-		const char *text = agr_json_str(attrs, keys[i]);
-		json_t *rec = text ? json_loads(text, 0, NULL) : NULL;
+		const json_t *attr = json_object_get(attrs, keys[i]);
+		const char *text = json_string_value(attr);
+		json_error_t e;
+		json_t *rec = text ? json_loadb(text, json_string_length(attr),
+		                                JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e)
+		                   : NULL;
 		const json_t *step = json_object_get(rec, "step");
+		const json_t *line = json_object_get(span, "$line");
 
+		if (attr != NULL && !json_is_object(rec)) {
+			char what[300];
+
+			snprintf(what, sizeof what, "span %.40s: %s is not an agraph record: %s",
+			         agr_json_str(span, "spanId") ? agr_json_str(span, "spanId") : "?",
+			         keys[i],
+			         rec == NULL && text != NULL ? e.text : "not a JSON object");
+			report(im, json_is_integer(line) ? (long)json_integer_value(line) : 0, 1,
+			       "%s", what);
+			any = true; /* its span says it is agraph's own: not converted */
+		}
 		if (!json_is_object(rec)) {
 			json_decref(rec);
 			continue;
@@ -682,8 +757,9 @@ restore(const json_t *span, json_t *attrs, pending **p, size_t *n, size_t *cap)
 		    p, n, cap,
 		    (pending){ .t = nanos(json_object_get(span, "startTimeUnixNano")),
 		               .step = json_is_integer(step) ? (long)json_integer_value(step) : -1,
-		               .trace =
-		                   agr_json_str(rec, "trace") ? agr_json_str(rec, "trace") : "",
+		               .trace = json_is_string(json_object_get(rec, "trace"))
+		                            ? json_object_get(rec, "trace")
+		                            : NULL,
 		               .rec = rec,
 		               .bytes = agrp_xstrdup(text) });
 		any = true;
@@ -692,7 +768,7 @@ restore(const json_t *span, json_t *attrs, pending **p, size_t *n, size_t *cap)
 }
 
 static void
-otel_span(const json_t *span, pending **p, size_t *n, size_t *cap)
+otel_span(importer *im, const json_t *span, pending **p, size_t *n, size_t *cap)
 {
 	static const char *const tool_used[] = { "gen_ai.operation.name",
 		                                 "gen_ai.tool.name",
@@ -704,37 +780,36 @@ otel_span(const json_t *span, pending **p, size_t *n, size_t *cap)
 	static const char *const msg_used[] = { "gen_ai.operation.name", "gen_ai.agent.name" };
 	json_t *attrs = attributes(span);
 	const char *op = agr_json_str(attrs, "gen_ai.operation.name");
-	const char *trace = agr_json_str(span, "traceId") ? agr_json_str(span, "traceId") : "";
+	const json_t *trace = json_is_string(json_object_get(span, "traceId"))
+	                          ? json_object_get(span, "traceId")
+	                          : NULL;
 	const char *agent = agr_json_str(attrs, "gen_ai.agent.name");
 	unsigned long long t0 = nanos(json_object_get(span, "startTimeUnixNano"));
 	unsigned long long t1 = nanos(json_object_get(span, "endTimeUnixNano"));
 
 	/* agraph's own export: its records whole; its root span holds nothing */
-	if (restore(span, attrs, p, n, cap) || json_object_get(attrs, "agraph.trace") != NULL) {
+	if (restore(im, span, attrs, p, n, cap) || json_object_get(attrs, "agraph.trace") != NULL) {
 		json_decref(attrs);
 		return;
 	}
 	if (op != NULL && strcmp(op, "execute_tool") == 0) {
-		const char *tool = agr_json_str(attrs, "gen_ai.tool.name");
-		const char *id = agr_json_str(attrs, "gen_ai.tool.call.id");
+		json_t *tool = whole(attrs, "gen_ai.tool.name");
+		json_t *id = whole(attrs, "gen_ai.tool.call.id");
 		const json_t *args = json_object_get(attrs, "gen_ai.tool.call.arguments");
 		const json_t *output = json_object_get(attrs, "gen_ai.tool.call.result");
 		json_t *call = json_object(), *res = json_object();
 
 		if (id == NULL)
-			id = agr_json_str(span, "spanId");
+			id = whole(span, "spanId");
+		if (tool == NULL)
+			tool = whole(span, "name");
 		json_object_set_new(call, "kind", json_string("call"));
-		if (agent)
-			json_object_set_new(call, "agent", json_string(agent));
-		json_object_set_new(call, "tool",
-		                    json_string(tool ? tool
-		                                : agr_json_str(span, "name")
-		                                    ? agr_json_str(span, "name")
-		                                    : "?"));
+		set_whole(call, "agent", attrs, "gen_ai.agent.name");
+		json_object_set_new(call, "tool", tool ? tool : json_string("?"));
 		if (id)
-			json_object_set_new(call, "id", json_string(id));
+			json_object_set(call, "id", id);
 		if (json_is_string(args)) {
-			json_t *parsed = json_loads(json_string_value(args), JSON_DECODE_ANY, NULL);
+			json_t *parsed = parse_string(args, NULL);
 
 			json_object_set_new(call, "args",
 			                    parsed ? parsed : json_incref((json_t *)args));
@@ -746,19 +821,15 @@ otel_span(const json_t *span, pending **p, size_t *n, size_t *cap)
 		json_object_set_new(res, "kind", json_string("result"));
 		json_object_set(res, "tool", json_object_get(call, "tool"));
 		if (id)
-			json_object_set_new(res, "call", json_string(id));
+			json_object_set_new(res, "call", id);
 		json_object_set_new(res, "status",
 		                    json_string(is_error_status(span) ? "error" : "ok"));
 		if (is_error_status(span)) {
 			json_t *e = json_object();
-			const char *msg = agr_json_str(json_object_get(span, "status"), "message");
+			json_t *cls = whole(attrs, "error.type");
 
-			json_object_set_new(e, "class",
-			                    json_string(agr_json_str(attrs, "error.type")
-			                                    ? agr_json_str(attrs, "error.type")
-			                                    : "error"));
-			if (msg)
-				json_object_set_new(e, "message", json_string(msg));
+			json_object_set_new(e, "class", cls ? cls : json_string("error"));
+			set_whole(e, "message", json_object_get(span, "status"), "message");
 			json_object_set_new(e, "retryable", json_false());
 			json_object_set_new(res, "error", e);
 		}
@@ -774,11 +845,10 @@ otel_span(const json_t *span, pending **p, size_t *n, size_t *cap)
 
 		json_object_set_new(msg, "kind", json_string("message"));
 		if (agent) {
-			json_object_set_new(msg, "agent", json_string(agent));
-			json_object_set_new(msg, "from", json_string(agent));
+			set_whole(msg, "agent", attrs, "gen_ai.agent.name");
+			set_whole(msg, "from", attrs, "gen_ai.agent.name");
 		}
-		if (op)
-			json_object_set_new(msg, "operation", json_string(op));
+		set_whole(msg, "operation", attrs, "gen_ai.operation.name");
 		if (is_error_status(span))
 			json_object_set_new(msg, "status", json_string("error"));
 		json_object_set_new(msg, "ts", json_real((double)t0 / 1e9));
@@ -796,18 +866,21 @@ otel_flush(importer *im)
 	pending *p = NULL;
 	size_t n = 0, cap = 0, i;
 	json_t *span;
-	const char *current = NULL;
+	const json_t *current = NULL;
+	bool started = false;
 
-	json_array_foreach(im->otel, i, span) otel_span(span, &p, &n, &cap);
+	json_array_foreach(im->otel, i, span) otel_span(im, span, &p, &n, &cap);
 	if (n > 1)
 		qsort(p, n, sizeof *p, by_trace_then_time);
 	for (i = 0; i < n; i++) {
 		if (p[i].bytes != NULL) { /* an agraph record, exported whole */
 			im->out(im->ctx, p[i].bytes, strlen(p[i].bytes));
 		} else {
-			if (current == NULL || strcmp(current, p[i].trace) != 0) {
+			if (!started || str_cmp(current, p[i].trace) != 0) {
+				started = true;
 				current = p[i].trace;
-				im->trace = current;
+				im->trace = "";
+				im->trace_j = current;
 				im->step = 1;
 			}
 			put(im, json_incref(p[i].rec));
@@ -818,6 +891,7 @@ otel_flush(importer *im)
 		free(p[i].bytes);
 	}
 	free(p);
+	im->trace_j = NULL;
 	json_array_clear(im->otel);
 }
 
@@ -872,20 +946,50 @@ typedef struct lines {
 	char *buf;
 	size_t cap, start, end;
 	bool eof;
-	int error;     /* errno of a failed read, or 0 */
-	bool skipping; /* passing over the rest of a line too long */
+	int error;                         /* errno of a failed read, or 0 */
+	bool skipping;                     /* passing over the rest of a line too long */
+	const volatile sig_atomic_t *stop; /* agr_import_opts.stop */
+	bool stopped;                      /* asked to stop: the input ends here */
 } lines;
+
+/* Waits until the input can be read; false when asked to stop first.  As
+ * agr_reader does: every signal blocked from the look at the flag to the
+ * ppoll(2), which lets them in, so that none is missed, and a handler
+ * installed with SA_RESTART still ends the wait. */
+static bool
+wait_input(lines *in)
+{
+	struct pollfd p = { in->fd, POLLIN, 0 };
+	sigset_t all, old;
+
+	if (in->stop == NULL)
+		return true;
+	if (*in->stop != 0)
+		return false;
+	if (poll(&p, 1, 0) != 0)
+		return true;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	while (*in->stop == 0 && ppoll(&p, 1, NULL, &old) < 0 && errno == EINTR)
+		;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return *in->stop == 0;
+}
 
 /* The next line, its newline kept: 1, or 0 at the end, or -1 as soon as a
  * line is longer than AGR_MAX_FILE; the next call passes over its rest. */
 static int
 next_line(lines *in, const char **s, size_t *n)
 {
+	if (in->stop != NULL && *in->stop != 0) /* before each line, as agr_reader */
+		in->stopped = true;
 	for (;;) {
 		char *p = in->buf + in->start;
 		char *nl = memchr(p, '\n', in->end - in->start);
 		ssize_t got;
 
+		if (in->stopped)
+			return 0;
 		if (in->skipping) {
 			in->start = nl != NULL ? (size_t)(nl + 1 - in->buf) : in->end;
 			in->skipping = nl == NULL;
@@ -901,8 +1005,13 @@ next_line(lines *in, const char **s, size_t *n)
 			in->start = in->end;
 			return -1;
 		}
-		if (in->eof)
+		if (in->eof || in->stopped)
 			return 0;
+		if (!wait_input(in)) {
+			/* what is in hand is not a whole line: left, as the rest */
+			in->stopped = true;
+			return 0;
+		}
 		if (in->start > 0) {
 			memmove(in->buf, in->buf + in->start, in->end - in->start);
 			in->end -= in->start;
@@ -926,7 +1035,7 @@ next_line(lines *in, const char **s, size_t *n)
 static void
 import_stream(importer *im, const char *format, FILE *f)
 {
-	lines in = { .fd = fileno(f) };
+	lines in = { .fd = fileno(f), .stop = im->o ? im->o->stop : NULL };
 	const char *line;
 	size_t len;
 	long lineno = 0, first = 0;
@@ -946,7 +1055,9 @@ import_stream(importer *im, const char *format, FILE *f)
 			first = lineno;
 			decided = true;
 			/* A first line that is a whole value: one run a line. */
-			j = got > 0 ? json_loadb(line, len, JSON_REJECT_DUPLICATES, &e) : NULL;
+			j = got > 0
+			        ? json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e)
+			        : NULL;
 			ndjson = j != NULL;
 			json_decref(j);
 		}
@@ -968,7 +1079,7 @@ import_stream(importer *im, const char *format, FILE *f)
 		if (blank(line, len))
 			continue;
 		im->line = lineno;
-		j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &e);
+		j = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e);
 		if (j == NULL) {
 			report(im, lineno, e.column > 0 ? e.column : 1, "%s", e.text);
 			continue;
@@ -978,9 +1089,9 @@ import_stream(importer *im, const char *format, FILE *f)
 	}
 	if (in.error != 0)
 		report(im, 0, 0, "%s", strerror(in.error));
-	if (decided && !ndjson && whole) {
+	if (decided && !ndjson && whole && !in.stopped) {
 		json_error_t e;
-		json_t *j = json_loadb(doc.p, doc.n, JSON_REJECT_DUPLICATES, &e);
+		json_t *j = json_loadb(doc.p, doc.n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e);
 
 		im->line = 0;
 		if (j == NULL)
@@ -1018,7 +1129,7 @@ agr_import(const char *format, const char *const *paths, int npaths, const agr_i
 		npaths = 1;
 	}
 	im.otel = json_array();
-	for (int i = 0; i < npaths; i++) {
+	for (int i = 0; i < npaths && !(o && o->stop && *o->stop); i++) {
 		FILE *f = strcmp(paths[i], "-") == 0 ? stdin : fopen(paths[i], "r");
 
 		im.source = paths[i];

@@ -179,7 +179,9 @@ agrp_reference(void)
 /*
  * What a record's fields must be, beyond JSON, for every program to read
  * them alike: a step written as a real (2.0, 1e3) would be 2 to an
- * expression but no step to the rest, so it is refused; and the names
+ * expression but no step to the rest, so it is refused, and so is a cause
+ * (or a step in a list of causes) written so, which would be no cause;
+ * and the names
  * programs key on are C strings, which cannot hold \u0000.
  */
 static const char *const names[] = { "trace", "kind",   "agent", "from",    "to",     "tool", "id",
@@ -209,6 +211,11 @@ check_fields(const char *s, const agrp_field *f, size_t nf, long *col, const cha
 				*msg = "\"step\" must be an integer, not a real";
 				return false;
 			}
+			if (agrp_span_key_is(k, "cause", 5) && is_real(v)) {
+				*col = agrp_column_of(s, v->p);
+				*msg = "\"cause\" must be an integer step, not a real";
+				return false;
+			}
 			continue;
 		}
 		if (v->type != 's' || !v->esc || memmem(v->p, v->n, "u0000", 5) == NULL)
@@ -232,6 +239,27 @@ check_fields(const char *s, const agrp_field *f, size_t nf, long *col, const cha
 			*msg = text;
 			return false;
 		}
+	}
+	return true;
+}
+
+/* A list of causes: a step in it written as a real is refused as a real
+ * cause is (the scan marks only top-level reals as notable). */
+static bool
+check_causes(const char *s, const agrp_field *f, size_t nf, long *col, const char **msg)
+{
+	for (size_t i = 0; i < nf; i++) {
+		agrp_span k, v;
+		size_t cursor = 0;
+
+		if (f[i].val.type != 'a' || !agrp_span_key_is(&f[i].key, "cause", 5))
+			continue;
+		while (agrp_span_next(&f[i].val, &cursor, &k, &v))
+			if (v.type == 'n' && is_real(&v)) {
+				*col = agrp_column_of(s, v.p);
+				*msg = "\"cause\" must list integer steps, not a real";
+				return false;
+			}
 	}
 	return true;
 }
@@ -265,7 +293,8 @@ parse_line(agr_reader *r, char *s, size_t n, const agr_record **rec, agr_error *
 	}
 	if (!agrp_scan_record(s, n, &r->rec.fields, &r->rec.nfields, &r->rec.capfields, &notable,
 	                      &col, &msg) ||
-	    (notable && !check_fields(s, r->rec.fields, r->rec.nfields, &col, &msg))) {
+	    (notable && !check_fields(s, r->rec.fields, r->rec.nfields, &col, &msg)) ||
+	    !check_causes(s, r->rec.fields, r->rec.nfields, &col, &msg)) {
 		json_decref(j);
 		r->rec.nfields = 0;
 		agrp_error_set(err, r->name, r->line, col, "%s", msg);

@@ -256,6 +256,7 @@ read_run(run_view *v, const agr_recording *rc)
 	int *path = agrp_xmalloc((n + 1) * sizeof *path), *walked = NULL;
 	size_t walked_len = 0, nwalk = 0, plans = 0;
 	int last_done = agr_graph_start(v->g);
+	bool ended = false;
 
 	walked = agrp_xmalloc((n + 1) * sizeof *walked);
 	walked[nwalk++] = last_done;
@@ -326,7 +327,10 @@ read_run(run_view *v, const agr_recording *rc)
 			v->t[last_done].escalated = true;
 			note(&v->t[last_done], "escalated: %s",
 			     or_empty(agr_json_str(rec, "reason")), NULL);
-		} else if (strcmp(kind, "final") == 0) {
+		} else if (strcmp(kind, "final") == 0 && !ended) {
+			/* the run's status and path are those of its first final; what
+			 * follows it is still drawn */
+			ended = true;
 			v->final = agr_json_str(rec, "status");
 			walked_len = path_of(v, rec, path, n + 1);
 			if (walked_len > 0) {

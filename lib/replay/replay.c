@@ -12,7 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check/check_int.h"
 #include "route/route_int.h"
+
+/* As the checker's: agraph-replay(1) and agraph-trace(1) name both. */
+#define AGRP_HELD 4096
+#define AGRP_GONE 262144
 
 typedef struct answer {
 	int tool;      /* in the graph, or -1 */
@@ -53,6 +58,7 @@ struct agr_recording {
 	pending_fault *faults;
 	size_t nfaults, capfaults;
 	bool ended;
+	long final_step; /* of its first final */
 };
 
 agr_recording *
@@ -215,6 +221,13 @@ plain_answer(const agr_record *rec, const agrp_common *c, answer *an)
 	an->text = agrp_xmalloc(str[0].n + str[1].n + 8);
 	n = agrp_span_decode(&str[0], an->text, str[0].n + 4);
 	an->text[n] = '\0';
+	if (memchr(an->text, '\0', n) != NULL ||
+	    (str[1].p != NULL && str[1].esc && memmem(str[1].p, str[1].n, "u0000", 5))) {
+		/* a \u0000 (maybe): the tree's reading says what is wrong */
+		free(an->text);
+		an->text = NULL;
+		return false;
+	}
 	an->a.error_class = an->text;
 	if (str[1].p != NULL) {
 		char *m = an->text + n + 1;
@@ -320,8 +333,10 @@ agr_recording_add(agr_recording *rc, const agr_record *rec, agr_error *err)
 		rc->routing[rc->nlog] = c.kind != NULL && is_routing_kind(c.kind);
 		rc->nlog++;
 	}
-	if (c.kind != NULL && strcmp(c.kind, "final") == 0)
+	if (c.kind != NULL && strcmp(c.kind, "final") == 0 && !rc->ended) {
 		rc->ended = true;
+		rc->final_step = c.step;
+	}
 	if (c.kind == NULL || rc->g == NULL)
 		return true;
 	if (strcmp(c.kind, "call") == 0) {
@@ -575,17 +590,30 @@ agr_replay_check(const agr_recording *rc, const agr_replay_opts *o, agr_divergen
 
 /* ---- many traces in one stream --------------------------------------- */
 
+/*
+ * One trace id is one trace, as for the checker: a trace that has ended is
+ * held, for the records that may follow its final, until the input ends
+ * or AGRP_HELD traces have ended after it; then it is handed over, and
+ * only a fingerprint of its id is kept (the last AGRP_GONE of them), so
+ * that a record of it that comes later still is an error, not a new trace.
+ */
 typedef struct open_rec {
 	agr_recording *rc;
 	struct open_rec *prev, *next;
+	bool ended; /* on the list of the ended */
 } open_rec;
 
 struct agr_recorder {
 	const agr_graph *g;
 	agr_recording_fn fn;
 	void *ctx;
-	agrp_map open; /* trace id -> open_rec */
-	open_rec *first, *last;
+	agrp_map open;            /* trace id -> open_rec */
+	open_rec *first, *last;   /* open, in the order they began */
+	open_rec *efirst, *elast; /* ended and held, in the order they ended */
+	size_t nended;
+	agrp_gone *gone; /* handed over: a ring of fingerprints */
+	size_t gone_cap, gone_next;
+	agrp_u64map gone_index; /* fingerprint -> slot + 1 */
 	bool answers_only;
 };
 
@@ -601,17 +629,72 @@ agr_recorder_new(const agr_graph *g, agr_recording_fn fn, void *ctx)
 }
 
 static void
-close_open(agr_recorder *rd, open_rec *o)
+unlink_open(agr_recorder *rd, open_rec *o)
 {
-	agrp_map_del(&rd->open, o->rc->trace);
+	open_rec **first = o->ended ? &rd->efirst : &rd->first;
+	open_rec **last = o->ended ? &rd->elast : &rd->last;
+
 	if (o->prev)
 		o->prev->next = o->next;
 	else
-		rd->first = o->next;
+		*first = o->next;
 	if (o->next)
 		o->next->prev = o->prev;
 	else
-		rd->last = o->prev;
+		*last = o->prev;
+	o->prev = o->next = NULL;
+}
+
+static void
+append_open(open_rec **first, open_rec **last, open_rec *o)
+{
+	o->prev = *last;
+	if (*last)
+		(*last)->next = o;
+	else
+		*first = o;
+	*last = o;
+}
+
+static uint64_t
+fingerprint(const char *id)
+{
+	return agrp_hash_done(agrp_hash_bytes(AGRP_HASH_SEED, id, strlen(id)));
+}
+
+/* A trace handed over for room: known from now on by its fingerprint. */
+static void
+remember_gone(agr_recorder *rd, const agr_recording *rc)
+{
+	size_t slot = rd->gone_next++ % AGRP_GONE;
+	uint64_t fp = fingerprint(rc->trace);
+
+	if (slot >= rd->gone_cap) {
+		size_t cap = rd->gone_cap ? 2 * rd->gone_cap : 64;
+
+		cap = cap < AGRP_GONE ? cap : AGRP_GONE;
+		rd->gone = agrp_xrealloc(rd->gone, cap * sizeof *rd->gone);
+		rd->gone_cap = cap;
+	} else if (rd->gone_next > AGRP_GONE) {
+		agrp_gone *old = &rd->gone[slot];
+
+		if ((uintptr_t)agrp_u64map_get(&rd->gone_index, old->fp) == slot + 1)
+			agrp_u64map_del(&rd->gone_index, old->fp);
+	}
+	rd->gone[slot].fp = fp;
+	rd->gone[slot].final_step = rc->final_step;
+	agrp_u64map_put(&rd->gone_index, fp, (void *)(uintptr_t)(slot + 1));
+}
+
+static void
+close_open(agr_recorder *rd, open_rec *o, bool for_room)
+{
+	agrp_map_del(&rd->open, o->rc->trace);
+	unlink_open(rd, o);
+	if (o->ended)
+		rd->nended--;
+	if (for_room)
+		remember_gone(rd, o->rc);
 	rd->fn(rd->ctx, o->rc);
 	free(o);
 }
@@ -627,20 +710,31 @@ agr_recorder_add(agr_recorder *rd, const agr_record *rec, agr_error *err)
 	if (id == NULL)
 		id = "";
 	if ((o = agrp_map_get(&rd->open, id)) == NULL) {
+		uintptr_t gone = (uintptr_t)agrp_u64map_get(&rd->gone_index, fingerprint(id));
+
+		if (gone != 0) {
+			agrp_error_set(
+			    err, NULL, 0, 0,
+			    "a record of trace '%s' comes after its final record (step "
+			    "%ld), but the trace is handed over: %d traces have ended since",
+			    id, rd->gone[gone - 1].final_step, AGRP_HELD);
+			agr_error_at_record(err, rec);
+			return false;
+		}
 		o = agrp_xcalloc(1, sizeof *o);
 		o->rc = agr_recording_new(rd->g, id);
 		o->rc->answers_only = rd->answers_only;
-		o->prev = rd->last;
-		if (rd->last)
-			rd->last->next = o;
-		else
-			rd->first = o;
-		rd->last = o;
+		append_open(&rd->first, &rd->last, o);
 		agrp_map_put(&rd->open, id, o);
 	}
 	ok = agr_recording_add(o->rc, rec, err);
-	if (o->rc->ended)
-		close_open(rd, o);
+	if (o->rc->ended && !o->ended) {
+		unlink_open(rd, o);
+		o->ended = true;
+		append_open(&rd->efirst, &rd->elast, o);
+		if (++rd->nended > AGRP_HELD)
+			close_open(rd, rd->efirst, true);
+	}
 	return ok;
 }
 
@@ -653,8 +747,30 @@ agr_recorder_answers_only(agr_recorder *rd)
 void
 agr_recorder_finish(agr_recorder *rd)
 {
+	/* The ended in the order they ended, then the rest as they began. */
+	while (rd->efirst != NULL)
+		close_open(rd, rd->efirst, false);
 	while (rd->first != NULL)
-		close_open(rd, rd->first);
+		close_open(rd, rd->first, false);
+}
+
+void
+agr_recorder_finish_ended(agr_recorder *rd)
+{
+	while (rd->efirst != NULL)
+		close_open(rd, rd->efirst, false);
+}
+
+static void
+free_list(open_rec *o)
+{
+	while (o != NULL) {
+		open_rec *next = o->next;
+
+		agr_recording_free(o->rc);
+		free(o);
+		o = next;
+	}
 }
 
 void
@@ -662,13 +778,10 @@ agr_recorder_free(agr_recorder *rd)
 {
 	if (rd == NULL)
 		return;
-	while (rd->first != NULL) {
-		open_rec *o = rd->first;
-
-		rd->first = o->next;
-		agr_recording_free(o->rc);
-		free(o);
-	}
+	free_list(rd->efirst);
+	free_list(rd->first);
 	agrp_map_free(&rd->open);
+	agrp_u64map_free(&rd->gone_index);
+	free(rd->gone);
 	free(rd);
 }

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,7 +30,20 @@ struct agr_peer {
 	bool eof;
 	long line;
 	agr_record *rec;
+	const volatile sig_atomic_t *stop; /* agr_peer_stop_on() */
 };
+
+void
+agr_peer_stop_on(agr_peer *p, const volatile sig_atomic_t *stop)
+{
+	p->stop = stop;
+}
+
+static bool
+stopped(const agr_peer *p)
+{
+	return p->stop != NULL && *p->stop != 0;
+}
 
 agr_peer *
 agr_peer_new(int fd, const char *name, size_t max_line)
@@ -64,11 +78,14 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-enum { PEER_ERROR = -1, PEER_END = 0, PEER_RECORD = 1, PEER_LATE = 2 };
+enum { PEER_ERROR = -1, PEER_END = 0, PEER_RECORD = 1, PEER_LATE = 2, PEER_STOP = 3 };
 
 /* Reads more bytes, waiting until deadline (ms of now_ms(), or -1: for
  * ever).  PEER_RECORD when it read some or the end, PEER_LATE when the
- * deadline passed first, PEER_ERROR with err. */
+ * deadline passed first, PEER_STOP when asked to stop first, PEER_ERROR
+ * with err.  The wait is a ppoll(2) with every signal blocked but while
+ * it waits, as agr_reader's, so that a signal that sets the stop flag
+ * is never missed. */
 static int
 fill(agr_peer *p, long long deadline, agr_error *err)
 {
@@ -84,15 +101,27 @@ fill(agr_peer *p, long long deadline, agr_error *err)
 		agrp_grow(&p->buf, &p->cap, p->end + CHUNK, 1);
 	for (;;) {
 		long long left = deadline < 0 ? -1 : deadline - now_ms();
-		int rc;
+		struct timespec ts;
+		sigset_t all, old;
+		int rc, e;
 
 		if (deadline >= 0 && left <= 0)
 			return PEER_LATE;
-		rc = poll(&pfd, 1, left < 0 ? -1 : left > 86400000 ? 86400000 : (int)left);
+		if (left > 86400000)
+			left = 86400000;
+		ts.tv_sec = (time_t)(left / 1000);
+		ts.tv_nsec = (long)(left % 1000) * 1000000;
+		sigfillset(&all);
+		sigprocmask(SIG_BLOCK, &all, &old);
+		rc = stopped(p) ? -2 : ppoll(&pfd, 1, left < 0 ? NULL : &ts, &old);
+		e = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (rc == -2 || stopped(p))
+			return PEER_STOP;
 		if (rc > 0)
 			break;
-		if (rc < 0 && errno != EINTR) {
-			agrp_error_set(err, p->name, 0, 0, "%s", strerror(errno));
+		if (rc < 0 && e != EINTR) {
+			agrp_error_set(err, p->name, 0, 0, "%s", strerror(e));
 			return PEER_ERROR;
 		}
 	}
@@ -167,8 +196,10 @@ agr_router_await(agr_router *r, agr_peer *p, agr_event_fn fn, void *ctx, agr_err
 	agr_event ev;
 
 	while (call != 0 && agr_router_waiting(r) == call) {
-		int rc = next_record(p, deadline, err);
+		int rc = stopped(p) ? PEER_STOP : next_record(p, deadline, err);
 
+		if (rc == PEER_STOP)
+			return 2;
 		if (rc == PEER_LATE) {
 			agrp_router_time_out(r);
 			return 1;

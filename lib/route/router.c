@@ -17,8 +17,10 @@ typedef struct slot {
 	agr_event ev;
 	int *path;
 	size_t pathcap;
-	char error_class[64];
-	char message[512];
+	/* whole, however long: a text cut short would be another (and could
+	 * end inside a UTF-8 sequence) */
+	char *error_class, *message;
+	size_t capclass, capmessage;
 	json_t *extra;
 	bool by_monitor; /* caused by a monitor: not evaluated again */
 } slot;
@@ -116,6 +118,8 @@ agr_router_free(agr_router *r)
 		return;
 	for (size_t i = 0; i < r->qcap; i++) {
 		free(r->q[i].path);
+		free(r->q[i].error_class);
+		free(r->q[i].message);
 		json_decref(r->q[i].extra);
 	}
 	free(r->q);
@@ -176,7 +180,10 @@ push(agr_router *r, agr_kind kind, bool by_monitor)
 	s->ev.step = ++r->step;
 	s->ev.tool = -1;
 	s->by_monitor = by_monitor;
-	s->error_class[0] = s->message[0] = '\0';
+	if (s->error_class != NULL)
+		s->error_class[0] = '\0';
+	if (s->message != NULL)
+		s->message[0] = '\0';
 	return s;
 }
 
@@ -190,18 +197,71 @@ set_path(slot *s, const int *path, size_t len, agr_cost cost)
 	s->ev.cost = cost;
 }
 
-static void
-set_text(char *dst, size_t n, const char *src)
+/* One UTF-8 sequence at p: its length, or 0 when it is not valid (as
+ * lib/record/scan.c and jansson read it). */
+static size_t
+utf8_len(const unsigned char *p, const unsigned char *end)
 {
-	snprintf(dst, n, "%s", src ? src : "");
+	unsigned c = p[0], cp;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	if ((size_t)(end - p) < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * A text for a record, whole: never cut short, and UTF-8, so that its
+ * record is JSON.  A byte that is not UTF-8 (an error message cut inside
+ * a character before it came here) becomes U+FFFD.
+ */
+static void
+set_text(char **dst, size_t *cap, const char *src)
+{
+	const unsigned char *p = (const unsigned char *)(src ? src : "");
+	size_t n = strlen((const char *)p), out = 0;
+
+	agrp_grow(dst, cap, 3 * n + 1, 1);
+	for (const unsigned char *end = p + n; p < end;) {
+		size_t k = utf8_len(p, end);
+
+		if (k == 0) {
+			memcpy(*dst + out, "\xef\xbf\xbd", 3);
+			out += 3;
+			p++;
+		} else {
+			memcpy(*dst + out, p, k);
+			out += k;
+			p += k;
+		}
+	}
+	(*dst)[out] = '\0';
 }
 
 /* Queues the event in s for the outside (and the monitors). */
 static void
 emit(agr_router *r, slot *s)
 {
-	s->ev.error_class = s->error_class[0] ? s->error_class : NULL;
-	s->ev.message = s->message[0] ? s->message : NULL;
+	s->ev.error_class = s->error_class && s->error_class[0] ? s->error_class : NULL;
+	s->ev.message = s->message && s->message[0] ? s->message : NULL;
 	s->ev.extra = s->extra;
 	if (r->o.monitors && !s->by_monitor && s->ev.kind != AGR_EV_FINAL)
 		evaluate_monitors(r, s);
@@ -243,7 +303,7 @@ finish(agr_router *r, agr_final_status status, const char *reason, long cause, b
 	s->ev.final_status = status;
 	s->ev.cause = cause;
 	set_path(s, r->walked, r->nwalked, 0);
-	set_text(s->message, sizeof s->message, reason);
+	set_text(&s->message, &s->capmessage, reason);
 	r->finished = true;
 	r->pending_call = 0;
 	emit(r, s);
@@ -257,7 +317,7 @@ escalate(agr_router *r, long cause, const char *reason, bool by_monitor)
 
 	s->ev.cause = cause;
 	s->ev.goal = r->goals[r->goal_idx];
-	set_text(s->message, sizeof s->message, reason);
+	set_text(&s->message, &s->capmessage, reason);
 	emit(r, s); /* may grow the queue: s is not used after this */
 	finish(r, AGR_FINAL_ESCALATED, reason, step, by_monitor);
 }
@@ -455,10 +515,10 @@ agr_router_result(agr_router *r, long call, agr_result_status status, const char
 	s->ev.cause = r->fault_cause;
 	r->fault_cause = 0;
 	if (status != AGR_RESULT_OK) {
-		set_text(s->error_class, sizeof s->error_class,
+		set_text(&s->error_class, &s->capclass,
 		         error_class ? error_class
 		                     : (status == AGR_RESULT_TIMEOUT ? "timeout" : "error"));
-		set_text(s->message, sizeof s->message, message);
+		set_text(&s->message, &s->capmessage, message);
 		s->ev.retryable = retryable;
 	}
 	if (extra != NULL)
@@ -711,7 +771,7 @@ agr_event_json(const agr_router *r, const agr_event *ev)
 	agrp_event_bytes(r->g, r->trace, ev, &b);
 	o = json_loadb(b.p, b.n, JSON_ALLOW_NUL, NULL);
 	free(b.p);
-	return o ? o : json_object();
+	return o; /* NULL: not JSON, which the router never writes */
 }
 
 const char *
@@ -772,6 +832,18 @@ agrp_read_answer(const json_t *rec, agrp_answer *a, agr_error *err)
 	if (e != NULL && !json_is_object(e)) {
 		agrp_error_set(err, NULL, 0, 0, "result \"error\" must be an object");
 		return false;
+	}
+	for (int i = 0; i < 2; i++) {
+		const json_t *t = json_object_get(e, i == 0 ? "class" : "message");
+
+		/* the router keeps them as C strings: cut at a NUL, they would
+		 * be written back as other text */
+		if (json_is_string(t) && strlen(json_string_value(t)) != json_string_length(t)) {
+			agrp_error_set(err, NULL, 0, 0,
+			               "result error %s may not hold \\u0000 (NUL)",
+			               i == 0 ? "class" : "message");
+			return false;
+		}
 	}
 	a->error_class = agr_json_str(e, "class");
 	a->message = agr_json_str(e, "message");

@@ -247,3 +247,133 @@ gen_check_failures() {
 		printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"final\",\"status\":\"success\"}\n", 3 * n + 1
 	}'
 }
+
+# --- interop (h-interop)
+
+# gen_interop_late: gen_record_run (trace t), then after its final a call
+# of Email and its failed result, class late.
+gen_interop_late() {
+	gen_record_run
+	printf '%s\n' '{"trace":"t","step":14,"kind":"call","tool":"Email","id":"c6"}' \
+		'{"trace":"t","step":15,"kind":"result","tool":"Email","call":"c6","status":"error","error":{"class":"late","message":"after the final","retryable":false}}'
+}
+
+# gen_interop_ended N: trace t0 ends at step 1, then N traces t1 to tN of
+# one final record each end after it, then a message of t0 at step 2.
+gen_interop_ended() {
+	awk -v n="$1" 'BEGIN {
+		print "{\"trace\":\"t0\",\"step\":1,\"kind\":\"final\",\"status\":\"success\"}"
+		for (i = 1; i <= n; i++)
+			printf "{\"trace\":\"t%d\",\"step\":1,\"kind\":\"final\",\"status\":\"success\"}\n", i
+		print "{\"trace\":\"t0\",\"step\":2,\"kind\":\"message\"}"
+	}'
+}
+
+# gen_interop_long_error N: gen_record_run with Stripe's error class N
+# times "a" then "é", and its message 1000 times "m" then "é".
+gen_interop_long_error() {
+	local cls msg
+	cls=$(gen_expr_repeat "$1" a)é msg=$(gen_expr_repeat 1000 m)é
+	gen_record_run | sed "s/\"class\":\"unavailable\",\"message\":\"Stripe failed\"/\"class\":\"$cls\",\"message\":\"$msg\"/"
+}
+
+# gen_interop_openai N: N OpenAI runs, one a line (ids r1 to rN), each a
+# message, a call and its result: 3 records a run once imported.
+gen_interop_openai() {
+	awk -v n="$1" 'BEGIN {
+		for (i = 1; i <= n; i++)
+			printf "{\"id\":\"r%d\",\"messages\":[{\"role\":\"user\",\"content\":\"refund %d\"},{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c1\",\"function\":{\"name\":\"Stripe\",\"arguments\":\"{}\"}}]},{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"ok\"}]}\n", i, i
+	}'
+}
+
+# gen_interop_stop INPUT SIGNAL [busy] COMMAND...: as gen_record_stop, but
+# the input is what the command INPUT writes (a generator and its
+# arguments, one word: "gen_interop_openai 300").
+gen_interop_stop() {
+	local input=$1 sig=$2 busy= dir pid status
+	shift 2
+	[ "$1" = busy ] && busy=1 && shift
+	dir=$(mktemp -d)
+	$input >"$dir/in.ndjson"
+	mkfifo "$dir/fifo"
+	{
+		set -m
+		"$@" <"$dir/fifo" >"$dir/out" 2>"$dir/err" &
+		pid=$!
+		exec 3>"$dir/fifo"
+		if [ -n "$busy" ]; then
+			{ while cat "$dir/in.ndjson"; do :; done >&3; } &
+			sleep 0.3
+		else
+			cat "$dir/in.ndjson" >&3
+			gen_record_asleep "$pid"
+		fi
+		kill -"$sig" "$pid"
+		sleep 0.2
+		exec 3>&-
+		wait "$pid"
+		status=$?
+		wait
+		set +m
+	} 2>/dev/null
+	echo "status $status"
+	[ -z "$busy" ] && echo "lines $(wc -l <"$dir/out")"
+	if jq -c . "$dir/out" >/dev/null 2>&1 && [ -z "$(tail -c 1 "$dir/out" | tr -d '\n')" ]; then
+		echo "every line is whole JSON"
+	else
+		echo "a line is torn: $(tail -c 80 "$dir/out")"
+	fi
+	[ -n "$busy" ] && [ "$(($(wc -l <"$dir/out") % 3))" = 0 ] && echo "every run is whole"
+	cat "$dir/err"
+	rm -rf "$dir"
+}
+
+# gen_interop_coproc_stop SIGNAL [busy] GRAPH: agraph-route --coproc GRAPH
+# whose executor never answers: its input is a FIFO kept open, and it is
+# sent SIGNAL once it waits for the first call's result; with busy, while
+# health records of the graph's first tool flood in.  Prints its exit
+# status, whether every line is whole JSON, its last record's kind,
+# status and reason, and its stderr.
+gen_interop_coproc_stop() {
+	local sig=$1 busy= dir pid status tool
+	shift
+	[ "$1" = busy ] && busy=1 && shift
+	dir=$(mktemp -d)
+	mkfifo "$dir/fifo"
+	{
+		set -m
+		agraph-route --coproc "$1" <"$dir/fifo" >"$dir/out" 2>"$dir/err" &
+		pid=$!
+		exec 3>"$dir/fifo"
+		if [ -n "$busy" ]; then
+			sleep 0.2
+			tool=$(jq -r 'select(.kind == "call") | .tool' "$dir/out")
+			{ yes "{\"kind\":\"health\",\"tool\":\"$tool\",\"status\":\"up\"}" >&3; } &
+			sleep 0.3
+		else
+			gen_record_asleep "$pid"
+		fi
+		kill -"$sig" "$pid"
+		sleep 0.2
+		exec 3>&-
+		wait "$pid"
+		status=$?
+		kill %2 2>/dev/null
+		wait
+		set +m
+	} 2>/dev/null
+	echo "status $status"
+	if jq -c . "$dir/out" >/dev/null 2>&1 && [ -z "$(tail -c 1 "$dir/out" | tr -d '\n')" ]; then
+		echo "every line is whole JSON"
+	else
+		echo "a line is torn: $(tail -c 80 "$dir/out")"
+	fi
+	tail -n 1 "$dir/out" | jq -c '[.kind, .status, .reason]' 2>/dev/null
+	cat "$dir/err"
+	rm -rf "$dir"
+}
+
+# gen_interop_otel N: gen_record_runs N exported as OTLP/JSON, a line a trace.
+gen_interop_otel() {
+	gen_record_runs "$1" | agraph-trace export otel
+}

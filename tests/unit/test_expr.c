@@ -91,7 +91,7 @@ add_rec(struct data *d, const char *file, long line, const char *name, const cha
 
 	r->name = name ? xstrdup(name) : NULL;
 	r->text = xstrdup(text);
-	r->json = json_loads(text, JSON_DECODE_ANY, &jerr);
+	r->json = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 	r->rec = agr_record_new();
 	d->recs = xrealloc(d->recs, (d->nrecs + 1) * sizeof *d->recs);
 	d->recs[d->nrecs++] = r;
