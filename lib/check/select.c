@@ -70,13 +70,19 @@ agr_grep_matches(const agr_grep *g)
 
 /* A trace is over: write it if it is selected. */
 static void
-settle(agr_grep *g, const char *id, held *h)
+emit(agr_grep *g, const held *h)
 {
 	if (h->matched != g->invert) {
 		g->matches++;
 		for (size_t i = 0; i < h->n; i++)
 			g->out(g->ctx, h->rec[i].p, h->rec[i].n);
 	}
+}
+
+static void
+settle(agr_grep *g, const char *id, held *h)
+{
+	emit(g, h);
 	agrp_map_del(&g->open, id);
 	held_free(h);
 }
@@ -114,28 +120,37 @@ agr_grep_feed(agr_grep *g, const agr_record *rec)
 		settle(g, id, h);
 }
 
+typedef struct open_trace {
+	const char *id;
+	held *h;
+} open_trace;
+
+static int
+by_id(const void *a, const void *b)
+{
+	return strcmp(((const open_trace *)a)->id, ((const open_trace *)b)->id);
+}
+
 void
 agr_grep_finish(agr_grep *g)
 {
-	/* Open traces end, in the order of their ids so that output is fixed. */
-	for (;;) {
-		const char *least = NULL;
+	/* Open traces end, in the order of their ids so that output is fixed:
+	 * sorted once, not searched for the least each time. */
+	open_trace *t = agrp_xcalloc(g->open.n ? g->open.n : 1, sizeof *t);
+	size_t n = 0;
 
-		for (size_t i = 0; i < g->open.cap; i++) {
-			const char *k = g->open.slots[i].key;
-
-			if (k != NULL && (least == NULL || strcmp(k, least) < 0))
-				least = k;
+	for (size_t i = 0; i < g->open.cap; i++)
+		if (g->open.slots[i].key != NULL) {
+			t[n].id = g->open.slots[i].key;
+			t[n++].h = g->open.slots[i].val;
 		}
-		if (least == NULL)
-			break;
-		{
-			char *id = agrp_xstrdup(least);
-
-			settle(g, id, agrp_map_get(&g->open, id));
-			free(id);
-		}
-	}
+	qsort(t, n, sizeof *t, by_id);
+	for (size_t i = 0; i < n; i++)
+		emit(g, t[i].h);
+	for (size_t i = 0; i < n; i++)
+		held_free(t[i].h);
+	agrp_map_free(&g->open);
+	free(t);
 }
 
 /* ---- lineage ------------------------------------------------------- */

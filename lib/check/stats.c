@@ -328,6 +328,12 @@ agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 	return true;
 }
 
+static int
+run_by_id(const void *a, const void *b)
+{
+	return strcmp((*(run *const *)a)->id, (*(run *const *)b)->id);
+}
+
 void
 agr_stats_finish(agr_stats *st)
 {
@@ -335,20 +341,18 @@ agr_stats_finish(agr_stats *st)
 	if (st->user_check != NULL)
 		agr_checker_finish(st->user_check);
 	close_over(st, true);
-	/* Runs without a final, in a fixed order: by id. */
-	for (;;) {
-		run *least = NULL;
+	/* Runs without a final, in a fixed order: by id, sorted once. */
+	{
+		run **left = agrp_xcalloc(st->runs.n ? st->runs.n : 1, sizeof *left);
+		size_t n = 0;
 
-		for (size_t i = 0; i < st->runs.cap; i++) {
-			run *r = st->runs.slots[i].val;
-
-			if (st->runs.slots[i].key != NULL &&
-			    (least == NULL || strcmp(r->id, least->id) < 0))
-				least = r;
-		}
-		if (least == NULL)
-			break;
-		close_run(st, least);
+		for (size_t i = 0; i < st->runs.cap; i++)
+			if (st->runs.slots[i].key != NULL)
+				left[n++] = st->runs.slots[i].val;
+		qsort(left, n, sizeof *left, run_by_id);
+		for (size_t i = 0; i < n; i++)
+			close_run(st, left[i]);
+		free(left);
 	}
 	st->over = NULL;
 	st->over_tail = &st->over;

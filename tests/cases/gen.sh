@@ -247,3 +247,19 @@ gen_check_failures() {
 		printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"final\",\"status\":\"success\"}\n", 3 * n + 1
 	}'
 }
+
+# --- check (h-check)
+
+# gen_check_unfinished N: N traces that never end (no final), two records
+# each, interleaved: every trace's first record, then every trace's
+# second; ids u0..u(N-1) in a scrambled order, so that the order by id
+# that grep --whole-trace and stats give at the end is a real sort.
+gen_check_unfinished() {
+	awk -v n="$1" 'BEGIN {
+		for (s = 1; s <= 2; s++)
+			for (i = 0; i < n; i++) {
+				k = (i * 7919) % n
+				printf "{\"trace\":\"u%d\",\"step\":%d,\"kind\":\"%s\",\"tool\":\"T\",\"id\":\"c%d\"}\n", k, s, s == 1 ? "message" : "call", k
+			}
+	}'
+}
