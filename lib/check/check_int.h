@@ -60,6 +60,7 @@ typedef struct agrp_contract {
 struct agr_contracts {
 	agrp_contract *c;
 	size_t n, cap;
+	agrp_map names; /* name -> its index + 1, as a pointer: one of each name */
 };
 
 /* hash.c: a 64-bit hash, and a map from such hashes (never 0) to pointers. */

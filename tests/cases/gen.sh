@@ -263,3 +263,15 @@ gen_check_unfinished() {
 			}
 	}'
 }
+
+# gen_check_contracts N [NAME]: a contract file of N contracts c0..c(N-1),
+# each "always: step >= 0"; then, when NAME is given, one more named NAME.
+gen_check_contracts() {
+	awk -v n="$1" -v last="$2" 'BEGIN {
+		print "contracts:"
+		for (i = 0; i < n; i++)
+			printf "  - name: c%d\n    always: \"step >= 0\"\n", i
+		if (last != "")
+			printf "  - name: %s\n    always: \"step >= 0\"\n", last
+	}'
+}
