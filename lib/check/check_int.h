@@ -229,6 +229,10 @@ agrp_check_kind_is(const agrp_rinfo *ri, const char *kind)
  * cannot be seen as JSON escapes (\\n, \\u001b); a trace id (as_id) as a
  * JSON string unless it is plain.  The caller frees it. */
 char *agrp_text(const char *s, bool as_id);
+/* The same, for a message: at most about AGRP_TEXT_CLIP bytes of it, a
+ * longer one cut and said so ("... (70000 bytes)"). */
+#define AGRP_TEXT_CLIP 120
+char *agrp_text_clip(const char *s, bool as_id);
 
 /* verdict.c: what the checker and the built-ins report through. */
 
@@ -240,6 +244,9 @@ void agrp_check_emit(agr_checker *k, const agrp_trace *t, const agrp_contract *c
                      agrp_where w, const char *reason);
 /* "step 12 (call Stripe c3)": what a reason says of a record. */
 void agrp_check_describe(char *buf, size_t n, const agrp_rinfo *ri);
+/* The same for a message on stderr, in a new string: each name as
+ * agrp_text_clip gives it, so that none holds a line end or an escape. */
+char *agrp_check_describe_text(const agrp_rinfo *ri);
 /* The text, formatted, in a new string. */
 char *agrp_check_vformat(const char *fmt, va_list ap);
 /* Frees a contract's open state and takes it off the checker's count. */

@@ -647,18 +647,20 @@ agr_checker_feed(agr_checker *k, const agr_record *rec, agr_error *err)
 	const char *id;
 	agrp_rinfo ri = { 0 };
 	agrp_trace *t;
-	char d[200];
 
 	read_record(rec, &ri, &id, &common);
 	if ((t = agrp_map_get(&k->traces, id)) == NULL) {
 		uintptr_t gone = (uintptr_t)agrp_u64map_get(&k->gone_index, fingerprint(id));
 
 		if (gone != 0 && !k->runs_apart) {
-			agrp_check_describe(d, sizeof d, &ri);
+			char *what = agrp_check_describe_text(&ri), *tid = agrp_text_clip(id, true);
+
 			agrp_error_set(err, ri.source, ri.line, 0,
-			               "%s of trace '%s' comes after its final record (step %ld), "
+			               "%s of trace %s comes after its final record (step %ld), "
 			               "but its verdicts are given: %d traces have ended since",
-			               d, id, k->gone[gone - 1].final_step, AGRP_HELD);
+			               what, tid, k->gone[gone - 1].final_step, AGRP_HELD);
+			free(what);
+			free(tid);
 			return false;
 		}
 		t = open_trace(k, id);
@@ -679,11 +681,14 @@ agr_checker_feed(agr_checker *k, const agr_record *rec, agr_error *err)
 	if (k->calls)
 		follow_calls(k, t, &ri);
 	if (k->open > k->max_open) {
-		agrp_check_describe(d, sizeof d, &ri);
+		char *what = agrp_check_describe_text(&ri), *tid = agrp_text_clip(id, true);
+
 		agrp_error_set(
 		    err, ri.source, ri.line, 0,
-		    "more than %zu open obligations at %s of trace '%s' (raise --max-open)",
-		    k->max_open, d, id);
+		    "more than %zu open obligations at %s of trace %s (raise --max-open)",
+		    k->max_open, what, tid);
+		free(what);
+		free(tid);
 		return false;
 	}
 	if (agrp_check_kind_is(&ri, "final") && !t->ended)

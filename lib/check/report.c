@@ -152,6 +152,35 @@ agrp_text(const char *s, bool as_id)
 	return b.p ? b.p : agrp_xstrdup("");
 }
 
+char *
+agrp_text_clip(const char *s, bool as_id)
+{
+	size_t len = strlen(s), cut = len;
+	char *t = agrp_text(s, as_id), *part, *clipped;
+	size_t tn = strlen(t);
+
+	/* Shorter and shorter beginnings, each cut where a character begins,
+	 * until its text fits: the place of a message stays on its line. */
+	while (tn > AGRP_TEXT_CLIP && cut > 0) {
+		free(t);
+		cut = cut > AGRP_TEXT_CLIP ? AGRP_TEXT_CLIP : cut / 2;
+		while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+			cut--;
+		part = agrp_xmalloc(cut + 1);
+		memcpy(part, s, cut);
+		part[cut] = '\0';
+		t = agrp_text(part, as_id);
+		tn = strlen(t);
+		free(part);
+	}
+	if (cut == len)
+		return t;
+	clipped = agrp_xmalloc(tn + 64);
+	snprintf(clipped, tn + 64, "%s... (%zu bytes)", t, len);
+	free(t);
+	return clipped;
+}
+
 static void
 text_put(FILE *out, const char *s, bool as_id)
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record/record_int.h"
+#include "check/check_int.h"
 
 typedef struct bytes {
 	char *p;
@@ -244,8 +244,10 @@ agr_lineage_write(agr_lineage *l, agr_write_fn out, void *ctx, agr_error *err)
 	bool grew = true;
 
 	if (t == NULL) {
-		agrp_error_set(err, "", 0, 0, "trace '%s' has no record at step %ld",
-		               l->trace ? l->trace : "", l->target);
+		char *id = agrp_text_clip(l->trace ? l->trace : "", true);
+
+		agrp_error_set(err, "", 0, 0, "trace %s has no record at step %ld", id, l->target);
+		free(id);
 		return false;
 	}
 	t->wanted = true;

@@ -469,10 +469,13 @@ agr_stats_merge(agr_stats *st, const json_t *partial, agr_error *err)
 
 		if (!add_counts(into[i], or_empty(json_object_get(partial, parts[i])), false,
 		                &bad)) {
+			char *shown = agrp_text_clip(bad, false); /* a key of the input */
+
 			agrp_error_set(err, NULL, 0, 0,
 			               "stats partial whose \"%s\" count \"%s\" is not a whole "
 			               "number from 0, or takes the sum past %ld",
-			               parts[i], bad, LONG_MAX);
+			               parts[i], shown, LONG_MAX);
+			free(shown);
 			return false;
 		}
 	}

@@ -275,3 +275,30 @@ gen_check_contracts() {
 			printf "  - name: %s\n    always: \"step >= 0\"\n", last
 	}'
 }
+
+# gen_check_hostile_id: the trace id that tries to forge output: a line
+# end, a message of its own, a terminal escape (ESC [31m), a CR and a tab.
+gen_check_hostile_id() {
+	printf '%s' 'a\nagraph-trace: -:1: forged\u001b[31m\r\tz'
+}
+
+# gen_check_late N ID: trace ID (JSON text, unquoted) ends, N other
+# traces end, then ID goes on with a call of tool ID: past 4095 others,
+# its verdicts are out and the record is an error that names it.
+gen_check_late() {
+	I=$2 awk -v n="$1" 'BEGIN {
+		id = ENVIRON["I"]
+		printf "{\"trace\":\"%s\",\"step\":1,\"kind\":\"final\",\"status\":\"success\"}\n", id
+		for (i = 1; i <= n; i++) printf "{\"trace\":\"t%d\",\"step\":1,\"kind\":\"final\",\"status\":\"success\"}\n", i
+		printf "{\"trace\":\"%s\",\"step\":2,\"kind\":\"call\",\"tool\":\"%s\",\"id\":\"%s\"}\n", id, id, id
+	}'
+}
+
+# gen_check_open_calls N ID: trace ID (JSON text, unquoted) with N calls
+# of tool ID, ids ID1..IDN, none answered.
+gen_check_open_calls() {
+	I=$2 awk -v n="$1" 'BEGIN {
+		id = ENVIRON["I"]
+		for (i = 1; i <= n; i++) printf "{\"trace\":\"%s\",\"step\":%d,\"kind\":\"call\",\"tool\":\"%s\",\"id\":\"%s%d\"}\n", id, i, id, id, i
+	}'
+}
