@@ -53,8 +53,12 @@ typedef struct agrp_contract {
 	long max;    /* bounded */
 	agrp_scope_kind scope;
 	agr_expr *q, *r;
-	agrp_plan plan;          /* response */
-	int rec_path, trig_path; /* AGRP_PLAN_INDEX: the nodes of X and $trigger.Y */
+	agrp_plan plan; /* response */
+	                /* AGRP_PLAN_INDEX: the nodes of X and $trigger.Y of the first
+	                 * AGRP_INDEX_MAX conjuncts X == $trigger.Y, keyed together */
+#define AGRP_INDEX_MAX 8
+	int rec_path[AGRP_INDEX_MAX], trig_path[AGRP_INDEX_MAX];
+	int npath;
 } agrp_contract;
 
 struct agr_contracts {
@@ -86,9 +90,11 @@ void agrp_u64map_free(agrp_u64map *m);
 
 /* index.c */
 void agrp_response_plan(agrp_contract *c);
-/* The key of the value at path node of expression e in rec (the path read
- * as if it did not name $trigger); false for an object or array. */
-bool agrp_path_key(const agr_expr *e, int node, const agr_record *rec, uint64_t *key);
+/* The key of an AGRP_PLAN_INDEX contract's paths in rec: those of the
+ * record (X) or, with trigger, of $trigger (Y, read in rec as if they did
+ * not name $trigger), all of them in one; false when one of the values is
+ * an object or an array. */
+bool agrp_index_key(const agrp_contract *c, const agr_record *rec, bool trigger, uint64_t *key);
 
 /* A response obligation: its trigger, where it was, and its places in the
  * order of arrival and in its bucket of the index. */

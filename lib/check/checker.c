@@ -247,7 +247,7 @@ add_obligation(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const agr
 		o->first = ob;
 	o->last = ob;
 	/* Filed under the value $trigger.Y will have, or apart. */
-	if (c->plan == AGRP_PLAN_INDEX && agrp_path_key(c->s, c->trig_path, ri->rec, &ob->key)) {
+	if (c->plan == AGRP_PLAN_INDEX && agrp_index_key(c, ri->rec, true, &ob->key)) {
 		ob->bnext = agrp_u64map_get(&o->buckets, ob->key);
 		agrp_u64map_put(&o->buckets, ob->key, ob);
 	} else {
@@ -312,7 +312,7 @@ close_obligations(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const 
 		break;
 	case AGRP_PLAN_INDEX:
 		/* X of an object or array equals no value with a key */
-		if (agrp_path_key(c->s, c->rec_path, ri->rec, &key))
+		if (agrp_index_key(c, ri->rec, false, &key))
 			close_listed(k, c, o, agrp_u64map_get(&o->buckets, key), ri);
 		close_listed(k, c, o, o->apart, ri);
 		break;

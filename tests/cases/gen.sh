@@ -302,3 +302,13 @@ gen_check_open_calls() {
 		for (i = 1; i <= n; i++) printf "{\"trace\":\"%s\",\"step\":%d,\"kind\":\"call\",\"tool\":\"%s\",\"id\":\"%s%d\"}\n", id, i, id, id, i
 	}'
 }
+
+# gen_check_same_id N: N calls open at once, all with the call id c, of
+# tools T1..TN, then their results in order (call c, tool Ti), then a final.
+gen_check_same_id() {
+	awk -v n="$1" 'BEGIN {
+		for (i = 1; i <= n; i++) printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"call\",\"tool\":\"T%d\",\"id\":\"c\"}\n", i, i
+		for (i = 1; i <= n; i++) printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"result\",\"tool\":\"T%d\",\"call\":\"c\",\"status\":\"ok\"}\n", n + i, i
+		printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"final\",\"status\":\"success\"}\n", 2 * n + 1
+	}'
+}
