@@ -239,23 +239,42 @@ junit_text(agr_report *r, const char *s)
 	}
 }
 
-/* GitHub's workflow commands: %, CR and LF escaped; in properties : and , too. */
+/* GitHub's workflow commands: %, CR and LF escaped; in properties : and ,
+ * too, as the runner reads them.  What else cannot be seen (ESC, which
+ * the log would take for a colour or a cursor move, other control
+ * characters, bytes that are not UTF-8) is written as in text. */
 static void
 github_text(FILE *out, const char *s, bool property)
 {
-	for (; *s; s++) {
-		if (*s == '%')
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+	unsigned long c;
+
+	while (p < end) {
+		size_t n = utf8_len(p, end, &c);
+
+		if (n == 0 || (unseen(c) && c != '\r' && c != '\n')) {
+			size_t m = n ? n : 1;
+			char one[8];
+
+			memcpy(one, p, m);
+			one[m] = '\0';
+			text_put(out, one, false);
+			p += m;
+			continue;
+		}
+		if (c == '%')
 			fputs("%25", out);
-		else if (*s == '\r')
+		else if (c == '\r')
 			fputs("%0D", out);
-		else if (*s == '\n')
+		else if (c == '\n')
 			fputs("%0A", out);
-		else if (property && *s == ':')
+		else if (property && c == ':')
 			fputs("%3A", out);
-		else if (property && *s == ',')
+		else if (property && c == ',')
 			fputs("%2C", out);
 		else
-			putc(*s, out);
+			fwrite(p, 1, n, out);
+		p += n;
 	}
 }
 
