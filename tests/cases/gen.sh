@@ -312,3 +312,15 @@ gen_check_same_id() {
 		printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"final\",\"status\":\"success\"}\n", 2 * n + 1
 	}'
 }
+
+# gen_check_deep N OPEN CLOSE: trace d with two calls of T whose args are
+# 1 inside N OPENs and N CLOSEs (gen_expr_nest), then a final.
+gen_check_deep() {
+	local s
+	for s in 1 2; do
+		printf '{"trace":"d","step":%d,"kind":"call","tool":"T","id":"c%d","args":' $s $s
+		gen_expr_nest "$1" "$2" "$3" 1
+		printf '}\n'
+	done
+	printf '{"trace":"d","step":3,"kind":"final","status":"success"}\n'
+}
