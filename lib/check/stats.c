@@ -20,7 +20,58 @@ typedef struct run {
 	json_t *fault_types;      /* the kinds of fault injected into the run: name -> true */
 	bool own_done, user_done; /* the checkers gave all their verdicts */
 	struct run *next_over;    /* in the list of runs that are over */
+	agrp_map open_calls;      /* id -> scall, the newest on top */
 } run;
+
+/* An open call: the tool a result that names none is counted for. */
+typedef struct scall {
+	char *tool; /* NULL when the call names none */
+	struct scall *below;
+} scall;
+
+static void
+calls_free(run *r)
+{
+	for (size_t i = 0; i < r->open_calls.cap; i++)
+		for (scall *c = r->open_calls.slots[i].key ? r->open_calls.slots[i].val : NULL, *below; c;
+		     c = below) {
+			below = c->below;
+			free(c->tool);
+			free(c);
+		}
+	agrp_map_free(&r->open_calls);
+}
+
+/* A call opens; a result closes the nearest open call with its id and
+ * has its tool when it names none, as observable finds it. */
+static const char *
+follow_call(run *r, const char *kind, const char *id, const char *call, const char *tool, char *buf,
+            size_t n)
+{
+	scall *c;
+
+	if (strcmp(kind, "call") == 0 && id != NULL) {
+		c = agrp_xcalloc(1, sizeof *c);
+		c->tool = tool ? agrp_xstrdup(tool) : NULL;
+		c->below = agrp_map_get(&r->open_calls, id);
+		agrp_map_put(&r->open_calls, id, c);
+		return tool;
+	}
+	if (strcmp(kind, "result") != 0 || call == NULL ||
+	    (c = agrp_map_get(&r->open_calls, call)) == NULL)
+		return tool;
+	if (tool == NULL && c->tool != NULL) {
+		snprintf(buf, n, "%s", c->tool);
+		tool = buf;
+	}
+	if (c->below)
+		agrp_map_put(&r->open_calls, call, c->below);
+	else
+		agrp_map_del(&r->open_calls, call);
+	free(c->tool);
+	free(c);
+	return tool;
+}
 
 /* Counters, summed across runs and across partials. */
 enum {
@@ -109,6 +160,7 @@ agr_stats_free(agr_stats *st)
 			run *r = st->runs.slots[i].val;
 
 			json_decref(r->fault_types);
+			calls_free(r);
 			free(r->id);
 			free(r);
 		}
@@ -249,6 +301,7 @@ close_run(agr_stats *st, run *r)
 	}
 	agrp_map_del(&st->runs, r->id);
 	json_decref(r->fault_types);
+	calls_free(r);
 	free(r->id);
 	free(r);
 }
@@ -278,7 +331,7 @@ agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 {
 	agrp_common c;
 	const char *id, *kind, *tool, *status;
-	char b[1][256];
+	char b[1][256], tb[sizeof c.buf[0]];
 	run *r;
 
 	agrp_record_common(rec, &c);
@@ -289,6 +342,8 @@ agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 
 	r = get_run(st, id);
 	r->records++;
+	if (kind != NULL)
+		tool = follow_call(r, kind, c.id, c.call, tool, tb, sizeof tb);
 	if (is(kind, "call")) {
 		r->calls++;
 		if (tool != NULL)
