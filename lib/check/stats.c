@@ -21,6 +21,7 @@ typedef struct run {
 	bool own_done, user_done; /* the checkers gave all their verdicts */
 	struct run *next_over;    /* in the list of runs that are over */
 	agrp_map open_calls;      /* id -> scall, the newest on top */
+	struct scall *answered;   /* the call the record in hand answered */
 } run;
 
 /* An open call: the tool a result that names none is counted for. */
@@ -33,23 +34,33 @@ static void
 calls_free(run *r)
 {
 	for (size_t i = 0; i < r->open_calls.cap; i++)
-		for (scall *c = r->open_calls.slots[i].key ? r->open_calls.slots[i].val : NULL, *below; c;
-		     c = below) {
+		for (scall *c = r->open_calls.slots[i].key ? r->open_calls.slots[i].val : NULL,
+		           *below;
+		     c; c = below) {
 			below = c->below;
 			free(c->tool);
 			free(c);
 		}
 	agrp_map_free(&r->open_calls);
+	if (r->answered != NULL) {
+		free(r->answered->tool);
+		free(r->answered);
+		r->answered = NULL;
+	}
 }
 
 /* A call opens; a result closes the nearest open call with its id and
  * has its tool when it names none, as observable finds it. */
 static const char *
-follow_call(run *r, const char *kind, const char *id, const char *call, const char *tool, char *buf,
-            size_t n)
+follow_call(run *r, const char *kind, const char *id, const char *call, const char *tool)
 {
 	scall *c;
 
+	if (r->answered != NULL) {
+		free(r->answered->tool);
+		free(r->answered);
+		r->answered = NULL;
+	}
 	if (strcmp(kind, "call") == 0 && id != NULL) {
 		c = agrp_xcalloc(1, sizeof *c);
 		c->tool = tool ? agrp_xstrdup(tool) : NULL;
@@ -60,17 +71,12 @@ follow_call(run *r, const char *kind, const char *id, const char *call, const ch
 	if (strcmp(kind, "result") != 0 || call == NULL ||
 	    (c = agrp_map_get(&r->open_calls, call)) == NULL)
 		return tool;
-	if (tool == NULL && c->tool != NULL) {
-		snprintf(buf, n, "%s", c->tool);
-		tool = buf;
-	}
 	if (c->below)
 		agrp_map_put(&r->open_calls, call, c->below);
 	else
 		agrp_map_del(&r->open_calls, call);
-	free(c->tool);
-	free(c);
-	return tool;
+	r->answered = c; /* its tool is used until the next record */
+	return tool ? tool : c->tool;
 }
 
 /* Counters, summed across runs and across partials. */
@@ -331,7 +337,7 @@ agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 {
 	agrp_common c;
 	const char *id, *kind, *tool, *status;
-	char b[1][256], tb[sizeof c.buf[0]];
+	char b[1][256];
 	run *r;
 
 	agrp_record_common(rec, &c);
@@ -343,7 +349,7 @@ agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 	r = get_run(st, id);
 	r->records++;
 	if (kind != NULL)
-		tool = follow_call(r, kind, c.id, c.call, tool, tb, sizeof tb);
+		tool = follow_call(r, kind, c.id, c.call, tool);
 	if (is(kind, "call")) {
 		r->calls++;
 		if (tool != NULL)
