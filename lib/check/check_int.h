@@ -88,6 +88,31 @@ void agrp_u64map_put(agrp_u64map *m, uint64_t key, void *val);
 void *agrp_u64map_del(agrp_u64map *m, uint64_t key);
 void agrp_u64map_free(agrp_u64map *m);
 
+/* hash.c: traces let go, known by a fingerprint of their id (the last
+ * AGRP_GONE of them, oldest first in a ring), so that a record of one
+ * that comes later is told from a new trace.  agraph-trace(1) names both
+ * numbers: a trace that has ended is held until AGRP_HELD traces have
+ * ended after it. */
+#define AGRP_HELD 4096
+#define AGRP_GONE 262144
+
+typedef struct agrp_gone {
+	uint64_t fp;
+	long final_step;
+} agrp_gone;
+
+typedef struct agrp_gone_ring {
+	agrp_u64map index; /* fingerprint -> slot + 1 */
+	agrp_gone *slots;
+	size_t next, cap;
+	size_t forgotten; /* let go from the ring too */
+} agrp_gone_ring;
+
+void agrp_gone_remember(agrp_gone_ring *g, const char *id, long final_step);
+/* The trace's entry, or NULL when it was never let go (or is forgotten). */
+const agrp_gone *agrp_gone_find(const agrp_gone_ring *g, const char *id);
+void agrp_gone_free(agrp_gone_ring *g);
+
 /* index.c */
 void agrp_response_plan(agrp_contract *c);
 /* The key of an AGRP_PLAN_INDEX contract's paths in rec: those of the
@@ -181,12 +206,6 @@ typedef struct agrp_trace {
 	agrp_cstate *cs;
 } agrp_trace;
 
-/* A trace whose verdicts are given, known by a fingerprint of its id. */
-typedef struct agrp_gone {
-	uint64_t fp;
-	long final_step;
-} agrp_gone;
-
 struct agr_checker {
 	const agr_contracts *cs;
 	size_t max_open, open;
@@ -199,11 +218,7 @@ struct agr_checker {
 	agrp_trace *first, *last;   /* open traces, in the order they began */
 	agrp_trace *efirst, *elast; /* ended traces held, in the order they ended */
 	size_t nended;
-	/* Traces let go for room: their fingerprints, oldest first in a ring. */
-	agrp_u64map gone_index; /* fingerprint -> slot + 1 */
-	agrp_gone *gone;
-	size_t gone_next, gone_cap;
-	size_t forgotten;
+	agrp_gone_ring gone; /* traces let go for room */
 };
 
 /* What a record says, read once. */

@@ -30,10 +30,6 @@
 
 #include "check/check_int.h"
 
-/* agraph-trace(1) names both numbers. */
-#define AGRP_HELD 4096
-#define AGRP_GONE 262144
-
 agr_checker *
 agr_checker_new(const agr_contracts *cs, size_t max_open, agr_verdict_fn fn, void *ctx)
 {
@@ -65,7 +61,7 @@ agr_checker_every_problem(agr_checker *k)
 size_t
 agr_checker_forgotten(const agr_checker *k)
 {
-	return k->forgotten;
+	return k->gone.forgotten;
 }
 
 static void
@@ -122,8 +118,7 @@ agr_checker_free(agr_checker *k)
 		trace_free(k, t);
 	}
 	agrp_map_free(&k->traces);
-	agrp_u64map_free(&k->gone_index);
-	free(k->gone);
+	agrp_gone_free(&k->gone);
 	free(k);
 }
 
@@ -524,38 +519,6 @@ append_trace(agrp_trace **first, agrp_trace **last, agrp_trace *t)
 	*last = t;
 }
 
-static uint64_t
-fingerprint(const char *id)
-{
-	return agrp_hash_done(agrp_hash_bytes(AGRP_HASH_SEED, id, strlen(id)));
-}
-
-/* A trace let go for room: known from now on by its fingerprint. */
-static void
-remember_gone(agr_checker *k, const char *id, long final_step)
-{
-	size_t slot = k->gone_next++ % AGRP_GONE;
-	uint64_t fp = fingerprint(id);
-
-	if (slot >= k->gone_cap) { /* grown as traces go: most checkers see few */
-		size_t cap = k->gone_cap ? 2 * k->gone_cap : 64;
-
-		cap = cap < AGRP_GONE ? cap : AGRP_GONE;
-		k->gone = agrp_xrealloc(k->gone, cap * sizeof *k->gone);
-		k->gone_cap = cap;
-	} else if (k->gone_next > AGRP_GONE) {
-		/* the oldest is forgotten, unless a newer one took its key */
-		agrp_gone *old = &k->gone[slot];
-
-		if ((uintptr_t)agrp_u64map_get(&k->gone_index, old->fp) == slot + 1)
-			agrp_u64map_del(&k->gone_index, old->fp);
-		k->forgotten++;
-	}
-	k->gone[slot].fp = fp;
-	k->gone[slot].final_step = final_step;
-	agrp_u64map_put(&k->gone_index, fp, (void *)(uintptr_t)(slot + 1));
-}
-
 /* The trace is over: its verdicts, in the order of the contracts. */
 static void
 close_trace(agr_checker *k, agrp_trace *t, bool for_room)
@@ -577,7 +540,7 @@ close_trace(agr_checker *k, agrp_trace *t, bool for_room)
 	if (t->ended && !k->runs_apart)
 		k->nended--;
 	if (for_room)
-		remember_gone(k, t->id, t->final_step);
+		agrp_gone_remember(&k->gone, t->id, t->final_step);
 	trace_free(k, t);
 }
 
@@ -650,15 +613,15 @@ agr_checker_feed(agr_checker *k, const agr_record *rec, agr_error *err)
 
 	read_record(rec, &ri, &id, &common);
 	if ((t = agrp_map_get(&k->traces, id)) == NULL) {
-		uintptr_t gone = (uintptr_t)agrp_u64map_get(&k->gone_index, fingerprint(id));
+		const agrp_gone *gone = agrp_gone_find(&k->gone, id);
 
-		if (gone != 0 && !k->runs_apart) {
+		if (gone != NULL && !k->runs_apart) {
 			char *what = agrp_check_describe_text(&ri), *tid = agrp_text_clip(id, true);
 
 			agrp_error_set(err, ri.source, ri.line, 0,
 			               "%s of trace %s comes after its final record (step %ld), "
 			               "but its verdicts are given: %d traces have ended since",
-			               what, tid, k->gone[gone - 1].final_step, AGRP_HELD);
+			               what, tid, gone->final_step, AGRP_HELD);
 			free(what);
 			free(tid);
 			return false;
