@@ -324,3 +324,15 @@ gen_check_deep() {
 	done
 	printf '{"trace":"d","step":3,"kind":"final","status":"success"}\n'
 }
+
+# gen_check_ended N: N traces t0..t(N-1) of a call, its result and a
+# final, one after the other.
+gen_check_ended() {
+	awk -v n="$1" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			printf "{\"trace\":\"t%d\",\"step\":1,\"kind\":\"call\",\"tool\":\"T\",\"id\":\"c\"}\n", i
+			printf "{\"trace\":\"t%d\",\"step\":2,\"kind\":\"result\",\"call\":\"c\",\"status\":\"ok\"}\n", i
+			printf "{\"trace\":\"t%d\",\"step\":3,\"kind\":\"final\",\"status\":\"success\"}\n", i
+		}
+	}'
+}
