@@ -306,48 +306,74 @@ agr_lineage_feed(agr_lineage *l, const agr_record *rec)
 	}
 }
 
+/* The records by step, and in the order they came for one step: so that
+ * a step is found by a binary search, not a scan of the trace. */
+static int
+by_step(const void *a, const void *b)
+{
+	const step_rec *x = *(step_rec *const *)a, *y = *(step_rec *const *)b;
+
+	if (x->step != y->step)
+		return x->step < y->step ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
 static step_rec *
-find_step(agr_lineage *l, long step)
+find_step(step_rec **sorted, size_t n, long step)
 {
 	/* Steps increase within a well-formed trace: the last match is the one. */
-	for (size_t i = l->n; i-- > 0;)
-		if (l->r[i].step == step)
-			return &l->r[i];
-	return NULL;
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sorted[mid]->step <= step)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && sorted[lo - 1]->step == step ? sorted[lo - 1] : NULL;
 }
 
 bool
 agr_lineage_write(agr_lineage *l, agr_write_fn out, void *ctx, agr_error *err)
 {
-	step_rec *t = find_step(l, l->target);
-	bool grew = true;
+	step_rec **sorted = agrp_xcalloc(l->n ? l->n : 1, sizeof *sorted);
+	step_rec **todo, *t;
+	size_t ntodo = 0;
 
-	if (t == NULL) {
+	for (size_t i = 0; i < l->n; i++)
+		sorted[i] = &l->r[i];
+	qsort(sorted, l->n, sizeof *sorted, by_step);
+	if ((t = find_step(sorted, l->n, l->target)) == NULL) {
 		char *id = agrp_text_clip(l->trace ? l->trace : "", true);
 
 		agrp_error_set(err, "", 0, 0, "trace %s has no record at step %ld", id, l->target);
 		free(id);
+		free(sorted);
 		return false;
 	}
+	/* Causes point back: each ancestor marked once, from a list of those
+	 * whose causes are still to follow (the records may come in any order). */
+	todo = agrp_xcalloc(l->n, sizeof *todo);
 	t->wanted = true;
-	/* Causes point back: one pass from the end marks every ancestor. */
-	while (grew) {
-		grew = false;
-		for (size_t i = l->n; i-- > 0;) {
-			if (!l->r[i].wanted)
-				continue;
-			for (size_t k = 0; k < l->r[i].ncause; k++) {
-				step_rec *c = find_step(l, l->r[i].cause[k]);
+	todo[ntodo++] = t;
+	while (ntodo > 0) {
+		step_rec *r = todo[--ntodo];
 
-				if (c != NULL && !c->wanted && c->step < l->r[i].step) {
-					c->wanted = true;
-					grew = true;
-				}
+		for (size_t k = 0; k < r->ncause; k++) {
+			step_rec *c = find_step(sorted, l->n, r->cause[k]);
+
+			if (c != NULL && !c->wanted && c->step < r->step) {
+				c->wanted = true;
+				todo[ntodo++] = c;
 			}
 		}
 	}
 	for (size_t i = 0; i < l->n; i++)
 		if (l->r[i].wanted)
 			out(ctx, l->r[i].b.p, l->r[i].b.n);
+	free(todo);
+	free(sorted);
 	return true;
 }

@@ -336,3 +336,15 @@ gen_check_ended() {
 		}
 	}'
 }
+
+# gen_check_chain N [rev]: trace t of N messages, each caused by the one
+# before (step i, cause i-1); with rev, written from the last step down.
+gen_check_chain() {
+	awk -v n="$1" -v rev="$2" 'BEGIN {
+		for (k = 1; k <= n; k++) {
+			i = rev == "rev" ? n + 1 - k : k
+			if (i == 1) printf "{\"trace\":\"t\",\"step\":1,\"kind\":\"message\"}\n"
+			else printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"message\",\"cause\":%d}\n", i, i - 1
+		}
+	}'
+}
