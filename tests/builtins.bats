@@ -113,7 +113,7 @@ check() {
 	for i in $(seq 1 20); do printf '{"trace":"t","step":%d,"kind":"call","id":"c%d"}\n' $i $i; done >"$BATS_TEST_TMPDIR/calls.ndjson"
 	run --separate-stderr agraph-trace check --builtin answered --max-open 10 "$BATS_TEST_TMPDIR/calls.ndjson"
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "agraph-trace: $BATS_TEST_TMPDIR/calls.ndjson:11: more than 10 open obligations at step 11 (call c11) of trace 't' (raise --max-open)" ]
+	[ "$stderr" = "agraph-trace: $BATS_TEST_TMPDIR/calls.ndjson:11: more than 10 open obligations at step 11 (call c11) of trace t (raise --max-open)" ]
 	run agraph-trace check --builtin answered --max-open 20 "$BATS_TEST_TMPDIR/calls.ndjson"
 	[ "$status" -eq 1 ]
 }
@@ -127,7 +127,7 @@ check() {
 	# third trace's call, open, is one more.
 	run --separate-stderr agraph-trace stats --max-open 2 "$BATS_TEST_TMPDIR/open.ndjson"
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "agraph-trace: $BATS_TEST_TMPDIR/open.ndjson:5: more than 2 open obligations at step 1 (call x c1) of trace 'c' (raise --max-open)" ]
+	[ "$stderr" = "agraph-trace: $BATS_TEST_TMPDIR/open.ndjson:5: more than 2 open obligations at step 1 (call x c1) of trace c (raise --max-open)" ]
 	run --separate-stderr agraph-trace stats --max-open 3 "$BATS_TEST_TMPDIR/open.ndjson"
 	[ "$status" -eq 0 ]
 	[[ $output == *"runs                       3"* ]]
@@ -135,7 +135,7 @@ check() {
 	grep '"kind":"call"' "$BATS_TEST_TMPDIR/open.ndjson" >"$BATS_TEST_TMPDIR/calls.ndjson"
 	run --separate-stderr agraph-trace stats --builtin answered --max-open 2 "$BATS_TEST_TMPDIR/calls.ndjson"
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "agraph-trace: $BATS_TEST_TMPDIR/calls.ndjson:3: more than 2 open obligations at step 1 (call x c1) of trace 'c' (raise --max-open)" ]
+	[ "$stderr" = "agraph-trace: $BATS_TEST_TMPDIR/calls.ndjson:3: more than 2 open obligations at step 1 (call x c1) of trace c (raise --max-open)" ]
 	run agraph-trace stats --json --builtin answered --max-open 3 "$BATS_TEST_TMPDIR/calls.ndjson"
 	[ "$status" -eq 0 ]
 }

@@ -241,7 +241,7 @@ setup() {
 @test "lineage: a step that is not there is exit 1" {
 	run --separate-stderr agraph-trace lineage --trace=ok 99 "$R"
 	[ "$status" -eq 1 ]
-	[ "$stderr" = "agraph-trace: trace 'ok' has no record at step 99" ]
+	[ "$stderr" = "agraph-trace: trace ok has no record at step 99" ]
 	run agraph-trace lineage x "$R"
 	[ "$status" -eq 2 ]
 }

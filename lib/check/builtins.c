@@ -167,7 +167,7 @@ first_pending(const agrp_cstate *s)
 }
 
 /* observable: a failed result stays pending until a call of its tool
- * retries it or the run reroutes, demotes, escalates or does not say
+ * (none: "", which no call has) retries it or the run reroutes, demotes, escalates or does not say
  * success.  Failures are kept by tool, as a call retries all of its own. */
 static void
 observable(agr_checker *k, agrp_cstate *s, const agrp_rinfo *ri)
@@ -210,9 +210,9 @@ observable(agr_checker *k, agrp_cstate *s, const agrp_rinfo *ri)
 		agrp_check_describe(d, sizeof d, ri);
 		agrp_check_fail(
 		    k, s, agrp_check_at(ri),
-		    "step %ld (%s %s) was not retried, rerouted or escalated, yet %s says "
+		    "step %ld (%s%s%s) was not retried, rerouted or escalated, yet %s says "
 		    "success",
-		    p->step, p->tool, p->status, d);
+		    p->step, p->tool, *p->tool ? " " : "", p->status, d);
 	}
 }
 
@@ -343,8 +343,8 @@ agrp_builtin_end(agr_checker *k, const agrp_contract *c, agrp_cstate *s, agrp_tr
 			agrp_where w = { p->step, p->source, p->line };
 
 			agrp_check_fail(k, s, w,
-			                "step %ld (%s %s) is never retried, rerouted or escalated",
-			                p->step, p->tool, p->status);
+			                "step %ld (%s%s%s) is never retried, rerouted or escalated",
+			                p->step, p->tool, *p->tool ? " " : "", p->status);
 		}
 		break;
 	default:

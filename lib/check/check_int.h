@@ -53,13 +53,18 @@ typedef struct agrp_contract {
 	long max;    /* bounded */
 	agrp_scope_kind scope;
 	agr_expr *q, *r;
-	agrp_plan plan;          /* response */
-	int rec_path, trig_path; /* AGRP_PLAN_INDEX: the nodes of X and $trigger.Y */
+	agrp_plan plan; /* response */
+	                /* AGRP_PLAN_INDEX: the nodes of X and $trigger.Y of the first
+	                 * AGRP_INDEX_MAX conjuncts X == $trigger.Y, keyed together */
+#define AGRP_INDEX_MAX 8
+	int rec_path[AGRP_INDEX_MAX], trig_path[AGRP_INDEX_MAX];
+	int npath;
 } agrp_contract;
 
 struct agr_contracts {
 	agrp_contract *c;
 	size_t n, cap;
+	agrp_map names; /* name -> its index + 1, as a pointer: one of each name */
 };
 
 /* hash.c: a 64-bit hash, and a map from such hashes (never 0) to pointers. */
@@ -83,11 +88,38 @@ void agrp_u64map_put(agrp_u64map *m, uint64_t key, void *val);
 void *agrp_u64map_del(agrp_u64map *m, uint64_t key);
 void agrp_u64map_free(agrp_u64map *m);
 
+/* hash.c: traces let go, known by a fingerprint of their id (the last
+ * AGRP_GONE of them, oldest first in a ring), so that a record of one
+ * that comes later is told from a new trace.  agraph-trace(1) names both
+ * numbers: a trace that has ended is held until AGRP_HELD traces have
+ * ended after it. */
+#define AGRP_HELD 4096
+#define AGRP_GONE 262144
+
+typedef struct agrp_gone {
+	uint64_t fp;
+	long final_step;
+} agrp_gone;
+
+typedef struct agrp_gone_ring {
+	agrp_u64map index; /* fingerprint -> slot + 1 */
+	agrp_gone *slots;
+	size_t next, cap;
+	size_t forgotten; /* let go from the ring too */
+} agrp_gone_ring;
+
+void agrp_gone_remember(agrp_gone_ring *g, const char *id, long final_step);
+/* The trace's entry, or NULL when it was never let go (or is forgotten). */
+const agrp_gone *agrp_gone_find(const agrp_gone_ring *g, const char *id);
+void agrp_gone_free(agrp_gone_ring *g);
+
 /* index.c */
 void agrp_response_plan(agrp_contract *c);
-/* The key of the value at path node of expression e in rec (the path read
- * as if it did not name $trigger); false for an object or array. */
-bool agrp_path_key(const agr_expr *e, int node, const agr_record *rec, uint64_t *key);
+/* The key of an AGRP_PLAN_INDEX contract's paths in rec: those of the
+ * record (X) or, with trigger, of $trigger (Y, read in rec as if they did
+ * not name $trigger), all of them in one; false when one of the values is
+ * an object or an array. */
+bool agrp_index_key(const agrp_contract *c, const agr_record *rec, bool trigger, uint64_t *key);
 
 /* A response obligation: its trigger, where it was, and its places in the
  * order of arrival and in its bucket of the index. */
@@ -174,12 +206,6 @@ typedef struct agrp_trace {
 	agrp_cstate *cs;
 } agrp_trace;
 
-/* A trace whose verdicts are given, known by a fingerprint of its id. */
-typedef struct agrp_gone {
-	uint64_t fp;
-	long final_step;
-} agrp_gone;
-
 struct agr_checker {
 	const agr_contracts *cs;
 	size_t max_open, open;
@@ -192,11 +218,7 @@ struct agr_checker {
 	agrp_trace *first, *last;   /* open traces, in the order they began */
 	agrp_trace *efirst, *elast; /* ended traces held, in the order they ended */
 	size_t nended;
-	/* Traces let go for room: their fingerprints, oldest first in a ring. */
-	agrp_u64map gone_index; /* fingerprint -> slot + 1 */
-	agrp_gone *gone;
-	size_t gone_next, gone_cap;
-	size_t forgotten;
+	agrp_gone_ring gone; /* traces let go for room */
 };
 
 /* What a record says, read once. */
@@ -228,6 +250,10 @@ agrp_check_kind_is(const agrp_rinfo *ri, const char *kind)
  * cannot be seen as JSON escapes (\\n, \\u001b); a trace id (as_id) as a
  * JSON string unless it is plain.  The caller frees it. */
 char *agrp_text(const char *s, bool as_id);
+/* The same, for a message: at most about AGRP_TEXT_CLIP bytes of it, a
+ * longer one cut and said so ("... (70000 bytes)"). */
+#define AGRP_TEXT_CLIP 120
+char *agrp_text_clip(const char *s, bool as_id);
 
 /* verdict.c: what the checker and the built-ins report through. */
 
@@ -239,6 +265,9 @@ void agrp_check_emit(agr_checker *k, const agrp_trace *t, const agrp_contract *c
                      agrp_where w, const char *reason);
 /* "step 12 (call Stripe c3)": what a reason says of a record. */
 void agrp_check_describe(char *buf, size_t n, const agrp_rinfo *ri);
+/* The same for a message on stderr, in a new string: each name as
+ * agrp_text_clip gives it, so that none holds a line end or an escape. */
+char *agrp_check_describe_text(const agrp_rinfo *ri);
 /* The text, formatted, in a new string. */
 char *agrp_check_vformat(const char *fmt, va_list ap);
 /* Frees a contract's open state and takes it off the checker's count. */

@@ -30,10 +30,6 @@
 
 #include "check/check_int.h"
 
-/* agraph-trace(1) names both numbers. */
-#define AGRP_HELD 4096
-#define AGRP_GONE 262144
-
 agr_checker *
 agr_checker_new(const agr_contracts *cs, size_t max_open, agr_verdict_fn fn, void *ctx)
 {
@@ -65,7 +61,7 @@ agr_checker_every_problem(agr_checker *k)
 size_t
 agr_checker_forgotten(const agr_checker *k)
 {
-	return k->forgotten;
+	return k->gone.forgotten;
 }
 
 static void
@@ -122,8 +118,7 @@ agr_checker_free(agr_checker *k)
 		trace_free(k, t);
 	}
 	agrp_map_free(&k->traces);
-	agrp_u64map_free(&k->gone_index);
-	free(k->gone);
+	agrp_gone_free(&k->gone);
 	free(k);
 }
 
@@ -247,7 +242,7 @@ add_obligation(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const agr
 		o->first = ob;
 	o->last = ob;
 	/* Filed under the value $trigger.Y will have, or apart. */
-	if (c->plan == AGRP_PLAN_INDEX && agrp_path_key(c->s, c->trig_path, ri->rec, &ob->key)) {
+	if (c->plan == AGRP_PLAN_INDEX && agrp_index_key(c, ri->rec, true, &ob->key)) {
 		ob->bnext = agrp_u64map_get(&o->buckets, ob->key);
 		agrp_u64map_put(&o->buckets, ob->key, ob);
 	} else {
@@ -312,7 +307,7 @@ close_obligations(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const 
 		break;
 	case AGRP_PLAN_INDEX:
 		/* X of an object or array equals no value with a key */
-		if (agrp_path_key(c->s, c->rec_path, ri->rec, &key))
+		if (agrp_index_key(c, ri->rec, false, &key))
 			close_listed(k, c, o, agrp_u64map_get(&o->buckets, key), ri);
 		close_listed(k, c, o, o->apart, ri);
 		break;
@@ -524,38 +519,6 @@ append_trace(agrp_trace **first, agrp_trace **last, agrp_trace *t)
 	*last = t;
 }
 
-static uint64_t
-fingerprint(const char *id)
-{
-	return agrp_hash_done(agrp_hash_bytes(AGRP_HASH_SEED, id, strlen(id)));
-}
-
-/* A trace let go for room: known from now on by its fingerprint. */
-static void
-remember_gone(agr_checker *k, const char *id, long final_step)
-{
-	size_t slot = k->gone_next++ % AGRP_GONE;
-	uint64_t fp = fingerprint(id);
-
-	if (slot >= k->gone_cap) { /* grown as traces go: most checkers see few */
-		size_t cap = k->gone_cap ? 2 * k->gone_cap : 64;
-
-		cap = cap < AGRP_GONE ? cap : AGRP_GONE;
-		k->gone = agrp_xrealloc(k->gone, cap * sizeof *k->gone);
-		k->gone_cap = cap;
-	} else if (k->gone_next > AGRP_GONE) {
-		/* the oldest is forgotten, unless a newer one took its key */
-		agrp_gone *old = &k->gone[slot];
-
-		if ((uintptr_t)agrp_u64map_get(&k->gone_index, old->fp) == slot + 1)
-			agrp_u64map_del(&k->gone_index, old->fp);
-		k->forgotten++;
-	}
-	k->gone[slot].fp = fp;
-	k->gone[slot].final_step = final_step;
-	agrp_u64map_put(&k->gone_index, fp, (void *)(uintptr_t)(slot + 1));
-}
-
 /* The trace is over: its verdicts, in the order of the contracts. */
 static void
 close_trace(agr_checker *k, agrp_trace *t, bool for_room)
@@ -577,7 +540,7 @@ close_trace(agr_checker *k, agrp_trace *t, bool for_room)
 	if (t->ended && !k->runs_apart)
 		k->nended--;
 	if (for_room)
-		remember_gone(k, t->id, t->final_step);
+		agrp_gone_remember(&k->gone, t->id, t->final_step);
 	trace_free(k, t);
 }
 
@@ -647,18 +610,20 @@ agr_checker_feed(agr_checker *k, const agr_record *rec, agr_error *err)
 	const char *id;
 	agrp_rinfo ri = { 0 };
 	agrp_trace *t;
-	char d[200];
 
 	read_record(rec, &ri, &id, &common);
 	if ((t = agrp_map_get(&k->traces, id)) == NULL) {
-		uintptr_t gone = (uintptr_t)agrp_u64map_get(&k->gone_index, fingerprint(id));
+		const agrp_gone *gone = agrp_gone_find(&k->gone, id);
 
-		if (gone != 0 && !k->runs_apart) {
-			agrp_check_describe(d, sizeof d, &ri);
+		if (gone != NULL && !k->runs_apart) {
+			char *what = agrp_check_describe_text(&ri), *tid = agrp_text_clip(id, true);
+
 			agrp_error_set(err, ri.source, ri.line, 0,
-			               "%s of trace '%s' comes after its final record (step %ld), "
+			               "%s of trace %s comes after its final record (step %ld), "
 			               "but its verdicts are given: %d traces have ended since",
-			               d, id, k->gone[gone - 1].final_step, AGRP_HELD);
+			               what, tid, gone->final_step, AGRP_HELD);
+			free(what);
+			free(tid);
 			return false;
 		}
 		t = open_trace(k, id);
@@ -679,11 +644,14 @@ agr_checker_feed(agr_checker *k, const agr_record *rec, agr_error *err)
 	if (k->calls)
 		follow_calls(k, t, &ri);
 	if (k->open > k->max_open) {
-		agrp_check_describe(d, sizeof d, &ri);
+		char *what = agrp_check_describe_text(&ri), *tid = agrp_text_clip(id, true);
+
 		agrp_error_set(
 		    err, ri.source, ri.line, 0,
-		    "more than %zu open obligations at %s of trace '%s' (raise --max-open)",
-		    k->max_open, d, id);
+		    "more than %zu open obligations at %s of trace %s (raise --max-open)",
+		    k->max_open, what, tid);
+		free(what);
+		free(tid);
 		return false;
 	}
 	if (agrp_check_kind_is(&ri, "final") && !t->ended)

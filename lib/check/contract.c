@@ -43,6 +43,7 @@ agr_contracts_free(agr_contracts *cs)
 	for (size_t i = 0; i < cs->n; i++)
 		contract_free(&cs->c[i]);
 	free(cs->c);
+	agrp_map_free(&cs->names);
 	free(cs);
 }
 
@@ -58,13 +59,13 @@ agr_contracts_name(const agr_contracts *cs, size_t i)
 	return cs->c[i].name;
 }
 
+/* A contract by name: looked up, not searched for (40,000 contracts). */
 static const agrp_contract *
 find_contract(const agr_contracts *cs, const char *name)
 {
-	for (size_t i = 0; i < cs->n; i++)
-		if (strcmp(cs->c[i].name, name) == 0)
-			return &cs->c[i];
-	return NULL;
+	uintptr_t i = (uintptr_t)agrp_map_get(&cs->names, name);
+
+	return i != 0 ? &cs->c[i - 1] : NULL;
 }
 
 static void
@@ -72,6 +73,7 @@ add(agr_contracts *cs, const agrp_contract *c)
 {
 	agrp_grow(&cs->c, &cs->cap, cs->n + 1, sizeof *cs->c);
 	cs->c[cs->n++] = *c;
+	agrp_map_put(&cs->names, c->name, (void *)(uintptr_t)cs->n);
 }
 
 bool
@@ -269,9 +271,14 @@ load_contract(agrp_yaml *L, agr_contracts *cs, yaml_node_t *n)
 		return agrp_yaml_fail(L, n, "contract has no 'name'");
 	if (!agrp_yaml_name(L, f[K_NAME], "name", &name))
 		return false;
-	if (find_contract(cs, name) != NULL)
-		return agrp_yaml_fail(L, f[K_NAME], "a contract named '%s' is already loaded",
-		                      name);
+	if (find_contract(cs, name) != NULL) {
+		char *shown = agrp_text(name, false); /* a name may hold a line end */
+		bool ok =
+		    agrp_yaml_fail(L, f[K_NAME], "a contract named '%s' is already loaded", shown);
+
+		free(shown);
+		return ok;
+	}
 	if (f[K_DESCRIPTION] != NULL &&
 	    !agrp_yaml_expect(L, f[K_DESCRIPTION], YAML_SCALAR_NODE, "description"))
 		return false;

@@ -119,3 +119,52 @@ agrp_u64map_free(agrp_u64map *m)
 	m->slots = NULL;
 	m->cap = m->n = 0;
 }
+
+/* ---- traces let go ------------------------------------------------ */
+
+static uint64_t
+fingerprint(const char *id)
+{
+	return agrp_hash_done(agrp_hash_bytes(AGRP_HASH_SEED, id, strlen(id)));
+}
+
+void
+agrp_gone_remember(agrp_gone_ring *g, const char *id, long final_step)
+{
+	size_t slot = g->next++ % AGRP_GONE;
+	uint64_t fp = fingerprint(id);
+
+	if (slot >= g->cap) { /* grown as traces go: most readers see few */
+		size_t cap = g->cap ? 2 * g->cap : 64;
+
+		cap = cap < AGRP_GONE ? cap : AGRP_GONE;
+		g->slots = agrp_xrealloc(g->slots, cap * sizeof *g->slots);
+		g->cap = cap;
+	} else if (g->next > AGRP_GONE) {
+		/* the oldest is forgotten, unless a newer one took its key */
+		agrp_gone *old = &g->slots[slot];
+
+		if ((uintptr_t)agrp_u64map_get(&g->index, old->fp) == slot + 1)
+			agrp_u64map_del(&g->index, old->fp);
+		g->forgotten++;
+	}
+	g->slots[slot].fp = fp;
+	g->slots[slot].final_step = final_step;
+	agrp_u64map_put(&g->index, fp, (void *)(uintptr_t)(slot + 1));
+}
+
+const agrp_gone *
+agrp_gone_find(const agrp_gone_ring *g, const char *id)
+{
+	uintptr_t slot = (uintptr_t)agrp_u64map_get(&g->index, fingerprint(id));
+
+	return slot != 0 ? &g->slots[slot - 1] : NULL;
+}
+
+void
+agrp_gone_free(agrp_gone_ring *g)
+{
+	agrp_u64map_free(&g->index);
+	free(g->slots);
+	memset(g, 0, sizeof *g);
+}

@@ -4,7 +4,10 @@
  * $trigger holds for every obligation or for none, so it is tested once.
  * One with a conjunct `X == $trigger.Y` (X and Y field paths) can hold
  * only when X of the record equals Y of the trigger, so obligations are
- * filed under a hash of Y's value and a record looks up the hash of X's.
+ * filed under a hash of Y's value and a record looks up the hash of X's;
+ * with several such conjuncts (up to AGRP_INDEX_MAX), under a hash of all
+ * their values, so that obligations that share one (a call id used again)
+ * are still told apart by the others.
  * The candidates are still tested with the whole of S: the index only
  * passes over obligations that S cannot close.
  *
@@ -27,19 +30,21 @@ is_field_path(const agr_expr *e, int node, bool trigger)
 	return n->op == AGRP_OP_PATH && n->trigger == trigger && n->nseg > 0;
 }
 
-/* The first conjunct X == $trigger.Y of the expression, or false.  A
- * stack of its own, not recursion: a chain of && may be long. */
+/* The conjuncts X == $trigger.Y of the expression, the first
+ * AGRP_INDEX_MAX of them; false when there is none.  A stack of its own,
+ * not recursion: a chain of && may be long. */
 static bool
-find_equality(const agr_expr *e, int *rec_path, int *trig_path)
+find_equalities(const agr_expr *e, agrp_contract *c)
 {
 	int *stack = NULL;
 	size_t n = 0, cap = 0;
-	bool found = false;
 
+	c->npath = 0;
 	agrp_grow(&stack, &cap, 1, sizeof *stack);
 	stack[n++] = e->root;
-	while (n > 0 && !found) {
+	while (n > 0 && c->npath < AGRP_INDEX_MAX) {
 		const agrp_enode *x = &e->n[stack[--n]];
+		int r = -1, t = -1;
 
 		if (x->op == AGRP_OP_AND) {
 			agrp_grow(&stack, &cap, n + 2, sizeof *stack);
@@ -47,18 +52,20 @@ find_equality(const agr_expr *e, int *rec_path, int *trig_path)
 			stack[n++] = x->a;
 		} else if (x->op == AGRP_OP_EQ) {
 			if (is_field_path(e, x->a, false) && is_field_path(e, x->b, true)) {
-				*rec_path = x->a;
-				*trig_path = x->b;
-				found = true;
+				r = x->a;
+				t = x->b;
 			} else if (is_field_path(e, x->a, true) && is_field_path(e, x->b, false)) {
-				*rec_path = x->b;
-				*trig_path = x->a;
-				found = true;
+				r = x->b;
+				t = x->a;
 			}
+		}
+		if (r >= 0) {
+			c->rec_path[c->npath] = r;
+			c->trig_path[c->npath++] = t;
 		}
 	}
 	free(stack);
-	return found;
+	return c->npath > 0;
 }
 
 void
@@ -71,7 +78,7 @@ agrp_response_plan(agrp_contract *c)
 		trigger = e->n[i].op == AGRP_OP_PATH && e->n[i].trigger;
 	if (!trigger)
 		c->plan = AGRP_PLAN_ONCE;
-	else if (find_equality(e, &c->rec_path, &c->trig_path))
+	else if (find_equalities(e, c))
 		c->plan = AGRP_PLAN_INDEX;
 	else
 		c->plan = AGRP_PLAN_SCAN;
@@ -212,8 +219,8 @@ walk_json(const agr_expr *e, const agrp_enode *n, const json_t *j)
 	return j;
 }
 
-bool
-agrp_path_key(const agr_expr *e, int node, const agr_record *rec, uint64_t *key)
+static bool
+path_key(const agr_expr *e, int node, const agr_record *rec, uint64_t *key)
 {
 	const agrp_enode *n = &e->n[node];
 	agrp_span sp;
@@ -225,4 +232,21 @@ agrp_path_key(const agr_expr *e, int node, const agr_record *rec, uint64_t *key)
 		return true;
 	}
 	return span_key(&sp, key);
+}
+
+bool
+agrp_index_key(const agrp_contract *c, const agr_record *rec, bool trigger, uint64_t *key)
+{
+	uint64_t keys[AGRP_INDEX_MAX];
+
+	for (int i = 0; i < c->npath; i++)
+		if (!path_key(c->s, trigger ? c->trig_path[i] : c->rec_path[i], rec, &keys[i]))
+			return false;
+	if (c->npath == 1) {
+		*key = keys[0];
+		return true;
+	}
+	*key =
+	    agrp_hash_done(agrp_hash_bytes(AGRP_HASH_SEED, keys, (size_t)c->npath * sizeof *keys));
+	return true;
 }

@@ -152,6 +152,35 @@ agrp_text(const char *s, bool as_id)
 	return b.p ? b.p : agrp_xstrdup("");
 }
 
+char *
+agrp_text_clip(const char *s, bool as_id)
+{
+	size_t len = strlen(s), cut = len;
+	char *t = agrp_text(s, as_id), *part, *clipped;
+	size_t tn = strlen(t);
+
+	/* Shorter and shorter beginnings, each cut where a character begins,
+	 * until its text fits: the place of a message stays on its line. */
+	while (tn > AGRP_TEXT_CLIP && cut > 0) {
+		free(t);
+		cut = cut > AGRP_TEXT_CLIP ? AGRP_TEXT_CLIP : cut / 2;
+		while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+			cut--;
+		part = agrp_xmalloc(cut + 1);
+		memcpy(part, s, cut);
+		part[cut] = '\0';
+		t = agrp_text(part, as_id);
+		tn = strlen(t);
+		free(part);
+	}
+	if (cut == len)
+		return t;
+	clipped = agrp_xmalloc(tn + 64);
+	snprintf(clipped, tn + 64, "%s... (%zu bytes)", t, len);
+	free(t);
+	return clipped;
+}
+
 static void
 text_put(FILE *out, const char *s, bool as_id)
 {
@@ -210,23 +239,42 @@ junit_text(agr_report *r, const char *s)
 	}
 }
 
-/* GitHub's workflow commands: %, CR and LF escaped; in properties : and , too. */
+/* GitHub's workflow commands: %, CR and LF escaped; in properties : and ,
+ * too, as the runner reads them.  What else cannot be seen (ESC, which
+ * the log would take for a colour or a cursor move, other control
+ * characters, bytes that are not UTF-8) is written as in text. */
 static void
 github_text(FILE *out, const char *s, bool property)
 {
-	for (; *s; s++) {
-		if (*s == '%')
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+	unsigned long c;
+
+	while (p < end) {
+		size_t n = utf8_len(p, end, &c);
+
+		if (n == 0 || (unseen(c) && c != '\r' && c != '\n')) {
+			size_t m = n ? n : 1;
+			char one[8];
+
+			memcpy(one, p, m);
+			one[m] = '\0';
+			text_put(out, one, false);
+			p += m;
+			continue;
+		}
+		if (c == '%')
 			fputs("%25", out);
-		else if (*s == '\r')
+		else if (c == '\r')
 			fputs("%0D", out);
-		else if (*s == '\n')
+		else if (c == '\n')
 			fputs("%0A", out);
-		else if (property && *s == ':')
+		else if (property && c == ':')
 			fputs("%3A", out);
-		else if (property && *s == ',')
+		else if (property && c == ',')
 			fputs("%2C", out);
 		else
-			putc(*s, out);
+			fwrite(p, 1, n, out);
+		p += n;
 	}
 }
 

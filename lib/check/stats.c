@@ -20,7 +20,64 @@ typedef struct run {
 	json_t *fault_types;      /* the kinds of fault injected into the run: name -> true */
 	bool own_done, user_done; /* the checkers gave all their verdicts */
 	struct run *next_over;    /* in the list of runs that are over */
+	agrp_map open_calls;      /* id -> scall, the newest on top */
+	struct scall *answered;   /* the call the record in hand answered */
 } run;
+
+/* An open call: the tool a result that names none is counted for. */
+typedef struct scall {
+	char *tool; /* NULL when the call names none */
+	struct scall *below;
+} scall;
+
+static void
+calls_free(run *r)
+{
+	for (size_t i = 0; i < r->open_calls.cap; i++)
+		for (scall *c = r->open_calls.slots[i].key ? r->open_calls.slots[i].val : NULL,
+		           *below;
+		     c; c = below) {
+			below = c->below;
+			free(c->tool);
+			free(c);
+		}
+	agrp_map_free(&r->open_calls);
+	if (r->answered != NULL) {
+		free(r->answered->tool);
+		free(r->answered);
+		r->answered = NULL;
+	}
+}
+
+/* A call opens; a result closes the nearest open call with its id and
+ * has its tool when it names none, as observable finds it. */
+static const char *
+follow_call(run *r, const char *kind, const char *id, const char *call, const char *tool)
+{
+	scall *c;
+
+	if (r->answered != NULL) {
+		free(r->answered->tool);
+		free(r->answered);
+		r->answered = NULL;
+	}
+	if (strcmp(kind, "call") == 0 && id != NULL) {
+		c = agrp_xcalloc(1, sizeof *c);
+		c->tool = tool ? agrp_xstrdup(tool) : NULL;
+		c->below = agrp_map_get(&r->open_calls, id);
+		agrp_map_put(&r->open_calls, id, c);
+		return tool;
+	}
+	if (strcmp(kind, "result") != 0 || call == NULL ||
+	    (c = agrp_map_get(&r->open_calls, call)) == NULL)
+		return tool;
+	if (c->below)
+		agrp_map_put(&r->open_calls, call, c->below);
+	else
+		agrp_map_del(&r->open_calls, call);
+	r->answered = c; /* its tool is used until the next record */
+	return tool ? tool : c->tool;
+}
 
 /* Counters, summed across runs and across partials. */
 enum {
@@ -109,6 +166,7 @@ agr_stats_free(agr_stats *st)
 			run *r = st->runs.slots[i].val;
 
 			json_decref(r->fault_types);
+			calls_free(r);
 			free(r->id);
 			free(r);
 		}
@@ -249,6 +307,7 @@ close_run(agr_stats *st, run *r)
 	}
 	agrp_map_del(&st->runs, r->id);
 	json_decref(r->fault_types);
+	calls_free(r);
 	free(r->id);
 	free(r);
 }
@@ -289,6 +348,8 @@ agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 
 	r = get_run(st, id);
 	r->records++;
+	if (kind != NULL)
+		tool = follow_call(r, kind, c.id, c.call, tool);
 	if (is(kind, "call")) {
 		r->calls++;
 		if (tool != NULL)
@@ -328,6 +389,12 @@ agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 	return true;
 }
 
+static int
+run_by_id(const void *a, const void *b)
+{
+	return strcmp((*(run *const *)a)->id, (*(run *const *)b)->id);
+}
+
 void
 agr_stats_finish(agr_stats *st)
 {
@@ -335,20 +402,18 @@ agr_stats_finish(agr_stats *st)
 	if (st->user_check != NULL)
 		agr_checker_finish(st->user_check);
 	close_over(st, true);
-	/* Runs without a final, in a fixed order: by id. */
-	for (;;) {
-		run *least = NULL;
+	/* Runs without a final, in a fixed order: by id, sorted once. */
+	{
+		run **left = agrp_xcalloc(st->runs.n ? st->runs.n : 1, sizeof *left);
+		size_t n = 0;
 
-		for (size_t i = 0; i < st->runs.cap; i++) {
-			run *r = st->runs.slots[i].val;
-
-			if (st->runs.slots[i].key != NULL &&
-			    (least == NULL || strcmp(r->id, least->id) < 0))
-				least = r;
-		}
-		if (least == NULL)
-			break;
-		close_run(st, least);
+		for (size_t i = 0; i < st->runs.cap; i++)
+			if (st->runs.slots[i].key != NULL)
+				left[n++] = st->runs.slots[i].val;
+		qsort(left, n, sizeof *left, run_by_id);
+		for (size_t i = 0; i < n; i++)
+			close_run(st, left[i]);
+		free(left);
 	}
 	st->over = NULL;
 	st->over_tail = &st->over;
@@ -465,10 +530,13 @@ agr_stats_merge(agr_stats *st, const json_t *partial, agr_error *err)
 
 		if (!add_counts(into[i], or_empty(json_object_get(partial, parts[i])), false,
 		                &bad)) {
+			char *shown = agrp_text_clip(bad, false); /* a key of the input */
+
 			agrp_error_set(err, NULL, 0, 0,
 			               "stats partial whose \"%s\" count \"%s\" is not a whole "
 			               "number from 0, or takes the sum past %ld",
-			               parts[i], bad, LONG_MAX);
+			               parts[i], shown, LONG_MAX);
+			free(shown);
 			return false;
 		}
 	}

@@ -91,3 +91,31 @@ agrp_check_describe(char *buf, size_t n, const agrp_rinfo *ri)
 	snprintf(buf, n, "step %ld (%s%s%s%s%s)", ri->step, ri->kind ? ri->kind : "?",
 	         ri->tool ? " " : "", ri->tool ? ri->tool : "", id ? " " : "", id ? id : "");
 }
+
+char *
+agrp_check_describe_text(const agrp_rinfo *ri)
+{
+	const char *id = ri->id ? ri->id : ri->call;
+	char *kind = agrp_text_clip(ri->kind ? ri->kind : "?", false);
+	char *tool = ri->tool ? agrp_text_clip(ri->tool, false) : NULL;
+	char *sid = id ? agrp_text_clip(id, false) : NULL;
+	agrp_buf b = { 0 };
+	char step[32];
+
+	snprintf(step, sizeof step, "step %ld (", ri->step);
+	agrp_buf_str(&b, step);
+	agrp_buf_str(&b, kind);
+	if (tool != NULL) {
+		agrp_buf_str(&b, " ");
+		agrp_buf_str(&b, tool);
+	}
+	if (sid != NULL) {
+		agrp_buf_str(&b, " ");
+		agrp_buf_str(&b, sid);
+	}
+	agrp_buf_str(&b, ")");
+	free(kind);
+	free(tool);
+	free(sid);
+	return b.p;
+}

@@ -376,4 +376,103 @@ gen_interop_coproc_stop() {
 # gen_interop_otel N: gen_record_runs N exported as OTLP/JSON, a line a trace.
 gen_interop_otel() {
 	gen_record_runs "$1" | agraph-trace export otel
+# --- check (h-check)
+
+# gen_check_unfinished N: N traces that never end (no final), two records
+# each, interleaved: every trace's first record, then every trace's
+# second; ids u0..u(N-1) in a scrambled order, so that the order by id
+# that grep --whole-trace and stats give at the end is a real sort.
+gen_check_unfinished() {
+	awk -v n="$1" 'BEGIN {
+		for (s = 1; s <= 2; s++)
+			for (i = 0; i < n; i++) {
+				k = (i * 7919) % n
+				printf "{\"trace\":\"u%d\",\"step\":%d,\"kind\":\"%s\",\"tool\":\"T\",\"id\":\"c%d\"}\n", k, s, s == 1 ? "message" : "call", k
+			}
+	}'
+}
+
+# gen_check_contracts N [NAME]: a contract file of N contracts c0..c(N-1),
+# each "always: step >= 0"; then, when NAME is given, one more named NAME.
+gen_check_contracts() {
+	awk -v n="$1" -v last="$2" 'BEGIN {
+		print "contracts:"
+		for (i = 0; i < n; i++)
+			printf "  - name: c%d\n    always: \"step >= 0\"\n", i
+		if (last != "")
+			printf "  - name: %s\n    always: \"step >= 0\"\n", last
+	}'
+}
+
+# gen_check_hostile_id: the trace id that tries to forge output: a line
+# end, a message of its own, a terminal escape (ESC [31m), a CR and a tab.
+gen_check_hostile_id() {
+	printf '%s' 'a\nagraph-trace: -:1: forged\u001b[31m\r\tz'
+}
+
+# gen_check_late N ID: trace ID (JSON text, unquoted) ends, N other
+# traces end, then ID goes on with a call of tool ID: past 4095 others,
+# its verdicts are out and the record is an error that names it.
+gen_check_late() {
+	I=$2 awk -v n="$1" 'BEGIN {
+		id = ENVIRON["I"]
+		printf "{\"trace\":\"%s\",\"step\":1,\"kind\":\"final\",\"status\":\"success\"}\n", id
+		for (i = 1; i <= n; i++) printf "{\"trace\":\"t%d\",\"step\":1,\"kind\":\"final\",\"status\":\"success\"}\n", i
+		printf "{\"trace\":\"%s\",\"step\":2,\"kind\":\"call\",\"tool\":\"%s\",\"id\":\"%s\"}\n", id, id, id
+	}'
+}
+
+# gen_check_open_calls N ID: trace ID (JSON text, unquoted) with N calls
+# of tool ID, ids ID1..IDN, none answered.
+gen_check_open_calls() {
+	I=$2 awk -v n="$1" 'BEGIN {
+		id = ENVIRON["I"]
+		for (i = 1; i <= n; i++) printf "{\"trace\":\"%s\",\"step\":%d,\"kind\":\"call\",\"tool\":\"%s\",\"id\":\"%s%d\"}\n", id, i, id, id, i
+	}'
+}
+
+# gen_check_same_id N: N calls open at once, all with the call id c, of
+# tools T1..TN, then their results in order (call c, tool Ti), then a final.
+gen_check_same_id() {
+	awk -v n="$1" 'BEGIN {
+		for (i = 1; i <= n; i++) printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"call\",\"tool\":\"T%d\",\"id\":\"c\"}\n", i, i
+		for (i = 1; i <= n; i++) printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"result\",\"tool\":\"T%d\",\"call\":\"c\",\"status\":\"ok\"}\n", n + i, i
+		printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"final\",\"status\":\"success\"}\n", 2 * n + 1
+	}'
+}
+
+# gen_check_deep N OPEN CLOSE: trace d with two calls of T whose args are
+# 1 inside N OPENs and N CLOSEs (gen_expr_nest), then a final.
+gen_check_deep() {
+	local s
+	for s in 1 2; do
+		printf '{"trace":"d","step":%d,"kind":"call","tool":"T","id":"c%d","args":' $s $s
+		gen_expr_nest "$1" "$2" "$3" 1
+		printf '}\n'
+	done
+	printf '{"trace":"d","step":3,"kind":"final","status":"success"}\n'
+}
+
+# gen_check_ended N: N traces t0..t(N-1) of a call, its result and a
+# final, one after the other.
+gen_check_ended() {
+	awk -v n="$1" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			printf "{\"trace\":\"t%d\",\"step\":1,\"kind\":\"call\",\"tool\":\"T\",\"id\":\"c\"}\n", i
+			printf "{\"trace\":\"t%d\",\"step\":2,\"kind\":\"result\",\"call\":\"c\",\"status\":\"ok\"}\n", i
+			printf "{\"trace\":\"t%d\",\"step\":3,\"kind\":\"final\",\"status\":\"success\"}\n", i
+		}
+	}'
+}
+
+# gen_check_chain N [rev]: trace t of N messages, each caused by the one
+# before (step i, cause i-1); with rev, written from the last step down.
+gen_check_chain() {
+	awk -v n="$1" -v rev="$2" 'BEGIN {
+		for (k = 1; k <= n; k++) {
+			i = rev == "rev" ? n + 1 - k : k
+			if (i == 1) printf "{\"trace\":\"t\",\"step\":1,\"kind\":\"message\"}\n"
+			else printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"message\",\"cause\":%d}\n", i, i - 1
+		}
+	}'
 }
