@@ -376,6 +376,8 @@ gen_interop_coproc_stop() {
 # gen_interop_otel N: gen_record_runs N exported as OTLP/JSON, a line a trace.
 gen_interop_otel() {
 	gen_record_runs "$1" | agraph-trace export otel
+}
+
 # --- check (h-check)
 
 # gen_check_unfinished N: N traces that never end (no final), two records
