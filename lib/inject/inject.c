@@ -26,15 +26,125 @@ typedef struct held_rec {
 	long left; /* records of the trace still to pass it */
 } held_rec;
 
+/* The original steps before which records were inserted, as a treap (a
+ * search tree kept balanced by random priorities) that counts its nodes:
+ * where a step is now takes O(log n), however the steps come. */
+typedef struct ins_node {
+	long step;
+	size_t count;       /* inserts before this step */
+	size_t total;       /* inserts in this subtree */
+	uint32_t prio;      /* a heap on these keeps the tree balanced */
+	size_t kid[2];      /* children, 0 for none: nodes[0] is no node */
+} ins_node;
+
+typedef struct ins_tree {
+	ins_node *nodes;
+	size_t n, cap; /* nodes[1..n) in use */
+	size_t root;
+	uint32_t rng;  /* the priorities' own generator: the seed's draws stay as they were */
+} ins_tree;
+
 typedef struct tstate {
-	long *inserted; /* original steps before which a record was inserted */
-	size_t ninserted, cap;
+	char *id;
+	struct tstate *prev, *next; /* the open traces, in the order they began */
+	ins_tree inserted;
+	size_t ninserted;
 	agrp_map counts; /* "<spec>\x1f<tool>" -> candidates seen, for nth/first */
 	held_rec *held;
 	size_t nheld, capheld;
 	long last_step;  /* the last original step written */
-	json_t *outputs; /* tool -> its last output in the trace */
+	json_t *outputs; /* tool -> its last output in the trace, once there is one */
 } tstate;
+
+static size_t
+ins_total(const ins_tree *t, size_t i)
+{
+	return i ? t->nodes[i].total : 0;
+}
+
+/* Lifts child d of node i over it; returns the new top. */
+static size_t
+ins_rotate(ins_tree *t, size_t i, int d)
+{
+	ins_node *x = &t->nodes[i];
+	size_t c = x->kid[d];
+	ins_node *y = &t->nodes[c];
+
+	x->kid[d] = y->kid[!d];
+	y->kid[!d] = i;
+	x->total = x->count + ins_total(t, x->kid[0]) + ins_total(t, x->kid[1]);
+	y->total = y->count + ins_total(t, y->kid[0]) + ins_total(t, y->kid[1]);
+	return c;
+}
+
+/* Adds one insert before step under node i; returns the subtree's new top.
+ * The depth is O(log n) with high probability, so the recursion is shallow. */
+static size_t
+ins_add(ins_tree *t, size_t i, long step)
+{
+	ins_node *x;
+	int d;
+
+	if (i == 0) {
+		i = t->n++;
+		t->rng ^= t->rng << 13, t->rng ^= t->rng >> 17, t->rng ^= t->rng << 5;
+		t->nodes[i] = (ins_node){ step, 1, 1, t->rng, { 0, 0 } };
+		return i;
+	}
+	x = &t->nodes[i];
+	x->total++;
+	if (step == x->step) {
+		x->count++;
+		return i;
+	}
+	d = step > x->step;
+	x->kid[d] = ins_add(t, x->kid[d], step);
+	x = &t->nodes[i];
+	if (t->nodes[x->kid[d]].prio > x->prio)
+		return ins_rotate(t, i, d);
+	return i;
+}
+
+static void
+insert_at(tstate *t, long step)
+{
+	ins_tree *tr = &t->inserted;
+
+	if (tr->n == 0) {
+		/* most traces have few faults: room for one to begin with */
+		tr->nodes = agrp_xmalloc(2 * sizeof *tr->nodes);
+		tr->cap = 2;
+		tr->n = 1; /* nodes[0] stands for none */
+		tr->rng = 0x9e3779b9u;
+	}
+	agrp_grow(&tr->nodes, &tr->cap, tr->n + 1, sizeof *tr->nodes);
+	tr->root = ins_add(tr, tr->root, step);
+	t->ninserted++;
+}
+
+/* Where an original step is now: moved up once per record inserted at or
+ * before it.  Steps and causes are at most AGRP_STEP_MAX (checked as records
+ * come in), so the sum stays far below LONG_MAX. */
+static long
+moved(const tstate *t, long step)
+{
+	const ins_tree *tr = &t->inserted;
+	size_t below = 0;
+
+	for (size_t i = tr->root; i != 0;) {
+		const ins_node *x = &tr->nodes[i];
+
+		if (step < x->step) {
+			i = x->kid[0];
+		} else {
+			below += ins_total(tr, x->kid[0]) + x->count;
+			if (step == x->step)
+				break;
+			i = x->kid[1];
+		}
+	}
+	return step + (long)below;
+}
 
 agr_injector *
 agr_injector_new(uint64_t seed, agr_write_fn out, void *ctx)
@@ -62,7 +172,8 @@ tstate_free(tstate *t)
 	for (size_t i = 0; i < t->nheld; i++)
 		json_decref(t->held[i].rec);
 	free(t->held);
-	free(t->inserted);
+	free(t->inserted.nodes);
+	free(t->id);
 	json_decref(t->outputs);
 	agrp_map_free(&t->counts);
 	free(t);
@@ -76,13 +187,13 @@ agr_injector_free(agr_injector *in)
 	for (size_t i = 0; i < in->n; i++)
 		agrp_fspec_free(&in->f[i]);
 	free(in->f);
-	for (size_t i = 0; i < in->traces.cap; i++)
-		if (in->traces.slots[i].key != NULL)
-			tstate_free(in->traces.slots[i].val);
+	while (in->first != NULL) {
+		tstate *t = in->first;
+
+		in->first = t->next;
+		tstate_free(t);
+	}
 	agrp_map_free(&in->traces);
-	for (size_t i = 0; i < in->norder; i++)
-		free(in->order[i]);
-	free(in->order);
 	json_decref(in->tools);
 	if (in->rewrite != NULL)
 		for (char **a = in->rewrite; *a; a++)
@@ -185,31 +296,17 @@ trace_state(agr_injector *in, const char *id)
 
 	if (t == NULL) {
 		t = agrp_xcalloc(1, sizeof *t);
+		t->id = agrp_xstrdup(id);
 		t->last_step = -1;
-		t->outputs = json_object();
 		agrp_map_put(&in->traces, id, t);
-		agrp_grow(&in->order, &in->caporder, in->norder + 1, sizeof *in->order);
-		in->order[in->norder++] = agrp_xstrdup(id);
+		t->prev = in->last;
+		if (in->last != NULL)
+			in->last->next = t;
+		else
+			in->first = t;
+		in->last = t;
 	}
 	return t;
-}
-
-/* Where an original step is now: moved up once per record inserted at or before it. */
-static long
-moved(const tstate *t, long step)
-{
-	long m = step;
-
-	for (size_t i = 0; i < t->ninserted; i++)
-		m += t->inserted[i] <= step;
-	return m;
-}
-
-static void
-insert_at(tstate *t, long step)
-{
-	agrp_grow(&t->inserted, &t->cap, t->ninserted + 1, sizeof *t->inserted);
-	t->inserted[t->ninserted++] = step;
 }
 
 static bool
@@ -322,18 +419,17 @@ hold(tstate *t, json_t *rec, long records)
 }
 
 static void
-end_trace(agr_injector *in, const char *id)
+end_trace(agr_injector *in, tstate *t)
 {
-	tstate *t = agrp_map_del(&in->traces, id);
-
-	for (size_t i = 0; i < in->norder; i++)
-		if (strcmp(in->order[i], id) == 0) {
-			free(in->order[i]);
-			memmove(in->order + i, in->order + i + 1,
-			        (in->norder - i - 1) * sizeof *in->order);
-			in->norder--;
-			break;
-		}
+	agrp_map_del(&in->traces, t->id);
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		in->first = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	else
+		in->last = t->prev;
 	tstate_free(t);
 }
 
@@ -474,8 +570,11 @@ track_seen(agr_injector *in, tstate *t, const agr_record *rec, const agrp_common
 	if (com->tool != NULL && json_object_get(in->tools, com->tool) == NULL)
 		json_object_set_new(in->tools, com->tool, json_true());
 	if (com->tool != NULL && out != NULL && com->kind != NULL &&
-	    strcmp(com->kind, "result") == 0)
+	    strcmp(com->kind, "result") == 0) {
+		if (t->outputs == NULL)
+			t->outputs = json_object();
 		json_object_set_new(t->outputs, com->tool, json_deep_copy(out));
+	}
 }
 
 /* The changed record's step where it is now, and its cause: its own (moved)
@@ -553,7 +652,7 @@ agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 		release(in, t, false);
 	applied_free(&a);
 	if (final)
-		end_trace(in, com.trace);
+		end_trace(in, t);
 	return true;
 }
 
@@ -561,12 +660,9 @@ void
 agr_injector_finish(agr_injector *in)
 {
 	/* Records still held go out at the end, trace by trace in the order they began. */
-	while (in->norder > 0) {
-		char *id = agrp_xstrdup(in->order[0]);
-
-		release(in, agrp_map_get(&in->traces, id), true);
-		end_trace(in, id);
-		free(id);
+	while (in->first != NULL) {
+		release(in, in->first, true);
+		end_trace(in, in->first);
 	}
 }
 

@@ -95,8 +95,7 @@ struct agr_injector {
 	agr_write_fn out, manifest;
 	void *out_ctx, *manifest_ctx;
 	agrp_map traces; /* trace id -> its state, while the trace is open */
-	char **order;    /* open trace ids in the order they began, for the end */
-	size_t norder, caporder;
+	struct tstate *first, *last; /* the open traces in the order they began, for the end */
 	json_t *tools;  /* every tool seen: name -> true */
 	char **rewrite; /* --rewrite-cmd, split at spaces; NULL-ended */
 };

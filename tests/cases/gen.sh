@@ -247,3 +247,34 @@ gen_check_failures() {
 		printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"final\",\"status\":\"success\"}\n", 3 * n + 1
 	}'
 }
+
+# --- inject/replay/stress (h-inject)
+
+# gen_inject_interleaved N [ORDER]: N traces of three records each (call,
+# result, final), interleaved: every trace's call, then every result, then
+# every final; ORDER=reverse (default) ends them newest first, so that the
+# trace to end is always the last one of those open.
+gen_inject_interleaved() {
+	awk -v n="$1" -v order="${2:-reverse}" 'BEGIN {
+		for (i = 1; i <= n; i++)
+			printf "{\"trace\":\"t%d\",\"step\":1,\"kind\":\"call\",\"tool\":\"T\",\"id\":\"c\"}\n", i
+		for (i = 1; i <= n; i++)
+			printf "{\"trace\":\"t%d\",\"step\":2,\"kind\":\"result\",\"tool\":\"T\",\"call\":\"c\",\"status\":\"ok\"}\n", i
+		for (k = 1; k <= n; k++) {
+			i = order == "reverse" ? n + 1 - k : k
+			printf "{\"trace\":\"t%d\",\"step\":3,\"kind\":\"final\",\"status\":\"success\"}\n", i
+		}
+	}'
+}
+
+# gen_inject_calls N [ORDER]: one trace of N calls, steps 1..N, and its
+# final at N+1; ORDER=down writes the calls from step N down to 1.
+gen_inject_calls() {
+	awk -v n="$1" -v order="${2:-up}" 'BEGIN {
+		for (k = 1; k <= n; k++) {
+			i = order == "down" ? n + 1 - k : k
+			printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"call\",\"tool\":\"T\",\"id\":\"c%d\"}\n", i, i
+		}
+		printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"final\",\"status\":\"success\"}\n", n + 1
+	}'
+}
