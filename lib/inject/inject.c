@@ -23,7 +23,8 @@
 /* A record held back by msg-delay or reorder. */
 typedef struct held_rec {
 	json_t *rec;
-	long left; /* records of the trace still to pass it */
+	long left;     /* records of the trace still to pass it */
+	bool stepless; /* it had no step: it gets none, and nothing moves */
 } held_rec;
 
 /* The original steps before which records were inserted, as a treap (a
@@ -31,17 +32,17 @@ typedef struct held_rec {
  * where a step is now takes O(log n), however the steps come. */
 typedef struct ins_node {
 	long step;
-	size_t count;       /* inserts before this step */
-	size_t total;       /* inserts in this subtree */
-	uint32_t prio;      /* a heap on these keeps the tree balanced */
-	size_t kid[2];      /* children, 0 for none: nodes[0] is no node */
+	size_t count;  /* inserts before this step */
+	size_t total;  /* inserts in this subtree */
+	uint32_t prio; /* a heap on these keeps the tree balanced */
+	size_t kid[2]; /* children, 0 for none: nodes[0] is no node */
 } ins_node;
 
 typedef struct ins_tree {
 	ins_node *nodes;
 	size_t n, cap; /* nodes[1..n) in use */
 	size_t root;
-	uint32_t rng;  /* the priorities' own generator: the seed's draws stay as they were */
+	uint32_t rng; /* the priorities' own generator: the seed's draws stay as they were */
 } ins_tree;
 
 typedef struct tstate {
@@ -357,7 +358,27 @@ write_json(agr_write_fn fn, void *ctx, const json_t *o)
 	free(s);
 }
 
-/* The record's bytes with its step (and numeric cause) moved. */
+/* A cause (a step, or an array of them) where its steps are now: a new
+ * value; other values (and arrays within the array) as they were. */
+static json_t *
+moved_cause(const tstate *t, const json_t *cause)
+{
+	json_t *c, *moved_c;
+	size_t i;
+
+	if (json_is_integer(cause))
+		return json_integer(moved(t, (long)json_integer_value(cause)));
+	if (!json_is_array(cause))
+		return json_deep_copy(cause);
+	moved_c = json_array();
+	json_array_foreach(cause, i, c) json_array_append_new(
+	    moved_c, json_is_integer(c) ? json_integer(moved(t, (long)json_integer_value(c)))
+	                                : json_deep_copy(c));
+	return moved_c;
+}
+
+/* The record's bytes with its step and cause moved.  A record with no step
+ * stays where it is; its cause may still point at steps that moved. */
 static void
 write_moved(agr_injector *in, const agr_record *rec, tstate *t, long step)
 {
@@ -366,22 +387,16 @@ write_moved(agr_injector *in, const agr_record *rec, tstate *t, long step)
 	size_t len;
 	const char *b = agr_record_bytes(rec, &len);
 
-	if (t->ninserted == 0 || step < 0) {
+	cause = json_object_get(agr_record_json(rec), "cause");
+	if (t->ninserted == 0 || (step < 0 && cause == NULL)) {
 		in->out(in->out_ctx, b, len);
 		return;
 	}
 	j = json_deep_copy(agr_record_json(rec));
-	json_object_set_new(j, "step", json_integer(moved(t, step)));
-	cause = json_object_get(j, "cause");
-	if (json_is_integer(cause)) {
-		json_object_set_new(j, "cause", json_integer(moved(t, json_integer_value(cause))));
-	} else if (json_is_array(cause)) {
-		size_t i;
-		json_t *c;
-
-		json_array_foreach(cause, i, c) if (json_is_integer(c)) json_array_set_new(
-		    (json_t *)cause, i, json_integer(moved(t, json_integer_value(c))));
-	}
+	if (step >= 0)
+		json_object_set_new(j, "step", json_integer(moved(t, step)));
+	if (cause != NULL)
+		json_object_set_new(j, "cause", moved_cause(t, cause));
 	write_json(in->out, in->out_ctx, j);
 	json_decref(j);
 }
@@ -397,9 +412,11 @@ release(agr_injector *in, tstate *t, bool all)
 
 		if (all || --h->left <= 0) {
 			/* It lands after the last record written: later ones move up. */
-			insert_at(t, t->last_step + 1);
-			json_object_set_new(h->rec, "step",
-			                    json_integer(moved(t, t->last_step) + 1));
+			if (!h->stepless) {
+				insert_at(t, t->last_step + 1);
+				json_object_set_new(h->rec, "step",
+				                    json_integer(moved(t, t->last_step) + 1));
+			}
 			write_json(in->out, in->out_ctx, h->rec);
 			json_decref(h->rec);
 		} else {
@@ -410,10 +427,11 @@ release(agr_injector *in, tstate *t, bool all)
 }
 
 static void
-hold(tstate *t, json_t *rec, long records)
+hold(tstate *t, json_t *rec, long records, bool stepless)
 {
 	agrp_grow(&t->held, &t->capheld, t->nheld + 1, sizeof *t->held);
 	t->held[t->nheld].rec = json_incref(rec);
+	t->held[t->nheld].stepless = stepless;
 	t->held[t->nheld].left = records > 0 ? records : 1;
 	t->nheld++;
 }
@@ -442,8 +460,10 @@ fault_record(agr_injector *in, const agrp_fspec *f, const agrp_fctx *fc, tstate 
 	json_t *fr = json_object();
 
 	json_object_set_new(fr, "trace", json_string(com->trace));
-	if (!in->quiet) {
-		/* The fault takes the record's place; the record and what follows move up. */
+	if (!in->quiet && com->step >= 0) {
+		/* The fault takes the record's place; the record and what follows move
+		 * up.  A record with no step has no place among the steps: its fault
+		 * record has no step either, and nothing moves. */
 		long at = moved(t, com->step);
 
 		insert_at(t, com->step);
@@ -454,12 +474,14 @@ fault_record(agr_injector *in, const agrp_fspec *f, const agrp_fctx *fc, tstate 
 	json_object_set_new(fr, "fault", json_string(f->def->name));
 	if (com->tool != NULL)
 		json_object_set_new(fr, "tool", json_string(com->tool));
-	json_object_set_new(fr, "target", json_integer(com->step));
+	if (com->step >= 0)
+		json_object_set_new(fr, "target", json_integer(com->step));
 	json_object_set(fr, "params", (json_t *)fc->params);
 	if (fc->drawn != NULL)
 		json_object_set(fr, "drawn", fc->drawn);
 	if (!in->quiet) {
-		json_object_set_new(fr, "renumbered", json_true());
+		if (com->step >= 0)
+			json_object_set_new(fr, "renumbered", json_true());
 		write_json(in->out, in->out_ctx, fr);
 	} else if (in->manifest != NULL) {
 		write_json(in->manifest, in->manifest_ctx, fr);
@@ -587,12 +609,21 @@ renumber_changed(tstate *t, applied *a, long step)
 	if (step >= 0)
 		json_object_set_new(a->changed, "step", json_integer(moved(t, step)));
 	if (json_array_size(a->causes) > 0) {
-		if (json_is_integer(old))
-			json_array_insert_new(a->causes, 0,
-			                      json_integer(moved(t, json_integer_value(old))));
+		/* its own causes first, where they are now, then the fault records' */
+		json_t *own = old != NULL ? moved_cause(t, old) : NULL;
+
+		if (json_is_array(own)) {
+			for (size_t i = json_array_size(own); i-- > 0;)
+				json_array_insert(a->causes, 0, json_array_get(own, i));
+		} else if (own != NULL) {
+			json_array_insert(a->causes, 0, own);
+		}
+		json_decref(own);
 		json_object_set(a->changed, "cause",
 		                json_array_size(a->causes) == 1 ? json_array_get(a->causes, 0)
 		                                                : a->causes);
+	} else if (old != NULL && t->ninserted > 0) {
+		json_object_set_new(a->changed, "cause", moved_cause(t, old));
 	}
 }
 
@@ -603,19 +634,50 @@ write_changed(agr_injector *in, tstate *t, applied *a, long step)
 {
 	write_json(in->out, in->out_ctx, a->changed);
 	for (long c = 0; a->what == AGRP_COPY && c < a->copies; c++) {
-		insert_at(t, step);
-		json_object_set_new(a->changed, "step", json_integer(moved(t, step)));
+		if (step >= 0) { /* a record with no step has copies with none */
+			insert_at(t, step);
+			json_object_set_new(a->changed, "step", json_integer(moved(t, step)));
+		}
 		write_json(in->out, in->out_ctx, a->changed);
 	}
 	for (size_t k = 0; k < json_array_size(a->extras); k++) {
 		json_t *x = json_array_get(a->extras, k);
 
-		insert_at(t, step);
-		json_object_set_new(x, "step", json_integer(moved(t, step)));
+		if (step >= 0) {
+			insert_at(t, step);
+			json_object_set_new(x, "step", json_integer(moved(t, step)));
+		}
 		if (json_array_size(a->causes) > 0)
 			json_object_set(x, "cause", json_object_get(a->changed, "cause"));
 		write_json(in->out, in->out_ctx, x);
 	}
+}
+
+/* Is v a step the injector can renumber?  Past AGRP_STEP_MAX no JSON
+ * reader holds it exactly, and one more would overflow at 2^63-1. */
+static bool
+step_fits(const json_t *v, const char *what, agr_error *err)
+{
+	if (!json_is_integer(v) || json_integer_value(v) <= AGRP_STEP_MAX)
+		return true;
+	agrp_error_set(err, NULL, 0, 0,
+	               "%s %" JSON_INTEGER_FORMAT
+	               " is past 2^53 (9007199254740992), the largest step agraph-inject renumbers",
+	               what, json_integer_value(v));
+	return false;
+}
+
+/* The record's step and causes, checked before anything of it is written. */
+static bool
+steps_fit(const agr_record *rec, agr_error *err)
+{
+	const json_t *j = agr_record_json(rec), *cause = json_object_get(j, "cause"), *c;
+	size_t i;
+
+	if (!step_fits(json_object_get(j, "step"), "step", err) || !step_fits(cause, "cause", err))
+		return false;
+	json_array_foreach(cause, i, c) if (!step_fits(c, "cause", err)) return false;
+	return true;
 }
 
 bool
@@ -628,6 +690,10 @@ agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 
 	agrp_record_common(rec, &com);
 	final = com.kind != NULL && strcmp(com.kind, "final") == 0;
+	if (in->n > 0 && !steps_fit(rec, err)) {
+		applied_free(&a);
+		return false;
+	}
 	t = trace_state(in, com.trace);
 	if (!apply_faults(in, rec, &com, t, &a, err)) {
 		applied_free(&a);
@@ -642,7 +708,7 @@ agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 	} else if (a.what != AGRP_DROP) {
 		renumber_changed(t, &a, com.step);
 		if (a.what == AGRP_DELAY)
-			hold(t, a.changed, a.delay);
+			hold(t, a.changed, a.delay, com.step < 0);
 		else
 			write_changed(in, t, &a, com.step);
 	}
