@@ -11,6 +11,7 @@
  * moves the later steps of the trace up by one, and says so.
  */
 #include <errno.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -219,9 +220,40 @@ agr_injector_rewrite_cmd(agr_injector *in, const char *cmd)
 
 extern char **environ;
 
+/* The most a rewrite command may write for one record, less its last
+ * newline: past it the command is stopped and the record is an error, so
+ * that a command that floods its output cannot take all memory. */
+#define REWRITE_MAX ((size_t)1 << 20)
+
+/* What the rewrite command wrote, checked as a text parameter is: not
+ * empty, no NUL, UTF-8.  False, with err, when it is none. */
+static bool
+rewrite_text_ok(const char *cmd, const char *out, size_t len, agr_error *err)
+{
+	size_t bad;
+
+	if (len == 0) {
+		agrp_error_set(err, NULL, 0, 0, "--rewrite-cmd: %s wrote no text", cmd);
+		return false;
+	}
+	if (memchr(out, '\0', len) != NULL) {
+		agrp_error_set(err, NULL, 0, 0, "--rewrite-cmd: %s wrote a NUL byte (at byte %zu)",
+		               cmd, (size_t)((const char *)memchr(out, '\0', len) - out) + 1);
+		return false;
+	}
+	if ((bad = agrp_utf8_bad(out, len)) < len) {
+		agrp_error_set(err, NULL, 0, 0,
+		               "--rewrite-cmd: %s wrote bytes that are not UTF-8 (at byte %zu)",
+		               cmd, bad + 1);
+		return false;
+	}
+	return true;
+}
+
 /* Runs the rewrite command, no shell, with the record on its stdin; its
- * stdout, less the last newline, is the text.  NULL, with err, when it
- * cannot run or fails: a rewrite never passes silently. */
+ * stdout, less the last newline, is the text: at most REWRITE_MAX bytes,
+ * UTF-8, no NUL, not empty.  NULL, with err, when it cannot run, fails or
+ * writes anything else: a rewrite never passes silently. */
 static char *
 run_rewrite(char *const *argv, const json_t *rec, agr_error *err)
 {
@@ -232,6 +264,7 @@ run_rewrite(char *const *argv, const json_t *rec, agr_error *err)
 	size_t len = 0, cap = 0;
 	ssize_t got;
 	pid_t pid;
+	bool flood = false;
 
 	if (in == NULL || pipe(pipefd) != 0) {
 		agrp_error_set(err, NULL, 0, 0, "--rewrite-cmd: %s", strerror(errno));
@@ -252,14 +285,29 @@ run_rewrite(char *const *argv, const json_t *rec, agr_error *err)
 		               strerror(rc));
 		goto fail;
 	}
+	/* room for REWRITE_MAX bytes, its newline and one more, to know it is past */
 	do {
-		agrp_grow(&out, &cap, len + 4096, 1);
-		got = read(pipefd[0], out + len, cap - len - 1);
+		size_t want = len + 4096 < REWRITE_MAX + 3 ? len + 4096 : REWRITE_MAX + 3;
+
+		agrp_grow(&out, &cap, want, 1);
+		got = read(pipefd[0], out + len, want - len - 1);
 		if (got > 0)
 			len += (size_t)got;
+		if (len > REWRITE_MAX + 1) {
+			flood = true;
+			kill(pid, SIGKILL);
+			break;
+		}
 	} while (got > 0 || (got < 0 && errno == EINTR));
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (flood) {
+		agrp_error_set(
+		    err, NULL, 0, 0,
+		    "--rewrite-cmd: %s wrote more than 1 MiB (1048576 bytes) for one record",
+		    argv[0]);
+		goto fail;
+	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
 		/* posix_spawn may fork first and report a failed exec so (valgrind does) */
 		agrp_error_set(err, NULL, 0, 0, "--rewrite-cmd: cannot run %s (exit 127)", argv[0]);
@@ -271,9 +319,19 @@ run_rewrite(char *const *argv, const json_t *rec, agr_error *err)
 		               WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 		goto fail;
 	}
+	agrp_grow(&out, &cap, len + 1, 1);
 	out[len] = '\0';
 	if (len > 0 && out[len - 1] == '\n')
 		out[--len] = '\0';
+	if (len > REWRITE_MAX) {
+		agrp_error_set(
+		    err, NULL, 0, 0,
+		    "--rewrite-cmd: %s wrote more than 1 MiB (1048576 bytes) for one record",
+		    argv[0]);
+		goto fail;
+	}
+	if (!rewrite_text_ok(argv[0], out, len, err))
+		goto fail;
 	close(pipefd[0]);
 	fclose(in);
 	free(input);
