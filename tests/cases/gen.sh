@@ -278,3 +278,15 @@ gen_inject_calls() {
 		printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"final\",\"status\":\"success\"}\n", n + 1
 	}'
 }
+
+# gen_replay_finals N [ORDER]: N traces t1..tN of a call and a final each;
+# ORDER=reverse writes them from tN down to t1.
+gen_replay_finals() {
+	awk -v n="$1" -v order="${2:-up}" 'BEGIN {
+		for (k = 1; k <= n; k++) {
+			i = order == "reverse" ? n + 1 - k : k
+			printf "{\"trace\":\"t%d\",\"step\":1,\"kind\":\"call\",\"tool\":\"T\",\"id\":\"c\"}\n", i
+			printf "{\"trace\":\"t%d\",\"step\":2,\"kind\":\"final\",\"status\":\"%s\"}\n", i, i % 1000 ? "success" : "failure"
+		}
+	}'
+}
