@@ -290,3 +290,23 @@ gen_replay_finals() {
 		}
 	}'
 }
+
+# gen_inject_shuffled N: N records of five traces whose steps go up and
+# down (0 to 49, drawn by a small LCG, the same in every awk), calls and
+# results of three tools, some with causes, a final now and then: for
+# where-a-step-is-now when steps do not come in order.
+gen_inject_shuffled() {
+	awk -v n="$1" 'function r(m) { x = (x * 75 + 74) % 65537; return x % m }
+	BEGIN {
+		x = 7
+		for (i = 0; i < n; i++) {
+			# one draw a statement: awks may order the operands of one differently
+			tr = r(5); st = r(50); tool = r(3)
+			k = r(2) ? "call" : "result"
+			if (r(100) == 0) k = "final"
+			w = r(10); a = r(50); b = r(50)
+			c = w < 3 ? ",\"cause\":" a : w < 4 ? ",\"cause\":[" a "," b "]" : ""
+			printf "{\"trace\":\"t%d\",\"step\":%d,\"kind\":\"%s\",\"tool\":\"T%d\",\"id\":\"c%d\"%s}\n", tr, st, k, tool, i, c
+		}
+	}'
+}
