@@ -390,12 +390,17 @@ hits(agr_injector *in, size_t fi, tstate *t, const agr_record *rec, const agrp_c
 	    !agr_expr_test_record(f->tools, rec, NULL))
 		return false;
 	if (f->nth > 0 || f->first > 0) {
-		char key[300];
+		/* the spec and the whole tool name: a cut one would count two tools as one */
+		agrp_buf key = { 0 };
+		char num[32];
 		long seen;
 
-		snprintf(key, sizeof key, "%zu\x1f%s", fi, com->tool ? com->tool : "");
-		seen = (long)(intptr_t)agrp_map_get(&t->counts, key) + 1;
-		agrp_map_put(&t->counts, key, (void *)(intptr_t)seen);
+		snprintf(num, sizeof num, "%zu\x1f", fi);
+		agrp_buf_str(&key, num);
+		agrp_buf_str(&key, com->tool ? com->tool : "");
+		seen = (long)(intptr_t)agrp_map_get(&t->counts, key.p) + 1;
+		agrp_map_put(&t->counts, key.p, (void *)(intptr_t)seen);
+		free(key.p);
 		if ((f->nth > 0 && seen != f->nth) || (f->first > 0 && seen > f->first))
 			return false;
 	}
