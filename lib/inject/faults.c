@@ -297,13 +297,17 @@ f_tfe(json_t *rec, agrp_fctx *c)
 {
 	const char *mode = agr_json_str(c->params, "mode");
 	const char *tool = json_string_value(json_object_get(rec, "tool"));
-	char name[300];
 
 	if (mode == NULL)
 		drew(c, "mode", mode = agr_prng_below(c->prng, 2) ? "args" : "name");
 	if (strcmp(mode, "name") == 0) {
-		snprintf(name, sizeof name, "%s_", tool ? tool : "tool");
-		json_object_set_new(rec, "tool", json_string(name));
+		/* the whole name and a _: a cut one could end inside a character */
+		agrp_buf name = { 0 };
+
+		agrp_buf_str(&name, tool ? tool : "tool");
+		agrp_buf_str(&name, "_");
+		json_object_set_new(rec, "tool", json_string(name.p));
+		free(name.p);
 	} else {
 		json_object_set_new(rec, "args", json_string("{\"unterminated\": "));
 	}
