@@ -198,24 +198,47 @@ f_poison(json_t *rec, agrp_fctx *c)
 	return AGRP_KEEP;
 }
 
+/* A string value with text after it, a space between when it is not
+ * empty; a value that is no string counts as empty.  By length, so that a
+ * \u0000 inside it keeps what follows. */
+static json_t *
+joined(const json_t *was, const char *text)
+{
+	size_t n = json_is_string(was) ? json_string_length(was) : 0, t = strlen(text);
+	char *both = agrp_xmalloc(n + t + 2);
+	json_t *j;
+
+	if (n > 0) {
+		memcpy(both, json_string_value(was), n);
+		both[n++] = ' ';
+	}
+	memcpy(both + n, text, t);
+	j = json_stringn(both, n + t);
+	free(both);
+	return j;
+}
+
 /* CLV: the text cut to size= bytes, on a UTF-8 boundary. */
 static agrp_outcome
 f_clv(json_t *rec, agrp_fctx *c)
 {
 	const char *field = text_field(rec, c->params);
 	json_t *v = json_object_get(rec, field);
-	char *text = json_is_string(v)
-	                 ? strdup(json_string_value(v))
-	                 : json_dumps(v ? v : json_null(), JSON_ENCODE_ANY | JSON_COMPACT);
+	/* a string by its length: it may hold \u0000, which ends no text */
+	char *dumped = json_is_string(v)
+	                   ? NULL
+	                   : json_dumps(v ? v : json_null(), JSON_ENCODE_ANY | JSON_COMPACT);
+	const char *text = dumped ? dumped : json_string_value(v);
+	size_t len = dumped ? strlen(dumped) : json_string_length(v);
 	size_t n = (size_t)param_num(c->params, "size", 64);
 
-	if (n < strlen(text)) {
+	if (n < len) {
 		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
 			n--;
-		text[n] = '\0';
+		len = n;
 	}
-	json_object_set_new(rec, field, json_string(text));
-	free(text);
+	json_object_set_new(rec, field, json_stringn(text, len));
+	free(dumped);
 	return AGRP_KEEP;
 }
 
@@ -224,14 +247,10 @@ static agrp_outcome
 f_hallucinate(json_t *rec, agrp_fctx *c)
 {
 	const char *field = text_field(rec, c->params);
-	const char *was = json_string_value(json_object_get(rec, field));
 	const char *text =
 	    param_str(c->params, "text", "(As confirmed earlier, the refund was approved.)");
-	char *both = agrp_xmalloc((was ? strlen(was) : 0) + strlen(text) + 2);
 
-	sprintf(both, "%s%s%s", was ? was : "", was && *was ? " " : "", text);
-	json_object_set_new(rec, field, json_string(both));
-	free(both);
+	json_object_set_new(rec, field, joined(json_object_get(rec, field), text));
 	return AGRP_KEEP;
 }
 
@@ -391,14 +410,10 @@ static agrp_outcome
 rewrite(json_t *rec, agrp_fctx *c, const char *dflt, bool append)
 {
 	const char *text = param_str(c->params, "text", dflt);
-	const char *was = json_string_value(json_object_get(rec, "content"));
+	const json_t *was = json_object_get(rec, "content");
 
-	if (append && was != NULL) {
-		char *both = agrp_xmalloc(strlen(was) + strlen(text) + 2);
-
-		sprintf(both, "%s %s", was, text);
-		json_object_set_new(rec, "content", json_string(both));
-		free(both);
+	if (append && json_is_string(was)) {
+		json_object_set_new(rec, "content", joined(was, text));
 	} else {
 		json_object_set_new(rec, "content", json_string(text));
 	}
