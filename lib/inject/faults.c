@@ -123,17 +123,18 @@ f_corrupt(json_t *rec, agrp_fctx *c)
 		json_object_set_new(rec, field,
 		                    json_is_string(v) ? json_integer(0) : json_string("?"));
 	} else {
-		char *text = json_is_string(v)
-		                 ? strdup(json_string_value(v))
-		                 : json_dumps(v ? v : json_null(), JSON_ENCODE_ANY | JSON_COMPACT);
-		size_t n = strlen(text) / 2;
+		/* a string by its length: it may hold \u0000 */
+		char *dumped = json_is_string(v) ? NULL
+		                                 : json_dumps(v ? v : json_null(),
+		                                              JSON_ENCODE_ANY | JSON_COMPACT);
+		const char *text = dumped ? dumped : json_string_value(v);
+		size_t n = (dumped ? strlen(dumped) : json_string_length(v)) / 2;
 
 		/* Half of it, on a UTF-8 boundary. */
 		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
 			n--;
-		text[n] = '\0';
-		json_object_set_new(rec, field, json_string(text));
-		free(text);
+		json_object_set_new(rec, field, json_stringn(text, n));
+		free(dumped);
 	}
 	return AGRP_KEEP;
 }
