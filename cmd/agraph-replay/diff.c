@@ -34,15 +34,62 @@ read_traces(const char *path, traces *t)
 	return agr_fe_each_recording(files, 1, NULL, false, keep_recording, t) == 0;
 }
 
-static agr_recording *
-find_trace(const traces *t, const char *id, bool *used)
+/* B's traces by id, so that pairing is O(log n) a trace, not a scan of B
+ * for each trace of A: the entries sorted by id, then by place in B; taken
+ * counts, at the first entry of each id, how many of them are paired. */
+typedef struct by_id {
+	struct entry {
+		const char *id;
+		size_t i;
+	} * e;
+	size_t *taken;
+	size_t n;
+} by_id;
+
+static int
+entry_cmp(const void *pa, const void *pb)
 {
+	const struct entry *a = pa, *b = pb;
+	int c = strcmp(a->id, b->id);
+
+	return c != 0 ? c : a->i < b->i ? -1 : a->i > b->i;
+}
+
+static void
+index_traces(const traces *t, by_id *x)
+{
+	x->n = t->n;
+	x->e = calloc(t->n + 1, sizeof *x->e);
+	x->taken = calloc(t->n + 1, sizeof *x->taken);
+	if (x->e == NULL || x->taken == NULL)
+		err(2, "out of memory");
 	for (size_t i = 0; i < t->n; i++)
-		if (!used[i] && strcmp(agr_recording_trace(t->v[i]), id) == 0) {
-			used[i] = true;
-			return t->v[i];
-		}
-	return NULL;
+		x->e[i] = (struct entry){ agr_recording_trace(t->v[i]), i };
+	qsort(x->e, x->n, sizeof *x->e, entry_cmp);
+}
+
+/* The first trace of B with this id not yet paired, in B's order. */
+static agr_recording *
+find_trace(const traces *t, by_id *x, const char *id, bool *used)
+{
+	size_t lo = 0, hi = x->n, k;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(x->e[mid].id, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == x->n || strcmp(x->e[lo].id, id) != 0)
+		return NULL;
+	k = lo + x->taken[lo];
+	if (k == x->n || strcmp(x->e[k].id, id) != 0)
+		return NULL;
+	x->taken[lo]++;
+	used[x->e[k].i] = true;
+	return t->v[x->e[k].i];
 }
 
 int
@@ -60,10 +107,15 @@ diff_files(const char *path_a, const char *path_b, bool ndjson)
 		differ = agr_diff_traces(a.v[0], b.v[0], ndjson, stdout);
 		used[0] = true;
 	} else {
+		by_id x;
+
+		index_traces(&b, &x);
 		for (size_t i = 0; i < a.n; i++)
-			differ |= agr_diff_traces(a.v[i],
-			                          find_trace(&b, agr_recording_trace(a.v[i]), used),
-			                          ndjson, stdout);
+			differ |= agr_diff_traces(
+			    a.v[i], find_trace(&b, &x, agr_recording_trace(a.v[i]), used), ndjson,
+			    stdout);
+		free(x.e);
+		free(x.taken);
 	}
 	for (size_t i = 0; i < b.n; i++)
 		if (!used[i])

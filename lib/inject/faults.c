@@ -123,17 +123,18 @@ f_corrupt(json_t *rec, agrp_fctx *c)
 		json_object_set_new(rec, field,
 		                    json_is_string(v) ? json_integer(0) : json_string("?"));
 	} else {
-		char *text = json_is_string(v)
-		                 ? strdup(json_string_value(v))
-		                 : json_dumps(v ? v : json_null(), JSON_ENCODE_ANY | JSON_COMPACT);
-		size_t n = strlen(text) / 2;
+		/* a string by its length: it may hold \u0000 */
+		char *dumped = json_is_string(v) ? NULL
+		                                 : json_dumps(v ? v : json_null(),
+		                                              JSON_ENCODE_ANY | JSON_COMPACT);
+		const char *text = dumped ? dumped : json_string_value(v);
+		size_t n = (dumped ? strlen(dumped) : json_string_length(v)) / 2;
 
 		/* Half of it, on a UTF-8 boundary. */
 		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
 			n--;
-		text[n] = '\0';
-		json_object_set_new(rec, field, json_string(text));
-		free(text);
+		json_object_set_new(rec, field, json_stringn(text, n));
+		free(dumped);
 	}
 	return AGRP_KEEP;
 }
@@ -198,24 +199,47 @@ f_poison(json_t *rec, agrp_fctx *c)
 	return AGRP_KEEP;
 }
 
+/* A string value with text after it, a space between when it is not
+ * empty; a value that is no string counts as empty.  By length, so that a
+ * \u0000 inside it keeps what follows. */
+static json_t *
+joined(const json_t *was, const char *text)
+{
+	size_t n = json_is_string(was) ? json_string_length(was) : 0, t = strlen(text);
+	char *both = agrp_xmalloc(n + t + 2);
+	json_t *j;
+
+	if (n > 0) {
+		memcpy(both, json_string_value(was), n);
+		both[n++] = ' ';
+	}
+	memcpy(both + n, text, t);
+	j = json_stringn(both, n + t);
+	free(both);
+	return j;
+}
+
 /* CLV: the text cut to size= bytes, on a UTF-8 boundary. */
 static agrp_outcome
 f_clv(json_t *rec, agrp_fctx *c)
 {
 	const char *field = text_field(rec, c->params);
 	json_t *v = json_object_get(rec, field);
-	char *text = json_is_string(v)
-	                 ? strdup(json_string_value(v))
-	                 : json_dumps(v ? v : json_null(), JSON_ENCODE_ANY | JSON_COMPACT);
+	/* a string by its length: it may hold \u0000, which ends no text */
+	char *dumped = json_is_string(v)
+	                   ? NULL
+	                   : json_dumps(v ? v : json_null(), JSON_ENCODE_ANY | JSON_COMPACT);
+	const char *text = dumped ? dumped : json_string_value(v);
+	size_t len = dumped ? strlen(dumped) : json_string_length(v);
 	size_t n = (size_t)param_num(c->params, "size", 64);
 
-	if (n < strlen(text)) {
+	if (n < len) {
 		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
 			n--;
-		text[n] = '\0';
+		len = n;
 	}
-	json_object_set_new(rec, field, json_string(text));
-	free(text);
+	json_object_set_new(rec, field, json_stringn(text, len));
+	free(dumped);
 	return AGRP_KEEP;
 }
 
@@ -224,14 +248,10 @@ static agrp_outcome
 f_hallucinate(json_t *rec, agrp_fctx *c)
 {
 	const char *field = text_field(rec, c->params);
-	const char *was = json_string_value(json_object_get(rec, field));
 	const char *text =
 	    param_str(c->params, "text", "(As confirmed earlier, the refund was approved.)");
-	char *both = agrp_xmalloc((was ? strlen(was) : 0) + strlen(text) + 2);
 
-	sprintf(both, "%s%s%s", was ? was : "", was && *was ? " " : "", text);
-	json_object_set_new(rec, field, json_string(both));
-	free(both);
+	json_object_set_new(rec, field, joined(json_object_get(rec, field), text));
 	return AGRP_KEEP;
 }
 
@@ -297,13 +317,17 @@ f_tfe(json_t *rec, agrp_fctx *c)
 {
 	const char *mode = agr_json_str(c->params, "mode");
 	const char *tool = json_string_value(json_object_get(rec, "tool"));
-	char name[300];
 
 	if (mode == NULL)
 		drew(c, "mode", mode = agr_prng_below(c->prng, 2) ? "args" : "name");
 	if (strcmp(mode, "name") == 0) {
-		snprintf(name, sizeof name, "%s_", tool ? tool : "tool");
-		json_object_set_new(rec, "tool", json_string(name));
+		/* the whole name and a _: a cut one could end inside a character */
+		agrp_buf name = { 0 };
+
+		agrp_buf_str(&name, tool ? tool : "tool");
+		agrp_buf_str(&name, "_");
+		json_object_set_new(rec, "tool", json_string(name.p));
+		free(name.p);
 	} else {
 		json_object_set_new(rec, "args", json_string("{\"unterminated\": "));
 	}
@@ -387,14 +411,10 @@ static agrp_outcome
 rewrite(json_t *rec, agrp_fctx *c, const char *dflt, bool append)
 {
 	const char *text = param_str(c->params, "text", dflt);
-	const char *was = json_string_value(json_object_get(rec, "content"));
+	const json_t *was = json_object_get(rec, "content");
 
-	if (append && was != NULL) {
-		char *both = agrp_xmalloc(strlen(was) + strlen(text) + 2);
-
-		sprintf(both, "%s %s", was, text);
-		json_object_set_new(rec, "content", json_string(both));
-		free(both);
+	if (append && json_is_string(was)) {
+		json_object_set_new(rec, "content", joined(was, text));
 	} else {
 		json_object_set_new(rec, "content", json_string(text));
 	}

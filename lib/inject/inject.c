@@ -11,6 +11,7 @@
  * moves the later steps of the trace up by one, and says so.
  */
 #include <errno.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,18 +24,129 @@
 /* A record held back by msg-delay or reorder. */
 typedef struct held_rec {
 	json_t *rec;
-	long left; /* records of the trace still to pass it */
+	long left;     /* records of the trace still to pass it */
+	bool stepless; /* it had no step: it gets none, and nothing moves */
 } held_rec;
 
+/* The original steps before which records were inserted, as a treap (a
+ * search tree kept balanced by random priorities) that counts its nodes:
+ * where a step is now takes O(log n), however the steps come. */
+typedef struct ins_node {
+	long step;
+	size_t count;  /* inserts before this step */
+	size_t total;  /* inserts in this subtree */
+	uint32_t prio; /* a heap on these keeps the tree balanced */
+	size_t kid[2]; /* children, 0 for none: nodes[0] is no node */
+} ins_node;
+
+typedef struct ins_tree {
+	ins_node *nodes;
+	size_t n, cap; /* nodes[1..n) in use */
+	size_t root;
+	uint32_t rng; /* the priorities' own generator: the seed's draws stay as they were */
+} ins_tree;
+
 typedef struct tstate {
-	long *inserted; /* original steps before which a record was inserted */
-	size_t ninserted, cap;
+	char *id;
+	struct tstate *prev, *next; /* the open traces, in the order they began */
+	ins_tree inserted;
+	size_t ninserted;
 	agrp_map counts; /* "<spec>\x1f<tool>" -> candidates seen, for nth/first */
 	held_rec *held;
 	size_t nheld, capheld;
 	long last_step;  /* the last original step written */
-	json_t *outputs; /* tool -> its last output in the trace */
+	json_t *outputs; /* tool -> its last output in the trace, once there is one */
 } tstate;
+
+static size_t
+ins_total(const ins_tree *t, size_t i)
+{
+	return i ? t->nodes[i].total : 0;
+}
+
+/* Lifts child d of node i over it; returns the new top. */
+static size_t
+ins_rotate(ins_tree *t, size_t i, int d)
+{
+	ins_node *x = &t->nodes[i];
+	size_t c = x->kid[d];
+	ins_node *y = &t->nodes[c];
+
+	x->kid[d] = y->kid[!d];
+	y->kid[!d] = i;
+	x->total = x->count + ins_total(t, x->kid[0]) + ins_total(t, x->kid[1]);
+	y->total = y->count + ins_total(t, y->kid[0]) + ins_total(t, y->kid[1]);
+	return c;
+}
+
+/* Adds one insert before step under node i; returns the subtree's new top.
+ * The depth is O(log n) with high probability, so the recursion is shallow. */
+static size_t
+ins_add(ins_tree *t, size_t i, long step)
+{
+	ins_node *x;
+	int d;
+
+	if (i == 0) {
+		i = t->n++;
+		t->rng ^= t->rng << 13, t->rng ^= t->rng >> 17, t->rng ^= t->rng << 5;
+		t->nodes[i] = (ins_node){ step, 1, 1, t->rng, { 0, 0 } };
+		return i;
+	}
+	x = &t->nodes[i];
+	x->total++;
+	if (step == x->step) {
+		x->count++;
+		return i;
+	}
+	d = step > x->step;
+	x->kid[d] = ins_add(t, x->kid[d], step);
+	x = &t->nodes[i];
+	if (t->nodes[x->kid[d]].prio > x->prio)
+		return ins_rotate(t, i, d);
+	return i;
+}
+
+static void
+insert_at(tstate *t, long step)
+{
+	ins_tree *tr = &t->inserted;
+
+	if (tr->n == 0) {
+		/* most traces have few faults: room for one to begin with */
+		tr->nodes = agrp_xmalloc(2 * sizeof *tr->nodes);
+		tr->cap = 2;
+		tr->n = 1; /* nodes[0] stands for none */
+		tr->rng = 0x9e3779b9u;
+	}
+	agrp_grow(&tr->nodes, &tr->cap, tr->n + 1, sizeof *tr->nodes);
+	tr->root = ins_add(tr, tr->root, step);
+	t->ninserted++;
+}
+
+/* Where an original step is now: moved up once per record inserted at or
+ * before it.  Steps and causes are at most AGRP_STEP_MAX (checked as records
+ * come in), so the sum stays far below LONG_MAX. */
+static long
+moved(const tstate *t, long step)
+{
+	const ins_tree *tr = &t->inserted;
+	size_t below = 0;
+
+	for (size_t i = tr->root; i != 0;) {
+		const ins_node *x = &tr->nodes[i];
+
+		if (step < x->step) {
+			i = x->kid[0];
+		} else {
+			below += ins_total(tr, x->kid[0]) + x->count;
+			if (step == x->step)
+				break;
+			i = x->kid[1];
+		}
+	}
+	return step + (long)below;
+}
 
 agr_injector *
 agr_injector_new(uint64_t seed, agr_write_fn out, void *ctx)
@@ -62,7 +174,8 @@ tstate_free(tstate *t)
 	for (size_t i = 0; i < t->nheld; i++)
 		json_decref(t->held[i].rec);
 	free(t->held);
-	free(t->inserted);
+	free(t->inserted.nodes);
+	free(t->id);
 	json_decref(t->outputs);
 	agrp_map_free(&t->counts);
 	free(t);
@@ -76,13 +189,13 @@ agr_injector_free(agr_injector *in)
 	for (size_t i = 0; i < in->n; i++)
 		agrp_fspec_free(&in->f[i]);
 	free(in->f);
-	for (size_t i = 0; i < in->traces.cap; i++)
-		if (in->traces.slots[i].key != NULL)
-			tstate_free(in->traces.slots[i].val);
+	while (in->first != NULL) {
+		tstate *t = in->first;
+
+		in->first = t->next;
+		tstate_free(t);
+	}
 	agrp_map_free(&in->traces);
-	for (size_t i = 0; i < in->norder; i++)
-		free(in->order[i]);
-	free(in->order);
 	json_decref(in->tools);
 	if (in->rewrite != NULL)
 		for (char **a = in->rewrite; *a; a++)
@@ -107,9 +220,40 @@ agr_injector_rewrite_cmd(agr_injector *in, const char *cmd)
 
 extern char **environ;
 
+/* The most a rewrite command may write for one record, less its last
+ * newline: past it the command is stopped and the record is an error, so
+ * that a command that floods its output cannot take all memory. */
+#define REWRITE_MAX ((size_t)1 << 20)
+
+/* What the rewrite command wrote, checked as a text parameter is: not
+ * empty, no NUL, UTF-8.  False, with err, when it is none. */
+static bool
+rewrite_text_ok(const char *cmd, const char *out, size_t len, agr_error *err)
+{
+	size_t bad;
+
+	if (len == 0) {
+		agrp_error_set(err, NULL, 0, 0, "--rewrite-cmd: %s wrote no text", cmd);
+		return false;
+	}
+	if (memchr(out, '\0', len) != NULL) {
+		agrp_error_set(err, NULL, 0, 0, "--rewrite-cmd: %s wrote a NUL byte (at byte %zu)",
+		               cmd, (size_t)((const char *)memchr(out, '\0', len) - out) + 1);
+		return false;
+	}
+	if ((bad = agrp_utf8_bad(out, len)) < len) {
+		agrp_error_set(err, NULL, 0, 0,
+		               "--rewrite-cmd: %s wrote bytes that are not UTF-8 (at byte %zu)",
+		               cmd, bad + 1);
+		return false;
+	}
+	return true;
+}
+
 /* Runs the rewrite command, no shell, with the record on its stdin; its
- * stdout, less the last newline, is the text.  NULL, with err, when it
- * cannot run or fails: a rewrite never passes silently. */
+ * stdout, less the last newline, is the text: at most REWRITE_MAX bytes,
+ * UTF-8, no NUL, not empty.  NULL, with err, when it cannot run, fails or
+ * writes anything else: a rewrite never passes silently. */
 static char *
 run_rewrite(char *const *argv, const json_t *rec, agr_error *err)
 {
@@ -120,6 +264,7 @@ run_rewrite(char *const *argv, const json_t *rec, agr_error *err)
 	size_t len = 0, cap = 0;
 	ssize_t got;
 	pid_t pid;
+	bool flood = false;
 
 	if (in == NULL || pipe(pipefd) != 0) {
 		agrp_error_set(err, NULL, 0, 0, "--rewrite-cmd: %s", strerror(errno));
@@ -140,14 +285,29 @@ run_rewrite(char *const *argv, const json_t *rec, agr_error *err)
 		               strerror(rc));
 		goto fail;
 	}
+	/* room for REWRITE_MAX bytes, its newline and one more, to know it is past */
 	do {
-		agrp_grow(&out, &cap, len + 4096, 1);
-		got = read(pipefd[0], out + len, cap - len - 1);
+		size_t want = len + 4096 < REWRITE_MAX + 3 ? len + 4096 : REWRITE_MAX + 3;
+
+		agrp_grow(&out, &cap, want, 1);
+		got = read(pipefd[0], out + len, want - len - 1);
 		if (got > 0)
 			len += (size_t)got;
+		if (len > REWRITE_MAX + 1) {
+			flood = true;
+			kill(pid, SIGKILL);
+			break;
+		}
 	} while (got > 0 || (got < 0 && errno == EINTR));
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (flood) {
+		agrp_error_set(
+		    err, NULL, 0, 0,
+		    "--rewrite-cmd: %s wrote more than 1 MiB (1048576 bytes) for one record",
+		    argv[0]);
+		goto fail;
+	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
 		/* posix_spawn may fork first and report a failed exec so (valgrind does) */
 		agrp_error_set(err, NULL, 0, 0, "--rewrite-cmd: cannot run %s (exit 127)", argv[0]);
@@ -159,9 +319,19 @@ run_rewrite(char *const *argv, const json_t *rec, agr_error *err)
 		               WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 		goto fail;
 	}
+	agrp_grow(&out, &cap, len + 1, 1);
 	out[len] = '\0';
 	if (len > 0 && out[len - 1] == '\n')
 		out[--len] = '\0';
+	if (len > REWRITE_MAX) {
+		agrp_error_set(
+		    err, NULL, 0, 0,
+		    "--rewrite-cmd: %s wrote more than 1 MiB (1048576 bytes) for one record",
+		    argv[0]);
+		goto fail;
+	}
+	if (!rewrite_text_ok(argv[0], out, len, err))
+		goto fail;
 	close(pipefd[0]);
 	fclose(in);
 	free(input);
@@ -185,31 +355,17 @@ trace_state(agr_injector *in, const char *id)
 
 	if (t == NULL) {
 		t = agrp_xcalloc(1, sizeof *t);
+		t->id = agrp_xstrdup(id);
 		t->last_step = -1;
-		t->outputs = json_object();
 		agrp_map_put(&in->traces, id, t);
-		agrp_grow(&in->order, &in->caporder, in->norder + 1, sizeof *in->order);
-		in->order[in->norder++] = agrp_xstrdup(id);
+		t->prev = in->last;
+		if (in->last != NULL)
+			in->last->next = t;
+		else
+			in->first = t;
+		in->last = t;
 	}
 	return t;
-}
-
-/* Where an original step is now: moved up once per record inserted at or before it. */
-static long
-moved(const tstate *t, long step)
-{
-	long m = step;
-
-	for (size_t i = 0; i < t->ninserted; i++)
-		m += t->inserted[i] <= step;
-	return m;
-}
-
-static void
-insert_at(tstate *t, long step)
-{
-	agrp_grow(&t->inserted, &t->cap, t->ninserted + 1, sizeof *t->inserted);
-	t->inserted[t->ninserted++] = step;
 }
 
 static bool
@@ -234,12 +390,17 @@ hits(agr_injector *in, size_t fi, tstate *t, const agr_record *rec, const agrp_c
 	    !agr_expr_test_record(f->tools, rec, NULL))
 		return false;
 	if (f->nth > 0 || f->first > 0) {
-		char key[300];
+		/* the spec and the whole tool name: a cut one would count two tools as one */
+		agrp_buf key = { 0 };
+		char num[32];
 		long seen;
 
-		snprintf(key, sizeof key, "%zu\x1f%s", fi, com->tool ? com->tool : "");
-		seen = (long)(intptr_t)agrp_map_get(&t->counts, key) + 1;
-		agrp_map_put(&t->counts, key, (void *)(intptr_t)seen);
+		snprintf(num, sizeof num, "%zu\x1f", fi);
+		agrp_buf_str(&key, num);
+		agrp_buf_str(&key, com->tool ? com->tool : "");
+		seen = (long)(intptr_t)agrp_map_get(&t->counts, key.p) + 1;
+		agrp_map_put(&t->counts, key.p, (void *)(intptr_t)seen);
+		free(key.p);
 		if ((f->nth > 0 && seen != f->nth) || (f->first > 0 && seen > f->first))
 			return false;
 	}
@@ -260,7 +421,27 @@ write_json(agr_write_fn fn, void *ctx, const json_t *o)
 	free(s);
 }
 
-/* The record's bytes with its step (and numeric cause) moved. */
+/* A cause (a step, or an array of them) where its steps are now: a new
+ * value; other values (and arrays within the array) as they were. */
+static json_t *
+moved_cause(const tstate *t, const json_t *cause)
+{
+	json_t *c, *moved_c;
+	size_t i;
+
+	if (json_is_integer(cause))
+		return json_integer(moved(t, (long)json_integer_value(cause)));
+	if (!json_is_array(cause))
+		return json_deep_copy(cause);
+	moved_c = json_array();
+	json_array_foreach(cause, i, c) json_array_append_new(
+	    moved_c, json_is_integer(c) ? json_integer(moved(t, (long)json_integer_value(c)))
+	                                : json_deep_copy(c));
+	return moved_c;
+}
+
+/* The record's bytes with its step and cause moved.  A record with no step
+ * stays where it is; its cause may still point at steps that moved. */
 static void
 write_moved(agr_injector *in, const agr_record *rec, tstate *t, long step)
 {
@@ -269,22 +450,16 @@ write_moved(agr_injector *in, const agr_record *rec, tstate *t, long step)
 	size_t len;
 	const char *b = agr_record_bytes(rec, &len);
 
-	if (t->ninserted == 0 || step < 0) {
+	cause = json_object_get(agr_record_json(rec), "cause");
+	if (t->ninserted == 0 || (step < 0 && cause == NULL)) {
 		in->out(in->out_ctx, b, len);
 		return;
 	}
 	j = json_deep_copy(agr_record_json(rec));
-	json_object_set_new(j, "step", json_integer(moved(t, step)));
-	cause = json_object_get(j, "cause");
-	if (json_is_integer(cause)) {
-		json_object_set_new(j, "cause", json_integer(moved(t, json_integer_value(cause))));
-	} else if (json_is_array(cause)) {
-		size_t i;
-		json_t *c;
-
-		json_array_foreach(cause, i, c) if (json_is_integer(c)) json_array_set_new(
-		    (json_t *)cause, i, json_integer(moved(t, json_integer_value(c))));
-	}
+	if (step >= 0)
+		json_object_set_new(j, "step", json_integer(moved(t, step)));
+	if (cause != NULL)
+		json_object_set_new(j, "cause", moved_cause(t, cause));
 	write_json(in->out, in->out_ctx, j);
 	json_decref(j);
 }
@@ -300,9 +475,11 @@ release(agr_injector *in, tstate *t, bool all)
 
 		if (all || --h->left <= 0) {
 			/* It lands after the last record written: later ones move up. */
-			insert_at(t, t->last_step + 1);
-			json_object_set_new(h->rec, "step",
-			                    json_integer(moved(t, t->last_step) + 1));
+			if (!h->stepless) {
+				insert_at(t, t->last_step + 1);
+				json_object_set_new(h->rec, "step",
+				                    json_integer(moved(t, t->last_step) + 1));
+			}
 			write_json(in->out, in->out_ctx, h->rec);
 			json_decref(h->rec);
 		} else {
@@ -313,27 +490,27 @@ release(agr_injector *in, tstate *t, bool all)
 }
 
 static void
-hold(tstate *t, json_t *rec, long records)
+hold(tstate *t, json_t *rec, long records, bool stepless)
 {
 	agrp_grow(&t->held, &t->capheld, t->nheld + 1, sizeof *t->held);
 	t->held[t->nheld].rec = json_incref(rec);
+	t->held[t->nheld].stepless = stepless;
 	t->held[t->nheld].left = records > 0 ? records : 1;
 	t->nheld++;
 }
 
 static void
-end_trace(agr_injector *in, const char *id)
+end_trace(agr_injector *in, tstate *t)
 {
-	tstate *t = agrp_map_del(&in->traces, id);
-
-	for (size_t i = 0; i < in->norder; i++)
-		if (strcmp(in->order[i], id) == 0) {
-			free(in->order[i]);
-			memmove(in->order + i, in->order + i + 1,
-			        (in->norder - i - 1) * sizeof *in->order);
-			in->norder--;
-			break;
-		}
+	agrp_map_del(&in->traces, t->id);
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		in->first = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	else
+		in->last = t->prev;
 	tstate_free(t);
 }
 
@@ -346,8 +523,10 @@ fault_record(agr_injector *in, const agrp_fspec *f, const agrp_fctx *fc, tstate 
 	json_t *fr = json_object();
 
 	json_object_set_new(fr, "trace", json_string(com->trace));
-	if (!in->quiet) {
-		/* The fault takes the record's place; the record and what follows move up. */
+	if (!in->quiet && com->step >= 0) {
+		/* The fault takes the record's place; the record and what follows move
+		 * up.  A record with no step has no place among the steps: its fault
+		 * record has no step either, and nothing moves. */
 		long at = moved(t, com->step);
 
 		insert_at(t, com->step);
@@ -358,12 +537,14 @@ fault_record(agr_injector *in, const agrp_fspec *f, const agrp_fctx *fc, tstate 
 	json_object_set_new(fr, "fault", json_string(f->def->name));
 	if (com->tool != NULL)
 		json_object_set_new(fr, "tool", json_string(com->tool));
-	json_object_set_new(fr, "target", json_integer(com->step));
+	if (com->step >= 0)
+		json_object_set_new(fr, "target", json_integer(com->step));
 	json_object_set(fr, "params", (json_t *)fc->params);
 	if (fc->drawn != NULL)
 		json_object_set(fr, "drawn", fc->drawn);
 	if (!in->quiet) {
-		json_object_set_new(fr, "renumbered", json_true());
+		if (com->step >= 0)
+			json_object_set_new(fr, "renumbered", json_true());
 		write_json(in->out, in->out_ctx, fr);
 	} else if (in->manifest != NULL) {
 		write_json(in->manifest, in->manifest_ctx, fr);
@@ -474,8 +655,11 @@ track_seen(agr_injector *in, tstate *t, const agr_record *rec, const agrp_common
 	if (com->tool != NULL && json_object_get(in->tools, com->tool) == NULL)
 		json_object_set_new(in->tools, com->tool, json_true());
 	if (com->tool != NULL && out != NULL && com->kind != NULL &&
-	    strcmp(com->kind, "result") == 0)
+	    strcmp(com->kind, "result") == 0) {
+		if (t->outputs == NULL)
+			t->outputs = json_object();
 		json_object_set_new(t->outputs, com->tool, json_deep_copy(out));
+	}
 }
 
 /* The changed record's step where it is now, and its cause: its own (moved)
@@ -488,12 +672,21 @@ renumber_changed(tstate *t, applied *a, long step)
 	if (step >= 0)
 		json_object_set_new(a->changed, "step", json_integer(moved(t, step)));
 	if (json_array_size(a->causes) > 0) {
-		if (json_is_integer(old))
-			json_array_insert_new(a->causes, 0,
-			                      json_integer(moved(t, json_integer_value(old))));
+		/* its own causes first, where they are now, then the fault records' */
+		json_t *own = old != NULL ? moved_cause(t, old) : NULL;
+
+		if (json_is_array(own)) {
+			for (size_t i = json_array_size(own); i-- > 0;)
+				json_array_insert(a->causes, 0, json_array_get(own, i));
+		} else if (own != NULL) {
+			json_array_insert(a->causes, 0, own);
+		}
+		json_decref(own);
 		json_object_set(a->changed, "cause",
 		                json_array_size(a->causes) == 1 ? json_array_get(a->causes, 0)
 		                                                : a->causes);
+	} else if (old != NULL && t->ninserted > 0) {
+		json_object_set_new(a->changed, "cause", moved_cause(t, old));
 	}
 }
 
@@ -504,19 +697,50 @@ write_changed(agr_injector *in, tstate *t, applied *a, long step)
 {
 	write_json(in->out, in->out_ctx, a->changed);
 	for (long c = 0; a->what == AGRP_COPY && c < a->copies; c++) {
-		insert_at(t, step);
-		json_object_set_new(a->changed, "step", json_integer(moved(t, step)));
+		if (step >= 0) { /* a record with no step has copies with none */
+			insert_at(t, step);
+			json_object_set_new(a->changed, "step", json_integer(moved(t, step)));
+		}
 		write_json(in->out, in->out_ctx, a->changed);
 	}
 	for (size_t k = 0; k < json_array_size(a->extras); k++) {
 		json_t *x = json_array_get(a->extras, k);
 
-		insert_at(t, step);
-		json_object_set_new(x, "step", json_integer(moved(t, step)));
+		if (step >= 0) {
+			insert_at(t, step);
+			json_object_set_new(x, "step", json_integer(moved(t, step)));
+		}
 		if (json_array_size(a->causes) > 0)
 			json_object_set(x, "cause", json_object_get(a->changed, "cause"));
 		write_json(in->out, in->out_ctx, x);
 	}
+}
+
+/* Is v a step the injector can renumber?  Past AGRP_STEP_MAX no JSON
+ * reader holds it exactly, and one more would overflow at 2^63-1. */
+static bool
+step_fits(const json_t *v, const char *what, agr_error *err)
+{
+	if (!json_is_integer(v) || json_integer_value(v) <= AGRP_STEP_MAX)
+		return true;
+	agrp_error_set(err, NULL, 0, 0,
+	               "%s %" JSON_INTEGER_FORMAT
+	               " is past 2^53 (9007199254740992), the largest step agraph-inject renumbers",
+	               what, json_integer_value(v));
+	return false;
+}
+
+/* The record's step and causes, checked before anything of it is written. */
+static bool
+steps_fit(const agr_record *rec, agr_error *err)
+{
+	const json_t *j = agr_record_json(rec), *cause = json_object_get(j, "cause"), *c;
+	size_t i;
+
+	if (!step_fits(json_object_get(j, "step"), "step", err) || !step_fits(cause, "cause", err))
+		return false;
+	json_array_foreach(cause, i, c) if (!step_fits(c, "cause", err)) return false;
+	return true;
 }
 
 bool
@@ -529,6 +753,10 @@ agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 
 	agrp_record_common(rec, &com);
 	final = com.kind != NULL && strcmp(com.kind, "final") == 0;
+	if (in->n > 0 && !steps_fit(rec, err)) {
+		applied_free(&a);
+		return false;
+	}
 	t = trace_state(in, com.trace);
 	if (!apply_faults(in, rec, &com, t, &a, err)) {
 		applied_free(&a);
@@ -543,7 +771,7 @@ agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 	} else if (a.what != AGRP_DROP) {
 		renumber_changed(t, &a, com.step);
 		if (a.what == AGRP_DELAY)
-			hold(t, a.changed, a.delay);
+			hold(t, a.changed, a.delay, com.step < 0);
 		else
 			write_changed(in, t, &a, com.step);
 	}
@@ -553,7 +781,7 @@ agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 		release(in, t, false);
 	applied_free(&a);
 	if (final)
-		end_trace(in, com.trace);
+		end_trace(in, t);
 	return true;
 }
 
@@ -561,12 +789,9 @@ void
 agr_injector_finish(agr_injector *in)
 {
 	/* Records still held go out at the end, trace by trace in the order they began. */
-	while (in->norder > 0) {
-		char *id = agrp_xstrdup(in->order[0]);
-
-		release(in, agrp_map_get(&in->traces, id), true);
-		end_trace(in, id);
-		free(id);
+	while (in->first != NULL) {
+		release(in, in->first, true);
+		end_trace(in, in->first);
 	}
 }
 

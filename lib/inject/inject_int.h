@@ -94,11 +94,10 @@ struct agr_injector {
 	bool track; /* some fault needs the tools and outputs seen so far */
 	agr_write_fn out, manifest;
 	void *out_ctx, *manifest_ctx;
-	agrp_map traces; /* trace id -> its state, while the trace is open */
-	char **order;    /* open trace ids in the order they began, for the end */
-	size_t norder, caporder;
-	json_t *tools;  /* every tool seen: name -> true */
-	char **rewrite; /* --rewrite-cmd, split at spaces; NULL-ended */
+	agrp_map traces;             /* trace id -> its state, while the trace is open */
+	struct tstate *first, *last; /* the open traces in the order they began, for the end */
+	json_t *tools;               /* every tool seen: name -> true */
+	char **rewrite;              /* --rewrite-cmd, split at spaces; NULL-ended */
 };
 
 #endif

@@ -541,6 +541,56 @@ agr_injector_add(agr_injector *in, const char *spec, agr_error *err)
 	return ok;
 }
 
+/* The tag written on scalar n, or NULL when it has none: as the loaders of
+ * graphs and contracts read it (lib/base/yaml.c), an explicit !!str (or
+ * the non-specific !) included, which the document API cannot tell from
+ * no tag. */
+static const char *
+written_tag(const agrp_yaml *L, const yaml_node_t *n)
+{
+	const char *tag = (const char *)n->tag;
+	size_t lo = 0, hi = L->nstr_tagged;
+
+	if (tag != NULL && strcmp(tag, YAML_STR_TAG) != 0)
+		return tag;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (L->str_tagged[mid] < n->start_mark.index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < L->nstr_tagged && L->str_tagged[lo] == n->start_mark.index ? YAML_STR_TAG
+	                                                                       : NULL;
+}
+
+/* A number or a truth value tagged as something else (`p: !!str 0.5`) is
+ * that something else, as in graphs: refused. */
+static bool
+tag_fits(agrp_yaml *L, const agrp_param *p, const char *key, const yaml_node_t *v)
+{
+	static const char core[] = "tag:yaml.org,2002:";
+	const char *tag;
+	bool fits;
+	char what[128];
+
+	if (p->type != AGRP_REAL && p->type != AGRP_WHOLE && p->type != AGRP_BOOL)
+		return true;
+	if ((tag = written_tag(L, v)) == NULL)
+		return true;
+	fits = p->type == AGRP_BOOL
+	           ? strcmp(tag, YAML_BOOL_TAG) == 0
+	           : strcmp(tag, YAML_INT_TAG) == 0 || strcmp(tag, YAML_FLOAT_TAG) == 0;
+	if (fits)
+		return true;
+	describe(p, what, sizeof what);
+	return agrp_yaml_fail(
+	    L, v, "%s= takes %s, not '%s' tagged %s%s", key, what, agrp_yaml_scalar(v),
+	    strncmp(tag, core, sizeof core - 1) == 0 ? "!!" : "",
+	    strncmp(tag, core, sizeof core - 1) == 0 ? tag + sizeof core - 1 : tag);
+}
+
 static bool
 spec_entry(agrp_yaml *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
@@ -554,7 +604,7 @@ spec_entry(agrp_yaml *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *
 		unknown_param(f->def, key, &e);
 		return agrp_yaml_fail(L, k, "%s", e.text);
 	}
-	if (!agrp_yaml_expect(L, v, YAML_SCALAR_NODE, key))
+	if (!agrp_yaml_expect(L, v, YAML_SCALAR_NODE, key) || !tag_fits(L, p, key, v))
 		return false;
 	if (!check_value(p, agrp_yaml_scalar(v), v->data.scalar.length, &e))
 		return agrp_yaml_fail(L, v, "%s", e.text);

@@ -60,7 +60,7 @@ typedef struct stress {
 	agr_counterexample_fn fn;
 	void *ctx;
 	bool stop;
-	char id[1024];
+	agrp_buf id; /* a counterexample's trace id: the run's, then its set */
 } stress;
 
 /* ---- fault sets ------------------------------------------------------ */
@@ -148,18 +148,20 @@ first_meeting(stress *st, const fset *s)
 	return true;
 }
 
+/* The set as text, {tool:kind,...}, into out (emptied first): whole, however
+ * long the names. */
 static void
-set_text(const stress *st, const fset *s, char *out, size_t cap)
+set_text(const stress *st, const fset *s, agrp_buf *out)
 {
-	size_t n = 0;
-
-	n += (size_t)snprintf(out, cap, "{");
-	for (size_t i = 0; i < s->n && n < cap; i++)
-		n += (size_t)snprintf(out + n, cap - n, "%s%s:%s", i ? "," : "",
-		                      agr_graph_node_name(st->g, s->f[i].tool),
-		                      agr_fault_kind_name(s->f[i].kind));
-	if (n < cap)
-		snprintf(out + n, cap - n, "}");
+	out->n = 0;
+	agrp_buf_str(out, "{");
+	for (size_t i = 0; i < s->n; i++) {
+		agrp_buf_str(out, i ? "," : "");
+		agrp_buf_str(out, agr_graph_node_name(st->g, s->f[i].tool));
+		agrp_buf_str(out, ":");
+		agrp_buf_str(out, agr_fault_kind_name(s->f[i].kind));
+	}
+	agrp_buf_str(out, "}");
 }
 
 /* ---- one run --------------------------------------------------------- */
@@ -303,28 +305,32 @@ static void
 report(stress *st, const fset *s, const fset *met, size_t contract, bool new_set)
 {
 	agr_counterexample ce;
-	char text[768], met_text[768];
+	agrp_buf text = { 0 }, met_text = { 0 };
 
-	set_text(st, s, text, sizeof text);
-	set_text(st, met, met_text, sizeof met_text);
-	ce.found_as = met->n != s->n ? met_text : NULL;
-	snprintf(st->id, sizeof st->id, "%s%s", agr_recording_trace(st->rc), text);
+	set_text(st, s, &text);
+	set_text(st, met, &met_text);
+	ce.found_as = met->n != s->n ? met_text.p : NULL;
+	st->id.n = 0;
+	agrp_buf_str(&st->id, agr_recording_trace(st->rc));
+	agrp_buf_str(&st->id, text.p);
 	st->keep_trace = true;
-	run(st, s, st->id);
+	run(st, s, st->id.p);
 	st->keep_trace = false;
 	ce.faults = s->f;
 	ce.nfaults = s->n;
-	ce.set = text;
+	ce.set = text.p;
 	ce.contract = agr_contracts_name(st->cs, contract);
 	ce.step = st->v[contract].step;
 	ce.reason = st->v[contract].reason ? st->v[contract].reason : "";
-	ce.trace = st->id;
+	ce.trace = st->id.p;
 	ce.records = st->trace.p;
 	ce.len = st->trace.n;
 	ce.new_set = new_set;
 	st->rep->counterexamples++;
 	if (!st->fn(st->ctx, &ce) || st->o->first)
 		st->stop = true;
+	free(text.p);
+	free(met_text.p);
 }
 
 /* Looks at the run of s just made: every contract it breaks that no
@@ -495,6 +501,7 @@ agr_stress_run(const agr_recording *rc, const agr_graph *g, const agr_contracts 
 	free(st.seen);
 	free(st.found);
 	free(st.trace.p);
+	free(st.id.p);
 	agr_record_free(st.scratch);
 	agr_checker_free(st.k);
 }

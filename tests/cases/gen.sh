@@ -478,3 +478,66 @@ gen_check_chain() {
 		}
 	}'
 }
+
+# --- inject/replay/stress (h-inject)
+
+# gen_inject_interleaved N [ORDER]: N traces of three records each (call,
+# result, final), interleaved: every trace's call, then every result, then
+# every final; ORDER=reverse (default) ends them newest first, so that the
+# trace to end is always the last one of those open.
+gen_inject_interleaved() {
+	awk -v n="$1" -v order="${2:-reverse}" 'BEGIN {
+		for (i = 1; i <= n; i++)
+			printf "{\"trace\":\"t%d\",\"step\":1,\"kind\":\"call\",\"tool\":\"T\",\"id\":\"c\"}\n", i
+		for (i = 1; i <= n; i++)
+			printf "{\"trace\":\"t%d\",\"step\":2,\"kind\":\"result\",\"tool\":\"T\",\"call\":\"c\",\"status\":\"ok\"}\n", i
+		for (k = 1; k <= n; k++) {
+			i = order == "reverse" ? n + 1 - k : k
+			printf "{\"trace\":\"t%d\",\"step\":3,\"kind\":\"final\",\"status\":\"success\"}\n", i
+		}
+	}'
+}
+
+# gen_inject_calls N [ORDER]: one trace of N calls, steps 1..N, and its
+# final at N+1; ORDER=down writes the calls from step N down to 1.
+gen_inject_calls() {
+	awk -v n="$1" -v order="${2:-up}" 'BEGIN {
+		for (k = 1; k <= n; k++) {
+			i = order == "down" ? n + 1 - k : k
+			printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"call\",\"tool\":\"T\",\"id\":\"c%d\"}\n", i, i
+		}
+		printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"final\",\"status\":\"success\"}\n", n + 1
+	}'
+}
+
+# gen_replay_finals N [ORDER]: N traces t1..tN of a call and a final each;
+# ORDER=reverse writes them from tN down to t1.
+gen_replay_finals() {
+	awk -v n="$1" -v order="${2:-up}" 'BEGIN {
+		for (k = 1; k <= n; k++) {
+			i = order == "reverse" ? n + 1 - k : k
+			printf "{\"trace\":\"t%d\",\"step\":1,\"kind\":\"call\",\"tool\":\"T\",\"id\":\"c\"}\n", i
+			printf "{\"trace\":\"t%d\",\"step\":2,\"kind\":\"final\",\"status\":\"%s\"}\n", i, i % 1000 ? "success" : "failure"
+		}
+	}'
+}
+
+# gen_inject_shuffled N: N records of five traces whose steps go up and
+# down (0 to 49, drawn by a small LCG, the same in every awk), calls and
+# results of three tools, some with causes, a final now and then: for
+# where-a-step-is-now when steps do not come in order.
+gen_inject_shuffled() {
+	awk -v n="$1" 'function r(m) { x = (x * 75 + 74) % 65537; return x % m }
+	BEGIN {
+		x = 7
+		for (i = 0; i < n; i++) {
+			# one draw a statement: awks may order the operands of one differently
+			tr = r(5); st = r(50); tool = r(3)
+			k = r(2) ? "call" : "result"
+			if (r(100) == 0) k = "final"
+			w = r(10); a = r(50); b = r(50)
+			c = w < 3 ? ",\"cause\":" a : w < 4 ? ",\"cause\":[" a "," b "]" : ""
+			printf "{\"trace\":\"t%d\",\"step\":%d,\"kind\":\"%s\",\"tool\":\"T%d\",\"id\":\"c%d\"%s}\n", tr, st, k, tool, i, c
+		}
+	}'
+}
