@@ -37,7 +37,7 @@ typedef struct parser {
  * evaluated with at most MAX_HEIGHT nested calls.
  */
 #define MAX_DEPTH 200
-#define MAX_HEIGHT 1000
+#define MAX_HEIGHT 500
 
 static bool perr(parser *P, const char *at, const char *fmt, ...) AGRP_PRINTF(3, 4);
 

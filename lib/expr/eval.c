@@ -414,7 +414,7 @@ member_order(const void *x, const void *y)
 }
 
 /* The n members of an object in the scratch (or malloc'd, *owned), sorted
- * by key; NULL if there is no room at all. */
+ * by key. */
 static member_ref *
 sorted_members(const agrp_span *o, size_t n, bool *owned)
 {

@@ -256,6 +256,178 @@ run_case(const char *file, const struct tcase *c)
 	agr_expr_free(x);
 }
 
+/* TEXT then REPEAT n times then TAIL, in a buffer the caller frees. */
+static char *
+repeat(const char *head, const char *unit, size_t n, const char *tail)
+{
+	size_t h = strlen(head), u = strlen(unit), t = strlen(tail);
+	char *s = malloc(h + u * n + t + 1), *p = s;
+
+	memcpy(p, head, h);
+	p += h;
+	for (size_t i = 0; i < n; i++, p += u)
+		memcpy(p, unit, u);
+	memcpy(p, tail, t + 1);
+	return s;
+}
+
+/* What EXPR gives on TEXT, on the tree and on the bytes (-1: it does not
+ * compile, -2: the two disagree). */
+static int
+value_on(const char *expr, const char *text)
+{
+	agr_error e;
+	agr_expr *x = agr_expr_compile(expr, &e);
+	agr_record *rec = agr_record_new();
+	json_t *tree = json_loads(text, 0, NULL);
+	int v = -1;
+
+	if (x != NULL && tree != NULL && agr_record_set(rec, text, strlen(text), "t", 1, &e)) {
+		bool a = agr_expr_test(x, tree, tree), b = agr_expr_test_record(x, rec, rec);
+
+		v = a != b ? -2 : a;
+	}
+	json_decref(tree);
+	agr_record_free(rec);
+	agr_expr_free(x);
+	return v;
+}
+
+/* Chains of any length are evaluated in a loop, the same as their
+ * parentheses written out; nesting is bounded with an error. */
+static void
+test_chains(void)
+{
+	static const char rec[] = "{\"kind\":\"call\",\"step\":3,\"s\":\"x\\u0041y\"}";
+	static const struct {
+		const char *head, *unit, *tail;
+		size_t n;
+		int want;
+	} chains[] = {
+		{ "", "1+", "1 == 100001", 100000, 1 },
+		{ "1000000", "-1", " == 900000", 100000, 1 },
+		{ "step", "*1", " == 3", 100000, 1 },
+		{ "step", "/1", " == 3", 100000, 1 },
+		{ "", "step != 1 && ", "true", 100000, 1 },
+		{ "", "step != 1 && ", "false", 100000, 0 },
+		{ "", "step == 1 || ", "s == \"xAy\"", 100000, 1 },
+		{ "", "kind == \"x\" || ", "false", 100000, 0 },
+		{ "", "lower(s) == \"xay\" && s =~ \"A\" && ", "true", 20000, 1 },
+		{ "false && (", "1 + ", "1 == 2)", 100000, 0 },
+		{ "!(", "step + ", "0 > 0) || true", 100000, 1 },
+	};
+	char *nested, *chain;
+	agr_error e;
+
+	for (size_t i = 0; i < sizeof chains / sizeof chains[0]; i++) {
+		chain = repeat(chains[i].head, chains[i].unit, chains[i].n, chains[i].tail);
+		ok(value_on(chain, rec) == chains[i].want, "a chain of %zu '%s' is %s", chains[i].n,
+		   chains[i].unit, chains[i].want ? "true" : "false");
+		free(chain);
+	}
+	/* 150 levels of parentheses, (((step - 1) - 1) - 1)..., and its chain */
+	nested = repeat("", "(", 150, "step");
+	chain = repeat(nested, " - 1)", 150, " == -147");
+	ok(value_on(chain, rec) == 1, "150 parentheses around a chain of - give what it gives");
+	free(chain);
+	free(nested);
+	/* The evaluation's depth: five levels for each parenthesis here. */
+	for (int k = 95; k <= 105; k += 5) {
+		nested = repeat("", "step || step && step == step + step * (", (size_t)k, "step");
+		chain = repeat(nested, ")", (size_t)k, "");
+		if (k < 100)
+			ok(value_on(chain, rec) == 1, "%d levels of five operators evaluate", k);
+		else
+			ok(agr_expr_compile(chain, &e) == NULL &&
+			       strstr(e.text, "nested too deeply") != NULL && e.column > 1,
+			   "%d levels of five operators are refused with a column", k);
+		free(chain);
+		free(nested);
+	}
+}
+
+/* contains() and in, byte for byte and ignoring case, against the plain
+ * search they replace: every haystack of up to 7 letters of "aAb" and
+ * every needle of up to 4. */
+static bool
+naive_contains(const char *h, const char *n, bool fold)
+{
+	size_t lh = strlen(h), ln = strlen(n);
+
+	for (size_t i = 0; i + ln <= lh; i++) {
+		size_t k = 0;
+
+		while (k < ln &&
+		       (fold ? tolower((unsigned char)h[i + k]) == tolower((unsigned char)n[k])
+		             : h[i + k] == n[k]))
+			k++;
+		if (k == ln)
+			return true;
+	}
+	return false;
+}
+
+static long
+pow3(int n)
+{
+	long p = 1;
+
+	while (n-- > 0)
+		p *= 3;
+	return p;
+}
+
+static void
+spell(char *out, long code, int len)
+{
+	for (int i = 0; i < len; i++, code /= 3)
+		out[i] = "aAb"[code % 3];
+	out[len] = '\0';
+}
+
+static void
+test_substrings(void)
+{
+	static const char *const exprs[] = { "contains(h, n)", "contains(lower(h), n)", "n in h",
+		                             "lower(n) in h" };
+	agr_expr *x[4];
+	agr_error e;
+	long wrong = 0, tried = 0;
+	char h[8], n[5], text[64];
+
+	for (int i = 0; i < 4; i++)
+		x[i] = agr_expr_compile(exprs[i], &e);
+	for (int lh = 0; lh <= 7; lh++)
+		for (long ch = 0, maxh = pow3(lh); ch < maxh; ch++)
+			for (int ln = 0; ln <= 4; ln++)
+				for (long cn = 0, maxn = pow3(ln); cn < maxn; cn++) {
+					agr_record *rec = agr_record_new();
+
+					spell(h, ch, lh);
+					spell(n, cn, ln);
+					snprintf(text, sizeof text,
+					         "{\"kind\":\"x\",\"h\":\"%s\",\"n\":\"%s\"}", h,
+					         n);
+					if (!agr_record_set(rec, text, strlen(text), "t", 1, &e)) {
+						wrong++;
+						agr_record_free(rec);
+						continue;
+					}
+					for (int i = 0; i < 4; i++) {
+						bool want = naive_contains(h, n, i % 2 == 1);
+
+						tried++;
+						if (agr_expr_test_record(x[i], rec, NULL) != want)
+							wrong++;
+					}
+					agr_record_free(rec);
+				}
+	ok(wrong == 0, "%ld substring searches agree with the plain search (%ld differ)", tried,
+	   wrong);
+	for (int i = 0; i < 4; i++)
+		agr_expr_free(x[i]);
+}
+
 /* The parser itself: every kind of mistake is refused at its line. */
 static void
 test_malformed(void)
@@ -350,5 +522,7 @@ main(int argc, char **argv)
 		strcpy(deep + 2000, "x");
 		ok(agr_expr_compile(deep, &e) == NULL, "2000 negations are refused");
 	}
+	test_chains();
+	test_substrings();
 	return done_testing();
 }
