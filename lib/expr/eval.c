@@ -23,7 +23,9 @@ typedef struct ectx {
 /*
  * Scratch for strings that must be decoded or NUL-terminated.  Blocks are
  * kept across evaluations and never moved during one, so after the first
- * records nothing is allocated.
+ * records nothing is allocated.  Each new block is twice the last, so 32
+ * blocks hold more than memory can: running out is out of memory, never a
+ * string silently read as "".
  */
 static struct scratch {
 	char *block[32];
@@ -45,10 +47,12 @@ scratch_get(size_t n)
 		scratch.used = 0;
 	}
 	if (scratch.cur == scratch.nblocks) {
-		size_t cap = n > 65536 ? n : 65536;
+		size_t cap = (size_t)65536 << (scratch.nblocks < 24 ? scratch.nblocks : 24);
 
-		if (scratch.nblocks == 32) /* pathological: drop the smallest use */
-			return NULL;
+		if (cap < n)
+			cap = n;
+		if (scratch.nblocks == 32) /* past 2^40 bytes: as malloc would fail */
+			cap = SIZE_MAX;
 		scratch.block[scratch.nblocks] = agrp_xmalloc(cap);
 		scratch.cap[scratch.nblocks++] = cap;
 		scratch.used = 0;
