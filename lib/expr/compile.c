@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -344,11 +345,34 @@ parse_number(parser *P)
 	double d;
 	int node;
 
+	/* A JSON number, as records hold them: strtod() alone would also take
+	 * hexadecimal (0x10), and leading zeros would read as decimal. */
+	const char *q = at;
+
+	if (q[0] == '0' && isdigit((unsigned char)q[1]))
+		return perr(P, at, "a number has no leading zero"), -1;
+	while (isdigit((unsigned char)*q))
+		q++;
+	if (*q == '.') {
+		if (!isdigit((unsigned char)*++q))
+			return perr(P, at, "a number needs digits after its '.'"), -1;
+		while (isdigit((unsigned char)*q))
+			q++;
+	}
+	if (*q == 'e' || *q == 'E') {
+		q += q[1] == '+' || q[1] == '-' ? 2 : 1;
+		if (!isdigit((unsigned char)*q))
+			return perr(P, at, "a number needs digits in its exponent"), -1;
+		while (isdigit((unsigned char)*q))
+			q++;
+	}
+	if (isalnum((unsigned char)*q) || *q == '_' || *q == '.')
+		return perr(P, at, "malformed number"), -1;
 	errno = 0;
-	d = strtod(P->p, &end);
-	if (errno == ERANGE)
+	d = strtod(at, &end);
+	if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
 		return perr(P, at, "number out of range"), -1;
-	P->p = end;
+	P->p = q;
 	node = new_node(P, AGRP_OP_LIT);
 	P->e->n[node].lit.t = AGRP_V_NUM;
 	P->e->n[node].lit.n = d;
