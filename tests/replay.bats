@@ -147,6 +147,24 @@ setup() {
 	[ "$(jq -c 'select(.cause == 5) | .kind' <<<"$output")" = '"result"' ]
 }
 
+@test "a fault record is replayed once, before the first record that names it; faults of one step in their order" {
+	{
+		echo '{"trace":"t","step":1,"kind":"call","tool":"CRM","id":"c1"}'
+		echo '{"trace":"t","step":3,"kind":"fault","tool":"CRM","fault":"latency","ms":5}'
+		echo '{"trace":"t","step":3,"kind":"fault","tool":"CRM","fault":"latency","ms":7}'
+		echo '{"trace":"t","step":9,"kind":"fault","tool":"SMS","fault":"down"}'
+		echo '{"trace":"t","step":4,"kind":"result","tool":"CRM","call":"c1","status":"ok","cause":3}'
+		echo '{"trace":"t","step":5,"kind":"result","tool":"Stripe","call":"c2","status":"ok","cause":3}'
+		echo '{"trace":"t","step":6,"kind":"result","tool":"Email","call":"c3","status":"ok","cause":3}'
+		echo '{"trace":"t","step":7,"kind":"result","tool":"Complete","call":"c4","status":"ok","cause":-1}'
+	} >"$BATS_TEST_TMPDIR/rec"
+	run --separate-stderr agraph-replay "$CS" "$BATS_TEST_TMPDIR/rec"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c 'select(.kind == "fault") | [.tool, .ms]' <<<"$output" | paste -sd' ')" = '["CRM",5] ["Stripe",7]' ]
+	[ "$(jq -r .kind <<<"$output" | paste -sd' ')" = \
+		"route call fault result call fault result call result call result final" ]
+}
+
 @test "replay is deterministic with p= failures and a seed" {
 	# Each run's status and stderr are checked, and the output must not be
 	# empty: three crashes would agree too.

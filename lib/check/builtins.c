@@ -216,10 +216,48 @@ observable(agr_checker *k, agrp_cstate *s, const agrp_rinfo *ri)
 	}
 }
 
+/* The arguments as a value, for their canonical form: every number a
+ * real (-0 as 0), so that equal values, as == has them (1 equals 1.0 and
+ * 1e0, as in jq), print alike. */
+static json_t *
+by_value(const json_t *v)
+{
+	json_t *out, *x;
+	const char *key;
+	size_t i, len;
+
+	switch (json_typeof(v)) {
+	case JSON_INTEGER:
+	case JSON_REAL: {
+		double n = json_number_value(v);
+
+		return json_real(n == 0 ? 0.0 : n);
+	}
+	case JSON_ARRAY:
+		out = json_array();
+		json_array_foreach(v, i, x)
+		{
+			json_array_append_new(out, by_value(x));
+		}
+		return out;
+	case JSON_OBJECT:
+		out = json_object();
+		json_object_keylen_foreach((json_t *)v, key, len, x)
+		{
+			json_object_setn_new_nocheck(out, key, len, by_value(x));
+		}
+		return out;
+	default:
+		return json_incref((json_t *)v);
+	}
+}
+
 /* no-repeat, a call: arguments that the tool was called with before,
  * with no failed result of it since, break it.  They are remembered by a
- * hash of their canonical form (keys sorted), per tool, until the tool
- * fails. */
+ * hash of their canonical form (keys sorted, numbers by value: by_value),
+ * per tool, until the tool fails.  A call without args has the arguments
+ * null, as args reads in an expression: it repeats one without args or
+ * with args null, not one with args {}. */
 static void
 no_repeat_call(agr_checker *k, agrp_cstate *s, const agrp_rinfo *ri)
 {
@@ -228,13 +266,20 @@ no_repeat_call(agr_checker *k, agrp_cstate *s, const agrp_rinfo *ri)
 	const json_t *args = agrp_reference() || agrp_record_field(ri->rec, "args", &span)
 	                         ? json_object_get(agr_record_json(ri->rec), "args")
 	                         : NULL;
-	char *canon = args ? json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
-	                   : agrp_xstrdup("null");
-	uint64_t h = agrp_hash_done(agrp_hash_bytes(AGRP_HASH_SEED, canon, strlen(canon)));
+	json_t *value = args ? by_value(args) : json_null();
+	char *canon = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
+	                                    JSON_REAL_PRECISION(17));
+	uint64_t h;
 	agrp_called *called;
 	struct agrp_u64slot *before;
 
+	if (canon == NULL) { /* jansson ran out of memory: as agrp_xmalloc does */
+		fputs("agraph: out of memory\n", stderr);
+		exit(2);
+	}
+	h = agrp_hash_done(agrp_hash_bytes(AGRP_HASH_SEED, canon, strlen(canon)));
 	free(canon);
+	json_decref(value);
 	s->holds = 'c';
 	if ((called = agrp_map_get(&s->tools, ri->tool)) == NULL) {
 		called = agrp_xcalloc(1, sizeof *called);

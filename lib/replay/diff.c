@@ -2,14 +2,29 @@
  * diff.c - where two traces of one run part ways: a faulty run against
  * its clean twin, a replay against its recording.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "check/check_int.h"
 #include "record/record_int.h"
 
 static const char *
 str_or(const json_t *v, const char *dflt)
 {
 	return json_string_value(v) ? json_string_value(v) : dflt;
+}
+
+/* Text for people, as agraph-trace check and agraph-replay --check write
+ * it (agrp_text): no name, id or status from a trace can start a line of
+ * its own or hold an escape; as_id quotes one that holds a space too, as
+ * the lists below are split by spaces. */
+static void
+put_text(FILE *out, const char *s, bool as_id)
+{
+	char *t = agrp_text(s, as_id);
+
+	fputs(t, out);
+	free(t);
 }
 
 /* One side: its records without the fault records, and the faults. */
@@ -154,13 +169,15 @@ text_list(FILE *out, const json_t *list, bool faults)
 	{
 		if (i > 0)
 			fputs(faults ? ", " : " ", out);
-		if (faults)
-			fprintf(out, "%s on %s at step %lld",
-			        str_or(json_object_get(v, "fault"), "?"),
-			        str_or(json_object_get(v, "tool"), "?"),
+		if (faults) {
+			put_text(out, str_or(json_object_get(v, "fault"), "?"), true);
+			fputs(" on ", out);
+			put_text(out, str_or(json_object_get(v, "tool"), "?"), true);
+			fprintf(out, " at step %lld",
 			        (long long)json_integer_value(json_object_get(v, "step")));
-		else
-			fputs(json_string_value(v), out);
+		} else {
+			put_text(out, json_string_value(v), true);
+		}
 	}
 }
 
@@ -169,6 +186,7 @@ text_where(FILE *out, const side *s, size_t i)
 {
 	const agr_record *rec;
 	const char *bytes;
+	char *line;
 	size_t len;
 
 	if (i >= s->nrecs) {
@@ -177,7 +195,14 @@ text_where(FILE *out, const side *s, size_t i)
 	}
 	rec = agr_recording_record(s->rc, s->recs[i]);
 	bytes = agr_record_bytes(rec, &len);
-	fprintf(out, "  %s: %.*s\n", s->name, (int)len, bytes);
+	/* a JSON line, but one that may hold U+2028 or a C1 control as it is */
+	line = agrp_xmalloc(len + 1);
+	memcpy(line, bytes, len);
+	line[len] = '\0';
+	fprintf(out, "  %s: ", s->name);
+	put_text(out, line, false);
+	fputc('\n', out);
+	free(line);
 }
 
 static long
@@ -193,15 +218,18 @@ text_report(FILE *out, const side *a, const side *b, size_t k, const json_t *o)
 	const json_t *calls = json_object_get(o, "calls"), *faults = json_object_get(o, "faults");
 	const json_t *rr = json_object_get(o, "reroutes"), *fin = json_object_get(o, "final");
 
-	fprintf(out, "%s: differs at", trace);
+	put_text(out, trace, true);
+	fputs(": differs at", out);
 	for (int i = 0; i < 2; i++) {
 		const side *s = i ? b : a;
 
-		if (k < s->nrecs)
-			fprintf(out, "%s step %ld of %s (%s:%ld)", i ? "," : "", step_at(s, k),
-			        s->name, agr_record_source(agr_recording_record(s->rc, s->recs[k])),
-			        agr_record_line(agr_recording_record(s->rc, s->recs[k])));
-		else
+		if (k < s->nrecs) {
+			const agr_record *rec = agr_recording_record(s->rc, s->recs[k]);
+
+			fprintf(out, "%s step %ld of %s (", i ? "," : "", step_at(s, k), s->name);
+			put_text(out, agr_record_source(rec), false);
+			fprintf(out, ":%ld)", agr_record_line(rec));
+		} else
 			fprintf(out, "%s the end of %s", i ? "," : "", s->name);
 	}
 	fputc('\n', out);
@@ -214,8 +242,11 @@ text_report(FILE *out, const side *a, const side *b, size_t k, const json_t *o)
 	fprintf(out, "\n    reroutes  A: %lld, B: %lld\n",
 	        (long long)json_integer_value(json_object_get(rr, "a")),
 	        (long long)json_integer_value(json_object_get(rr, "b")));
-	fprintf(out, "    final     A: %s, B: %s\n", json_string_value(json_object_get(fin, "a")),
-	        json_string_value(json_object_get(fin, "b")));
+	fputs("    final     A: ", out);
+	put_text(out, json_string_value(json_object_get(fin, "a")), true);
+	fputs(", B: ", out);
+	put_text(out, json_string_value(json_object_get(fin, "b")), true);
+	fputc('\n', out);
 	fputs("  faults      A: ", out);
 	text_list(out, json_object_get(faults, "a"), true);
 	fputs("\n              B: ", out);
@@ -239,7 +270,8 @@ agr_diff_traces(const agr_recording *ra, const agr_recording *rb, bool ndjson, F
 			agr_write_json(out, o);
 			json_decref(o);
 		} else {
-			fprintf(out, "%s: only in %s\n", trace, ra ? "A" : "B");
+			put_text(out, trace, true);
+			fprintf(out, ": only in %s\n", ra ? "A" : "B");
 		}
 		return true;
 	}

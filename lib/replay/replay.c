@@ -37,8 +37,10 @@ typedef struct health {
 
 typedef struct pending_fault {
 	long step;
-	json_t *fields;
-	size_t log; /* its place in the log */
+	json_t *fields; /* NULL once a record has named it as its cause */
+	size_t log;     /* its place in the log */
+	long next;      /* the next pending fault of the same step, or -1 */
+	long tail;      /* at the first of a step: the last of that step */
 } pending_fault;
 
 struct agr_recording {
@@ -55,8 +57,9 @@ struct agr_recording {
 	size_t nhl, caphl;
 	agrp_map calls; /* call id -> tool + 1, for results that name none */
 	long ncalls, nresults;
-	pending_fault *faults;
+	pending_fault *faults; /* every fault record, taken or not */
 	size_t nfaults, capfaults;
+	agrp_u64map fault_steps; /* step_key(step) -> its first pending fault + 1 */
 	bool ended;
 	long final_step; /* of its first final */
 };
@@ -96,6 +99,7 @@ agr_recording_free(agr_recording *rc)
 	for (size_t i = 0; i < rc->nfaults; i++)
 		json_decref(rc->faults[i].fields);
 	agrp_map_free(&rc->calls);
+	agrp_u64map_free(&rc->fault_steps);
 	free(rc->log);
 	free(rc->routing);
 	free(rc->ans);
@@ -142,25 +146,45 @@ is_routing_kind(const char *kind)
 	return false;
 }
 
-/* The fault record that rec names as its cause, taken off the list. */
+/* A step as a key of fault_steps: the map wants its keys well mixed (it
+ * probes from their low bits), and the mix is one to one, so that no two
+ * steps share a key; never 0, as step >= 0. */
+static uint64_t
+step_key(long step)
+{
+	return agrp_hash_done((uint64_t)step + 1);
+}
+
+/* The fault record that rec names as its cause, taken off the list: the
+ * first pending one of that step, found through the index of steps, so
+ * that a record costs the same however many faults wait. */
 static json_t *
 take_fault(agr_recording *rc, const json_t *rec)
 {
 	const json_t *cause = json_object_get(rec, "cause");
+	json_int_t step;
+	uintptr_t first;
+	pending_fault *f;
+	json_t *fields;
 
-	if (!json_is_integer(cause))
+	if (!json_is_integer(cause) || (step = json_integer_value(cause)) < 0)
+		return NULL; /* no fault has a negative step (add_fault) */
+	first = (uintptr_t)agrp_u64map_get(&rc->fault_steps, step_key((long)step));
+	if (first == 0)
 		return NULL;
-	for (size_t i = 0; i < rc->nfaults; i++) {
-		if (rc->faults[i].step != json_integer_value(cause))
-			continue;
-		json_t *f = rc->faults[i].fields;
-
-		if (!rc->answers_only)
-			rc->routing[rc->faults[i].log] = 1;
-		rc->faults[i] = rc->faults[--rc->nfaults];
-		return f;
+	f = &rc->faults[first - 1];
+	fields = f->fields;
+	f->fields = NULL;
+	if (!rc->answers_only)
+		rc->routing[f->log] = 1;
+	if (f->next < 0) {
+		agrp_u64map_del(&rc->fault_steps, step_key((long)step));
+	} else {
+		rc->faults[f->next].tail = f->tail;
+		agrp_u64map_put(&rc->fault_steps, step_key((long)step),
+		                (void *)(uintptr_t)(f->next + 1));
 	}
-	return NULL;
+	return fields;
 }
 
 /*
@@ -307,16 +331,31 @@ add_fault(agr_recording *rc, const agr_record *rec, const agrp_common *c)
 		"trace", "step", "kind", "tool", "target", "renumbered"
 	};
 	pending_fault *f;
+	uintptr_t first;
+	long i;
 
 	if (c->step < 0)
 		return;
 	agrp_grow(&rc->faults, &rc->capfaults, rc->nfaults + 1, sizeof *rc->faults);
-	f = &rc->faults[rc->nfaults++];
+	i = (long)rc->nfaults++;
+	f = &rc->faults[i];
 	f->step = c->step;
 	f->fields = agrp_json_without(agr_record_json(rec), own, sizeof own / sizeof own[0]);
 	if (f->fields == NULL) /* a fault with nothing more to say is still one */
 		f->fields = json_object();
 	f->log = rc->answers_only ? 0 : rc->nlog - 1; /* where it is kept, if it is */
+	f->next = -1;
+	f->tail = i;
+	/* last on its step's list: faults of one step are taken in order */
+	first = (uintptr_t)agrp_u64map_get(&rc->fault_steps, step_key(c->step));
+	if (first == 0) {
+		agrp_u64map_put(&rc->fault_steps, step_key(c->step), (void *)(uintptr_t)(i + 1));
+	} else {
+		pending_fault *head = &rc->faults[first - 1];
+
+		rc->faults[head->tail].next = i;
+		head->tail = i;
+	}
 }
 
 bool
@@ -367,9 +406,10 @@ typedef struct run {
 	const agr_recording *rc;
 	const agr_replay_opts *o;
 	agr_router *r;
-	long *cursor; /* per node: its next answer, or -1 */
-	size_t hi;    /* the next health record to give */
-	long given;   /* results given */
+	long *cursor;                     /* per node: its next answer, or -1 */
+	const agr_replay_fault **planned; /* per node: its planned fault, or NULL */
+	size_t hi;                        /* the next health record to give */
+	long given;                       /* results given */
 	agrp_buf buf;
 	agr_replay_info *info;
 	json_t *unrecorded;
@@ -390,15 +430,6 @@ give_health(run *x, long pos)
 	}
 }
 
-static const agr_replay_fault *
-planned_fault(const agr_replay_opts *o, int tool)
-{
-	for (size_t i = 0; i < o->nfaults; i++)
-		if (o->faults[i].tool == tool)
-			return &o->faults[i];
-	return NULL;
-}
-
 static json_t *
 fault_fields(agr_fault_kind kind)
 {
@@ -416,7 +447,7 @@ answer_call(run *x, const agr_event *ev)
 	const agr_replay_opts *o = x->o;
 	const agr_graph *g = x->rc->g;
 	const char *name = agr_graph_node_name(g, ev->tool);
-	const agr_replay_fault *pf = planned_fault(o, ev->tool);
+	const agr_replay_fault *pf = x->planned[ev->tool];
 	const answer *an = NULL;
 	const char *cls = NULL, *msg = NULL;
 	agr_result_status st = AGR_RESULT_OK;
@@ -499,6 +530,12 @@ agr_replay_run(const agr_recording *rc, const agr_replay_opts *o, agr_write_fn o
 	x.r = agr_router_new(rc->g, &ro);
 	x.cursor = agrp_xmalloc((n ? n : 1) * sizeof *x.cursor);
 	memcpy(x.cursor, rc->first, n * sizeof *x.cursor);
+	/* A tool's planned fault looked up once, not in the list for every call:
+	 * the first one that names it, as before. */
+	x.planned = agrp_xcalloc(n ? n : 1, sizeof *x.planned);
+	for (size_t i = o->nfaults; i-- > 0;)
+		if (o->faults[i].tool >= 0 && (size_t)o->faults[i].tool < n)
+			x.planned[o->faults[i].tool] = &o->faults[i];
 	for (size_t i = 0; i < o->nfaults; i++)
 		if (o->faults[i].kind == AGR_FAULT_DOWN) {
 			json_t *f = fault_fields(AGR_FAULT_DOWN);
@@ -527,6 +564,7 @@ agr_replay_run(const agr_recording *rc, const agr_replay_opts *o, agr_write_fn o
 	json_decref(x.unrecorded);
 	free(x.buf.p);
 	free(x.cursor);
+	free(x.planned);
 	agr_router_free(x.r);
 }
 

@@ -544,3 +544,25 @@ gen_inject_shuffled() {
 		}
 	}'
 }
+
+# --- replay (h-replay)
+
+# gen_replay_orphan_faults N: a trace of N fault records (steps 1 to N) of
+# Stripe, then N health records of SMS and N results of Stripe, each
+# naming as its cause a step that no fault record has (so each looks for
+# its fault among all N that wait), and results of CRM, Email and
+# Complete, the one
+# of CRM caused by the fault at step 1: it is written again.
+gen_replay_orphan_faults() {
+	awk -v n="$1" 'BEGIN {
+		for (i = 1; i <= n; i++)
+			printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"fault\",\"tool\":\"Stripe\",\"fault\":\"error\"}\n", i
+		for (i = 1; i <= n; i++)
+			printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"health\",\"tool\":\"SMS\",\"status\":\"up\",\"cause\":%d}\n", n + i, 4 * n + i
+		for (i = 1; i <= n; i++)
+			printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"result\",\"tool\":\"Stripe\",\"call\":\"c%d\",\"status\":\"ok\",\"cause\":%d}\n", 2 * n + i, i, 5 * n + i
+		printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"result\",\"tool\":\"CRM\",\"call\":\"x\",\"status\":\"ok\",\"cause\":1}\n", 3 * n + 1
+		printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"result\",\"tool\":\"Email\",\"call\":\"y\",\"status\":\"ok\"}\n", 3 * n + 2
+		printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"result\",\"tool\":\"Complete\",\"call\":\"z\",\"status\":\"ok\"}\n", 3 * n + 3
+	}'
+}
