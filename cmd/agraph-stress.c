@@ -117,69 +117,6 @@ parse_args(int argc, char **argv, args *a)
 		agr_contracts_builtin(a->cs, "all", NULL);
 }
 
-/* Text for people, as agraph-trace check writes it: a character no one can
- * see (C0, DEL, C1, U+2028, U+2029) as the JSON escape that says it, a
- * byte that is not UTF-8 as \ufffd, so that a name cannot start a line of
- * its own; a trace id that holds a space or such a character, or starts
- * with ", as a JSON string. */
-static void
-text_put(FILE *out, const char *s, bool as_id)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
-	bool quoted = as_id && (*s == '\0' || *s == '"');
-
-	for (int pass = 0; pass < 2; pass++) {
-		if (pass == 1 && quoted)
-			putc('"', out);
-		for (p = (const unsigned char *)s; p < end;) {
-			unsigned long c = p[0];
-			size_t n = c < 0x80                ? 1
-			           : c >= 0xc2 && c < 0xe0 ? 2
-			           : c >= 0xe0 && c < 0xf0 ? 3
-			           : c >= 0xf0 && c < 0xf5 ? 4
-			                                   : 0;
-			bool seen;
-
-			if (n > 1 && (size_t)(end - p) >= n) {
-				c &= 0x7fu >> n;
-				for (size_t i = 1; i < n && n > 0; i++)
-					if ((p[i] & 0xc0) != 0x80)
-						n = 0;
-					else
-						c = c << 6 | (p[i] & 0x3f);
-				if ((n == 3 && c < 0x800) ||
-				    (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-				    (c >= 0xd800 && c < 0xe000))
-					n = 0;
-			} else if (n > 1) {
-				n = 0;
-			}
-			seen = n > 0 &&
-			       !(c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x2028 || c == 0x2029);
-			if (pass == 0) {
-				quoted |= as_id && (!seen || c == ' ');
-			} else if (n == 0) {
-				fputs("\\ufffd", out);
-			} else if (!seen) {
-				if (c == '\n' || c == '\r' || c == '\t')
-					fprintf(out, "\\%c",
-					        c == '\n'   ? 'n'
-					        : c == '\r' ? 'r'
-					                    : 't');
-				else
-					fprintf(out, "\\u%04lx", c);
-			} else if (quoted && (c == '"' || c == '\\')) {
-				fprintf(out, "\\%c", (int)c);
-			} else {
-				fwrite(p, 1, n, out);
-			}
-			p += n ? n : 1;
-		}
-	}
-	if (quoted)
-		putc('"', out);
-}
-
 static bool
 on_counterexample(void *ctx, const agr_counterexample *ce)
 {
@@ -191,17 +128,17 @@ on_counterexample(void *ctx, const agr_counterexample *ce)
 	/* names from the graph and the contracts, and reasons that quote the
 	 * run, shown as check shows them: one counterexample, one line */
 	fputs(a->ndjson ? "agraph-stress: " : "", summary);
-	text_put(summary, ce->set, false);
+	agr_fe_put_text(summary, ce->set, false);
 	fputs(" breaks ", summary);
-	text_put(summary, ce->contract, false);
+	agr_fe_put_text(summary, ce->contract, false);
 	fprintf(summary, " at step %ld", ce->step);
 	if (ce->found_as != NULL) {
 		fputs(" (shrunk from ", summary);
-		text_put(summary, ce->found_as, false);
+		agr_fe_put_text(summary, ce->found_as, false);
 		fputs(")", summary);
 	}
 	fputs(": ", summary);
-	text_put(summary, ce->reason, false);
+	agr_fe_put_text(summary, ce->reason, false);
 	fputs("\n", summary);
 	return true;
 }

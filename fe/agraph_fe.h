@@ -22,6 +22,9 @@ void agr_fe_put(const json_t *rec, bool flush);
 /* Writes raw bytes and a newline, under the same rules. */
 void agr_fe_put_bytes(const char *bytes, size_t len, bool flush);
 
+/* Writes s to out as agr_text() gives it: a name in text for people. */
+void agr_fe_put_text(FILE *out, const char *s, bool as_id);
+
 /*
  * What every program's main() starts and ends with.  agr_fe_init() makes
  * getopt's messages name the program however it was run, and keeps usage:

@@ -453,3 +453,12 @@ agr_fe_router_setup(const agr_fe_router *o, const agr_graph *g, const char *grap
 			errx(2, "%s", e.text);
 	return world;
 }
+
+void
+agr_fe_put_text(FILE *out, const char *s, bool as_id)
+{
+	char *t = agr_text(s, as_id);
+
+	fputs(t, out);
+	free(t);
+}

@@ -374,6 +374,16 @@ void agr_report_verdict(agr_report *r, const agr_verdict *v);
 void agr_report_finish(agr_report *r);
 size_t agr_report_failures(const agr_report *r);
 
+/*
+ * Text for people, a line per item whatever s holds, as every program
+ * writes names in its text output and messages: what cannot be seen (C0,
+ * DEL, C1, U+2028, U+2029) as the JSON escape that says it (\n, \u001b),
+ * a byte that is not UTF-8 as \ufffd; with as_id, a trace id that is
+ * empty, holds a space or such a character, or starts with ", as a JSON
+ * string.  A new string: the caller frees it.
+ */
+char *agr_text(const char *s, bool as_id);
+
 /* ------------------------------------------------------------------ */
 /* Reliability metrics                                                 */
 

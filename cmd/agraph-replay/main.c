@@ -98,85 +98,6 @@ typedef struct ctx {
 	int status;
 } ctx;
 
-/* Text for people, as agraph-trace check writes it: a character no one can
- * see (C0, DEL, C1, U+2028, U+2029) as the JSON escape that says it, a
- * byte that is not UTF-8 as \ufffd, so that a name cannot start a line of
- * its own; a trace id that holds a space or such a character, or starts
- * with ", as a JSON string. */
-static void
-text_put(FILE *out, const char *s, bool as_id)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
-	bool quoted = as_id && (*s == '\0' || *s == '"');
-
-	for (int pass = 0; pass < 2; pass++) {
-		if (pass == 1 && quoted)
-			putc('"', out);
-		for (p = (const unsigned char *)s; p < end;) {
-			unsigned long c = p[0];
-			size_t n = c < 0x80                ? 1
-			           : c >= 0xc2 && c < 0xe0 ? 2
-			           : c >= 0xe0 && c < 0xf0 ? 3
-			           : c >= 0xf0 && c < 0xf5 ? 4
-			                                   : 0;
-			bool seen;
-
-			if (n > 1 && (size_t)(end - p) >= n) {
-				c &= 0x7fu >> n;
-				for (size_t i = 1; i < n && n > 0; i++)
-					if ((p[i] & 0xc0) != 0x80)
-						n = 0;
-					else
-						c = c << 6 | (p[i] & 0x3f);
-				if ((n == 3 && c < 0x800) ||
-				    (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-				    (c >= 0xd800 && c < 0xe000))
-					n = 0;
-			} else if (n > 1) {
-				n = 0;
-			}
-			seen = n > 0 &&
-			       !(c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x2028 || c == 0x2029);
-			if (pass == 0) {
-				quoted |= as_id && (!seen || c == ' ');
-			} else if (n == 0) {
-				fputs("\\ufffd", out);
-			} else if (!seen) {
-				if (c == '\n' || c == '\r' || c == '\t')
-					fprintf(out, "\\%c",
-					        c == '\n'   ? 'n'
-					        : c == '\r' ? 'r'
-					                    : 't');
-				else
-					fprintf(out, "\\u%04lx", c);
-			} else if (quoted && (c == '"' || c == '\\')) {
-				fprintf(out, "\\%c", (int)c);
-			} else {
-				fwrite(p, 1, n, out);
-			}
-			p += n ? n : 1;
-		}
-	}
-	if (quoted)
-		putc('"', out);
-}
-
-/* text_put's text, as a string to free. */
-static char *
-text_of(const char *s, bool as_id)
-{
-	char *t = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&t, &n);
-
-	if (f == NULL)
-		err(2, "out of memory");
-	text_put(f, s, as_id);
-	if (fclose(f) != 0)
-		err(2, "out of memory");
-	return t;
-}
-
 static long
 step_of(const char *bytes, size_t len)
 {
@@ -198,11 +119,11 @@ check_one(ctx *x, agr_recording *rc)
 	if (agr_replay_check(rc, &x->opts, &d, NULL))
 		return;
 	x->diverged++;
-	text_put(stdout, agr_recording_trace(rc), true);
+	agr_fe_put_text(stdout, agr_recording_trace(rc), true);
 	if (d.recorded != NULL) {
 		rb = agr_record_bytes(d.recorded, &rlen);
 		printf(": step %ld differs (", step_of(rb, rlen));
-		text_put(stdout, agr_record_source(d.recorded), false);
+		agr_fe_put_text(stdout, agr_record_source(d.recorded), false);
 		printf(":%ld)\n", agr_record_line(d.recorded));
 		printf("  recorded: %.*s\n", (int)rlen, rb);
 	} else {
@@ -235,7 +156,7 @@ each_recording(void *vx, agr_recording *rc)
 		    x->status == 0)
 			x->status = 1;
 		if (info.unrecorded > 0 && x->opts.missing != AGR_MISSING_STOP) {
-			char *id = text_of(agr_recording_trace(rc), true);
+			char *id = agr_text(agr_recording_trace(rc), true);
 
 			warnx("%s: %ld call%s had no recorded result, answered %s (--missing)", id,
 			      info.unrecorded, info.unrecorded == 1 ? "" : "s",

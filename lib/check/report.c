@@ -133,7 +133,7 @@ text_add(agrp_buf *b, const char *s, bool quoted)
 }
 
 char *
-agrp_text(const char *s, bool as_id)
+agr_text(const char *s, bool as_id)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
 	bool bare = !as_id || (*s != '\0' && *s != '"');
@@ -156,7 +156,7 @@ char *
 agrp_text_clip(const char *s, bool as_id)
 {
 	size_t len = strlen(s), cut = len;
-	char *t = agrp_text(s, as_id), *part, *clipped;
+	char *t = agr_text(s, as_id), *part, *clipped;
 	size_t tn = strlen(t);
 
 	/* Shorter and shorter beginnings, each cut where a character begins,
@@ -169,7 +169,7 @@ agrp_text_clip(const char *s, bool as_id)
 		part = agrp_xmalloc(cut + 1);
 		memcpy(part, s, cut);
 		part[cut] = '\0';
-		t = agrp_text(part, as_id);
+		t = agr_text(part, as_id);
 		tn = strlen(t);
 		free(part);
 	}
@@ -184,7 +184,7 @@ agrp_text_clip(const char *s, bool as_id)
 static void
 text_put(FILE *out, const char *s, bool as_id)
 {
-	char *t = agrp_text(s, as_id);
+	char *t = agr_text(s, as_id);
 
 	fputs(t, out);
 	free(t);
