@@ -67,4 +67,48 @@ void *agrp_map_del(agrp_map *m, const char *key);
 /* Frees the map's keys and slots, not the values. */
 void agrp_map_free(agrp_map *m);
 
+/*
+ * The length of the UTF-8 sequence at p (up to end), or 0 when it is not
+ * one as jansson reads UTF-8: overlong forms, surrogates and code points
+ * past U+10FFFF are not.  *cp, when cp is not NULL, gets the code point.
+ * Inline: the record scan calls it for every byte past ASCII.
+ */
+static inline size_t
+agrp_utf8_len(const unsigned char *p, const unsigned char *end, unsigned long *cp)
+{
+	size_t n = p[0] < 0x80                   ? 1
+	           : p[0] >= 0xc2 && p[0] < 0xe0 ? 2
+	           : p[0] >= 0xe0 && p[0] < 0xf0 ? 3
+	           : p[0] >= 0xf0 && p[0] < 0xf5 ? 4
+	                                         : 0;
+	unsigned long c;
+
+	if (n == 0 || (size_t)(end - p) < n)
+		return 0;
+	c = n == 1 ? p[0] : p[0] & (0x7fu >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c < 0xe000))
+		return 0;
+	if (cp != NULL)
+		*cp = c;
+	return n;
+}
+
+/* The offset of the first byte of s[0..n) that is not UTF-8, or n. */
+static inline size_t
+agrp_utf8_bad(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n && (k = agrp_utf8_len(p + i, p + n, NULL)) > 0)
+		i += k;
+	return i;
+}
+
 #endif

@@ -62,9 +62,6 @@ typedef struct agrp_fault_def {
 	const char *words; /* the parameter that needs real language, or NULL */
 } agrp_fault_def;
 
-/* The offset of the first byte of s[0..n) that is not valid UTF-8, or n. */
-size_t agrp_utf8_bad(const char *s, size_t n);
-
 /* The fault of that name in the table, or NULL. */
 const agrp_fault_def *agrp_fault_find(const char *name);
 

@@ -32,43 +32,6 @@ static const agrp_param common[] = {
 	{ NULL, AGRP_TEXT, 0, 0, false, NULL },
 };
 
-size_t
-agrp_utf8_bad(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned c = p[i];
-		size_t len = c < 0x80                 ? 1
-		             : c >= 0xc2 && c <= 0xdf ? 2
-		             : (c & 0xf0) == 0xe0     ? 3
-		             : c >= 0xf0 && c <= 0xf4 ? 4
-		                                      : 0;
-		unsigned lo = 0x80, hi = 0xbf;
-
-		if (len == 0 || i + len > n)
-			return i;
-		/* the second byte's range rules out overlong forms, surrogates and
-		 * code points past U+10FFFF */
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-		else if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-		for (size_t k = 1; k < len; k++) {
-			if (p[i + k] < lo || p[i + k] > hi)
-				return i;
-			lo = 0x80, hi = 0xbf;
-		}
-		i += len;
-	}
-	return n;
-}
-
 /* The parameter key names for fault def, or NULL. */
 static const agrp_param *
 find_param(const agrp_fault_def *def, const char *key)

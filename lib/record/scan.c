@@ -66,36 +66,6 @@ hex4(const char *p)
 	return v;
 }
 
-/* One UTF-8 sequence at p: its length, or 0 when it is not valid. */
-static int
-utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	unsigned c = p[0], cp;
-	int n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (end - p < n)
-		return 0;
-	for (int i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 static bool
 scan_string(scanner *S, agrp_span *out)
 {
@@ -154,8 +124,8 @@ scan_string(scanner *S, agrp_span *out)
 		if (c < 0x80) {
 			S->p++;
 		} else {
-			int n =
-			    utf8_len((const unsigned char *)S->p, (const unsigned char *)S->end);
+			int n = agrp_utf8_len((const unsigned char *)S->p,
+			                      (const unsigned char *)S->end, NULL);
 
 			if (n == 0)
 				return bad(S, S->p, "invalid UTF-8 in a string");

@@ -197,37 +197,6 @@ set_path(slot *s, const int *path, size_t len, agr_cost cost)
 	s->ev.cost = cost;
 }
 
-/* One UTF-8 sequence at p: its length, or 0 when it is not valid (as
- * lib/record/scan.c and jansson read it). */
-static size_t
-utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	unsigned c = p[0], cp;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if ((size_t)(end - p) < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /*
  * A text for a record, whole: never cut short, and UTF-8, so that its
  * record is JSON.  A byte that is not UTF-8 (an error message cut inside
@@ -241,7 +210,7 @@ set_text(char **dst, size_t *cap, const char *src)
 
 	agrp_grow(dst, cap, 3 * n + 1, 1);
 	for (const unsigned char *end = p + n; p < end;) {
-		size_t k = utf8_len(p, end);
+		size_t k = agrp_utf8_len(p, end, NULL);
 
 		if (k == 0) {
 			memcpy(*dst + out, "\xef\xbf\xbd", 3);
