@@ -83,3 +83,13 @@ setup() {
 	done
 	[ $bad -eq 0 ]
 }
+
+@test "make demo's scripts/demo runs every scenario through both policies, with no error" {
+	out=$BATS_TEST_TMPDIR/demo
+	run bash -c "cd '$TOP' && scripts/demo '$AGRAPH_BIN' '$out' 2>'$BATS_TEST_TMPDIR/err'"
+	[ "$status" -eq 0 ]
+	[ ! -s "$BATS_TEST_TMPDIR/err" ] || { cat "$BATS_TEST_TMPDIR/err"; false; }
+	# 19 rows a table, each with the final status of its run
+	[ "$(grep -cE '^(CS|TB|CM)-[0-9] .* (success|escalated|demoted|failed) ' <<<"$output")" -eq 38 ]
+	grep -q '^agraph-route: 19/19 scenarios handled' <<<"$output"
+}
