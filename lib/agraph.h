@@ -47,8 +47,18 @@ typedef struct agr_error {
 #define AGR_MAX_FILE ((size_t)64 << 20)
 
 /* Prints "prog: source:line:col: text" (parts that are unknown left out)
- * and a newline to stderr. */
+ * and a newline to stderr; a source that is no plain file name (a space,
+ * a line end, an escape, bytes that are not UTF-8) as a JSON string, as
+ * agr_text() gives it.  A text or source too long for its array was cut
+ * where a character begins, and ends in "...". */
 void agr_error_print(const agr_error *err, const char *prog);
+
+/* s as a message shows it, on one line whatever it holds, in a new
+ * string the caller frees: what cannot be seen as JSON escapes (\n,
+ * \u001b), bytes that are not UTF-8 as \ufffd; a file name or trace id
+ * (as_id) as a JSON string unless it is plain (no space, nothing unseen,
+ * not empty, no leading "). */
+char *agr_text(const char *s, bool as_id);
 
 /* ------------------------------------------------------------------ */
 /* Costs                                                               */

@@ -8,20 +8,44 @@
 
 #include "base/base_int.h"
 
+/* buf (of size n) was filled by a snprintf that wanted want bytes: when
+ * they did not fit, the text ends where a character begins, with "...". */
+static void
+mark_cut(char *buf, size_t n, int want)
+{
+	size_t cut;
+
+	if (want < 0 || (size_t)want < n || n < 4)
+		return;
+	cut = n - 4;
+	while (cut > 0 && ((unsigned char)buf[cut] & 0xc0) == 0x80)
+		cut--;
+	memcpy(buf + cut, "...", 4);
+}
+
+void
+agrp_error_place(agr_error *err, const char *source, long line, long column)
+{
+	if (source != NULL)
+		mark_cut(err->source, sizeof err->source,
+		         snprintf(err->source, sizeof err->source, "%s", source));
+	err->line = line;
+	err->column = column;
+}
+
 void
 agrp_error_set(agr_error *err, const char *source, long line, long column, const char *fmt, ...)
 {
 	va_list ap;
+	int want;
 
 	if (err == NULL)
 		return;
-	if (source != NULL)
-		snprintf(err->source, sizeof err->source, "%s", source);
-	err->line = line;
-	err->column = column;
+	agrp_error_place(err, source, line, column);
 	va_start(ap, fmt);
-	vsnprintf(err->text, sizeof err->text, fmt, ap);
+	want = vsnprintf(err->text, sizeof err->text, fmt, ap);
 	va_end(ap);
+	mark_cut(err->text, sizeof err->text, want);
 }
 
 void
@@ -29,7 +53,10 @@ agr_error_print(const agr_error *err, const char *prog)
 {
 	fprintf(stderr, "%s: ", prog);
 	if (err->source[0] != '\0') {
-		fputs(err->source, stderr);
+		char *shown = agrp_text(err->source, true);
+
+		fputs(shown, stderr);
+		free(shown);
 		if (err->line > 0)
 			fprintf(stderr, ":%ld", err->line);
 		if (err->line > 0 && err->column > 0)

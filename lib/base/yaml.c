@@ -287,28 +287,50 @@ parser_error(yaml_parser_t *parser, const char *source, agr_error *err)
 }
 
 /*
- * The document API gives every untagged scalar the tag !!str, so that a
- * number written `!!str 1` looks like `1`.  The events tell them apart:
- * where a scalar carries an explicit !!str (or the non-specific `!`), its
- * start is listed, in document order.  Only a text with a '!' can have one.
+ * One walk of the events before the document is loaded, for two things
+ * the document API cannot do.
+ *
+ * Depth: libyaml's scanner looks at every open flow collection for each
+ * token it reads, so that a text of 200,000 '[' costs minutes; lists and
+ * mappings within one another deeper than AGRP_YAML_MAX_DEPTH are refused
+ * where the first one too deep starts, before the scanner has gone much
+ * further (at most 1024 characters ahead, its limit for a simple key).
+ * Block collections are held to the same bound: no format is that deep.
+ *
+ * Tags: the document API gives every untagged scalar the tag !!str, so
+ * that a number written `!!str 1` looks like `1`.  The events tell them
+ * apart: where a scalar carries an explicit !!str (or the non-specific
+ * `!`), its start is listed, in document order.
+ *
+ * A syntax error stops the walk: the document's load reports it.
  */
-static void
-find_str_tags(agrp_yaml *L, const char *text, size_t len)
+static bool
+walk_events(agrp_yaml *L, const char *text, size_t len)
 {
 	yaml_parser_t parser;
 	yaml_event_t ev;
-	size_t cap = 0;
-	bool done = false;
+	size_t cap = 0, depth = 0;
+	bool done = false, ok = true, tags = memchr(text, '!', len) != NULL;
 
-	if (memchr(text, '!', len) == NULL || !yaml_parser_initialize(&parser))
-		return;
+	if (!yaml_parser_initialize(&parser))
+		return true; /* the load says it cannot start */
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	/* A syntax error stops the walk: the document's load reports it. */
-	while (!done && yaml_parser_parse(&parser, &ev)) {
+	while (ok && !done && yaml_parser_parse(&parser, &ev)) {
 		const char *tag = (const char *)ev.data.scalar.tag;
 
-		if (ev.type == YAML_SCALAR_EVENT && tag != NULL &&
-		    (strcmp(tag, YAML_STR_TAG) == 0 || strcmp(tag, "!") == 0)) {
+		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+			if (++depth > AGRP_YAML_MAX_DEPTH) {
+				agrp_error_set(L->err, L->source, (long)ev.start_mark.line + 1,
+				               (long)ev.start_mark.column + 1,
+				               "more than %d lists and mappings within one another",
+				               AGRP_YAML_MAX_DEPTH);
+				ok = false;
+			}
+		} else if (ev.type == YAML_SEQUENCE_END_EVENT ||
+		           ev.type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		} else if (tags && ev.type == YAML_SCALAR_EVENT && tag != NULL &&
+		           (strcmp(tag, YAML_STR_TAG) == 0 || strcmp(tag, "!") == 0)) {
 			agrp_grow(&L->str_tagged, &cap, L->nstr_tagged + 1, sizeof *L->str_tagged);
 			L->str_tagged[L->nstr_tagged++] = ev.start_mark.index;
 		}
@@ -316,6 +338,7 @@ find_str_tags(agrp_yaml *L, const char *text, size_t len)
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&parser);
+	return ok;
 }
 
 bool
@@ -329,7 +352,12 @@ agrp_yaml_load(agrp_yaml *L, const char *text, size_t len, const char *source, a
 	memset(L, 0, sizeof *L);
 	L->source = source;
 	L->err = err;
+	if (!walk_events(L, text, len)) {
+		agrp_yaml_free(L);
+		return false;
+	}
 	if (!yaml_parser_initialize(&parser)) {
+		agrp_yaml_free(L);
 		agrp_error_set(err, source, 0, 0, "cannot start the YAML parser");
 		return false;
 	}
@@ -337,6 +365,7 @@ agrp_yaml_load(agrp_yaml *L, const char *text, size_t len, const char *source, a
 	if (!yaml_parser_load(&parser, &L->doc)) {
 		parser_error(&parser, source, err);
 		yaml_parser_delete(&parser);
+		agrp_yaml_free(L);
 		return false;
 	}
 	L->loaded = true;
@@ -360,7 +389,6 @@ agrp_yaml_load(agrp_yaml *L, const char *text, size_t len, const char *source, a
 		agrp_yaml_free(L);
 		return false;
 	}
-	find_str_tags(L, text, len);
 	return true;
 }
 
