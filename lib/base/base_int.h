@@ -19,6 +19,8 @@
 void agrp_error_set(agr_error *err, const char *source, long line, long column, const char *fmt,
                     ...) AGRP_PRINTF(5, 6);
 
+void agrp_error_vset(agr_error *err, const char *source, long line, long column, const char *fmt,
+                     va_list ap) AGRP_PRINTF(5, 0);
 /* Only the place: source (NULL: kept), line and column. */
 void agrp_error_place(agr_error *err, const char *source, long line, long column);
 

@@ -8,14 +8,34 @@
 
 #include "base/base_int.h"
 
+/* Whether the text s, of len bytes, ends inside a UTF-8 sequence: a
+ * text cut to its array's size by a snprintf somewhere before. */
+static bool
+ends_inside_character(const char *s, size_t len)
+{
+	size_t i = len, need;
+	unsigned char c;
+
+	while (i > 0 && len - i < 3 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0 || (unsigned char)s[i - 1] < 0xc0)
+		return false; /* ASCII, or no lead byte */
+	c = (unsigned char)s[i - 1];
+	need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+	return len - (i - 1) < need;
+}
+
 /* buf (of size n) was filled by a snprintf that wanted want bytes: when
- * they did not fit, the text ends where a character begins, with "...". */
+ * they did not fit, or a text that had been cut before was copied whole,
+ * it ends where a character begins, with "...". */
 static void
 mark_cut(char *buf, size_t n, int want)
 {
 	size_t cut;
 
-	if (want < 0 || (size_t)want < n || n < 4)
+	if (want < 0 || n < 4)
+		return;
+	if ((size_t)want < n && !((size_t)want == n - 1 && ends_inside_character(buf, n - 1)))
 		return;
 	cut = n - 4;
 	while (cut > 0 && ((unsigned char)buf[cut] & 0xc0) == 0x80)
@@ -34,18 +54,23 @@ agrp_error_place(agr_error *err, const char *source, long line, long column)
 }
 
 void
-agrp_error_set(agr_error *err, const char *source, long line, long column, const char *fmt, ...)
+agrp_error_vset(agr_error *err, const char *source, long line, long column, const char *fmt,
+                va_list ap)
 {
-	va_list ap;
-	int want;
-
 	if (err == NULL)
 		return;
 	agrp_error_place(err, source, line, column);
+	mark_cut(err->text, sizeof err->text, vsnprintf(err->text, sizeof err->text, fmt, ap));
+}
+
+void
+agrp_error_set(agr_error *err, const char *source, long line, long column, const char *fmt, ...)
+{
+	va_list ap;
+
 	va_start(ap, fmt);
-	want = vsnprintf(err->text, sizeof err->text, fmt, ap);
+	agrp_error_vset(err, source, line, column, fmt, ap);
 	va_end(ap);
-	mark_cut(err->text, sizeof err->text, want);
 }
 
 void

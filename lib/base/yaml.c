@@ -18,14 +18,12 @@ bool agrp_yaml_fail(agrp_yaml *L, const yaml_node_t *n, const char *fmt, ...) AG
 bool
 agrp_yaml_fail(agrp_yaml *L, const yaml_node_t *n, const char *fmt, ...)
 {
-	char text[sizeof L->err->text];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	agrp_error_vset(L->err, L->source, n ? (long)n->start_mark.line + 1 : 0,
+	                n ? (long)n->start_mark.column + 1 : 0, fmt, ap);
 	va_end(ap);
-	agrp_error_set(L->err, L->source, n ? (long)n->start_mark.line + 1 : 0,
-	               n ? (long)n->start_mark.column + 1 : 0, "%s", text);
 	return false;
 }
 
@@ -109,13 +107,13 @@ explicit_tag(const agrp_yaml *L, const yaml_node_t *n)
 	                                                                       : NULL;
 }
 
-/* A number written as a plain scalar: no quotes, no inf/nan/hex, no tag
- * but !!int or !!float. */
+/* A number written as a plain scalar: no quotes, no inf/nan/hex, no
+ * leading zero (octal in YAML 1.1), no tag but !!int or !!float. */
 bool
 agrp_yaml_number(agrp_yaml *L, const yaml_node_t *n, const char *what, double *out)
 {
 	static const char core[] = "tag:yaml.org,2002:";
-	const char *s, *tag;
+	const char *s, *tag, *digits;
 	char *end;
 
 	if (!agrp_yaml_expect(L, n, YAML_SCALAR_NODE, what))
@@ -131,6 +129,12 @@ agrp_yaml_number(agrp_yaml *L, const yaml_node_t *n, const char *what, double *o
 	}
 	if (!agrp_yaml_plain(n) || s[0] == '\0' || strspn(s, "0123456789+-.eE") != strlen(s))
 		return agrp_yaml_fail(L, n, "%s must be a number, not '%s'", what, s);
+	/* YAML 1.1 reads 010 as eight: a reader that does and one that does
+	 * not must not see two numbers in one file. */
+	digits = s + (s[0] == '+' || s[0] == '-');
+	if (digits[0] == '0' && digits[1] >= '0' && digits[1] <= '9')
+		return agrp_yaml_fail(L, n, "%s must be a number without a leading zero, not '%s'",
+		                      what, s);
 	errno = 0;
 	*out = strtod(s, &end);
 	if (*end != '\0')
