@@ -196,7 +196,7 @@ agr_fe_number(const char *opt, const char *arg)
 	unsigned long long v;
 
 	if (arg[0] == '\0' || arg[digits] != '\0') {
-		snprintf(what, sizeof what, "%s takes a whole number (decimal digits), not", opt);
+		snprintf(what, sizeof what, "%s takes a whole number, not", opt);
 		refuse_value(what, arg);
 	}
 	if (arg[0] == '0' && digits > 1) {
