@@ -76,6 +76,8 @@ agrp_error_set(agr_error *err, const char *source, long line, long column, const
 void
 agr_error_print(const agr_error *err, const char *prog)
 {
+	char text[sizeof err->text];
+
 	fprintf(stderr, "%s: ", prog);
 	if (err->source[0] != '\0') {
 		char *shown = agrp_text(err->source, true);
@@ -88,7 +90,11 @@ agr_error_print(const agr_error *err, const char *prog)
 			fprintf(stderr, ":%ld", err->column);
 		fputs(": ", stderr);
 	}
-	fprintf(stderr, "%s\n", err->text);
+	/* A text written into err->text by a snprintf of its own (as the
+	 * expression parser's) may end inside a character: not on stderr. */
+	snprintf(text, sizeof text, "%s", err->text);
+	mark_cut(text, sizeof text, (int)strlen(text));
+	fprintf(stderr, "%s\n", text);
 }
 
 char *

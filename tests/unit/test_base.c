@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/yaml_int.h"
 #include "tap.h"
@@ -69,6 +70,32 @@ main(void)
 		}
 	}
 	ok(bad == 0, "a text or source too long is cut where a character begins, with ...");
+
+	/* Written by a snprintf of its own, cut inside a character: printed whole. */
+	{
+		FILE *out = tmpfile();
+		char got[1024] = "";
+		int fd = dup(2);
+
+		memset(long_text, 'x', 1);
+		long_text[1] = '\0';
+		while (strlen(long_text) + 4 < sizeof long_text - 1)
+			strcat(long_text, "\xc3\xa9");
+		e.source[0] = '\0';
+		memcpy(e.text, long_text + 1, sizeof e.text - 1); /* ends in \xc3 */
+		e.text[sizeof e.text - 1] = '\0';
+		fflush(stderr);
+		dup2(fileno(out), 2);
+		agr_error_print(&e, "p");
+		fflush(stderr);
+		dup2(fd, 2);
+		close(fd);
+		rewind(out);
+		got[fread(got, 1, sizeof got - 1, out)] = '\0';
+		ok(whole_utf8(got) && ends_with(got, "...\n"),
+		   "agr_error_print ends a text cut inside a character before it, with ...");
+		fclose(out);
+	}
 
 	agrp_error_set(&e, "f.yaml", 2, 3, "short \xc3\xa9");
 	ok(strcmp(e.text, "short \xc3\xa9") == 0 && strcmp(e.source, "f.yaml") == 0 &&
