@@ -4,6 +4,8 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -174,16 +176,41 @@ agr_fe_error(const agr_error *e)
 	agr_error_print(e, program_invocation_short_name);
 }
 
+/* Ends the program (2) with "prog: what 'arg'": arg shown on one line. */
+static _Noreturn void
+refuse_value(const char *what, const char *arg)
+{
+	char *shown = agr_text(arg, false);
+
+	errx(2, "%s '%s'", what, shown);
+}
+
+/* Decimal digits only: strtoull() would also take a space, a sign (" -1"
+ * is 2^64-1) and, in other bases, 0x; a leading zero (octal to some
+ * readers) is refused too, and so is a number past 2^64-1. */
 uint64_t
 agr_fe_number(const char *opt, const char *arg)
 {
-	char *end;
+	size_t digits = strspn(arg, "0123456789");
+	char what[128];
 	unsigned long long v;
 
+	if (arg[0] == '\0' || arg[digits] != '\0') {
+		snprintf(what, sizeof what, "%s takes a whole number, not", opt);
+		refuse_value(what, arg);
+	}
+	if (arg[0] == '0' && digits > 1) {
+		snprintf(what, sizeof what, "%s takes a whole number without a leading zero, not",
+		         opt);
+		refuse_value(what, arg);
+	}
 	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (arg[0] == '\0' || arg[0] == '-' || *end != '\0' || errno != 0)
-		errx(2, "%s takes a whole number, not '%s'", opt, arg);
+	v = strtoull(arg, NULL, 10);
+	if (errno != 0) {
+		snprintf(what, sizeof what, "%s takes a whole number up to %ju, not", opt,
+		         (uintmax_t)UINT64_MAX);
+		refuse_value(what, arg);
+	}
 	return v;
 }
 
@@ -211,8 +238,12 @@ agr_fe_contracts_option(agr_contracts *cs, int c, const char *arg)
 bool
 agr_fe_ndjson(const char *opt, const char *arg)
 {
-	if (strcmp(arg, "ndjson") != 0 && strcmp(arg, "text") != 0)
-		errx(2, "%s takes text or ndjson, not '%s'", opt, arg);
+	if (strcmp(arg, "ndjson") != 0 && strcmp(arg, "text") != 0) {
+		char what[128];
+
+		snprintf(what, sizeof what, "%s takes text or ndjson, not", opt);
+		refuse_value(what, arg);
+	}
 	return strcmp(arg, "ndjson") == 0;
 }
 
@@ -379,9 +410,14 @@ agr_fe_read_trace(const char *path, const agr_graph *g, const char *id)
 		exit(2);
 	}
 	if (p.got == NULL) {
-		if (id != NULL)
-			errx(2, "%s: no trace '%s'", path, id);
-		errx(2, "%s: no records", path);
+		char *where = agr_text(path, true), *shown = id ? agr_text(id, true) : NULL;
+
+		/* an id that is not plain is a JSON string already: no quotes */
+		if (shown != NULL && shown[0] == '"')
+			errx(2, "%s: no trace %s", where, shown);
+		if (shown != NULL)
+			errx(2, "%s: no trace '%s'", where, shown);
+		errx(2, "%s: no records", where);
 	}
 	return p.got;
 }
@@ -417,7 +453,7 @@ agr_fe_router_option(agr_fe_router *o, int c, const char *arg)
 		else if (strcmp(arg, "static") == 0)
 			o->policy = AGR_POLICY_STATIC;
 		else
-			errx(2, "--policy takes heal or static, not '%s'", arg);
+			refuse_value("--policy takes heal or static, not", arg);
 		return true;
 	case AGR_FE_OPT_MONITORS:
 		o->monitors = true;
@@ -440,8 +476,8 @@ agr_fe_router_setup(const agr_fe_router *o, const agr_graph *g, const char *grap
 	ro->monitors = o->monitors;
 	if (o->goal != NULL &&
 	    ((ro->goal = agr_graph_find(g, o->goal)) < 0 || ro->goal == agr_graph_start(g)))
-		errx(2, "--goal: '%s' is not a node of %s other than the start", o->goal,
-		     graph_path);
+		errx(2, "--goal: '%s' is not a node of %s other than the start",
+		     agr_text(o->goal, false), agr_text(graph_path, true));
 	if (o->nfail + o->ndown == 0)
 		return NULL;
 	world = agr_world_new(g, o->seed);

@@ -47,8 +47,18 @@ typedef struct agr_error {
 #define AGR_MAX_FILE ((size_t)64 << 20)
 
 /* Prints "prog: source:line:col: text" (parts that are unknown left out)
- * and a newline to stderr. */
+ * and a newline to stderr; a source that is no plain file name (a space,
+ * a line end, an escape, bytes that are not UTF-8) as a JSON string, as
+ * agr_text() gives it.  A text or source too long for its array was cut
+ * where a character begins, and ends in "...". */
 void agr_error_print(const agr_error *err, const char *prog);
+
+/* s as a message shows it, on one line whatever it holds, in a new
+ * string the caller frees: what cannot be seen as JSON escapes (\n,
+ * \u001b), bytes that are not UTF-8 as \ufffd; a file name or trace id
+ * (as_id) as a JSON string unless it is plain (no space, nothing unseen,
+ * not empty, no leading "). */
+char *agr_text(const char *s, bool as_id);
 
 /* ------------------------------------------------------------------ */
 /* Costs                                                               */
@@ -373,16 +383,6 @@ void agr_report_verdict(agr_report *r, const agr_verdict *v);
 /* Writes what comes last: the count, or the JUnit document. */
 void agr_report_finish(agr_report *r);
 size_t agr_report_failures(const agr_report *r);
-
-/*
- * Text for people, a line per item whatever s holds, as every program
- * writes names in its text output and messages: what cannot be seen (C0,
- * DEL, C1, U+2028, U+2029) as the JSON escape that says it (\n, \u001b),
- * a byte that is not UTF-8 as \ufffd; with as_id, a trace id that is
- * empty, holds a space or such a character, or starts with ", as a JSON
- * string.  A new string: the caller frees it.
- */
-char *agr_text(const char *s, bool as_id);
 
 /* ------------------------------------------------------------------ */
 /* Reliability metrics                                                 */

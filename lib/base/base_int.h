@@ -13,9 +13,16 @@
 
 #define AGRP_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
-/* Fills err; source may be NULL to keep what err already holds. */
+/* Fills err; source may be NULL to keep what err already holds.  A text
+ * or source too long for its array is cut where a character begins and
+ * ends in "...". */
 void agrp_error_set(agr_error *err, const char *source, long line, long column, const char *fmt,
                     ...) AGRP_PRINTF(5, 6);
+
+void agrp_error_vset(agr_error *err, const char *source, long line, long column, const char *fmt,
+                     va_list ap) AGRP_PRINTF(5, 0);
+/* Only the place: source (NULL: kept), line and column. */
+void agrp_error_place(agr_error *err, const char *source, long line, long column);
 
 /* Reads a whole file ("-": stdin) of at most AGR_MAX_FILE bytes; NULL
  * with err filled on failure or when the file is larger. */
@@ -48,6 +55,20 @@ agrp_buf_add(agrp_buf *b, const void *p, size_t n)
 }
 
 void agrp_buf_str(agrp_buf *b, const char *s);
+
+/* text.c: text for people, a line per item whatever s holds: what
+ * cannot be seen as JSON escapes (\\n, \\u001b), bytes that are not
+ * UTF-8 as \\ufffd; a trace id or a file name (as_id) as a JSON string
+ * unless it is plain.  The caller frees it.  (agr_text() for the
+ * programs.) */
+char *agrp_text(const char *s, bool as_id);
+/* The same, for a message: at most about AGRP_TEXT_CLIP bytes of it, a
+ * longer one cut and said so ("... (70000 bytes)"). */
+#define AGRP_TEXT_CLIP 120
+char *agrp_text_clip(const char *s, bool as_id);
+/* Characters that end or break a line for a terminal or an editor, and
+ * the others no one can see: C0, DEL, C1, U+2028 and U+2029. */
+bool agrp_unseen(unsigned long c);
 
 /* A string-keyed hash map (map.c). */
 typedef struct agrp_map {

@@ -8,35 +8,93 @@
 
 #include "base/base_int.h"
 
+/* Whether the text s, of len bytes, ends inside a UTF-8 sequence: a
+ * text cut to its array's size by a snprintf somewhere before. */
+static bool
+ends_inside_character(const char *s, size_t len)
+{
+	size_t i = len, need;
+	unsigned char c;
+
+	while (i > 0 && len - i < 3 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0 || (unsigned char)s[i - 1] < 0xc0)
+		return false; /* ASCII, or no lead byte */
+	c = (unsigned char)s[i - 1];
+	need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+	return len - (i - 1) < need;
+}
+
+/* buf (of size n) was filled by a snprintf that wanted want bytes: when
+ * they did not fit, or a text that had been cut before was copied whole,
+ * it ends where a character begins, with "...". */
+static void
+mark_cut(char *buf, size_t n, int want)
+{
+	size_t cut;
+
+	if (want < 0 || n < 4)
+		return;
+	if ((size_t)want < n && !((size_t)want == n - 1 && ends_inside_character(buf, n - 1)))
+		return;
+	cut = n - 4;
+	while (cut > 0 && ((unsigned char)buf[cut] & 0xc0) == 0x80)
+		cut--;
+	memcpy(buf + cut, "...", 4);
+}
+
+void
+agrp_error_place(agr_error *err, const char *source, long line, long column)
+{
+	if (source != NULL)
+		mark_cut(err->source, sizeof err->source,
+		         snprintf(err->source, sizeof err->source, "%s", source));
+	err->line = line;
+	err->column = column;
+}
+
+void
+agrp_error_vset(agr_error *err, const char *source, long line, long column, const char *fmt,
+                va_list ap)
+{
+	if (err == NULL)
+		return;
+	agrp_error_place(err, source, line, column);
+	mark_cut(err->text, sizeof err->text, vsnprintf(err->text, sizeof err->text, fmt, ap));
+}
+
 void
 agrp_error_set(agr_error *err, const char *source, long line, long column, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err == NULL)
-		return;
-	if (source != NULL)
-		snprintf(err->source, sizeof err->source, "%s", source);
-	err->line = line;
-	err->column = column;
 	va_start(ap, fmt);
-	vsnprintf(err->text, sizeof err->text, fmt, ap);
+	agrp_error_vset(err, source, line, column, fmt, ap);
 	va_end(ap);
 }
 
 void
 agr_error_print(const agr_error *err, const char *prog)
 {
+	char text[sizeof err->text];
+
 	fprintf(stderr, "%s: ", prog);
 	if (err->source[0] != '\0') {
-		fputs(err->source, stderr);
+		char *shown = agrp_text(err->source, true);
+
+		fputs(shown, stderr);
+		free(shown);
 		if (err->line > 0)
 			fprintf(stderr, ":%ld", err->line);
 		if (err->line > 0 && err->column > 0)
 			fprintf(stderr, ":%ld", err->column);
 		fputs(": ", stderr);
 	}
-	fprintf(stderr, "%s\n", err->text);
+	/* A text written into err->text by a snprintf of its own (as the
+	 * expression parser's) may end inside a character: not on stderr. */
+	snprintf(text, sizeof text, "%s", err->text);
+	mark_cut(text, sizeof text, (int)strlen(text));
+	fprintf(stderr, "%s\n", text);
 }
 
 char *

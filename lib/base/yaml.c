@@ -18,14 +18,12 @@ bool agrp_yaml_fail(agrp_yaml *L, const yaml_node_t *n, const char *fmt, ...) AG
 bool
 agrp_yaml_fail(agrp_yaml *L, const yaml_node_t *n, const char *fmt, ...)
 {
-	char text[sizeof L->err->text];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	agrp_error_vset(L->err, L->source, n ? (long)n->start_mark.line + 1 : 0,
+	                n ? (long)n->start_mark.column + 1 : 0, fmt, ap);
 	va_end(ap);
-	agrp_error_set(L->err, L->source, n ? (long)n->start_mark.line + 1 : 0,
-	               n ? (long)n->start_mark.column + 1 : 0, "%s", text);
 	return false;
 }
 
@@ -109,13 +107,13 @@ explicit_tag(const agrp_yaml *L, const yaml_node_t *n)
 	                                                                       : NULL;
 }
 
-/* A number written as a plain scalar: no quotes, no inf/nan/hex, no tag
- * but !!int or !!float. */
+/* A number written as a plain scalar: no quotes, no inf/nan/hex, no
+ * leading zero (octal in YAML 1.1), no tag but !!int or !!float. */
 bool
 agrp_yaml_number(agrp_yaml *L, const yaml_node_t *n, const char *what, double *out)
 {
 	static const char core[] = "tag:yaml.org,2002:";
-	const char *s, *tag;
+	const char *s, *tag, *digits;
 	char *end;
 
 	if (!agrp_yaml_expect(L, n, YAML_SCALAR_NODE, what))
@@ -131,6 +129,12 @@ agrp_yaml_number(agrp_yaml *L, const yaml_node_t *n, const char *what, double *o
 	}
 	if (!agrp_yaml_plain(n) || s[0] == '\0' || strspn(s, "0123456789+-.eE") != strlen(s))
 		return agrp_yaml_fail(L, n, "%s must be a number, not '%s'", what, s);
+	/* YAML 1.1 reads 010 as eight: a reader that does and one that does
+	 * not must not see two numbers in one file. */
+	digits = s + (s[0] == '+' || s[0] == '-');
+	if (digits[0] == '0' && digits[1] >= '0' && digits[1] <= '9')
+		return agrp_yaml_fail(L, n, "%s must be a number without a leading zero, not '%s'",
+		                      what, s);
 	errno = 0;
 	*out = strtod(s, &end);
 	if (*end != '\0')
@@ -287,28 +291,50 @@ parser_error(yaml_parser_t *parser, const char *source, agr_error *err)
 }
 
 /*
- * The document API gives every untagged scalar the tag !!str, so that a
- * number written `!!str 1` looks like `1`.  The events tell them apart:
- * where a scalar carries an explicit !!str (or the non-specific `!`), its
- * start is listed, in document order.  Only a text with a '!' can have one.
+ * One walk of the events before the document is loaded, for two things
+ * the document API cannot do.
+ *
+ * Depth: libyaml's scanner looks at every open flow collection for each
+ * token it reads, so that a text of 200,000 '[' costs minutes; lists and
+ * mappings within one another deeper than AGRP_YAML_MAX_DEPTH are refused
+ * where the first one too deep starts, before the scanner has gone much
+ * further (at most 1024 characters ahead, its limit for a simple key).
+ * Block collections are held to the same bound: no format is that deep.
+ *
+ * Tags: the document API gives every untagged scalar the tag !!str, so
+ * that a number written `!!str 1` looks like `1`.  The events tell them
+ * apart: where a scalar carries an explicit !!str (or the non-specific
+ * `!`), its start is listed, in document order.
+ *
+ * A syntax error stops the walk: the document's load reports it.
  */
-static void
-find_str_tags(agrp_yaml *L, const char *text, size_t len)
+static bool
+walk_events(agrp_yaml *L, const char *text, size_t len)
 {
 	yaml_parser_t parser;
 	yaml_event_t ev;
-	size_t cap = 0;
-	bool done = false;
+	size_t cap = 0, depth = 0;
+	bool done = false, ok = true, tags = memchr(text, '!', len) != NULL;
 
-	if (memchr(text, '!', len) == NULL || !yaml_parser_initialize(&parser))
-		return;
+	if (!yaml_parser_initialize(&parser))
+		return true; /* the load says it cannot start */
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	/* A syntax error stops the walk: the document's load reports it. */
-	while (!done && yaml_parser_parse(&parser, &ev)) {
+	while (ok && !done && yaml_parser_parse(&parser, &ev)) {
 		const char *tag = (const char *)ev.data.scalar.tag;
 
-		if (ev.type == YAML_SCALAR_EVENT && tag != NULL &&
-		    (strcmp(tag, YAML_STR_TAG) == 0 || strcmp(tag, "!") == 0)) {
+		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+			if (++depth > AGRP_YAML_MAX_DEPTH) {
+				agrp_error_set(L->err, L->source, (long)ev.start_mark.line + 1,
+				               (long)ev.start_mark.column + 1,
+				               "more than %d lists and mappings within one another",
+				               AGRP_YAML_MAX_DEPTH);
+				ok = false;
+			}
+		} else if (ev.type == YAML_SEQUENCE_END_EVENT ||
+		           ev.type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		} else if (tags && ev.type == YAML_SCALAR_EVENT && tag != NULL &&
+		           (strcmp(tag, YAML_STR_TAG) == 0 || strcmp(tag, "!") == 0)) {
 			agrp_grow(&L->str_tagged, &cap, L->nstr_tagged + 1, sizeof *L->str_tagged);
 			L->str_tagged[L->nstr_tagged++] = ev.start_mark.index;
 		}
@@ -316,6 +342,7 @@ find_str_tags(agrp_yaml *L, const char *text, size_t len)
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&parser);
+	return ok;
 }
 
 bool
@@ -329,7 +356,12 @@ agrp_yaml_load(agrp_yaml *L, const char *text, size_t len, const char *source, a
 	memset(L, 0, sizeof *L);
 	L->source = source;
 	L->err = err;
+	if (!walk_events(L, text, len)) {
+		agrp_yaml_free(L);
+		return false;
+	}
 	if (!yaml_parser_initialize(&parser)) {
+		agrp_yaml_free(L);
 		agrp_error_set(err, source, 0, 0, "cannot start the YAML parser");
 		return false;
 	}
@@ -337,6 +369,7 @@ agrp_yaml_load(agrp_yaml *L, const char *text, size_t len, const char *source, a
 	if (!yaml_parser_load(&parser, &L->doc)) {
 		parser_error(&parser, source, err);
 		yaml_parser_delete(&parser);
+		agrp_yaml_free(L);
 		return false;
 	}
 	L->loaded = true;
@@ -360,7 +393,6 @@ agrp_yaml_load(agrp_yaml *L, const char *text, size_t len, const char *source, a
 		agrp_yaml_free(L);
 		return false;
 	}
-	find_str_tags(L, text, len);
 	return true;
 }
 

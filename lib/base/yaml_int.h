@@ -22,6 +22,13 @@ typedef struct agrp_yaml {
 	size_t *str_tagged, nstr_tagged;
 } agrp_yaml;
 
+/* Lists and mappings within one another deeper than this are refused
+ * (agraph-graph(5), agraph-contract(5), agraph-inject(5)). */
+#define AGRP_YAML_MAX_DEPTH 100
+
+/* Loads the one document of text; false with err filled (file:line:col)
+ * on a syntax error, a second document or nesting deeper than
+ * AGRP_YAML_MAX_DEPTH. */
 bool agrp_yaml_load(agrp_yaml *L, const char *text, size_t len, const char *source, agr_error *err);
 void agrp_yaml_free(agrp_yaml *L);
 yaml_node_t *agrp_yaml_root(agrp_yaml *L);

@@ -246,11 +246,7 @@ agrp_check_kind_is(const agrp_rinfo *ri, const char *kind)
 	return ri->kind != NULL && strcmp(ri->kind, kind) == 0;
 }
 
-/* report.c: agr_text (agraph.h) is the text for people of every name. */
-/* The same, for a message: at most about AGRP_TEXT_CLIP bytes of it, a
- * longer one cut and said so ("... (70000 bytes)"). */
-#define AGRP_TEXT_CLIP 120
-char *agrp_text_clip(const char *s, bool as_id);
+/* agrp_text() and agrp_text_clip(): base_int.h. */
 
 /* verdict.c: what the checker and the built-ins report through. */
 

@@ -272,7 +272,7 @@ load_contract(agrp_yaml *L, agr_contracts *cs, yaml_node_t *n)
 	if (!agrp_yaml_name(L, f[K_NAME], "name", &name))
 		return false;
 	if (find_contract(cs, name) != NULL) {
-		char *shown = agr_text(name, false); /* a name may hold a line end */
+		char *shown = agrp_text(name, false); /* a name may hold a line end */
 		bool ok =
 		    agrp_yaml_fail(L, f[K_NAME], "a contract named '%s' is already loaded", shown);
 

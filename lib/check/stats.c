@@ -637,8 +637,8 @@ agr_stats_print_row(FILE *out, const json_t *row)
 		return;
 	}
 	f = json_object_get(row, "final");
-	id = agr_text(json_string_value(json_object_get(row, "trace")), true);
-	fin = agr_text(json_is_string(f) ? json_string_value(f) : "(none)", false);
+	id = agrp_text(json_string_value(json_object_get(row, "trace")), true);
+	fin = agrp_text(json_is_string(f) ? json_string_value(f) : "(none)", false);
 	fprintf(out, "%-24s %7lld %5lld %8lld %6lld %8lld %11lld  %s\n", id,
 	        (long long)json_integer_value(json_object_get(row, "records")),
 	        (long long)json_integer_value(json_object_get(row, "calls")),
@@ -670,7 +670,7 @@ num(const json_t *o, const char *key)
 static void
 label(char *what, size_t n, const char *prefix, const char *name, const char *suffix)
 {
-	char *shown = agr_text(name, false);
+	char *shown = agrp_text(name, false);
 
 	snprintf(what, n, "%s%s%s", prefix, shown, suffix);
 	free(shown);
@@ -733,7 +733,7 @@ print_faults(FILE *out, const json_t *t)
 	{
 		long runs = num(v, "runs");
 
-		char *name = agr_text(key, false);
+		char *name = agrp_text(key, false);
 
 		fprintf(out, "%-12s %6ld %8ld %10ld %10.1f%% %11.1f%%\n", name, runs,
 		        num(v, "success"), num(v, "contained"),

@@ -399,8 +399,10 @@ agr_record_json(const agr_record *crec)
 		if (rec->json == NULL) {
 			/* Out of memory, or the scan let through what jansson
 			 * refuses: never an empty record in its place. */
-			fprintf(stderr, "agraph: %s:%ld:%d: %s\n", rec->source, rec->line, e.column,
-			        e.text);
+			agr_error shown;
+
+			agrp_error_set(&shown, rec->source, rec->line, e.column, "%s", e.text);
+			agr_error_print(&shown, "agraph");
 			if (json_error_code(&e) == json_error_out_of_memory)
 				exit(2);
 			abort();
@@ -607,7 +609,5 @@ agrp_record_common(const agr_record *rec, agrp_common *c)
 void
 agr_error_at_record(agr_error *err, const agr_record *rec)
 {
-	snprintf(err->source, sizeof err->source, "%s", rec->source);
-	err->line = rec->line;
-	err->column = 1;
+	agrp_error_place(err, rec->source, rec->line, 1);
 }

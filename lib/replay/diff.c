@@ -15,13 +15,13 @@ str_or(const json_t *v, const char *dflt)
 }
 
 /* Text for people, as agraph-trace check and agraph-replay --check write
- * it (agr_text): no name, id or status from a trace can start a line of
+ * it (agrp_text): no name, id or status from a trace can start a line of
  * its own or hold an escape; as_id quotes one that holds a space too, as
  * the lists below are split by spaces. */
 static void
 put_text(FILE *out, const char *s, bool as_id)
 {
-	char *t = agr_text(s, as_id);
+	char *t = agrp_text(s, as_id);
 
 	fputs(t, out);
 	free(t);

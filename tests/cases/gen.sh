@@ -566,3 +566,12 @@ gen_replay_orphan_faults() {
 		printf "{\"trace\":\"t\",\"step\":%d,\"kind\":\"result\",\"tool\":\"Complete\",\"call\":\"z\",\"status\":\"ok\"}\n", 3 * n + 3
 	}'
 }
+
+# --- base (h-base)
+
+# gen_yaml_nest PREFIX N TEXT [SUFFIX]: PREFIX (awk escapes: \n), TEXT
+# written N times, SUFFIX and a newline: YAML nested N deep, such as
+# `faults: [[[[...` or `- - - - x`.
+gen_yaml_nest() {
+	awk -v pre="$1" -v n="$2" -v s="$3" -v post="${4:-}" 'BEGIN { printf "%s", pre; for (i = 0; i < n; i++) printf "%s", s; print post }'
+}
