@@ -109,13 +109,13 @@ main(int argc, char **argv)
 		if (!agr_injector_add(in, specs[i], &e))
 			errx(2, "-f %s: %s", specs[i], e.text);
 	if (manifest != NULL && (mf = fopen(manifest, "w")) == NULL)
-		err(2, "%s", manifest);
+		err(2, "%s", agr_text(manifest, true));
 	if (quiet)
 		agr_injector_quiet(in, mf ? to_manifest : NULL, mf);
 	status = agr_fe_each_record(argv + optind, argc - optind, feed, in);
 	agr_injector_finish(in);
 	agr_injector_free(in);
 	if (mf != NULL && fclose(mf) != 0)
-		err(2, "%s", manifest);
+		err(2, "%s", agr_text(manifest, true));
 	return agr_fe_exit(status);
 }

@@ -3,6 +3,7 @@
  * parsed: which library parts they drive, what they print, how they exit.
  */
 #include <err.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,7 +183,11 @@ trace_lineage(trace_opts *o, const char *step)
 	agr_error err;
 	int status;
 
-	r.lineage = agr_lineage_new(o->trace, (long)agr_fe_number("step", step));
+	uint64_t at = agr_fe_number("step", step);
+
+	if (at > INT64_MAX) /* no record's step is past it */
+		errx(2, "step: %s is past the largest step, %" PRId64, step, INT64_MAX);
+	r.lineage = agr_lineage_new(o->trace, (long)at);
 	status = agr_fe_each_record(o->files, o->nfiles, feed_lineage, &r);
 	if (!agr_lineage_write(r.lineage, agr_fe_write, &o->unbuffered, &err)) {
 		warnx("%s", err.text);

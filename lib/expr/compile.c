@@ -61,6 +61,22 @@ perr(parser *P, const char *at, const char *fmt, ...)
 	return false;
 }
 
+/* "unexpected 'c'what": the character at p whole (a UTF-8 sequence, not
+ * one byte of it), or its escape when it cannot be seen. */
+static bool
+perr_unexpected(parser *P, const char *p, const char *what)
+{
+	size_t n =
+	    agrp_utf8_len((const unsigned char *)p, (const unsigned char *)p + strlen(p), NULL);
+	char c[5] = { 0 }, *shown;
+
+	memcpy(c, p, n ? n : 1);
+	shown = agrp_text(c, false);
+	perr(P, p, "unexpected '%s'%s", shown, what);
+	free(shown);
+	return false;
+}
+
 static int
 new_node(parser *P, enum agrp_op op)
 {
@@ -487,7 +503,7 @@ parse_primary(parser *P)
 		return parse_name(P);
 	if (*p == '\0')
 		return perr(P, p, "unexpected end of expression"), -1;
-	return perr(P, p, "unexpected '%c'", *p), -1;
+	return perr_unexpected(P, p, ""), -1;
 }
 
 static int
@@ -724,7 +740,7 @@ agr_expr_compile(const char *text, agr_error *err)
 	if (e->root >= 0) {
 		skip_space(&P);
 		if (*P.p != '\0')
-			perr(&P, P.p, "unexpected '%c' after the expression", *P.p);
+			perr_unexpected(&P, P.p, " after the expression");
 	}
 	if (P.failed || e->root < 0) {
 		agr_expr_free(e);

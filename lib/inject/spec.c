@@ -233,12 +233,13 @@ check_value(const agrp_param *p, const char *v, size_t len, agr_error *err)
 		break;
 	}
 	case AGRP_WHOLE: {
-		/* digits only; more than 16 of them are past any bound */
+		/* digits only, no leading zero (which some read as octal); more
+		 * than 16 of them are past any bound */
 		size_t digits = strspn(v, "0123456789");
 		unsigned long long w = digits == len && digits <= 16 ? strtoull(v, NULL, 10) : 0;
 
-		ok = digits == len && digits <= 16 && w >= (unsigned long long)p->lo &&
-		     w <= (unsigned long long)p->hi;
+		ok = digits == len && digits <= 16 && !(len > 1 && v[0] == '0') &&
+		     w >= (unsigned long long)p->lo && w <= (unsigned long long)p->hi;
 		break;
 	}
 	case AGRP_BOOL:
@@ -317,7 +318,10 @@ load_templates(agrp_fspec *f, const char *path, agr_error *err)
 	}
 	free(text);
 	if (ok && f->ntemplates == 0) {
-		agrp_error_set(err, NULL, 0, 0, "templates=%s has no lines", path);
+		char *shown = agrp_text(path, true);
+
+		agrp_error_set(err, NULL, 0, 0, "templates=%s has no lines", shown);
+		free(shown);
 		ok = false;
 	}
 	if (ok)
