@@ -252,6 +252,9 @@ candidates(stress *st, const fset *s, node *nd)
 				nd->cand[nd->ncand++] = (agr_replay_fault){ (int)t, kind };
 		}
 	}
+	/* A level holds many sets: each keeps room for its own candidates
+	 * only, not for every tool and kind. */
+	nd->cand = agrp_xrealloc(nd->cand, (nd->ncand + 1) * sizeof *nd->cand);
 }
 
 /* ---- counterexamples --------------------------------------------------- */
