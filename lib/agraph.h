@@ -204,6 +204,9 @@ size_t agr_graph_fallback_count(const agr_graph *g);
 int agr_graph_fallback(const agr_graph *g, size_t i);
 /* How many times a failed call of node is retried (nodes: retries). */
 int agr_graph_retries(const agr_graph *g, int node);
+/* The node a static workflow calls when node fails (nodes: alternative),
+ * or -1 when it has none. */
+int agr_graph_alternative(const agr_graph *g, int node);
 /* The cost of the edge from -> to, or AGR_COST_INF when there is none. */
 agr_cost agr_graph_edge_cost(const agr_graph *g, int from, int to);
 
@@ -504,7 +507,8 @@ typedef struct agr_router agr_router;
 
 typedef enum agr_policy {
 	AGR_POLICY_HEAL,   /* reroute, demote, escalate (Self-Healing Router) */
-	AGR_POLICY_STATIC, /* follow the first plan, skip failed steps */
+	AGR_POLICY_STATIC, /* the first plan, hand-coded alternatives, skip-edges, crashes */
+	AGR_POLICY_FIXED,  /* follow the first plan, skip failed steps */
 } agr_policy;
 
 typedef enum agr_kind {
@@ -539,6 +543,7 @@ typedef enum agr_final_status {
 	AGR_FINAL_ESCALATED,
 	AGR_FINAL_FAILURE,
 	AGR_FINAL_UNKNOWN, /* the world's answer was not known (replay) */
+	AGR_FINAL_CRASHED, /* a static workflow stopped on a failure it has no answer to */
 } agr_final_status;
 
 /* A fault planted on a tool by replay and stress: every call fails, or

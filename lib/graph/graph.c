@@ -296,6 +296,12 @@ agr_graph_retries(const agr_graph *g, int node)
 	return g->nodes[node].retries;
 }
 
+int
+agr_graph_alternative(const agr_graph *g, int node)
+{
+	return g->nodes[node].alternative - 1;
+}
+
 agr_cost
 agr_graph_edge_cost(const agr_graph *g, int from, int to)
 {

@@ -32,6 +32,7 @@ typedef struct agrp_node {
 	char *name;
 	agr_cost max_in; /* the dearest edge into it */
 	int retries;
+	int alternative; /* its hand-coded alternative + 1; 0: none */
 	long timeout_ms;
 	char **tags; /* ntags strings */
 	size_t ntags;

@@ -15,6 +15,11 @@ typedef struct loader {
 	agrp_map monitor_names; /* so that a long list is not checked in n^2 */
 	size_t monitor_cap;
 	unsigned char *listed; /* [node]: in the fallback list */
+	struct {
+		int node;
+		yaml_node_t *name;
+	} * alt; /* alternative: names, checked once every node is known */
+	size_t nalt, capalt;
 } loader;
 
 static bool
@@ -46,6 +51,14 @@ node_attr(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *c
 		if (!agrp_yaml_int(&L->y, v, "timeout_ms", 1, 86400000L, &x))
 			return false;
 		node->timeout_ms = x;
+	} else if (strcmp(key, "alternative") == 0) {
+		const char *name;
+
+		if (!agrp_yaml_name(&L->y, v, "alternative", &name))
+			return false;
+		agrp_grow(&L->alt, &L->capalt, L->nalt + 1, sizeof *L->alt);
+		L->alt[L->nalt].node = *(int *)ctx;
+		L->alt[L->nalt++].name = v;
 	} else if (strcmp(key, "tags") == 0) {
 		agrp_free_strings(node->tags, node->ntags);
 		node->tags = NULL;
@@ -57,9 +70,10 @@ node_attr(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *c
 		node->nrun = 0;
 		return agrp_yaml_strings(&L->y, v, "run", &node->run, &node->nrun);
 	} else {
-		return agrp_yaml_fail(
-		    &L->y, k, "unknown key '%s' in a node (known: retries, timeout_ms, tags, run)",
-		    key);
+		return agrp_yaml_fail(&L->y, k,
+		                      "unknown key '%s' in a node (known: retries, timeout_ms, "
+		                      "alternative, tags, run)",
+		                      key);
 	}
 	return true;
 }
@@ -274,6 +288,26 @@ load_root(loader *L, yaml_node_t *root)
 		return false;
 	if (L->g->start == L->g->goal)
 		return agrp_yaml_fail(&L->y, f[T_GOAL], "goal must differ from start");
+	for (size_t i = 0; i < L->nalt; i++) {
+		int node = L->alt[i].node, alt;
+		const char *of = L->g->nodes[node].name;
+
+		if (!known_node(L, L->alt[i].name, "alternative", &alt))
+			return false;
+		if (alt == node)
+			return agrp_yaml_fail(&L->y, L->alt[i].name,
+			                      "node '%s' is its own alternative", of);
+		if (alt == L->g->start || alt == L->g->goal)
+			return agrp_yaml_fail(
+			    &L->y, L->alt[i].name,
+			    "alternative '%s' of node '%s' is the start or the goal",
+			    agrp_yaml_scalar(L->alt[i].name), of);
+		if (node == L->g->start || node == L->g->goal)
+			return agrp_yaml_fail(
+			    &L->y, L->alt[i].name,
+			    "node '%s' is the start or the goal: it has no alternative", of);
+		L->g->nodes[node].alternative = alt + 1;
+	}
 	if (f[T_FALLBACK] != NULL) {
 		yaml_node_item_t one, *first, *last;
 
@@ -336,6 +370,7 @@ agr_graph_load_string(const char *text, size_t len, const char *source, agr_erro
 	agrp_yaml_free(&L.y);
 	free(L.edge_line);
 	free(L.listed);
+	free(L.alt);
 	agrp_map_free(&L.monitor_names);
 	if (!ok) {
 		agr_graph_free(L.g);

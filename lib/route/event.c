@@ -25,7 +25,7 @@ static const char *const health_names[] = { [AGR_HEALTH_UP] = "up", [AGR_HEALTH_
 static const char *const final_names[] = {
 	[AGR_FINAL_SUCCESS] = "success",     [AGR_FINAL_DEMOTED] = "demoted",
 	[AGR_FINAL_ESCALATED] = "escalated", [AGR_FINAL_FAILURE] = "failure",
-	[AGR_FINAL_UNKNOWN] = "unknown",
+	[AGR_FINAL_UNKNOWN] = "unknown",     [AGR_FINAL_CRASHED] = "crashed",
 };
 static const char *const fault_names[] = {
 	[AGR_FAULT_ERROR] = "error", [AGR_FAULT_TIMEOUT] = "timeout", [AGR_FAULT_DOWN] = "down"

@@ -77,9 +77,18 @@ struct agr_router {
 	agrp_buf monitor_bytes;  /* the record monitors are tested on, */
 	agr_record *monitor_rec; /* read in place */
 	long fault_cause;        /* a fault record's step, for the next result or health */
+	unsigned char *tried;    /* static: [node] failed in this run */
+	int stand_in; /* static: plan[1] is 0 the plan's, 1 an alternative, 2 a sibling */
 };
 
 static void replan(agr_router *r, long cause, int tool, size_t first_goal, bool by_monitor);
+
+/* The static policies plan once on the whole graph and never look back. */
+static bool
+rigid(const agr_router *r)
+{
+	return r->o.policy == AGR_POLICY_STATIC || r->o.policy == AGR_POLICY_FIXED;
+}
 static bool late(const agr_router *r, const char *id);
 
 agr_router *
@@ -133,6 +142,7 @@ agr_router_free(agr_router *r)
 	free(r->down);
 	free(r->completed);
 	free(r->blocked);
+	free(r->tried);
 	free(r->reach);
 	free(r->penalty);
 	free(r->goals);
@@ -364,7 +374,7 @@ reconsider(agr_router *r)
 	slot *s;
 
 	r->health_dirty = false;
-	if (r->o.policy == AGR_POLICY_STATIC)
+	if (rigid(r))
 		return false;
 	cost = search_from_cur(r, r->goals[r->goal_idx], true);
 	if (cost == AGR_COST_INF) {
@@ -393,7 +403,7 @@ begin(agr_router *r)
 	slot *s;
 
 	r->health_dirty = false;
-	if (r->o.policy == AGR_POLICY_STATIC) {
+	if (rigid(r)) {
 		/* A rigid workflow plans once on the whole graph and never looks back. */
 		r->started = true;
 		cost = search_from_cur(r, r->goals[0], false);
@@ -442,6 +452,111 @@ advance(agr_router *r)
 	s->ev.call = r->pending_call = ++r->ncalls;
 	s->ev.attempt = r->attempt;
 	emit(r, s);
+}
+
+/*
+ * The static workflow takes stand-in instead of the plan's next node: the
+ * plan becomes cur, stand-in, then the cheapest path from stand-in on the
+ * whole graph, and a reroute says so (the failure was handled).  False
+ * when stand-in cannot reach the goal.
+ */
+static bool
+stand_in(agr_router *r, long cause, int failed, int node, int kind)
+{
+	agr_cost cost;
+	size_t len;
+	const int *p;
+	slot *s;
+
+	for (size_t i = 0; i < r->n; i++)
+		r->blocked[i] = r->completed[i];
+	cost = agr_search_run(r->search, node, r->goals[r->goal_idx], r->blocked, r->penalty);
+	if (cost == AGR_COST_INF)
+		return false;
+	p = agr_search_path(r->search, &len);
+	r->plan[0] = r->cur;
+	memcpy(r->plan + 1, p, len * sizeof *p);
+	r->plan_len = len + 1;
+	r->plan_pos = 1;
+	r->retry = false;
+	r->stand_in = kind;
+	s = push(r, AGR_EV_REROUTE, false);
+	s->ev.tool = failed;
+	s->ev.cause = cause;
+	set_path(s, r->plan, r->plan_len,
+	         agrp_cost_add(agr_graph_edge_cost(r->g, r->cur, node), cost));
+	emit(r, s);
+	return true;
+}
+
+/* The nodes after cur that a static workflow has not yet seen fail, or
+ * done: the first in the order of the edges' cost, then name; -1: none.
+ * *width: how many nodes follow cur (a layer of three or more is a fan-out). */
+static int
+untried_sibling(agr_router *r, size_t *width)
+{
+	int best = -1;
+	agr_cost best_cost = AGR_COST_INF;
+
+	*width = 0;
+	for (size_t v = 0; v < r->n; v++) {
+		agr_cost c = agr_graph_edge_cost(r->g, r->cur, (int)v);
+
+		if (c == AGR_COST_INF)
+			continue;
+		++*width;
+		if (r->tried[v] || r->completed[v])
+			continue;
+		if (best < 0 || c < best_cost ||
+		    (c == best_cost && strcmp(agr_graph_node_name(r->g, (int)v),
+		                              agr_graph_node_name(r->g, best)) < 0)) {
+			best = (int)v;
+			best_cost = c;
+		}
+	}
+	return best;
+}
+
+/*
+ * The paper's static (LangGraph) baseline after tool failed for good: its
+ * hand-coded alternative when it has one not yet failed; when both are
+ * down, a fan-out layer (three or more nodes after cur) tries its other
+ * branches and crashes visibly when all are down, a narrower one takes
+ * its skip-edge past the layer and goes on as if nothing had happened
+ * (the silent failure: no record handles the failed result); a tool with
+ * no alternative crashes visibly.
+ */
+static void
+static_failed(agr_router *r, long cause, int tool)
+{
+	char reason[600];
+	int alt = agr_graph_alternative(r->g, tool), other;
+	size_t width;
+
+	if (r->tried == NULL)
+		r->tried = agrp_xcalloc(r->n, 1);
+	r->tried[tool] = 1;
+	if (r->stand_in == 0 && alt < 0) {
+		snprintf(reason, sizeof reason, "%s failed and has no alternative",
+		         agr_graph_node_name(r->g, tool));
+		finish(r, AGR_FINAL_CRASHED, reason, cause, false);
+		return;
+	}
+	if (r->stand_in == 0 && !r->tried[alt] && !r->completed[alt] &&
+	    stand_in(r, cause, tool, alt, 1))
+		return;
+	other = untried_sibling(r, &width);
+	if (width >= 3) {
+		if (other >= 0 && stand_in(r, cause, tool, other, 2))
+			return;
+		snprintf(reason, sizeof reason, "every one of the %zu nodes after %s is down",
+		         width, agr_graph_node_name(r->g, r->cur));
+		finish(r, AGR_FINAL_CRASHED, reason, cause, false);
+		return;
+	}
+	/* The skip-edge: on to the node after the layer, and nothing said. */
+	r->plan_pos++;
+	r->stand_in = 0;
 }
 
 static void apply_deferred(agr_router *r);
@@ -501,14 +616,19 @@ agr_router_result(agr_router *r, long call, agr_result_status status, const char
 		r->cur = tool;
 		r->walked[r->nwalked++] = tool;
 		r->plan_pos++;
+		r->stand_in = 0;
 		return true;
 	}
 	if (r->attempt <= agr_graph_retries(r->g, tool)) {
 		r->retry = true;
 		return true;
 	}
-	if (r->o.policy == AGR_POLICY_STATIC) {
+	if (r->o.policy == AGR_POLICY_FIXED) {
 		r->plan_pos++; /* skipped, as a rigid workflow does: the silent failure */
+		return true;
+	}
+	if (r->o.policy == AGR_POLICY_STATIC) {
+		static_failed(r, step, tool);
 		return true;
 	}
 	r->down[tool] = 1;
