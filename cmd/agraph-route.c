@@ -11,7 +11,7 @@
 #include "agraph_fe.h"
 
 static const char usage[] =
-    "usage: agraph-route [-u] [--policy heal | static] [--fail list] [--down list]\n"
+    "usage: agraph-route [-u] [--policy heal | static | fixed] [--fail list] [--down list]\n"
     "                    [--goal node] [--seed n] [--id id] [--monitors]\n"
     "                    [--plan | --coproc] graph\n";
 
@@ -231,7 +231,9 @@ main(int argc, char **argv)
 
 		agr_fe_put(rec, a.unbuffered || (a.coproc && ev.kind == AGR_EV_CALL));
 		json_decref(rec);
-		if (ev.kind == AGR_EV_FINAL && ev.final_status == AGR_FINAL_ESCALATED &&
+		if (ev.kind == AGR_EV_FINAL &&
+		    (ev.final_status == AGR_FINAL_ESCALATED ||
+		     ev.final_status == AGR_FINAL_CRASHED) &&
 		    status == 0)
 			status = 1;
 		if (ev.kind != AGR_EV_CALL)

@@ -85,9 +85,9 @@ check() {
 	[ "$output" = "19 traces, 95 verdicts: 95 pass, 0 fail" ]
 }
 
-@test "--policy static runs fail observable at the final success after a skipped failure" {
+@test "--policy fixed runs fail observable at the final success after a skipped failure" {
 	while IFS=$'\t' read -r id graph name failing; do
-		agraph-route --policy static --fail "${failing#-}" "$EX/$graph" --id "$id" || [ $? -eq 1 ]
+		agraph-route --policy fixed --fail "${failing#-}" "$EX/$graph" --id "$id" || [ $? -eq 1 ]
 	done < <(tail -n +2 "$EX/scenarios.tsv") >"$BATS_TEST_TMPDIR/static.ndjson"
 	run agraph-trace check --builtin observable --format ndjson "$BATS_TEST_TMPDIR/static.ndjson"
 	[ "$status" -eq 1 ]

@@ -22,7 +22,7 @@ each_program() {
 		"0 agraph-trace export otel $BATS_TEST_TMPDIR/many" \
 		"0 agraph-inject --seed 3 -f error:p=0.3 $BATS_TEST_TMPDIR/many" \
 		"0 agraph-replay $CS $BATS_TEST_TMPDIR/many" \
-		"1 agraph-stress --builtin all --faults error,timeout,down --policy static $CS" \
+		"1 agraph-stress --builtin all --faults error,timeout,down --policy fixed $CS" \
 		"0 agraph-render -t $RUN $CS"
 }
 

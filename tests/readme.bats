@@ -90,6 +90,6 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ ! -s "$BATS_TEST_TMPDIR/err" ] || { cat "$BATS_TEST_TMPDIR/err"; false; }
 	# 19 rows a table, each with the final status of its run
-	[ "$(grep -cE '^(CS|TB|CM)-[0-9] .* (success|escalated|demoted|failed) ' <<<"$output")" -eq 38 ]
+	[ "$(grep -cE '^(CS|TB|CM)-[0-9] .* (success|escalated|demoted|failed|crashed) ' <<<"$output")" -eq 38 ]
 	grep -q '^agraph-route: 19/19 scenarios handled' <<<"$output"
 }

@@ -12,7 +12,7 @@ setup_file() {
 	"$gen" 2 11 >"$C"
 	while IFS=$'\t' read -r id graph name failing; do
 		exits 0,1 agraph-route --fail "${failing#-}" "$EX/$graph" --id "$id"
-		agraph-route --policy static --fail "${failing#-}" "$EX/$graph" --id "static-$id"
+		agraph-route --policy fixed --fail "${failing#-}" "$EX/$graph" --id "static-$id"
 	done < <(tail -n +2 "$EX/scenarios.tsv") >>"$C"
 	cat "$EX/refunds.ndjson" >>"$C"
 	# Odd but valid records: escapes, unicode, nesting, types the contracts do not expect.

@@ -188,8 +188,8 @@ SUP=$EX/support.yaml
 	[ "$stderr" = "agraph-route: no path from Start to Complete" ]
 }
 
-@test "--policy static follows the first plan and skips the failed step" {
-	run agraph-route --policy static --fail Stripe "$CS"
+@test "--policy fixed follows the first plan and skips the failed step" {
+	run agraph-route --policy fixed --fail Stripe "$CS"
 	[ "$status" -eq 0 ]
 	[ "$(tools_called <<<"$output")" = "CRM Stripe Email Complete" ]
 	[ "$(count_kind reroute <<<"$output")" = 0 ]
@@ -197,14 +197,38 @@ SUP=$EX/support.yaml
 	[ "$(jq -c 'select(.kind == "final") | .path' <<<"$output")" = '["Start","CRM","Email","Complete"]' ]
 }
 
-@test "--policy static ignores health and calls a down tool" {
-	run agraph-route --policy static --down Stripe "$CS"
+@test "--policy fixed ignores health and calls a down tool" {
+	run agraph-route --policy fixed --down Stripe "$CS"
 	[ "$status" -eq 0 ]
 	[ "$(tools_called <<<"$output")" = "CRM Stripe Email Complete" ]
 	[ "$(jq -r 'select(.kind == "result" and .tool == "Stripe") | .error.message' <<<"$output")" = "Stripe is down" ]
 }
 
-@test "--policy takes heal or static" {
+@test "--policy static takes the alternative after the node's retries, with a reroute caused by the failed result" {
+	g=$BATS_TEST_TMPDIR/g.yaml
+	printf '%s\n' 'graph: g' 'start: S' 'goal: G' 'nodes:' '  A: {retries: 1, alternative: C}' \
+		'edges:' '  - [S, A, 1]' '  - [A, B, 1]' '  - [B, G, 1]' '  - [S, C, 5]' '  - [C, G, 1]' >"$g"
+	run agraph-route --policy static --fail A "$g"
+	[ "$status" -eq 0 ]
+	# C is no neighbour of B: the walk goes on by the cheapest path from C
+	[ "$(tools_called <<<"$output")" = "A A C G" ]
+	[ "$(jq -c 'select(.kind == "reroute") | [.tool, .path, .cause]' <<<"$output")" = '["A",["S","C","G"],5]' ]
+	agraph-trace check --builtin observable <<<"$output"
+}
+
+@test "--policy static ignores health: a down tool is called, and its alternative taken" {
+	run agraph-route --policy static --down Stripe "$CS"
+	[ "$status" -eq 0 ]
+	[ "$(tools_called <<<"$output")" = "CRM Stripe Razorpay Email Complete" ]
+}
+
+@test "--policy static crashes visibly, exit 1, when a node with no alternative fails" {
+	run agraph-route --policy static --fail Complete "$CS"
+	[ "$status" -eq 1 ]
+	[ "$(jq -c 'select(.kind == "final") | [.status, .reason, .cause]' <<<"$output")" = '["crashed","Complete failed and has no alternative",9]' ]
+}
+
+@test "--policy takes heal, static or fixed" {
 	run agraph-route --policy clever "$CS"
 	[ "$status" -eq 2 ]
 }

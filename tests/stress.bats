@@ -44,13 +44,13 @@ sets() {
 	[ "${lines[2]}" = "searched all 22 fault sets of up to 2 faults: replayed 13, the rest change nothing or hold a counterexample; 2 counterexamples" ]
 }
 
-@test "observable: silent failures under --policy static, none when self-healing" {
-	run agraph-stress --builtin observable --policy static "$CS"
+@test "observable: silent failures under --policy fixed, none when self-healing" {
+	run agraph-stress --builtin observable --policy fixed "$CS"
 	[ "$status" -eq 1 ]
 	[ "$(sets <<<"$output" | paste -sd' ')" = "{CRM:error} {Complete:error} {Email:error} {Stripe:error}" ]
 	[[ ${lines[0]} == "{CRM:error} breaks observable at step "*"was not retried, rerouted or escalated, yet step"*"says success" ]]
 	# The static policy does not heed health: it calls a down tool, which fails.
-	run agraph-stress --builtin observable --policy static --faults down "$CS"
+	run agraph-stress --builtin observable --policy fixed --faults down "$CS"
 	[ "$status" -eq 1 ]
 	[ "$(sets <<<"$output" | paste -sd' ')" = "{CRM:down} {Complete:down} {Email:down} {Stripe:down}" ]
 	run agraph-stress --builtin observable --faults error,timeout,down --max-faults 3 "$CS"
@@ -116,7 +116,7 @@ sets() {
 		cmp "$BATS_TEST_TMPDIR/e1" "$BATS_TEST_TMPDIR/e$i"
 	done
 	for i in 1 2; do
-		exits 1 agraph-stress --builtin all --faults error,timeout,down --policy static "$EX/travel-booking.yaml" \
+		exits 1 agraph-stress --builtin all --faults error,timeout,down --policy fixed "$EX/travel-booking.yaml" \
 			>"$BATS_TEST_TMPDIR/t$i" 2>"$BATS_TEST_TMPDIR/te$i"
 		[ -s "$BATS_TEST_TMPDIR/t$i" ]
 		[ ! -s "$BATS_TEST_TMPDIR/te$i" ]
@@ -138,7 +138,7 @@ sets() {
 }
 
 @test "no contract given: every built-in" {
-	run agraph-stress --policy static --max-faults 1 "$CS"
+	run agraph-stress --policy fixed --max-faults 1 "$CS"
 	[ "$status" -eq 1 ]
 	[[ $output == *"breaks observable"* ]]
 	! [[ $output == *"breaks terminates"* ]]

@@ -9,7 +9,7 @@ setup() {
 	S=$BATS_TEST_TMPDIR/static.ndjson
 	agraph-route --fail Stripe --id ok "$EX/customer-support.yaml" >"$R"
 	exits 1 agraph-route --fail Stripe,Razorpay --id esc "$EX/customer-support.yaml" >>"$R"
-	agraph-route --policy static --fail Stripe --id silent "$EX/customer-support.yaml" >"$S"
+	agraph-route --policy fixed --fail Stripe --id silent "$EX/customer-support.yaml" >"$S"
 }
 
 @test "--help and --version; no command is a usage error" {
@@ -153,7 +153,7 @@ setup() {
 @test "stats --partial and --merge over a corpus split by trace id equal stats over the whole" {
 	while IFS=$'\t' read -r id graph name failing; do
 		agraph-route --fail "${failing#-}" "$EX/$graph" --id "$id" || [ $? -eq 1 ]
-		agraph-route --policy static --fail "${failing#-}" "$EX/$graph" --id "static-$id"
+		agraph-route --policy fixed --fail "${failing#-}" "$EX/$graph" --id "static-$id"
 	done < <(tail -n +2 "$EX/scenarios.tsv") >"$BATS_TEST_TMPDIR/all.ndjson"
 	jq -c 'select(.trace | test("^(CS|static-TB)"))' "$BATS_TEST_TMPDIR/all.ndjson" >"$BATS_TEST_TMPDIR/p1"
 	jq -c 'select(.trace | test("^(CS|static-TB)") | not)' "$BATS_TEST_TMPDIR/all.ndjson" >"$BATS_TEST_TMPDIR/p2"

@@ -260,11 +260,11 @@ close_run(agr_stats *st, run *r)
 
 	st->c[C_RUNS]++;
 	st->c[C_RECORDS] += r->records;
-	st->c[is(r->final, "success")     ? C_SUCCESS
-	      : is(r->final, "demoted")   ? C_DEMOTED
-	      : is(r->final, "escalated") ? C_ESCALATED
-	      : is(r->final, "failure")   ? C_FAILURE
-	                                  : C_UNFINISHED]++;
+	st->c[is(r->final, "success")                              ? C_SUCCESS
+	      : is(r->final, "demoted")                            ? C_DEMOTED
+	      : is(r->final, "escalated")                          ? C_ESCALATED
+	      : is(r->final, "failure") || is(r->final, "crashed") ? C_FAILURE
+	                                                           : C_UNFINISHED]++;
 	bool contained =
 	    affected && r->observable &&
 	    (is(r->final, "success") || is(r->final, "demoted") || is(r->final, "escalated"));

@@ -289,7 +289,8 @@ record_span(const texport *e, size_t i, const char *seed)
 	const char *status = agr_json_str(rec, "status");
 	bool failed =
 	    status != NULL && (strcmp(status, "error") == 0 || strcmp(status, "timeout") == 0 ||
-	                       strcmp(status, "escalated") == 0 || strcmp(status, "failure") == 0);
+	                       strcmp(status, "escalated") == 0 || strcmp(status, "failure") == 0 ||
+	                       strcmp(status, "crashed") == 0);
 	char name[300];
 	json_t *span, *attrs = json_array();
 
