@@ -152,7 +152,8 @@ each_recording(void *vx, agr_recording *rc)
 
 		agr_replay_run(rc, &x->opts, agr_fe_write, &flush, &info);
 		x->unrecorded += info.unrecorded;
-		if ((info.final == AGR_FINAL_ESCALATED || info.final == AGR_FINAL_UNKNOWN) &&
+		if ((info.final == AGR_FINAL_ESCALATED || info.final == AGR_FINAL_CRASHED ||
+		     info.final == AGR_FINAL_UNKNOWN) &&
 		    x->status == 0)
 			x->status = 1;
 		if (info.unrecorded > 0 && x->opts.missing != AGR_MISSING_STOP) {
