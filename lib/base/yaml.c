@@ -86,9 +86,8 @@ agrp_yaml_name(agrp_yaml *L, const yaml_node_t *n, const char *what, const char 
 	return true;
 }
 
-/* The tag written on scalar n, or NULL when it has none. */
-static const char *
-explicit_tag(const agrp_yaml *L, const yaml_node_t *n)
+const char *
+agrp_yaml_tag(const agrp_yaml *L, const yaml_node_t *n)
 {
 	const char *tag = (const char *)n->tag;
 	size_t lo = 0, hi = L->nstr_tagged;
@@ -119,7 +118,7 @@ agrp_yaml_number(agrp_yaml *L, const yaml_node_t *n, const char *what, double *o
 	if (!agrp_yaml_expect(L, n, YAML_SCALAR_NODE, what))
 		return false;
 	s = agrp_yaml_scalar(n);
-	tag = explicit_tag(L, n);
+	tag = agrp_yaml_tag(L, n);
 	if (tag != NULL && strcmp(tag, YAML_INT_TAG) != 0 && strcmp(tag, YAML_FLOAT_TAG) != 0) {
 		bool short_form = strncmp(tag, core, sizeof core - 1) == 0;
 

@@ -37,6 +37,10 @@ const char *agrp_yaml_scalar(const yaml_node_t *n);
 bool agrp_yaml_plain(const yaml_node_t *n);
 /* "a scalar", "a list", "a mapping" */
 const char *agrp_yaml_type_name(const yaml_node_t *n);
+/* The tag written on scalar n, or NULL when it has none: an explicit !!str
+ * (or the non-specific !) included, which the document API cannot tell
+ * from no tag. */
+const char *agrp_yaml_tag(const agrp_yaml *L, const yaml_node_t *n);
 
 /* Each of these checks one value; on a mistake it fills L->err with the
  * node's line and column and returns false. */

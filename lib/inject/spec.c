@@ -508,30 +508,6 @@ agr_injector_add(agr_injector *in, const char *spec, agr_error *err)
 	return ok;
 }
 
-/* The tag written on scalar n, or NULL when it has none: as the loaders of
- * graphs and contracts read it (lib/base/yaml.c), an explicit !!str (or
- * the non-specific !) included, which the document API cannot tell from
- * no tag. */
-static const char *
-written_tag(const agrp_yaml *L, const yaml_node_t *n)
-{
-	const char *tag = (const char *)n->tag;
-	size_t lo = 0, hi = L->nstr_tagged;
-
-	if (tag != NULL && strcmp(tag, YAML_STR_TAG) != 0)
-		return tag;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (L->str_tagged[mid] < n->start_mark.index)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < L->nstr_tagged && L->str_tagged[lo] == n->start_mark.index ? YAML_STR_TAG
-	                                                                       : NULL;
-}
-
 /* A number or a truth value tagged as something else (`p: !!str 0.5`) is
  * that something else, as in graphs: refused. */
 static bool
@@ -544,7 +520,7 @@ tag_fits(agrp_yaml *L, const agrp_param *p, const char *key, const yaml_node_t *
 
 	if (p->type != AGRP_REAL && p->type != AGRP_WHOLE && p->type != AGRP_BOOL)
 		return true;
-	if ((tag = written_tag(L, v)) == NULL)
+	if ((tag = agrp_yaml_tag(L, v)) == NULL)
 		return true;
 	fits = p->type == AGRP_BOOL
 	           ? strcmp(tag, YAML_BOOL_TAG) == 0

@@ -66,11 +66,21 @@ gen_record_runs() {
 # wrote (not with busy: that depends on when the signal came) and whether
 # each of them is whole JSON ending in a newline; then its stderr.
 gen_record_stop() {
-	local sig=$1 runs=$2 busy= dir pid status
+	local sig=$1 runs=$2
+	shift 2
+	gen_stop "gen_record_runs $runs" "$sig" "$@"
+}
+
+# gen_stop INPUT SIGNAL [busy] COMMAND...: as gen_record_stop, but the
+# input is what the command INPUT writes (a generator and its arguments:
+# "gen_interop_openai 300"); with GEN_STOP_RUN=N set and busy, it also
+# says whether the output is whole runs of N lines.
+gen_stop() {
+	local input=$1 sig=$2 busy= dir pid status
 	shift 2
 	[ "$1" = busy ] && busy=1 && shift
 	dir=$(mktemp -d)
-	gen_record_runs "$runs" >"$dir/in.ndjson"
+	$input >"$dir/in.ndjson"
 	mkfifo "$dir/fifo"
 	# In a job of its own, which does not ignore SIGINT; the shell's word
 	# on its jobs goes to /dev/null.
@@ -102,6 +112,8 @@ gen_record_stop() {
 	else
 		echo "a line is torn: $(tail -c 80 "$dir/out")"
 	fi
+	[ -n "$busy" ] && [ -n "${GEN_STOP_RUN:-}" ] &&
+		[ "$(($(wc -l <"$dir/out") % GEN_STOP_RUN))" = 0 ] && echo "every run is whole"
 	cat "$dir/err"
 	rm -rf "$dir"
 }
@@ -289,46 +301,10 @@ gen_interop_openai() {
 	}'
 }
 
-# gen_interop_stop INPUT SIGNAL [busy] COMMAND...: as gen_record_stop, but
-# the input is what the command INPUT writes (a generator and its
-# arguments, one word: "gen_interop_openai 300").
+# gen_interop_stop INPUT SIGNAL [busy] COMMAND...: gen_stop, whose output
+# is whole runs of three lines.
 gen_interop_stop() {
-	local input=$1 sig=$2 busy= dir pid status
-	shift 2
-	[ "$1" = busy ] && busy=1 && shift
-	dir=$(mktemp -d)
-	$input >"$dir/in.ndjson"
-	mkfifo "$dir/fifo"
-	{
-		set -m
-		"$@" <"$dir/fifo" >"$dir/out" 2>"$dir/err" &
-		pid=$!
-		exec 3>"$dir/fifo"
-		if [ -n "$busy" ]; then
-			{ while cat "$dir/in.ndjson"; do :; done >&3; } &
-			sleep 0.3
-		else
-			cat "$dir/in.ndjson" >&3
-			gen_record_asleep "$pid"
-		fi
-		kill -"$sig" "$pid"
-		sleep 0.2
-		exec 3>&-
-		wait "$pid"
-		status=$?
-		wait
-		set +m
-	} 2>/dev/null
-	echo "status $status"
-	[ -z "$busy" ] && echo "lines $(wc -l <"$dir/out")"
-	if jq -c . "$dir/out" >/dev/null 2>&1 && [ -z "$(tail -c 1 "$dir/out" | tr -d '\n')" ]; then
-		echo "every line is whole JSON"
-	else
-		echo "a line is torn: $(tail -c 80 "$dir/out")"
-	fi
-	[ -n "$busy" ] && [ "$(($(wc -l <"$dir/out") % 3))" = 0 ] && echo "every run is whole"
-	cat "$dir/err"
-	rm -rf "$dir"
+	GEN_STOP_RUN=3 gen_stop "$@"
 }
 
 # gen_interop_coproc_stop SIGNAL [busy] GRAPH: agraph-route --coproc GRAPH

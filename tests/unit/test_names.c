@@ -20,8 +20,8 @@ main(void)
 	static const char *const kinds[] = { "route",  "call",     "result", "health", "reroute",
 		                             "demote", "escalate", "final",  "fault" };
 	static const char *const results[] = { "ok", "error", "timeout" };
-	static const char *const finals[] = { "success", "demoted", "escalated", "failure",
-		                              "unknown" };
+	static const char *const finals[] = { "success", "demoted", "escalated",
+		                              "failure", "unknown", "crashed" };
 	static const char *const faults[] = { "error", "timeout", "down" };
 	int bad = 0;
 	agr_fault_kind fk;
@@ -46,11 +46,12 @@ main(void)
 	   "health statuses: up, down, and NULL outside");
 
 	bad = 0;
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		bad += !same(agr_final_status_name((agr_final_status)i), finals[i]);
-	ok(bad == 0 && agr_final_status_name((agr_final_status)5) == NULL &&
+	ok(bad == 0 && agr_final_status_name((agr_final_status)6) == NULL &&
 	       agr_final_status_name((agr_final_status)1000000) == NULL,
-	   "final statuses: success, demoted, escalated, failure, unknown, and NULL outside");
+	   "final statuses: success, demoted, escalated, failure, unknown, crashed, and NULL "
+	   "outside");
 
 	bad = 0;
 	for (int i = 0; i < 3; i++) {
