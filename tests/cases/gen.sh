@@ -57,6 +57,16 @@ gen_record_runs() {
 	done
 }
 
+# gen_whole_json FILE: whether every line of FILE is whole JSON ending in a
+# newline, or the torn end.
+gen_whole_json() {
+	if jq -c . "$1" >/dev/null 2>&1 && [ -z "$(tail -c 1 "$1" | tr -d '\n')" ]; then
+		echo "every line is whole JSON"
+	else
+		echo "a line is torn: $(tail -c 80 "$1")"
+	fi
+}
+
 # gen_record_stop SIGNAL RUNS [busy] COMMAND...: COMMAND reads RUNS runs
 # (gen_record_runs) from a FIFO kept open, as from a producer that has
 # more to say, and is sent SIGNAL once it has read them all and waits for
@@ -107,11 +117,7 @@ gen_stop() {
 	} 2>/dev/null
 	echo "status $status"
 	[ -z "$busy" ] && echo "lines $(wc -l <"$dir/out")"
-	if jq -c . "$dir/out" >/dev/null 2>&1 && [ -z "$(tail -c 1 "$dir/out" | tr -d '\n')" ]; then
-		echo "every line is whole JSON"
-	else
-		echo "a line is torn: $(tail -c 80 "$dir/out")"
-	fi
+	gen_whole_json "$dir/out"
 	[ -n "$busy" ] && [ -n "${GEN_STOP_RUN:-}" ] &&
 		[ "$(($(wc -l <"$dir/out") % GEN_STOP_RUN))" = 0 ] && echo "every run is whole"
 	cat "$dir/err"
@@ -342,11 +348,7 @@ gen_interop_coproc_stop() {
 		set +m
 	} 2>/dev/null
 	echo "status $status"
-	if jq -c . "$dir/out" >/dev/null 2>&1 && [ -z "$(tail -c 1 "$dir/out" | tr -d '\n')" ]; then
-		echo "every line is whole JSON"
-	else
-		echo "a line is torn: $(tail -c 80 "$dir/out")"
-	fi
+	gen_whole_json "$dir/out"
 	tail -n 1 "$dir/out" | jq -c '[.kind, .status, .reason]' 2>/dev/null
 	cat "$dir/err"
 	rm -rf "$dir"
