@@ -202,6 +202,9 @@ int agr_graph_start(const agr_graph *g);
 int agr_graph_goal(const agr_graph *g);
 size_t agr_graph_fallback_count(const agr_graph *g);
 int agr_graph_fallback(const agr_graph *g, size_t i);
+/* How many tools known down before the walk make the router consult the
+ * model once before it (graph key preflight:), or 0 when the graph says none. */
+int agr_graph_preflight(const agr_graph *g);
 /* How many times a failed call of node is retried (nodes: retries). */
 int agr_graph_retries(const agr_graph *g, int node);
 /* The node a static workflow calls when node fails (nodes: alternative),
@@ -521,6 +524,7 @@ typedef enum agr_kind {
 	AGR_EV_ESCALATE,
 	AGR_EV_FINAL,
 	AGR_EV_FAULT,
+	AGR_EV_MODEL, /* a consultation of the model: escalation or pre-flight */
 } agr_kind;
 
 /* The status of a result record. */
@@ -580,6 +584,7 @@ typedef struct agr_event {
 	const char *action;
 	const json_t *extra; /* fields to keep from an outside record, or NULL */
 	long target;         /* fault: the step of the record it changes */
+	const char *purpose; /* model: "escalation" or "preflight" */
 } agr_event;
 
 typedef struct agr_router_opts {

@@ -117,12 +117,13 @@ setup() {
 @test "stats: per run and in total" {
 	run agraph-trace stats "$R" "$S"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "trace                    records calls failures faults reroutes escalations  final" ]
+	[ "${lines[0]}" = "trace                    records calls failures faults reroutes escalations model_calls  final" ]
 	[[ ${lines[1]} == "ok "*" 13 "*" success" ]]
 	[[ ${lines[2]} == "esc "*" escalated" ]]
 	[[ $output == *"task success               2 of 3 (66.7%)"* ]]
 	[[ $output == *"containment                2 of 3 (66.7%)"* ]]
 	[[ $output == *"tool Stripe errors         3 of 3 (100.0%)"* ]]
+	[[ $output == *"model calls                1"* ]]
 }
 
 @test "stats --json: a row per run, then the total" {
@@ -131,6 +132,9 @@ setup() {
 	[ "$(jq -r 'select(.trace) | .trace' <<<"$output" | paste -sd' ')" = "ok esc silent" ]
 	[ "$(jq -c 'select(.total) | .total | [.runs, .success, .escalated, .affected, .contained, .termination_reliability]' <<<"$output")" = '[3,2,1,3,2,1]' ]
 	[ "$(jq -c 'select(.trace == "silent") | [.observable, .terminates, .failures]' <<<"$output")" = '[false,true,1]' ]
+	# One model call: the escalation of esc.
+	[ "$(jq -c 'select(.trace) | .model_calls' <<<"$output" | paste -sd' ')" = "0 1 0" ]
+	[ "$(jq -c 'select(.total) | .total.model_calls' <<<"$output")" = 1 ]
 }
 
 @test "stats -c: contract compliance" {
@@ -227,9 +231,10 @@ setup() {
 }
 
 @test "lineage: the chain of causes back from a record" {
-	run agraph-trace lineage --trace esc 10 "$R"
+	# The model record (step 10) is caused by the escalate, as the final is.
+	run agraph-trace lineage --trace esc 11 "$R"
 	[ "$status" -eq 0 ]
-	[ "$(jq -c '[.step, .kind]' <<<"$output" | paste -sd' ')" = '[8,"result"] [9,"escalate"] [10,"final"]' ]
+	[ "$(jq -c '[.step, .kind]' <<<"$output" | paste -sd' ')" = '[8,"result"] [9,"escalate"] [11,"final"]' ]
 }
 
 @test "lineage: with no --trace, the first trace of the input" {

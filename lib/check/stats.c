@@ -13,7 +13,7 @@
 
 typedef struct run {
 	char *id;
-	long records, calls, failures, faults, reroutes, escalations, demotes;
+	long records, calls, failures, faults, reroutes, escalations, demotes, model_calls;
 	char final[16]; /* the first final's status; "" when none */
 	bool terminates, observable;
 	long pass, verdicts;
@@ -95,12 +95,14 @@ enum {
 	C_ESCALATIONS,
 	C_PASS,
 	C_VERDICTS,
+	C_MODEL_CALLS,
 	C_N
 };
-static const char *const counter_names[C_N] = {
-	"runs",       "records",  "success",   "demoted",  "escalated",   "failure", "unfinished",
-	"terminated", "affected", "contained", "reroutes", "escalations", "pass",    "verdicts"
-};
+static const char *const counter_names[C_N] = { "runs",       "records",    "success",
+	                                        "demoted",    "escalated",  "failure",
+	                                        "unfinished", "terminated", "affected",
+	                                        "contained",  "reroutes",   "escalations",
+	                                        "pass",       "verdicts",   "model_calls" };
 
 struct agr_stats {
 	agr_contracts *own;        /* terminates and observable, for every run */
@@ -283,6 +285,7 @@ close_run(agr_stats *st, run *r)
 	}
 	st->c[C_REROUTES] += r->reroutes;
 	st->c[C_ESCALATIONS] += r->escalations;
+	st->c[C_MODEL_CALLS] += r->model_calls;
 	st->c[C_PASS] += r->pass;
 	st->c[C_VERDICTS] += r->verdicts;
 	if (st->fn != NULL) {
@@ -295,6 +298,7 @@ close_run(agr_stats *st, run *r)
 		json_object_set_new(o, "faults", json_integer(r->faults));
 		json_object_set_new(o, "reroutes", json_integer(r->reroutes));
 		json_object_set_new(o, "escalations", json_integer(r->escalations));
+		json_object_set_new(o, "model_calls", json_integer(r->model_calls));
 		json_object_set_new(o, "final", r->final[0] ? json_string(r->final) : json_null());
 		json_object_set_new(o, "terminates", json_boolean(r->terminates));
 		json_object_set_new(o, "observable", json_boolean(r->observable));
@@ -373,6 +377,8 @@ agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 		r->reroutes++;
 	} else if (is(kind, "escalate")) {
 		r->escalations++;
+	} else if (is(kind, "model")) {
+		r->model_calls++;
 	} else if (is(kind, "govern")) {
 		const char *d = agrp_record_str(rec, "decision", b[0], sizeof b[0]);
 
@@ -505,6 +511,11 @@ agr_stats_merge(agr_stats *st, const json_t *partial, agr_error *err)
 	for (int i = 0; i < C_N; i++) {
 		const json_t *n = json_object_get(partial, counter_names[i]);
 
+		/* Partials written before model calls were counted have none: 0. */
+		if (n == NULL && i == C_MODEL_CALLS) {
+			sum[i] = st->c[i];
+			continue;
+		}
 		if (!json_is_integer(n)) {
 			agrp_error_set(err, NULL, 0, 0, "stats partial without a count of \"%s\"",
 			               counter_names[i]);
@@ -579,6 +590,7 @@ agr_stats_total(const agr_stats *st)
 	json_object_set_new(o, "containment_rate", rate(c[C_CONTAINED], c[C_AFFECTED]));
 	json_object_set_new(o, "reroutes_per_run", rate(c[C_REROUTES], c[C_RUNS]));
 	json_object_set_new(o, "escalations_per_run", rate(c[C_ESCALATIONS], c[C_RUNS]));
+	json_object_set_new(o, "model_calls", json_integer(c[C_MODEL_CALLS]));
 	json_object_set_new(o, "compliance_rate", rate(c[C_PASS], c[C_VERDICTS]));
 	json_object_foreach(st->contracts, key, v)
 	{
@@ -632,20 +644,22 @@ agr_stats_print_row(FILE *out, const json_t *row)
 	char *id, *fin;
 
 	if (row == NULL) {
-		fprintf(out, "%-24s %7s %5s %8s %6s %8s %11s  %s\n", "trace", "records", "calls",
-		        "failures", "faults", "reroutes", "escalations", "final");
+		fprintf(out, "%-24s %7s %5s %8s %6s %8s %11s %11s  %s\n", "trace", "records",
+		        "calls", "failures", "faults", "reroutes", "escalations", "model_calls",
+		        "final");
 		return;
 	}
 	f = json_object_get(row, "final");
 	id = agrp_text(json_string_value(json_object_get(row, "trace")), true);
 	fin = agrp_text(json_is_string(f) ? json_string_value(f) : "(none)", false);
-	fprintf(out, "%-24s %7lld %5lld %8lld %6lld %8lld %11lld  %s\n", id,
+	fprintf(out, "%-24s %7lld %5lld %8lld %6lld %8lld %11lld %11lld  %s\n", id,
 	        (long long)json_integer_value(json_object_get(row, "records")),
 	        (long long)json_integer_value(json_object_get(row, "calls")),
 	        (long long)json_integer_value(json_object_get(row, "failures")),
 	        (long long)json_integer_value(json_object_get(row, "faults")),
 	        (long long)json_integer_value(json_object_get(row, "reroutes")),
-	        (long long)json_integer_value(json_object_get(row, "escalations")), fin);
+	        (long long)json_integer_value(json_object_get(row, "escalations")),
+	        (long long)json_integer_value(json_object_get(row, "model_calls")), fin);
 	free(id);
 	free(fin);
 }
@@ -694,6 +708,7 @@ print_total(FILE *out, const json_t *t)
 	fprintf(out, "%-26s %.2f\n%-26s %.2f\n", "reroutes per run",
 	        json_real_value(json_object_get(t, "reroutes_per_run")), "escalations per run",
 	        json_real_value(json_object_get(t, "escalations_per_run")));
+	fprintf(out, "%-26s %ld\n", "model calls", num(t, "model_calls"));
 	json_object_foreach((json_t *)json_object_get(t, "contracts"), key, v)
 	{
 		label(what, sizeof what, "contract ", key, "");

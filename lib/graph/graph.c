@@ -285,6 +285,12 @@ agr_graph_fallback_count(const agr_graph *g)
 }
 
 int
+agr_graph_preflight(const agr_graph *g)
+{
+	return g->preflight;
+}
+
+int
 agr_graph_fallback(const agr_graph *g, size_t i)
 {
 	return g->fallback[i];

@@ -63,6 +63,7 @@ struct agr_graph {
 	int start, goal;
 	int *fallback;
 	size_t nfallback;
+	int preflight; /* tools known down before the walk for a pre-flight, 0: never */
 	agrp_monitor *monitors;
 	size_t nmonitors;
 };

@@ -1,4 +1,5 @@
 /* graph_load.c - agraph-graph(5) from YAML (JSON is YAML too). */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,9 +229,9 @@ load_monitor(loader *L, yaml_node_t *n)
 	return true;
 }
 
-enum { T_GRAPH, T_START, T_GOAL, T_FALLBACK, T_NODES, T_EDGES, T_MONITORS, T_N };
-static const char *const top_keys[T_N] = { "graph", "start", "goal",    "fallback",
-	                                   "nodes", "edges", "monitors" };
+enum { T_GRAPH, T_START, T_GOAL, T_FALLBACK, T_NODES, T_EDGES, T_MONITORS, T_PREFLIGHT, T_N };
+static const char *const top_keys[T_N] = { "graph", "start", "goal",     "fallback",
+	                                   "nodes", "edges", "monitors", "preflight" };
 
 static bool
 known_node(loader *L, yaml_node_t *n, const char *what, int *out)
@@ -307,6 +308,13 @@ load_root(loader *L, yaml_node_t *root)
 			    &L->y, L->alt[i].name,
 			    "node '%s' is the start or the goal: it has no alternative", of);
 		L->g->nodes[node].alternative = alt + 1;
+	}
+	if (f[T_PREFLIGHT] != NULL) {
+		long x;
+
+		if (!agrp_yaml_int(&L->y, f[T_PREFLIGHT], "preflight", 1, INT_MAX, &x))
+			return false;
+		L->g->preflight = (int)x;
 	}
 	if (f[T_FALLBACK] != NULL) {
 		yaml_node_item_t one, *first, *last;

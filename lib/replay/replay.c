@@ -143,7 +143,7 @@ is_routing_kind(const char *kind)
 	for (int k = AGR_EV_ROUTE; k <= AGR_EV_FINAL; k++)
 		if (strcmp(kind, agr_kind_name((agr_kind)k)) == 0)
 			return true;
-	return false;
+	return strcmp(kind, agr_kind_name(AGR_EV_MODEL)) == 0;
 }
 
 /* A step as a key of fault_steps: the map wants its keys well mixed (it

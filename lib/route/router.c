@@ -288,6 +288,18 @@ finish(agr_router *r, agr_final_status status, const char *reason, long cause, b
 	emit(r, s);
 }
 
+/* One consultation of the model, for purpose ("escalation", "preflight"):
+ * what stats counts as a model call. */
+static void
+model_call(agr_router *r, const char *purpose, long cause, bool by_monitor)
+{
+	slot *s = push(r, AGR_EV_MODEL, by_monitor);
+
+	s->ev.purpose = purpose;
+	s->ev.cause = cause;
+	emit(r, s);
+}
+
 static void
 escalate(agr_router *r, long cause, const char *reason, bool by_monitor)
 {
@@ -298,6 +310,11 @@ escalate(agr_router *r, long cause, const char *reason, bool by_monitor)
 	s->ev.goal = r->goals[r->goal_idx];
 	set_text(&s->message, &s->capmessage, reason);
 	emit(r, s); /* may grow the queue: s is not used after this */
+	/* The Self-Healing Router consults the model when it escalates, and
+	 * only then (its pre-flight aside): one model record, after the
+	 * escalate that is its cause, before the final. */
+	if (r->o.policy == AGR_POLICY_HEAL)
+		model_call(r, "escalation", step, by_monitor);
 	finish(r, AGR_FINAL_ESCALATED, reason, step, by_monitor);
 }
 
@@ -416,6 +433,16 @@ begin(agr_router *r)
 		set_path(s, r->plan, r->plan_len, cost);
 		emit(r, s);
 		return;
+	}
+	/* Pre-flight: with the graph's threshold of tools known down before
+	 * the walk, the model is consulted once before the first plan. */
+	if (agr_graph_preflight(r->g) > 0) {
+		size_t ndown = 0;
+
+		for (size_t i = 0; i < r->n; i++)
+			ndown += r->down[i] != 0;
+		if (ndown >= (size_t)agr_graph_preflight(r->g))
+			model_call(r, "preflight", cause, false);
 	}
 	replan(r, cause, -1, 0, false);
 }
