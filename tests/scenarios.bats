@@ -233,6 +233,80 @@ static_outcome() {
 	[ "$(grep -v '^#' "$f" | awk -F'\t' 'NR > 1 { r[substr($1, 1, 2)] += $4 } END { print r["CS"], r["TB"], r["CM"] }')" = "44 42 37" ]
 }
 
+# shr_calls ID fail|down: the model calls of the self-healing router
+# (--policy heal) on the scenario, its failing tools discovered when called
+# (--fail) or known down before (--down), as agraph-trace stats counts them;
+# it also checks that every model record is where agraph-route(1) puts it.
+shr_calls() {
+	local line graph failing out
+	line=$(awk -F'\t' -v id="$1" '$1 == id' "$EX/scenarios.tsv")
+	graph=$(cut -f2 <<<"$line")
+	failing=$(cut -f4 <<<"$line")
+	if [ "$failing" = "-" ]; then
+		out=$(agraph-route "$EX/$graph") || [ $? -eq 1 ]
+	else
+		out=$(agraph-route "--$2" "$failing" "$EX/$graph") || [ $? -eq 1 ]
+	fi
+	# An escalation's model record comes just after its escalate, which is
+	# its cause; a pre-flight comes before the route, after the health records.
+	[ "$(jq -c 'select(.kind == "escalate") | .step' <<<"$out")" = \
+		"$(jq -c 'select(.kind == "model" and .purpose == "escalation") | .cause' <<<"$out")" ]
+	[ "$(jq -c 'select(.kind == "escalate") | .step + 1' <<<"$out")" = \
+		"$(jq -c 'select(.kind == "model" and .purpose == "escalation") | .step' <<<"$out")" ]
+	[ -z "$(jq -sc '[.[] | select(.kind == "model" and .purpose == "preflight")] as $p |
+		[.[] | select(.kind != "health" and .kind != "model")][0].step as $first |
+		$p[] | select(.step > $first)' <<<"$out")" ]
+	agraph-trace stats --json <<<"$out" | jq -r 'select(.total) | .total.model_calls'
+}
+
+@test "heal: the model calls of every scenario under --down are the paper's SHR figures (9 in all)" {
+	local id static want react got bad=0 sum=0
+	while IFS=$'\t' read -r id static want react; do
+		got=$(shr_calls "$id" down)
+		[ "$got" = "$want" ] || { echo "$id --down: $got model calls, the paper: $want"; bad=1; }
+		sum=$((sum + got))
+	done < <(grep -v '^#' "$TOP/tests/data/paper-figures.tsv" | tail -n +2)
+	[ $bad -eq 0 ]
+	[ $sum -eq 9 ]
+}
+
+@test "heal: under --fail no tool is known down before the walk: no pre-flight, 7 model calls (TB-5 none, CM-5 one)" {
+	local id static want react got bad=0 sum=0
+	while IFS=$'\t' read -r id static want react; do
+		got=$(shr_calls "$id" fail)
+		case $id in
+		TB-5) want=0 ;;
+		CM-5) want=1 ;;
+		esac
+		[ "$got" = "$want" ] || { echo "$id --fail: $got model calls, want $want"; bad=1; }
+		sum=$((sum + got))
+	done < <(grep -v '^#' "$TOP/tests/data/paper-figures.tsv" | tail -n +2)
+	[ $bad -eq 0 ]
+	[ $sum -eq 7 ]
+}
+
+@test "heal: the pre-flight of TB-5 and CM-5 under --down is one model record before the route, caused by the last health record" {
+	run agraph-route --down FlightAPI,HotelAPI,CarAPI "$EX/travel-booking.yaml"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c 'select(.kind != "health") | [.step, .kind, .purpose, .cause]' <<<"$output" | head -2 | paste -sd' ')" = \
+		'[4,"model","preflight",3] [5,"route",null,3]' ]
+	run agraph-route --down TextMod,ImageMod,VideoMod "$EX/content-moderation.yaml"
+	[ "$status" -eq 1 ]
+	[ "$(jq -c 'select(.kind == "model") | .purpose' <<<"$output" | paste -sd' ')" = '"preflight" "escalation"' ]
+	# Two tools down is below the graphs' preflight: 3.
+	run agraph-route --down FlightAPI,TrainAPI "$EX/travel-booking.yaml"
+	[ "$(count_kind model <<<"$output")" = 1 ]
+	[ "$(jq -r 'select(.kind == "model") | .purpose' <<<"$output")" = escalation ]
+}
+
+@test "static and fixed make no model calls" {
+	local p
+	for p in static fixed; do
+		run agraph-route --policy $p --down TextMod,ImageMod,VideoMod "$EX/content-moderation.yaml"
+		[ "$(count_kind model <<<"$output")" = 0 ]
+	done
+}
+
 # The walks, worked out by hand from agraph-route(1)'s rules.
 @test "static: an alternative is taken and rerouted to; a failed alternative is skipped over" {
 	scenario CS-2 --policy static
