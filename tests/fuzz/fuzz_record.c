@@ -30,7 +30,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	{
 		/* The whole input as one record, both ways: the scan must refuse
-		 * what jansson refuses and accept what it accepts. */
+		 * what jansson refuses and accept what it accepts, but for a raw
+		 * NUL byte, which is never JSON and which jansson 2.14 passes over
+		 * right after a number ({"a":13<NUL>}). */
 		static agrp_field *f;
 		static size_t nf, capf;
 		json_t *j =
@@ -41,7 +43,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bool notable;
 
 		if (agrp_scan_record((const char *)data, size, &f, &nf, &capf, &notable, &col,
-		                     &msg) != (j != NULL && json_is_object(j)))
+		                     &msg) !=
+		    (j != NULL && json_is_object(j) && memchr(data, '\0', size) == NULL))
 			abort();
 		json_decref(j);
 	}
