@@ -84,6 +84,16 @@ event_json(const agr_router *r, const agr_event *ev)
 	return rec;
 }
 
+/* Writes the event's record, flushed when flush is set. */
+static void
+put_record(const agr_router *r, const agr_event *ev, bool flush)
+{
+	json_t *rec = event_json(r, ev);
+
+	agr_fe_put(rec, flush);
+	json_decref(rec);
+}
+
 /* --plan: the route record alone; exit 1 when there is no path. */
 static int
 plan_only(agr_router *r, const args *a)
@@ -91,8 +101,6 @@ plan_only(agr_router *r, const args *a)
 	agr_event ev;
 
 	while (agr_router_next(r, &ev)) {
-		json_t *rec;
-
 		if (ev.kind == AGR_EV_HEALTH)
 			continue;
 		if (ev.kind != AGR_EV_ROUTE) {
@@ -102,9 +110,7 @@ plan_only(agr_router *r, const args *a)
 			      a->ro.goal ? a->ro.goal : agr_graph_node_name(g, agr_graph_goal(g)));
 			return 1;
 		}
-		rec = event_json(r, &ev);
-		agr_fe_put(rec, a->unbuffered);
-		json_decref(rec);
+		put_record(r, &ev, a->unbuffered);
 		break;
 	}
 	return 0;
@@ -114,10 +120,7 @@ plan_only(agr_router *r, const args *a)
 static void
 put_event(void *ctx, const agr_router *r, const agr_event *ev)
 {
-	json_t *rec = event_json(r, ev);
-
-	agr_fe_put(rec, *(const bool *)ctx);
-	json_decref(rec);
+	put_record(r, ev, *(const bool *)ctx);
 }
 
 /*
@@ -153,12 +156,8 @@ stop_run(void *ctx)
 	agr_event ev;
 
 	end_stopped(st->r, *st->flag);
-	while (agr_router_next(st->r, &ev)) {
-		json_t *rec = event_json(st->r, &ev);
-
-		agr_fe_put(rec, st->unbuffered);
-		json_decref(rec);
-	}
+	while (agr_router_next(st->r, &ev))
+		put_record(st->r, &ev, st->unbuffered);
 }
 
 /* --coproc: read records from stdin until the result of the call that is
@@ -227,10 +226,7 @@ main(int argc, char **argv)
 		agr_fe_on_stop(stop_run, &stop);
 	}
 	while (agr_router_next(r, &ev)) {
-		json_t *rec = event_json(r, &ev);
-
-		agr_fe_put(rec, a.unbuffered || (a.coproc && ev.kind == AGR_EV_CALL));
-		json_decref(rec);
+		put_record(r, &ev, a.unbuffered || (a.coproc && ev.kind == AGR_EV_CALL));
 		if (ev.kind == AGR_EV_FINAL &&
 		    (ev.final_status == AGR_FINAL_ESCALATED ||
 		     ev.final_status == AGR_FINAL_CRASHED) &&
