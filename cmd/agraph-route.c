@@ -11,7 +11,7 @@
 #include "agraph_fe.h"
 
 static const char usage[] =
-    "usage: agraph-route [-u] [--policy heal | static | fixed] [--fail list] [--down list]\n"
+    "usage: agraph-route [-u] [--policy heal | static | react | fixed] [--fail list] [--down list]\n"
     "                    [--goal node] [--seed n] [--id id] [--monitors]\n"
     "                    [--plan | --coproc] graph\n";
 

@@ -14,7 +14,7 @@ static const char usage[] =
     "usage: agraph-stress [-c contracts] [--builtin names] [--max-faults k]\n"
     "                     [--budget n] [--faults error,timeout,down] [--seed n]\n"
     "                     [--first] [--format text | ndjson] [--trace id]\n"
-    "                     [--policy heal | static | fixed] [--monitors] [--goal node]\n"
+    "                     [--policy heal | static | react | fixed] [--monitors] [--goal node]\n"
     "                     graph [file]\n";
 
 enum { OPT_MAX_FAULTS = 256, OPT_BUDGET, OPT_FAULTS, OPT_FIRST, OPT_TRACE, OPT_FORMAT };

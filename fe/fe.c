@@ -454,8 +454,10 @@ agr_fe_router_option(agr_fe_router *o, int c, const char *arg)
 			o->policy = AGR_POLICY_STATIC;
 		else if (strcmp(arg, "fixed") == 0)
 			o->policy = AGR_POLICY_FIXED;
+		else if (strcmp(arg, "react") == 0)
+			o->policy = AGR_POLICY_REACT;
 		else
-			refuse_value("--policy takes heal, static or fixed, not", arg);
+			refuse_value("--policy takes heal, static, react or fixed, not", arg);
 		return true;
 	case AGR_FE_OPT_MONITORS:
 		o->monitors = true;

@@ -512,6 +512,7 @@ typedef enum agr_policy {
 	AGR_POLICY_HEAL,   /* reroute, demote, escalate (Self-Healing Router) */
 	AGR_POLICY_STATIC, /* the first plan, hand-coded alternatives, skip-edges, crashes */
 	AGR_POLICY_FIXED,  /* follow the first plan, skip failed steps */
+	AGR_POLICY_REACT,  /* a ReAct agent: its model decides each step (the cost baseline) */
 } agr_policy;
 
 typedef enum agr_kind {
@@ -584,7 +585,7 @@ typedef struct agr_event {
 	const char *action;
 	const json_t *extra; /* fields to keep from an outside record, or NULL */
 	long target;         /* fault: the step of the record it changes */
-	const char *purpose; /* model: "escalation" or "preflight" */
+	const char *purpose; /* model: "escalation", "preflight", or a ReAct step's */
 } agr_event;
 
 typedef struct agr_router_opts {

@@ -228,9 +228,63 @@ SUP=$EX/support.yaml
 	[ "$(jq -c 'select(.kind == "final") | [.status, .reason, .cause]' <<<"$output")" = '["crashed","Complete failed and has no alternative",9]' ]
 }
 
-@test "--policy takes heal, static or fixed" {
-	run agraph-route --policy clever "$CS"
+@test "--policy takes heal, static, react or fixed" {
+	run --separate-stderr agraph-route --policy clever "$CS"
 	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-route: --policy takes heal, static, react or fixed, not 'clever'" ]
+}
+
+@test "--policy react: the cheapest edge first, ties to the smaller name; a failure is observed and the next edge rerouted to" {
+	run agraph-route --policy react "$DATA/ties.yaml"
+	[ "$status" -eq 0 ]
+	# S-A and S-B cost 1 (A wins by name); A-G 1 and A-H 1, but H leads nowhere
+	[ "$(tools_called <<<"$output")" = "A G" ]
+	run agraph-route --policy react --fail A "$DATA/ties.yaml"
+	[ "$status" -eq 0 ]
+	[ "$(tools_called <<<"$output")" = "A B G" ]
+	[ "$(jq -c 'select(.kind == "reroute") | [.tool, .path, .cost, .cause]' <<<"$output")" = '["A",["S","B"],1,4]' ]
+	[ "$(jq -c 'select(.kind == "model") | [.purpose, .cause]' <<<"$output" | paste -sd' ')" = \
+		'["plan",null] ["decision",1] ["observation",4] ["decision",8]' ]
+}
+
+@test "--policy react: no edge towards a fallback goal; retries before the observation; a dead end is two calls and an escalation" {
+	# support.yaml: CRM-NotifyLater (0.2) is the cheapest edge, but no path
+	# leads from NotifyLater to Complete; Stripe and Razorpay retry once.
+	run agraph-route --policy react --fail Stripe,Razorpay "$SUP"
+	[ "$status" -eq 1 ]
+	[ "$(tools_called <<<"$output")" = "CRM Stripe Stripe Razorpay Razorpay" ]
+	[ "$(jq -r 'select(.kind == "model") | .purpose' <<<"$output" | paste -sd' ')" = \
+		"plan decision decision observation observation backtrack give-up" ]
+	[ "$(jq -c 'select(.kind == "escalate" or .kind == "final") | [.kind, .reason, .cause]' <<<"$output" | paste -sd' ')" = \
+		'["escalate","no way on from CRM",18] ["final","no way on from CRM",19]' ]
+	# the goal is the one aimed at: towards H, A (by name) then H
+	run agraph-route --policy react --goal H "$DATA/ties.yaml"
+	[ "$status" -eq 0 ]
+	[ "$(tools_called <<<"$output")" = "A H" ]
+	run agraph-route --policy react --fail A,B "$DATA/ties.yaml"
+	[ "$status" -eq 0 ]
+	[ "$(tools_called <<<"$output")" = "A B G" ]
+	run agraph-route --policy react --fail A,B,G "$DATA/ties.yaml"
+	[ "$status" -eq 1 ]
+	[ "$(jq -r 'select(.kind == "model") | .purpose' <<<"$output" | paste -sd' ')" = \
+		"plan decision observation observation observation backtrack give-up" ]
+}
+
+@test "--policy react ignores health: a tool known down is called, fails, and is observed" {
+	run agraph-route --policy react --down Stripe "$CS"
+	[ "$status" -eq 0 ]
+	[ "$(tools_called <<<"$output")" = "CRM Stripe Razorpay Email Complete" ]
+	[ "$(jq -r 'select(.kind == "result" and .tool == "Stripe") | .error.message' <<<"$output")" = "Stripe is down" ]
+	[ "$(count_kind model <<<"$output")" = 6 ]
+}
+
+@test "--policy react: agraph-replay gives the same bytes back, and agraph-stress searches it" {
+	agraph-route --policy react --fail Stripe,Email "$CS" >"$BATS_TEST_TMPDIR/react.ndjson"
+	run agraph-replay --policy react "$CS" "$BATS_TEST_TMPDIR/react.ndjson"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat "$BATS_TEST_TMPDIR/react.ndjson")" ]
+	run agraph-stress --policy react --budget 50 "$CS"
+	[ "$status" -eq 0 ]
 }
 
 @test "--monitors: a penalty monitor reroutes instead of retrying" {

@@ -299,6 +299,86 @@ shr_calls() {
 	[ "$(jq -r 'select(.kind == "model") | .purpose' <<<"$output")" = escalation ]
 }
 
+# react_run ID fail|down: the ReAct baseline's run of the scenario, its
+# failing tools discovered when called or known down before.
+react_run() {
+	local line graph failing
+	line=$(awk -F'\t' -v id="$1" '$1 == id' "$EX/scenarios.tsv")
+	graph=$(cut -f2 <<<"$line")
+	failing=$(cut -f4 <<<"$line")
+	if [ "$failing" = "-" ]; then
+		agraph-route --policy react "$EX/$graph" || [ $? -eq 1 ]
+	else
+		agraph-route --policy react "--$2" "$failing" "$EX/$graph" || [ $? -eq 1 ]
+	fi
+}
+
+@test "react: the model calls of every scenario are the paper's ReAct figures, with --fail and with --down (123 in all)" {
+	local id static shr want mode got bad=0 sum=0
+	while IFS=$'\t' read -r id static shr want; do
+		for mode in fail down; do
+			got=$(react_run "$id" $mode | agraph-trace stats --json | jq -r 'select(.total) | .total.model_calls')
+			[ "$got" = "$want" ] || { echo "$id --$mode: $got model calls, the paper: $want"; bad=1; }
+			[ $mode = down ] || sum=$((sum + got))
+		done
+	done < <(grep -v '^#' "$TOP/tests/data/paper-figures.tsv" | tail -n +2)
+	[ $bad -eq 0 ]
+	[ $sum -eq 123 ]
+}
+
+@test "react: one plan call first, a decision at each node reached, an observation per failure, two at a dead end" {
+	local id mode out bad=0
+	for id in $(tail -n +2 "$EX/scenarios.tsv" | cut -f1); do
+		for mode in fail down; do
+			out=$(react_run "$id" $mode)
+			# the first record but health is the plan call
+			[ "$(jq -sc '[.[] | select(.kind != "health")][0] | [.kind, .purpose]' <<<"$out")" = '["model","plan"]' ] ||
+				{ echo "$id --$mode: no plan call first"; bad=1; }
+			# every failed result is read by the next record, caused by it
+			[ "$(jq -sc '. as $r | [range(length) as $i | select($r[$i].kind == "result" and $r[$i].status != "ok")
+				| select($r[$i + 1] | .kind != "model" or .purpose != "observation" or .cause != $r[$i].step)] | length' <<<"$out")" = 0 ] ||
+				{ echo "$id --$mode: a failure not observed"; bad=1; }
+			# decisions: one per node walked but the goal; calls: one per decision and reroute
+			[ "$(jq -c 'select(.kind == "model" and .purpose == "decision")' <<<"$out" | wc -l)" = \
+				"$(jq -c 'select(.kind == "final") | .path | length - (if .[-1] == "Complete" or .[-1] == "Confirm" then 1 else 0 end)' <<<"$out")" ] ||
+				{ echo "$id --$mode: decisions"; bad=1; }
+			[ "$(count_kind call <<<"$out")" = $(($(jq -c 'select(.purpose == "decision")' <<<"$out" | wc -l) + $(count_kind reroute <<<"$out"))) ] ||
+				{ echo "$id --$mode: calls"; bad=1; }
+			case $(final_status <<<"$out") in
+			success) [ -z "$(jq -c 'select(.purpose == "backtrack" or .purpose == "give-up")' <<<"$out")" ] ;;
+			escalated) [ "$(jq -c 'select(.kind == "model") | .purpose' <<<"$out" | tail -2 | paste -sd' ')" = '"backtrack" "give-up"' ] &&
+				[ "$(jq -c 'select(.kind == "escalate") | .cause' <<<"$out")" = "$(jq -c 'select(.purpose == "give-up") | .step' <<<"$out")" ] ;;
+			*) false ;;
+			esac || { echo "$id --$mode: the end"; bad=1; }
+			# a ReAct agent handles every failure: no silent one
+			agraph-trace check --builtin observable <<<"$out" >/dev/null || { echo "$id --$mode: observable"; bad=1; }
+		done
+	done
+	[ $bad -eq 0 ]
+}
+
+@test "react: the walks, worked out by hand from the cheapest edge at each node" {
+	run agraph-route --policy react --fail Stripe "$EX/customer-support.yaml"
+	[ "$status" -eq 0 ]
+	expect "CRM Stripe Razorpay Email Complete" 1 0 success
+	[ "$(jq -c 'select(.kind == "reroute") | [.tool, .path, .cost, .cause]' <<<"$output")" = '["Stripe",["CRM","Razorpay"],0.5,7]' ]
+	# CS-5: both payments fail at CRM: a dead end there
+	run agraph-route --policy react --fail Stripe,Razorpay "$EX/customer-support.yaml"
+	[ "$status" -eq 1 ]
+	expect "CRM Stripe Razorpay" 1 1 escalated
+	[ "$(jq -r 'select(.kind == "escalate") | .reason' <<<"$output")" = "no way on from CRM" ]
+	# TB-3: greedy, Hotel fails at Flight, then Car at Hostel: Hostel-Bus
+	# (0.3) is cheaper than Hostel-Car (0.4), so Car is never called
+	run agraph-route --policy react --fail HotelAPI,CarAPI "$EX/travel-booking.yaml"
+	expect "FlightAPI HotelAPI HostelAPI BusAPI Payment Confirm" 1 0 success
+	# CM-5: all three moderators after Start fail, one observation each
+	run agraph-route --policy react --fail TextMod,ImageMod,VideoMod "$EX/content-moderation.yaml"
+	[ "$status" -eq 1 ]
+	expect "TextMod ImageMod VideoMod" 2 1 escalated
+	[ "$(jq -c 'select(.kind == "model") | .purpose' <<<"$output" | paste -sd' ')" = \
+		'"plan" "decision" "observation" "observation" "observation" "backtrack" "give-up"' ]
+}
+
 @test "static and fixed make no model calls" {
 	local p
 	for p in static fixed; do

@@ -14,7 +14,7 @@
 
 static const char usage[] =
     "usage: agraph-replay [-u] [--check] [--missing stop | ok | error]\n"
-    "                     [--policy heal | static | fixed] [--monitors] [--goal node]\n"
+    "                     [--policy heal | static | react | fixed] [--monitors] [--goal node]\n"
     "                     [--fail list] [--down list] [--seed n] graph [file ...]\n"
     "       agraph-replay --diff [--format text | ndjson] a b\n";
 

@@ -11,83 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "route/route_int.h"
-
-typedef struct slot {
-	agr_event ev;
-	int *path;
-	size_t pathcap;
-	/* whole, however long: a text cut short would be another (and could
-	 * end inside a UTF-8 sequence) */
-	char *error_class, *message;
-	size_t capclass, capmessage;
-	json_t *extra;
-	bool by_monitor; /* caused by a monitor: not evaluated again */
-} slot;
-
-typedef struct deferred {
-	const char *monitor; /* the graph's */
-	agrp_action action;
-	int tool;
-	agr_cost amount;
-	long cause;
-	size_t goal; /* a demote: the goal it moves to, past the one pursued when it fired */
-} deferred;
-
-struct agr_router {
-	const agr_graph *g;
-	agr_router_opts o;
-	agr_search *search;
-	size_t n;
-	char *trace;
-	unsigned char *down;
-	unsigned char *completed;
-	unsigned char *blocked;
-	unsigned char *reach; /* replan: the nodes a path from cur can reach */
-	agr_cost *penalty;
-	int *goals;
-	size_t ngoals, goal_idx;
-	int cur;
-	int *plan;
-	size_t plan_len, plan_pos;
-	int *walked;
-	size_t nwalked;
-	long step;
-	long ncalls;
-	long pending_call;        /* waiting for this call's result, or 0 */
-	unsigned char *timed_out; /* bit c: call c timed out (agrp_router_time_out) */
-	size_t timed_out_cap;
-	int pending_tool;
-	int attempt;
-	bool retry; /* call plan[plan_pos] again */
-	bool started, finished, final_given;
-	bool health_dirty; /* health changed since the plan was made */
-	long health_cause;
-	int health_tool;
-	slot *q;
-	size_t qcap, qhead, qtail;
-	deferred *def; /* actions waiting for the call out (see defer()) */
-	size_t ndef, capdef;
-	size_t def_segment;         /* def[def_segment..]: since the last demote */
-	size_t *def_index;          /* 2 * tool + (penalty): its entry + 1 there */
-	unsigned char *def_demoted; /* [goal]: a demote to it is in def */
-	bool def_escalates;         /* an escalate is in def */
-	agr_cost penalty_total;     /* of all tools, at most AGR_PATH_COST_MAX */
-	bool in_monitor;
-	agrp_buf monitor_bytes;  /* the record monitors are tested on, */
-	agr_record *monitor_rec; /* read in place */
-	long fault_cause;        /* a fault record's step, for the next result or health */
-	unsigned char *tried;    /* static: [node] failed in this run */
-	int stand_in; /* static: plan[1] is 0 the plan's, 1 an alternative, 2 a sibling */
-};
+#include "route/router_int.h"
 
 static void replan(agr_router *r, long cause, int tool, size_t first_goal, bool by_monitor);
 
-/* The static policies plan once on the whole graph and never look back. */
+/* The baselines do not heed health: they learn of a failure by calling. */
 static bool
 rigid(const agr_router *r)
 {
-	return r->o.policy == AGR_POLICY_STATIC || r->o.policy == AGR_POLICY_FIXED;
+	return r->o.policy != AGR_POLICY_HEAL;
 }
 static bool late(const agr_router *r, const char *id);
 
@@ -143,6 +75,8 @@ agr_router_free(agr_router *r)
 	free(r->completed);
 	free(r->blocked);
 	free(r->tried);
+	free(r->tried_list);
+	free(r->leads_to_goal);
 	free(r->reach);
 	free(r->penalty);
 	free(r->goals);
@@ -168,8 +102,8 @@ agr_router_waiting(const agr_router *r)
 
 static void evaluate_monitors(agr_router *r, slot *s);
 
-static slot *
-push(agr_router *r, agr_kind kind, bool by_monitor)
+slot *
+agrp_router_push(agr_router *r, agr_kind kind, bool by_monitor)
 {
 	slot *s;
 
@@ -197,8 +131,8 @@ push(agr_router *r, agr_kind kind, bool by_monitor)
 	return s;
 }
 
-static void
-set_path(slot *s, const int *path, size_t len, agr_cost cost)
+void
+agrp_router_set_path(slot *s, const int *path, size_t len, agr_cost cost)
 {
 	agrp_grow(&s->path, &s->pathcap, len + 1, sizeof *s->path);
 	memcpy(s->path, path, len * sizeof *path);
@@ -236,8 +170,8 @@ set_text(char **dst, size_t *cap, const char *src)
 }
 
 /* Queues the event in s for the outside (and the monitors). */
-static void
-emit(agr_router *r, slot *s)
+void
+agrp_router_emit(agr_router *r, slot *s)
 {
 	s->ev.error_class = s->error_class && s->error_class[0] ? s->error_class : NULL;
 	s->ev.message = s->message && s->message[0] ? s->message : NULL;
@@ -274,48 +208,49 @@ adopt_plan(agr_router *r)
 	r->retry = false; /* a new plan begins with a first call */
 }
 
-static void
-finish(agr_router *r, agr_final_status status, const char *reason, long cause, bool by_monitor)
+void
+agrp_router_finish(agr_router *r, agr_final_status status, const char *reason, long cause,
+                   bool by_monitor)
 {
-	slot *s = push(r, AGR_EV_FINAL, by_monitor);
+	slot *s = agrp_router_push(r, AGR_EV_FINAL, by_monitor);
 
 	s->ev.final_status = status;
 	s->ev.cause = cause;
-	set_path(s, r->walked, r->nwalked, 0);
+	agrp_router_set_path(s, r->walked, r->nwalked, 0);
 	set_text(&s->message, &s->capmessage, reason);
 	r->finished = true;
 	r->pending_call = 0;
-	emit(r, s);
+	agrp_router_emit(r, s);
 }
 
-/* One consultation of the model, for purpose ("escalation", "preflight"):
- * what stats counts as a model call. */
-static void
-model_call(agr_router *r, const char *purpose, long cause, bool by_monitor)
+long
+agrp_router_model_call(agr_router *r, const char *purpose, long cause, bool by_monitor)
 {
-	slot *s = push(r, AGR_EV_MODEL, by_monitor);
+	slot *s = agrp_router_push(r, AGR_EV_MODEL, by_monitor);
+	long step = s->ev.step;
 
 	s->ev.purpose = purpose;
 	s->ev.cause = cause;
-	emit(r, s);
+	agrp_router_emit(r, s);
+	return step;
 }
 
-static void
-escalate(agr_router *r, long cause, const char *reason, bool by_monitor)
+void
+agrp_router_escalate(agr_router *r, long cause, const char *reason, bool by_monitor)
 {
-	slot *s = push(r, AGR_EV_ESCALATE, by_monitor);
+	slot *s = agrp_router_push(r, AGR_EV_ESCALATE, by_monitor);
 	long step = s->ev.step;
 
 	s->ev.cause = cause;
 	s->ev.goal = r->goals[r->goal_idx];
 	set_text(&s->message, &s->capmessage, reason);
-	emit(r, s); /* may grow the queue: s is not used after this */
+	agrp_router_emit(r, s); /* may grow the queue: s is not used after this */
 	/* The Self-Healing Router consults the model when it escalates, and
 	 * only then (its pre-flight aside): one model record, after the
 	 * escalate that is its cause, before the final. */
 	if (r->o.policy == AGR_POLICY_HEAL)
-		model_call(r, "escalation", step, by_monitor);
-	finish(r, AGR_FINAL_ESCALATED, reason, step, by_monitor);
+		agrp_router_model_call(r, "escalation", step, by_monitor);
+	agrp_router_finish(r, AGR_FINAL_ESCALATED, reason, step, by_monitor);
 }
 
 /*
@@ -347,20 +282,20 @@ replan(agr_router *r, long cause, int tool, size_t first_goal, bool by_monitor)
 			continue;
 		adopt_plan(r);
 		if (gi == r->goal_idx && r->started) {
-			s = push(r, AGR_EV_REROUTE, by_monitor);
+			s = agrp_router_push(r, AGR_EV_REROUTE, by_monitor);
 			s->ev.tool = tool;
 		} else if (gi == r->goal_idx) {
-			s = push(r, AGR_EV_ROUTE, by_monitor);
+			s = agrp_router_push(r, AGR_EV_ROUTE, by_monitor);
 		} else {
-			s = push(r, AGR_EV_DEMOTE, by_monitor);
+			s = agrp_router_push(r, AGR_EV_DEMOTE, by_monitor);
 			s->ev.goal = r->goals[gi];
 			s->ev.tool = tool;
 		}
 		r->goal_idx = gi;
 		r->started = true;
 		s->ev.cause = cause;
-		set_path(s, r->plan, r->plan_len, cost);
-		emit(r, s);
+		agrp_router_set_path(s, r->plan, r->plan_len, cost);
+		agrp_router_emit(r, s);
 		return;
 	}
 	r->started = true;
@@ -368,7 +303,7 @@ replan(agr_router *r, long cause, int tool, size_t first_goal, bool by_monitor)
 	         agr_graph_node_name(r->g, r->cur),
 	         agr_graph_node_name(r->g, r->goals[r->goal_idx]),
 	         r->goal_idx + 1 < r->ngoals ? " or its fallbacks" : "");
-	escalate(r, cause, reason, by_monitor);
+	agrp_router_escalate(r, cause, reason, by_monitor);
 }
 
 static bool
@@ -403,11 +338,11 @@ reconsider(agr_router *r)
 	    memcmp(p + 1, r->plan + r->plan_pos, (len - 1) * sizeof *p) == 0)
 		return false;
 	adopt_plan(r);
-	s = push(r, AGR_EV_REROUTE, false);
+	s = agrp_router_push(r, AGR_EV_REROUTE, false);
 	s->ev.tool = r->health_tool;
 	s->ev.cause = r->health_cause;
-	set_path(s, r->plan, r->plan_len, cost);
-	emit(r, s);
+	agrp_router_set_path(s, r->plan, r->plan_len, cost);
+	agrp_router_emit(r, s);
 	return true;
 }
 
@@ -420,18 +355,24 @@ begin(agr_router *r)
 	slot *s;
 
 	r->health_dirty = false;
+	if (r->o.policy == AGR_POLICY_REACT) {
+		/* The agent's first model call reads the task; it plans no path. */
+		r->started = true;
+		r->react_cause = agrp_router_model_call(r, "plan", cause, false);
+		return;
+	}
 	if (rigid(r)) {
 		/* A rigid workflow plans once on the whole graph and never looks back. */
 		r->started = true;
 		cost = search_from_cur(r, r->goals[0], false);
 		if (cost == AGR_COST_INF) {
-			escalate(r, 0, "no path", false);
+			agrp_router_escalate(r, 0, "no path", false);
 			return;
 		}
 		adopt_plan(r);
-		s = push(r, AGR_EV_ROUTE, false);
-		set_path(s, r->plan, r->plan_len, cost);
-		emit(r, s);
+		s = agrp_router_push(r, AGR_EV_ROUTE, false);
+		agrp_router_set_path(s, r->plan, r->plan_len, cost);
+		agrp_router_emit(r, s);
 		return;
 	}
 	/* Pre-flight: with the graph's threshold of tools known down before
@@ -442,7 +383,7 @@ begin(agr_router *r)
 		for (size_t i = 0; i < r->n; i++)
 			ndown += r->down[i] != 0;
 		if (ndown >= (size_t)agr_graph_preflight(r->g))
-			model_call(r, "preflight", cause, false);
+			agrp_router_model_call(r, "preflight", cause, false);
 	}
 	replan(r, cause, -1, 0, false);
 }
@@ -462,10 +403,16 @@ advance(agr_router *r)
 		r->retry = false;
 		return;
 	}
+	if (r->o.policy == AGR_POLICY_REACT && r->plan_pos >= r->plan_len &&
+	    r->cur != r->goals[0]) {
+		agrp_react_decide(r);
+		return;
+	}
 	if (r->plan_pos >= r->plan_len) {
 		bool demoted = r->goal_idx > 0;
 
-		finish(r, demoted ? AGR_FINAL_DEMOTED : AGR_FINAL_SUCCESS, NULL, 0, false);
+		agrp_router_finish(r, demoted ? AGR_FINAL_DEMOTED : AGR_FINAL_SUCCESS, NULL, 0,
+		                   false);
 		return;
 	}
 	if (r->retry) {
@@ -474,116 +421,11 @@ advance(agr_router *r)
 	} else {
 		r->attempt = 1;
 	}
-	s = push(r, AGR_EV_CALL, false);
+	s = agrp_router_push(r, AGR_EV_CALL, false);
 	s->ev.tool = r->pending_tool = r->plan[r->plan_pos];
 	s->ev.call = r->pending_call = ++r->ncalls;
 	s->ev.attempt = r->attempt;
-	emit(r, s);
-}
-
-/*
- * The static workflow takes stand-in instead of the plan's next node: the
- * plan becomes cur, stand-in, then the cheapest path from stand-in on the
- * whole graph, and a reroute says so (the failure was handled).  False
- * when stand-in cannot reach the goal.
- */
-static bool
-stand_in(agr_router *r, long cause, int failed, int node, int kind)
-{
-	agr_cost cost;
-	size_t len;
-	const int *p;
-	slot *s;
-
-	for (size_t i = 0; i < r->n; i++)
-		r->blocked[i] = r->completed[i];
-	cost = agr_search_run(r->search, node, r->goals[r->goal_idx], r->blocked, r->penalty);
-	if (cost == AGR_COST_INF)
-		return false;
-	p = agr_search_path(r->search, &len);
-	r->plan[0] = r->cur;
-	memcpy(r->plan + 1, p, len * sizeof *p);
-	r->plan_len = len + 1;
-	r->plan_pos = 1;
-	r->retry = false;
-	r->stand_in = kind;
-	s = push(r, AGR_EV_REROUTE, false);
-	s->ev.tool = failed;
-	s->ev.cause = cause;
-	set_path(s, r->plan, r->plan_len,
-	         agrp_cost_add(agr_graph_edge_cost(r->g, r->cur, node), cost));
-	emit(r, s);
-	return true;
-}
-
-/* The nodes after cur that a static workflow has not yet seen fail, or
- * done: the first in the order of the edges' cost, then name; -1: none.
- * *width: how many nodes follow cur (a layer of three or more is a fan-out). */
-static int
-untried_sibling(agr_router *r, size_t *width)
-{
-	int best = -1;
-	agr_cost best_cost = AGR_COST_INF;
-
-	*width = 0;
-	for (size_t v = 0; v < r->n; v++) {
-		agr_cost c = agr_graph_edge_cost(r->g, r->cur, (int)v);
-
-		if (c == AGR_COST_INF)
-			continue;
-		++*width;
-		if (r->tried[v] || r->completed[v])
-			continue;
-		if (best < 0 || c < best_cost ||
-		    (c == best_cost && strcmp(agr_graph_node_name(r->g, (int)v),
-		                              agr_graph_node_name(r->g, best)) < 0)) {
-			best = (int)v;
-			best_cost = c;
-		}
-	}
-	return best;
-}
-
-/*
- * The paper's static (LangGraph) baseline after tool failed for good: its
- * hand-coded alternative when it has one not yet failed; when both are
- * down, a fan-out layer (three or more nodes after cur) tries its other
- * branches and crashes visibly when all are down, a narrower one takes
- * its skip-edge past the layer and goes on as if nothing had happened
- * (the silent failure: no record handles the failed result); a tool with
- * no alternative crashes visibly.
- */
-static void
-static_failed(agr_router *r, long cause, int tool)
-{
-	char reason[600];
-	int alt = agr_graph_alternative(r->g, tool), other;
-	size_t width;
-
-	if (r->tried == NULL)
-		r->tried = agrp_xcalloc(r->n, 1);
-	r->tried[tool] = 1;
-	if (r->stand_in == 0 && alt < 0) {
-		snprintf(reason, sizeof reason, "%s failed and has no alternative",
-		         agr_graph_node_name(r->g, tool));
-		finish(r, AGR_FINAL_CRASHED, reason, cause, false);
-		return;
-	}
-	if (r->stand_in == 0 && !r->tried[alt] && !r->completed[alt] &&
-	    stand_in(r, cause, tool, alt, 1))
-		return;
-	other = untried_sibling(r, &width);
-	if (width >= 3) {
-		if (other >= 0 && stand_in(r, cause, tool, other, 2))
-			return;
-		snprintf(reason, sizeof reason, "every one of the %zu nodes after %s is down",
-		         width, agr_graph_node_name(r->g, r->cur));
-		finish(r, AGR_FINAL_CRASHED, reason, cause, false);
-		return;
-	}
-	/* The skip-edge: on to the node after the layer, and nothing said. */
-	r->plan_pos++;
-	r->stand_in = 0;
+	agrp_router_emit(r, s);
 }
 
 static void apply_deferred(agr_router *r);
@@ -618,7 +460,7 @@ agr_router_result(agr_router *r, long call, agr_result_status status, const char
 	if (call == 0 || call != r->pending_call)
 		return false;
 	r->pending_call = 0;
-	s = push(r, AGR_EV_RESULT, false);
+	s = agrp_router_push(r, AGR_EV_RESULT, false);
 	s->ev.tool = tool;
 	s->ev.call = call;
 	s->ev.result_status = status;
@@ -635,7 +477,7 @@ agr_router_result(agr_router *r, long call, agr_result_status status, const char
 	if (extra != NULL)
 		s->extra = json_incref((json_t *)extra);
 	step = s->ev.step;
-	emit(r, s); /* may grow the queue: s is not used after this */
+	agrp_router_emit(r, s); /* may grow the queue: s is not used after this */
 	if (r->finished)
 		return true;
 	if (status == AGR_RESULT_OK) {
@@ -644,6 +486,7 @@ agr_router_result(agr_router *r, long call, agr_result_status status, const char
 		r->walked[r->nwalked++] = tool;
 		r->plan_pos++;
 		r->stand_in = 0;
+		r->react_cause = step;
 		return true;
 	}
 	if (r->attempt <= agr_graph_retries(r->g, tool)) {
@@ -655,7 +498,11 @@ agr_router_result(agr_router *r, long call, agr_result_status status, const char
 		return true;
 	}
 	if (r->o.policy == AGR_POLICY_STATIC) {
-		static_failed(r, step, tool);
+		agrp_static_failed(r, step, tool);
+		return true;
+	}
+	if (r->o.policy == AGR_POLICY_REACT) {
+		agrp_react_failed(r, step, tool);
 		return true;
 	}
 	r->down[tool] = 1;
@@ -670,7 +517,7 @@ agr_router_health(agr_router *r, int tool, agr_health_status status, const json_
 
 	if (r->finished)
 		return;
-	s = push(r, AGR_EV_HEALTH, false);
+	s = agrp_router_push(r, AGR_EV_HEALTH, false);
 	s->ev.tool = tool;
 	s->ev.health_status = status;
 	s->ev.cause = r->fault_cause;
@@ -681,7 +528,7 @@ agr_router_health(agr_router *r, int tool, agr_health_status status, const json_
 	r->health_dirty = true;
 	r->health_cause = s->ev.step;
 	r->health_tool = tool;
-	emit(r, s);
+	agrp_router_emit(r, s);
 }
 
 void
@@ -692,13 +539,13 @@ agr_router_fault(agr_router *r, int tool, const json_t *extra)
 	if (r->finished)
 		return;
 	/* Not shown to the monitors: they see the record the fault changes. */
-	s = push(r, AGR_EV_FAULT, true);
+	s = agrp_router_push(r, AGR_EV_FAULT, true);
 	s->ev.tool = tool;
 	s->ev.target = s->ev.step + 1;
 	if (extra != NULL)
 		s->extra = json_incref((json_t *)extra);
 	r->fault_cause = s->ev.step;
-	emit(r, s);
+	agrp_router_emit(r, s);
 }
 
 void
@@ -706,7 +553,7 @@ agr_router_abort(agr_router *r, agr_final_status status, const char *reason)
 {
 	if (r->finished)
 		return;
-	finish(r, status, reason, 0, false);
+	agrp_router_finish(r, status, reason, 0, false);
 }
 
 /* ---- monitors ------------------------------------------------------ */
@@ -737,6 +584,9 @@ apply_action(agr_router *r, const deferred *d)
 		r->health_tool = d->tool;
 		break;
 	case AGRP_ACT_DEMOTE:
+		/* A ReAct agent pursues the one goal it was given. */
+		if (r->o.policy == AGR_POLICY_REACT)
+			break;
 		if (!r->started)
 			begin(r);
 		/* A goal reached stays reached, and a goal left already (the record
@@ -748,7 +598,7 @@ apply_action(agr_router *r, const deferred *d)
 		char reason[300];
 
 		snprintf(reason, sizeof reason, "monitor '%s' escalated", d->monitor);
-		escalate(r, d->cause, reason, true);
+		agrp_router_escalate(r, d->cause, reason, true);
 		break;
 	}
 	}
@@ -847,13 +697,13 @@ evaluate_monitors(agr_router *r, slot *s)
 	if (!agr_record_set(r->monitor_rec, r->monitor_bytes.p, r->monitor_bytes.n, r->trace, 0,
 	                    &err))
 		abort(); /* the router's own bytes are always one JSON object */
-	/* push() below may move the queue: s is not used after this. */
+	/* agrp_router_push() below may move the queue: s is not used after this. */
 	/* Sorted by priority, then name: the first that fires wins. */
 	for (size_t i = 0; i < nm; i++) {
 		if (!agr_expr_test_record(m[i].when, r->monitor_rec, NULL))
 			continue;
 		r->in_monitor = true;
-		h = push(r, AGR_EV_HEALTH, true);
+		h = agrp_router_push(r, AGR_EV_HEALTH, true);
 		h->ev.tool = tool;
 		h->ev.cause = step;
 		h->ev.monitor = m[i].name;
@@ -861,7 +711,7 @@ evaluate_monitors(agr_router *r, slot *s)
 		h->ev.action = agrp_action_name(m[i].action);
 		if (m[i].action == AGRP_ACT_PENALTY)
 			h->ev.cost = m[i].penalty;
-		emit(r, h);
+		agrp_router_emit(r, h);
 		d.monitor = m[i].name;
 		d.action = m[i].action;
 		d.tool = tool;

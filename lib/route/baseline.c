@@ -1,0 +1,224 @@
+/*
+ * baseline.c - the two workflows the Self-Healing Router is measured
+ * against, as the router's other policies: the static (LangGraph) state
+ * machine with hand-coded alternatives, and the ReAct agent whose model
+ * makes every decision.  Both follow the paper's evaluation (arXiv
+ * 2603.01548); agraph-route(1) gives their rules.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "route/router_int.h"
+
+/* ---- static -------------------------------------------------------- */
+
+/*
+ * The static workflow takes stand-in instead of the plan's next node: the
+ * plan becomes cur, stand-in, then the cheapest path from stand-in on the
+ * whole graph, and a reroute says so (the failure was handled).  False
+ * when stand-in cannot reach the goal.
+ */
+static bool
+stand_in(agr_router *r, long cause, int failed, int node, int kind)
+{
+	agr_cost cost;
+	size_t len;
+	const int *p;
+	slot *s;
+
+	for (size_t i = 0; i < r->n; i++)
+		r->blocked[i] = r->completed[i];
+	cost = agr_search_run(r->search, node, r->goals[r->goal_idx], r->blocked, r->penalty);
+	if (cost == AGR_COST_INF)
+		return false;
+	p = agr_search_path(r->search, &len);
+	r->plan[0] = r->cur;
+	memcpy(r->plan + 1, p, len * sizeof *p);
+	r->plan_len = len + 1;
+	r->plan_pos = 1;
+	r->retry = false;
+	r->stand_in = kind;
+	s = agrp_router_push(r, AGR_EV_REROUTE, false);
+	s->ev.tool = failed;
+	s->ev.cause = cause;
+	agrp_router_set_path(s, r->plan, r->plan_len,
+	                     agrp_cost_add(agr_graph_edge_cost(r->g, r->cur, node), cost));
+	agrp_router_emit(r, s);
+	return true;
+}
+
+/* Of the nodes after cur that have neither failed (tried) nor been done,
+ * and, when only is not NULL, for which only[node] holds, the first by the
+ * edge's cost, then name; -1: none.  *width: how many nodes follow cur (to
+ * a static workflow, a layer of three or more is a fan-out). */
+static int
+untried_next(const agr_router *r, const unsigned char *only, size_t *width)
+{
+	const agr_graph *g = r->g;
+	int best = -1;
+	agr_cost best_cost = AGR_COST_INF;
+	size_t u = (size_t)r->cur;
+
+	*width = g->out_start[u + 1] - g->out_start[u];
+	for (size_t e = g->out_start[u]; e < g->out_start[u + 1]; e++) {
+		int v = g->out[e].to;
+		agr_cost c = g->out[e].cost;
+
+		if ((r->tried != NULL && r->tried[v]) || r->completed[v] ||
+		    (only != NULL && !only[v]))
+			continue;
+		if (best < 0 || c < best_cost ||
+		    (c == best_cost &&
+		     strcmp(agr_graph_node_name(g, v), agr_graph_node_name(g, best)) < 0)) {
+			best = v;
+			best_cost = c;
+		}
+	}
+	return best;
+}
+
+/*
+ * The paper's static (LangGraph) baseline after tool failed for good: its
+ * hand-coded alternative when it has one not yet failed; when both are
+ * down, a fan-out layer (three or more nodes after cur) tries its other
+ * branches and crashes visibly when all are down, a narrower one takes
+ * its skip-edge past the layer and goes on as if nothing had happened
+ * (the silent failure: no record handles the failed result); a tool with
+ * no alternative crashes visibly.
+ */
+void
+agrp_static_failed(agr_router *r, long cause, int tool)
+{
+	char reason[600];
+	int alt = agr_graph_alternative(r->g, tool), other;
+	size_t width;
+
+	if (r->tried == NULL)
+		r->tried = agrp_xcalloc(r->n, 1);
+	r->tried[tool] = 1;
+	if (r->stand_in == 0 && alt < 0) {
+		snprintf(reason, sizeof reason, "%s failed and has no alternative",
+		         agr_graph_node_name(r->g, tool));
+		agrp_router_finish(r, AGR_FINAL_CRASHED, reason, cause, false);
+		return;
+	}
+	if (r->stand_in == 0 && !r->tried[alt] && !r->completed[alt] &&
+	    stand_in(r, cause, tool, alt, 1))
+		return;
+	other = untried_next(r, NULL, &width);
+	if (width >= 3) {
+		if (other >= 0 && stand_in(r, cause, tool, other, 2))
+			return;
+		snprintf(reason, sizeof reason, "every one of the %zu nodes after %s is down",
+		         width, agr_graph_node_name(r->g, r->cur));
+		agrp_router_finish(r, AGR_FINAL_CRASHED, reason, cause, false);
+		return;
+	}
+	/* The skip-edge: on to the node after the layer, and nothing said. */
+	r->plan_pos++;
+	r->stand_in = 0;
+}
+
+/* ---- ReAct --------------------------------------------------------- */
+
+/*
+ * A ReAct agent plans nothing ahead: at each node its model picks the
+ * next tool (a "decision" model call), the cheapest edge towards the goal
+ * first; a tool
+ * that fails costs a call to read the error ("observation") and the
+ * next cheapest is tried, a reroute to it recording that the failure was
+ * handled; when no option is left, the model asks whether it can
+ * backtrack and then gives up (two calls), and the run escalates.
+ */
+/* The agent knows the task: it takes no edge from which no edge path leads
+ * to the goal (a fallback goal, a dead branch).  One pass back from the
+ * goal over the edges into each node. */
+static const unsigned char *
+leads_to_goal(agr_router *r)
+{
+	const agr_graph *g = r->g;
+	int *queue;
+	size_t head = 0, tail = 0;
+
+	if (r->leads_to_goal != NULL)
+		return r->leads_to_goal;
+	r->leads_to_goal = agrp_xcalloc(r->n, 1);
+	queue = agrp_xmalloc(r->n * sizeof *queue);
+	r->leads_to_goal[r->goals[0]] = 1;
+	queue[tail++] = r->goals[0];
+	while (head < tail) {
+		size_t v = (size_t)queue[head++];
+
+		for (size_t e = g->in_start[v]; e < g->in_start[v + 1]; e++) {
+			int u = g->in[e].to; /* the edge's source */
+
+			if (!r->leads_to_goal[u]) {
+				r->leads_to_goal[u] = 1;
+				queue[tail++] = u;
+			}
+		}
+	}
+	free(queue);
+	return r->leads_to_goal;
+}
+
+static void
+react_next(agr_router *r, long decided, long cause, int failed)
+{
+	char reason[600];
+	size_t width;
+	int next = untried_next(r, leads_to_goal(r), &width);
+	slot *s;
+	long step;
+
+	if (next < 0) {
+		step = agrp_router_model_call(r, "backtrack", decided, false);
+		step = agrp_router_model_call(r, "give-up", step, false);
+		snprintf(reason, sizeof reason, "no way on from %s",
+		         agr_graph_node_name(r->g, r->cur));
+		agrp_router_escalate(r, step, reason, false);
+		return;
+	}
+	r->plan[0] = r->cur;
+	r->plan[1] = next;
+	r->plan_len = 2;
+	r->plan_pos = 1;
+	r->retry = false;
+	if (failed < 0)
+		return;
+	s = agrp_router_push(r, AGR_EV_REROUTE, false);
+	s->ev.tool = failed;
+	s->ev.cause = cause;
+	agrp_router_set_path(s, r->plan, 2, agr_graph_edge_cost(r->g, r->cur, next));
+	agrp_router_emit(r, s);
+}
+
+void
+agrp_react_decide(agr_router *r)
+{
+	long step = agrp_router_model_call(r, "decision", r->react_cause, false);
+
+	/* What failed at the last node may be an option again here. */
+	while (r->ntried > 0)
+		r->tried[r->tried_list[--r->ntried]] = 0;
+	react_next(r, step, step, -1);
+}
+
+void
+agrp_react_failed(agr_router *r, long cause, int tool)
+{
+	long step;
+
+	if (r->tried_list == NULL) {
+		if (r->tried == NULL)
+			r->tried = agrp_xcalloc(r->n, 1);
+		r->tried_list = agrp_xmalloc(r->n * sizeof *r->tried_list);
+	}
+	if (!r->tried[tool]) {
+		r->tried[tool] = 1;
+		r->tried_list[r->ntried++] = tool;
+	}
+	step = agrp_router_model_call(r, "observation", cause, false);
+	react_next(r, step, cause, tool);
+}

@@ -1,0 +1,107 @@
+/*
+ * router_int.h - the router's state, shared by the router (router.c) and
+ * the baselines it compares with (baseline.c).  Only lib/route/ reads it.
+ * Internal names start with agrp_.
+ */
+#ifndef AGRP_ROUTER_INT_H
+#define AGRP_ROUTER_INT_H
+
+#include "route/route_int.h"
+
+typedef struct slot {
+	agr_event ev;
+	int *path;
+	size_t pathcap;
+	/* whole, however long: a text cut short would be another (and could
+	 * end inside a UTF-8 sequence) */
+	char *error_class, *message;
+	size_t capclass, capmessage;
+	json_t *extra;
+	bool by_monitor; /* caused by a monitor: not evaluated again */
+} slot;
+
+typedef struct deferred {
+	const char *monitor; /* the graph's */
+	agrp_action action;
+	int tool;
+	agr_cost amount;
+	long cause;
+	size_t goal; /* a demote: the goal it moves to, past the one pursued when it fired */
+} deferred;
+
+struct agr_router {
+	const agr_graph *g;
+	agr_router_opts o;
+	agr_search *search;
+	size_t n;
+	char *trace;
+	unsigned char *down;
+	unsigned char *completed;
+	unsigned char *blocked;
+	unsigned char *reach; /* replan: the nodes a path from cur can reach */
+	agr_cost *penalty;
+	int *goals;
+	size_t ngoals, goal_idx;
+	int cur;
+	int *plan;
+	size_t plan_len, plan_pos;
+	int *walked;
+	size_t nwalked;
+	long step;
+	long ncalls;
+	long pending_call;        /* waiting for this call's result, or 0 */
+	unsigned char *timed_out; /* bit c: call c timed out (agrp_router_time_out) */
+	size_t timed_out_cap;
+	int pending_tool;
+	int attempt;
+	bool retry; /* call plan[plan_pos] again */
+	bool started, finished, final_given;
+	bool health_dirty; /* health changed since the plan was made */
+	long health_cause;
+	int health_tool;
+	slot *q;
+	size_t qcap, qhead, qtail;
+	deferred *def; /* actions waiting for the call out (see defer()) */
+	size_t ndef, capdef;
+	size_t def_segment;         /* def[def_segment..]: since the last demote */
+	size_t *def_index;          /* 2 * tool + (penalty): its entry + 1 there */
+	unsigned char *def_demoted; /* [goal]: a demote to it is in def */
+	bool def_escalates;         /* an escalate is in def */
+	agr_cost penalty_total;     /* of all tools, at most AGR_PATH_COST_MAX */
+	bool in_monitor;
+	agrp_buf monitor_bytes;  /* the record monitors are tested on, */
+	agr_record *monitor_rec; /* read in place */
+	long fault_cause;        /* a fault record's step, for the next result or health */
+	/* the baselines (baseline.c) */
+	unsigned char *tried; /* static: [node] failed in this run; react: at cur */
+	int *tried_list;      /* react: the nodes tried at cur, to clear */
+	size_t ntried;
+	int stand_in;     /* static: plan[1] is 0 the plan's, 1 an alternative, 2 a sibling */
+	long react_cause; /* react: the step the next decision follows */
+	unsigned char *leads_to_goal; /* react: [node] an edge path leads from it to the goal */
+};
+
+/* A new event of kind at the queue's tail, its step the next; valid until
+ * the next push. */
+slot *agrp_router_push(agr_router *r, agr_kind kind, bool by_monitor);
+void agrp_router_set_path(slot *s, const int *path, size_t len, agr_cost cost);
+/* Gives the event in s out (and to the monitors): s is not used after. */
+void agrp_router_emit(agr_router *r, slot *s);
+/* The final record: the run is over. */
+void agrp_router_finish(agr_router *r, agr_final_status status, const char *reason, long cause,
+                        bool by_monitor);
+/* One consultation of the model, for purpose: what stats counts as a
+ * model call.  Returns its step. */
+long agrp_router_model_call(agr_router *r, const char *purpose, long cause, bool by_monitor);
+/* No goal is left: an escalate, the self-healing router's model call, the final. */
+void agrp_router_escalate(agr_router *r, long cause, const char *reason, bool by_monitor);
+
+/* The static (LangGraph) baseline after tool failed for good; cause: the result's step. */
+void agrp_static_failed(agr_router *r, long cause, int tool);
+
+/* The ReAct baseline: the decision where the walk stands (not the goal),
+ * and after tool failed for good (cause: the result's step). */
+void agrp_react_decide(agr_router *r);
+void agrp_react_failed(agr_router *r, long cause, int tool);
+
+#endif
