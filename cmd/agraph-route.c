@@ -68,6 +68,8 @@ parse_args(int argc, char **argv, args *a)
 		             argc - optind);
 	if (a->plan && a->coproc)
 		errx(2, "--plan and --coproc do not go together");
+	if (a->plan && a->ro.policy == AGR_POLICY_REACT)
+		errx(2, "--plan: a ReAct agent plans no path (--policy react)");
 	a->graph = argv[optind];
 }
 
@@ -101,8 +103,8 @@ plan_only(agr_router *r, const args *a)
 	agr_event ev;
 
 	while (agr_router_next(r, &ev)) {
-		if (ev.kind == AGR_EV_HEALTH)
-			continue;
+		if (ev.kind == AGR_EV_HEALTH || ev.kind == AGR_EV_MODEL)
+			continue; /* a pre-flight comes before the plan */
 		if (ev.kind != AGR_EV_ROUTE) {
 			const agr_graph *g = agr_router_graph(r);
 

@@ -278,6 +278,21 @@ SUP=$EX/support.yaml
 	[ "$(count_kind model <<<"$output")" = 6 ]
 }
 
+@test "--plan writes the route record alone, also when a pre-flight comes before it; react has none" {
+	# Three tools known down: travel-booking.yaml's preflight: 3 consults the model first.
+	run --separate-stderr agraph-route --plan --down FlightAPI,HotelAPI,CarAPI "$EX/travel-booking.yaml"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(jq -c '[.kind, .path]' <<<"$output")" = '["route",["Start","TrainAPI","HostelAPI","BusAPI","Payment","Confirm"]]' ]
+	run --separate-stderr agraph-route --plan --down FlightAPI,TrainAPI,HotelAPI "$EX/travel-booking.yaml"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "agraph-route: no path from Start to Confirm" ]
+	run --separate-stderr agraph-route --plan --policy react "$CS"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-route: --plan: a ReAct agent plans no path (--policy react)" ]
+}
+
 @test "--policy react: agraph-replay gives the same bytes back, and agraph-stress searches it" {
 	agraph-route --policy react --fail Stripe,Email "$CS" >"$BATS_TEST_TMPDIR/react.ndjson"
 	run agraph-replay --policy react "$CS" "$BATS_TEST_TMPDIR/react.ndjson"

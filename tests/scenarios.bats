@@ -170,7 +170,7 @@ expect() {
 # --policy static: the paper's static (LangGraph) baseline, with the
 # alternatives of its fallback map in the example graphs.  Its outcome per
 # scenario, and the model calls of the paper's policies, are in
-# tests/data/paper-figures.tsv.
+# examples/paper-figures.tsv.
 
 # static_outcome ID fail|down: runs the scenario under --policy static,
 # its failing tools discovered when called (--fail) or known down before
@@ -203,7 +203,7 @@ static_outcome() {
 			got=$(static_outcome "$id" $mode)
 			[ "${got% *}" = "$want" ] || { echo "$id --$mode: $got, the paper: $want"; bad=1; }
 		done
-	done < <(grep -v '^#' "$TOP/tests/data/paper-figures.tsv" | tail -n +2)
+	done < <(grep -v '^#' "$EX/paper-figures.tsv" | tail -n +2)
 	[ $bad -eq 0 ]
 }
 
@@ -215,20 +215,20 @@ static_outcome() {
 		silent) [ "${got#* }" = fail ] ;;
 		*) [ "${got#* }" = pass ] ;;
 		esac || { echo "$id: $got"; bad=1; }
-	done < <(grep -v '^#' "$TOP/tests/data/paper-figures.tsv" | tail -n +2)
+	done < <(grep -v '^#' "$EX/paper-figures.tsv" | tail -n +2)
 	[ $bad -eq 0 ]
 }
 
 @test "static: silent in CS-5 CS-6 TB-4, visible in CS-7 TB-6 CM-5 CM-6, as the paper counts" {
 	local silent visible
-	silent=$(awk -F'\t' '$2 == "silent" { printf " %s", $1 }' "$TOP/tests/data/paper-figures.tsv")
-	visible=$(awk -F'\t' '$2 == "visible" { printf " %s", $1 }' "$TOP/tests/data/paper-figures.tsv")
+	silent=$(awk -F'\t' '$2 == "silent" { printf " %s", $1 }' "$EX/paper-figures.tsv")
+	visible=$(awk -F'\t' '$2 == "visible" { printf " %s", $1 }' "$EX/paper-figures.tsv")
 	[ "$silent" = " CS-5 CS-6 TB-4" ]
 	[ "$visible" = " CS-7 TB-6 CM-5 CM-6" ]
 }
 
 @test "paper figures: 9 model calls for the self-healing router, 123 for ReAct (44, 42, 37)" {
-	local f=$TOP/tests/data/paper-figures.tsv
+	local f=$EX/paper-figures.tsv
 	[ "$(grep -v '^#' "$f" | awk -F'\t' 'NR > 1 { s += $3; r += $4 } END { print s, r }')" = "9 123" ]
 	[ "$(grep -v '^#' "$f" | awk -F'\t' 'NR > 1 { r[substr($1, 1, 2)] += $4 } END { print r["CS"], r["TB"], r["CM"] }')" = "44 42 37" ]
 }
@@ -265,7 +265,7 @@ shr_calls() {
 		got=$(shr_calls "$id" down)
 		[ "$got" = "$want" ] || { echo "$id --down: $got model calls, the paper: $want"; bad=1; }
 		sum=$((sum + got))
-	done < <(grep -v '^#' "$TOP/tests/data/paper-figures.tsv" | tail -n +2)
+	done < <(grep -v '^#' "$EX/paper-figures.tsv" | tail -n +2)
 	[ $bad -eq 0 ]
 	[ $sum -eq 9 ]
 }
@@ -280,7 +280,7 @@ shr_calls() {
 		esac
 		[ "$got" = "$want" ] || { echo "$id --fail: $got model calls, want $want"; bad=1; }
 		sum=$((sum + got))
-	done < <(grep -v '^#' "$TOP/tests/data/paper-figures.tsv" | tail -n +2)
+	done < <(grep -v '^#' "$EX/paper-figures.tsv" | tail -n +2)
 	[ $bad -eq 0 ]
 	[ $sum -eq 7 ]
 }
@@ -321,7 +321,7 @@ react_run() {
 			[ "$got" = "$want" ] || { echo "$id --$mode: $got model calls, the paper: $want"; bad=1; }
 			[ $mode = down ] || sum=$((sum + got))
 		done
-	done < <(grep -v '^#' "$TOP/tests/data/paper-figures.tsv" | tail -n +2)
+	done < <(grep -v '^#' "$EX/paper-figures.tsv" | tail -n +2)
 	[ $bad -eq 0 ]
 	[ $sum -eq 123 ]
 }
