@@ -11,9 +11,9 @@
 #include "agraph_fe.h"
 
 static const char usage[] =
-    "usage: agraph-route [-u] [--policy heal | static | react | fixed]\n"
-    "                    [--fail list] [--down list] [--goal node] [--seed n]\n"
-    "                    [--id id] [--monitors] [--plan | --coproc] graph\n";
+    "usage: agraph-route [-u] [--policy heal | static | react | fixed] [--fail list] [--down list]\n"
+    "                    [--goal node] [--seed n] [--id id] [--monitors]\n"
+    "                    [--plan | --coproc] graph\n";
 
 enum { OPT_ID = 256, OPT_PLAN, OPT_COPROC };
 

@@ -22,7 +22,6 @@ rigid(const agr_router *r)
 	return r->o.policy != AGR_POLICY_HEAL;
 }
 static bool late(const agr_router *r, const char *id);
-static void evaluate_monitors(agr_router *r, slot *s);
 
 agr_router *
 agr_router_new(const agr_graph *g, const agr_router_opts *opts)
@@ -32,7 +31,6 @@ agr_router_new(const agr_graph *g, const agr_router_opts *opts)
 
 	r->g = g;
 	r->o = *opts;
-	r->watch = opts->monitors ? evaluate_monitors : NULL;
 	r->trace = agrp_xstrdup(opts->trace ? opts->trace : agr_graph_name(g));
 	r->o.trace = r->trace;
 	r->n = n;
@@ -100,6 +98,88 @@ agr_router_waiting(const agr_router *r)
 	return r->pending_call;
 }
 
+/* ---- the event queue ---------------------------------------------- */
+
+static void evaluate_monitors(agr_router *r, slot *s);
+
+slot *
+agrp_router_push(agr_router *r, agr_kind kind, bool by_monitor)
+{
+	slot *s;
+
+	if (r->qhead == r->qtail)
+		r->qhead = r->qtail = 0;
+	if (r->qtail == r->qcap) {
+		size_t old = r->qcap;
+
+		agrp_grow(&r->q, &r->qcap, r->qtail + 1, sizeof *r->q);
+		memset(r->q + old, 0, (r->qcap - old) * sizeof *r->q);
+	}
+	/* The slot the caller still reads from must not be reused. */
+	s = &r->q[r->qtail++];
+	json_decref(s->extra);
+	s->extra = NULL;
+	memset(&s->ev, 0, sizeof s->ev);
+	s->ev.kind = kind;
+	s->ev.step = ++r->step;
+	s->ev.tool = -1;
+	s->by_monitor = by_monitor;
+	if (s->error_class != NULL)
+		s->error_class[0] = '\0';
+	if (s->message != NULL)
+		s->message[0] = '\0';
+	return s;
+}
+
+void
+agrp_router_set_path(slot *s, const int *path, size_t len, agr_cost cost)
+{
+	agrp_grow(&s->path, &s->pathcap, len + 1, sizeof *s->path);
+	memcpy(s->path, path, len * sizeof *path);
+	s->ev.path = s->path;
+	s->ev.path_len = len;
+	s->ev.cost = cost;
+}
+
+/*
+ * A text for a record, whole: never cut short, and UTF-8, so that its
+ * record is JSON.  A byte that is not UTF-8 (an error message cut inside
+ * a character before it came here) becomes U+FFFD.
+ */
+static void
+set_text(char **dst, size_t *cap, const char *src)
+{
+	const unsigned char *p = (const unsigned char *)(src ? src : "");
+	size_t n = strlen((const char *)p), out = 0;
+
+	agrp_grow(dst, cap, 3 * n + 1, 1);
+	for (const unsigned char *end = p + n; p < end;) {
+		size_t k = agrp_utf8_len(p, end, NULL);
+
+		if (k == 0) {
+			memcpy(*dst + out, "\xef\xbf\xbd", 3);
+			out += 3;
+			p++;
+		} else {
+			memcpy(*dst + out, p, k);
+			out += k;
+			p += k;
+		}
+	}
+	(*dst)[out] = '\0';
+}
+
+/* Queues the event in s for the outside (and the monitors). */
+void
+agrp_router_emit(agr_router *r, slot *s)
+{
+	s->ev.error_class = s->error_class && s->error_class[0] ? s->error_class : NULL;
+	s->ev.message = s->message && s->message[0] ? s->message : NULL;
+	s->ev.extra = s->extra;
+	if (r->o.monitors && !s->by_monitor && s->ev.kind != AGR_EV_FINAL)
+		evaluate_monitors(r, s);
+}
+
 /* ---- planning ------------------------------------------------------ */
 
 /* The nodes a search from cur passes over: those down or done. */
@@ -126,6 +206,51 @@ adopt_plan(agr_router *r)
 	memcpy(r->plan, p, r->plan_len * sizeof *p);
 	r->plan_pos = 1;  /* plan[0] is where we stand */
 	r->retry = false; /* a new plan begins with a first call */
+}
+
+void
+agrp_router_finish(agr_router *r, agr_final_status status, const char *reason, long cause,
+                   bool by_monitor)
+{
+	slot *s = agrp_router_push(r, AGR_EV_FINAL, by_monitor);
+
+	s->ev.final_status = status;
+	s->ev.cause = cause;
+	agrp_router_set_path(s, r->walked, r->nwalked, 0);
+	set_text(&s->message, &s->capmessage, reason);
+	r->finished = true;
+	r->pending_call = 0;
+	agrp_router_emit(r, s);
+}
+
+long
+agrp_router_model_call(agr_router *r, const char *purpose, long cause, bool by_monitor)
+{
+	slot *s = agrp_router_push(r, AGR_EV_MODEL, by_monitor);
+	long step = s->ev.step;
+
+	s->ev.purpose = purpose;
+	s->ev.cause = cause;
+	agrp_router_emit(r, s);
+	return step;
+}
+
+void
+agrp_router_escalate(agr_router *r, long cause, const char *reason, bool by_monitor)
+{
+	slot *s = agrp_router_push(r, AGR_EV_ESCALATE, by_monitor);
+	long step = s->ev.step;
+
+	s->ev.cause = cause;
+	s->ev.goal = r->goals[r->goal_idx];
+	set_text(&s->message, &s->capmessage, reason);
+	agrp_router_emit(r, s); /* may grow the queue: s is not used after this */
+	/* The Self-Healing Router consults the model when it escalates, and
+	 * only then (its pre-flight aside): one model record, after the
+	 * escalate that is its cause, before the final. */
+	if (r->o.policy == AGR_POLICY_HEAL)
+		agrp_router_model_call(r, "escalation", step, by_monitor);
+	agrp_router_finish(r, AGR_FINAL_ESCALATED, reason, step, by_monitor);
 }
 
 /*
@@ -343,11 +468,10 @@ agr_router_result(agr_router *r, long call, agr_result_status status, const char
 	s->ev.cause = r->fault_cause;
 	r->fault_cause = 0;
 	if (status != AGR_RESULT_OK) {
-		agrp_router_set_text(&s->error_class, &s->capclass,
-		                     error_class
-		                         ? error_class
-		                         : (status == AGR_RESULT_TIMEOUT ? "timeout" : "error"));
-		agrp_router_set_text(&s->message, &s->capmessage, message);
+		set_text(&s->error_class, &s->capclass,
+		         error_class ? error_class
+		                     : (status == AGR_RESULT_TIMEOUT ? "timeout" : "error"));
+		set_text(&s->message, &s->capmessage, message);
 		s->ev.retryable = retryable;
 	}
 	if (extra != NULL)

@@ -68,9 +68,6 @@ struct agr_router {
 	unsigned char *def_demoted; /* [goal]: a demote to it is in def */
 	bool def_escalates;         /* an escalate is in def */
 	agr_cost penalty_total;     /* of all tools, at most AGR_PATH_COST_MAX */
-	/* shown each event but the final and monitors' own (the monitors, with
-	 * --monitors), so that the queue need not know them */
-	void (*watch)(struct agr_router *r, slot *s);
 	bool in_monitor;
 	agrp_buf monitor_bytes;  /* the record monitors are tested on, */
 	agr_record *monitor_rec; /* read in place */
@@ -84,14 +81,11 @@ struct agr_router {
 	unsigned char *leads_to_goal; /* react: [node] an edge path leads from it to the goal */
 };
 
-/* queue.c: the events on their way out. */
 /* A new event of kind at the queue's tail, its step the next; valid until
  * the next push. */
 slot *agrp_router_push(agr_router *r, agr_kind kind, bool by_monitor);
 void agrp_router_set_path(slot *s, const int *path, size_t len, agr_cost cost);
-/* A text for a record, whole, as UTF-8 (a byte that is not becomes U+FFFD). */
-void agrp_router_set_text(char **dst, size_t *cap, const char *src);
-/* Gives the event in s out (and to r->watch): s is not used after. */
+/* Gives the event in s out (and to the monitors): s is not used after. */
 void agrp_router_emit(agr_router *r, slot *s);
 /* The final record: the run is over. */
 void agrp_router_finish(agr_router *r, agr_final_status status, const char *reason, long cause,
