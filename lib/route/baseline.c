@@ -48,34 +48,55 @@ stand_in(agr_router *r, long cause, int failed, int node, int kind)
 	return true;
 }
 
-/* Of the nodes after cur that have neither failed (tried) nor been done,
+static int
+by_cost_then_name(const void *a, const void *b)
+{
+	const option *x = a, *y = b;
+
+	if (x->cost != y->cost)
+		return x->cost < y->cost ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * Of the nodes after cur that have neither failed (tried) nor been done,
  * and, when only is not NULL, for which only[node] holds, the first by the
  * edge's cost, then name; -1: none.  *width: how many nodes follow cur (to
- * a static workflow, a layer of three or more is a fan-out). */
+ * a static workflow, a layer of three or more is a fan-out).
+ *
+ * While cur stays, a node passed over stays passed over (tried only
+ * grows, completed and only do not change), so cur's edges are sorted
+ * once and a position kept: k options tried at one node cost one sort,
+ * not k passes over its edges.  cur never comes back (it is completed).
+ */
 static int
-untried_next(const agr_router *r, const unsigned char *only, size_t *width)
+untried_next(agr_router *r, const unsigned char *only, size_t *width)
 {
 	const agr_graph *g = r->g;
-	int best = -1;
-	agr_cost best_cost = AGR_COST_INF;
 	size_t u = (size_t)r->cur;
 
 	*width = g->out_start[u + 1] - g->out_start[u];
-	for (size_t e = g->out_start[u]; e < g->out_start[u + 1]; e++) {
-		int v = g->out[e].to;
-		agr_cost c = g->out[e].cost;
-
-		if ((r->tried != NULL && r->tried[v]) || r->completed[v] ||
-		    (only != NULL && !only[v]))
-			continue;
-		if (best < 0 || c < best_cost ||
-		    (c == best_cost &&
-		     strcmp(agr_graph_node_name(g, v), agr_graph_node_name(g, best)) < 0)) {
-			best = v;
-			best_cost = c;
+	if (r->options_at != r->cur + 1) {
+		agrp_grow(&r->options, &r->capoptions, *width, sizeof *r->options);
+		for (size_t e = g->out_start[u], i = 0; e < g->out_start[u + 1]; e++, i++) {
+			r->options[i].cost = g->out[e].cost;
+			r->options[i].to = g->out[e].to;
+			r->options[i].name = agr_graph_node_name(g, g->out[e].to);
 		}
+		if (*width > 1)
+			qsort(r->options, *width, sizeof *r->options, by_cost_then_name);
+		r->noptions = *width;
+		r->options_pos = 0;
+		r->options_at = r->cur + 1;
 	}
-	return best;
+	for (; r->options_pos < r->noptions; r->options_pos++) {
+		int v = r->options[r->options_pos].to;
+
+		if (!(r->tried != NULL && r->tried[v]) && !r->completed[v] &&
+		    (only == NULL || only[v]))
+			return v;
+	}
+	return -1;
 }
 
 /*

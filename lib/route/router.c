@@ -77,6 +77,7 @@ agr_router_free(agr_router *r)
 	free(r->tried);
 	free(r->tried_list);
 	free(r->leads_to_goal);
+	free(r->options);
 	free(r->reach);
 	free(r->penalty);
 	free(r->goals);

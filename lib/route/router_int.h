@@ -20,6 +20,13 @@ typedef struct slot {
 	bool by_monitor; /* caused by a monitor: not evaluated again */
 } slot;
 
+/* An edge out of cur, as the baselines try them (see untried_next). */
+typedef struct option {
+	agr_cost cost;
+	const char *name;
+	int to;
+} option;
+
 typedef struct deferred {
 	const char *monitor; /* the graph's */
 	agrp_action action;
@@ -79,6 +86,9 @@ struct agr_router {
 	int stand_in;     /* static: plan[1] is 0 the plan's, 1 an alternative, 2 a sibling */
 	long react_cause; /* react: the step the next decision follows */
 	unsigned char *leads_to_goal; /* react: [node] an edge path leads from it to the goal */
+	option *options;              /* the edges out of options_at - 1 by cost, then name, */
+	size_t noptions, capoptions, options_pos; /* the first options_pos passed over */
+	int options_at;                           /* the node + 1, 0: none yet */
 };
 
 /* A new event of kind at the queue's tail, its step the next; valid until
