@@ -194,8 +194,13 @@ react_next(agr_router *r, long decided, long cause, int failed)
 	long step;
 
 	if (next < 0) {
+		/* After each model record: a monitor may have ended the run. */
 		step = agrp_router_model_call(r, "backtrack", decided, false);
+		if (r->finished)
+			return;
 		step = agrp_router_model_call(r, "give-up", step, false);
+		if (r->finished)
+			return;
 		snprintf(reason, sizeof reason, "no way on from %s",
 		         agr_graph_node_name(r->g, r->cur));
 		agrp_router_escalate(r, step, reason, false);
@@ -220,6 +225,8 @@ agrp_react_decide(agr_router *r)
 {
 	long step = agrp_router_model_call(r, "decision", r->react_cause, false);
 
+	if (r->finished) /* a monitor's escalate */
+		return;
 	/* What failed at the last node may be an option again here. */
 	while (r->ntried > 0)
 		r->tried[r->tried_list[--r->ntried]] = 0;
@@ -241,5 +248,7 @@ agrp_react_failed(agr_router *r, long cause, int tool)
 		r->tried_list[r->ntried++] = tool;
 	}
 	step = agrp_router_model_call(r, "observation", cause, false);
+	if (r->finished) /* a monitor's escalate */
+		return;
 	react_next(r, step, cause, tool);
 }

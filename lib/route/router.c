@@ -246,11 +246,18 @@ agrp_router_escalate(agr_router *r, long cause, const char *reason, bool by_moni
 	s->ev.goal = r->goals[r->goal_idx];
 	set_text(&s->message, &s->capmessage, reason);
 	agrp_router_emit(r, s); /* may grow the queue: s is not used after this */
+	/* A monitor that fired on the escalate (or the model record) may have
+	 * ended the run already: one final, nothing after it. */
+	if (r->finished)
+		return;
 	/* The Self-Healing Router consults the model when it escalates, and
 	 * only then (its pre-flight aside): one model record, after the
 	 * escalate that is its cause, before the final. */
-	if (r->o.policy == AGR_POLICY_HEAL)
+	if (r->o.policy == AGR_POLICY_HEAL) {
 		agrp_router_model_call(r, "escalation", step, by_monitor);
+		if (r->finished)
+			return;
+	}
 	agrp_router_finish(r, AGR_FINAL_ESCALATED, reason, step, by_monitor);
 }
 
@@ -383,8 +390,13 @@ begin(agr_router *r)
 
 		for (size_t i = 0; i < r->n; i++)
 			ndown += r->down[i] != 0;
-		if (ndown >= (size_t)agr_graph_preflight(r->g))
+		/* What a monitor does on the pre-flight record waits for the
+		 * first plan: it acts on the walk, which has not begun. */
+		if (ndown >= (size_t)agr_graph_preflight(r->g)) {
+			r->hold_actions = true;
 			agrp_router_model_call(r, "preflight", cause, false);
+			r->hold_actions = false;
+		}
 	}
 	replan(r, cause, -1, 0, false);
 }
@@ -683,7 +695,7 @@ evaluate_monitors(agr_router *r, slot *s)
 	long step = s->ev.step;
 	/* A call is still out, a result not yet taken in: acting now would cut
 	 * into them, so the action waits until the router has acted. */
-	bool later = s->ev.kind == AGR_EV_CALL || s->ev.kind == AGR_EV_RESULT;
+	bool later = s->ev.kind == AGR_EV_CALL || s->ev.kind == AGR_EV_RESULT || r->hold_actions;
 	agr_error err;
 	slot *h;
 	deferred d;

@@ -76,6 +76,7 @@ struct agr_router {
 	bool def_escalates;         /* an escalate is in def */
 	agr_cost penalty_total;     /* of all tools, at most AGR_PATH_COST_MAX */
 	bool in_monitor;
+	bool hold_actions;       /* a monitor's action now waits (defer()), as for a call */
 	agrp_buf monitor_bytes;  /* the record monitors are tested on, */
 	agr_record *monitor_rec; /* read in place */
 	long fault_cause;        /* a fault record's step, for the next result or health */
