@@ -333,7 +333,7 @@ SUP=$EX/support.yaml
 	[ "$(jq -c 'select(.kind == "health") | [.monitor, .action]' <<<"$output" | head -1)" = '["a-disable","disable"]' ]
 }
 
-# mon_graph WHEN ACTION: support's shape with one monitor, a fallback
+# mon_graph WHEN ACTION [PENALTY]: support's shape with one monitor, a fallback
 # goal and a pre-flight at two tools down; its path on stdout.
 mon_graph() {
 	local f=$BATS_TEST_TMPDIR/mon-$RANDOM.yaml
@@ -353,7 +353,7 @@ edges:
   - [Razorpay, SMS, 0.4]
   - [SMS, Complete, 0.1]
 monitors:
-  - {name: m, priority: 0.5, when: '$1', then: $2}
+  - {name: m, priority: 0.5, when: '$1', then: $2${3:+, penalty: $3}}
 EOF
 	echo "$f"
 }
@@ -388,6 +388,26 @@ EOF
 	[ "$(count_kind model <<<"$output")" = 1 ]
 	[ "$(tools_called <<<"$output")" = "CRM Later" ]
 	agraph-trace check - <<<"$output" >/dev/null
+}
+
+@test "--monitors with --policy react: disable and penalty change nothing in its walk (the edges' costs alone), escalate ends it" {
+	for act in disable penalty; do
+		amount=
+		[ "$act" = penalty ] && amount=5
+		g=$(mon_graph 'kind == "health" && tool == "Stripe"' "$act" $amount)
+		run agraph-route --policy react --monitors --down Stripe "$g"
+		[ "$status" -eq 0 ]
+		[ "$(jq -r 'select(.kind == "health" and .monitor == "m") | .action' <<<"$output")" = "$act" ]
+		[ "$(tools_called <<<"$output")" = "CRM Stripe Razorpay Email Complete" ]
+		# the self-healing router heeds it
+		run agraph-route --monitors --down Stripe "$g"
+		[ "$(tools_called <<<"$output")" = "CRM Razorpay Email Complete" ]
+	done
+	g=$(mon_graph 'kind == "model" && purpose == "decision"' escalate)
+	run agraph-route --policy react --monitors "$g"
+	[ "$status" -eq 1 ]
+	[ "$(jq -r 'select(.kind == "final") | .reason' <<<"$output")" = "monitor 'm' escalated" ]
+	[ "$(count_kind call <<<"$output")" = 0 ]
 }
 
 @test "--coproc: an outside program executes the tools" {
