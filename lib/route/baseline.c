@@ -4,6 +4,11 @@
  * machine with hand-coded alternatives, and the ReAct agent whose model
  * makes every decision.  Both follow the paper's evaluation (arXiv
  * 2603.01548); agraph-route(1) gives their rules.
+ *
+ * Here the baselines decide, on the router's state; the router (router.c)
+ * writes the records their decisions make, so that this file calls
+ * nothing of router.c (the library's files call each other in one
+ * direction only, see tests/build.bats).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,21 +21,20 @@
 /*
  * The static workflow takes stand-in instead of the plan's next node: the
  * plan becomes cur, stand-in, then the cheapest path from stand-in on the
- * whole graph, and a reroute says so (the failure was handled).  False
- * when stand-in cannot reach the goal.
+ * whole graph, *cost its cost from cur.  False when stand-in cannot reach
+ * the goal.
  */
 static bool
-stand_in(agr_router *r, long cause, int failed, int node, int kind)
+stand_in(agr_router *r, int node, int kind, agr_cost *cost)
 {
-	agr_cost cost;
+	agr_cost c;
 	size_t len;
 	const int *p;
-	slot *s;
 
 	for (size_t i = 0; i < r->n; i++)
 		r->blocked[i] = r->completed[i];
-	cost = agr_search_run(r->search, node, r->goals[r->goal_idx], r->blocked, r->penalty);
-	if (cost == AGR_COST_INF)
+	c = agr_search_run(r->search, node, r->goals[r->goal_idx], r->blocked, r->penalty);
+	if (c == AGR_COST_INF)
 		return false;
 	p = agr_search_path(r->search, &len);
 	r->plan[0] = r->cur;
@@ -39,12 +43,7 @@ stand_in(agr_router *r, long cause, int failed, int node, int kind)
 	r->plan_pos = 1;
 	r->retry = false;
 	r->stand_in = kind;
-	s = agrp_router_push(r, AGR_EV_REROUTE, false);
-	s->ev.tool = failed;
-	s->ev.cause = cause;
-	agrp_router_set_path(s, r->plan, r->plan_len,
-	                     agrp_cost_add(agr_graph_edge_cost(r->g, r->cur, node), cost));
-	agrp_router_emit(r, s);
+	*cost = agrp_cost_add(agr_graph_edge_cost(r->g, r->cur, node), c);
 	return true;
 }
 
@@ -108,10 +107,9 @@ untried_next(agr_router *r, const unsigned char *only, size_t *width)
  * (the silent failure: no record handles the failed result); a tool with
  * no alternative crashes visibly.
  */
-void
-agrp_static_failed(agr_router *r, long cause, int tool)
+agrp_static_step
+agrp_static_failed(agr_router *r, int tool, agr_cost *cost, char *reason, size_t size)
 {
-	char reason[600];
 	int alt = agr_graph_alternative(r->g, tool), other;
 	size_t width;
 
@@ -119,26 +117,24 @@ agrp_static_failed(agr_router *r, long cause, int tool)
 		r->tried = agrp_xcalloc(r->n, 1);
 	r->tried[tool] = 1;
 	if (r->stand_in == 0 && alt < 0) {
-		snprintf(reason, sizeof reason, "%s failed and has no alternative",
+		snprintf(reason, size, "%s failed and has no alternative",
 		         agr_graph_node_name(r->g, tool));
-		agrp_router_finish(r, AGR_FINAL_CRASHED, reason, cause, false);
-		return;
+		return AGRP_STATIC_CRASH;
 	}
-	if (r->stand_in == 0 && !r->tried[alt] && !r->completed[alt] &&
-	    stand_in(r, cause, tool, alt, 1))
-		return;
+	if (r->stand_in == 0 && !r->tried[alt] && !r->completed[alt] && stand_in(r, alt, 1, cost))
+		return AGRP_STATIC_REROUTE;
 	other = untried_next(r, NULL, &width);
 	if (width >= 3) {
-		if (other >= 0 && stand_in(r, cause, tool, other, 2))
-			return;
-		snprintf(reason, sizeof reason, "every one of the %zu nodes after %s is down",
-		         width, agr_graph_node_name(r->g, r->cur));
-		agrp_router_finish(r, AGR_FINAL_CRASHED, reason, cause, false);
-		return;
+		if (other >= 0 && stand_in(r, other, 2, cost))
+			return AGRP_STATIC_REROUTE;
+		snprintf(reason, size, "every one of the %zu nodes after %s is down", width,
+		         agr_graph_node_name(r->g, r->cur));
+		return AGRP_STATIC_CRASH;
 	}
 	/* The skip-edge: on to the node after the layer, and nothing said. */
 	r->plan_pos++;
 	r->stand_in = 0;
+	return AGRP_STATIC_SKIP;
 }
 
 /* ---- ReAct --------------------------------------------------------- */
@@ -184,71 +180,34 @@ leads_to_goal(agr_router *r)
 	return r->leads_to_goal;
 }
 
-static void
-react_next(agr_router *r, long decided, long cause, int failed)
+int
+agrp_react_next(agr_router *r, int failed)
 {
-	char reason[600];
 	size_t width;
-	int next = untried_next(r, leads_to_goal(r), &width);
-	slot *s;
-	long step;
+	int next;
 
-	if (next < 0) {
-		/* After each model record: a monitor may have ended the run. */
-		step = agrp_router_model_call(r, "backtrack", decided, false);
-		if (r->finished)
-			return;
-		step = agrp_router_model_call(r, "give-up", step, false);
-		if (r->finished)
-			return;
-		snprintf(reason, sizeof reason, "no way on from %s",
-		         agr_graph_node_name(r->g, r->cur));
-		agrp_router_escalate(r, step, reason, false);
-		return;
+	if (failed >= 0) {
+		if (r->tried_list == NULL) {
+			if (r->tried == NULL)
+				r->tried = agrp_xcalloc(r->n, 1);
+			r->tried_list = agrp_xmalloc(r->n * sizeof *r->tried_list);
+		}
+		if (!r->tried[failed]) {
+			r->tried[failed] = 1;
+			r->tried_list[r->ntried++] = failed;
+		}
+	} else {
+		/* What failed at the last node may be an option again here. */
+		while (r->ntried > 0)
+			r->tried[r->tried_list[--r->ntried]] = 0;
 	}
+	next = untried_next(r, leads_to_goal(r), &width);
+	if (next < 0)
+		return -1;
 	r->plan[0] = r->cur;
 	r->plan[1] = next;
 	r->plan_len = 2;
 	r->plan_pos = 1;
 	r->retry = false;
-	if (failed < 0)
-		return;
-	s = agrp_router_push(r, AGR_EV_REROUTE, false);
-	s->ev.tool = failed;
-	s->ev.cause = cause;
-	agrp_router_set_path(s, r->plan, 2, agr_graph_edge_cost(r->g, r->cur, next));
-	agrp_router_emit(r, s);
-}
-
-void
-agrp_react_decide(agr_router *r)
-{
-	long step = agrp_router_model_call(r, "decision", r->react_cause, false);
-
-	if (r->finished) /* a monitor's escalate */
-		return;
-	/* What failed at the last node may be an option again here. */
-	while (r->ntried > 0)
-		r->tried[r->tried_list[--r->ntried]] = 0;
-	react_next(r, step, step, -1);
-}
-
-void
-agrp_react_failed(agr_router *r, long cause, int tool)
-{
-	long step;
-
-	if (r->tried_list == NULL) {
-		if (r->tried == NULL)
-			r->tried = agrp_xcalloc(r->n, 1);
-		r->tried_list = agrp_xmalloc(r->n * sizeof *r->tried_list);
-	}
-	if (!r->tried[tool]) {
-		r->tried[tool] = 1;
-		r->tried_list[r->ntried++] = tool;
-	}
-	step = agrp_router_model_call(r, "observation", cause, false);
-	if (r->finished) /* a monitor's escalate */
-		return;
-	react_next(r, step, cause, tool);
+	return next;
 }

@@ -107,12 +107,21 @@ long agrp_router_model_call(agr_router *r, const char *purpose, long cause, bool
 /* No goal is left: an escalate, the self-healing router's model call, the final. */
 void agrp_router_escalate(agr_router *r, long cause, const char *reason, bool by_monitor);
 
-/* The static (LangGraph) baseline after tool failed for good; cause: the result's step. */
-void agrp_static_failed(agr_router *r, long cause, int tool);
+/* ---- the baselines (baseline.c): decisions, whose records the router writes */
 
-/* The ReAct baseline: the decision where the walk stands (not the goal),
- * and after tool failed for good (cause: the result's step). */
-void agrp_react_decide(agr_router *r);
-void agrp_react_failed(agr_router *r, long cause, int tool);
+typedef enum agrp_static_step {
+	AGRP_STATIC_REROUTE, /* to an alternative or a sibling: the plan, *cost its cost */
+	AGRP_STATIC_CRASH,   /* a visible failure, for reason */
+	AGRP_STATIC_SKIP,    /* the skip-edge: on with the plan, nothing said */
+} agrp_static_step;
+
+/* The static (LangGraph) baseline after tool failed for good. */
+agrp_static_step agrp_static_failed(agr_router *r, int tool, agr_cost *cost, char *reason,
+                                    size_t size);
+
+/* The ReAct agent's next tool from cur, made the plan (cur, it); -1: none
+ * is left.  failed: the tool that just failed there, or -1 at a node new
+ * to the walk. */
+int agrp_react_next(agr_router *r, int failed);
 
 #endif
