@@ -10,10 +10,10 @@
 
 #include "agraph_fe.h"
 
-static const char usage[] =
-    "usage: agraph-route [-u] [--policy heal | static | react | fixed] [--fail list] [--down list]\n"
-    "                    [--goal node] [--seed n] [--id id] [--monitors]\n"
-    "                    [--plan | --coproc] graph\n";
+static const char usage[] = "usage: agraph-route [-u] [--policy heal | static | react | fixed] "
+                            "[--fail list] [--down list]\n"
+                            "                    [--goal node] [--seed n] [--id id] [--monitors]\n"
+                            "                    [--plan | --coproc] graph\n";
 
 enum { OPT_ID = 256, OPT_PLAN, OPT_COPROC };
 

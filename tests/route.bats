@@ -333,6 +333,83 @@ SUP=$EX/support.yaml
 	[ "$(jq -c 'select(.kind == "health") | [.monitor, .action]' <<<"$output" | head -1)" = '["a-disable","disable"]' ]
 }
 
+# mon_graph WHEN ACTION [PENALTY]: support's shape with one monitor, a fallback
+# goal and a pre-flight at two tools down; its path on stdout.
+mon_graph() {
+	local f=$BATS_TEST_TMPDIR/mon-$RANDOM.yaml
+	cat >"$f" <<EOF
+start: Start
+goal: Complete
+fallback: [Later]
+preflight: 2
+edges:
+  - [Start, CRM, 0.1]
+  - [CRM, Stripe, 0.3]
+  - [CRM, Razorpay, 0.5]
+  - [CRM, Later, 0.2]
+  - [Stripe, Email, 0.3]
+  - [Razorpay, Email, 0.3]
+  - [Email, Complete, 0.1]
+  - [Razorpay, SMS, 0.4]
+  - [SMS, Complete, 0.1]
+monitors:
+  - {name: m, priority: 0.5, when: '$1', then: $2${3:+, penalty: $3}}
+EOF
+	echo "$f"
+}
+
+@test "--monitors: a monitor that ends the run on a model or escalate record ends it once: nothing after the final" {
+	# Its action is taken at once; the router's escalation (or the ReAct
+	# agent's next step) it cut into used to go on after the final.
+	for when in 'kind == "escalate"' 'kind == "model" && purpose == "observation"' \
+		'kind == "model" && purpose == "backtrack"' 'kind == "model" && purpose == "give-up"' \
+		'kind == "model" && purpose == "escalation"' 'kind == "model"'; do
+		for act in escalate demote; do
+			g=$(mon_graph "$when" "$act")
+			for policy in react heal; do
+				for opt in --fail --down; do
+					run agraph-route --policy "$policy" --monitors "$opt" Stripe,Razorpay,Later "$g"
+					[ "$status" -eq 1 ] || { echo "$policy $opt $when $act: $status"; false; }
+					[ "$(tail -1 <<<"$output" | jq -r .kind)" = final ] || { echo "$policy $opt $when $act"; echo "$output"; false; }
+					[ "$(count_kind final <<<"$output")" = 1 ]
+					agraph-trace check - <<<"$output" >/dev/null
+				done
+			done
+		done
+	done
+}
+
+@test "--monitors: a demote fired by the pre-flight record waits for the first plan: one pre-flight, a route, then the demote" {
+	g=$(mon_graph 'kind == "model" && purpose == "preflight"' demote)
+	run agraph-route --monitors --down Stripe,SMS "$g"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.kind, .purpose // .action // .goal, .cause]' <<<"$output" | head -6 | paste -sd' ')" = \
+		'["health",null,null] ["health",null,null] ["model","preflight",2] ["health","demote",3] ["route",null,2] ["demote","Later",4]' ]
+	[ "$(count_kind model <<<"$output")" = 1 ]
+	[ "$(tools_called <<<"$output")" = "CRM Later" ]
+	agraph-trace check - <<<"$output" >/dev/null
+}
+
+@test "--monitors with --policy react: disable and penalty change nothing in its walk (the edges' costs alone), escalate ends it" {
+	for act in disable penalty; do
+		amount=
+		[ "$act" = penalty ] && amount=5
+		g=$(mon_graph 'kind == "health" && tool == "Stripe"' "$act" $amount)
+		run agraph-route --policy react --monitors --down Stripe "$g"
+		[ "$status" -eq 0 ]
+		[ "$(jq -r 'select(.kind == "health" and .monitor == "m") | .action' <<<"$output")" = "$act" ]
+		[ "$(tools_called <<<"$output")" = "CRM Stripe Razorpay Email Complete" ]
+		# the self-healing router heeds it
+		run agraph-route --monitors --down Stripe "$g"
+		[ "$(tools_called <<<"$output")" = "CRM Razorpay Email Complete" ]
+	done
+	g=$(mon_graph 'kind == "model" && purpose == "decision"' escalate)
+	run agraph-route --policy react --monitors "$g"
+	[ "$status" -eq 1 ]
+	[ "$(jq -r 'select(.kind == "final") | .reason' <<<"$output")" = "monitor 'm' escalated" ]
+	[ "$(count_kind call <<<"$output")" = 0 ]
+}
+
 @test "--coproc: an outside program executes the tools" {
 	cd "$EX"
 	run "$DATA/tools.sh" customer-support.yaml Stripe

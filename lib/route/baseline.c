@@ -4,6 +4,11 @@
  * machine with hand-coded alternatives, and the ReAct agent whose model
  * makes every decision.  Both follow the paper's evaluation (arXiv
  * 2603.01548); agraph-route(1) gives their rules.
+ *
+ * Here the baselines decide, on the router's state; the router (router.c)
+ * writes the records their decisions make, so that this file calls
+ * nothing of router.c (the library's files call each other in one
+ * direction only, see tests/build.bats).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,21 +21,20 @@
 /*
  * The static workflow takes stand-in instead of the plan's next node: the
  * plan becomes cur, stand-in, then the cheapest path from stand-in on the
- * whole graph, and a reroute says so (the failure was handled).  False
- * when stand-in cannot reach the goal.
+ * whole graph, *cost its cost from cur.  False when stand-in cannot reach
+ * the goal.
  */
 static bool
-stand_in(agr_router *r, long cause, int failed, int node, int kind)
+stand_in(agr_router *r, int node, int kind, agr_cost *cost)
 {
-	agr_cost cost;
+	agr_cost c;
 	size_t len;
 	const int *p;
-	slot *s;
 
 	for (size_t i = 0; i < r->n; i++)
 		r->blocked[i] = r->completed[i];
-	cost = agr_search_run(r->search, node, r->goals[r->goal_idx], r->blocked, r->penalty);
-	if (cost == AGR_COST_INF)
+	c = agr_search_run(r->search, node, r->goals[r->goal_idx], r->blocked, r->penalty);
+	if (c == AGR_COST_INF)
 		return false;
 	p = agr_search_path(r->search, &len);
 	r->plan[0] = r->cur;
@@ -39,43 +43,59 @@ stand_in(agr_router *r, long cause, int failed, int node, int kind)
 	r->plan_pos = 1;
 	r->retry = false;
 	r->stand_in = kind;
-	s = agrp_router_push(r, AGR_EV_REROUTE, false);
-	s->ev.tool = failed;
-	s->ev.cause = cause;
-	agrp_router_set_path(s, r->plan, r->plan_len,
-	                     agrp_cost_add(agr_graph_edge_cost(r->g, r->cur, node), cost));
-	agrp_router_emit(r, s);
+	*cost = agrp_cost_add(agr_graph_edge_cost(r->g, r->cur, node), c);
 	return true;
 }
 
-/* Of the nodes after cur that have neither failed (tried) nor been done,
+static int
+by_cost_then_name(const void *a, const void *b)
+{
+	const option *x = a, *y = b;
+
+	if (x->cost != y->cost)
+		return x->cost < y->cost ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * Of the nodes after cur that have neither failed (tried) nor been done,
  * and, when only is not NULL, for which only[node] holds, the first by the
  * edge's cost, then name; -1: none.  *width: how many nodes follow cur (to
- * a static workflow, a layer of three or more is a fan-out). */
+ * a static workflow, a layer of three or more is a fan-out).
+ *
+ * While cur stays, a node passed over stays passed over (tried only
+ * grows, completed and only do not change), so cur's edges are sorted
+ * once and a position kept: k options tried at one node cost one sort,
+ * not k passes over its edges.  cur never comes back (it is completed).
+ */
 static int
-untried_next(const agr_router *r, const unsigned char *only, size_t *width)
+untried_next(agr_router *r, const unsigned char *only, size_t *width)
 {
 	const agr_graph *g = r->g;
-	int best = -1;
-	agr_cost best_cost = AGR_COST_INF;
 	size_t u = (size_t)r->cur;
 
 	*width = g->out_start[u + 1] - g->out_start[u];
-	for (size_t e = g->out_start[u]; e < g->out_start[u + 1]; e++) {
-		int v = g->out[e].to;
-		agr_cost c = g->out[e].cost;
-
-		if ((r->tried != NULL && r->tried[v]) || r->completed[v] ||
-		    (only != NULL && !only[v]))
-			continue;
-		if (best < 0 || c < best_cost ||
-		    (c == best_cost &&
-		     strcmp(agr_graph_node_name(g, v), agr_graph_node_name(g, best)) < 0)) {
-			best = v;
-			best_cost = c;
+	if (r->options_at != r->cur + 1) {
+		agrp_grow(&r->options, &r->capoptions, *width, sizeof *r->options);
+		for (size_t e = g->out_start[u], i = 0; e < g->out_start[u + 1]; e++, i++) {
+			r->options[i].cost = g->out[e].cost;
+			r->options[i].to = g->out[e].to;
+			r->options[i].name = agr_graph_node_name(g, g->out[e].to);
 		}
+		if (*width > 1)
+			qsort(r->options, *width, sizeof *r->options, by_cost_then_name);
+		r->noptions = *width;
+		r->options_pos = 0;
+		r->options_at = r->cur + 1;
 	}
-	return best;
+	for (; r->options_pos < r->noptions; r->options_pos++) {
+		int v = r->options[r->options_pos].to;
+
+		if (!(r->tried != NULL && r->tried[v]) && !r->completed[v] &&
+		    (only == NULL || only[v]))
+			return v;
+	}
+	return -1;
 }
 
 /*
@@ -87,10 +107,9 @@ untried_next(const agr_router *r, const unsigned char *only, size_t *width)
  * (the silent failure: no record handles the failed result); a tool with
  * no alternative crashes visibly.
  */
-void
-agrp_static_failed(agr_router *r, long cause, int tool)
+agrp_static_step
+agrp_static_failed(agr_router *r, int tool, agr_cost *cost, char *reason, size_t size)
 {
-	char reason[600];
 	int alt = agr_graph_alternative(r->g, tool), other;
 	size_t width;
 
@@ -98,26 +117,24 @@ agrp_static_failed(agr_router *r, long cause, int tool)
 		r->tried = agrp_xcalloc(r->n, 1);
 	r->tried[tool] = 1;
 	if (r->stand_in == 0 && alt < 0) {
-		snprintf(reason, sizeof reason, "%s failed and has no alternative",
+		snprintf(reason, size, "%s failed and has no alternative",
 		         agr_graph_node_name(r->g, tool));
-		agrp_router_finish(r, AGR_FINAL_CRASHED, reason, cause, false);
-		return;
+		return AGRP_STATIC_CRASH;
 	}
-	if (r->stand_in == 0 && !r->tried[alt] && !r->completed[alt] &&
-	    stand_in(r, cause, tool, alt, 1))
-		return;
+	if (r->stand_in == 0 && !r->tried[alt] && !r->completed[alt] && stand_in(r, alt, 1, cost))
+		return AGRP_STATIC_REROUTE;
 	other = untried_next(r, NULL, &width);
 	if (width >= 3) {
-		if (other >= 0 && stand_in(r, cause, tool, other, 2))
-			return;
-		snprintf(reason, sizeof reason, "every one of the %zu nodes after %s is down",
-		         width, agr_graph_node_name(r->g, r->cur));
-		agrp_router_finish(r, AGR_FINAL_CRASHED, reason, cause, false);
-		return;
+		if (other >= 0 && stand_in(r, other, 2, cost))
+			return AGRP_STATIC_REROUTE;
+		snprintf(reason, size, "every one of the %zu nodes after %s is down", width,
+		         agr_graph_node_name(r->g, r->cur));
+		return AGRP_STATIC_CRASH;
 	}
 	/* The skip-edge: on to the node after the layer, and nothing said. */
 	r->plan_pos++;
 	r->stand_in = 0;
+	return AGRP_STATIC_SKIP;
 }
 
 /* ---- ReAct --------------------------------------------------------- */
@@ -163,62 +180,34 @@ leads_to_goal(agr_router *r)
 	return r->leads_to_goal;
 }
 
-static void
-react_next(agr_router *r, long decided, long cause, int failed)
+int
+agrp_react_next(agr_router *r, int failed)
 {
-	char reason[600];
 	size_t width;
-	int next = untried_next(r, leads_to_goal(r), &width);
-	slot *s;
-	long step;
+	int next;
 
-	if (next < 0) {
-		step = agrp_router_model_call(r, "backtrack", decided, false);
-		step = agrp_router_model_call(r, "give-up", step, false);
-		snprintf(reason, sizeof reason, "no way on from %s",
-		         agr_graph_node_name(r->g, r->cur));
-		agrp_router_escalate(r, step, reason, false);
-		return;
+	if (failed >= 0) {
+		if (r->tried_list == NULL) {
+			if (r->tried == NULL)
+				r->tried = agrp_xcalloc(r->n, 1);
+			r->tried_list = agrp_xmalloc(r->n * sizeof *r->tried_list);
+		}
+		if (!r->tried[failed]) {
+			r->tried[failed] = 1;
+			r->tried_list[r->ntried++] = failed;
+		}
+	} else {
+		/* What failed at the last node may be an option again here. */
+		while (r->ntried > 0)
+			r->tried[r->tried_list[--r->ntried]] = 0;
 	}
+	next = untried_next(r, leads_to_goal(r), &width);
+	if (next < 0)
+		return -1;
 	r->plan[0] = r->cur;
 	r->plan[1] = next;
 	r->plan_len = 2;
 	r->plan_pos = 1;
 	r->retry = false;
-	if (failed < 0)
-		return;
-	s = agrp_router_push(r, AGR_EV_REROUTE, false);
-	s->ev.tool = failed;
-	s->ev.cause = cause;
-	agrp_router_set_path(s, r->plan, 2, agr_graph_edge_cost(r->g, r->cur, next));
-	agrp_router_emit(r, s);
-}
-
-void
-agrp_react_decide(agr_router *r)
-{
-	long step = agrp_router_model_call(r, "decision", r->react_cause, false);
-
-	/* What failed at the last node may be an option again here. */
-	while (r->ntried > 0)
-		r->tried[r->tried_list[--r->ntried]] = 0;
-	react_next(r, step, step, -1);
-}
-
-void
-agrp_react_failed(agr_router *r, long cause, int tool)
-{
-	long step;
-
-	if (r->tried_list == NULL) {
-		if (r->tried == NULL)
-			r->tried = agrp_xcalloc(r->n, 1);
-		r->tried_list = agrp_xmalloc(r->n * sizeof *r->tried_list);
-	}
-	if (!r->tried[tool]) {
-		r->tried[tool] = 1;
-		r->tried_list[r->ntried++] = tool;
-	}
-	step = agrp_router_model_call(r, "observation", cause, false);
-	react_next(r, step, cause, tool);
+	return next;
 }

@@ -77,6 +77,7 @@ agr_router_free(agr_router *r)
 	free(r->tried);
 	free(r->tried_list);
 	free(r->leads_to_goal);
+	free(r->options);
 	free(r->reach);
 	free(r->penalty);
 	free(r->goals);
@@ -245,11 +246,18 @@ agrp_router_escalate(agr_router *r, long cause, const char *reason, bool by_moni
 	s->ev.goal = r->goals[r->goal_idx];
 	set_text(&s->message, &s->capmessage, reason);
 	agrp_router_emit(r, s); /* may grow the queue: s is not used after this */
+	/* A monitor that fired on the escalate (or the model record) may have
+	 * ended the run already: one final, nothing after it. */
+	if (r->finished)
+		return;
 	/* The Self-Healing Router consults the model when it escalates, and
 	 * only then (its pre-flight aside): one model record, after the
 	 * escalate that is its cause, before the final. */
-	if (r->o.policy == AGR_POLICY_HEAL)
+	if (r->o.policy == AGR_POLICY_HEAL) {
 		agrp_router_model_call(r, "escalation", step, by_monitor);
+		if (r->finished)
+			return;
+	}
 	agrp_router_finish(r, AGR_FINAL_ESCALATED, reason, step, by_monitor);
 }
 
@@ -346,6 +354,84 @@ reconsider(agr_router *r)
 	return true;
 }
 
+/* ---- the baselines' records (their decisions: baseline.c) ----------- */
+
+static void
+baseline_reroute(agr_router *r, long cause, int failed, agr_cost cost)
+{
+	slot *s = agrp_router_push(r, AGR_EV_REROUTE, false);
+
+	s->ev.tool = failed;
+	s->ev.cause = cause;
+	agrp_router_set_path(s, r->plan, r->plan_len, cost);
+	agrp_router_emit(r, s);
+}
+
+static void
+static_failed(agr_router *r, long cause, int tool)
+{
+	char reason[600];
+	agr_cost cost;
+
+	switch (agrp_static_failed(r, tool, &cost, reason, sizeof reason)) {
+	case AGRP_STATIC_REROUTE: /* the failure handled */
+		baseline_reroute(r, cause, tool, cost);
+		break;
+	case AGRP_STATIC_CRASH:
+		agrp_router_finish(r, AGR_FINAL_CRASHED, reason, cause, false);
+		break;
+	case AGRP_STATIC_SKIP: /* the silent failure */
+		break;
+	}
+}
+
+/*
+ * The ReAct agent's model calls: a decision at each node short of the
+ * goal, an observation after each tool that failed for good, whose next
+ * option is rerouted to (the failure handled); with none left, a
+ * backtrack and a give-up, and the run escalates.  After each model
+ * record a monitor may have ended the run.
+ */
+static void
+react_on(agr_router *r, long decided, long cause, int failed)
+{
+	char reason[600];
+	long step;
+
+	if (agrp_react_next(r, failed) < 0) {
+		step = agrp_router_model_call(r, "backtrack", decided, false);
+		if (r->finished)
+			return;
+		step = agrp_router_model_call(r, "give-up", step, false);
+		if (r->finished)
+			return;
+		snprintf(reason, sizeof reason, "no way on from %s",
+		         agr_graph_node_name(r->g, r->cur));
+		agrp_router_escalate(r, step, reason, false);
+		return;
+	}
+	if (failed >= 0)
+		baseline_reroute(r, cause, failed, agr_graph_edge_cost(r->g, r->cur, r->plan[1]));
+}
+
+static void
+react_decide(agr_router *r)
+{
+	long step = agrp_router_model_call(r, "decision", r->react_cause, false);
+
+	if (!r->finished)
+		react_on(r, step, step, -1);
+}
+
+static void
+react_failed(agr_router *r, long cause, int tool)
+{
+	long step = agrp_router_model_call(r, "observation", cause, false);
+
+	if (!r->finished)
+		react_on(r, step, cause, tool);
+}
+
 static void
 begin(agr_router *r)
 {
@@ -382,8 +468,13 @@ begin(agr_router *r)
 
 		for (size_t i = 0; i < r->n; i++)
 			ndown += r->down[i] != 0;
-		if (ndown >= (size_t)agr_graph_preflight(r->g))
+		/* What a monitor does on the pre-flight record waits for the
+		 * first plan: it acts on the walk, which has not begun. */
+		if (ndown >= (size_t)agr_graph_preflight(r->g)) {
+			r->hold_actions = true;
 			agrp_router_model_call(r, "preflight", cause, false);
+			r->hold_actions = false;
+		}
 	}
 	replan(r, cause, -1, 0, false);
 }
@@ -405,7 +496,7 @@ advance(agr_router *r)
 	}
 	if (r->o.policy == AGR_POLICY_REACT && r->plan_pos >= r->plan_len &&
 	    r->cur != r->goals[0]) {
-		agrp_react_decide(r);
+		react_decide(r);
 		return;
 	}
 	if (r->plan_pos >= r->plan_len) {
@@ -498,11 +589,11 @@ agr_router_result(agr_router *r, long call, agr_result_status status, const char
 		return true;
 	}
 	if (r->o.policy == AGR_POLICY_STATIC) {
-		agrp_static_failed(r, step, tool);
+		static_failed(r, step, tool);
 		return true;
 	}
 	if (r->o.policy == AGR_POLICY_REACT) {
-		agrp_react_failed(r, step, tool);
+		react_failed(r, step, tool);
 		return true;
 	}
 	r->down[tool] = 1;
@@ -682,7 +773,7 @@ evaluate_monitors(agr_router *r, slot *s)
 	long step = s->ev.step;
 	/* A call is still out, a result not yet taken in: acting now would cut
 	 * into them, so the action waits until the router has acted. */
-	bool later = s->ev.kind == AGR_EV_CALL || s->ev.kind == AGR_EV_RESULT;
+	bool later = s->ev.kind == AGR_EV_CALL || s->ev.kind == AGR_EV_RESULT || r->hold_actions;
 	agr_error err;
 	slot *h;
 	deferred d;

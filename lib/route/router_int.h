@@ -20,6 +20,13 @@ typedef struct slot {
 	bool by_monitor; /* caused by a monitor: not evaluated again */
 } slot;
 
+/* An edge out of cur, as the baselines try them (see untried_next). */
+typedef struct option {
+	agr_cost cost;
+	const char *name;
+	int to;
+} option;
+
 typedef struct deferred {
 	const char *monitor; /* the graph's */
 	agrp_action action;
@@ -69,6 +76,7 @@ struct agr_router {
 	bool def_escalates;         /* an escalate is in def */
 	agr_cost penalty_total;     /* of all tools, at most AGR_PATH_COST_MAX */
 	bool in_monitor;
+	bool hold_actions;       /* a monitor's action now waits (defer()), as for a call */
 	agrp_buf monitor_bytes;  /* the record monitors are tested on, */
 	agr_record *monitor_rec; /* read in place */
 	long fault_cause;        /* a fault record's step, for the next result or health */
@@ -79,6 +87,9 @@ struct agr_router {
 	int stand_in;     /* static: plan[1] is 0 the plan's, 1 an alternative, 2 a sibling */
 	long react_cause; /* react: the step the next decision follows */
 	unsigned char *leads_to_goal; /* react: [node] an edge path leads from it to the goal */
+	option *options;              /* the edges out of options_at - 1 by cost, then name, */
+	size_t noptions, capoptions, options_pos; /* the first options_pos passed over */
+	int options_at;                           /* the node + 1, 0: none yet */
 };
 
 /* A new event of kind at the queue's tail, its step the next; valid until
@@ -96,12 +107,21 @@ long agrp_router_model_call(agr_router *r, const char *purpose, long cause, bool
 /* No goal is left: an escalate, the self-healing router's model call, the final. */
 void agrp_router_escalate(agr_router *r, long cause, const char *reason, bool by_monitor);
 
-/* The static (LangGraph) baseline after tool failed for good; cause: the result's step. */
-void agrp_static_failed(agr_router *r, long cause, int tool);
+/* ---- the baselines (baseline.c): decisions, whose records the router writes */
 
-/* The ReAct baseline: the decision where the walk stands (not the goal),
- * and after tool failed for good (cause: the result's step). */
-void agrp_react_decide(agr_router *r);
-void agrp_react_failed(agr_router *r, long cause, int tool);
+typedef enum agrp_static_step {
+	AGRP_STATIC_REROUTE, /* to an alternative or a sibling: the plan, *cost its cost */
+	AGRP_STATIC_CRASH,   /* a visible failure, for reason */
+	AGRP_STATIC_SKIP,    /* the skip-edge: on with the plan, nothing said */
+} agrp_static_step;
+
+/* The static (LangGraph) baseline after tool failed for good. */
+agrp_static_step agrp_static_failed(agr_router *r, int tool, agr_cost *cost, char *reason,
+                                    size_t size);
+
+/* The ReAct agent's next tool from cur, made the plan (cur, it); -1: none
+ * is left.  failed: the tool that just failed there, or -1 at a node new
+ * to the walk. */
+int agrp_react_next(agr_router *r, int failed);
 
 #endif

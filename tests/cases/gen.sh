@@ -151,6 +151,20 @@ gen_route_chain() {
 	}'
 }
 
+# gen_route_fanout K: a graph whose start S has K + 1 edges out, to T0 ..
+# T(K-1) and Z (the last by name), each of cost 1 and on to the goal G.
+gen_route_fanout() {
+	awk -v n="$1" 'BEGIN { print "start: S\ngoal: G\nedges:\n  - [S, Z, 1]\n  - [Z, G, 1]"
+		for (i = 0; i < n; i++) printf "  - [S, T%d, 1]\n  - [T%d, G, 1]\n", i, i }'
+}
+
+# gen_route_fanout_fail K: the options that fail T0 .. T(K-1), one --fail
+# for each 10,000 (an argument holds at most 128 KiB), one a line.
+gen_route_fanout_fail() {
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "%sT%d", (i % 10000 ? "," : (i ? "\n--fail\n" : "--fail\n")), i
+		print "" }'
+}
+
 # gen_route_coproc GRAPH ANSWER [OPTION...]: agraph-route --coproc OPTION...
 # GRAPH with a bash coproc as the executor.  Every record the router
 # writes is printed; for each call, the shell function ANSWER runs with the
