@@ -10,10 +10,10 @@
 
 #include "agraph_fe.h"
 
-static const char usage[] = "usage: agraph-route [-u] [--policy heal | static | react | fixed] "
-                            "[--fail list] [--down list]\n"
-                            "                    [--goal node] [--seed n] [--id id] [--monitors]\n"
-                            "                    [--plan | --coproc] graph\n";
+static const char usage[] =
+    "usage: agraph-route [-u] [--policy heal | static | react | fixed]\n"
+    "                    [--fail list] [--down list] [--goal node] [--seed n]\n"
+    "                    [--id id] [--monitors] [--plan | --coproc] graph\n";
 
 enum { OPT_ID = 256, OPT_PLAN, OPT_COPROC };
 
@@ -105,11 +105,18 @@ plan_only(agr_router *r, const args *a)
 	while (agr_router_next(r, &ev)) {
 		if (ev.kind == AGR_EV_HEALTH || ev.kind == AGR_EV_MODEL)
 			continue; /* a pre-flight comes before the plan */
-		if (ev.kind != AGR_EV_ROUTE) {
+		/* The first plan: to the goal, or to a fallback goal when none
+		 * reaches the goal (the run would demote). */
+		if (ev.kind != AGR_EV_ROUTE && ev.kind != AGR_EV_DEMOTE) {
 			const agr_graph *g = agr_router_graph(r);
 
-			warnx("no path from %s to %s", agr_graph_node_name(g, agr_graph_start(g)),
-			      a->ro.goal ? a->ro.goal : agr_graph_node_name(g, agr_graph_goal(g)));
+			if (ev.kind == AGR_EV_ESCALATE && ev.message != NULL)
+				warnx("%s", ev.message);
+			else
+				warnx("no path from %s to %s",
+				      agr_graph_node_name(g, agr_graph_start(g)),
+				      a->ro.goal ? a->ro.goal
+				                 : agr_graph_node_name(g, agr_graph_goal(g)));
 			return 1;
 		}
 		put_record(r, &ev, a->unbuffered);

@@ -278,6 +278,17 @@ SUP=$EX/support.yaml
 	[ "$(count_kind model <<<"$output")" = 6 ]
 }
 
+@test "--plan: when only a fallback goal is reached, the demote record, exit 0; when none, the escalation's reason, exit 1" {
+	run --separate-stderr agraph-route --plan --down Stripe,Razorpay "$SUP"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(jq -c '[.kind, .goal, .path]' <<<"$output")" = '["demote","NotifyLater",["Start","CRM","NotifyLater"]]' ]
+	run --separate-stderr agraph-route --plan --down CRM "$SUP"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "agraph-route: no path from Start to Complete or its fallbacks" ]
+}
+
 @test "--plan writes the route record alone, also when a pre-flight comes before it; react has none" {
 	# Three tools known down: travel-booking.yaml's preflight: 3 consults the model first.
 	run --separate-stderr agraph-route --plan --down FlightAPI,HotelAPI,CarAPI "$EX/travel-booking.yaml"
