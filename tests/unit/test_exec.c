@@ -394,8 +394,17 @@ main(void)
 	{
 		static const char *const argv[] = { "./stubborn.sh", NULL };
 
-		sp = (agr_exec_spec){ .stderr_fd = -1, .timeout_ms = 300, .grace_ms = 200 };
+		size_t n = (size_t)1 << 20;
+
+		/* and 1 MiB of input it never reads: the write must not block */
+		big = calloc(1, n);
+		sp = (agr_exec_spec){ .stderr_fd = -1,
+			              .timeout_ms = 300,
+			              .grace_ms = 200,
+			              .input = big,
+			              .input_len = n };
 		run(&sp, argv, &res, "stubborn");
+		free(big);
 		ok(res.status == AGR_RESULT_TIMEOUT && is_class(&res, "timeout") &&
 		       res.signal == SIGKILL && msg_is(&res, "no answer in 300 ms"),
 		   "stubborn: timeout, killed by SIGKILL (signal %d, '%s')", res.signal,
