@@ -720,10 +720,13 @@ bool agr_fault_kind_from_name(const char *name, agr_fault_kind *kind);
  *   directory); a bare name is looked up in PATH (unset: /bin:/usr/bin).
  *   The child gets that path as argv[0] and keeps the caller's current
  *   directory.  A program that cannot be run (missing, not executable, a
- *   directory, no #! line) is an error result of class "spawn".
+ *   directory, no #! line) is an error result of class "spawn" (under
+ *   valgrind, whose spawn forks before the exec, one the kernel refuses
+ *   to run is an exit 127).
  * - The child is the leader of a process group of its own; its signal
  *   mask is empty and every signal has its default action.  It inherits
- *   no file descriptor of the caller's but 0, 1 and 2, which are pipes.
+ *   no file descriptor of the caller's but 0, 1 and 2, which are pipes
+ *   (glibc 2.34 and later; before, those not close-on-exec too).
  * - stdin: the input bytes, then end of file.  A tool that never reads
  *   them, or closes stdin early, is no error: the bytes left are dropped,
  *   and the caller never sees SIGPIPE (its disposition, mask and pending
@@ -760,7 +763,8 @@ bool agr_fault_kind_from_name(const char *name, agr_fault_kind *kind);
  *   SIGCHLD to SIG_IGN nor reap children it did not start.
  * - stop (NULL: none): when *stop is not 0, say set by a SIGINT handler,
  *   the group gets SIGTERM, then SIGKILL after grace_ms; status error,
- *   class "cancel", message "cancelled".  Every signal is blocked during
+ *   class "cancel", message "cancelled" (nothing is run when *stop is
+ *   set already).  Every signal is blocked during
  *   the run but while it waits in ppoll(2), so a handler that sets *stop
  *   is seen at once, never missed.
  * - duration_ms: from before the spawn to the reap, CLOCK_MONOTONIC.

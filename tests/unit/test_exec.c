@@ -19,6 +19,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #include "agraph.h"
 #include "tap.h"
 
@@ -290,6 +299,24 @@ main(void)
 		   res.message ? res.message : "");
 		agr_exec_result_free(&res);
 	}
+	/* A file without a #! line is no shell script: it cannot run. */
+	{
+		char script[] = "/tmp/agraph-exec-noshebang-XXXXXX";
+		const char *const argv[] = { script, NULL };
+
+		fd = mkstemp(script);
+		ok(fd >= 0 && write(fd, "touch PWNED\n", 12) == 12 && fchmod(fd, 0755) == 0,
+		   "no #!: a script made");
+		close(fd);
+		sp = (agr_exec_spec){ .stderr_fd = -1 };
+		run(&sp, argv, &res, "no #!");
+		ok((is_class(&res, "spawn") ||
+		    (RUNNING_ON_VALGRIND && is_class(&res, "exit") && res.exit_code == 127)) &&
+		       access("PWNED", F_OK) != 0,
+		   "no #!: class spawn, no shell ran it: '%s'", res.message ? res.message : "");
+		agr_exec_result_free(&res);
+		unlink(script);
+	}
 	/* A bare name found in PATH; a path relative to the folder given. */
 	{
 		static const char *const argv[] = { "printf", "%s", "from PATH", NULL };
@@ -319,6 +346,21 @@ main(void)
 		ok(access("PWNED", F_OK) != 0 && access(TOOLS "/PWNED", F_OK) != 0,
 		   "args: no file PWNED");
 		agr_exec_result_free(&res);
+	}
+	/* No file descriptor of the caller's reaches the tool but 0, 1, 2. */
+	{
+		static const char *const argv[] = { "sh", "-c", "ls /proc/$$/fd | tr '\\n' ' '",
+			                            NULL };
+		int leak[2];
+
+		ok(pipe(leak) == 0, "fds: a pipe without close-on-exec");
+		sp = (agr_exec_spec){ .stderr_fd = -1 };
+		run(&sp, argv, &res, "fds");
+		ok(is_text(res.output, "0 1 2 ", 6), "fds: only 0 1 2 (%s)",
+		   json_is_string(res.output) ? json_string_value(res.output) : "?");
+		agr_exec_result_free(&res);
+		close(leak[0]);
+		close(leak[1]);
 	}
 	/* The environment: added and replaced. */
 	{
@@ -474,6 +516,16 @@ main(void)
 		   "cancel: class cancel, the group killed");
 		ok(res.duration_ms >= 250 && res.duration_ms < 2000, "cancel: soon (%.0f ms)",
 		   res.duration_ms);
+		agr_exec_result_free(&res);
+	}
+	/* Asked to stop before it starts: nothing runs. */
+	{
+		static const char *const argv[] = { "./stubborn.sh", NULL };
+
+		sp = (agr_exec_spec){ .stderr_fd = -1, .stop = &stop_flag };
+		run(&sp, argv, &res, "stopped before");
+		ok(is_class(&res, "cancel") && res.duration_ms == 0 && res.exit_code == -1,
+		   "stopped before: class cancel, nothing run");
 		agr_exec_result_free(&res);
 	}
 	/* Caller's mistakes. */
