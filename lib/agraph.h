@@ -709,6 +709,111 @@ const char *agr_fault_kind_name(agr_fault_kind kind);
 bool agr_fault_kind_from_name(const char *name, agr_fault_kind *kind);
 
 /* ------------------------------------------------------------------ */
+/* The process runner                                                  */
+
+/*
+ * One tool call as a real process (agraph-route --exec), run and waited
+ * for whole: agr_exec_run() returns once nothing of it is left.
+ *
+ * - argv is run as given, never through a shell.  A program name with a
+ *   slash that is not absolute is relative to dir (NULL: the current
+ *   directory); a bare name is looked up in PATH (unset: /bin:/usr/bin).
+ *   The child gets that path as argv[0] and keeps the caller's current
+ *   directory.  A program that cannot be run (missing, not executable, a
+ *   directory, no #! line) is an error result of class "spawn" (under
+ *   valgrind, whose spawn forks before the exec, one the kernel refuses
+ *   to run is an exit 127).
+ * - The child is the leader of a process group of its own; its signal
+ *   mask is empty and every signal has its default action.  It inherits
+ *   no file descriptor of the caller's but 0, 1 and 2, which are pipes
+ *   (glibc 2.34 and later; before, those not close-on-exec too).
+ * - stdin: the input bytes, then end of file.  A tool that never reads
+ *   them, or closes stdin early, is no error: the bytes left are dropped,
+ *   and the caller never sees SIGPIPE (its disposition, mask and pending
+ *   signals are as they were).
+ * - The environment: the caller's environ, with the NAME=VALUE strings of
+ *   env (AGRAPH_TRACE, AGRAPH_TOOL, AGRAPH_CALL, AGRAPH_ATTEMPT) added or
+ *   replacing a variable of the same name.
+ * - stdout is the output, at most max_output bytes (0:
+ *   AGR_EXEC_MAX_OUTPUT): a byte more is an error result of class
+ *   "output", and the group is killed (SIGKILL) at once, so that memory
+ *   stays flat whatever the tool prints.  When the whole of it is one JSON
+ *   value (whitespace around allowed, no NUL), output is that value;
+ *   otherwise a JSON string of it, one trailing newline removed, NUL and
+ *   bytes that are not UTF-8 each replaced by U+FFFD (empty stdout: "").
+ *   output is also set for an exit other than 0, NULL when the tool did
+ *   not end by itself (timeout, signal, cancel, output, spawn).
+ * - stderr is passed through as it comes to stderr_fd (-1: dropped;
+ *   write errors ignored, a stderr_fd that blocks stalls the run), and
+ *   its last line that is not blank (at most AGR_EXEC_MAX_LINE bytes,
+ *   cleaned as output is) becomes the message of a failure.
+ * - Exit 0: status ok, error_class and message NULL.  Another exit:
+ *   status error, class "exit", exit_code, message the last stderr line
+ *   or "exit N".  Death by a signal: class "signal", signal, message
+ *   "killed by SIGSEGV" (and ": " and the last stderr line, if any).
+ * - timeout_ms (0: none): once past, SIGTERM to the whole group, SIGKILL
+ *   grace_ms (0: AGR_EXEC_GRACE_MS) later if it still runs; status
+ *   timeout, class "timeout", message "no answer in N ms".
+ * - Once the child ends, for whatever reason, what is left of its group
+ *   gets SIGKILL (before the child is reaped, so that the group id cannot
+ *   have been reused), and stdout and stderr are read until end of file
+ *   but at most grace_ms longer: a process that left the group and holds
+ *   them open does not hold up the run (it is not waited for).  The child
+ *   is reaped; the others, orphans, are init's.  The caller must not set
+ *   SIGCHLD to SIG_IGN nor reap children it did not start.
+ * - stop (NULL: none): when *stop is not 0, say set by a SIGINT handler,
+ *   the group gets SIGTERM, then SIGKILL after grace_ms; status error,
+ *   class "cancel", message "cancelled" (nothing is run when *stop is
+ *   set already).  Every signal is blocked during
+ *   the run but while it waits in ppoll(2), so a handler that sets *stop
+ *   is seen at once, never missed.
+ * - duration_ms: from before the spawn to the reap, CLOCK_MONOTONIC.
+ *
+ * Several threads may run calls at once (no global state, every file
+ * descriptor close-on-exec).
+ */
+#define AGR_EXEC_MAX_OUTPUT ((size_t)1 << 20)
+#define AGR_EXEC_GRACE_MS 200L
+#define AGR_EXEC_MAX_LINE 1000
+
+typedef struct agr_exec_spec {
+	const char *const *argv; /* argv[0..argc-1]; argc >= 1, argv[0] not empty */
+	size_t argc;
+	const char *dir;        /* relative program paths start here; NULL: "." */
+	const char *const *env; /* env[0..nenv-1]: NAME=VALUE added to environ */
+	size_t nenv;
+	const char *input; /* stdin: input[0..input_len-1], then EOF */
+	size_t input_len;
+	long timeout_ms;                   /* 0: none */
+	long grace_ms;                     /* 0: AGR_EXEC_GRACE_MS */
+	size_t max_output;                 /* 0: AGR_EXEC_MAX_OUTPUT */
+	int stderr_fd;                     /* where the tool's stderr goes, -1: nowhere */
+	const volatile sig_atomic_t *stop; /* cancel when *stop != 0; NULL: never */
+} agr_exec_spec;
+
+typedef struct agr_exec_result {
+	agr_result_status status;
+	const char *error_class; /* "exit", "signal", "timeout", "output", "spawn",
+	                          * "cancel"; NULL when ok.  A static string. */
+	char *message;           /* owned; NULL when ok */
+	int exit_code;           /* the exit status, or -1 when it did not exit */
+	int signal;              /* the signal it died of, or 0 */
+	json_t *output;          /* owned (a reference); NULL: see above */
+	double duration_ms;
+} agr_exec_result;
+
+/*
+ * Runs one call and fills *res, which the caller then frees with
+ * agr_exec_result_free().  A tool's failure is a result (true).  Returns
+ * false, with err->text and *res empty, only on a caller's mistake (no
+ * argv, an env string without NAME=, a negative time) or when the
+ * process runs out of resources (pipes, memory).
+ */
+bool agr_exec_run(const agr_exec_spec *spec, agr_exec_result *res, agr_error *err);
+/* Frees what res owns and empties it; res itself is the caller's. */
+void agr_exec_result_free(agr_exec_result *res);
+
+/* ------------------------------------------------------------------ */
 /* A simulated world                                                   */
 
 typedef struct agr_world agr_world;

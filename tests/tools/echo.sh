@@ -1,0 +1,3 @@
+#!/bin/sh
+# Echoes its stdin (the call record) to stdout.
+exec cat

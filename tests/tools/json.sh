@@ -1,0 +1,3 @@
+#!/bin/sh
+# Prints a JSON object.
+printf '{"ok": true, "n": 2}\n'

@@ -1,0 +1,4 @@
+#!/bin/sh
+# Ignores SIGTERM and sleeps: only SIGKILL ends it.
+trap '' TERM
+sleep 10
