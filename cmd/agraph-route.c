@@ -13,15 +13,16 @@
 static const char usage[] =
     "usage: agraph-route [-u] [--policy heal | static | react | fixed]\n"
     "                    [--fail list] [--down list] [--goal node] [--seed n]\n"
-    "                    [--id id] [--monitors] [--plan | --coproc] graph\n";
+    "                    [--id id] [--monitors] [--plan | --coproc | --exec] graph\n";
 
-enum { OPT_ID = 256, OPT_PLAN, OPT_COPROC };
+enum { OPT_ID = 256, OPT_PLAN, OPT_COPROC, OPT_EXEC };
 
 static const struct option longopts[] = {
 	AGR_FE_ROUTER_LONGOPTS,
 	{ "id", required_argument, NULL, OPT_ID },
 	{ "plan", no_argument, NULL, OPT_PLAN },
 	{ "coproc", no_argument, NULL, OPT_COPROC },
+	{ "exec", no_argument, NULL, OPT_EXEC },
 	{ "unbuffered", no_argument, NULL, 'u' },
 	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
@@ -30,7 +31,7 @@ static const struct option longopts[] = {
 typedef struct args {
 	agr_fe_router ro;
 	const char *id, *graph;
-	bool plan, coproc, unbuffered;
+	bool plan, coproc, exec, unbuffered;
 } args;
 
 static void
@@ -56,6 +57,9 @@ parse_args(int argc, char **argv, args *a)
 		case OPT_COPROC:
 			a->coproc = true;
 			break;
+		case OPT_EXEC:
+			a->exec = true;
+			break;
 		case 'u':
 			a->unbuffered = true;
 			break;
@@ -66,8 +70,10 @@ parse_args(int argc, char **argv, args *a)
 	if (argc - optind != 1)
 		agr_fe_usage(argc - optind == 0 ? "no GRAPH file given" : "one GRAPH file, not %d",
 		             argc - optind);
-	if (a->plan && a->coproc)
-		errx(2, "--plan and --coproc do not go together");
+	if (a->plan + a->coproc + a->exec > 1)
+		errx(2, "--plan, --coproc and --exec do not go together");
+	if (a->exec && a->ro.nfail > 0)
+		errx(2, "--fail simulates a tool, --exec runs it: they do not go together");
 	if (a->plan && a->ro.policy == AGR_POLICY_REACT)
 		errx(2, "--plan: a ReAct agent plans no path (--policy react)");
 	a->graph = argv[optind];
@@ -169,6 +175,19 @@ stop_run(void *ctx)
 		put_record(st->r, &ev, st->unbuffered);
 }
 
+/* --exec: the graph file's folder, where relative programs are. */
+static char *
+graph_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
 /* --coproc: read records from stdin until the result of the call that is
  * out, or its tool's timeout_ms. */
 static int
@@ -210,10 +229,13 @@ main(int argc, char **argv)
 	agr_event ev;
 	int status = 0, rc;
 	stopping stop = { 0 };
+	char *dir = NULL;
 
 	parse_args(argc, argv, &a);
-	if ((g = agr_graph_load_file(a.graph, &e)) == NULL) {
+	if ((g = agr_graph_load_file(a.graph, &e)) == NULL ||
+	    (a.exec && !agr_graph_check_exec(g, a.graph, &e))) {
 		agr_fe_error(&e);
+		agr_graph_free(g);
 		return 2;
 	}
 	world = agr_fe_router_setup(&a.ro, g, a.graph, &opts);
@@ -228,12 +250,16 @@ main(int argc, char **argv)
 		status = plan_only(r, &a);
 		goto out;
 	}
-	if (a.coproc) {
-		in = agr_peer_new(0, "-", 0);
+	if (a.coproc || a.exec) {
 		stop = (stopping){ r, agr_fe_catch_stop(), a.unbuffered };
-		agr_peer_stop_on(in, stop.flag);
 		agr_fe_on_stop(stop_run, &stop);
 	}
+	if (a.coproc) {
+		in = agr_peer_new(0, "-", 0);
+		agr_peer_stop_on(in, stop.flag);
+	}
+	if (a.exec)
+		dir = graph_dir(a.graph);
 	while (agr_router_next(r, &ev)) {
 		put_record(r, &ev, a.unbuffered || (a.coproc && ev.kind == AGR_EV_CALL));
 		if (ev.kind == AGR_EV_FINAL &&
@@ -246,6 +272,14 @@ main(int argc, char **argv)
 		if (a.coproc) {
 			if ((rc = await_result(r, in, &stop)) != 0)
 				status = rc;
+		} else if (a.exec) {
+			if (!agr_router_exec(r, &ev, dir, 2, stop.flag, &e)) {
+				agr_fe_error(&e);
+				agr_router_abort(r, AGR_FINAL_FAILURE, e.text);
+				status = 2;
+			} else if (*stop.flag != 0) {
+				end_stopped(r, *stop.flag); /* the call was cancelled */
+			}
 		} else {
 			const char *cls, *msg;
 			agr_result_status st = agr_world_call(world, ev.tool, &cls, &msg);
@@ -254,6 +288,7 @@ main(int argc, char **argv)
 		}
 	}
 out:
+	free(dir);
 	agr_peer_free(in);
 	agr_router_free(r);
 	agr_world_free(world);

@@ -212,6 +212,10 @@ int agr_graph_retries(const agr_graph *g, int node);
 int agr_graph_alternative(const agr_graph *g, int node);
 /* The cost of the edge from -> to, or AGR_COST_INF when there is none. */
 agr_cost agr_graph_edge_cost(const agr_graph *g, int from, int to);
+/* For agraph-route --exec, which runs every node but the start: false,
+ * with err->text at the node in source (the graph's file), when one has
+ * neither run: nor waypoint: true. */
+bool agr_graph_check_exec(const agr_graph *g, const char *source, agr_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Cheapest paths                                                      */
@@ -812,6 +816,23 @@ typedef struct agr_exec_result {
 bool agr_exec_run(const agr_exec_spec *spec, agr_exec_result *res, agr_error *err);
 /* Frees what res owns and empties it; res itself is the caller's. */
 void agr_exec_result_free(agr_exec_result *res);
+
+/*
+ * agraph-route --exec: runs the tool of the call ev that r has just given
+ * (agr_router_next()) with agr_exec_run(): the node's run: argv, relative
+ * programs in dir (the graph file's folder), the call record and a
+ * newline on its stdin, AGRAPH_TRACE, AGRAPH_TOOL, AGRAPH_CALL (the
+ * call's id) and AGRAPH_ATTEMPT in its environment, the node's
+ * timeout_ms; stderr_fd and stop as in agr_exec_spec.  Then gives r the
+ * result, with the output as "output", the measured "duration_ms", and,
+ * on a failure, an "error" of the runner's class and message, with the
+ * exit_code or the signal's name.  A waypoint is reached at once.  A
+ * call cancelled by *stop gets no result: the caller ends the run
+ * (agr_router_abort()) with the call out, for the tool did not fail.
+ * False, with err->text, only where agr_exec_run() is.
+ */
+bool agr_router_exec(agr_router *r, const agr_event *ev, const char *dir, int stderr_fd,
+                     const volatile sig_atomic_t *stop, agr_error *err);
 
 /* ------------------------------------------------------------------ */
 /* A simulated world                                                   */

@@ -144,6 +144,25 @@ agrp_yaml_number(agrp_yaml *L, const yaml_node_t *n, const char *what, double *o
 }
 
 bool
+agrp_yaml_bool(agrp_yaml *L, const yaml_node_t *n, const char *what, bool *out)
+{
+	const char *s, *tag;
+
+	if (!agrp_yaml_expect(L, n, YAML_SCALAR_NODE, what))
+		return false;
+	s = agrp_yaml_scalar(n);
+	tag = agrp_yaml_tag(L, n);
+	/* YAML 1.2's core schema: true or false, plain; YAML 1.1's yes and on
+	 * would be read as strings by some readers and as booleans by others. */
+	if ((tag == NULL || strcmp(tag, YAML_BOOL_TAG) == 0) && agrp_yaml_plain(n) &&
+	    (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)) {
+		*out = s[0] == 't';
+		return true;
+	}
+	return agrp_yaml_fail(L, n, "%s must be true or false, not '%s'", what, s);
+}
+
+bool
 agrp_yaml_int(agrp_yaml *L, const yaml_node_t *n, const char *what, long lo, long hi, long *out)
 {
 	double d;

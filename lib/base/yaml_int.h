@@ -48,6 +48,7 @@ bool agrp_yaml_fail(agrp_yaml *L, const yaml_node_t *n, const char *fmt, ...) AG
 bool agrp_yaml_expect(agrp_yaml *L, const yaml_node_t *n, yaml_node_type_t type, const char *what);
 bool agrp_yaml_name(agrp_yaml *L, const yaml_node_t *n, const char *what, const char **out);
 bool agrp_yaml_number(agrp_yaml *L, const yaml_node_t *n, const char *what, double *out);
+bool agrp_yaml_bool(agrp_yaml *L, const yaml_node_t *n, const char *what, bool *out);
 bool agrp_yaml_int(agrp_yaml *L, const yaml_node_t *n, const char *what, long lo, long hi,
                    long *out);
 /* A list of strings, or one string standing for a list of one. */

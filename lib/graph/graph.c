@@ -308,6 +308,23 @@ agr_graph_alternative(const agr_graph *g, int node)
 	return g->nodes[node].alternative - 1;
 }
 
+bool
+agr_graph_check_exec(const agr_graph *g, const char *source, agr_error *err)
+{
+	for (size_t i = 0; i < g->nnodes; i++) {
+		const agrp_node *n = &g->nodes[i];
+
+		if ((int)i == g->start || n->nrun > 0 || n->waypoint)
+			continue;
+		agrp_error_set(err, source, n->line, n->col,
+		               "node '%s' has no run: (--exec runs every node but the start; "
+		               "waypoint: true passes one)",
+		               n->name);
+		return false;
+	}
+	return true;
+}
+
 agr_cost
 agr_graph_edge_cost(const agr_graph *g, int from, int to)
 {

@@ -38,6 +38,8 @@ typedef struct agrp_node {
 	size_t ntags;
 	char **run; /* nrun strings: the argv of the tool */
 	size_t nrun;
+	bool waypoint;  /* --exec: reached without running anything */
+	long line, col; /* where the graph file first names it, or 0 */
 } agrp_node;
 
 struct agr_graph {

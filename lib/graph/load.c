@@ -37,6 +37,68 @@ get_cost(loader *L, const yaml_node_t *n, const char *what, agr_cost *out)
 	return true;
 }
 
+/* Keeps the earliest place in the file that names the node. */
+static void
+mentioned_at(agrp_node *node, const yaml_node_t *at)
+{
+	long line = (long)at->start_mark.line + 1, col = (long)at->start_mark.column + 1;
+
+	if (node->line == 0 || line < node->line || (line == node->line && col < node->col)) {
+		node->line = line;
+		node->col = col;
+	}
+}
+
+/* The node of that name, made if new, with where the file first names it. */
+static int
+intern_at(loader *L, const char *name, const yaml_node_t *at)
+{
+	int i = agr_graph_intern(L->g, name);
+	agrp_node *node = &L->g->nodes[i];
+
+	mentioned_at(node, at);
+	return i;
+}
+
+/* run: an argv, a list of strings (a scalar would leave open where it
+ * splits); an argument may be empty, the program may not. */
+static bool
+load_run(loader *L, yaml_node_t *v, agrp_node *node)
+{
+	size_t len = v->type == YAML_SEQUENCE_NODE
+	                 ? (size_t)(v->data.sequence.items.top - v->data.sequence.items.start)
+	                 : 0;
+	char **argv;
+
+	if (len == 0)
+		return agrp_yaml_fail(&L->y, v,
+		                      "run must be a list of strings, the program first, such as "
+		                      "[./tool, --flag]");
+	argv = agrp_xcalloc(len, sizeof *argv);
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *item = agrp_yaml_node(&L->y, v->data.sequence.items.start[i]);
+		const char *text;
+
+		if (!agrp_yaml_expect(&L->y, item, YAML_SCALAR_NODE, "an item of run") ||
+		    (text = agrp_yaml_scalar(item), strlen(text) != item->data.scalar.length)) {
+			if (item->type == YAML_SCALAR_NODE)
+				agrp_yaml_fail(&L->y, item,
+				               "an item of run must not contain a NUL byte");
+			agrp_free_strings(argv, i);
+			return false;
+		}
+		if (i == 0 && text[0] == '\0') {
+			agrp_free_strings(argv, i);
+			return agrp_yaml_fail(&L->y, item, "run's program must not be empty");
+		}
+		argv[i] = agrp_xstrdup(text);
+	}
+	agrp_free_strings(node->run, node->nrun);
+	node->run = argv;
+	node->nrun = len;
+	return true;
+}
+
 static bool
 node_attr(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
@@ -66,14 +128,14 @@ node_attr(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *c
 		node->ntags = 0;
 		return agrp_yaml_strings(&L->y, v, "tags", &node->tags, &node->ntags);
 	} else if (strcmp(key, "run") == 0) {
-		agrp_free_strings(node->run, node->nrun);
-		node->run = NULL;
-		node->nrun = 0;
-		return agrp_yaml_strings(&L->y, v, "run", &node->run, &node->nrun);
+		return load_run(L, v, node);
+	} else if (strcmp(key, "waypoint") == 0) {
+		if (!agrp_yaml_bool(&L->y, v, "waypoint", &node->waypoint))
+			return false;
 	} else {
 		return agrp_yaml_fail(&L->y, k,
 		                      "unknown key '%s' in a node (known: retries, timeout_ms, "
-		                      "alternative, tags, run)",
+		                      "alternative, tags, run, waypoint)",
 		                      key);
 	}
 	return true;
@@ -89,7 +151,7 @@ nodes_entry(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void 
 	(void)ctx;
 	if (key[0] == '\0')
 		return agrp_yaml_fail(&L->y, k, "a node name must not be empty");
-	i = agr_graph_intern(L->g, key);
+	i = intern_at(L, key, k);
 	snprintf(what, sizeof what, "node '%s'", key);
 	if (v->type == YAML_SCALAR_NODE && v->data.scalar.length == 0 && agrp_yaml_plain(v))
 		return true; /* "Name:" with nothing after it */
@@ -137,8 +199,8 @@ load_edge(loader *L, yaml_node_t *e)
 		return false;
 	if (strcmp(from, to) == 0)
 		return agrp_yaml_fail(&L->y, e, "edge from '%s' to itself", from);
-	a = agr_graph_intern(L->g, from);
-	b = agr_graph_intern(L->g, to);
+	a = intern_at(L, from, f[E_FROM]);
+	b = intern_at(L, to, f[E_TO]);
 	dup = agrp_graph_edge_index(L->g, a, b);
 	if (dup >= 0)
 		return agrp_yaml_fail(&L->y, e, "duplicate edge %s -> %s (first at line %ld)", from,
@@ -287,6 +349,8 @@ load_root(loader *L, yaml_node_t *root)
 	if (!known_node(L, f[T_START], "start", &L->g->start) ||
 	    !known_node(L, f[T_GOAL], "goal", &L->g->goal))
 		return false;
+	mentioned_at(&L->g->nodes[L->g->start], f[T_START]);
+	mentioned_at(&L->g->nodes[L->g->goal], f[T_GOAL]);
 	if (L->g->start == L->g->goal)
 		return agrp_yaml_fail(&L->y, f[T_GOAL], "goal must differ from start");
 	for (size_t i = 0; i < L->nalt; i++) {

@@ -1,0 +1,107 @@
+/*
+ * call.c - agraph-route --exec: a call of the router run as the node's
+ * real tool (exec.c), its outcome given back to the router as a result.
+ */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "route/route_int.h"
+
+/* The fields the result record carries beyond those the router writes. */
+static json_t *
+result_fields(const agr_exec_result *res)
+{
+	json_t *extra = json_object(), *error;
+
+	/* An empty stdout says nothing about a failure. */
+	if (res->output != NULL &&
+	    !(res->status != AGR_RESULT_OK && json_is_string(res->output) &&
+	      json_string_length(res->output) == 0))
+		json_object_set(extra, "output", res->output);
+	/* to the microsecond: more digits would be noise */
+	json_object_set_new(extra, "duration_ms", json_real(round(res->duration_ms * 1e3) / 1e3));
+	if (res->status == AGR_RESULT_OK)
+		return extra;
+	error = json_object();
+	json_object_set_new(error, "class", json_string(res->error_class));
+	if (res->message != NULL)
+		json_object_set_new(error, "message", json_string(res->message));
+	/* how it ended, when it ended by itself: a timeout's or a cancel's
+	 * signal is ours */
+	if (strcmp(res->error_class, "exit") == 0)
+		json_object_set_new(error, "exit_code", json_integer(res->exit_code));
+	if (strcmp(res->error_class, "signal") == 0 && res->signal > 0) {
+		char name[32];
+
+		snprintf(name, sizeof name, "SIG%s", sigabbrev_np(res->signal));
+		json_object_set_new(error, "signal", json_string(name));
+	}
+	json_object_set_new(error, "retryable", json_false());
+	json_object_set_new(extra, "error", error);
+	return extra;
+}
+
+bool
+agr_router_exec(agr_router *r, const agr_event *ev, const char *dir, int stderr_fd,
+                const volatile sig_atomic_t *stop, agr_error *err)
+{
+	const agr_graph *g = agr_router_graph(r);
+	const agrp_node *node = &g->nodes[ev->tool];
+	agrp_buf line = { 0 }, vars = { 0 };
+	const char *env[4];
+	size_t at[4];
+	char num[48];
+	agr_exec_result res;
+	json_t *extra;
+	bool ok;
+
+	if (node->waypoint) {
+		agr_router_result(r, ev->call, AGR_RESULT_OK, NULL, NULL, false, NULL);
+		return true;
+	}
+	agrp_event_bytes(g, agrp_router_trace(r), ev, &line);
+	agrp_buf_add(&line, "\n", 1);
+	/* NAME=VALUE strings, each with its NUL, in one buffer */
+	at[0] = vars.n;
+	agrp_buf_str(&vars, "AGRAPH_TRACE=");
+	agrp_buf_add(&vars, agrp_router_trace(r), strlen(agrp_router_trace(r)) + 1);
+	at[1] = vars.n;
+	agrp_buf_str(&vars, "AGRAPH_TOOL=");
+	agrp_buf_add(&vars, node->name, strlen(node->name) + 1);
+	at[2] = vars.n;
+	snprintf(num, sizeof num, "AGRAPH_CALL=c%ld", ev->call);
+	agrp_buf_add(&vars, num, strlen(num) + 1);
+	at[3] = vars.n;
+	snprintf(num, sizeof num, "AGRAPH_ATTEMPT=%d", ev->attempt > 0 ? ev->attempt : 1);
+	agrp_buf_add(&vars, num, strlen(num) + 1);
+	for (int i = 0; i < 4; i++)
+		env[i] = vars.p + at[i];
+	ok = agr_exec_run(&(agr_exec_spec){ .argv = (const char *const *)node->run,
+	                                    .argc = node->nrun,
+	                                    .dir = dir,
+	                                    .env = env,
+	                                    .nenv = 4,
+	                                    .input = line.p,
+	                                    .input_len = line.n,
+	                                    .timeout_ms = node->timeout_ms,
+	                                    .stderr_fd = stderr_fd,
+	                                    .stop = stop },
+	                  &res, err);
+	free(line.p);
+	free(vars.p);
+	if (!ok)
+		return false;
+	/* Stopped, the run ends with the call out: its tool did not fail. */
+	if (res.error_class != NULL && strcmp(res.error_class, "cancel") == 0) {
+		agr_exec_result_free(&res);
+		return true;
+	}
+	extra = result_fields(&res);
+	agr_router_result(r, ev->call, res.status, res.error_class, res.message, false, extra);
+	json_decref(extra);
+	agr_exec_result_free(&res);
+	return true;
+}

@@ -1,0 +1,183 @@
+#!/usr/bin/env bats
+# agraph-route --exec: the graph's real tools (tests/tools/) run as child
+# processes, their outcomes the router's results.
+
+load helper
+
+G=$DATA/exec.yaml
+
+# gone PID: the process has ended (a zombie that an init which does not
+# reap keeps is ended too).
+gone() {
+	[ ! -e "/proc/$1" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
+# graph FILE YAML: writes a graph for one test beside tests/data's tools.
+graph() {
+	mkdir -p "$BATS_TEST_TMPDIR/g"
+	printf '%s\n' "$2" >"$BATS_TEST_TMPDIR/g/$1"
+	ln -sfn "$TOP/tests/tools" "$BATS_TEST_TMPDIR/tools"
+}
+
+@test "--exec runs each node's tool: JSON output, an exit that fails, a timeout, each rerouted around" {
+	run --separate-stderr agraph-route --exec --id t1 "$G"
+	[ "$status" -eq 0 ]
+	[ "$(tools_called <<<"$output")" = "Lookup Charge Slow Backup Notify Done" ]
+	[ "$(jq -c 'select(.kind == "result" and .tool == "Lookup") | .output' <<<"$output")" = '{"ok":true,"n":2}' ]
+	[ "$(jq -c 'select(.kind == "result" and .tool == "Charge") | [.status, .error]' <<<"$output")" = \
+		'["error",{"class":"exit","message":"card declined","exit_code":3,"retryable":false}]' ]
+	[ "$(jq -c 'select(.kind == "result" and .tool == "Slow") | [.status, .error.class, .error.message]' <<<"$output")" = \
+		'["timeout","timeout","no answer in 300 ms"]' ]
+	[ "$(count_kind reroute <<<"$output")" = 2 ]
+	# stdin is the call record; the environment names trace, tool, call, attempt
+	[ "$(jq -c 'select(.kind == "result" and .tool == "Backup") | .output' <<<"$output")" = \
+		'{"trace":"t1","step":10,"kind":"call","tool":"Backup","id":"c4"}' ]
+	[ "$(jq -r 'select(.kind == "result" and .tool == "Notify") | .output' <<<"$output" | cut -d'|' -f1-4)" = "t1|Notify|c5|1" ]
+	# every result carries its measured duration; a waypoint runs nothing
+	[ "$(jq -c 'select(.kind == "result") | .duration_ms | type' <<<"$output" | sort | uniq -c | awk '{ print $1, $2 }' | paste -sd' ')" = '1 "null" 5 "number"' ]
+	[ "$(jq -r 'select(.kind == "result" and .tool == "Done") | .duration_ms' <<<"$output")" = null ]
+	# the timed-out tool got at least its 300 ms
+	[ "$(jq -c 'select(.kind == "result" and .tool == "Slow") | .duration_ms >= 300' <<<"$output")" = true ]
+	# the tools' stderr is agraph-route's, never its stdout
+	[[ $stderr == *"card declined"* ]]
+	[ "$(wc -l <<<"$output")" -eq 16 ]
+	agraph-trace check --builtin all <<<"$output"
+}
+
+@test "--exec: a program that cannot be run is a failed result the router heals around" {
+	graph missing.yaml 'start: S
+goal: G
+nodes:
+  A: {run: [../tools/no-such-tool]}
+  B: {run: [../tools/json.sh]}
+  C: {run: [../tools/noexec.sh]}
+  G: {waypoint: true}
+edges: [[S, A, 1], [S, C, 2], [S, B, 3], [A, G, 1], [B, G, 1], [C, G, 1]]'
+	run --separate-stderr agraph-route --exec "$BATS_TEST_TMPDIR/g/missing.yaml"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r 'select(.kind == "result") | [.tool, .status, .error.class // "-"] | join(" ")' <<<"$output" | paste -sd,)" = \
+		"A error spawn,C error spawn,B ok -,G ok -" ]
+	[ "$(final_status <<<"$output")" = success ]
+}
+
+@test "--exec: arguments arrive literally, never through a shell" {
+	graph args.yaml 'start: S
+goal: G
+nodes:
+  A: {run: [../tools/args.sh, "$(touch PWNED)", "a b", "", ";", "*"]}
+  G: {waypoint: true}
+edges: [[S, A], [A, G]]'
+	cd "$BATS_TEST_TMPDIR"
+	run agraph-route --exec g/args.yaml
+	[ "$status" -eq 0 ]
+	[ "$(jq -c 'select(.kind == "result" and .tool == "A") | .output' <<<"$output")" = '"$(touch PWNED)\na b\n\n;\n*"' ]
+	[ ! -e PWNED ] && [ ! -e g/PWNED ]
+}
+
+@test "--exec: retries run the tool again, AGRAPH_ATTEMPT counting" {
+	graph flaky.yaml 'start: S
+goal: G
+nodes:
+  A: {run: [../tools/flaky.sh], retries: 1}
+  G: {waypoint: true}
+edges: [[S, A], [A, G]]'
+	run --separate-stderr agraph-route --exec "$BATS_TEST_TMPDIR/g/flaky.yaml"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "busy, try again" ]
+	[ "$(jq -c 'select(.kind == "result" and .tool == "A") | [.status, .error.exit_code, .output]' <<<"$output" | paste -sd' ')" = \
+		'["error",75,null] ["ok",null,"done"]' ]
+	[ "$(jq -c 'select(.kind == "call" and .tool == "A") | .attempt' <<<"$output" | paste -sd' ')" = "null 2" ]
+}
+
+@test "--exec: a timeout leaves nothing of the tool's process group running" {
+	graph group.yaml "start: S
+goal: G
+nodes:
+  A: {run: [../tools/grandchild.sh, $BATS_TEST_TMPDIR/pid], timeout_ms: 200}
+  G: {waypoint: true}
+edges: [[S, A], [S, G, 5], [A, G]]"
+	run agraph-route --exec "$BATS_TEST_TMPDIR/g/group.yaml"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r 'select(.kind == "result" and .tool == "A") | .status' <<<"$output")" = timeout ]
+	pid=$(cat "$BATS_TEST_TMPDIR/pid")
+	[ -n "$pid" ]
+	# the grandchild ignored SIGTERM: SIGKILL ended it with its group
+	sleep 0.2
+	gone "$pid"
+}
+
+@test "--exec: a stop signal cancels the running tool, and the run ends with a final that says so, exit 128 + n" {
+	graph slow.yaml "start: S
+goal: G
+nodes:
+  A: {run: [../tools/grandchild.sh, $BATS_TEST_TMPDIR/pid]}
+  G: {waypoint: true}
+edges: [[S, A], [A, G]]"
+	agraph-route --exec "$BATS_TEST_TMPDIR/g/slow.yaml" >"$BATS_TEST_TMPDIR/out" &
+	router=$!
+	for _ in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/pid" ] && break; sleep 0.1; done
+	# (SIGTERM: a shell starts a background job with SIGINT ignored)
+	kill -TERM "$router"
+	rc=0
+	wait "$router" || rc=$?
+	[ "$rc" -eq 143 ]
+	# the tool did not fail: the run stops with its call out, no healing
+	[ "$(jq -r .kind "$BATS_TEST_TMPDIR/out" | paste -sd' ')" = "route call final" ]
+	[ "$(jq -r 'select(.kind == "final") | [.status, .reason] | join(": ")' "$BATS_TEST_TMPDIR/out")" = \
+		"unknown: stopped by signal 15 (Terminated) while call c1 was out" ]
+	sleep 0.2
+	gone "$(cat "$BATS_TEST_TMPDIR/pid")"
+}
+
+@test "--exec: a node with no run: is refused where the graph names it, exit 2; waypoint: true passes one" {
+	graph norun.yaml 'start: S
+goal: G
+nodes:
+  A: {run: [../tools/json.sh]}
+edges:
+  - [S, A]
+  - [A, G]'
+	run --separate-stderr agraph-route --exec "$BATS_TEST_TMPDIR/g/norun.yaml"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ "$stderr" = "agraph-route: $BATS_TEST_TMPDIR/g/norun.yaml:2:7: node 'G' has no run: (--exec runs every node but the start; waypoint: true passes one)" ]
+	# without --exec the same graph walks as before
+	run agraph-route "$BATS_TEST_TMPDIR/g/norun.yaml"
+	[ "$status" -eq 0 ]
+}
+
+@test "run: must be a list of strings, the program first and not empty; waypoint: true or false" {
+	local bad
+	for bad in 'run: ./tool' 'run: []' 'run: [""]' 'run: [[a]]' 'run: {a: 1}' 'waypoint: yes' 'waypoint: 1'; do
+		graph bad.yaml "start: S
+goal: G
+nodes:
+  A: {$bad}
+edges: [[S, A], [A, G]]"
+		run --separate-stderr agraph-route "$BATS_TEST_TMPDIR/g/bad.yaml"
+		[ "$status" -eq 2 ] || { echo "$bad: exit $status"; return 1; }
+		[[ $stderr == "agraph-route: $BATS_TEST_TMPDIR/g/bad.yaml:4:"* ]] || { echo "$bad: $stderr"; return 1; }
+	done
+}
+
+@test "--exec does not go with --coproc, --plan or --fail: exit 2" {
+	run agraph-route --exec --coproc "$G"
+	[ "$status" -eq 2 ]
+	run agraph-route --exec --plan "$G"
+	[ "$status" -eq 2 ]
+	run --separate-stderr agraph-route --exec --fail Lookup "$G"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-route: --fail simulates a tool, --exec runs it: they do not go together" ]
+}
+
+@test "--exec --down: a tool known down is planned around and never run" {
+	run agraph-route --exec --down Charge "$G"
+	[ "$status" -eq 0 ]
+	[ "$(tools_called <<<"$output")" = "Lookup Slow Backup Notify Done" ]
+}
+
+@test "agraph-replay --check decides a recorded --exec run the same again" {
+	agraph-route --exec "$G" >"$BATS_TEST_TMPDIR/run.ndjson" 2>/dev/null
+	run agraph-replay --check "$G" "$BATS_TEST_TMPDIR/run.ndjson"
+	[ "$status" -eq 0 ]
+}
