@@ -17,9 +17,8 @@ result_fields(const agr_exec_result *res)
 	json_t *extra = json_object(), *error;
 
 	/* An empty stdout says nothing about a failure. */
-	if (res->output != NULL &&
-	    !(res->status != AGR_RESULT_OK && json_is_string(res->output) &&
-	      json_string_length(res->output) == 0))
+	if (res->output != NULL && !(res->status != AGR_RESULT_OK && json_is_string(res->output) &&
+	                             json_string_length(res->output) == 0))
 		json_object_set(extra, "output", res->output);
 	/* to the microsecond: more digits would be noise */
 	json_object_set_new(extra, "duration_ms", json_real(round(res->duration_ms * 1e3) / 1e3));
