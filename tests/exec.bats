@@ -89,6 +89,20 @@ edges: [[S, A], [A, G]]'
 	[ "$(jq -c 'select(.kind == "call" and .tool == "A") | .attempt' <<<"$output" | paste -sd' ')" = "null 2" ]
 }
 
+@test "--exec: output past the node's max_output is an error result, the tool stopped" {
+	graph flood.yaml 'start: S
+goal: G
+nodes:
+  A: {run: [../tools/flood.sh], max_output: 1000}
+  B: {run: [../tools/text.sh]}
+  G: {waypoint: true}
+edges: [[S, A], [S, B, 2], [A, G], [B, G]]'
+	run --separate-stderr agraph-route --exec "$BATS_TEST_TMPDIR/g/flood.yaml"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c 'select(.kind == "result" and .tool == "A") | [.status, .error.class, .output]' <<<"$output")" = '["error","output",null]' ]
+	[ "$(tools_called <<<"$output")" = "A B G" ]
+}
+
 @test "--exec: a timeout leaves nothing of the tool's process group running" {
 	graph group.yaml "start: S
 goal: G
@@ -180,4 +194,12 @@ edges: [[S, A], [A, G]]"
 	agraph-route --exec "$G" >"$BATS_TEST_TMPDIR/run.ndjson" 2>/dev/null
 	run agraph-replay --check "$G" "$BATS_TEST_TMPDIR/run.ndjson"
 	[ "$status" -eq 0 ]
+}
+
+@test "agraph-tool(7) shows examples/tools/charge as it is" {
+	# the first literal block of EXAMPLES, mdoc's \e an escaped backslash
+	shown=$(awk '/^\.Sh EXAMPLES/ { ex = 1 } ex && /^\.Bd -literal/ { lit = 1; next }
+		lit && /^\.Ed/ { exit } lit { gsub(/\\e/, "\\"); print }' "$TOP/man/agraph-tool.7")
+	[ -n "$shown" ]
+	[ "$shown" = "$(grep -v '^#' "$EX/tools/charge")" ]
 }

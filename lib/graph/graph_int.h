@@ -38,8 +38,9 @@ typedef struct agrp_node {
 	size_t ntags;
 	char **run; /* nrun strings: the argv of the tool */
 	size_t nrun;
-	bool waypoint;  /* --exec: reached without running anything */
-	long line, col; /* where the graph file first names it, or 0 */
+	size_t max_output; /* --exec: bytes of stdout kept, 0: the runner's bound */
+	bool waypoint;     /* --exec: reached without running anything */
+	long line, col;    /* where the graph file first names it, or 0 */
 } agrp_node;
 
 struct agr_graph {

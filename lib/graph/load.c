@@ -129,13 +129,17 @@ node_attr(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *c
 		return agrp_yaml_strings(&L->y, v, "tags", &node->tags, &node->ntags);
 	} else if (strcmp(key, "run") == 0) {
 		return load_run(L, v, node);
+	} else if (strcmp(key, "max_output") == 0) {
+		if (!agrp_yaml_int(&L->y, v, "max_output", 1, 1L << 30, &x))
+			return false;
+		node->max_output = (size_t)x;
 	} else if (strcmp(key, "waypoint") == 0) {
 		if (!agrp_yaml_bool(&L->y, v, "waypoint", &node->waypoint))
 			return false;
 	} else {
 		return agrp_yaml_fail(&L->y, k,
 		                      "unknown key '%s' in a node (known: retries, timeout_ms, "
-		                      "alternative, tags, run, waypoint)",
+		                      "alternative, tags, run, max_output, waypoint)",
 		                      key);
 	}
 	return true;

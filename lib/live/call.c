@@ -86,6 +86,7 @@ agr_router_exec(agr_router *r, const agr_event *ev, const char *dir, int stderr_
 	                                    .input = line.p,
 	                                    .input_len = line.n,
 	                                    .timeout_ms = node->timeout_ms,
+	                                    .max_output = node->max_output,
 	                                    .stderr_fd = stderr_fd,
 	                                    .stop = stop },
 	                  &res, err);
