@@ -13,9 +13,10 @@
 static const char usage[] =
     "usage: agraph-route [-u] [--policy heal | static | react | fixed]\n"
     "                    [--fail list] [--down list] [--goal node] [--seed n]\n"
-    "                    [--id id] [--monitors] [--plan | --coproc | --exec] graph\n";
+    "                    [--id id] [--monitors] [--plan | --coproc | --exec [--ts]]\n"
+    "                    graph\n";
 
-enum { OPT_ID = 256, OPT_PLAN, OPT_COPROC, OPT_EXEC };
+enum { OPT_ID = 256, OPT_PLAN, OPT_COPROC, OPT_EXEC, OPT_TS };
 
 static const struct option longopts[] = {
 	AGR_FE_ROUTER_LONGOPTS,
@@ -23,6 +24,7 @@ static const struct option longopts[] = {
 	{ "plan", no_argument, NULL, OPT_PLAN },
 	{ "coproc", no_argument, NULL, OPT_COPROC },
 	{ "exec", no_argument, NULL, OPT_EXEC },
+	{ "ts", no_argument, NULL, OPT_TS },
 	{ "unbuffered", no_argument, NULL, 'u' },
 	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
@@ -31,7 +33,7 @@ static const struct option longopts[] = {
 typedef struct args {
 	agr_fe_router ro;
 	const char *id, *graph;
-	bool plan, coproc, exec, unbuffered;
+	bool plan, coproc, exec, ts, unbuffered;
 } args;
 
 static void
@@ -60,6 +62,9 @@ parse_args(int argc, char **argv, args *a)
 		case OPT_EXEC:
 			a->exec = true;
 			break;
+		case OPT_TS:
+			a->ts = true;
+			break;
 		case 'u':
 			a->unbuffered = true;
 			break;
@@ -72,6 +77,8 @@ parse_args(int argc, char **argv, args *a)
 		             argc - optind);
 	if (a->plan + a->coproc + a->exec > 1)
 		errx(2, "--plan, --coproc and --exec do not go together");
+	if (a->ts && !a->exec)
+		errx(2, "--ts goes with --exec: only real calls take time");
 	if (a->exec && a->ro.nfail > 0)
 		errx(2, "--fail simulates a tool, --exec runs it: they do not go together");
 	if (a->plan && a->ro.policy == AGR_POLICY_REACT)
@@ -273,7 +280,9 @@ main(int argc, char **argv)
 			if ((rc = await_result(r, in, &stop)) != 0)
 				status = rc;
 		} else if (a.exec) {
-			if (!agr_router_exec(r, &ev, dir, 2, stop.flag, &e)) {
+			agr_router_exec_opts xo = { dir, 2, stop.flag, a.ts };
+
+			if (!agr_router_exec(r, &ev, &xo, &e)) {
 				agr_fe_error(&e);
 				agr_router_abort(r, AGR_FINAL_FAILURE, e.text);
 				status = 2;

@@ -826,13 +826,22 @@ void agr_exec_result_free(agr_exec_result *res);
  * timeout_ms; stderr_fd and stop as in agr_exec_spec.  Then gives r the
  * result, with the output as "output", the measured "duration_ms", and,
  * on a failure, an "error" of the runner's class and message, with the
- * exit_code or the signal's name.  A waypoint is reached at once.  A
- * call cancelled by *stop gets no result: the caller ends the run
- * (agr_router_abort()) with the call out, for the tool did not fail.
- * False, with err->text, only where agr_exec_run() is.
+ * exit_code or the signal's name, and with o->timestamps "ts", the
+ * wall-clock time the result came, in seconds since the epoch.  A
+ * waypoint is reached at once.  A call cancelled by *stop gets no
+ * result: the caller ends the run (agr_router_abort()) with the call
+ * out, for the tool did not fail.  False, with err->text, only where
+ * agr_exec_run() is.
  */
-bool agr_router_exec(agr_router *r, const agr_event *ev, const char *dir, int stderr_fd,
-                     const volatile sig_atomic_t *stop, agr_error *err);
+typedef struct agr_router_exec_opts {
+	const char *dir; /* the graph file's folder; NULL: "." */
+	int stderr_fd;   /* the tools' stderr, -1: dropped */
+	const volatile sig_atomic_t *stop;
+	bool timestamps; /* a "ts" on each result */
+} agr_router_exec_opts;
+
+bool agr_router_exec(agr_router *r, const agr_event *ev, const agr_router_exec_opts *o,
+                     agr_error *err);
 
 /* ------------------------------------------------------------------ */
 /* A simulated world                                                   */

@@ -203,3 +203,17 @@ edges: [[S, A], [A, G]]"
 	[ -n "$shown" ]
 	[ "$shown" = "$(grep -v '^#' "$EX/tools/charge")" ]
 }
+
+@test "--exec --ts: each result says when it came; without --ts no record has a ts; --ts alone is a usage error" {
+	before=$(date +%s)
+	run --separate-stderr agraph-route --exec --ts "$G"
+	[ "$status" -eq 0 ]
+	after=$(date +%s)
+	[ "$(jq -c --argjson a "$before" --argjson b "$after" 'select(.kind == "result") | .ts >= $a and .ts <= $b + 1' <<<"$output" | sort -u)" = true ]
+	[ "$(jq -c 'select(.kind != "result") | .ts' <<<"$output" | sort -u)" = null ]
+	run --separate-stderr agraph-route --exec "$G"
+	[ "$(jq -c '.ts' <<<"$output" | sort -u)" = null ]
+	run --separate-stderr agraph-route --ts "$G"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-route: --ts goes with --exec: only real calls take time" ]
+}

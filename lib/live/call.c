@@ -7,14 +7,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "route/route_int.h"
 
+/* The fields of a result beyond the router's, "ts" first when asked for. */
+static json_t *
+new_fields(bool timestamps)
+{
+	json_t *extra = json_object();
+
+	if (timestamps) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		json_object_set_new(
+		    extra, "ts",
+		    json_real((double)now.tv_sec + (double)(now.tv_nsec / 1000) / 1e6));
+	}
+	return extra;
+}
+
 /* The fields the result record carries beyond those the router writes. */
 static json_t *
-result_fields(const agr_exec_result *res)
+result_fields(const agr_exec_result *res, bool timestamps)
 {
-	json_t *extra = json_object(), *error;
+	json_t *extra = new_fields(timestamps), *error;
 
 	/* An empty stdout says nothing about a failure. */
 	if (res->output != NULL && !(res->status != AGR_RESULT_OK && json_is_string(res->output) &&
@@ -44,8 +62,7 @@ result_fields(const agr_exec_result *res)
 }
 
 bool
-agr_router_exec(agr_router *r, const agr_event *ev, const char *dir, int stderr_fd,
-                const volatile sig_atomic_t *stop, agr_error *err)
+agr_router_exec(agr_router *r, const agr_event *ev, const agr_router_exec_opts *o, agr_error *err)
 {
 	const agr_graph *g = agr_router_graph(r);
 	const agrp_node *node = &g->nodes[ev->tool];
@@ -58,9 +75,13 @@ agr_router_exec(agr_router *r, const agr_event *ev, const char *dir, int stderr_
 	bool ok;
 
 	if (node->waypoint) {
-		agr_router_result(r, ev->call, AGR_RESULT_OK, NULL, NULL, false, NULL);
+		extra = o->timestamps ? new_fields(true) : NULL;
+		agr_router_result(r, ev->call, AGR_RESULT_OK, NULL, NULL, false, extra);
+		json_decref(extra);
 		return true;
 	}
+	if (o->stop != NULL && *o->stop != 0)
+		return true; /* stopped already: the caller ends the run */
 	agrp_event_bytes(g, agrp_router_trace(r), ev, &line);
 	agrp_buf_add(&line, "\n", 1);
 	/* NAME=VALUE strings, each with its NUL, in one buffer */
@@ -80,15 +101,15 @@ agr_router_exec(agr_router *r, const agr_event *ev, const char *dir, int stderr_
 		env[i] = vars.p + at[i];
 	ok = agr_exec_run(&(agr_exec_spec){ .argv = (const char *const *)node->run,
 	                                    .argc = node->nrun,
-	                                    .dir = dir,
+	                                    .dir = o->dir,
 	                                    .env = env,
 	                                    .nenv = 4,
 	                                    .input = line.p,
 	                                    .input_len = line.n,
 	                                    .timeout_ms = node->timeout_ms,
 	                                    .max_output = node->max_output,
-	                                    .stderr_fd = stderr_fd,
-	                                    .stop = stop },
+	                                    .stderr_fd = o->stderr_fd,
+	                                    .stop = o->stop },
 	                  &res, err);
 	free(line.p);
 	free(vars.p);
@@ -99,7 +120,7 @@ agr_router_exec(agr_router *r, const agr_event *ev, const char *dir, int stderr_
 		agr_exec_result_free(&res);
 		return true;
 	}
-	extra = result_fields(&res);
+	extra = result_fields(&res, o->timestamps);
 	agr_router_result(r, ev->call, res.status, res.error_class, res.message, false, extra);
 	json_decref(extra);
 	agr_exec_result_free(&res);
