@@ -13,10 +13,10 @@
 static const char usage[] =
     "usage: agraph-route [-u] [--policy heal | static | react | fixed]\n"
     "                    [--fail list] [--down list] [--goal node] [--seed n]\n"
-    "                    [--id id] [--monitors] [--plan | --coproc | --exec [--ts]]\n"
-    "                    graph\n";
+    "                    [--id id] [--monitors]\n"
+    "                    [--plan | --coproc | --exec [--ts] [--probe]] graph\n";
 
-enum { OPT_ID = 256, OPT_PLAN, OPT_COPROC, OPT_EXEC, OPT_TS };
+enum { OPT_ID = 256, OPT_PLAN, OPT_COPROC, OPT_EXEC, OPT_TS, OPT_PROBE };
 
 static const struct option longopts[] = {
 	AGR_FE_ROUTER_LONGOPTS,
@@ -25,6 +25,7 @@ static const struct option longopts[] = {
 	{ "coproc", no_argument, NULL, OPT_COPROC },
 	{ "exec", no_argument, NULL, OPT_EXEC },
 	{ "ts", no_argument, NULL, OPT_TS },
+	{ "probe", no_argument, NULL, OPT_PROBE },
 	{ "unbuffered", no_argument, NULL, 'u' },
 	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
@@ -33,7 +34,7 @@ static const struct option longopts[] = {
 typedef struct args {
 	agr_fe_router ro;
 	const char *id, *graph;
-	bool plan, coproc, exec, ts, unbuffered;
+	bool plan, coproc, exec, ts, probe, unbuffered;
 } args;
 
 static void
@@ -65,6 +66,9 @@ parse_args(int argc, char **argv, args *a)
 		case OPT_TS:
 			a->ts = true;
 			break;
+		case OPT_PROBE:
+			a->probe = true;
+			break;
 		case 'u':
 			a->unbuffered = true;
 			break;
@@ -79,6 +83,8 @@ parse_args(int argc, char **argv, args *a)
 		errx(2, "--plan, --coproc and --exec do not go together");
 	if (a->ts && !a->exec)
 		errx(2, "--ts goes with --exec: only real calls take time");
+	if (a->probe && !a->exec)
+		errx(2, "--probe goes with --exec: probes are real programs");
 	if (a->exec && a->ro.nfail > 0)
 		errx(2, "--fail simulates a tool, --exec runs it: they do not go together");
 	if (a->plan && a->ro.policy == AGR_POLICY_REACT)
@@ -237,6 +243,7 @@ main(int argc, char **argv)
 	int status = 0, rc;
 	stopping stop = { 0 };
 	char *dir = NULL;
+	agr_router_exec_opts xo;
 
 	parse_args(argc, argv, &a);
 	if ((g = agr_graph_load_file(a.graph, &e)) == NULL ||
@@ -267,6 +274,16 @@ main(int argc, char **argv)
 	}
 	if (a.exec)
 		dir = graph_dir(a.graph);
+	xo = (agr_router_exec_opts){ dir, 2, stop.flag, a.ts };
+	if (a.probe) {
+		if (!agr_router_probe(r, &xo, &e)) {
+			agr_fe_error(&e);
+			agr_router_abort(r, AGR_FINAL_FAILURE, e.text);
+			status = 2;
+		} else if (*stop.flag != 0) {
+			end_stopped(r, *stop.flag);
+		}
+	}
 	while (agr_router_next(r, &ev)) {
 		put_record(r, &ev, a.unbuffered || (a.coproc && ev.kind == AGR_EV_CALL));
 		if (ev.kind == AGR_EV_FINAL &&
@@ -280,8 +297,6 @@ main(int argc, char **argv)
 			if ((rc = await_result(r, in, &stop)) != 0)
 				status = rc;
 		} else if (a.exec) {
-			agr_router_exec_opts xo = { dir, 2, stop.flag, a.ts };
-
 			if (!agr_router_exec(r, &ev, &xo, &e)) {
 				agr_fe_error(&e);
 				agr_router_abort(r, AGR_FINAL_FAILURE, e.text);

@@ -843,6 +843,21 @@ typedef struct agr_router_exec_opts {
 bool agr_router_exec(agr_router *r, const agr_event *ev, const agr_router_exec_opts *o,
                      agr_error *err);
 
+/*
+ * agraph-route --exec --probe, before the walk: runs the probe: argv of
+ * every node that has one, AGR_PROBE_JOBS at once, each as agr_exec_run()
+ * runs a tool (o as for agr_router_exec(); no input; AGRAPH_TOOL,
+ * AGRAPH_TRACE and AGRAPH_PROBE=1 in its environment; the node's
+ * timeout_ms, else AGR_PROBE_TIMEOUT_MS), and reports each tool whose
+ * probe failed to r as down (agr_router_health()), in the graph's node
+ * order, with a "probe" object (class, message, exit_code, duration_ms)
+ * in the health record.  A probe that passes writes nothing.  False,
+ * with err->text, only where agr_exec_run() is.
+ */
+#define AGR_PROBE_JOBS 8
+#define AGR_PROBE_TIMEOUT_MS 5000L
+bool agr_router_probe(agr_router *r, const agr_router_exec_opts *o, agr_error *err);
+
 /* ------------------------------------------------------------------ */
 /* A simulated world                                                   */
 

@@ -217,3 +217,70 @@ edges: [[S, A], [A, G]]"
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "agraph-route: --ts goes with --exec: only real calls take time" ]
 }
+
+@test "--exec --probe: a tool whose probe fails is reported down before the walk and never called" {
+	cd "$EX"
+	run --separate-stderr env SHOP_DOWN=stripe,sms agraph-route --exec --probe shop.yaml
+	[ "$status" -eq 0 ]
+	# in the graph's node order; passing probes write nothing
+	[ "$(jq -c 'select(.kind == "health") | [.step, .tool, .status, .probe.class, .probe.exit_code, .probe.message]' <<<"$output" | paste -sd' ')" = \
+		'[1,"stripe","down","exit",1,"stripe: no answer"] [2,"sms","down","exit",1,"sms: no answer"]' ]
+	[ "$(jq -c 'select(.kind == "route") | [.path, .cause]' <<<"$output")" = '[["Start","lookup","paypal","email","Done"],2]' ]
+	[ "$(tools_called <<<"$output")" = "lookup paypal email Done" ]
+	[ "$(count_kind reroute <<<"$output")" = 0 ]
+	# nothing down: no health record at all
+	run --separate-stderr agraph-route --exec --probe shop.yaml
+	[ "$(count_kind health <<<"$output")" = 0 ]
+}
+
+@test "--exec --probe: the probes run at once, not one after another" {
+	# each probe waits until all four have started; one at a time, each
+	# would give up and report its tool down
+	mkdir "$BATS_TEST_TMPDIR/marks"
+	graph probes.yaml "start: S
+goal: G
+nodes:
+  A: {run: [../tools/json.sh], probe: [../tools/barrier.sh, $BATS_TEST_TMPDIR/marks, 4]}
+  B: {run: [../tools/json.sh], probe: [../tools/barrier.sh, $BATS_TEST_TMPDIR/marks, 4]}
+  C: {run: [../tools/json.sh], probe: [../tools/barrier.sh, $BATS_TEST_TMPDIR/marks, 4]}
+  D: {run: [../tools/json.sh], probe: [../tools/barrier.sh, $BATS_TEST_TMPDIR/marks, 4]}
+  G: {waypoint: true}
+edges: [[S, A], [A, B], [B, C], [C, D], [D, G]]"
+	run --separate-stderr agraph-route --exec --probe "$BATS_TEST_TMPDIR/g/probes.yaml"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(count_kind health <<<"$output")" = 0 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/marks" | paste -sd' ')" = "A B C D" ]
+}
+
+@test "--exec --probe: probes that find three tools down make the pre-flight of preflight: 3" {
+	graph pre.yaml 'start: S
+goal: G
+preflight: 3
+nodes:
+  A: {run: [../tools/json.sh], probe: [../tools/fail.sh]}
+  B: {run: [../tools/json.sh], probe: [../tools/fail.sh]}
+  C: {run: [../tools/json.sh], probe: [../tools/fail.sh]}
+  D: {run: [../tools/json.sh], probe: [../tools/json.sh]}
+  G: {waypoint: true}
+edges: [[S, A], [S, B], [S, C], [S, D, 9], [A, G], [B, G], [C, G], [D, G]]'
+	run --separate-stderr agraph-route --exec --probe "$BATS_TEST_TMPDIR/g/pre.yaml"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '[.kind, (.tool // .purpose // empty)] | join(" ")' <<<"$output" | head -5 | paste -sd,)" = \
+		"health A,health B,health C,model preflight,route" ]
+	[ "$(tools_called <<<"$output")" = "D G" ]
+}
+
+@test "--probe goes with --exec; probe: is an argv as run: is" {
+	run --separate-stderr agraph-route --probe "$G"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-route: --probe goes with --exec: probes are real programs" ]
+	graph badprobe.yaml 'start: S
+goal: G
+nodes:
+  A: {probe: ./ping}
+edges: [[S, A], [A, G]]'
+	run --separate-stderr agraph-route "$BATS_TEST_TMPDIR/g/badprobe.yaml"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-route: $BATS_TEST_TMPDIR/g/badprobe.yaml:4:14: probe must be a list of strings, the program first, such as [./tool, --flag]" ]
+}

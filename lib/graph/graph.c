@@ -51,6 +51,9 @@ agr_graph_free(agr_graph *g)
 		for (size_t k = 0; k < n->nrun; k++)
 			free(n->run[k]);
 		free(n->run);
+		for (size_t k = 0; k < n->nprobe; k++)
+			free(n->probe[k]);
+		free(n->probe);
 	}
 	for (size_t i = 0; i < g->nmonitors; i++) {
 		free(g->monitors[i].name);

@@ -38,6 +38,8 @@ typedef struct agrp_node {
 	size_t ntags;
 	char **run; /* nrun strings: the argv of the tool */
 	size_t nrun;
+	char **probe; /* nprobe strings: the argv of its health probe */
+	size_t nprobe;
 	size_t max_output; /* --exec: bytes of stdout kept, 0: the runner's bound */
 	bool waypoint;     /* --exec: reached without running anything */
 	long line, col;    /* where the graph file first names it, or 0 */

@@ -60,10 +60,10 @@ intern_at(loader *L, const char *name, const yaml_node_t *at)
 	return i;
 }
 
-/* run: an argv, a list of strings (a scalar would leave open where it
- * splits); an argument may be empty, the program may not. */
+/* run: and probe: an argv, a list of strings (a scalar would leave open
+ * where it splits); an argument may be empty, the program may not. */
 static bool
-load_run(loader *L, yaml_node_t *v, agrp_node *node)
+load_argv(loader *L, yaml_node_t *v, const char *what, char ***out, size_t *count)
 {
 	size_t len = v->type == YAML_SEQUENCE_NODE
 	                 ? (size_t)(v->data.sequence.items.top - v->data.sequence.items.start)
@@ -72,30 +72,33 @@ load_run(loader *L, yaml_node_t *v, agrp_node *node)
 
 	if (len == 0)
 		return agrp_yaml_fail(&L->y, v,
-		                      "run must be a list of strings, the program first, such as "
-		                      "[./tool, --flag]");
+		                      "%s must be a list of strings, the program first, such as "
+		                      "[./tool, --flag]",
+		                      what);
 	argv = agrp_xcalloc(len, sizeof *argv);
 	for (size_t i = 0; i < len; i++) {
 		yaml_node_t *item = agrp_yaml_node(&L->y, v->data.sequence.items.start[i]);
 		const char *text;
 
-		if (!agrp_yaml_expect(&L->y, item, YAML_SCALAR_NODE, "an item of run") ||
+		if (item->type != YAML_SCALAR_NODE ||
 		    (text = agrp_yaml_scalar(item), strlen(text) != item->data.scalar.length)) {
-			if (item->type == YAML_SCALAR_NODE)
-				agrp_yaml_fail(&L->y, item,
-				               "an item of run must not contain a NUL byte");
+			agrp_yaml_fail(&L->y, item,
+			               item->type != YAML_SCALAR_NODE
+			                   ? "an item of %s must be a string"
+			                   : "an item of %s must not contain a NUL byte",
+			               what);
 			agrp_free_strings(argv, i);
 			return false;
 		}
 		if (i == 0 && text[0] == '\0') {
 			agrp_free_strings(argv, i);
-			return agrp_yaml_fail(&L->y, item, "run's program must not be empty");
+			return agrp_yaml_fail(&L->y, item, "%s's program must not be empty", what);
 		}
 		argv[i] = agrp_xstrdup(text);
 	}
-	agrp_free_strings(node->run, node->nrun);
-	node->run = argv;
-	node->nrun = len;
+	agrp_free_strings(*out, *count);
+	*out = argv;
+	*count = len;
 	return true;
 }
 
@@ -128,7 +131,9 @@ node_attr(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *c
 		node->ntags = 0;
 		return agrp_yaml_strings(&L->y, v, "tags", &node->tags, &node->ntags);
 	} else if (strcmp(key, "run") == 0) {
-		return load_run(L, v, node);
+		return load_argv(L, v, "run", &node->run, &node->nrun);
+	} else if (strcmp(key, "probe") == 0) {
+		return load_argv(L, v, "probe", &node->probe, &node->nprobe);
 	} else if (strcmp(key, "max_output") == 0) {
 		if (!agrp_yaml_int(&L->y, v, "max_output", 1, 1L << 30, &x))
 			return false;
@@ -139,7 +144,7 @@ node_attr(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *c
 	} else {
 		return agrp_yaml_fail(&L->y, k,
 		                      "unknown key '%s' in a node (known: retries, timeout_ms, "
-		                      "alternative, tags, run, max_output, waypoint)",
+		                      "alternative, tags, run, max_output, waypoint, probe)",
 		                      key);
 	}
 	return true;
