@@ -89,6 +89,20 @@ edges: [[S, A], [A, G]]'
 	[ "$(jq -c 'select(.kind == "call" and .tool == "A") | .attempt' <<<"$output" | paste -sd' ')" = "null 2" ]
 }
 
+@test "--exec: a tool killed by any signal names it, a real-time one or one with no abbreviation too" {
+	graph sigs.yaml 'start: S
+goal: G
+nodes:
+  A: {run: [sh, -c, "kill -s RTMIN+3 $$"]}
+  B: {run: [sh, -c, "kill -16 $$"]}
+  C: {run: [sh, -c, "kill -s SEGV $$"]}
+  G: {waypoint: true}
+edges: [[S, A], [S, B, 2], [S, C, 3], [A, G], [B, G], [C, G]]'
+	run --separate-stderr agraph-route --exec "$BATS_TEST_TMPDIR/g/sigs.yaml"
+	[ "$(jq -c 'select(.kind == "result" and .tool != "G") | [.error.class, .error.signal, .error.message]' <<<"$output" | paste -sd' ')" = \
+		'["signal","SIGRTMIN+3","killed by SIGRTMIN+3"] ["signal","SIGSTKFLT","killed by SIGSTKFLT"] ["signal","SIGSEGV","killed by SIGSEGV"]' ]
+}
+
 @test "--exec: output past the node's max_output is an error result, the tool stopped" {
 	graph flood.yaml 'start: S
 goal: G

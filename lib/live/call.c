@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "live/live_int.h"
 #include "route/route_int.h"
 
 /* The fields of a result beyond the router's, "ts" first when asked for. */
@@ -51,10 +52,10 @@ result_fields(const agr_exec_result *res, bool timestamps)
 	if (strcmp(res->error_class, "exit") == 0)
 		json_object_set_new(error, "exit_code", json_integer(res->exit_code));
 	if (strcmp(res->error_class, "signal") == 0 && res->signal > 0) {
-		char name[32];
+		char name[AGRP_SIGNAME_SIZE];
 
-		snprintf(name, sizeof name, "SIG%s", sigabbrev_np(res->signal));
-		json_object_set_new(error, "signal", json_string(name));
+		json_object_set_new(error, "signal",
+		                    json_string(agrp_signal_name(res->signal, name, sizeof name)));
 	}
 	json_object_set_new(error, "retryable", json_false());
 	json_object_set_new(extra, "error", error);

@@ -39,6 +39,7 @@
 #endif
 
 #include "base/base_int.h"
+#include "live/live_int.h"
 
 extern char **environ;
 
@@ -225,26 +226,18 @@ make_env(const agr_exec_spec *s)
 	return env;
 }
 
-static const char *
-signame(int sig)
+const char *
+agrp_signal_name(int sig, char *buf, size_t size)
 {
-	static const struct {
-		int sig;
-		const char *name;
-	} names[] = {
-		{ SIGHUP, "SIGHUP" },       { SIGINT, "SIGINT" },   { SIGQUIT, "SIGQUIT" },
-		{ SIGILL, "SIGILL" },       { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
-		{ SIGBUS, "SIGBUS" },       { SIGFPE, "SIGFPE" },   { SIGKILL, "SIGKILL" },
-		{ SIGUSR1, "SIGUSR1" },     { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
-		{ SIGPIPE, "SIGPIPE" },     { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
-		{ SIGXCPU, "SIGXCPU" },     { SIGXFSZ, "SIGXFSZ" }, { SIGSYS, "SIGSYS" },
-		{ SIGVTALRM, "SIGVTALRM" }, { SIGPROF, "SIGPROF" },
-	};
+	const char *abbrev = sig > 0 ? sigabbrev_np(sig) : NULL;
 
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (names[i].sig == sig)
-			return names[i].name;
-	return NULL;
+	if (abbrev != NULL)
+		snprintf(buf, size, "SIG%s", abbrev);
+	else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+		snprintf(buf, size, "SIGRTMIN+%d", sig - SIGRTMIN);
+	else
+		snprintf(buf, size, "SIG%d", sig);
+	return buf;
 }
 
 /* Takes the SIGPIPE a write just raised, unless one was pending before
@@ -570,13 +563,12 @@ conclude(run *r, agr_exec_result *res, long long start)
 		return;
 	}
 	if (WIFSIGNALED(st)) {
-		const char *name = signame(res->signal);
-		char *last = clean(r->tail.last, r->tail.nlast, NULL);
-		char *sig = name != NULL ? agrp_xstrdup(name) : fmt("signal %d", res->signal);
+		char name[AGRP_SIGNAME_SIZE], *last = clean(r->tail.last, r->tail.nlast, NULL);
 
 		res->error_class = "signal";
-		res->message = fmt("killed by %s%s%s", sig, last[0] ? ": " : "", last);
-		free(sig);
+		res->message =
+		    fmt("killed by %s%s%s", agrp_signal_name(res->signal, name, sizeof name),
+		        last[0] ? ": " : "", last);
 		free(last);
 		return;
 	}
