@@ -117,6 +117,23 @@ edges: [[S, A], [S, B, 2], [A, G], [B, G]]'
 	[ "$(tools_called <<<"$output")" = "A B G" ]
 }
 
+@test "--exec: an output that would make a record longer than a trace line holds (64 MiB) is an error result" {
+	# 11200000 control bytes are 67200000 bytes of JSON
+	graph big.yaml 'start: S
+goal: G
+nodes:
+  A: {run: [../tools/controls.sh, 11200000], max_output: 12000000}
+  B: {run: [../tools/controls.sh, 1000], max_output: 12000000}
+  G: {waypoint: true}
+edges: [[S, A], [S, B, 2], [A, G], [B, G]]'
+	agraph-route --exec "$BATS_TEST_TMPDIR/g/big.yaml" >"$BATS_TEST_TMPDIR/out"
+	[ "$(wc -c <"$BATS_TEST_TMPDIR/out")" -lt 100000 ]
+	[ "$(jq -c 'select(.kind == "result" and .tool == "A") | [.status, .error.class, .error.message, .output]' "$BATS_TEST_TMPDIR/out")" = \
+		'["error","output","output of 67200002 bytes as JSON: more than a trace line holds (64 MiB)",null]' ]
+	[ "$(jq -c 'select(.kind == "result" and .tool == "B") | [.status, (.output | length)]' "$BATS_TEST_TMPDIR/out")" = '["ok",1000]' ]
+	agraph-trace check --builtin all "$BATS_TEST_TMPDIR/out"
+}
+
 @test "--exec: a timeout leaves nothing of the tool's process group running" {
 	graph group.yaml "start: S
 goal: G
