@@ -582,6 +582,24 @@ conclude(run *r, agr_exec_result *res, long long start)
 	                                 : fmt("exit %d", res->exit_code);
 }
 
+/* SIGCHLD ignored (SIG_IGN, or SA_NOCLDWAIT, say left so by a parent
+ * across exec) would have the kernel reap the child before its status is
+ * read: set back to its default, the handler kept. */
+static void
+own_children(void)
+{
+	struct sigaction sa;
+
+	if (sigaction(SIGCHLD, NULL, &sa) != 0)
+		return;
+	if (!(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_IGN)
+		sa.sa_handler = SIG_DFL;
+	else if (!(sa.sa_flags & SA_NOCLDWAIT))
+		return;
+	sa.sa_flags &= ~SA_NOCLDWAIT;
+	sigaction(SIGCHLD, &sa, NULL);
+}
+
 static bool
 bad_spec(const agr_exec_spec *s, agr_error *err)
 {
@@ -636,6 +654,7 @@ agr_exec_run(const agr_exec_spec *s, agr_exec_result *res, agr_error *err)
 		res->message = agrp_xstrdup("cancelled");
 		return true;
 	}
+	own_children();
 	if ((rc = resolve(s->argv[0], s->dir, &path)) != 0) {
 		result_spawn(res, s->argv[0], rc, start);
 		return true;
