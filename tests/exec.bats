@@ -191,9 +191,10 @@ edges:
 	[ "$status" -eq 0 ]
 }
 
-@test "run: must be a list of strings, the program first and not empty; waypoint: true or false" {
+@test "run: must be a list of strings, the program first and not empty; waypoint: true or false, and a waypoint runs nothing" {
 	local bad
-	for bad in 'run: ./tool' 'run: []' 'run: [""]' 'run: [[a]]' 'run: {a: 1}' 'waypoint: yes' 'waypoint: 1'; do
+	for bad in 'run: ./tool' 'run: []' 'run: [""]' 'run: [[a]]' 'run: {a: 1}' 'waypoint: yes' 'waypoint: 1' \
+		'run: [./tool], waypoint: true' 'waypoint: true, run: [./tool]'; do
 		graph bad.yaml "start: S
 goal: G
 nodes:

@@ -128,6 +128,10 @@ node_attr(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *c
 		node->ntags = 0;
 		return agrp_yaml_strings(&L->y, v, "tags", &node->tags, &node->ntags);
 	} else if (strcmp(key, "run") == 0) {
+		if (node->waypoint)
+			return agrp_yaml_fail(&L->y, k,
+			                      "a waypoint runs nothing: run: and waypoint: true "
+			                      "do not go together");
 		return load_run(L, v, node);
 	} else if (strcmp(key, "max_output") == 0) {
 		if (!agrp_yaml_int(&L->y, v, "max_output", 1, 1L << 30, &x))
@@ -136,6 +140,10 @@ node_attr(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *c
 	} else if (strcmp(key, "waypoint") == 0) {
 		if (!agrp_yaml_bool(&L->y, v, "waypoint", &node->waypoint))
 			return false;
+		if (node->waypoint && node->nrun > 0)
+			return agrp_yaml_fail(&L->y, k,
+			                      "a waypoint runs nothing: run: and waypoint: true "
+			                      "do not go together");
 	} else {
 		return agrp_yaml_fail(&L->y, k,
 		                      "unknown key '%s' in a node (known: retries, timeout_ms, "
