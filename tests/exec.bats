@@ -189,6 +189,16 @@ edges:
 	# without --exec the same graph walks as before
 	run agraph-route "$BATS_TEST_TMPDIR/g/norun.yaml"
 	[ "$status" -eq 0 ]
+	# an alternative names its node too
+	graph alt.yaml 'start: S
+goal: G
+nodes:
+  A: {run: [../tools/json.sh], alternative: B}
+  G: {waypoint: true}
+edges: [[S, A], [A, G], [S, B], [B, G]]'
+	run --separate-stderr agraph-route --exec "$BATS_TEST_TMPDIR/g/alt.yaml"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-route: $BATS_TEST_TMPDIR/g/alt.yaml:4:45: node 'B' has no run: (--exec runs every node but the start; waypoint: true passes one)" ]
 }
 
 @test "run: must be a list of strings, the program first and not empty; waypoint: true or false, and a waypoint runs nothing" {

@@ -384,6 +384,7 @@ load_root(loader *L, yaml_node_t *root)
 			    &L->y, L->alt[i].name,
 			    "node '%s' is the start or the goal: it has no alternative", of);
 		L->g->nodes[node].alternative = alt + 1;
+		mentioned_at(&L->g->nodes[alt], L->alt[i].name);
 	}
 	if (f[T_PREFLIGHT] != NULL) {
 		long x;
