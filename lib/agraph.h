@@ -728,7 +728,8 @@ bool agr_fault_kind_from_name(const char *name, agr_fault_kind *kind);
  *   valgrind, whose spawn forks before the exec, one the kernel refuses
  *   to run is an exit 127).
  * - The child is the leader of a process group of its own; its signal
- *   mask is empty and every signal has its default action.  It inherits
+ *   mask is empty and every signal has its default action (but for
+ *   glibc's own 32 and 33, which its posix_spawn leaves ignored).  It inherits
  *   no file descriptor of the caller's but 0, 1 and 2, which are pipes
  *   (glibc 2.34 and later; before, those not close-on-exec too).
  * - stdin: the input bytes, then end of file.  A tool that never reads
