@@ -728,7 +728,8 @@ bool agr_fault_kind_from_name(const char *name, agr_fault_kind *kind);
  *   valgrind, whose spawn forks before the exec, one the kernel refuses
  *   to run is an exit 127).
  * - The child is the leader of a process group of its own; its signal
- *   mask is empty and every signal has its default action.  It inherits
+ *   mask is empty and every signal has its default action (but for
+ *   glibc's own 32 and 33, which its posix_spawn leaves ignored).  It inherits
  *   no file descriptor of the caller's but 0, 1 and 2, which are pipes
  *   (glibc 2.34 and later; before, those not close-on-exec too).
  * - stdin: the input bytes, then end of file.  A tool that never reads
@@ -763,8 +764,11 @@ bool agr_fault_kind_from_name(const char *name, agr_fault_kind *kind);
  *   have been reused), and stdout and stderr are read until end of file
  *   but at most grace_ms longer: a process that left the group and holds
  *   them open does not hold up the run (it is not waited for).  The child
- *   is reaped; the others, orphans, are init's.  The caller must not set
- *   SIGCHLD to SIG_IGN nor reap children it did not start.
+ *   is reaped; the others, orphans, are init's.  An ignored SIGCHLD
+ *   (SIG_IGN or SA_NOCLDWAIT, which would have the kernel reap the child
+ *   before its status is read) is set back to its default for the whole
+ *   process, a handler kept; the caller must not reap children it did not
+ *   start.
  * - stop (NULL: none): when *stop is not 0, say set by a SIGINT handler,
  *   the group gets SIGTERM, then SIGKILL after grace_ms; status error,
  *   class "cancel", message "cancelled" (nothing is run when *stop is

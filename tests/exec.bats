@@ -89,6 +89,20 @@ edges: [[S, A], [A, G]]'
 	[ "$(jq -c 'select(.kind == "call" and .tool == "A") | .attempt' <<<"$output" | paste -sd' ')" = "null 2" ]
 }
 
+@test "--exec: a tool killed by any signal names it, a real-time one or one with no abbreviation too" {
+	graph sigs.yaml 'start: S
+goal: G
+nodes:
+  A: {run: [sh, -c, "kill -s RTMIN+3 $$"]}
+  B: {run: [sh, -c, "kill -16 $$"]}
+  C: {run: [sh, -c, "kill -s SEGV $$"]}
+  G: {waypoint: true}
+edges: [[S, A], [S, B, 2], [S, C, 3], [A, G], [B, G], [C, G]]'
+	run --separate-stderr agraph-route --exec "$BATS_TEST_TMPDIR/g/sigs.yaml"
+	[ "$(jq -c 'select(.kind == "result" and .tool != "G") | [.error.class, .error.signal, .error.message]' <<<"$output" | paste -sd' ')" = \
+		'["signal","SIGRTMIN+3","killed by SIGRTMIN+3"] ["signal","SIGSTKFLT","killed by SIGSTKFLT"] ["signal","SIGSEGV","killed by SIGSEGV"]' ]
+}
+
 @test "--exec: output past the node's max_output is an error result, the tool stopped" {
 	graph flood.yaml 'start: S
 goal: G
@@ -101,6 +115,23 @@ edges: [[S, A], [S, B, 2], [A, G], [B, G]]'
 	[ "$status" -eq 0 ]
 	[ "$(jq -c 'select(.kind == "result" and .tool == "A") | [.status, .error.class, .output]' <<<"$output")" = '["error","output",null]' ]
 	[ "$(tools_called <<<"$output")" = "A B G" ]
+}
+
+@test "--exec: an output that would make a record longer than a trace line holds (64 MiB) is an error result" {
+	# 11200000 control bytes are 67200000 bytes of JSON
+	graph big.yaml 'start: S
+goal: G
+nodes:
+  A: {run: [../tools/controls.sh, 11200000], max_output: 12000000}
+  B: {run: [../tools/controls.sh, 1000], max_output: 12000000}
+  G: {waypoint: true}
+edges: [[S, A], [S, B, 2], [A, G], [B, G]]'
+	agraph-route --exec "$BATS_TEST_TMPDIR/g/big.yaml" >"$BATS_TEST_TMPDIR/out"
+	[ "$(wc -c <"$BATS_TEST_TMPDIR/out")" -lt 100000 ]
+	[ "$(jq -c 'select(.kind == "result" and .tool == "A") | [.status, .error.class, .error.message, .output]' "$BATS_TEST_TMPDIR/out")" = \
+		'["error","output","output of 67200002 bytes as JSON: more than a trace line holds (64 MiB)",null]' ]
+	[ "$(jq -c 'select(.kind == "result" and .tool == "B") | [.status, (.output | length)]' "$BATS_TEST_TMPDIR/out")" = '["ok",1000]' ]
+	agraph-trace check --builtin all "$BATS_TEST_TMPDIR/out"
 }
 
 @test "--exec: a timeout leaves nothing of the tool's process group running" {
@@ -158,11 +189,22 @@ edges:
 	# without --exec the same graph walks as before
 	run agraph-route "$BATS_TEST_TMPDIR/g/norun.yaml"
 	[ "$status" -eq 0 ]
+	# an alternative names its node too
+	graph alt.yaml 'start: S
+goal: G
+nodes:
+  A: {run: [../tools/json.sh], alternative: B}
+  G: {waypoint: true}
+edges: [[S, A], [A, G], [S, B], [B, G]]'
+	run --separate-stderr agraph-route --exec "$BATS_TEST_TMPDIR/g/alt.yaml"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-route: $BATS_TEST_TMPDIR/g/alt.yaml:4:45: node 'B' has no run: (--exec runs every node but the start; waypoint: true passes one)" ]
 }
 
-@test "run: must be a list of strings, the program first and not empty; waypoint: true or false" {
+@test "run: must be a list of strings, the program first and not empty; waypoint: true or false, and a waypoint runs nothing" {
 	local bad
-	for bad in 'run: ./tool' 'run: []' 'run: [""]' 'run: [[a]]' 'run: {a: 1}' 'waypoint: yes' 'waypoint: 1'; do
+	for bad in 'run: ./tool' 'run: []' 'run: [""]' 'run: [[a]]' 'run: {a: 1}' 'waypoint: yes' 'waypoint: 1' \
+		'run: [./tool], waypoint: true' 'waypoint: true, run: [./tool]'; do
 		graph bad.yaml "start: S
 goal: G
 nodes:

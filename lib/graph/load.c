@@ -131,6 +131,10 @@ node_attr(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *c
 		node->ntags = 0;
 		return agrp_yaml_strings(&L->y, v, "tags", &node->tags, &node->ntags);
 	} else if (strcmp(key, "run") == 0) {
+		if (node->waypoint)
+			return agrp_yaml_fail(&L->y, k,
+			                      "a waypoint runs nothing: run: and waypoint: true "
+			                      "do not go together");
 		return load_argv(L, v, "run", &node->run, &node->nrun);
 	} else if (strcmp(key, "probe") == 0) {
 		return load_argv(L, v, "probe", &node->probe, &node->nprobe);
@@ -141,6 +145,10 @@ node_attr(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *c
 	} else if (strcmp(key, "waypoint") == 0) {
 		if (!agrp_yaml_bool(&L->y, v, "waypoint", &node->waypoint))
 			return false;
+		if (node->waypoint && node->nrun > 0)
+			return agrp_yaml_fail(&L->y, k,
+			                      "a waypoint runs nothing: run: and waypoint: true "
+			                      "do not go together");
 	} else {
 		return agrp_yaml_fail(&L->y, k,
 		                      "unknown key '%s' in a node (known: retries, timeout_ms, "
@@ -381,6 +389,7 @@ load_root(loader *L, yaml_node_t *root)
 			    &L->y, L->alt[i].name,
 			    "node '%s' is the start or the goal: it has no alternative", of);
 		L->g->nodes[node].alternative = alt + 1;
+		mentioned_at(&L->g->nodes[alt], L->alt[i].name);
 	}
 	if (f[T_PREFLIGHT] != NULL) {
 		long x;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "live/live_int.h"
 #include "route/route_int.h"
 
 /* The fields of a result beyond the router's, "ts" first when asked for. */
@@ -51,14 +52,47 @@ result_fields(const agr_exec_result *res, bool timestamps)
 	if (strcmp(res->error_class, "exit") == 0)
 		json_object_set_new(error, "exit_code", json_integer(res->exit_code));
 	if (strcmp(res->error_class, "signal") == 0 && res->signal > 0) {
-		char name[32];
+		char name[AGRP_SIGNAME_SIZE];
 
-		snprintf(name, sizeof name, "SIG%s", sigabbrev_np(res->signal));
-		json_object_set_new(error, "signal", json_string(name));
+		json_object_set_new(error, "signal",
+		                    json_string(agrp_signal_name(res->signal, name, sizeof name)));
 	}
 	json_object_set_new(error, "retryable", json_false());
 	json_object_set_new(extra, "error", error);
 	return extra;
+}
+
+/* The most bytes the JSON of an output may take: a trace line holds
+ * AGR_DEFAULT_MAX_LINE, and the rest of the record (or of a health record
+ * that quotes it as its cause) gets 1 MiB. */
+#define MAX_OUTPUT_JSON (AGR_DEFAULT_MAX_LINE - ((size_t)1 << 20))
+
+/* An output whose JSON would make the result record longer than a trace
+ * line holds fails the call, class "output", as one over max_output does:
+ * the record written must be one its readers read.  Only an output of
+ * more than a sixth of the bound can be so long (a control character is
+ * six bytes in JSON); the smaller, the default, are not measured. */
+static void
+fit_record(agr_exec_result *res, size_t max_output)
+{
+	char msg[128];
+	size_t n;
+
+	if (res->output == NULL || max_output <= MAX_OUTPUT_JSON / 6)
+		return;
+	n = json_dumpb(res->output, NULL, 0,
+	               JSON_COMPACT | JSON_REAL_PRECISION(15) | JSON_ENCODE_ANY);
+	if (n <= MAX_OUTPUT_JSON)
+		return;
+	json_decref(res->output);
+	res->output = NULL;
+	free(res->message);
+	snprintf(msg, sizeof msg,
+	         "output of %zu bytes as JSON: more than a trace line holds (%zu MiB)", n,
+	         (size_t)(AGR_DEFAULT_MAX_LINE >> 20));
+	res->message = agrp_xstrdup(msg);
+	res->status = AGR_RESULT_ERROR;
+	res->error_class = "output";
 }
 
 bool
@@ -115,6 +149,7 @@ agr_router_exec(agr_router *r, const agr_event *ev, const agr_router_exec_opts *
 	free(vars.p);
 	if (!ok)
 		return false;
+	fit_record(&res, node->max_output > 0 ? node->max_output : AGR_EXEC_MAX_OUTPUT);
 	/* Stopped, the run ends with the call out: its tool did not fail. */
 	if (res.error_class != NULL && strcmp(res.error_class, "cancel") == 0) {
 		agr_exec_result_free(&res);

@@ -39,6 +39,7 @@
 #endif
 
 #include "base/base_int.h"
+#include "live/live_int.h"
 
 extern char **environ;
 
@@ -225,26 +226,18 @@ make_env(const agr_exec_spec *s)
 	return env;
 }
 
-static const char *
-signame(int sig)
+const char *
+agrp_signal_name(int sig, char *buf, size_t size)
 {
-	static const struct {
-		int sig;
-		const char *name;
-	} names[] = {
-		{ SIGHUP, "SIGHUP" },       { SIGINT, "SIGINT" },   { SIGQUIT, "SIGQUIT" },
-		{ SIGILL, "SIGILL" },       { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
-		{ SIGBUS, "SIGBUS" },       { SIGFPE, "SIGFPE" },   { SIGKILL, "SIGKILL" },
-		{ SIGUSR1, "SIGUSR1" },     { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
-		{ SIGPIPE, "SIGPIPE" },     { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
-		{ SIGXCPU, "SIGXCPU" },     { SIGXFSZ, "SIGXFSZ" }, { SIGSYS, "SIGSYS" },
-		{ SIGVTALRM, "SIGVTALRM" }, { SIGPROF, "SIGPROF" },
-	};
+	const char *abbrev = sig > 0 ? sigabbrev_np(sig) : NULL;
 
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (names[i].sig == sig)
-			return names[i].name;
-	return NULL;
+	if (abbrev != NULL)
+		snprintf(buf, size, "SIG%s", abbrev);
+	else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+		snprintf(buf, size, "SIGRTMIN+%d", sig - SIGRTMIN);
+	else
+		snprintf(buf, size, "SIG%d", sig);
+	return buf;
 }
 
 /* Takes the SIGPIPE a write just raised, unless one was pending before
@@ -570,13 +563,12 @@ conclude(run *r, agr_exec_result *res, long long start)
 		return;
 	}
 	if (WIFSIGNALED(st)) {
-		const char *name = signame(res->signal);
-		char *last = clean(r->tail.last, r->tail.nlast, NULL);
-		char *sig = name != NULL ? agrp_xstrdup(name) : fmt("signal %d", res->signal);
+		char name[AGRP_SIGNAME_SIZE], *last = clean(r->tail.last, r->tail.nlast, NULL);
 
 		res->error_class = "signal";
-		res->message = fmt("killed by %s%s%s", sig, last[0] ? ": " : "", last);
-		free(sig);
+		res->message =
+		    fmt("killed by %s%s%s", agrp_signal_name(res->signal, name, sizeof name),
+		        last[0] ? ": " : "", last);
 		free(last);
 		return;
 	}
@@ -588,6 +580,24 @@ conclude(run *r, agr_exec_result *res, long long start)
 	res->error_class = "exit";
 	res->message = r->tail.nlast > 0 ? clean(r->tail.last, r->tail.nlast, NULL)
 	                                 : fmt("exit %d", res->exit_code);
+}
+
+/* SIGCHLD ignored (SIG_IGN, or SA_NOCLDWAIT, say left so by a parent
+ * across exec) would have the kernel reap the child before its status is
+ * read: set back to its default, the handler kept. */
+static void
+own_children(void)
+{
+	struct sigaction sa;
+
+	if (sigaction(SIGCHLD, NULL, &sa) != 0)
+		return;
+	if (!(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_IGN)
+		sa.sa_handler = SIG_DFL;
+	else if (!(sa.sa_flags & SA_NOCLDWAIT))
+		return;
+	sa.sa_flags &= ~SA_NOCLDWAIT;
+	sigaction(SIGCHLD, &sa, NULL);
 }
 
 static bool
@@ -644,6 +654,7 @@ agr_exec_run(const agr_exec_spec *s, agr_exec_result *res, agr_error *err)
 		res->message = agrp_xstrdup("cancelled");
 		return true;
 	}
+	own_children();
 	if ((rc = resolve(s->argv[0], s->dir, &path)) != 0) {
 		result_spawn(res, s->argv[0], rc, start);
 		return true;

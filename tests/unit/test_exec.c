@@ -528,6 +528,22 @@ main(void)
 		   "stopped before: class cancel, nothing run");
 		agr_exec_result_free(&res);
 	}
+	/* SIGCHLD ignored (as a parent may leave it, across exec): the tool
+	 * would be reaped before its status is read; the runner puts it back. */
+	{
+		static const char *const argv[] = { "./fail.sh", NULL };
+		struct sigaction ign = { .sa_handler = SIG_IGN }, now;
+
+		sigaction(SIGCHLD, &ign, NULL);
+		sp = (agr_exec_spec){ .stderr_fd = -1 };
+		run(&sp, argv, &res, "SIGCHLD ignored");
+		ok(is_class(&res, "exit") && res.exit_code != -1,
+		   "SIGCHLD ignored: the exit status is had (exit %d, '%s')", res.exit_code,
+		   res.message ? res.message : "");
+		sigaction(SIGCHLD, NULL, &now);
+		ok(now.sa_handler == SIG_DFL, "SIGCHLD ignored: now at its default");
+		agr_exec_result_free(&res);
+	}
 	/* Caller's mistakes. */
 	{
 		static const char *const empty[] = { "", NULL };
