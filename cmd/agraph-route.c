@@ -272,8 +272,11 @@ main(int argc, char **argv)
 		in = agr_peer_new(0, "-", 0);
 		agr_peer_stop_on(in, stop.flag);
 	}
-	if (a.exec)
+	if (a.exec) {
 		dir = graph_dir(a.graph);
+		/* what a tool leaves outside its group comes back here, to end */
+		agr_exec_adopt_orphans();
+	}
 	xo = (agr_router_exec_opts){ dir, 2, stop.flag, a.ts };
 	if (a.probe) {
 		if (!agr_router_probe(r, &xo, &e)) {
@@ -283,6 +286,7 @@ main(int argc, char **argv)
 		} else if (*stop.flag != 0) {
 			end_stopped(r, *stop.flag);
 		}
+		agr_exec_end_orphans();
 	}
 	while (agr_router_next(r, &ev)) {
 		put_record(r, &ev, a.unbuffered || (a.coproc && ev.kind == AGR_EV_CALL));
@@ -304,6 +308,7 @@ main(int argc, char **argv)
 			} else if (*stop.flag != 0) {
 				end_stopped(r, *stop.flag); /* the call was cancelled */
 			}
+			agr_exec_end_orphans();
 		} else {
 			const char *cls, *msg;
 			agr_result_status st = agr_world_call(world, ev.tool, &cls, &msg);

@@ -858,6 +858,17 @@ bool agr_router_exec(agr_router *r, const agr_event *ev, const agr_router_exec_o
  * in the health record.  A probe that passes writes nothing.  False,
  * with err->text, only where agr_exec_run() is.
  */
+/*
+ * What a tool leaves behind outside its process group (a daemon it
+ * started with setsid(2)): agr_exec_adopt_orphans() makes this process
+ * their parent once the tool is gone (Linux's PR_SET_CHILD_SUBREAPER;
+ * false where there is none), and agr_exec_end_orphans() kills (SIGKILL)
+ * and reaps every child of this process.  Call the second only when no
+ * tool runs: between calls, after the probes.
+ */
+bool agr_exec_adopt_orphans(void);
+void agr_exec_end_orphans(void);
+
 #define AGR_PROBE_JOBS 8
 #define AGR_PROBE_TIMEOUT_MS 5000L
 bool agr_router_probe(agr_router *r, const agr_router_exec_opts *o, agr_error *err);

@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -747,4 +749,62 @@ agr_exec_result_free(agr_exec_result *res)
 	json_decref(res->output);
 	memset(res, 0, sizeof *res);
 	res->exit_code = -1;
+}
+
+/* ---- what tools leave behind --------------------------------------- */
+
+bool
+agr_exec_adopt_orphans(void)
+{
+#ifdef PR_SET_CHILD_SUBREAPER
+	return prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L) == 0;
+#else
+	return false;
+#endif
+}
+
+/* Kills the children /proc lists for one of this process's threads (a
+ * file of pids, separated by spaces). */
+static void
+kill_children(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long pid;
+
+	if (f == NULL)
+		return;
+	while (fscanf(f, "%ld", &pid) == 1)
+		if (pid > 0)
+			kill((pid_t)pid, SIGKILL);
+	fclose(f);
+}
+
+void
+agr_exec_end_orphans(void)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *e;
+	pid_t p;
+
+	/* A kill may hand this process more orphans (the children of the
+	 * killed), and the killed take a moment to end: again until no child
+	 * is left, for a second at most. */
+	for (int round = 0; round < 1000; round++) {
+		if ((d = opendir("/proc/self/task")) != NULL) {
+			while ((e = readdir(d)) != NULL) {
+				if (e->d_name[0] == '.')
+					continue;
+				snprintf(path, sizeof path, "/proc/self/task/%.20s/children",
+				         e->d_name);
+				kill_children(path);
+			}
+			closedir(d);
+		}
+		while ((p = waitpid(-1, NULL, WNOHANG)) > 0 || (p < 0 && errno == EINTR))
+			;
+		if (p < 0) /* ECHILD: none left */
+			return;
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	}
 }
