@@ -201,6 +201,24 @@ graph_dir(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
+/* --exec: after the probes or a call.  What the tools left is ended (all
+ * children of this process are theirs); the runner could not run (ok
+ * false): the run fails, exit 2; a stop signal cancelled the tools: the
+ * run ends with their call out.  Returns the exit status. */
+static int
+exec_ended(agr_router *r, bool ok, const agr_error *e, const stopping *st, int status)
+{
+	agr_exec_end_orphans();
+	if (!ok) {
+		agr_fe_error(e);
+		agr_router_abort(r, AGR_FINAL_FAILURE, e->text);
+		return 2;
+	}
+	if (*st->flag != 0)
+		end_stopped(r, *st->flag);
+	return status;
+}
+
 /* --coproc: read records from stdin until the result of the call that is
  * out, or its tool's timeout_ms. */
 static int
@@ -278,16 +296,8 @@ main(int argc, char **argv)
 		agr_exec_adopt_orphans();
 	}
 	xo = (agr_router_exec_opts){ dir, 2, stop.flag, a.ts };
-	if (a.probe) {
-		if (!agr_router_probe(r, &xo, &e)) {
-			agr_fe_error(&e);
-			agr_router_abort(r, AGR_FINAL_FAILURE, e.text);
-			status = 2;
-		} else if (*stop.flag != 0) {
-			end_stopped(r, *stop.flag);
-		}
-		agr_exec_end_orphans();
-	}
+	if (a.probe)
+		status = exec_ended(r, agr_router_probe(r, &xo, &e), &e, &stop, status);
 	while (agr_router_next(r, &ev)) {
 		put_record(r, &ev, a.unbuffered || (a.coproc && ev.kind == AGR_EV_CALL));
 		if (ev.kind == AGR_EV_FINAL &&
@@ -301,14 +311,7 @@ main(int argc, char **argv)
 			if ((rc = await_result(r, in, &stop)) != 0)
 				status = rc;
 		} else if (a.exec) {
-			if (!agr_router_exec(r, &ev, &xo, &e)) {
-				agr_fe_error(&e);
-				agr_router_abort(r, AGR_FINAL_FAILURE, e.text);
-				status = 2;
-			} else if (*stop.flag != 0) {
-				end_stopped(r, *stop.flag); /* the call was cancelled */
-			}
-			agr_exec_end_orphans();
+			status = exec_ended(r, agr_router_exec(r, &ev, &xo, &e), &e, &stop, status);
 		} else {
 			const char *cls, *msg;
 			agr_result_status st = agr_world_call(world, ev.tool, &cls, &msg);

@@ -864,7 +864,8 @@ bool agr_router_exec(agr_router *r, const agr_event *ev, const agr_router_exec_o
  * their parent once the tool is gone (Linux's PR_SET_CHILD_SUBREAPER;
  * false where there is none), and agr_exec_end_orphans() kills (SIGKILL)
  * and reaps every child of this process.  Call the second only when no
- * tool runs: between calls, after the probes.
+ * tool runs: between calls, after the probes.  It is the program's to
+ * call, as it knows which children are its tools'.
  */
 bool agr_exec_adopt_orphans(void);
 void agr_exec_end_orphans(void);
