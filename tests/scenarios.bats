@@ -31,6 +31,23 @@ scenario() {
 	}
 }
 
+# scenario_run ID fail|down [OPTION...]: the records of agraph-route with
+# the options on the scenario, its failing tools discovered when called
+# (--fail) or known down before (--down); exit 1 (escalated, crashed) is a
+# run, any other status fails.
+scenario_run() {
+	local line graph failing id=$1 mode=$2
+	shift 2
+	line=$(awk -F'\t' -v id="$id" '$1 == id' "$EX/scenarios.tsv")
+	graph=$(cut -f2 <<<"$line")
+	failing=$(cut -f4 <<<"$line")
+	if [ "$failing" = "-" ]; then
+		agraph-route "$@" "$EX/$graph" || [ $? -eq 1 ]
+	else
+		agraph-route "$@" "--$mode" "$failing" "$EX/$graph" || [ $? -eq 1 ]
+	fi
+}
+
 # expect CALLS REROUTES ESCALATES FINAL
 expect() {
 	[ "$(tools_called <<<"$output")" = "$1" ] || { echo "calls: $(tools_called <<<"$output")"; return 1; }
@@ -177,15 +194,8 @@ expect() {
 # (--down), and prints "OUTCOME OBSERVABLE": ok, silent (success past a
 # failed result that nothing handled) or visible (crashed); pass or fail.
 static_outcome() {
-	local line graph failing out final obs
-	line=$(awk -F'\t' -v id="$1" '$1 == id' "$EX/scenarios.tsv")
-	graph=$(cut -f2 <<<"$line")
-	failing=$(cut -f4 <<<"$line")
-	if [ "$failing" = "-" ]; then
-		out=$(agraph-route --policy static "$EX/$graph") || [ $? -eq 1 ]
-	else
-		out=$(agraph-route --policy static "--$2" "$failing" "$EX/$graph") || [ $? -eq 1 ]
-	fi
+	local out final obs
+	out=$(scenario_run "$1" "$2" --policy static)
 	final=$(final_status <<<"$out")
 	if agraph-trace check --builtin observable <<<"$out" >/dev/null; then obs=pass; else obs=fail; fi
 	case $final/$obs in
@@ -238,15 +248,8 @@ static_outcome() {
 # (--fail) or known down before (--down), as agraph-trace stats counts them;
 # it also checks that every model record is where agraph-route(1) puts it.
 shr_calls() {
-	local line graph failing out
-	line=$(awk -F'\t' -v id="$1" '$1 == id' "$EX/scenarios.tsv")
-	graph=$(cut -f2 <<<"$line")
-	failing=$(cut -f4 <<<"$line")
-	if [ "$failing" = "-" ]; then
-		out=$(agraph-route "$EX/$graph") || [ $? -eq 1 ]
-	else
-		out=$(agraph-route "--$2" "$failing" "$EX/$graph") || [ $? -eq 1 ]
-	fi
+	local out
+	out=$(scenario_run "$1" "$2")
 	# An escalation's model record comes just after its escalate, which is
 	# its cause; a pre-flight comes before the route, after the health records.
 	[ "$(jq -c 'select(.kind == "escalate") | .step' <<<"$out")" = \
@@ -299,18 +302,9 @@ shr_calls() {
 	[ "$(jq -r 'select(.kind == "model") | .purpose' <<<"$output")" = escalation ]
 }
 
-# react_run ID fail|down: the ReAct baseline's run of the scenario, its
-# failing tools discovered when called or known down before.
+# react_run ID fail|down: the ReAct baseline's run of the scenario.
 react_run() {
-	local line graph failing
-	line=$(awk -F'\t' -v id="$1" '$1 == id' "$EX/scenarios.tsv")
-	graph=$(cut -f2 <<<"$line")
-	failing=$(cut -f4 <<<"$line")
-	if [ "$failing" = "-" ]; then
-		agraph-route --policy react "$EX/$graph" || [ $? -eq 1 ]
-	else
-		agraph-route --policy react "--$2" "$failing" "$EX/$graph" || [ $? -eq 1 ]
-	fi
+	scenario_run "$1" "$2" --policy react
 }
 
 @test "react: the model calls of every scenario are the paper's ReAct figures, with --fail and with --down (123 in all)" {
