@@ -808,3 +808,20 @@ agr_exec_end_orphans(void)
 		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	}
 }
+
+bool
+agrp_live_sleep(long ms, const volatile sig_atomic_t *stop)
+{
+	long long end = now_ns() + ms * 1000000LL, left;
+	sigset_t all, old;
+	bool stopped;
+
+	/* Signals blocked but inside ppoll: one that sets *stop is never missed
+	 * between the look at it and the wait. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	while (!(stopped = stop != NULL && *stop != 0) && (left = end - now_ns()) > 0)
+		ppoll(NULL, 0, &(struct timespec){ left / 1000000000LL, left % 1000000000LL }, &old);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return !stopped;
+}
