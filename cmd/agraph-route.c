@@ -13,10 +13,10 @@
 static const char usage[] =
     "usage: agraph-route [-u] [--policy heal | static | react | fixed]\n"
     "                    [--fail list] [--down list] [--goal node] [--seed n]\n"
-    "                    [--id id] [--monitors]\n"
+    "                    [--id id] [--monitors] [--input json | @file]\n"
     "                    [--plan | --coproc | --exec [--ts] [--probe]] graph\n";
 
-enum { OPT_ID = 256, OPT_PLAN, OPT_COPROC, OPT_EXEC, OPT_TS, OPT_PROBE };
+enum { OPT_ID = 256, OPT_PLAN, OPT_COPROC, OPT_EXEC, OPT_TS, OPT_PROBE, OPT_INPUT };
 
 static const struct option longopts[] = {
 	AGR_FE_ROUTER_LONGOPTS,
@@ -26,6 +26,7 @@ static const struct option longopts[] = {
 	{ "exec", no_argument, NULL, OPT_EXEC },
 	{ "ts", no_argument, NULL, OPT_TS },
 	{ "probe", no_argument, NULL, OPT_PROBE },
+	{ "input", required_argument, NULL, OPT_INPUT },
 	{ "unbuffered", no_argument, NULL, 'u' },
 	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
@@ -33,7 +34,7 @@ static const struct option longopts[] = {
 
 typedef struct args {
 	agr_fe_router ro;
-	const char *id, *graph;
+	const char *id, *graph, *input;
 	bool plan, coproc, exec, ts, probe, unbuffered;
 } args;
 
@@ -69,6 +70,9 @@ parse_args(int argc, char **argv, args *a)
 		case OPT_PROBE:
 			a->probe = true;
 			break;
+		case OPT_INPUT:
+			a->input = optarg;
+			break;
 		case 'u':
 			a->unbuffered = true;
 			break;
@@ -87,9 +91,25 @@ parse_args(int argc, char **argv, args *a)
 		errx(2, "--probe goes with --exec: probes are real programs");
 	if (a->exec && a->ro.nfail > 0)
 		errx(2, "--fail simulates a tool, --exec runs it: they do not go together");
+	if (a->coproc && a->input != NULL && strcmp(a->input, "@-") == 0)
+		errx(2, "--input @-: with --coproc standard input is the coprocess's");
 	if (a->plan && a->ro.policy == AGR_POLICY_REACT)
 		errx(2, "--plan: a ReAct agent plans no path (--policy react)");
 	a->graph = argv[optind];
+}
+
+/* --input: the run's input, which its first record carries whole. */
+static json_t *
+input_arg(const char *arg)
+{
+	json_t *input = agr_fe_json_arg("--input", arg);
+	size_t n = json_dumpb(input, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	/* the record's other fields get 1 MiB of a trace line */
+	if (n > AGR_DEFAULT_MAX_LINE - ((size_t)1 << 20))
+		errx(2, "--input: %zu bytes of JSON, more than a trace line holds (%zu MiB)", n,
+		     (size_t)(AGR_DEFAULT_MAX_LINE >> 20));
+	return input;
 }
 
 /* The event's record.  One that is not JSON would be a bug: never
@@ -122,8 +142,8 @@ plan_only(agr_router *r, const args *a)
 	agr_event ev;
 
 	while (agr_router_next(r, &ev)) {
-		if (ev.kind == AGR_EV_HEALTH || ev.kind == AGR_EV_MODEL)
-			continue; /* a pre-flight comes before the plan */
+		if (ev.kind == AGR_EV_HEALTH || ev.kind == AGR_EV_MODEL || ev.kind == AGR_EV_INPUT)
+			continue; /* the input and a pre-flight come before the plan */
 		/* The first plan: to the goal, or to a fallback goal when none
 		 * reaches the goal (the run would demote). */
 		if (ev.kind != AGR_EV_ROUTE && ev.kind != AGR_EV_DEMOTE) {
@@ -262,8 +282,11 @@ main(int argc, char **argv)
 	stopping stop = { 0 };
 	char *dir = NULL;
 	agr_router_exec_opts xo;
+	json_t *input = NULL;
 
 	parse_args(argc, argv, &a);
+	if (a.input != NULL)
+		input = input_arg(a.input);
 	if ((g = agr_graph_load_file(a.graph, &e)) == NULL ||
 	    (a.exec && !agr_graph_check_exec(g, a.graph, &e))) {
 		agr_fe_error(&e);
@@ -274,6 +297,7 @@ main(int argc, char **argv)
 	if (world == NULL)
 		world = agr_world_new(g, a.ro.seed);
 	opts.trace = a.id;
+	opts.input = input;
 	r = agr_router_new(g, &opts);
 	for (size_t t = 0; t < agr_graph_node_count(g); t++)
 		if (agr_world_is_down(world, (int)t))
@@ -295,7 +319,7 @@ main(int argc, char **argv)
 		/* what a tool leaves outside its group comes back here, to end */
 		agr_exec_adopt_orphans();
 	}
-	xo = (agr_router_exec_opts){ dir, 2, stop.flag, a.ts };
+	xo = (agr_router_exec_opts){ dir, 2, stop.flag, a.ts, a.ro.seed };
 	if (a.probe)
 		status = exec_ended(r, agr_router_probe(r, &xo, &e), &e, &stop, status);
 	while (agr_router_next(r, &ev)) {
@@ -325,5 +349,6 @@ out:
 	agr_router_free(r);
 	agr_world_free(world);
 	agr_graph_free(g);
+	json_decref(input);
 	return agr_fe_exit(status);
 }

@@ -63,6 +63,12 @@ bool agr_fe_ndjson(const char *opt, const char *arg);
 /* Parses a whole non-negative number for option opt; exits 2 if it is not one. */
 uint64_t agr_fe_number(const char *opt, const char *arg);
 
+/* A JSON value given to option opt (any value, as jq's --argjson takes),
+ * or with "@FILE" the file's ("@-": standard input), as curl's -d takes
+ * it; the caller owns it.  Exits 2 with "prog: source:line:col: message"
+ * (source the option, or the file) when it is not one JSON value. */
+json_t *agr_fe_json_arg(const char *opt, const char *arg);
+
 /*
  * Reads every record of the files (none: stdin) and calls fn on each.  A
  * file that cannot be read or a line that is not a record is reported,

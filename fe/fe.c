@@ -185,6 +185,32 @@ refuse_value(const char *what, const char *arg)
 	errx(2, "%s '%s'", what, shown);
 }
 
+json_t *
+agr_fe_json_arg(const char *opt, const char *arg)
+{
+	json_error_t je;
+	json_t *v;
+	const char *source = opt;
+
+	if (arg[0] == '@') {
+		FILE *f = strcmp(arg, "@-") == 0 ? stdin : fopen(arg + 1, "r");
+
+		source = f == stdin ? "-" : arg + 1;
+		if (f == NULL)
+			err(2, "%s: %s", opt, arg + 1);
+		v = json_loadf(f, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+		if (ferror(f))
+			err(2, "%s: %s", opt, source);
+		if (f != stdin)
+			fclose(f);
+	} else {
+		v = json_loads(arg, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+	}
+	if (v == NULL)
+		errx(2, "%s:%d:%d: %s", source, je.line, je.column, je.text);
+	return v;
+}
+
 /* Decimal digits only: strtoull() would also take a space, a sign (" -1"
  * is 2^64-1) and, in other bases, 0x; a leading zero (octal to some
  * readers) is refused too, and so is a number past 2^64-1. */

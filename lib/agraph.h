@@ -283,6 +283,11 @@ void agr_expr_free(agr_expr *e);
 bool agr_expr_test(const agr_expr *e, const json_t *record, const json_t *trigger);
 /* The same on records as read, looking at their bytes: no tree is made. */
 bool agr_expr_test_record(const agr_expr *e, const agr_record *record, const agr_record *trigger);
+/* The expression's value on record, as a new JSON value the caller owns:
+ * what a path finds, as it is (null where it leads nowhere), a literal, a list as an
+ * array, a number (whole ones as integers; one with no JSON, as 1/0 is,
+ * null), a string, a boolean. */
+json_t *agr_expr_value(const agr_expr *e, const json_t *record, const json_t *trigger);
 
 /* ------------------------------------------------------------------ */
 /* Contracts                                                           */
@@ -530,6 +535,7 @@ typedef enum agr_kind {
 	AGR_EV_FINAL,
 	AGR_EV_FAULT,
 	AGR_EV_MODEL, /* a consultation of the model: escalation or pre-flight */
+	AGR_EV_INPUT, /* the run's input: a message from "user" (agr_router_opts.input) */
 } agr_kind;
 
 /* The status of a result record. */
@@ -597,6 +603,10 @@ typedef struct agr_router_opts {
 	int goal;          /* -1: the graph's goal */
 	bool monitors;     /* evaluate the graph's monitors: */
 	const char *trace; /* trace id for records (agr_event_json) */
+	/* The run's input, or NULL (borrowed; it must outlive the router): the
+	 * first record, a message from "user" to the start node whose content
+	 * it is, and what the nodes' args: read as `input`. */
+	const json_t *input;
 } agr_router_opts;
 
 /*
@@ -832,9 +842,12 @@ void agr_exec_result_free(agr_exec_result *res);
  * on a failure, an "error" of the runner's class and message, with the
  * exit_code or the signal's name, and with o->timestamps "ts", the
  * wall-clock time the result came, in seconds since the epoch.  A
- * waypoint is reached at once.  A call cancelled by *stop gets no
- * result: the caller ends the run (agr_router_abort()) with the call
- * out, for the tool did not fail.  False, with err->text, only where
+ * waypoint is reached at once.  A retry (attempt 2 on) of a node with
+ * backoff_ms waits first (agraph-graph(5)), its jitter drawn from o->seed
+ * and the call, and its result says how long, "backoff_ms".  A call
+ * cancelled by *stop, in its tool or its wait, gets no result: the
+ * caller ends the run (agr_router_abort()) with the call out, for the
+ * tool did not fail.  False, with err->text, only where
  * agr_exec_run() is.
  */
 typedef struct agr_router_exec_opts {
@@ -842,6 +855,7 @@ typedef struct agr_router_exec_opts {
 	int stderr_fd;   /* the tools' stderr, -1: dropped */
 	const volatile sig_atomic_t *stop;
 	bool timestamps; /* a "ts" on each result */
+	uint64_t seed;   /* the backoff's jitter */
 } agr_router_exec_opts;
 
 bool agr_router_exec(agr_router *r, const agr_event *ev, const agr_router_exec_opts *o,

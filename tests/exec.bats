@@ -262,7 +262,7 @@ edges: [[S, A], [A, G]]"
 
 @test "--exec --probe: a tool whose probe fails is reported down before the walk and never called" {
 	cd "$EX"
-	run --separate-stderr env SHOP_DOWN=stripe,sms agraph-route --exec --probe shop.yaml
+	run --separate-stderr env SHOP_DOWN=stripe,sms agraph-route --exec --input '{"order": 7, "amount": 25}' --probe shop.yaml
 	[ "$status" -eq 0 ]
 	# in the graph's node order; passing probes write nothing
 	[ "$(jq -c 'select(.kind == "health") | [.step, .tool, .status, .probe.class, .probe.exit_code, .probe.message]' <<<"$output" | paste -sd' ')" = \
@@ -271,7 +271,7 @@ edges: [[S, A], [A, G]]"
 	[ "$(tools_called <<<"$output")" = "lookup paypal email Done" ]
 	[ "$(count_kind reroute <<<"$output")" = 0 ]
 	# nothing down: no health record at all
-	run --separate-stderr agraph-route --exec --probe shop.yaml
+	run --separate-stderr agraph-route --exec --input '{"order": 7, "amount": 25}' --probe shop.yaml
 	[ "$(count_kind health <<<"$output")" = 0 ]
 }
 

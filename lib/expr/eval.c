@@ -6,6 +6,7 @@
  * comparisons, contains() and =~ fold as they go.
  */
 #include <ctype.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -847,4 +848,68 @@ agr_expr_test_record(const agr_expr *e, const agr_record *record, const agr_reco
 
 	scratch_reset();
 	return truthy(ev(&c, e->root));
+}
+
+/* The value as JSON, made anew: the one place evaluation allocates, for a
+ * value that leaves the evaluator (a call's args). */
+static json_t *
+to_json(const ectx *c, agrp_val v)
+{
+	json_t *a;
+	iter it;
+	agrp_val x;
+
+	switch (v.t) {
+	case AGRP_V_BOOL:
+		return json_boolean(v.b);
+	case AGRP_V_NUM:
+		/* No JSON for them: null, as for a path that leads nowhere. */
+		if (!isfinite(v.n))
+			return json_null();
+		/* Whole numbers as integers, as jq prints them; past 2^53 a double
+		 * holds no exact integer. */
+		if (v.n == floor(v.n) && fabs(v.n) <= 9007199254740992.0)
+			return json_integer((json_int_t)v.n);
+		return json_real(v.n);
+	case AGRP_V_STR:
+		if (v.folded) { /* lower() folds as comparisons do, byte by byte */
+			char *low = agrp_xmalloc(v.slen + 1);
+
+			for (size_t i = 0; i < v.slen; i++)
+				low[i] = (char)tolower((unsigned char)v.s[i]);
+			a = json_stringn_nocheck(low, v.slen);
+			free(low);
+			return a;
+		}
+		return json_stringn_nocheck(v.s, v.slen);
+	case AGRP_V_JSON:
+		return json_deep_copy(v.j);
+	case AGRP_V_RAW:
+		return json_loadb(v.raw.p, v.raw.n, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	case AGRP_V_LIST:
+		a = json_array();
+		it = iter_start(v);
+		while (iter_next(c, &it, &x))
+			json_array_append_new(a, to_json(c, x));
+		return a;
+	case AGRP_V_NULL:
+		break;
+	}
+	return json_null();
+}
+
+json_t *
+agr_expr_value(const agr_expr *e, const json_t *record, const json_t *trigger)
+{
+	ectx c = { e, record, trigger, NULL, NULL };
+	const agrp_enode *root = &e->n[e->root];
+
+	/* A path gives what it finds as it is: a number past 2^53 whole */
+	if (root->op == AGRP_OP_PATH) {
+		const json_t *found = walk_json(e, root, root->trigger ? trigger : record);
+
+		return found ? json_deep_copy(found) : json_null();
+	}
+	scratch_reset();
+	return to_json(&c, ev(&c, e->root));
 }

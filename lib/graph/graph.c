@@ -54,6 +54,12 @@ agr_graph_free(agr_graph *g)
 		for (size_t k = 0; k < n->nprobe; k++)
 			free(n->probe[k]);
 		free(n->probe);
+		for (size_t k = 0; k < n->nargs; k++) {
+			free(n->arg_names[k]);
+			agr_expr_free(n->args[k]);
+		}
+		free(n->arg_names);
+		free(n->args);
 	}
 	for (size_t i = 0; i < g->nmonitors; i++) {
 		free(g->monitors[i].name);

@@ -42,6 +42,10 @@ typedef struct agrp_node {
 	size_t nprobe;
 	size_t max_output; /* --exec: bytes of stdout kept, 0: the runner's bound */
 	bool waypoint;     /* --exec: reached without running anything */
+	char **arg_names;  /* args: nargs names, in the order written, */
+	agr_expr **args;   /* each one's expression over {input, outputs} */
+	size_t nargs;
+	long backoff_ms; /* before the first retry, doubling: 0 none */
 	long line, col;    /* where the graph file first names it, or 0 */
 } agrp_node;
 

@@ -102,6 +102,26 @@ load_argv(loader *L, yaml_node_t *v, const char *what, char ***out, size_t *coun
 	return true;
 }
 
+/* One name: expression of args:, compiled where it stands. */
+static bool
+node_arg(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
+{
+	loader *L = (loader *)Y;
+	agrp_node *node = ctx;
+	agr_expr *e;
+
+	/* a name is a JSON key of the call record's args */
+	if (strlen(key) != k->data.scalar.length)
+		return agrp_yaml_fail(&L->y, k, "an argument's name must not contain a NUL byte");
+	if ((e = agrp_yaml_expr(&L->y, v, "an argument's expression")) == NULL)
+		return false;
+	node->arg_names = agrp_xrealloc(node->arg_names, (node->nargs + 1) * sizeof *node->arg_names);
+	node->args = agrp_xrealloc(node->args, (node->nargs + 1) * sizeof *node->args);
+	node->arg_names[node->nargs] = agrp_xstrdup(key);
+	node->args[node->nargs++] = e;
+	return true;
+}
+
 static bool
 node_attr(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *ctx)
 {
@@ -142,6 +162,18 @@ node_attr(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *c
 		if (!agrp_yaml_int(&L->y, v, "max_output", 1, 1L << 30, &x))
 			return false;
 		node->max_output = (size_t)x;
+	} else if (strcmp(key, "args") == 0) {
+		/* a node named twice in nodes: gets the args of the last */
+		for (size_t i = 0; i < node->nargs; i++) {
+			free(node->arg_names[i]);
+			agr_expr_free(node->args[i]);
+		}
+		node->nargs = 0;
+		return agrp_yaml_each_pair(&L->y, v, "args", node_arg, node);
+	} else if (strcmp(key, "backoff_ms") == 0) {
+		if (!agrp_yaml_int(&L->y, v, "backoff_ms", 0, 86400000L, &x))
+			return false;
+		node->backoff_ms = x;
 	} else if (strcmp(key, "waypoint") == 0) {
 		if (!agrp_yaml_bool(&L->y, v, "waypoint", &node->waypoint))
 			return false;
@@ -152,7 +184,8 @@ node_attr(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *c
 	} else {
 		return agrp_yaml_fail(&L->y, k,
 		                      "unknown key '%s' in a node (known: retries, timeout_ms, "
-		                      "alternative, tags, run, max_output, waypoint, probe)",
+		                      "alternative, tags, run, max_output, waypoint, probe, args, "
+		                      "backoff_ms)",
 		                      key);
 	}
 	return true;

@@ -29,9 +29,36 @@ new_fields(bool timestamps)
 	return extra;
 }
 
+/* The longest wait before a retry, as curl's --retry waits at most. */
+#define MAX_BACKOFF_MS 600000L
+
+/*
+ * How long a retry of a node with backoff_ms waits before its tool runs:
+ * backoff_ms before the first retry, twice that before the next and so on,
+ * up to MAX_BACKOFF_MS, of which a half and a random part of the other
+ * half ("equal jitter": retries of many runs spread out, and none comes
+ * at once).  The draw is the seed's and the call's, so the same seed gives
+ * the same waits.
+ */
+static long
+backoff(const agrp_node *node, const agr_event *ev, uint64_t seed)
+{
+	long d = node->backoff_ms;
+	agr_prng p;
+
+	if (d == 0 || ev->attempt < 2)
+		return 0;
+	for (int i = 2; i < ev->attempt && d < MAX_BACKOFF_MS; i++)
+		d *= 2;
+	if (d > MAX_BACKOFF_MS)
+		d = MAX_BACKOFF_MS;
+	agr_prng_seed(&p, seed ^ ((uint64_t)ev->call * 0x9e3779b97f4a7c15u));
+	return d / 2 + (long)agr_prng_below(&p, (uint64_t)(d - d / 2) + 1);
+}
+
 /* The fields the result record carries beyond those the router writes. */
 static json_t *
-result_fields(const agr_exec_result *res, bool timestamps)
+result_fields(const agr_exec_result *res, bool timestamps, long waited)
 {
 	json_t *extra = new_fields(timestamps), *error;
 
@@ -41,6 +68,8 @@ result_fields(const agr_exec_result *res, bool timestamps)
 		json_object_set(extra, "output", res->output);
 	/* to the microsecond: more digits would be noise */
 	json_object_set_new(extra, "duration_ms", json_real(round(res->duration_ms * 1e3) / 1e3));
+	if (waited > 0)
+		json_object_set_new(extra, "backoff_ms", json_integer(waited));
 	if (res->status == AGR_RESULT_OK)
 		return extra;
 	error = json_object();
@@ -106,6 +135,7 @@ agr_router_exec(agr_router *r, const agr_event *ev, const agr_router_exec_opts *
 	char num[48];
 	agr_exec_result res;
 	json_t *extra;
+	long waited;
 	bool ok;
 
 	if (node->waypoint) {
@@ -116,6 +146,9 @@ agr_router_exec(agr_router *r, const agr_event *ev, const agr_router_exec_opts *
 	}
 	if (o->stop != NULL && *o->stop != 0)
 		return true; /* stopped already: the caller ends the run */
+	/* a stop while it waits: the run ends with the call out, as in a tool */
+	if ((waited = backoff(node, ev, o->seed)) > 0 && !agrp_live_sleep(waited, o->stop))
+		return true;
 	agrp_event_bytes(g, agrp_router_trace(r), ev, &line);
 	agrp_buf_add(&line, "\n", 1);
 	/* NAME=VALUE strings, each with its NUL, in one buffer */
@@ -155,7 +188,7 @@ agr_router_exec(agr_router *r, const agr_event *ev, const agr_router_exec_opts *
 		agr_exec_result_free(&res);
 		return true;
 	}
-	extra = result_fields(&res, o->timestamps);
+	extra = result_fields(&res, o->timestamps, waited);
 	agr_router_result(r, ev->call, res.status, res.error_class, res.message, false, extra);
 	json_decref(extra);
 	agr_exec_result_free(&res);

@@ -62,6 +62,8 @@ struct agr_recording {
 	agrp_u64map fault_steps; /* step_key(step) -> its first pending fault + 1 */
 	bool ended;
 	long final_step; /* of its first final */
+	size_t nseen;    /* records added */
+	json_t *input;   /* the run's input, when its first record gave it */
 };
 
 agr_recording *
@@ -108,6 +110,7 @@ agr_recording_free(agr_recording *rc)
 	free(rc->hl);
 	free(rc->faults);
 	free(rc->trace);
+	json_decref(rc->input);
 	free(rc);
 }
 
@@ -358,6 +361,19 @@ add_fault(agr_recording *rc, const agr_record *rec, const agrp_common *c)
 	}
 }
 
+/* The input a run's first record gave it, as agraph-route --input writes
+ * it (a message from "user"), or NULL: another message is another's. */
+static json_t *
+run_input(const agr_record *rec)
+{
+	const json_t *j = agr_record_json(rec), *content = json_object_get(j, "content");
+	const char *from = agr_json_str(j, "from");
+
+	if (from == NULL || strcmp(from, "user") != 0 || content == NULL)
+		return NULL;
+	return json_deep_copy(content);
+}
+
 bool
 agr_recording_add(agr_recording *rc, const agr_record *rec, agr_error *err)
 {
@@ -365,11 +381,14 @@ agr_recording_add(agr_recording *rc, const agr_record *rec, agr_error *err)
 	bool ok = true;
 
 	agrp_record_common(rec, &c);
+	if (rc->nseen++ == 0 && c.kind != NULL && strcmp(c.kind, "message") == 0)
+		rc->input = run_input(rec);
 	if (!rc->answers_only) {
 		agrp_grow(&rc->log, &rc->caplog, rc->nlog + 1, sizeof *rc->log);
 		agrp_grow(&rc->routing, &rc->caprouting, rc->nlog + 1, 1);
 		rc->log[rc->nlog] = agr_record_keep(rec);
-		rc->routing[rc->nlog] = c.kind != NULL && is_routing_kind(c.kind);
+		rc->routing[rc->nlog] =
+		    c.kind != NULL && (is_routing_kind(c.kind) || (rc->nseen == 1 && rc->input));
 		rc->nlog++;
 	}
 	if (c.kind != NULL && strcmp(c.kind, "final") == 0 && !rc->ended) {
@@ -527,6 +546,8 @@ agr_replay_run(const agr_recording *rc, const agr_replay_opts *o, agr_write_fn o
 	memset(x.info, 0, sizeof *x.info);
 	if (ro.trace == NULL)
 		ro.trace = rc->trace;
+	if (ro.input == NULL)
+		ro.input = rc->input;
 	x.r = agr_router_new(rc->g, &ro);
 	x.cursor = agrp_xmalloc((n ? n : 1) * sizeof *x.cursor);
 	memcpy(x.cursor, rc->first, n * sizeof *x.cursor);

@@ -23,6 +23,42 @@ rigid(const agr_router *r)
 }
 static bool late(const agr_router *r, const char *id);
 
+/* The run's input as its first record: where it came in, and what. */
+static void
+put_input(agr_router *r)
+{
+	slot *s = agrp_router_push(r, AGR_EV_INPUT, false);
+
+	s->extra = json_object();
+	json_object_set_new(s->extra, "from", json_string("user"));
+	json_object_set_new(s->extra, "to",
+	                    json_string(agr_graph_node_name(r->g, agr_graph_start(r->g))));
+	json_object_set(s->extra, "content", (json_t *)r->o.input);
+	agrp_router_emit(r, s);
+}
+
+/* The call's args: each of its node's expressions on what the run has
+ * so far (its input, the outputs of the nodes completed), in the order
+ * the graph names them; NULL for a node with none. */
+static json_t *
+call_args(const agr_router *r, int tool)
+{
+	const agrp_node *node = &r->g->nodes[tool];
+	json_t *args, *extra;
+
+	if (node->nargs == 0)
+		return NULL;
+	args = json_object();
+	for (size_t i = 0; i < node->nargs; i++) {
+		json_t *v = agr_expr_value(node->args[i], r->scope, NULL);
+
+		json_object_set_new_nocheck(args, node->arg_names[i], v ? v : json_null());
+	}
+	extra = json_object();
+	json_object_set_new(extra, "args", args);
+	return extra;
+}
+
 agr_router *
 agr_router_new(const agr_graph *g, const agr_router_opts *opts)
 {
@@ -49,6 +85,13 @@ agr_router_new(const agr_graph *g, const agr_router_opts *opts)
 	r->cur = agr_graph_start(g);
 	r->walked[r->nwalked++] = r->cur;
 	r->completed[r->cur] = 1;
+	r->scope = json_object();
+	r->outputs = json_object();
+	json_object_set_new(r->scope, "input",
+	                    opts->input ? json_incref((json_t *)opts->input) : json_null());
+	json_object_set(r->scope, "outputs", r->outputs);
+	if (opts->input != NULL)
+		put_input(r);
 	return r;
 }
 
@@ -84,6 +127,8 @@ agr_router_free(agr_router *r)
 	free(r->plan);
 	free(r->walked);
 	free(r->trace);
+	json_decref(r->outputs);
+	json_decref(r->scope);
 	free(r);
 }
 
@@ -516,6 +561,7 @@ advance(agr_router *r)
 	s->ev.tool = r->pending_tool = r->plan[r->plan_pos];
 	s->ev.call = r->pending_call = ++r->ncalls;
 	s->ev.attempt = r->attempt;
+	s->extra = call_args(r, s->ev.tool);
 	agrp_router_emit(r, s);
 }
 
@@ -572,6 +618,11 @@ agr_router_result(agr_router *r, long call, agr_result_status status, const char
 	if (r->finished)
 		return true;
 	if (status == AGR_RESULT_OK) {
+		const json_t *output = json_object_get(extra, "output");
+
+		if (output != NULL)
+			json_object_set_nocheck(r->outputs, agr_graph_node_name(r->g, tool),
+			                        (json_t *)output);
 		r->completed[tool] = 1;
 		r->cur = tool;
 		r->walked[r->nwalked++] = tool;

@@ -487,6 +487,59 @@ test_malformed(void)
 	}
 }
 
+/* agr_expr_value(): what an expression gives, as JSON (a call's args). */
+static void
+test_values(void)
+{
+	static const struct {
+		const char *expr, *want;
+	} cases[] = {
+		{ "input.amount", "25" },
+		{ "input.amount * 2", "50" },
+		{ "input.amount / 2", "12.5" },
+		{ "input.amount / 0", "null" },
+		{ "input.nothing", "null" },
+		{ "input.nothing.deeper[3]", "null" },
+		{ "input.name", "\"Ad\\u0000a \\u00e9\"" },
+		{ "lower(input.code)", "\"ab-7\"" },
+		{ "input.code", "\"AB-7\"" },
+		{ "input.big", "9007199254740993" },
+		{ "input.big + 0", "9007199254740992" },
+		{ "input.huge", "1e+300" },
+		{ "input.items", "[1, {\"a\": [true]}]" },
+		{ "input.items[1]", "{\"a\": [true]}" },
+		{ "input.items[1].a[0]", "true" },
+		{ "[1, \"x\", input.amount, [false]]", "[1, \"x\", 25, [false]]" },
+		{ "input.amount > 10 && input.code == \"AB-7\"", "true" },
+		{ "len(input.items)", "2" },
+		{ "outputs.CRM.id", "\"c-42\"" },
+		{ "-0", "0" },
+		{ "\"text\"", "\"text\"" },
+	};
+	const char *scope = "{\"input\": {\"amount\": 25, \"name\": \"Ad\\u0000a \\u00e9\", "
+	                    "\"code\": \"AB-7\", \"big\": 9007199254740993, \"huge\": 1e300, "
+	                    "\"items\": [1, {\"a\": [true]}]}, \"outputs\": {\"CRM\": {\"id\": \"c-42\"}}}";
+	json_t *tree = json_loads(scope, JSON_ALLOW_NUL, NULL);
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		agr_error e;
+		agr_expr *x = agr_expr_compile(cases[i].expr, &e);
+		json_t *want = json_loads(cases[i].want, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+		json_t *got = x ? agr_expr_value(x, tree, NULL) : NULL;
+		char *shown = got ? json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+
+		/* json_equal() holds 25 and 25.0 apart: the type is checked too */
+		ok(got != NULL && want != NULL && json_equal(got, want) &&
+		       json_typeof(got) == json_typeof(want),
+		   "%s gives %s (%s)", cases[i].expr, cases[i].want, shown ? shown : "nothing");
+		free(shown);
+		json_decref(got);
+		json_decref(want);
+		agr_expr_free(x);
+	}
+	json_decref(tree);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -508,6 +561,7 @@ main(int argc, char **argv)
 		fclose(f);
 	data_free(&d);
 	test_malformed();
+	test_values();
 	{
 		/* Deep nesting is refused, not a stack overflow. */
 		char deep[2100];
