@@ -266,8 +266,8 @@ edges: [[S, A], [A, G]]"
 	[ "$status" -eq 0 ]
 	# in the graph's node order; passing probes write nothing
 	[ "$(jq -c 'select(.kind == "health") | [.step, .tool, .status, .probe.class, .probe.exit_code, .probe.message]' <<<"$output" | paste -sd' ')" = \
-		'[1,"stripe","down","exit",1,"stripe: no answer"] [2,"sms","down","exit",1,"sms: no answer"]' ]
-	[ "$(jq -c 'select(.kind == "route") | [.path, .cause]' <<<"$output")" = '[["Start","lookup","paypal","email","Done"],2]' ]
+		'[2,"stripe","down","exit",1,"stripe: no answer"] [3,"sms","down","exit",1,"sms: no answer"]' ]
+	[ "$(jq -c 'select(.kind == "route") | [.path, .cause]' <<<"$output")" = '[["Start","lookup","paypal","email","Done"],3]' ]
 	[ "$(tools_called <<<"$output")" = "lookup paypal email Done" ]
 	[ "$(count_kind reroute <<<"$output")" = 0 ]
 	# nothing down: no health record at all
