@@ -46,7 +46,7 @@ typedef struct agrp_node {
 	agr_expr **args;   /* each one's expression over {input, outputs} */
 	size_t nargs;
 	long backoff_ms; /* before the first retry, doubling: 0 none */
-	long line, col;    /* where the graph file first names it, or 0 */
+	long line, col;  /* where the graph file first names it, or 0 */
 } agrp_node;
 
 struct agr_graph {

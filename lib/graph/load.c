@@ -115,7 +115,8 @@ node_arg(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *ct
 		return agrp_yaml_fail(&L->y, k, "an argument's name must not contain a NUL byte");
 	if ((e = agrp_yaml_expr(&L->y, v, "an argument's expression")) == NULL)
 		return false;
-	node->arg_names = agrp_xrealloc(node->arg_names, (node->nargs + 1) * sizeof *node->arg_names);
+	node->arg_names =
+	    agrp_xrealloc(node->arg_names, (node->nargs + 1) * sizeof *node->arg_names);
 	node->args = agrp_xrealloc(node->args, (node->nargs + 1) * sizeof *node->args);
 	node->arg_names[node->nargs] = agrp_xstrdup(key);
 	node->args[node->nargs++] = e;

@@ -821,7 +821,8 @@ agrp_live_sleep(long ms, const volatile sig_atomic_t *stop)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	while (!(stopped = stop != NULL && *stop != 0) && (left = end - now_ns()) > 0)
-		ppoll(NULL, 0, &(struct timespec){ left / 1000000000LL, left % 1000000000LL }, &old);
+		ppoll(NULL, 0, &(struct timespec){ left / 1000000000LL, left % 1000000000LL },
+		      &old);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return !stopped;
 }

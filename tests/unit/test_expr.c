@@ -516,9 +516,10 @@ test_values(void)
 		{ "-0", "0" },
 		{ "\"text\"", "\"text\"" },
 	};
-	const char *scope = "{\"input\": {\"amount\": 25, \"name\": \"Ad\\u0000a \\u00e9\", "
-	                    "\"code\": \"AB-7\", \"big\": 9007199254740993, \"huge\": 1e300, "
-	                    "\"items\": [1, {\"a\": [true]}]}, \"outputs\": {\"CRM\": {\"id\": \"c-42\"}}}";
+	const char *scope =
+	    "{\"input\": {\"amount\": 25, \"name\": \"Ad\\u0000a \\u00e9\", "
+	    "\"code\": \"AB-7\", \"big\": 9007199254740993, \"huge\": 1e300, "
+	    "\"items\": [1, {\"a\": [true]}]}, \"outputs\": {\"CRM\": {\"id\": \"c-42\"}}}";
 	json_t *tree = json_loads(scope, JSON_ALLOW_NUL, NULL);
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
