@@ -92,6 +92,16 @@ monitors:
 	[ "$(jq -r 'select(.kind == "health") | .monitor' <<<"$output")" = too-much ]
 	run agraph-route --monitors --input '{"amount": 200}' "$BATS_TEST_TMPDIR/g/cap.yaml"
 	[ "$status" -eq 0 ]
+	# a monitor on the input itself escalates before anything is called
+	graph in.yaml 'start: S
+goal: G
+edges: [[S, refund], [refund, G]]
+monitors:
+  - {name: big-order, priority: 1, when: "kind == \"message\" && content.amount > 500", then: escalate}'
+	run agraph-route --monitors --input '{"amount": 900}' "$BATS_TEST_TMPDIR/g/in.yaml"
+	[ "$status" -eq 1 ]
+	[ "$(jq -c 'select(.kind == "health") | [.monitor, .cause]' <<<"$output")" = '["big-order",1]' ]
+	[ "$(count_kind call <<<"$output")" = 0 ]
 }
 
 @test "--input takes JSON, @FILE or @- (standard input); anything else is a located error, exit 2" {

@@ -17,8 +17,9 @@ same(const char *got, const char *want)
 int
 main(void)
 {
-	static const char *const kinds[] = { "route",  "call",     "result", "health", "reroute",
-		                             "demote", "escalate", "final",  "fault",  "model" };
+	static const char *const kinds[] = { "route",   "call",   "result",   "health",
+		                             "reroute", "demote", "escalate", "final",
+		                             "fault",   "model",  "message" };
 	static const char *const results[] = { "ok", "error", "timeout" };
 	static const char *const finals[] = { "success", "demoted", "escalated",
 		                              "failure", "unknown", "crashed" };
@@ -26,10 +27,10 @@ main(void)
 	int bad = 0;
 	agr_fault_kind fk;
 
-	for (int i = 0; i < 10; i++)
+	for (int i = 0; i < 11; i++)
 		bad += !same(agr_kind_name((agr_kind)i), kinds[i]);
-	ok(bad == 0, "agr_kind_name names all ten kinds");
-	ok(agr_kind_name((agr_kind)10) == NULL && agr_kind_name((agr_kind)-1) == NULL,
+	ok(bad == 0, "agr_kind_name names all eleven kinds");
+	ok(agr_kind_name((agr_kind)11) == NULL && agr_kind_name((agr_kind)-1) == NULL,
 	   "agr_kind_name is NULL outside the enum");
 
 	bad = 0;
