@@ -740,6 +740,30 @@ out:
 	return ok;
 }
 
+bool
+agrp_wait_ms(double ms, const volatile sig_atomic_t *stop)
+{
+	/* at most a year: a longer wait is one that never ends, and fits */
+	long long until = now_ns() + (long long)((ms < 3.2e10 ? ms : 3.2e10) * 1e6);
+	sigset_t all, old;
+	bool stopped;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	while (!(stopped = stop != NULL && *stop != 0)) {
+		long long left = until - now_ns();
+		struct timespec ts;
+
+		if (left <= 0)
+			break;
+		ts.tv_sec = (time_t)(left / 1000000000);
+		ts.tv_nsec = (long)(left % 1000000000);
+		ppoll(NULL, 0, &ts, &old);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return !stopped;
+}
+
 void
 agr_exec_result_free(agr_exec_result *res)
 {

@@ -4,6 +4,8 @@
 #ifndef AGRAPH_LIVE_INT_H
 #define AGRAPH_LIVE_INT_H
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Room for any name agrp_signal_name() gives, with its NUL. */
@@ -13,5 +15,11 @@
  * sigabbrev_np(3) knows it; a real-time signal as "SIGRTMIN+3"; any
  * other number as "SIG99". */
 const char *agrp_signal_name(int sig, char *buf, size_t size);
+
+/* Waits ms milliseconds, or less when *stop (stop not NULL) is or becomes
+ * not 0, as agr_exec_run() sees it: every signal blocked but while it
+ * waits in ppoll(2), so that a handler that sets *stop is never missed.
+ * False when it was stopped. */
+bool agrp_wait_ms(double ms, const volatile sig_atomic_t *stop);
 
 #endif
