@@ -483,7 +483,7 @@ void agr_injector_free(agr_injector *in);
  * Adds a fault spec: FAULT[:key=value,...].  Selectors: kind=, tool=,
  * agent=, trace=, step=, where=EXPR; rates: p=, n=, nth=, first=; other
  * keys are the fault's own parameters.  False, with err->text, on a
- * mistake.
+ * mistake, and the spec is not added.
  *
  *     agr_injector_add(in, "error:tool=Stripe,nth=1", &err);
  */

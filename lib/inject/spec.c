@@ -550,6 +550,8 @@ agr_injector_add(agr_injector *in, const char *spec, agr_error *err)
 	/* "fault:" with nothing after the colon is an empty item, as ",," is */
 	ok = colon == NULL || spec_items(f, colon + 1, err);
 	free(copy);
+	if (!ok) /* a spec refused is none: the injector goes on without it */
+		agrp_fspec_free(&in->f[--in->n]);
 	return ok;
 }
 
