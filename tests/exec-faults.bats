@@ -96,6 +96,9 @@ ms() {
 	# with --ts, the time the result came, after the wait
 	agraph-route --exec --ts -f latency:tool=Primary,ms=300 "$G" >"$BATS_TEST_TMPDIR/ts"
 	[ "$(jq -s '[.[] | select(.kind == "result")] | (.[1].ts - .[0].ts) >= 0.3' "$BATS_TEST_TMPDIR/ts")" = true ]
+	# a stand-in's too
+	agraph-route --exec --ts -f error:tool=Primary "$G" >"$BATS_TEST_TMPDIR/ts"
+	[ "$(jq -c 'select(.kind == "result") | .ts | type' "$BATS_TEST_TMPDIR/ts" | sort -u)" = '"number"' ]
 }
 
 @test "-f corrupt, empty, poison: the real output changed; a drawn mode is in the fault record" {

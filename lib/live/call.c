@@ -169,7 +169,7 @@ live_result(agr_router *r, const agr_event *ev, const agr_router_exec_opts *o, j
 	wait += late;
 	if (wait > 0 && !agrp_wait_ms(wait, o->stop))
 		goto out; /* stopped: the caller ends the run with the call out */
-	if (o->timestamps && wait > 0) {
+	if (o->timestamps && (stand_in || wait > 0)) {
 		json_t *now = new_fields(true);
 
 		json_object_set(rec, "ts", json_object_get(now, "ts"));
