@@ -14,9 +14,10 @@ static const char usage[] =
     "usage: agraph-route [-u] [--policy heal | static | react | fixed]\n"
     "                    [--fail list] [--down list] [--goal node] [--seed n]\n"
     "                    [--id id] [--monitors] [--input json | @file]\n"
-    "                    [--plan | --coproc | --exec [--ts] [--probe]] graph\n";
+    "                    [--plan | --coproc | --exec [--ts] [--probe]\n"
+    "                     [-f fault[:key=value,...]] [--spec file]] graph\n";
 
-enum { OPT_ID = 256, OPT_PLAN, OPT_COPROC, OPT_EXEC, OPT_TS, OPT_PROBE, OPT_INPUT };
+enum { OPT_ID = 256, OPT_PLAN, OPT_COPROC, OPT_EXEC, OPT_TS, OPT_PROBE, OPT_INPUT, OPT_SPEC };
 
 static const struct option longopts[] = {
 	AGR_FE_ROUTER_LONGOPTS,
@@ -27,6 +28,8 @@ static const struct option longopts[] = {
 	{ "ts", no_argument, NULL, OPT_TS },
 	{ "probe", no_argument, NULL, OPT_PROBE },
 	{ "input", required_argument, NULL, OPT_INPUT },
+	{ "fault", required_argument, NULL, 'f' },
+	{ "spec", required_argument, NULL, OPT_SPEC },
 	{ "unbuffered", no_argument, NULL, 'u' },
 	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
@@ -36,7 +39,33 @@ typedef struct args {
 	agr_fe_router ro;
 	const char *id, *graph, *input;
 	bool plan, coproc, exec, ts, probe, unbuffered;
+	const char *specs[256], *spec_file; /* -f, --spec */
+	int nspecs;
+	agr_injector *faults;
 } args;
+
+/* -f and --spec, once --seed is known: live faults, each checked as it
+ * is added (agr_injector_live()), before anything runs. */
+static void
+live_faults(args *a)
+{
+	agr_error e;
+
+	if (a->nspecs == 0 && a->spec_file == NULL)
+		return;
+	if (!a->exec)
+		errx(2, "-f and --spec inject faults into real calls, with --exec; agraph-inject "
+		        "injects them into the trace of any run");
+	a->faults = agr_injector_new(a->ro.seed, NULL, NULL);
+	agr_injector_live(a->faults);
+	if (a->spec_file != NULL && !agr_injector_load(a->faults, a->spec_file, &e)) {
+		agr_fe_error(&e);
+		exit(2);
+	}
+	for (int i = 0; i < a->nspecs; i++)
+		if (!agr_injector_add(a->faults, a->specs[i], &e))
+			errx(2, "-f %s: %s", a->specs[i], e.text);
+}
 
 static void
 parse_args(int argc, char **argv, args *a)
@@ -44,7 +73,7 @@ parse_args(int argc, char **argv, args *a)
 	int c;
 
 	agr_fe_init(argv, usage);
-	while ((c = agr_fe_getopt(argc, argv, "hu", longopts, &a->ro, NULL)) != -1) {
+	while ((c = agr_fe_getopt(argc, argv, "f:hu", longopts, &a->ro, NULL)) != -1) {
 		switch (c) {
 		case OPT_ID: {
 			json_t *valid = json_string(optarg); /* NULL: not UTF-8 */
@@ -73,6 +102,14 @@ parse_args(int argc, char **argv, args *a)
 		case OPT_INPUT:
 			a->input = optarg;
 			break;
+		case 'f':
+			if (a->nspecs == 256)
+				errx(2, "too many -f (256 at most; use --spec)");
+			a->specs[a->nspecs++] = optarg;
+			break;
+		case OPT_SPEC:
+			a->spec_file = optarg;
+			break;
 		case 'u':
 			a->unbuffered = true;
 			break;
@@ -95,6 +132,7 @@ parse_args(int argc, char **argv, args *a)
 		errx(2, "--input @-: with --coproc standard input is the coprocess's");
 	if (a->plan && a->ro.policy == AGR_POLICY_REACT)
 		errx(2, "--plan: a ReAct agent plans no path (--policy react)");
+	live_faults(a);
 	a->graph = argv[optind];
 }
 
@@ -319,7 +357,7 @@ main(int argc, char **argv)
 		/* what a tool leaves outside its group comes back here, to end */
 		agr_exec_adopt_orphans();
 	}
-	xo = (agr_router_exec_opts){ dir, 2, stop.flag, a.ts, a.ro.seed };
+	xo = (agr_router_exec_opts){ dir, 2, stop.flag, a.ts, a.faults, a.ro.seed };
 	if (a.probe)
 		status = exec_ended(r, agr_router_probe(r, &xo, &e), &e, &stop, status);
 	while (agr_router_next(r, &ev)) {
@@ -344,6 +382,7 @@ main(int argc, char **argv)
 		}
 	}
 out:
+	agr_injector_free(a.faults);
 	free(dir);
 	agr_peer_free(in);
 	agr_router_free(r);

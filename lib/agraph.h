@@ -488,7 +488,7 @@ void agr_injector_free(agr_injector *in);
  * Adds a fault spec: FAULT[:key=value,...].  Selectors: kind=, tool=,
  * agent=, trace=, step=, where=EXPR; rates: p=, n=, nth=, first=; other
  * keys are the fault's own parameters.  False, with err->text, on a
- * mistake.
+ * mistake, and the spec is not added.
  *
  *     agr_injector_add(in, "error:tool=Stripe,nth=1", &err);
  */
@@ -511,6 +511,37 @@ void agr_injector_finish(agr_injector *in);
 size_t agr_injector_count(const agr_injector *in);
 /* Every fault, a line each: name, the kind of record it hits, meaning. */
 void agr_inject_list(FILE *out);
+
+/*
+ * Live faults (agraph-route --exec -f): the same specs, applied to real
+ * calls as they are made rather than to a recorded stream.  Call
+ * agr_injector_live() before adding specs: then agr_injector_add() and
+ * agr_injector_load() refuse, saying why, every fault that cannot hit a
+ * real call (drop, duplicate, reorder, the call faults, the message
+ * faults), kind= other than result, and field= naming a field the router
+ * reads itself (status, error, and the fields it writes).
+ */
+void agr_injector_live(agr_injector *in);
+
+typedef enum agr_live_faults {
+	AGR_LIVE_SERVICE,  /* error, timeout: stand in for the tool, decided before it runs */
+	AGR_LIVE_RESPONSE, /* latency, corrupt, empty, stale, irrelevant, forget, poison */
+} agr_live_faults;
+
+/*
+ * Applies to rec, a result record (a JSON object), in place, the specs
+ * of the faults which names that hit it, selected, counted (nth=,
+ * first=, n=) and drawn (p=, and a fault's own draws) as
+ * agr_injector_feed() does for the records of a trace, with the same
+ * state; but it writes nothing, and renumbers nothing.  Returns the
+ * fields of each fault record, in order, in an array the caller owns
+ * (empty: none hit): "fault", "params" and, when the fault drew any,
+ * "drawn", which a router writes with agr_router_fault(); *wait_ms is how
+ * much later the result comes (latency's ms=), for a real call to wait.
+ * NULL, with err->text, when a rewrite command fails.
+ */
+json_t *agr_injector_apply(agr_injector *in, json_t *rec, agr_live_faults which, double *wait_ms,
+                           agr_error *err);
 
 /* ------------------------------------------------------------------ */
 /* The router                                                          */
@@ -664,8 +695,12 @@ int agr_router_feed(agr_router *r, const json_t *rec, agr_error *err);
  * Writes a fault record (kind fault, the tool, its target step, and the
  * fields of extra) just before the result or health record that the
  * caller gives next, which then names the fault as its cause: for
- * drivers that change the world's answer on purpose (agraph-stress) or
- * replay a recording that says so.
+ * drivers that change the world's answer on purpose (agraph-stress,
+ * agraph-route --exec -f) or replay a recording that says so.  Several
+ * faults before one record all target it, and each names the one before
+ * it as its cause: the record's lineage holds them all.  Give the record
+ * right after them (no agr_router_next() between), as their target is
+ * set when it comes.
  */
 void agr_router_fault(agr_router *r, int tool, const json_t *extra);
 
@@ -849,13 +884,28 @@ void agr_exec_result_free(agr_exec_result *res);
  * caller ends the run (agr_router_abort()) with the call out, for the
  * tool did not fail.  False, with err->text, only where
  * agr_exec_run() is.
+ *
+ * With o->faults (agraph-route --exec -f, an injector made live with
+ * agr_injector_live()), the call first meets the service faults
+ * (agr_injector_apply()) on its result as it begins: trace, step (the
+ * one the result takes when no fault comes before it), kind, tool, call
+ * and attempt.  One that hits stands in for the tool, which is not run:
+ * a timeout waits the node's timeout_ms first (none: no wait), and
+ * duration_ms is the time waited.  Then the response faults meet the
+ * result (the tool's, or the stand-in), and latency waits its ms= before
+ * the result is given (a "ts" then says when).  Each fault that hit is a
+ * fault record before the result (agr_router_fault()), which the result
+ * names as its cause.  A waypoint's result meets them too.  A stop while
+ * a fault waits gives no result, as for a cancelled call.  False, with
+ * err->text, also when a fault's rewrite command fails.
  */
 typedef struct agr_router_exec_opts {
 	const char *dir; /* the graph file's folder; NULL: "." */
 	int stderr_fd;   /* the tools' stderr, -1: dropped */
 	const volatile sig_atomic_t *stop;
-	bool timestamps; /* a "ts" on each result */
-	uint64_t seed;   /* the backoff's jitter */
+	bool timestamps;      /* a "ts" on each result */
+	agr_injector *faults; /* live faults, or NULL */
+	uint64_t seed;        /* the backoff's jitter */
 } agr_router_exec_opts;
 
 bool agr_router_exec(agr_router *r, const agr_event *ev, const agr_router_exec_opts *o,

@@ -161,6 +161,12 @@ agr_injector_new(uint64_t seed, agr_write_fn out, void *ctx)
 }
 
 void
+agr_injector_live(agr_injector *in)
+{
+	in->live = true;
+}
+
+void
 agr_injector_quiet(agr_injector *in, agr_write_fn manifest, void *ctx)
 {
 	in->quiet = true;
@@ -514,52 +520,16 @@ end_trace(agr_injector *in, tstate *t)
 	tstate_free(t);
 }
 
-/* The fault record for spec f, applied as fc says, on the record com
- * describes; links the record to it through causes. */
-static void
-fault_record(agr_injector *in, const agrp_fspec *f, const agrp_fctx *fc, tstate *t,
-             const agrp_common *com, json_t *causes)
-{
-	json_t *fr = json_object();
-
-	json_object_set_new(fr, "trace", json_string(com->trace));
-	if (!in->quiet && com->step >= 0) {
-		/* The fault takes the record's place; the record and what follows move
-		 * up.  A record with no step has no place among the steps: its fault
-		 * record has no step either, and nothing moves. */
-		long at = moved(t, com->step);
-
-		insert_at(t, com->step);
-		json_object_set_new(fr, "step", json_integer(at));
-		json_array_append_new(causes, json_integer(at));
-	}
-	json_object_set_new(fr, "kind", json_string("fault"));
-	json_object_set_new(fr, "fault", json_string(f->def->name));
-	if (com->tool != NULL)
-		json_object_set_new(fr, "tool", json_string(com->tool));
-	if (com->step >= 0)
-		json_object_set_new(fr, "target", json_integer(com->step));
-	json_object_set(fr, "params", (json_t *)fc->params);
-	if (fc->drawn != NULL)
-		json_object_set(fr, "drawn", fc->drawn);
-	if (!in->quiet) {
-		if (com->step >= 0)
-			json_object_set_new(fr, "renumbered", json_true());
-		write_json(in->out, in->out_ctx, fr);
-	} else if (in->manifest != NULL) {
-		write_json(in->manifest, in->manifest_ctx, fr);
-	}
-	json_decref(fr);
-}
-
 /* What the faults that hit one record did to it. */
 typedef struct applied {
 	json_t *changed; /* the record as they left it; NULL: untouched, its bytes go out */
 	json_t *causes;  /* the steps of their fault records, for the record's cause */
 	json_t *extras;  /* records to write after it (MBA) */
+	json_t *live;    /* a real call's (agr_injector_apply()): its fault records' fields */
 	agrp_outcome what;
 	long copies, delay;
-	size_t n; /* how many applied */
+	double late_ms; /* latency: how much later the record comes */
+	size_t n;       /* how many applied */
 } applied;
 
 static void
@@ -568,6 +538,52 @@ applied_free(applied *a)
 	json_decref(a->changed);
 	json_decref(a->causes);
 	json_decref(a->extras);
+	json_decref(a->live);
+}
+
+/* The fault record for spec f, applied as fc says, on the record com
+ * describes; links the record to it through causes.  A real call's has
+ * only what the fault did (fault, params, drawn), for a->live: the router
+ * writes it where it goes, and nothing moves. */
+static void
+fault_record(agr_injector *in, const agrp_fspec *f, const agrp_fctx *fc, tstate *t,
+             const agrp_common *com, applied *a)
+{
+	json_t *fr = json_object();
+	bool live = a->live != NULL;
+
+	if (!live)
+		json_object_set_new(fr, "trace", json_string(com->trace));
+	if (!live && !in->quiet && com->step >= 0) {
+		/* The fault takes the record's place; the record and what follows move
+		 * up.  A record with no step has no place among the steps: its fault
+		 * record has no step either, and nothing moves. */
+		long at = moved(t, com->step);
+
+		insert_at(t, com->step);
+		json_object_set_new(fr, "step", json_integer(at));
+		json_array_append_new(a->causes, json_integer(at));
+	}
+	if (!live)
+		json_object_set_new(fr, "kind", json_string("fault"));
+	json_object_set_new(fr, "fault", json_string(f->def->name));
+	if (!live && com->tool != NULL)
+		json_object_set_new(fr, "tool", json_string(com->tool));
+	if (!live && com->step >= 0)
+		json_object_set_new(fr, "target", json_integer(com->step));
+	json_object_set(fr, "params", (json_t *)fc->params);
+	if (fc->drawn != NULL)
+		json_object_set(fr, "drawn", fc->drawn);
+	if (live) {
+		json_array_append(a->live, fr);
+	} else if (!in->quiet) {
+		if (com->step >= 0)
+			json_object_set_new(fr, "renumbered", json_true());
+		write_json(in->out, in->out_ctx, fr);
+	} else if (in->manifest != NULL) {
+		write_json(in->manifest, in->manifest_ctx, fr);
+	}
+	json_decref(fr);
 }
 
 /* The parameters of spec f with its words from outside: the rewrite
@@ -590,18 +606,21 @@ with_words(agr_injector *in, const agrp_fspec *f, const json_t *rec, agr_error *
 }
 
 /* Applies, in order, each spec that hits the record, until one drops or
- * holds it back; writes their fault records.  False, with err, when a
- * rewrite command fails. */
+ * holds it back; writes their fault records.  Only the specs of faults
+ * that are live as which says, unless it is AGRP_LIVE_NO.  False, with
+ * err, when a rewrite command fails. */
 static bool
 apply_faults(agr_injector *in, const agr_record *rec, const agrp_common *com, tstate *t, applied *a,
-             agr_error *err)
+             agrp_live which, agr_error *err)
 {
 	for (size_t i = 0; i < in->n && a->what != AGRP_DROP && a->what != AGRP_DELAY; i++) {
 		agrp_fspec *f = &in->f[i];
-		agrp_fctx fc = { f->params, &in->prng, 0, 0, t->outputs, in->tools, NULL, NULL };
+		agrp_fctx fc = { f->params, &in->prng, 0, 0, t->outputs, in->tools, NULL, NULL, 0 };
 		json_t *own_params = NULL, *before;
 		agrp_outcome o;
 
+		if (which != AGRP_LIVE_NO && f->def->live != which)
+			continue;
 		if (!hits(in, i, t, rec, com))
 			continue;
 		if (a->changed == NULL)
@@ -638,7 +657,8 @@ apply_faults(agr_injector *in, const agr_record *rec, const agrp_common *com, ts
 			a->what = o;
 		a->copies += fc.copies;
 		a->delay += fc.delay;
-		fault_record(in, f, &fc, t, com, a->causes);
+		a->late_ms += fc.late_ms;
+		fault_record(in, f, &fc, t, com, a);
 		json_decref(own_params);
 		json_decref(fc.drawn);
 	}
@@ -747,7 +767,7 @@ bool
 agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 {
 	agrp_common com;
-	applied a = { NULL, json_array(), json_array(), AGRP_KEEP, 0, 0, 0 };
+	applied a = { NULL, json_array(), json_array(), NULL, AGRP_KEEP, 0, 0, 0, 0 };
 	tstate *t;
 	bool final;
 
@@ -758,7 +778,7 @@ agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 		return false;
 	}
 	t = trace_state(in, com.trace);
-	if (!apply_faults(in, rec, &com, t, &a, err)) {
+	if (!apply_faults(in, rec, &com, t, &a, AGRP_LIVE_NO, err)) {
 		applied_free(&a);
 		return false;
 	}
@@ -783,6 +803,43 @@ agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 	if (final)
 		end_trace(in, t);
 	return true;
+}
+
+json_t *
+agr_injector_apply(agr_injector *in, json_t *rec, agr_live_faults which, double *wait_ms,
+                   agr_error *err)
+{
+	applied a = { NULL, json_array(), json_array(), json_array(), AGRP_KEEP, 0, 0, 0, 0 };
+	char *bytes = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	agr_record *r = agr_record_new();
+	json_t *live = NULL;
+	agrp_common com;
+	tstate *t;
+
+	*wait_ms = 0;
+	/* The record as the readers of a trace see it, for where= and the
+	 * selectors: its fields as they will be written, read by one reader. */
+	if (!agr_record_set(r, bytes, strlen(bytes), NULL, 0, err))
+		goto out;
+	agrp_record_common(r, &com);
+	t = trace_state(in, com.trace);
+	if (!apply_faults(in, r, &com, t, &a,
+	                  which == AGR_LIVE_SERVICE ? AGRP_LIVE_SERVICE : AGRP_LIVE_RESPONSE, err))
+		goto out;
+	/* the output the tool gave, before its faults, as agraph-inject keeps it */
+	if (in->track && which == AGR_LIVE_RESPONSE)
+		track_seen(in, t, r, &com);
+	if (a.changed != NULL) {
+		json_object_clear(rec);
+		json_object_update(rec, a.changed);
+	}
+	*wait_ms = a.late_ms;
+	live = json_incref(a.live);
+out:
+	applied_free(&a);
+	agr_record_free(r);
+	free(bytes);
+	return live;
 }
 
 void

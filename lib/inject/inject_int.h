@@ -23,6 +23,7 @@ typedef struct agrp_fctx {
 	const json_t *tools;   /* every tool seen in the input so far */
 	json_t *extra;         /* a record to write after it, owned */
 	json_t *drawn;         /* choices the fault drew, for its fault record, owned */
+	double late_ms;        /* how much later the record comes: a real call waits it */
 } agrp_fctx;
 
 /* What a parameter takes.  Values are kept as the strings given, checked
@@ -51,6 +52,12 @@ typedef struct agrp_param {
 #define AGRP_WHOLE_MAX 9007199254740992.0
 #define AGRP_STEP_MAX 9007199254740992L
 
+/* Whether a fault can hit a real call as it is made (agraph-route --exec
+ * -f): a service fault stands in for the tool, a response fault changes
+ * its result; the others change records or a stream that only a recorded
+ * trace has. */
+typedef enum agrp_live { AGRP_LIVE_NO, AGRP_LIVE_SERVICE, AGRP_LIVE_RESPONSE } agrp_live;
+
 typedef struct agrp_fault_def {
 	const char *name;
 	const char *target; /* the kind of record it hits unless kind= says */
@@ -60,6 +67,7 @@ typedef struct agrp_fault_def {
 	const char *tools; /* which records it hits unless tool= or where= says, or NULL */
 	bool track;        /* needs the tools and outputs seen so far */
 	const char *words; /* the parameter that needs real language, or NULL */
+	agrp_live live;
 } agrp_fault_def;
 
 /* The fault of that name in the table, or NULL. */
@@ -78,6 +86,7 @@ typedef struct agrp_fspec {
 	char **templates;   /* templates=FILE: one text a line, drawn with the seed */
 	size_t ntemplates;
 	long injected;
+	bool live; /* for real calls: kind= must be result */
 } agrp_fspec;
 
 /* Frees what a spec owns, not the spec itself. */
@@ -95,6 +104,7 @@ struct agr_injector {
 	struct tstate *first, *last; /* the open traces in the order they began, for the end */
 	json_t *tools;               /* every tool seen: name -> true */
 	char **rewrite;              /* --rewrite-cmd, split at spaces; NULL-ended */
+	bool live;                   /* for real calls (agr_injector_live()): live faults only */
 };
 
 #endif

@@ -329,6 +329,31 @@ load_templates(agrp_fspec *f, const char *path, agr_error *err)
 	return ok;
 }
 
+/* Why a fault cannot hit a real call. */
+static const char *
+not_live(const agrp_fault_def *def)
+{
+	if (strcmp(def->target, "call") == 0)
+		return "it changes the call, which agraph-route makes itself";
+	if (strcmp(def->target, "message") == 0)
+		return "it changes a message between agents, and agraph-route sends none";
+	return "it changes the stream of records, which agraph-route writes itself";
+}
+
+/* Fields a live fault may not change: the router writes them, or reads
+ * them to decide (status, error). */
+static bool
+router_field(const char *v)
+{
+	static const char *const own[] = { "kind",   "tool",  "call",   "id",
+		                           "status", "error", "attempt" };
+
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+		if (strcmp(v, own[i]) == 0)
+			return true;
+	return false;
+}
+
 static bool
 is_common(const agrp_param *p)
 {
@@ -369,6 +394,18 @@ spec_key(agrp_fspec *f, const agrp_param *p, const char *v, agr_error *err)
 			return false;
 		}
 		return load_templates(f, v, err);
+	} else if (f->live && strcmp(key, "kind") == 0 && strcmp(v, "result") != 0) {
+		agrp_error_set(err, NULL, 0, 0,
+		               "kind=%s: a real call's faults hit its result only; agraph-inject "
+		               "applies the others to the trace the run recorded",
+		               v);
+		return false;
+	} else if (f->live && p->type == AGRP_FIELD && router_field(v)) {
+		agrp_error_set(err, NULL, 0, 0,
+		               "%s=%s: on a real call, the router writes %s and decides by it; "
+		               "agraph-inject changes it in the trace the run recorded",
+		               key, v, v);
+		return false;
 	} else if (is_common(p)) {
 		if (strcmp(key, "kind") == 0)
 			f->kind = agrp_xstrdup(v);
@@ -419,6 +456,13 @@ spec_new(agr_injector *in, const char *name, agr_error *err)
 		               "unknown fault '%s' (agraph-inject --list shows them)", name);
 		return NULL;
 	}
+	if (in->live && def->live == AGRP_LIVE_NO) {
+		agrp_error_set(err, NULL, 0, 0,
+		               "%s cannot hit a real call: %s; agraph-inject "
+		               "applies it to the trace the run recorded",
+		               name, not_live(def));
+		return NULL;
+	}
 	agrp_grow(&in->f, &in->cap, in->n + 1, sizeof *in->f);
 	f = &in->f[in->n++];
 	memset(f, 0, sizeof *f);
@@ -427,6 +471,7 @@ spec_new(agr_injector *in, const char *name, agr_error *err)
 	f->p = 1;
 	f->n = -1;
 	f->params = json_object();
+	f->live = in->live;
 	f->tools = def->tools ? agr_expr_compile(def->tools, NULL) : NULL;
 	in->track = in->track || def->track;
 	return f;
@@ -505,6 +550,8 @@ agr_injector_add(agr_injector *in, const char *spec, agr_error *err)
 	/* "fault:" with nothing after the colon is an empty item, as ",," is */
 	ok = colon == NULL || spec_items(f, colon + 1, err);
 	free(copy);
+	if (!ok) /* a spec refused is none: the injector goes on without it */
+		agrp_fspec_free(&in->f[--in->n]);
 	return ok;
 }
 

@@ -124,6 +124,116 @@ fit_record(agr_exec_result *res, size_t max_output)
 	res->error_class = "output";
 }
 
+/* -f: the result of call ev as it begins, before its tool runs: what a
+ * service fault's selectors and where= see.  step is the one the result
+ * takes when no fault comes before it; attempt, which the result record
+ * does not carry, tells a retry. */
+static json_t *
+result_begun(agr_router *r, const agr_event *ev)
+{
+	json_t *rec = json_object();
+	char id[32];
+
+	snprintf(id, sizeof id, "c%ld", ev->call);
+	json_object_set_new(rec, "trace", json_string(agrp_router_trace(r)));
+	json_object_set_new(rec, "step", json_integer(ev->step + 1));
+	json_object_set_new(rec, "kind", json_string("result"));
+	json_object_set_new(rec, "tool",
+	                    json_string(agr_graph_node_name(agr_router_graph(r), ev->tool)));
+	json_object_set_new(rec, "call", json_string(id));
+	json_object_set_new(rec, "attempt", json_integer(ev->attempt > 0 ? ev->attempt : 1));
+	return rec;
+}
+
+/* -f: the service faults (error, timeout) on the result of call ev as it
+ * begins.  Returns the fields of their fault records; *stand_in is the
+ * result they made, when one hit (the tool is then not run), else NULL.
+ * NULL, with err, as agr_injector_apply(). */
+static json_t *
+service_faults(agr_router *r, const agr_event *ev, const agr_router_exec_opts *o, json_t **stand_in,
+               agr_error *err)
+{
+	json_t *rec = result_begun(r, ev), *faults;
+	double no_wait;
+
+	*stand_in = NULL;
+	faults = agr_injector_apply(o->faults, rec, AGR_LIVE_SERVICE, &no_wait, err);
+	if (faults != NULL && json_array_size(faults) > 0)
+		*stand_in = json_incref(rec);
+	json_decref(rec);
+	return faults;
+}
+
+/* -f: gives r rec, the result of call ev (owned), after the response
+ * faults: waits what they take (latency) and what a stand-in's timeout
+ * takes, then writes the fault records (faults, owned: the service ones
+ * come first) and the result.  Stopped while it waits: no result, as for
+ * a cancelled call (true).  False, with err, when a fault's rewrite
+ * command fails or the result cannot be given. */
+static bool
+live_result(agr_router *r, const agr_event *ev, const agr_router_exec_opts *o, json_t *rec,
+            bool stand_in, json_t *faults, agr_error *err)
+{
+	const agrp_node *node = &agr_router_graph(r)->nodes[ev->tool];
+	double wait = 0, late;
+	json_t *more;
+	bool ok = true;
+
+	if (stand_in) {
+		/* a timeout takes as long as a real one would; an error, nothing */
+		const char *st = agr_json_str(rec, "status");
+
+		if (st != NULL && strcmp(st, "timeout") == 0 && node->timeout_ms > 0)
+			wait = (double)node->timeout_ms;
+		if (o->timestamps)
+			json_object_set_new(rec, "ts", json_null()); /* when it came: below */
+		json_object_set_new(rec, "duration_ms", json_real(wait));
+	}
+	if ((more = agr_injector_apply(o->faults, rec, AGR_LIVE_RESPONSE, &late, err)) == NULL) {
+		ok = false;
+		goto out;
+	}
+	json_array_extend(faults, more);
+	json_decref(more);
+	wait += late;
+	if (wait > 0 && !agrp_wait_ms(wait, o->stop))
+		goto out; /* stopped: the caller ends the run with the call out */
+	if (o->timestamps && (stand_in || wait > 0)) {
+		json_t *now = new_fields(true);
+
+		json_object_set(rec, "ts", json_object_get(now, "ts"));
+		json_decref(now);
+	}
+	for (size_t i = 0; i < json_array_size(faults); i++)
+		agr_router_fault(r, ev->tool, json_array_get(faults, i));
+	ok = agr_router_feed(r, rec, err) == 1;
+out:
+	json_decref(faults);
+	json_decref(rec);
+	return ok;
+}
+
+/* Gives r the result of call ev: at once, or with -f (faults, owned, the
+ * service faults' fields; NULL: no -f) as the response faults leave it. */
+static bool
+give_result(agr_router *r, const agr_event *ev, const agr_router_exec_opts *o, json_t *faults,
+            agr_result_status st, const char *cls, const char *msg, const json_t *extra,
+            agr_error *err)
+{
+	json_t *rec;
+
+	if (faults == NULL) {
+		agr_router_result(r, ev->call, st, cls, msg, false, extra);
+		return true;
+	}
+	/* the record as the router writes it, for the faults to see */
+	rec = result_begun(r, ev);
+	json_object_set_new(rec, "status", json_string(agr_result_status_name(st)));
+	if (extra != NULL)
+		json_object_update(rec, (json_t *)extra);
+	return live_result(r, ev, o, rec, false, faults, err);
+}
+
 bool
 agr_router_exec(agr_router *r, const agr_event *ev, const agr_router_exec_opts *o, agr_error *err)
 {
@@ -134,21 +244,36 @@ agr_router_exec(agr_router *r, const agr_event *ev, const agr_router_exec_opts *
 	size_t at[4];
 	char num[48];
 	agr_exec_result res;
-	json_t *extra;
-	long waited;
+	json_t *extra, *faults = NULL, *stand_in;
+	long waited = 0;
 	bool ok;
 
+	if (!node->waypoint) {
+		if (o->stop != NULL && *o->stop != 0)
+			return true; /* stopped already: the caller ends the run */
+		/* a retry waits first, whatever answers it; a stop while it waits
+		 * ends the run with the call out, as in a tool */
+		if ((waited = backoff(node, ev, o->seed)) > 0 &&
+		    !agrp_wait_ms((double)waited, o->stop))
+			return true;
+	}
+	if (o->faults != NULL) {
+		if (o->stop != NULL && *o->stop != 0)
+			return true; /* stopped already: no fault is drawn for a call not made */
+		if ((faults = service_faults(r, ev, o, &stand_in, err)) == NULL)
+			return false;
+		if (stand_in != NULL) {
+			if (waited > 0)
+				json_object_set_new(stand_in, "backoff_ms", json_integer(waited));
+			return live_result(r, ev, o, stand_in, true, faults, err);
+		}
+	}
 	if (node->waypoint) {
 		extra = o->timestamps ? new_fields(true) : NULL;
-		agr_router_result(r, ev->call, AGR_RESULT_OK, NULL, NULL, false, extra);
+		ok = give_result(r, ev, o, faults, AGR_RESULT_OK, NULL, NULL, extra, err);
 		json_decref(extra);
-		return true;
+		return ok;
 	}
-	if (o->stop != NULL && *o->stop != 0)
-		return true; /* stopped already: the caller ends the run */
-	/* a stop while it waits: the run ends with the call out, as in a tool */
-	if ((waited = backoff(node, ev, o->seed)) > 0 && !agrp_live_sleep(waited, o->stop))
-		return true;
 	agrp_event_bytes(g, agrp_router_trace(r), ev, &line);
 	agrp_buf_add(&line, "\n", 1);
 	/* NAME=VALUE strings, each with its NUL, in one buffer */
@@ -180,17 +305,20 @@ agr_router_exec(agr_router *r, const agr_event *ev, const agr_router_exec_opts *
 	                  &res, err);
 	free(line.p);
 	free(vars.p);
-	if (!ok)
+	if (!ok) {
+		json_decref(faults);
 		return false;
+	}
 	fit_record(&res, node->max_output > 0 ? node->max_output : AGR_EXEC_MAX_OUTPUT);
 	/* Stopped, the run ends with the call out: its tool did not fail. */
 	if (res.error_class != NULL && strcmp(res.error_class, "cancel") == 0) {
+		json_decref(faults);
 		agr_exec_result_free(&res);
 		return true;
 	}
 	extra = result_fields(&res, o->timestamps, waited);
-	agr_router_result(r, ev->call, res.status, res.error_class, res.message, false, extra);
+	ok = give_result(r, ev, o, faults, res.status, res.error_class, res.message, extra, err);
 	json_decref(extra);
 	agr_exec_result_free(&res);
-	return true;
+	return ok;
 }

@@ -740,6 +740,30 @@ out:
 	return ok;
 }
 
+bool
+agrp_wait_ms(double ms, const volatile sig_atomic_t *stop)
+{
+	/* at most a year: a longer wait is one that never ends, and fits */
+	long long until = now_ns() + (long long)((ms < 3.2e10 ? ms : 3.2e10) * 1e6);
+	sigset_t all, old;
+	bool stopped;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	while (!(stopped = stop != NULL && *stop != 0)) {
+		long long left = until - now_ns();
+		struct timespec ts;
+
+		if (left <= 0)
+			break;
+		ts.tv_sec = (time_t)(left / 1000000000);
+		ts.tv_nsec = (long)(left % 1000000000);
+		ppoll(NULL, 0, &ts, &old);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return !stopped;
+}
+
 void
 agr_exec_result_free(agr_exec_result *res)
 {
@@ -807,22 +831,4 @@ agr_exec_end_orphans(void)
 			return;
 		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	}
-}
-
-bool
-agrp_live_sleep(long ms, const volatile sig_atomic_t *stop)
-{
-	long long end = now_ns() + ms * 1000000LL, left;
-	sigset_t all, old;
-	bool stopped;
-
-	/* Signals blocked but inside ppoll: one that sets *stop is never missed
-	 * between the look at it and the wait. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	while (!(stopped = stop != NULL && *stop != 0) && (left = end - now_ns()) > 0)
-		ppoll(NULL, 0, &(struct timespec){ left / 1000000000LL, left % 1000000000LL },
-		      &old);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return !stopped;
 }

@@ -16,10 +16,10 @@
  * other number as "SIG99". */
 const char *agrp_signal_name(int sig, char *buf, size_t size);
 
-/* Waits ms milliseconds, or less once *stop (may be NULL) is not 0, as
- * agr_exec_run() notices a stop: false when it was asked to stop.  For the
- * waits the run makes without a tool (a retry's backoff, an injected
- * latency or timeout). */
-bool agrp_live_sleep(long ms, const volatile sig_atomic_t *stop);
+/* Waits ms milliseconds, or less when *stop (stop not NULL) is or becomes
+ * not 0, as agr_exec_run() sees it: every signal blocked but while it
+ * waits in ppoll(2), so that a handler that sets *stop is never missed.
+ * False when it was stopped. */
+bool agrp_wait_ms(double ms, const volatile sig_atomic_t *stop);
 
 #endif

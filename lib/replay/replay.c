@@ -24,7 +24,7 @@ typedef struct answer {
 	agrp_answer a; /* its strings live in rec, or in text */
 	json_t *rec;   /* the result's tree, or NULL for a plain one */
 	char *text;    /* a plain error's class and message, one after the other */
-	json_t *fault; /* fields of the fault record that caused it, or NULL */
+	json_t *fault; /* fields of the fault records that caused it, in order, or NULL */
 	long next;     /* the same tool's next answer, or -1 */
 } answer;
 
@@ -37,6 +37,7 @@ typedef struct health {
 
 typedef struct pending_fault {
 	long step;
+	long cause;     /* the fault before it, of the same record, or -1 */
 	json_t *fields; /* NULL once a record has named it as its cause */
 	size_t log;     /* its place in the log */
 	long next;      /* the next pending fault of the same step, or -1 */
@@ -158,36 +159,55 @@ step_key(long step)
 	return agrp_hash_done((uint64_t)step + 1);
 }
 
-/* The fault record that rec names as its cause, taken off the list: the
- * first pending one of that step, found through the index of steps, so
- * that a record costs the same however many faults wait. */
+/* The fault record at step, taken off the list: the first pending one of
+ * that step, found through the index of steps, so that a record costs the
+ * same however many faults wait.  NULL when there is none; *before is the
+ * step of the fault it names as its cause, or -1. */
 static json_t *
-take_fault(agr_recording *rc, const json_t *rec)
+take_one_fault(agr_recording *rc, long step, long *before)
 {
-	const json_t *cause = json_object_get(rec, "cause");
-	json_int_t step;
 	uintptr_t first;
 	pending_fault *f;
 	json_t *fields;
 
-	if (!json_is_integer(cause) || (step = json_integer_value(cause)) < 0)
+	*before = -1;
+	if (step < 0)
 		return NULL; /* no fault has a negative step (add_fault) */
-	first = (uintptr_t)agrp_u64map_get(&rc->fault_steps, step_key((long)step));
+	first = (uintptr_t)agrp_u64map_get(&rc->fault_steps, step_key(step));
 	if (first == 0)
 		return NULL;
 	f = &rc->faults[first - 1];
 	fields = f->fields;
 	f->fields = NULL;
+	*before = f->cause;
 	if (!rc->answers_only)
 		rc->routing[f->log] = 1;
 	if (f->next < 0) {
-		agrp_u64map_del(&rc->fault_steps, step_key((long)step));
+		agrp_u64map_del(&rc->fault_steps, step_key(step));
 	} else {
 		rc->faults[f->next].tail = f->tail;
-		agrp_u64map_put(&rc->fault_steps, step_key((long)step),
-		                (void *)(uintptr_t)(f->next + 1));
+		agrp_u64map_put(&rc->fault_steps, step_key(step), (void *)(uintptr_t)(f->next + 1));
 	}
 	return fields;
+}
+
+/* The fault records that rec names as its cause, in the order they came:
+ * the one its cause names, and those before it that each names in turn
+ * (the faults of one record, as agr_router_fault() chains them).  An
+ * array, or NULL when it names none. */
+static json_t *
+take_fault(agr_recording *rc, const json_t *rec)
+{
+	const json_t *cause = json_object_get(rec, "cause");
+	json_t *all = NULL, *fields;
+	long step = json_is_integer(cause) ? (long)json_integer_value(cause) : -1;
+
+	while ((fields = take_one_fault(rc, step, &step)) != NULL) {
+		if (all == NULL)
+			all = json_array();
+		json_array_insert_new(all, 0, fields);
+	}
+	return all;
 }
 
 /*
@@ -333,6 +353,7 @@ add_fault(agr_recording *rc, const agr_record *rec, const agrp_common *c)
 	static const char *const own[] = {
 		"trace", "step", "kind", "tool", "target", "renumbered"
 	};
+	const json_t *cause = json_object_get(agr_record_json(rec), "cause");
 	pending_fault *f;
 	uintptr_t first;
 	long i;
@@ -343,6 +364,9 @@ add_fault(agr_recording *rc, const agr_record *rec, const agrp_common *c)
 	i = (long)rc->nfaults++;
 	f = &rc->faults[i];
 	f->step = c->step;
+	f->cause = json_is_integer(cause) && json_integer_value(cause) < c->step
+	               ? (long)json_integer_value(cause)
+	               : -1;
 	f->fields = agrp_json_without(agr_record_json(rec), own, sizeof own / sizeof own[0]);
 	if (f->fields == NULL) /* a fault with nothing more to say is still one */
 		f->fields = json_object();
@@ -435,6 +459,14 @@ typedef struct run {
 	char text[600];
 } run;
 
+/* The recorded faults of the record that comes next (take_fault()). */
+static void
+give_faults(run *x, int tool, const json_t *faults)
+{
+	for (size_t i = 0; i < json_array_size(faults); i++)
+		agr_router_fault(x->r, tool, json_array_get(faults, i));
+}
+
 static void
 give_health(run *x, long pos)
 {
@@ -443,8 +475,7 @@ give_health(run *x, long pos)
 	for (; x->hi < rc->nhl && rc->hl[x->hi].pos <= pos; x->hi++) {
 		const health *h = &rc->hl[x->hi];
 
-		if (h->fault != NULL)
-			agr_router_fault(x->r, h->tool, h->fault);
+		give_faults(x, h->tool, h->fault);
 		agr_router_health(x->r, h->tool, h->status, h->extra);
 	}
 }
@@ -501,8 +532,7 @@ answer_call(run *x, const agr_event *ev)
 	} else if (st != AGR_RESULT_OK) {
 		agr_router_result(x->r, ev->call, st, cls, msg, false, NULL);
 	} else if (an != NULL) {
-		if (an->fault != NULL)
-			agr_router_fault(x->r, ev->tool, an->fault);
+		give_faults(x, ev->tool, an->fault);
 		agr_router_result(x->r, ev->call, an->a.status, an->a.error_class, an->a.message,
 		                  an->a.retryable, an->a.extra);
 	} else {

@@ -586,6 +586,17 @@ agr_router_next(agr_router *r, agr_event *ev)
 	return true;
 }
 
+/* The faults given just now (agr_router_fault()) change the record that
+ * comes next: each targets its step, however many of them came. */
+static void
+aim_faults(agr_router *r)
+{
+	if (r->fault_cause == 0)
+		return;
+	for (size_t i = r->qtail; i-- > r->qhead && r->q[i].ev.kind == AGR_EV_FAULT;)
+		r->q[i].ev.target = r->step + 1;
+}
+
 bool
 agr_router_result(agr_router *r, long call, agr_result_status status, const char *error_class,
                   const char *message, bool retryable, const json_t *extra)
@@ -597,6 +608,7 @@ agr_router_result(agr_router *r, long call, agr_result_status status, const char
 	if (call == 0 || call != r->pending_call)
 		return false;
 	r->pending_call = 0;
+	aim_faults(r);
 	s = agrp_router_push(r, AGR_EV_RESULT, false);
 	s->ev.tool = tool;
 	s->ev.call = call;
@@ -659,6 +671,7 @@ agr_router_health(agr_router *r, int tool, agr_health_status status, const json_
 
 	if (r->finished)
 		return;
+	aim_faults(r);
 	s = agrp_router_push(r, AGR_EV_HEALTH, false);
 	s->ev.tool = tool;
 	s->ev.health_status = status;
@@ -684,6 +697,9 @@ agr_router_fault(agr_router *r, int tool, const json_t *extra)
 	s = agrp_router_push(r, AGR_EV_FAULT, true);
 	s->ev.tool = tool;
 	s->ev.target = s->ev.step + 1;
+	/* Faults of one result come one after the other, each naming the one
+	 * before as its cause: the result names the last, and so all of them. */
+	s->ev.cause = r->fault_cause;
 	if (extra != NULL)
 		s->extra = json_incref((json_t *)extra);
 	r->fault_cause = s->ev.step;
