@@ -15,11 +15,10 @@ static const char usage[] =
     "                     [file ...]\n"
     "       agraph-inject --list\n";
 
-enum { OPT_SPEC = 256, OPT_SEED, OPT_QUIET, OPT_MANIFEST, OPT_LIST, OPT_REWRITE };
+enum { OPT_SEED = 256, OPT_QUIET, OPT_MANIFEST, OPT_LIST, OPT_REWRITE };
 
 static const struct option longopts[] = {
-	{ "fault", required_argument, NULL, 'f' },
-	{ "spec", required_argument, NULL, OPT_SPEC },
+	AGR_FE_FAULT_LONGOPTS,
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "quiet-faults", no_argument, NULL, OPT_QUIET },
 	{ "manifest", required_argument, NULL, OPT_MANIFEST },
@@ -55,25 +54,19 @@ feed(void *ctx, const agr_record *rec)
 int
 main(int argc, char **argv)
 {
-	const char *specs[256], *spec_file = NULL, *manifest = NULL, *rewrite = NULL;
-	int nspecs = 0, c, status;
+	const char *manifest = NULL, *rewrite = NULL;
+	agr_fe_faults faults = { 0 };
+	int c, status;
 	uint64_t seed = 0;
 	bool quiet = false, unbuffered = false;
 	agr_injector *in;
 	FILE *mf = NULL;
-	agr_error e;
 
 	agr_fe_init(argv, usage);
 	while ((c = agr_fe_getopt(argc, argv, "f:uh", longopts, NULL, NULL)) != -1) {
+		if (agr_fe_faults_option(&faults, c, optarg))
+			continue;
 		switch (c) {
-		case 'f':
-			if (nspecs == 256)
-				errx(2, "too many -f (256 at most; use --spec)");
-			specs[nspecs++] = optarg;
-			break;
-		case OPT_SPEC:
-			spec_file = optarg;
-			break;
 		case OPT_SEED:
 			seed = agr_fe_number("--seed", optarg);
 			break;
@@ -100,14 +93,7 @@ main(int argc, char **argv)
 	in = agr_injector_new(seed, agr_fe_write, &unbuffered);
 	if (rewrite != NULL)
 		agr_injector_rewrite_cmd(in, rewrite);
-	if (spec_file != NULL && !agr_injector_load(in, spec_file, &e)) {
-		agr_fe_error(&e);
-		agr_injector_free(in);
-		return 2;
-	}
-	for (int i = 0; i < nspecs; i++)
-		if (!agr_injector_add(in, specs[i], &e))
-			errx(2, "-f %s: %s", specs[i], e.text);
+	agr_fe_faults_add(&faults, in);
 	if (manifest != NULL && (mf = fopen(manifest, "w")) == NULL)
 		err(2, "%s", agr_text(manifest, true));
 	if (quiet)

@@ -17,7 +17,7 @@ static const char usage[] =
     "                    [--plan | --coproc | --exec [--ts] [--probe]\n"
     "                     [-f fault[:key=value,...]] [--spec file]] graph\n";
 
-enum { OPT_ID = 256, OPT_PLAN, OPT_COPROC, OPT_EXEC, OPT_TS, OPT_PROBE, OPT_INPUT, OPT_SPEC };
+enum { OPT_ID = 256, OPT_PLAN, OPT_COPROC, OPT_EXEC, OPT_TS, OPT_PROBE, OPT_INPUT };
 
 static const struct option longopts[] = {
 	AGR_FE_ROUTER_LONGOPTS,
@@ -28,8 +28,7 @@ static const struct option longopts[] = {
 	{ "ts", no_argument, NULL, OPT_TS },
 	{ "probe", no_argument, NULL, OPT_PROBE },
 	{ "input", required_argument, NULL, OPT_INPUT },
-	{ "fault", required_argument, NULL, 'f' },
-	{ "spec", required_argument, NULL, OPT_SPEC },
+	AGR_FE_FAULT_LONGOPTS,
 	{ "unbuffered", no_argument, NULL, 'u' },
 	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
@@ -39,8 +38,7 @@ typedef struct args {
 	agr_fe_router ro;
 	const char *id, *graph, *input;
 	bool plan, coproc, exec, ts, probe, unbuffered;
-	const char *specs[256], *spec_file; /* -f, --spec */
-	int nspecs;
+	agr_fe_faults given; /* -f, --spec */
 	agr_injector *faults;
 } args;
 
@@ -49,22 +47,14 @@ typedef struct args {
 static void
 live_faults(args *a)
 {
-	agr_error e;
-
-	if (a->nspecs == 0 && a->spec_file == NULL)
+	if (!agr_fe_faults_given(&a->given))
 		return;
 	if (!a->exec)
 		errx(2, "-f and --spec inject faults into real calls, with --exec; agraph-inject "
 		        "injects them into the trace of any run");
 	a->faults = agr_injector_new(a->ro.seed, NULL, NULL);
 	agr_injector_live(a->faults);
-	if (a->spec_file != NULL && !agr_injector_load(a->faults, a->spec_file, &e)) {
-		agr_fe_error(&e);
-		exit(2);
-	}
-	for (int i = 0; i < a->nspecs; i++)
-		if (!agr_injector_add(a->faults, a->specs[i], &e))
-			errx(2, "-f %s: %s", a->specs[i], e.text);
+	agr_fe_faults_add(&a->given, a->faults);
 }
 
 static void
@@ -74,6 +64,8 @@ parse_args(int argc, char **argv, args *a)
 
 	agr_fe_init(argv, usage);
 	while ((c = agr_fe_getopt(argc, argv, "f:hu", longopts, &a->ro, NULL)) != -1) {
+		if (agr_fe_faults_option(&a->given, c, optarg))
+			continue;
 		switch (c) {
 		case OPT_ID: {
 			json_t *valid = json_string(optarg); /* NULL: not UTF-8 */
@@ -101,14 +93,6 @@ parse_args(int argc, char **argv, args *a)
 			break;
 		case OPT_INPUT:
 			a->input = optarg;
-			break;
-		case 'f':
-			if (a->nspecs == 256)
-				errx(2, "too many -f (256 at most; use --spec)");
-			a->specs[a->nspecs++] = optarg;
-			break;
-		case OPT_SPEC:
-			a->spec_file = optarg;
 			break;
 		case 'u':
 			a->unbuffered = true;

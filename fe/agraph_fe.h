@@ -145,7 +145,33 @@ enum {
 	AGR_FE_OPT_POLICY,
 	AGR_FE_OPT_MONITORS,
 	AGR_FE_OPT_BUILTIN,
+	AGR_FE_OPT_SPEC,
 };
+
+/*
+ * -f SPEC (any number up to 256) and --spec FILE, as agraph-inject and
+ * agraph-route take them: put AGR_FE_FAULT_LONGOPTS in the table and "f:"
+ * in the short options, hand each option to agr_fe_faults_option(), which
+ * returns true for one of these, then agr_fe_faults_add() them to an
+ * injector: the file's first, then each -f in order; a bad one ends the
+ * program, exit 2, with where it went wrong.
+ */
+#define AGR_FE_FAULT_LONGOPTS                                                                      \
+	{ "fault", required_argument, NULL, 'f' },                                                 \
+	{                                                                                          \
+		"spec", required_argument, NULL, AGR_FE_OPT_SPEC                                   \
+	}
+
+typedef struct agr_fe_faults {
+	const char *specs[256];
+	int nspecs;
+	const char *spec_file;
+} agr_fe_faults;
+
+bool agr_fe_faults_option(agr_fe_faults *f, int c, const char *arg);
+/* Whether any fault was given. */
+bool agr_fe_faults_given(const agr_fe_faults *f);
+void agr_fe_faults_add(const agr_fe_faults *f, agr_injector *in);
 
 #define AGR_FE_ROUTER_LONGOPTS                                                                     \
 	{ "fail", required_argument, NULL, AGR_FE_OPT_FAIL },                                      \

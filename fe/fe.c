@@ -185,6 +185,42 @@ refuse_value(const char *what, const char *arg)
 	errx(2, "%s '%s'", what, shown);
 }
 
+bool
+agr_fe_faults_option(agr_fe_faults *f, int c, const char *arg)
+{
+	if (c == 'f') {
+		if (f->nspecs == (int)(sizeof f->specs / sizeof f->specs[0]))
+			errx(2, "too many -f (256 at most; use --spec)");
+		f->specs[f->nspecs++] = arg;
+		return true;
+	}
+	if (c == AGR_FE_OPT_SPEC) {
+		f->spec_file = arg;
+		return true;
+	}
+	return false;
+}
+
+bool
+agr_fe_faults_given(const agr_fe_faults *f)
+{
+	return f->nspecs > 0 || f->spec_file != NULL;
+}
+
+void
+agr_fe_faults_add(const agr_fe_faults *f, agr_injector *in)
+{
+	agr_error e;
+
+	if (f->spec_file != NULL && !agr_injector_load(in, f->spec_file, &e)) {
+		agr_fe_error(&e);
+		exit(2);
+	}
+	for (int i = 0; i < f->nspecs; i++)
+		if (!agr_injector_add(in, f->specs[i], &e))
+			errx(2, "-f %s: %s", f->specs[i], e.text);
+}
+
 json_t *
 agr_fe_json_arg(const char *opt, const char *arg)
 {
