@@ -73,6 +73,7 @@ struct agr_graph {
 	int *fallback;
 	size_t nfallback;
 	int preflight; /* tools known down before the walk for a pre-flight, 0: never */
+	bool any_args; /* a node has args: (routers keep the outputs for them) */
 	agrp_monitor *monitors;
 	size_t nmonitors;
 };

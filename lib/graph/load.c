@@ -120,6 +120,7 @@ node_arg(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *ct
 	node->args = agrp_xrealloc(node->args, (node->nargs + 1) * sizeof *node->args);
 	node->arg_names[node->nargs] = agrp_xstrdup(key);
 	node->args[node->nargs++] = e;
+	L->g->any_args = true;
 	return true;
 }
 

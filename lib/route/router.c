@@ -85,11 +85,13 @@ agr_router_new(const agr_graph *g, const agr_router_opts *opts)
 	r->cur = agr_graph_start(g);
 	r->walked[r->nwalked++] = r->cur;
 	r->completed[r->cur] = 1;
-	r->scope = json_object();
-	r->outputs = json_object();
-	json_object_set_new(r->scope, "input",
-	                    opts->input ? json_incref((json_t *)opts->input) : json_null());
-	json_object_set(r->scope, "outputs", r->outputs);
+	if (g->any_args) { /* else no output is read: none is kept */
+		r->scope = json_object();
+		r->outputs = json_object();
+		json_object_set_new(r->scope, "input",
+		                    opts->input ? json_incref((json_t *)opts->input) : json_null());
+		json_object_set(r->scope, "outputs", r->outputs);
+	}
 	if (opts->input != NULL)
 		put_input(r);
 	return r;
@@ -632,7 +634,7 @@ agr_router_result(agr_router *r, long call, agr_result_status status, const char
 	if (status == AGR_RESULT_OK) {
 		const json_t *output = json_object_get(extra, "output");
 
-		if (output != NULL)
+		if (output != NULL && r->outputs != NULL)
 			json_object_set_nocheck(r->outputs, agr_graph_node_name(r->g, tool),
 			                        (json_t *)output);
 		r->completed[tool] = 1;

@@ -80,7 +80,7 @@ struct agr_router {
 	agrp_buf monitor_bytes;  /* the record monitors are tested on, */
 	agr_record *monitor_rec; /* read in place */
 	long fault_cause;        /* a fault record's step, for the next result or health */
-	json_t *scope;           /* what args: read: {"input": ..., "outputs": {node: output}} */
+	json_t *scope;           /* what args: read: {"input": ..., "outputs": {...}}, or NULL */
 	json_t *outputs;         /* in scope: each completed node's output, when it had one */
 	/* the baselines (baseline.c) */
 	unsigned char *tried; /* static: [node] failed in this run; react: at cur */
