@@ -28,125 +28,16 @@ typedef struct held_rec {
 	bool stepless; /* it had no step: it gets none, and nothing moves */
 } held_rec;
 
-/* The original steps before which records were inserted, as a treap (a
- * search tree kept balanced by random priorities) that counts its nodes:
- * where a step is now takes O(log n), however the steps come. */
-typedef struct ins_node {
-	long step;
-	size_t count;  /* inserts before this step */
-	size_t total;  /* inserts in this subtree */
-	uint32_t prio; /* a heap on these keeps the tree balanced */
-	size_t kid[2]; /* children, 0 for none: nodes[0] is no node */
-} ins_node;
-
-typedef struct ins_tree {
-	ins_node *nodes;
-	size_t n, cap; /* nodes[1..n) in use */
-	size_t root;
-	uint32_t rng; /* the priorities' own generator: the seed's draws stay as they were */
-} ins_tree;
-
 typedef struct tstate {
 	char *id;
 	struct tstate *prev, *next; /* the open traces, in the order they began */
-	ins_tree inserted;
-	size_t ninserted;
+	agrp_steps inserted;
 	agrp_map counts; /* "<spec>\x1f<tool>" -> candidates seen, for nth/first */
 	held_rec *held;
 	size_t nheld, capheld;
 	long last_step;  /* the last original step written */
 	json_t *outputs; /* tool -> its last output in the trace, once there is one */
 } tstate;
-
-static size_t
-ins_total(const ins_tree *t, size_t i)
-{
-	return i ? t->nodes[i].total : 0;
-}
-
-/* Lifts child d of node i over it; returns the new top. */
-static size_t
-ins_rotate(ins_tree *t, size_t i, int d)
-{
-	ins_node *x = &t->nodes[i];
-	size_t c = x->kid[d];
-	ins_node *y = &t->nodes[c];
-
-	x->kid[d] = y->kid[!d];
-	y->kid[!d] = i;
-	x->total = x->count + ins_total(t, x->kid[0]) + ins_total(t, x->kid[1]);
-	y->total = y->count + ins_total(t, y->kid[0]) + ins_total(t, y->kid[1]);
-	return c;
-}
-
-/* Adds one insert before step under node i; returns the subtree's new top.
- * The depth is O(log n) with high probability, so the recursion is shallow. */
-static size_t
-ins_add(ins_tree *t, size_t i, long step)
-{
-	ins_node *x;
-	int d;
-
-	if (i == 0) {
-		i = t->n++;
-		t->rng ^= t->rng << 13, t->rng ^= t->rng >> 17, t->rng ^= t->rng << 5;
-		t->nodes[i] = (ins_node){ step, 1, 1, t->rng, { 0, 0 } };
-		return i;
-	}
-	x = &t->nodes[i];
-	x->total++;
-	if (step == x->step) {
-		x->count++;
-		return i;
-	}
-	d = step > x->step;
-	x->kid[d] = ins_add(t, x->kid[d], step);
-	x = &t->nodes[i];
-	if (t->nodes[x->kid[d]].prio > x->prio)
-		return ins_rotate(t, i, d);
-	return i;
-}
-
-static void
-insert_at(tstate *t, long step)
-{
-	ins_tree *tr = &t->inserted;
-
-	if (tr->n == 0) {
-		/* most traces have few faults: room for one to begin with */
-		tr->nodes = agrp_xmalloc(2 * sizeof *tr->nodes);
-		tr->cap = 2;
-		tr->n = 1; /* nodes[0] stands for none */
-		tr->rng = 0x9e3779b9u;
-	}
-	agrp_grow(&tr->nodes, &tr->cap, tr->n + 1, sizeof *tr->nodes);
-	tr->root = ins_add(tr, tr->root, step);
-	t->ninserted++;
-}
-
-/* Where an original step is now: moved up once per record inserted at or
- * before it.  Steps and causes are at most AGRP_STEP_MAX (checked as records
- * come in), so the sum stays far below LONG_MAX. */
-static long
-moved(const tstate *t, long step)
-{
-	const ins_tree *tr = &t->inserted;
-	size_t below = 0;
-
-	for (size_t i = tr->root; i != 0;) {
-		const ins_node *x = &tr->nodes[i];
-
-		if (step < x->step) {
-			i = x->kid[0];
-		} else {
-			below += ins_total(tr, x->kid[0]) + x->count;
-			if (step == x->step)
-				break;
-			i = x->kid[1];
-		}
-	}
-	return step + (long)below;
-}
 
 agr_injector *
 agr_injector_new(uint64_t seed, agr_write_fn out, void *ctx)
@@ -180,7 +71,7 @@ tstate_free(tstate *t)
 	for (size_t i = 0; i < t->nheld; i++)
 		json_decref(t->held[i].rec);
 	free(t->held);
-	free(t->inserted.nodes);
+	agrp_steps_free(&t->inserted);
 	free(t->id);
 	json_decref(t->outputs);
 	agrp_map_free(&t->counts);
@@ -427,25 +318,6 @@ write_json(agr_write_fn fn, void *ctx, const json_t *o)
 	free(s);
 }
 
-/* A cause (a step, or an array of them) where its steps are now: a new
- * value; other values (and arrays within the array) as they were. */
-static json_t *
-moved_cause(const tstate *t, const json_t *cause)
-{
-	json_t *c, *moved_c;
-	size_t i;
-
-	if (json_is_integer(cause))
-		return json_integer(moved(t, (long)json_integer_value(cause)));
-	if (!json_is_array(cause))
-		return json_deep_copy(cause);
-	moved_c = json_array();
-	json_array_foreach(cause, i, c) json_array_append_new(
-	    moved_c, json_is_integer(c) ? json_integer(moved(t, (long)json_integer_value(c)))
-	                                : json_deep_copy(c));
-	return moved_c;
-}
-
 /* The record's bytes with its step and cause moved.  A record with no step
  * stays where it is; its cause may still point at steps that moved. */
 static void
@@ -457,15 +329,15 @@ write_moved(agr_injector *in, const agr_record *rec, tstate *t, long step)
 	const char *b = agr_record_bytes(rec, &len);
 
 	cause = json_object_get(agr_record_json(rec), "cause");
-	if (t->ninserted == 0 || (step < 0 && cause == NULL)) {
+	if (t->inserted.count == 0 || (step < 0 && cause == NULL)) {
 		in->out(in->out_ctx, b, len);
 		return;
 	}
 	j = json_deep_copy(agr_record_json(rec));
 	if (step >= 0)
-		json_object_set_new(j, "step", json_integer(moved(t, step)));
+		json_object_set_new(j, "step", json_integer(agrp_steps_moved(&t->inserted, step)));
 	if (cause != NULL)
-		json_object_set_new(j, "cause", moved_cause(t, cause));
+		json_object_set_new(j, "cause", agrp_steps_cause(&t->inserted, cause));
 	write_json(in->out, in->out_ctx, j);
 	json_decref(j);
 }
@@ -482,9 +354,10 @@ release(agr_injector *in, tstate *t, bool all)
 		if (all || --h->left <= 0) {
 			/* It lands after the last record written: later ones move up. */
 			if (!h->stepless) {
-				insert_at(t, t->last_step + 1);
-				json_object_set_new(h->rec, "step",
-				                    json_integer(moved(t, t->last_step) + 1));
+				agrp_steps_insert(&t->inserted, t->last_step + 1);
+				json_object_set_new(
+				    h->rec, "step",
+				    json_integer(agrp_steps_moved(&t->inserted, t->last_step) + 1));
 			}
 			write_json(in->out, in->out_ctx, h->rec);
 			json_decref(h->rec);
@@ -558,9 +431,9 @@ fault_record(agr_injector *in, const agrp_fspec *f, const agrp_fctx *fc, tstate 
 		/* The fault takes the record's place; the record and what follows move
 		 * up.  A record with no step has no place among the steps: its fault
 		 * record has no step either, and nothing moves. */
-		long at = moved(t, com->step);
+		long at = agrp_steps_moved(&t->inserted, com->step);
 
-		insert_at(t, com->step);
+		agrp_steps_insert(&t->inserted, com->step);
 		json_object_set_new(fr, "step", json_integer(at));
 		json_array_append_new(a->causes, json_integer(at));
 	}
@@ -690,10 +563,11 @@ renumber_changed(tstate *t, applied *a, long step)
 	json_t *old = json_object_get(a->changed, "cause");
 
 	if (step >= 0)
-		json_object_set_new(a->changed, "step", json_integer(moved(t, step)));
+		json_object_set_new(a->changed, "step",
+		                    json_integer(agrp_steps_moved(&t->inserted, step)));
 	if (json_array_size(a->causes) > 0) {
 		/* its own causes first, where they are now, then the fault records' */
-		json_t *own = old != NULL ? moved_cause(t, old) : NULL;
+		json_t *own = old != NULL ? agrp_steps_cause(&t->inserted, old) : NULL;
 
 		if (json_is_array(own)) {
 			for (size_t i = json_array_size(own); i-- > 0;)
@@ -705,8 +579,8 @@ renumber_changed(tstate *t, applied *a, long step)
 		json_object_set(a->changed, "cause",
 		                json_array_size(a->causes) == 1 ? json_array_get(a->causes, 0)
 		                                                : a->causes);
-	} else if (old != NULL && t->ninserted > 0) {
-		json_object_set_new(a->changed, "cause", moved_cause(t, old));
+	} else if (old != NULL && t->inserted.count > 0) {
+		json_object_set_new(a->changed, "cause", agrp_steps_cause(&t->inserted, old));
 	}
 }
 
@@ -718,8 +592,9 @@ write_changed(agr_injector *in, tstate *t, applied *a, long step)
 	write_json(in->out, in->out_ctx, a->changed);
 	for (long c = 0; a->what == AGRP_COPY && c < a->copies; c++) {
 		if (step >= 0) { /* a record with no step has copies with none */
-			insert_at(t, step);
-			json_object_set_new(a->changed, "step", json_integer(moved(t, step)));
+			agrp_steps_insert(&t->inserted, step);
+			json_object_set_new(a->changed, "step",
+			                    json_integer(agrp_steps_moved(&t->inserted, step)));
 		}
 		write_json(in->out, in->out_ctx, a->changed);
 	}
@@ -727,40 +602,14 @@ write_changed(agr_injector *in, tstate *t, applied *a, long step)
 		json_t *x = json_array_get(a->extras, k);
 
 		if (step >= 0) {
-			insert_at(t, step);
-			json_object_set_new(x, "step", json_integer(moved(t, step)));
+			agrp_steps_insert(&t->inserted, step);
+			json_object_set_new(x, "step",
+			                    json_integer(agrp_steps_moved(&t->inserted, step)));
 		}
 		if (json_array_size(a->causes) > 0)
 			json_object_set(x, "cause", json_object_get(a->changed, "cause"));
 		write_json(in->out, in->out_ctx, x);
 	}
-}
-
-/* Is v a step the injector can renumber?  Past AGRP_STEP_MAX no JSON
- * reader holds it exactly, and one more would overflow at 2^63-1. */
-static bool
-step_fits(const json_t *v, const char *what, agr_error *err)
-{
-	if (!json_is_integer(v) || json_integer_value(v) <= AGRP_STEP_MAX)
-		return true;
-	agrp_error_set(err, NULL, 0, 0,
-	               "%s %" JSON_INTEGER_FORMAT
-	               " is past 2^53 (9007199254740992), the largest step agraph-inject renumbers",
-	               what, json_integer_value(v));
-	return false;
-}
-
-/* The record's step and causes, checked before anything of it is written. */
-static bool
-steps_fit(const agr_record *rec, agr_error *err)
-{
-	const json_t *j = agr_record_json(rec), *cause = json_object_get(j, "cause"), *c;
-	size_t i;
-
-	if (!step_fits(json_object_get(j, "step"), "step", err) || !step_fits(cause, "cause", err))
-		return false;
-	json_array_foreach(cause, i, c) if (!step_fits(c, "cause", err)) return false;
-	return true;
 }
 
 bool
@@ -773,7 +622,7 @@ agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 
 	agrp_record_common(rec, &com);
 	final = com.kind != NULL && strcmp(com.kind, "final") == 0;
-	if (in->n > 0 && !steps_fit(rec, err)) {
+	if (in->n > 0 && !agrp_steps_fit(rec, "agraph-inject", err)) {
 		applied_free(&a);
 		return false;
 	}

@@ -47,10 +47,9 @@ typedef struct agrp_param {
 	const char *words;
 } agrp_param;
 
-/* The largest whole number a parameter takes, and the largest step the
- * injector renumbers: 2^53, the last integer every JSON reader holds exactly. */
+/* The largest whole number a parameter takes: 2^53, the last integer
+ * every JSON reader holds exactly. */
 #define AGRP_WHOLE_MAX 9007199254740992.0
-#define AGRP_STEP_MAX 9007199254740992L
 
 /* Whether a fault can hit a real call as it is made (agraph-route --exec
  * -f): a service fault stands in for the tool, a response fault changes

@@ -70,4 +70,50 @@ bool agrp_span_key_is(const agrp_span *k, const char *key, size_t n);
 /* A string's decoded bytes into out (at most cap - 4); returns the length. */
 size_t agrp_span_decode(const agrp_span *s, char *out, size_t cap);
 
+/* ---- renumbering (steps.c) */
+
+/* The original steps before which records were inserted, as a treap (a
+ * search tree kept balanced by random priorities) that counts its nodes:
+ * where a step is now takes O(log n), however the steps come. */
+typedef struct ins_node {
+	long step;
+	size_t count;  /* inserts before this step */
+	size_t total;  /* inserts in this subtree */
+	uint32_t prio; /* a heap on these keeps the tree balanced */
+	size_t kid[2]; /* children, 0 for none: nodes[0] is no node */
+} ins_node;
+
+typedef struct ins_tree {
+	ins_node *nodes;
+	size_t n, cap; /* nodes[1..n) in use */
+	size_t root;
+	uint32_t rng; /* the priorities' own generator: the seed's draws stay as they were */
+} ins_tree;
+
+/* The records put into one trace so far, by the original step each went
+ * before: zero-initialised is none. */
+typedef struct agrp_steps {
+	ins_tree tree;
+	size_t count; /* records put in */
+} agrp_steps;
+
+/* One record put in just before original step `step` (it and every
+ * later step move up by one). */
+void agrp_steps_insert(agrp_steps *s, long step);
+/* Where original step `step` is now. */
+long agrp_steps_moved(const agrp_steps *s, long step);
+/* A cause (a step, or an array of them) where its steps are now: a new
+ * value; other values (and arrays within the array) as they were. */
+json_t *agrp_steps_cause(const agrp_steps *s, const json_t *cause);
+void agrp_steps_free(agrp_steps *s);
+
+/* The largest step renumbered: 2^53, the last integer every JSON reader
+ * holds exactly (and far from overflowing when moved up). */
+#define AGRP_STEP_MAX 9007199254740992L
+
+/* False, with err naming who ("agraph-inject"), when the record's step
+ * or a cause is past AGRP_STEP_MAX: checked before anything of it is
+ * written. */
+bool agrp_steps_fit(const agr_record *rec, const char *who, agr_error *err);
+
 #endif
