@@ -309,39 +309,6 @@ hits(agr_injector *in, size_t fi, tstate *t, const agr_record *rec, const agrp_c
 	return true;
 }
 
-static void
-write_json(agr_write_fn fn, void *ctx, const json_t *o)
-{
-	char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15));
-
-	fn(ctx, s, strlen(s));
-	free(s);
-}
-
-/* The record's bytes with its step and cause moved.  A record with no step
- * stays where it is; its cause may still point at steps that moved. */
-static void
-write_moved(agr_injector *in, const agr_record *rec, tstate *t, long step)
-{
-	json_t *j;
-	const json_t *cause;
-	size_t len;
-	const char *b = agr_record_bytes(rec, &len);
-
-	cause = json_object_get(agr_record_json(rec), "cause");
-	if (t->inserted.count == 0 || (step < 0 && cause == NULL)) {
-		in->out(in->out_ctx, b, len);
-		return;
-	}
-	j = json_deep_copy(agr_record_json(rec));
-	if (step >= 0)
-		json_object_set_new(j, "step", json_integer(agrp_steps_moved(&t->inserted, step)));
-	if (cause != NULL)
-		json_object_set_new(j, "cause", agrp_steps_cause(&t->inserted, cause));
-	write_json(in->out, in->out_ctx, j);
-	json_decref(j);
-}
-
 /* Writes records held back whose time has come (all of them when all). */
 static void
 release(agr_injector *in, tstate *t, bool all)
@@ -359,7 +326,7 @@ release(agr_injector *in, tstate *t, bool all)
 				    h->rec, "step",
 				    json_integer(agrp_steps_moved(&t->inserted, t->last_step) + 1));
 			}
-			write_json(in->out, in->out_ctx, h->rec);
+			agrp_write_record(in->out, in->out_ctx, h->rec);
 			json_decref(h->rec);
 		} else {
 			t->held[kept++] = *h;
@@ -452,9 +419,9 @@ fault_record(agr_injector *in, const agrp_fspec *f, const agrp_fctx *fc, tstate 
 	} else if (!in->quiet) {
 		if (com->step >= 0)
 			json_object_set_new(fr, "renumbered", json_true());
-		write_json(in->out, in->out_ctx, fr);
+		agrp_write_record(in->out, in->out_ctx, fr);
 	} else if (in->manifest != NULL) {
-		write_json(in->manifest, in->manifest_ctx, fr);
+		agrp_write_record(in->manifest, in->manifest_ctx, fr);
 	}
 	json_decref(fr);
 }
@@ -589,14 +556,14 @@ renumber_changed(tstate *t, applied *a, long step)
 static void
 write_changed(agr_injector *in, tstate *t, applied *a, long step)
 {
-	write_json(in->out, in->out_ctx, a->changed);
+	agrp_write_record(in->out, in->out_ctx, a->changed);
 	for (long c = 0; a->what == AGRP_COPY && c < a->copies; c++) {
 		if (step >= 0) { /* a record with no step has copies with none */
 			agrp_steps_insert(&t->inserted, step);
 			json_object_set_new(a->changed, "step",
 			                    json_integer(agrp_steps_moved(&t->inserted, step)));
 		}
-		write_json(in->out, in->out_ctx, a->changed);
+		agrp_write_record(in->out, in->out_ctx, a->changed);
 	}
 	for (size_t k = 0; k < json_array_size(a->extras); k++) {
 		json_t *x = json_array_get(a->extras, k);
@@ -608,7 +575,7 @@ write_changed(agr_injector *in, tstate *t, applied *a, long step)
 		}
 		if (json_array_size(a->causes) > 0)
 			json_object_set(x, "cause", json_object_get(a->changed, "cause"));
-		write_json(in->out, in->out_ctx, x);
+		agrp_write_record(in->out, in->out_ctx, x);
 	}
 }
 
@@ -636,7 +603,7 @@ agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 	if (final)
 		release(in, t, true); /* nothing of a run may come after its final */
 	if (a.changed == NULL) {
-		write_moved(in, rec, t, com.step);
+		agrp_steps_write(&t->inserted, rec, com.step, in->out, in->out_ctx);
 	} else if (a.what != AGRP_DROP) {
 		renumber_changed(t, &a, com.step);
 		if (a.what == AGRP_DELAY)

@@ -13,6 +13,9 @@ void agrp_buf_json_real(agrp_buf *b, double v);
 void agrp_buf_json_int(agrp_buf *b, long long v);
 void agrp_buf_json(agrp_buf *b, const json_t *v);
 
+/* A record through out, as agr_write_json() writes it (no line end). */
+void agrp_write_record(agr_write_fn out, void *ctx, const json_t *rec);
+
 /* A new object with the fields of obj but the named ones (values shared,
  * not copied), or NULL when none are left or obj is not an object. */
 json_t *agrp_json_without(const json_t *obj, const char *const *keys, size_t n);
@@ -114,6 +117,11 @@ void agrp_steps_free(agrp_steps *s);
 /* False, with err naming who ("agraph-inject"), when the record's step
  * or a cause is past AGRP_STEP_MAX: checked before anything of it is
  * written. */
+/* Writes rec through out: its original bytes when nothing was put in
+ * before it, else with its step (when it has one: step >= 0) and causes
+ * moved. */
+void agrp_steps_write(const agrp_steps *s, const agr_record *rec, long step, agr_write_fn out,
+                      void *ctx);
 bool agrp_steps_fit(const agr_record *rec, const char *who, agr_error *err);
 
 #endif

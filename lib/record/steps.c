@@ -6,6 +6,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "record/record_int.h"
 
@@ -151,4 +152,27 @@ agrp_steps_fit(const agr_record *rec, const char *who, agr_error *err)
 		return false;
 	json_array_foreach(cause, i, c) if (!step_fits(c, "cause", who, err)) return false;
 	return true;
+}
+
+void
+agrp_steps_write(const agrp_steps *s, const agr_record *rec, long step, agr_write_fn out, void *ctx)
+{
+	json_t *j;
+	const json_t *cause;
+	agrp_span span;
+	size_t len;
+	const char *b = agr_record_bytes(rec, &len);
+
+	if (s->count == 0 || (step < 0 && !agrp_record_field(rec, "cause", &span))) {
+		out(ctx, b, len);
+		return;
+	}
+	cause = json_object_get(agr_record_json(rec), "cause");
+	j = json_deep_copy(agr_record_json(rec));
+	if (step >= 0)
+		json_object_set_new(j, "step", json_integer(agrp_steps_moved(s, step)));
+	if (cause != NULL)
+		json_object_set_new(j, "cause", agrp_steps_cause(s, cause));
+	agrp_write_record(out, ctx, j);
+	json_decref(j);
 }

@@ -17,6 +17,15 @@ agr_write_json(FILE *out, const json_t *obj)
 	return putc('\n', out) != EOF;
 }
 
+void
+agrp_write_record(agr_write_fn out, void *ctx, const json_t *rec)
+{
+	char *s = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(15));
+
+	out(ctx, s, strlen(s));
+	free(s);
+}
+
 json_t *
 agrp_json_without(const json_t *obj, const char *const *keys, size_t n)
 {
