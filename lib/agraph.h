@@ -544,6 +544,62 @@ json_t *agr_injector_apply(agr_injector *in, json_t *rec, agr_live_faults which,
                            agr_error *err);
 
 /* ------------------------------------------------------------------ */
+/* Governance (agraph-policy(5), agraph-govern(1))                     */
+
+/*
+ * A governor holds a policy (capability limits per agent, ordered rules
+ * that allow, rewrite, block or escalate) and, per trace, what its limits
+ * have counted so far.  It decides each call (and each message a rule is
+ * on) before it reaches the world.
+ */
+typedef struct agr_governor agr_governor;
+
+/* Loads a policy file; NULL with err (file:line:col) on any mistake. */
+agr_governor *agr_governor_load_file(const char *path, agr_error *err);
+agr_governor *agr_governor_load_string(const char *text, size_t len, const char *source,
+                                       agr_error *err);
+void agr_governor_free(agr_governor *gv);
+/* The policy's name ("" when it has none). */
+const char *agr_governor_name(const agr_governor *gv);
+
+typedef enum agr_decision {
+	AGR_DECISION_ALLOW,
+	AGR_DECISION_REWRITE,
+	AGR_DECISION_BLOCK,
+	AGR_DECISION_ESCALATE, /* not made: a person decides */
+} agr_decision;
+
+/* "allow", "rewrite", "block", "escalate". */
+const char *agr_decision_name(agr_decision d);
+
+/* Audit: agr_governor_feed() passes every record as it was, and its
+ * govern records say what the policy would have done. */
+void agr_governor_audit(agr_governor *gv);
+
+/*
+ * The filter (agraph-govern): feeds one record of a stream of traces and
+ * writes, through out, what comes of it: an allowed call and any record
+ * not judged as its original bytes (steps moved when records were put in
+ * before them); a rewritten call then its govern record; for a blocked
+ * call its govern record and a result of status error, class blocked;
+ * nothing for a later result of a blocked call.  False, with err, when
+ * the record cannot be renumbered (a step past 2^53); nothing of it is
+ * written.
+ */
+bool agr_governor_feed(agr_governor *gv, const agr_record *rec, agr_write_fn out, void *ctx,
+                       agr_error *err);
+
+/*
+ * For a driver that makes the calls itself (the router): decides the
+ * call record rec (kind call; its trace's limits count it when it goes
+ * out) and, for a rewrite, changes rec in place.  *govern is set to the
+ * fields of the govern record to write (decision, rule, reason or
+ * changed, call, tool, agent), which the caller owns, or NULL for an
+ * allow.  The caller gives step and cause.
+ */
+agr_decision agr_governor_decide(agr_governor *gv, json_t *rec, json_t **govern);
+
+/* ------------------------------------------------------------------ */
 /* The router                                                          */
 
 typedef struct agr_router agr_router;
