@@ -13,7 +13,7 @@
 static const char usage[] =
     "usage: agraph-route [-u] [--policy heal | static | react | fixed]\n"
     "                    [--fail list] [--down list] [--goal node] [--seed n]\n"
-    "                    [--id id] [--monitors] [--input json | @file]\n"
+    "                    [--id id] [--monitors] [--input json | @file] [--govern policy]\n"
     "                    [--plan | --coproc | --exec [--ts] [--probe]\n"
     "                     [-f fault[:key=value,...]] [--spec file]] graph\n";
 
@@ -372,6 +372,7 @@ out:
 	agr_router_free(r);
 	agr_world_free(world);
 	agr_graph_free(g);
+	agr_governor_free(a.ro.governor);
 	json_decref(input);
 	return agr_fe_exit(status);
 }

@@ -15,7 +15,7 @@ static const char usage[] =
     "                     [--budget n] [--faults error,timeout,down] [--seed n]\n"
     "                     [--first] [--format text | ndjson] [--trace id]\n"
     "                     [--policy heal | static | react | fixed] [--monitors] [--goal node]\n"
-    "                     graph [file]\n";
+    "                     [--govern policy] graph [file]\n";
 
 enum { OPT_MAX_FAULTS = 256, OPT_BUDGET, OPT_FAULTS, OPT_FIRST, OPT_TRACE, OPT_FORMAT };
 
@@ -200,5 +200,6 @@ main(int argc, char **argv)
 	agr_recording_free(rc);
 	agr_graph_free(g);
 	agr_contracts_free(a.cs);
+	agr_governor_free(a.ro.governor);
 	return agr_fe_exit(rep.counterexamples > 0 ? 1 : 0);
 }

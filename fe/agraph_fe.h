@@ -146,6 +146,7 @@ enum {
 	AGR_FE_OPT_MONITORS,
 	AGR_FE_OPT_BUILTIN,
 	AGR_FE_OPT_SPEC,
+	AGR_FE_OPT_GOVERN,
 };
 
 /*
@@ -179,6 +180,7 @@ void agr_fe_faults_add(const agr_fe_faults *f, agr_injector *in);
 	    { "goal", required_argument, NULL, AGR_FE_OPT_GOAL },                                  \
 	    { "seed", required_argument, NULL, AGR_FE_OPT_SEED },                                  \
 	    { "policy", required_argument, NULL, AGR_FE_OPT_POLICY },                              \
+	    { "govern", required_argument, NULL, AGR_FE_OPT_GOVERN },                              \
 	{                                                                                          \
 		"monitors", no_argument, NULL, AGR_FE_OPT_MONITORS                                 \
 	}
@@ -190,6 +192,7 @@ typedef struct agr_fe_router {
 	uint64_t seed;
 	agr_policy policy;
 	bool monitors;
+	agr_governor *governor; /* --govern: loaded at once; the program frees it */
 } agr_fe_router;
 
 /* Takes option c with its argument when it is one of the shared ones

@@ -524,6 +524,17 @@ agr_fe_router_option(agr_fe_router *o, int c, const char *arg)
 	case AGR_FE_OPT_MONITORS:
 		o->monitors = true;
 		return true;
+	case AGR_FE_OPT_GOVERN: {
+		agr_error e;
+
+		if (o->governor != NULL)
+			errx(2, "--govern: one policy, given once");
+		if ((o->governor = agr_governor_load_file(arg, &e)) == NULL) {
+			agr_fe_error(&e);
+			exit(agr_fe_exit(2));
+		}
+		return true;
+	}
 	default:
 		return false;
 	}
@@ -540,6 +551,7 @@ agr_fe_router_setup(const agr_fe_router *o, const agr_graph *g, const char *grap
 	ro->goal = -1;
 	ro->policy = o->policy;
 	ro->monitors = o->monitors;
+	ro->govern = o->governor;
 	if (o->goal != NULL &&
 	    ((ro->goal = agr_graph_find(g, o->goal)) < 0 || ro->goal == agr_graph_start(g)))
 		errx(2, "--goal: '%s' is not a node of %s other than the start",

@@ -598,6 +598,8 @@ bool agr_governor_feed(agr_governor *gv, const agr_record *rec, agr_write_fn out
  * allow.  The caller gives step and cause.
  */
 agr_decision agr_governor_decide(agr_governor *gv, json_t *rec, json_t **govern);
+/* Forgets what the limits counted in trace: a new run of it begins. */
+void agr_governor_forget(agr_governor *gv, const char *trace);
 
 /* ------------------------------------------------------------------ */
 /* The router                                                          */
@@ -621,8 +623,9 @@ typedef enum agr_kind {
 	AGR_EV_ESCALATE,
 	AGR_EV_FINAL,
 	AGR_EV_FAULT,
-	AGR_EV_MODEL, /* a consultation of the model: escalation or pre-flight */
-	AGR_EV_INPUT, /* the run's input: a message from "user" (agr_router_opts.input) */
+	AGR_EV_MODEL,  /* a consultation of the model: escalation or pre-flight */
+	AGR_EV_INPUT,  /* the run's input: a message from "user" (agr_router_opts.input) */
+	AGR_EV_GOVERN, /* the policy's decision on a call (agr_router_opts.govern) */
 } agr_kind;
 
 /* The status of a result record. */
@@ -694,6 +697,14 @@ typedef struct agr_router_opts {
 	 * first record, a message from "user" to the start node whose content
 	 * it is, and what the nodes' args: read as `input`. */
 	const json_t *input;
+	/* A policy that decides each call before it goes out, or NULL
+	 * (borrowed; what its limits count for this run's trace starts anew
+	 * with the router).  A call it blocks is never given out: its govern
+	 * record and a result of class blocked take its place, and the run
+	 * heals around that failure without retrying; a rewritten call is
+	 * given out rewritten, its govern record after it; escalate ends the
+	 * run escalated. */
+	agr_governor *govern;
 } agr_router_opts;
 
 /*

@@ -15,7 +15,8 @@
 static const char usage[] =
     "usage: agraph-replay [-u] [--check] [--missing stop | ok | error]\n"
     "                     [--policy heal | static | react | fixed] [--monitors] [--goal node]\n"
-    "                     [--fail list] [--down list] [--seed n] graph [file ...]\n"
+    "                     [--fail list] [--down list] [--seed n] [--govern policy]\n"
+    "                     graph [file ...]\n"
     "       agraph-replay --diff [--format text | ndjson] a b\n";
 
 enum { OPT_CHECK = 256, OPT_MISSING, OPT_DIFF, OPT_FORMAT };
@@ -186,6 +187,7 @@ replay(const args *a)
 		x.status = 2;
 	agr_world_free(x.opts.world);
 	agr_graph_free(g);
+	agr_governor_free(a->ro.governor);
 	if (a->check) {
 		printf("%ld trace%s replayed, %ld diverged\n", x.traces, x.traces == 1 ? "" : "s",
 		       x.diverged);

@@ -180,3 +180,15 @@ agr_governor_decide(agr_governor *gv, json_t *rec, json_t **govern)
 	free(bytes);
 	return d;
 }
+
+void
+agr_governor_forget(agr_governor *gv, const char *trace)
+{
+	agrp_gtrace *t = agrp_map_get(&gv->traces, trace ? trace : "");
+
+	if (t == NULL)
+		return;
+	memset(t->used, 0, (gv->ncounters + 1) * sizeof *t->used);
+	agrp_steps_free(&t->steps);
+	agrp_map_free(&t->blocked);
+}

@@ -147,7 +147,8 @@ is_routing_kind(const char *kind)
 	for (int k = AGR_EV_ROUTE; k <= AGR_EV_FINAL; k++)
 		if (strcmp(kind, agr_kind_name((agr_kind)k)) == 0)
 			return true;
-	return strcmp(kind, agr_kind_name(AGR_EV_MODEL)) == 0;
+	return strcmp(kind, agr_kind_name(AGR_EV_MODEL)) == 0 ||
+	       strcmp(kind, agr_kind_name(AGR_EV_GOVERN)) == 0;
 }
 
 /* A step as a key of fault_steps: the map wants its keys well mixed (it

@@ -17,7 +17,7 @@ static const char *const kind_names[] = {
 	[AGR_EV_ROUTE] = "route",       [AGR_EV_CALL] = "call",       [AGR_EV_RESULT] = "result",
 	[AGR_EV_HEALTH] = "health",     [AGR_EV_REROUTE] = "reroute", [AGR_EV_DEMOTE] = "demote",
 	[AGR_EV_ESCALATE] = "escalate", [AGR_EV_FINAL] = "final",     [AGR_EV_FAULT] = "fault",
-	[AGR_EV_MODEL] = "model",       [AGR_EV_INPUT] = "message",
+	[AGR_EV_MODEL] = "model",       [AGR_EV_INPUT] = "message",   [AGR_EV_GOVERN] = "govern",
 };
 static const char *const result_names[] = {
 	[AGR_RESULT_OK] = "ok", [AGR_RESULT_ERROR] = "error", [AGR_RESULT_TIMEOUT] = "timeout"
@@ -232,7 +232,8 @@ agrp_event_bytes(const agr_graph *g, const char *trace, const agr_event *ev, agr
 	case AGR_EV_MODEL:
 		put_str(&r, "purpose", ev->purpose ? ev->purpose : "");
 		break;
-	case AGR_EV_INPUT: /* from, to and content are its extra */
+	case AGR_EV_INPUT:  /* from, to and content are its extra */
+	case AGR_EV_GOVERN: /* the decision's fields are its extra */
 		break;
 	case AGR_EV_FINAL:
 		put_str(&r, "status", agr_final_status_name(ev->final_status));

@@ -68,6 +68,8 @@ agr_router_new(const agr_graph *g, const agr_router_opts *opts)
 	r->g = g;
 	r->o = *opts;
 	r->trace = agrp_xstrdup(opts->trace ? opts->trace : agr_graph_name(g));
+	if (r->o.govern != NULL)
+		agr_governor_forget(r->o.govern, r->trace);
 	r->o.trace = r->trace;
 	r->n = n;
 	r->search = agr_search_new(g);
@@ -526,6 +528,59 @@ begin(agr_router *r)
 	replan(r, cause, -1, 0, false);
 }
 
+/*
+ * The policy on the call in s, the queue's last slot, before it goes out.
+ * Allowed, it goes as it is; rewritten, it goes with the rewrite's fields
+ * and its govern record follows it.  Refused (blocked, escalated), it
+ * never goes: its step stays unused, and its govern record and a failed
+ * result answer it at once, which the run takes as any failure of the
+ * tool (agr_router_result()).
+ */
+static void
+govern_call(agr_router *r, slot *s)
+{
+	long step = s->ev.step, call = s->ev.call;
+	int tool = s->ev.tool;
+	json_t *rec, *fields;
+	agr_decision d;
+	slot *g;
+	char reason[1024];
+
+	s->ev.extra = s->extra;
+	if ((rec = agr_event_json(r, &s->ev)) == NULL)
+		abort(); /* the router's own bytes are JSON */
+	d = agr_governor_decide(r->o.govern, rec, &fields);
+	if (d == AGR_DECISION_ALLOW) {
+		json_decref(rec);
+		agrp_router_emit(r, s);
+		return;
+	}
+	if (d == AGR_DECISION_REWRITE) {
+		json_decref(s->extra);
+		s->extra = agrp_outside_fields(rec);
+		agrp_router_emit(r, s);
+	} else {
+		r->qtail--; /* s is the last slot: the call is not given out */
+	}
+	json_decref(rec);
+	g = agrp_router_push(r, AGR_EV_GOVERN, false);
+	g->ev.tool = tool;
+	g->ev.cause = step;
+	json_object_del(fields, "tool"); /* the record's own, as for every event */
+	g->extra = fields;
+	snprintf(reason, sizeof reason, "%s",
+	         agr_json_str(fields, "reason") ? agr_json_str(fields, "reason") : "");
+	step = g->ev.step;
+	agrp_router_emit(r, g);
+	if (d == AGR_DECISION_REWRITE || r->finished)
+		return;
+	r->refused = d;
+	r->fault_cause = step; /* the result's cause: the decision */
+	agr_router_result(r, call, AGR_RESULT_ERROR,
+	                  d == AGR_DECISION_ESCALATE ? "escalated" : "blocked", reason, false,
+	                  NULL);
+}
+
 /* Queue empty, nothing pending: decide what happens next. */
 static void
 advance(agr_router *r)
@@ -564,7 +619,10 @@ advance(agr_router *r)
 	s->ev.call = r->pending_call = ++r->ncalls;
 	s->ev.attempt = r->attempt;
 	s->extra = call_args(r, s->ev.tool);
-	agrp_router_emit(r, s);
+	if (r->o.govern != NULL)
+		govern_call(r, s);
+	else
+		agrp_router_emit(r, s);
 }
 
 static void apply_deferred(agr_router *r);
@@ -606,6 +664,7 @@ agr_router_result(agr_router *r, long call, agr_result_status status, const char
 	int tool = r->pending_tool;
 	long step;
 	slot *s;
+	agr_decision refused;
 
 	if (call == 0 || call != r->pending_call)
 		return false;
@@ -629,8 +688,14 @@ agr_router_result(agr_router *r, long call, agr_result_status status, const char
 		s->extra = json_incref((json_t *)extra);
 	step = s->ev.step;
 	agrp_router_emit(r, s); /* may grow the queue: s is not used after this */
+	refused = r->refused;
+	r->refused = AGR_DECISION_ALLOW;
 	if (r->finished)
 		return true;
+	if (refused == AGR_DECISION_ESCALATE) { /* a person decides: nothing heals around it */
+		agrp_router_escalate(r, step, message, false);
+		return true;
+	}
 	if (status == AGR_RESULT_OK) {
 		const json_t *output = json_object_get(extra, "output");
 
@@ -645,8 +710,9 @@ agr_router_result(agr_router *r, long call, agr_result_status status, const char
 		r->react_cause = step;
 		return true;
 	}
-	if (r->attempt <= agr_graph_retries(r->g, tool)) {
-		r->retry = true;
+	if (r->attempt <= agr_graph_retries(r->g, tool) && refused == AGR_DECISION_ALLOW) {
+		r->retry =
+		    true; /* a refusal is no passing failure: the same call would be refused */
 		return true;
 	}
 	if (r->o.policy == AGR_POLICY_FIXED) {

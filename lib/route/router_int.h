@@ -82,6 +82,9 @@ struct agr_router {
 	long fault_cause;        /* a fault record's step, for the next result or health */
 	json_t *scope;           /* what args: read: {"input": ..., "outputs": {...}}, or NULL */
 	json_t *outputs;         /* in scope: each completed node's output, when it had one */
+	/* the call in hand was refused by the policy (opts.govern): blocked
+	 * (AGR_DECISION_BLOCK) or escalated; AGR_DECISION_ALLOW: it was not */
+	agr_decision refused;
 	/* the baselines (baseline.c) */
 	unsigned char *tried; /* static: [node] failed in this run; react: at cur */
 	int *tried_list;      /* react: the nodes tried at cur, to clear */
