@@ -19,7 +19,7 @@ main(void)
 {
 	static const char *const kinds[] = { "route",   "call",   "result",   "health",
 		                             "reroute", "demote", "escalate", "final",
-		                             "fault",   "model",  "message" };
+		                             "fault",   "model",  "message",  "govern" };
 	static const char *const results[] = { "ok", "error", "timeout" };
 	static const char *const finals[] = { "success", "demoted", "escalated",
 		                              "failure", "unknown", "crashed" };
@@ -27,10 +27,10 @@ main(void)
 	int bad = 0;
 	agr_fault_kind fk;
 
-	for (int i = 0; i < 11; i++)
+	for (int i = 0; i < 12; i++)
 		bad += !same(agr_kind_name((agr_kind)i), kinds[i]);
-	ok(bad == 0, "agr_kind_name names all eleven kinds");
-	ok(agr_kind_name((agr_kind)11) == NULL && agr_kind_name((agr_kind)-1) == NULL,
+	ok(bad == 0, "agr_kind_name names all twelve kinds");
+	ok(agr_kind_name((agr_kind)12) == NULL && agr_kind_name((agr_kind)-1) == NULL,
 	   "agr_kind_name is NULL outside the enum");
 
 	bad = 0;
