@@ -409,9 +409,11 @@ typedef void (*agr_stats_run_fn)(void *ctx, const json_t *row);
 
 /*
  * Counts runs: task success, termination, containment, reroutes,
- * escalations, governance decisions, tool error rates, and compliance
- * with `user` (may be NULL; it must outlive the stats).  max_open bounds
- * the open obligations of each contract checked, as for agr_checker_new().
+ * escalations, governance decisions (by kind and by rule: the calls of a
+ * run with govern records that none judged count as allowed), tool error
+ * rates, and compliance with `user` (may be NULL; it must outlive the
+ * stats).  max_open bounds the open obligations of each contract
+ * checked, as for agr_checker_new().
  */
 agr_stats *agr_stats_new(const agr_contracts *user, size_t max_open, agr_stats_run_fn fn,
                          void *ctx);
@@ -429,7 +431,8 @@ bool agr_stats_merge(agr_stats *st, const json_t *partial, agr_error *err);
 /* The totals and rates that AGR_STATS_JSON writes under "total" (null
  * where there is nothing to divide), as a value; the caller owns it. */
 json_t *agr_stats_total(const agr_stats *st);
-/* For people: a run's row (NULL: the header). */
+/* For people: a run's row (NULL: the header); a governed run's row ends
+ * with its decisions. */
 void agr_stats_print_row(FILE *out, const json_t *row);
 
 typedef enum agr_stats_view {

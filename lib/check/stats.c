@@ -22,6 +22,12 @@ typedef struct run {
 	struct run *next_over;    /* in the list of runs that are over */
 	agrp_map open_calls;      /* id -> scall, the newest on top */
 	struct scall *answered;   /* the call the record in hand answered */
+	/* Governance: the govern records, the calls one names as its cause,
+	 * the step of the last call (-1: none, or judged already), and the
+	 * decisions (decision -> count) and rules (rule -> {decision -> count})
+	 * of the run, for its row. */
+	long governs, judged, last_call;
+	json_t *decisions, *rules;
 } run;
 
 /* An open call: the tool a result that names none is counted for. */
@@ -111,7 +117,8 @@ struct agr_stats {
 	agrp_map runs;
 	long c[C_N];
 	json_t *tools;     /* name -> {calls, results, errors} */
-	json_t *govern;    /* decision -> count */
+	json_t *govern;    /* "decisions": decision -> count */
+	json_t *rules;     /* rule -> {decision -> count} */
 	json_t *contracts; /* name -> {pass, total} */
 	json_t *faults;    /* fault -> {runs, success, contained} */
 	/* Runs whose verdicts are all in, to be closed after the record in hand. */
@@ -147,6 +154,7 @@ agr_stats_new(const agr_contracts *user, size_t max_open, agr_stats_run_fn fn, v
 		st->user_check = agr_checker_new(user, max_open, user_verdict, st);
 	st->tools = json_object();
 	st->govern = json_object();
+	st->rules = json_object();
 	st->contracts = json_object();
 	st->faults = json_object();
 	st->over_tail = &st->over;
@@ -168,6 +176,8 @@ agr_stats_free(agr_stats *st)
 			run *r = st->runs.slots[i].val;
 
 			json_decref(r->fault_types);
+			json_decref(r->decisions);
+			json_decref(r->rules);
 			calls_free(r);
 			free(r->id);
 			free(r);
@@ -175,6 +185,7 @@ agr_stats_free(agr_stats *st)
 	agrp_map_free(&st->runs);
 	json_decref(st->tools);
 	json_decref(st->govern);
+	json_decref(st->rules);
 	json_decref(st->contracts);
 	json_decref(st->faults);
 	free(st);
@@ -188,6 +199,7 @@ get_run(agr_stats *st, const char *id)
 	if (r == NULL) {
 		r = agrp_xcalloc(1, sizeof *r);
 		r->id = agrp_xstrdup(id);
+		r->last_call = -1;
 		agrp_map_put(&st->runs, id, r);
 	}
 	return r;
@@ -219,17 +231,26 @@ own_verdict(void *ctx, const agr_verdict *v)
 	}
 }
 
+/* Adds by to the count of key in obj, a flat object of counts. */
+static void
+add(json_t *obj, const char *key, long by)
+{
+	json_t *n = json_object_get(obj, key);
+
+	json_object_set_new(obj, key, json_integer((n ? json_integer_value(n) : 0) + by));
+}
+
+/* The same for field in the object under key, made when absent. */
 static void
 bump(json_t *obj, const char *key, const char *field, long by)
 {
-	json_t *o = json_object_get(obj, key), *n;
+	json_t *o = json_object_get(obj, key);
 
 	if (o == NULL) {
 		o = json_object();
 		json_object_set_new(obj, key, o);
 	}
-	n = json_object_get(o, field);
-	json_object_set_new(o, field, json_integer((n ? json_integer_value(n) : 0) + by));
+	add(o, field, by);
 }
 
 static void
@@ -254,6 +275,30 @@ is(const char *a, const char *b)
 	return a != NULL && strcmp(a, b) == 0;
 }
 
+/* A governed run's decisions, for its row: allow, rewrite, block and
+ * escalate always, then any other decision its govern records name. */
+static json_t *
+run_decisions(const run *r, long allowed)
+{
+	static const char *const kinds[] = { "allow", "rewrite", "block", "escalate" };
+	json_t *o = json_object(), *v;
+	const char *key;
+
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		json_t *n = json_object_get(r->decisions, kinds[i]);
+
+		json_object_set_new(
+		    o, kinds[i],
+		    json_integer((n ? json_integer_value(n) : 0) + (i == 0 ? allowed : 0)));
+	}
+	json_object_foreach(r->decisions, key, v)
+	{
+		if (json_object_get(o, key) == NULL)
+			json_object_set(o, key, v);
+	}
+	return o;
+}
+
 /* The run is over: into the totals, out to the caller, forgotten. */
 static void
 close_run(agr_stats *st, run *r)
@@ -270,9 +315,14 @@ close_run(agr_stats *st, run *r)
 	bool contained =
 	    affected && r->observable &&
 	    (is(r->final, "success") || is(r->final, "demoted") || is(r->final, "escalated"));
+	/* Calls no govern record judged went out as they were: allowed, in
+	 * a run that was governed (one without a govern record counts none). */
+	long allowed = r->governs > 0 ? r->calls - r->judged : 0;
 	const char *key;
 	json_t *v;
 
+	if (allowed > 0)
+		bump(st->govern, "decisions", "allow", allowed);
 	st->c[C_TERMINATED] += r->terminates;
 	st->c[C_AFFECTED] += affected;
 	st->c[C_CONTAINED] += contained;
@@ -306,11 +356,17 @@ close_run(agr_stats *st, run *r)
 			json_object_set_new(o, "pass", json_integer(r->pass));
 			json_object_set_new(o, "verdicts", json_integer(r->verdicts));
 		}
+		if (r->governs > 0) {
+			json_object_set_new(o, "govern", run_decisions(r, allowed));
+			json_object_set(o, "rules", or_empty(r->rules));
+		}
 		st->fn(st->ctx, o);
 		json_decref(o);
 	}
 	agrp_map_del(&st->runs, r->id);
 	json_decref(r->fault_types);
+	json_decref(r->decisions);
+	json_decref(r->rules);
 	calls_free(r);
 	free(r->id);
 	free(r);
@@ -336,6 +392,56 @@ close_over(agr_stats *st, bool only_final)
 	st->over_tail = kept;
 }
 
+/* The record names step among its causes. */
+static bool
+names_cause(const agr_record *rec, long step)
+{
+	agrp_span cause, k, v;
+	size_t cursor = 0;
+	long n;
+
+	if (!agrp_record_field(rec, "cause", &cause))
+		return false;
+	if (cause.type != 'a')
+		return agrp_span_int(&cause, &n) && n == step;
+	while (agrp_span_next(&cause, &cursor, &k, &v))
+		if (agrp_span_int(&v, &n) && n == step)
+			return true;
+	return false;
+}
+
+/* A govern record: its decision counted, in total and for the run, and
+ * by its rule; the call it names as its cause, when that is the run's
+ * last call (the govern record comes right after the call it judges),
+ * is judged and not allowed. */
+static void
+count_govern(agr_stats *st, run *r, const agr_record *rec)
+{
+	char b[2][256];
+	const char *d = agrp_record_str(rec, "decision", b[0], sizeof b[0]);
+	const char *rule = agrp_record_str(rec, "rule", b[1], sizeof b[1]);
+
+	if (d == NULL)
+		d = agrp_record_str(rec, "action", b[0], sizeof b[0]);
+	if (d == NULL)
+		d = "unknown";
+	bump(st->govern, "decisions", d, 1);
+	r->governs++;
+	if (r->decisions == NULL)
+		r->decisions = json_object();
+	add(r->decisions, d, 1);
+	if (rule != NULL) {
+		bump(st->rules, rule, d, 1);
+		if (r->rules == NULL)
+			r->rules = json_object();
+		bump(r->rules, rule, d, 1);
+	}
+	if (r->last_call >= 0 && names_cause(rec, r->last_call)) {
+		r->judged++;
+		r->last_call = -1;
+	}
+}
+
 bool
 agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 {
@@ -356,6 +462,7 @@ agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 		tool = follow_call(r, kind, c.id, c.call, tool);
 	if (is(kind, "call")) {
 		r->calls++;
+		r->last_call = c.step;
 		if (tool != NULL)
 			bump(st->tools, tool, "calls", 1);
 	} else if (is(kind, "result")) {
@@ -380,11 +487,7 @@ agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 	} else if (is(kind, "model")) {
 		r->model_calls++;
 	} else if (is(kind, "govern")) {
-		const char *d = agrp_record_str(rec, "decision", b[0], sizeof b[0]);
-
-		if (d == NULL)
-			d = agrp_record_str(rec, "action", b[0], sizeof b[0]);
-		bump(st->govern, "decisions", d ? d : "unknown", 1);
+		count_govern(st, r, rec);
 	} else if (is(kind, "final") && r->final[0] == '\0') {
 		snprintf(r->final, sizeof r->final, "%s", status ? status : "unknown");
 	}
@@ -431,6 +534,19 @@ agr_stats_forgotten(const agr_stats *st)
 	return agr_checker_forgotten(st->own_check);
 }
 
+/* The decisions under "govern", and when there are some (a governed
+ * run, or a partial of one) their rules under "rules": without govern
+ * records the stats are those of before governance was measured. */
+static void
+set_govern(json_t *o, const agr_stats *st)
+{
+	json_t *decisions = or_empty(json_object_get(st->govern, "decisions"));
+
+	json_object_set(o, "govern", decisions);
+	if (json_object_size(decisions) > 0)
+		json_object_set(o, "rules", st->rules);
+}
+
 json_t *
 agr_stats_partial(const agr_stats *st)
 {
@@ -440,7 +556,7 @@ agr_stats_partial(const agr_stats *st)
 	for (int i = 0; i < C_N; i++)
 		json_object_set_new(o, counter_names[i], json_integer(st->c[i]));
 	json_object_set(o, "tools", st->tools);
-	json_object_set(o, "govern", or_empty(json_object_get(st->govern, "decisions")));
+	set_govern(o, st);
 	json_object_set(o, "contracts", st->contracts);
 	json_object_set(o, "faults", st->faults);
 	return o;
@@ -499,7 +615,7 @@ add_counts(json_t *a, const json_t *b, bool apply, const char **bad)
 bool
 agr_stats_merge(agr_stats *st, const json_t *partial, agr_error *err)
 {
-	static const char *const parts[] = { "tools", "govern", "contracts", "faults" };
+	static const char *const parts[] = { "tools", "govern", "rules", "contracts", "faults" };
 	json_t *govern;
 	long sum[C_N];
 
@@ -534,7 +650,7 @@ agr_stats_merge(agr_stats *st, const json_t *partial, agr_error *err)
 		govern = json_object();
 		json_object_set_new(st->govern, "decisions", govern);
 	}
-	json_t *into[] = { st->tools, govern, st->contracts, st->faults };
+	json_t *into[] = { st->tools, govern, st->rules, st->contracts, st->faults };
 
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
 		const char *bad = "";
@@ -604,7 +720,7 @@ agr_stats_total(const agr_stats *st)
 		json_object_set_new(contracts, key, e);
 	}
 	json_object_set_new(o, "contracts", contracts);
-	json_object_set(o, "govern", or_empty(json_object_get(st->govern, "decisions")));
+	set_govern(o, st);
 	json_object_foreach(st->tools, key, v)
 	{
 		long results = (long)json_integer_value(json_object_get(v, "results"));
@@ -640,8 +756,10 @@ agr_stats_total(const agr_stats *st)
 void
 agr_stats_print_row(FILE *out, const json_t *row)
 {
-	const json_t *f;
+	const json_t *f, *govern;
 	char *id, *fin;
+	const char *key;
+	json_t *v;
 
 	if (row == NULL) {
 		fprintf(out, "%-24s %7s %5s %8s %6s %8s %11s %11s  %s\n", "trace", "records",
@@ -652,7 +770,7 @@ agr_stats_print_row(FILE *out, const json_t *row)
 	f = json_object_get(row, "final");
 	id = agrp_text(json_string_value(json_object_get(row, "trace")), true);
 	fin = agrp_text(json_is_string(f) ? json_string_value(f) : "(none)", false);
-	fprintf(out, "%-24s %7lld %5lld %8lld %6lld %8lld %11lld %11lld  %s\n", id,
+	fprintf(out, "%-24s %7lld %5lld %8lld %6lld %8lld %11lld %11lld  %s", id,
 	        (long long)json_integer_value(json_object_get(row, "records")),
 	        (long long)json_integer_value(json_object_get(row, "calls")),
 	        (long long)json_integer_value(json_object_get(row, "failures")),
@@ -660,6 +778,21 @@ agr_stats_print_row(FILE *out, const json_t *row)
 	        (long long)json_integer_value(json_object_get(row, "reroutes")),
 	        (long long)json_integer_value(json_object_get(row, "escalations")),
 	        (long long)json_integer_value(json_object_get(row, "model_calls")), fin);
+	/* A governed run's decisions after its final, the last column. */
+	govern = json_object_get(row, "govern");
+	if (json_object_size(govern) > 0) {
+		const char *sep = "  govern: ";
+
+		json_object_foreach((json_t *)govern, key, v)
+		{
+			char *shown = agrp_text(key, false);
+
+			fprintf(out, "%s%s %lld", sep, shown, (long long)json_integer_value(v));
+			free(shown);
+			sep = ", ";
+		}
+	}
+	putc('\n', out);
 	free(id);
 	free(fin);
 }
@@ -723,6 +856,21 @@ print_total(FILE *out, const json_t *t)
 	{
 		label(what, sizeof what, "govern ", key, "");
 		fprintf(out, "%-26s %lld\n", what, (long long)json_integer_value(v));
+	}
+	json_object_foreach((json_t *)json_object_get(t, "rules"), key, v)
+	{
+		const char *decision;
+		json_t *n;
+
+		json_object_foreach(v, decision, n)
+		{
+			char *shown = agrp_text(decision, false);
+
+			label(what, sizeof what, "govern rule ", key, ": ");
+			snprintf(what + strlen(what), sizeof what - strlen(what), "%s", shown);
+			fprintf(out, "%-26s %lld\n", what, (long long)json_integer_value(n));
+			free(shown);
+		}
 	}
 	json_object_foreach((json_t *)json_object_get(t, "faults"), key, v)
 	{
