@@ -26,12 +26,12 @@ allowed() {
 	record) echo "base" ;;
 	expr) echo "base record" ;;
 	graph) echo "base record expr" ;;
-	route) echo "base record expr graph" ;;
-	check | inject) echo "base record expr" ;;
-	replay) echo "base record expr graph route check" ;;
+	check | inject | govern) echo "base record expr" ;;
+	route) echo "base record expr graph govern" ;;
+	replay) echo "base record expr graph govern route check" ;;
 	interop) echo "base record replay" ;;
 	render) echo "base record graph replay" ;;
-	live) echo "base record expr graph route check inject replay interop" ;;
+	live) echo "base record expr graph govern route check inject replay interop" ;;
 	*) echo "unknown layer $1" ;;
 	esac
 }

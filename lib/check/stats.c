@@ -55,6 +55,23 @@ calls_free(run *r)
 	}
 }
 
+/* A result the policy gave in place of a call (agraph-govern): error
+ * class blocked or escalated. */
+static bool
+refused(const agr_record *rec)
+{
+	agrp_span err, cls;
+	char buf[16]; /* longer classes are cut at 12 bytes: neither of these */
+	size_t n;
+
+	if (!agrp_record_field(rec, "error", &err) || err.type != 'o' ||
+	    !agrp_span_get(&err, "class", &cls) || cls.type != 's')
+		return false;
+	n = agrp_span_decode(&cls, buf, sizeof buf);
+	return (n == 7 && memcmp(buf, "blocked", 7) == 0) ||
+	       (n == 9 && memcmp(buf, "escalated", 9) == 0);
+}
+
 /* A call opens; a result closes the nearest open call with its id and
  * has its tool when it names none, as observable finds it. */
 static const char *
@@ -469,7 +486,8 @@ agr_stats_feed(agr_stats *st, const agr_record *rec, agr_error *err)
 		bool failed = is(status, "error") || is(status, "timeout");
 
 		r->failures += failed;
-		if (tool != NULL) {
+		/* a refusal of the policy is the run's failure, not the tool's: it never ran */
+		if (tool != NULL && !(failed && refused(rec))) {
 			bump(st->tools, tool, "results", 1);
 			bump(st->tools, tool, "errors", failed);
 		}
