@@ -45,9 +45,7 @@ feed(void *ctx, const agr_record *rec)
 
 	if (agr_injector_feed(ctx, rec, &e))
 		return true;
-	agr_error_at_record(&e, rec);
-	e.column = 0; /* the record as a whole */
-	agr_fe_error(&e);
+	agr_fe_record_error(&e, rec);
 	return false;
 }
 

@@ -56,6 +56,9 @@ int agr_fe_exit(int status);
 
 /* Prints err as "prog: source:line:col: text". */
 void agr_fe_error(const agr_error *err);
+/* Prints err, a mistake found in record rec after it was read, at the
+ * record as a whole (its source and line). */
+void agr_fe_record_error(agr_error *err, const agr_record *rec);
 
 /* For --format text|ndjson: true for ndjson; exits 2 on anything else. */
 bool agr_fe_ndjson(const char *opt, const char *arg);

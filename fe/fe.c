@@ -176,6 +176,14 @@ agr_fe_error(const agr_error *e)
 	agr_error_print(e, program_invocation_short_name);
 }
 
+void
+agr_fe_record_error(agr_error *e, const agr_record *rec)
+{
+	agr_error_at_record(e, rec);
+	e->column = 0; /* the record as a whole */
+	agr_fe_error(e);
+}
+
 /* Ends the program (2) with "prog: what 'arg'": arg shown on one line. */
 static _Noreturn void
 refuse_value(const char *what, const char *arg)
