@@ -27,7 +27,7 @@ allowed() {
 	expr) echo "base record" ;;
 	graph) echo "base record expr" ;;
 	route) echo "base record expr graph" ;;
-	check | inject) echo "base record expr" ;;
+	check | inject | govern) echo "base record expr" ;;
 	replay) echo "base record expr graph route check" ;;
 	interop) echo "base record replay" ;;
 	render) echo "base record graph replay" ;;
