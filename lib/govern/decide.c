@@ -54,14 +54,14 @@ format(const char *fmt, const char *a, const char *b)
 /* The value a limited rule adds for this record: 1, or its sum:; false
  * when the sum is not a number. */
 static bool
-amount(const agrp_rule *r, const json_t *rec, double *v)
+amount(const agrp_rule *r, const agr_record *rec, const json_t *tree, double *v)
 {
 	json_t *x;
 
 	*v = 1;
 	if (r->sum == NULL)
-		return true;
-	x = agr_expr_value(r->sum, rec, NULL);
+		return true; /* no tree needed: most records are never parsed */
+	x = agr_expr_value(r->sum, tree ? tree : agr_record_json(rec), NULL);
 	if (!json_is_number(x) || !isfinite(json_number_value(x))) {
 		json_decref(x);
 		return false;
@@ -212,8 +212,8 @@ agrp_decide(agr_governor *gv, agrp_gtrace *t, const agr_record *rec, const agrp_
 		if (r->limited) {
 			double v;
 
-			if (amount(r, in_place ? in_place : agr_record_json(rec), &v) &&
-			    t->used[r->counter] + v <= r->limit) {
+			if (amount(r, rec, in_place, &v) && t->used[r->counter] + v <= r->limit) {
+				gv->passed_amount[npassed] = v;
 				gv->passed[npassed++] = i;
 				continue;
 			}
@@ -228,16 +228,12 @@ agrp_decide(agr_governor *gv, agrp_gtrace *t, const agr_record *rec, const agrp_
 	}
 	if (out->decision != AGR_DECISION_ALLOW && out->decision != AGR_DECISION_REWRITE)
 		return;
-	/* it goes out: the limits it passed count it, as it goes */
+	/* it goes out: the limits it passed count what they let through, as
+	 * they measured it (before any rewrite of a later rule) */
 	for (size_t k = 0; k < npassed; k++) {
 		const agrp_rule *r = &gv->rules[gv->passed[k]];
-		double v;
 
-		if (amount(r,
-		           out->rewritten ? out->rewritten
-		                          : (in_place ? in_place : agr_record_json(rec)),
-		           &v))
-			t->used[r->counter] += v;
+		t->used[r->counter] += gv->passed_amount[k];
 	}
 }
 

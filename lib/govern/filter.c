@@ -25,69 +25,103 @@ rules_on_messages(const agr_governor *gv)
 	return false;
 }
 
-/* A new record of the trace rec belongs to, at step (none when < 0): its
- * trace, step, kind and time first, as records are written. */
-static json_t *
-put_in(const agr_record *rec, const agrp_common *com, long step, const char *kind)
+/* Records put in are written straight into bytes, as agr_write_json()
+ * would write them: a blocked call costs no tree. */
+static void
+key(agrp_buf *b, const char *k)
 {
-	json_t *o = json_object(), *ts = NULL;
-	agrp_span span;
-
-	if (agrp_record_field(rec, "trace", &span))
-		json_object_set_new(o, "trace", json_string(com->trace));
-	if (step >= 0)
-		json_object_set_new(o, "step", json_integer(step));
-	json_object_set_new(o, "kind", json_string(kind));
-	if (agrp_record_field(rec, "ts", &span))
-		ts = json_object_get(agr_record_json(rec), "ts");
-	if (ts != NULL)
-		json_object_set(o, "ts", ts);
-	return o;
+	if (b->n > 1)
+		agrp_buf_add(b, ",", 1);
+	agrp_buf_json_string(b, k);
+	agrp_buf_add(b, ":", 1);
 }
 
 static void
-put_govern(const agr_record *rec, const agrp_common *com, const agrp_ruling *r, long at, bool audit,
-           agr_write_fn out, void *ctx)
+put_str(agrp_buf *b, const char *k, const char *v)
 {
-	json_t *g = put_in(rec, com, at >= 0 ? at + 1 : -1, "govern"),
-	       *f = agrp_govern_fields(r, com);
+	if (v == NULL)
+		return;
+	key(b, k);
+	agrp_buf_json_string(b, v);
+}
 
-	json_object_del(f, "kind");
-	json_object_update(g, f);
-	json_decref(f);
-	if (audit)
-		json_object_set_new(g, "audit", json_true());
-	if (at >= 0)
-		json_object_set_new(g, "cause", json_integer(at));
-	agrp_write_record(out, ctx, g);
-	json_decref(g);
+/* A new record of the trace rec belongs to, at step (none when < 0): its
+ * trace, step, kind and time first, as records are written. */
+static void
+put_in(agrp_buf *b, const agr_record *rec, const agrp_common *com, long step, const char *kind)
+{
+	agrp_span span;
+
+	b->n = 0;
+	agrp_buf_add(b, "{", 1);
+	if (agrp_record_field(rec, "trace", &span))
+		put_str(b, "trace", com->trace);
+	if (step >= 0) {
+		key(b, "step");
+		agrp_buf_json_int(b, step);
+	}
+	put_str(b, "kind", kind);
+	if (agrp_record_field(rec, "ts", &span)) {
+		key(b, "ts");
+		agrp_buf_add(b, span.p, span.n); /* the time of what it answers, as it was */
+	}
+}
+
+static void
+put_end(agrp_buf *b, long cause, agr_write_fn out, void *ctx)
+{
+	if (cause >= 0) {
+		key(b, "cause");
+		agrp_buf_json_int(b, cause);
+	}
+	agrp_buf_add(b, "}", 1);
+	out(ctx, b->p, b->n);
+}
+
+static void
+put_govern(agrp_buf *b, const agr_record *rec, const agrp_common *com, const agrp_ruling *r,
+           long at, bool audit, agr_write_fn out, void *ctx)
+{
+	put_in(b, rec, com, at >= 0 ? at + 1 : -1, "govern");
+	put_str(b, "decision", agr_decision_name(r->decision));
+	put_str(b, "rule", r->rule);
+	put_str(b, "reason", r->reason);
+	if (r->changed != NULL) {
+		key(b, "changed");
+		agrp_buf_json(b, r->changed);
+	}
+	put_str(b, "call", com->id);
+	put_str(b, "tool", com->tool);
+	put_str(b, "agent", com->agent);
+	if (audit) {
+		key(b, "audit");
+		agrp_buf_add(b, "true", 4);
+	}
+	put_end(b, at, out, ctx);
 }
 
 /* What the caller of a blocked call gets back: a failure it can heal
  * around, or wait on a person for (escalate). */
 static void
-put_refusal(const agr_record *rec, const agrp_common *com, const agrp_ruling *r, long at,
-            agr_write_fn out, void *ctx)
+put_refusal(agrp_buf *b, const agr_record *rec, const agrp_common *com, const agrp_ruling *r,
+            long at, agr_write_fn out, void *ctx)
 {
-	json_t *res = put_in(rec, com, at >= 0 ? at + 2 : -1, "result"), *e = json_object();
-
-	if (com->id != NULL)
-		json_object_set_new(res, "call", json_string(com->id));
-	if (com->tool != NULL)
-		json_object_set_new(res, "tool", json_string(com->tool));
-	if (com->agent != NULL)
-		json_object_set_new(res, "agent", json_string(com->agent));
-	json_object_set_new(res, "status", json_string("error"));
-	json_object_set_new(
-	    e, "class",
-	    json_string(r->decision == AGR_DECISION_ESCALATE ? "escalated" : "blocked"));
-	json_object_set_new(e, "message", json_string(r->reason));
-	json_object_set_new(e, "retryable", json_false());
-	json_object_set_new(res, "error", e);
-	if (at >= 0)
-		json_object_set_new(res, "cause", json_integer(at + 1));
-	agrp_write_record(out, ctx, res);
-	json_decref(res);
+	put_in(b, rec, com, at >= 0 ? at + 2 : -1, "result");
+	put_str(b, "call", com->id);
+	put_str(b, "tool", com->tool);
+	put_str(b, "agent", com->agent);
+	put_str(b, "status", "error");
+	key(b, "error");
+	agrp_buf_add(b, "{", 1);
+	agrp_buf_json_string(b, "class");
+	agrp_buf_add(b, ":", 1);
+	agrp_buf_json_string(b, r->decision == AGR_DECISION_ESCALATE ? "escalated" : "blocked");
+	agrp_buf_add(b, ",", 1);
+	agrp_buf_json_string(b, "message");
+	agrp_buf_add(b, ":", 1);
+	agrp_buf_json_string(b, r->reason);
+	agrp_buf_str(b, ",\"retryable\":false}");
+	put_end(b, at >= 0 ? at + 1 : -1, out, ctx);
 }
 
 /* The rewritten record where its original step and cause are now. */
@@ -146,9 +180,9 @@ agr_governor_feed(agr_governor *gv, const agr_record *rec, agr_write_fn out, voi
 	} else {
 		inserts = is(com.kind, "call") ? 2 : 1;
 	}
-	put_govern(rec, &com, &r, at, gv->audit, out, ctx);
+	put_govern(&gv->out, rec, &com, &r, at, gv->audit, out, ctx);
 	if (!gv->audit && inserts == 2) {
-		put_refusal(rec, &com, &r, at, out, ctx);
+		put_refusal(&gv->out, rec, &com, &r, at, out, ctx);
 		if (com.id != NULL)
 			agrp_map_put(&t->blocked, com.id, (void *)1);
 	}

@@ -50,8 +50,9 @@ struct agr_governor {
 	bool audit;
 	agrp_map traces; /* id -> agrp_gtrace */
 	agrp_gtrace *all;
-	size_t *passed; /* scratch: the limited rules a record passed */
-	agrp_buf out;   /* scratch: a record being written */
+	size_t *passed;        /* scratch: the limited rules a record passed, */
+	double *passed_amount; /* and what each of them counted */
+	agrp_buf out;          /* scratch: a record being written */
 	agr_record *scratch;
 };
 

@@ -82,6 +82,7 @@ agr_governor_free(agr_governor *gv)
 	}
 	agrp_map_free(&gv->traces);
 	free(gv->passed);
+	free(gv->passed_amount);
 	free(gv->out.p);
 	agr_record_free(gv->scratch);
 	free(gv);
@@ -432,6 +433,7 @@ agr_governor_load_string(const char *text, size_t len, const char *source, agr_e
 		return NULL;
 	}
 	gv->passed = agrp_xcalloc(gv->nrules + 1, sizeof *gv->passed);
+	gv->passed_amount = agrp_xcalloc(gv->nrules + 1, sizeof *gv->passed_amount);
 	return gv;
 }
 

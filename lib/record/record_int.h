@@ -117,9 +117,9 @@ void agrp_steps_free(agrp_steps *s);
 /* False, with err naming who ("agraph-inject"), when the record's step
  * or a cause is past AGRP_STEP_MAX: checked before anything of it is
  * written. */
-/* Writes rec through out: its original bytes when nothing was put in
- * before it, else with its step (when it has one: step >= 0) and causes
- * moved. */
+/* Writes rec through out: its original bytes, but for its step (when it
+ * has one: step >= 0) and causes, moved when records were put in before
+ * them. */
 void agrp_steps_write(const agrp_steps *s, const agr_record *rec, long step, agr_write_fn out,
                       void *ctx);
 bool agrp_steps_fit(const agr_record *rec, const char *who, agr_error *err);

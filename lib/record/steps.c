@@ -130,49 +130,102 @@ agrp_steps_cause(const agrp_steps *t, const json_t *cause)
 /* Is v a step that can be renumbered?  Past AGRP_STEP_MAX no JSON
  * reader holds it exactly, and one more would overflow at 2^63-1. */
 static bool
-step_fits(const json_t *v, const char *what, const char *who, agr_error *err)
+step_fits(const agrp_span *v, const char *what, const char *who, agr_error *err)
 {
-	if (!json_is_integer(v) || json_integer_value(v) <= AGRP_STEP_MAX)
+	long n;
+
+	if (!agrp_span_int(v, &n) || n <= AGRP_STEP_MAX)
 		return true;
 	agrp_error_set(err, NULL, 0, 0,
-	               "%s %" JSON_INTEGER_FORMAT
-	               " is past 2^53 (9007199254740992), the largest step %s renumbers",
-	               what, json_integer_value(v), who);
+	               "%s %.*s is past 2^53 (9007199254740992), the largest step %s renumbers",
+	               what, (int)v->n, v->p, who);
 	return false;
 }
 
 bool
 agrp_steps_fit(const agr_record *rec, const char *who, agr_error *err)
 {
-	const json_t *j = agr_record_json(rec), *cause = json_object_get(j, "cause"), *c;
-	size_t i;
+	agrp_span step, cause, k, v;
+	size_t cursor = 0;
 
-	if (!step_fits(json_object_get(j, "step"), "step", who, err) ||
-	    !step_fits(cause, "cause", who, err))
+	if (agrp_record_field(rec, "step", &step) && !step_fits(&step, "step", who, err))
 		return false;
-	json_array_foreach(cause, i, c) if (!step_fits(c, "cause", who, err)) return false;
+	if (!agrp_record_field(rec, "cause", &cause))
+		return true;
+	if (cause.type != 'a')
+		return step_fits(&cause, "cause", who, err);
+	while (agrp_span_next(&cause, &cursor, &k, &v))
+		if (!step_fits(&v, "cause", who, err))
+			return false;
 	return true;
+}
+
+/* A cause where its steps are now, written into o: a whole number moved,
+ * an array's whole numbers moved, anything else as its bytes were. */
+static void
+put_cause(agrp_buf *o, const agrp_steps *s, const agrp_span *cause)
+{
+	agrp_span k, v;
+	size_t cursor = 0;
+	long c;
+	bool first = true;
+
+	if (agrp_span_int(cause, &c)) {
+		agrp_buf_json_int(o, agrp_steps_moved(s, c));
+		return;
+	}
+	if (cause->type != 'a') {
+		agrp_buf_add(o, cause->p, cause->n);
+		return;
+	}
+	agrp_buf_add(o, "[", 1);
+	while (agrp_span_next(cause, &cursor, &k, &v)) {
+		if (!first)
+			agrp_buf_add(o, ",", 1);
+		first = false;
+		if (agrp_span_int(&v, &c))
+			agrp_buf_json_int(o, agrp_steps_moved(s, c));
+		else
+			agrp_buf_add(o, v.p, v.n);
+	}
+	agrp_buf_add(o, "]", 1);
 }
 
 void
 agrp_steps_write(const agrp_steps *s, const agr_record *rec, long step, agr_write_fn out, void *ctx)
 {
-	json_t *j;
-	const json_t *cause;
-	agrp_span span;
-	size_t len;
+	agrp_span at[2]; /* the step's and the cause's values, in the order they come */
+	bool is_cause[2];
+	size_t n = 0, len, from = 0;
 	const char *b = agr_record_bytes(rec, &len);
+	agrp_span span;
+	agrp_buf o = { 0 };
 
-	if (s->count == 0 || (step < 0 && !agrp_record_field(rec, "cause", &span))) {
+	if (s->count > 0 && step >= 0 && agrp_record_field(rec, "step", &span))
+		at[n] = span, is_cause[n++] = false;
+	if (s->count > 0 && agrp_record_field(rec, "cause", &span))
+		at[n] = span, is_cause[n++] = true;
+	if (n == 0) {
 		out(ctx, b, len);
 		return;
 	}
-	cause = json_object_get(agr_record_json(rec), "cause");
-	j = json_deep_copy(agr_record_json(rec));
-	if (step >= 0)
-		json_object_set_new(j, "step", json_integer(agrp_steps_moved(s, step)));
-	if (cause != NULL)
-		json_object_set_new(j, "cause", agrp_steps_cause(s, cause));
-	agrp_write_record(out, ctx, j);
-	json_decref(j);
+	if (n == 2 && at[1].p < at[0].p) {
+		agrp_span t = at[0];
+		bool c = is_cause[0];
+
+		at[0] = at[1], is_cause[0] = is_cause[1];
+		at[1] = t, is_cause[1] = c;
+	}
+	/* Only the two values change: every other byte is the record's own. */
+	for (size_t i = 0; i < n; i++) {
+		agrp_buf_add(&o, b + from, (size_t)(at[i].p - b) - from);
+		if (is_cause[i])
+			put_cause(&o, s, &at[i]);
+		else
+			agrp_buf_json_int(&o, agrp_steps_moved(s, step));
+		from = (size_t)(at[i].p - b) + at[i].n;
+	}
+	agrp_buf_add(&o, b + from, len - from);
+	out(ctx, o.p, o.n);
+	free(o.p);
 }
