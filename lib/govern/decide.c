@@ -21,11 +21,21 @@ agrp_gtrace_of(agr_governor *gv, const char *id)
 		t = agrp_xcalloc(1, sizeof *t);
 		t->id = agrp_xstrdup(id);
 		t->used = agrp_xcalloc(gv->ncounters + 1, sizeof *t->used);
-		t->next = gv->all;
-		gv->all = t;
 		agrp_map_put(&gv->traces, id, t);
 	}
 	return t;
+}
+
+void
+agrp_gtrace_end(agr_governor *gv, agrp_gtrace *t)
+{
+	if (gv != NULL)
+		agrp_map_del(&gv->traces, t->id);
+	free(t->id);
+	free(t->used);
+	agrp_steps_free(&t->steps);
+	agrp_map_free(&t->blocked);
+	free(t);
 }
 
 void

@@ -35,8 +35,7 @@ typedef struct agrp_rule {
 /* Per trace: what the limits used, the steps put in, the blocked calls. */
 typedef struct agrp_gtrace {
 	char *id;
-	struct agrp_gtrace *next; /* all of them, to free */
-	double *used;             /* [counter]: records counted, or the sum */
+	double *used; /* [counter]: records counted, or the sum */
 	agrp_steps steps;
 	agrp_map blocked; /* call id -> (void *)1: its late result is dropped */
 } agrp_gtrace;
@@ -48,8 +47,7 @@ struct agr_governor {
 	agrp_rule *rules;
 	size_t nrules, caprules, ncounters;
 	bool audit;
-	agrp_map traces; /* id -> agrp_gtrace */
-	agrp_gtrace *all;
+	agrp_map traces;       /* id -> agrp_gtrace, while the trace is open */
 	size_t *passed;        /* scratch: the limited rules a record passed, */
 	double *passed_amount; /* and what each of them counted */
 	agrp_buf out;          /* scratch: a record being written */
@@ -67,6 +65,9 @@ typedef struct agrp_ruling {
 } agrp_ruling;
 
 agrp_gtrace *agrp_gtrace_of(agr_governor *gv, const char *id);
+/* The trace ended (its final record): its state goes, and leaves
+ * gv->traces unless gv is NULL (the governor is being freed). */
+void agrp_gtrace_end(agr_governor *gv, agrp_gtrace *t);
 /* Decides rec (com: its common fields) for trace t.  A rewrite changes
  * in_place, the record's own tree, or else a copy of it: out->rewritten
  * (owned by out only when it is a copy).  Commits the limits' counts

@@ -70,16 +70,9 @@ agr_governor_free(agr_governor *gv)
 	for (size_t i = 0; i < gv->nrules; i++)
 		rule_free(&gv->rules[i]);
 	free(gv->rules);
-	while (gv->all != NULL) {
-		agrp_gtrace *t = gv->all;
-
-		gv->all = t->next;
-		free(t->id);
-		free(t->used);
-		agrp_steps_free(&t->steps);
-		agrp_map_free(&t->blocked);
-		free(t);
-	}
+	for (size_t i = 0; i < gv->traces.cap; i++)
+		if (gv->traces.slots[i].key != NULL)
+			agrp_gtrace_end(NULL, gv->traces.slots[i].val);
 	agrp_map_free(&gv->traces);
 	free(gv->passed);
 	free(gv->passed_amount);
