@@ -22,10 +22,51 @@ agrp_gtrace_of(agr_governor *gv, const char *id)
 		t->id = agrp_xstrdup(id);
 		t->used = agrp_xcalloc(gv->ncounters + 1, sizeof *t->used);
 		t->next = gv->all;
+		if (gv->all != NULL)
+			gv->all->prev = t;
 		gv->all = t;
 		agrp_map_put(&gv->traces, id, t);
 	}
 	return t;
+}
+
+void
+agrp_gtrace_free(agr_governor *gv, agrp_gtrace *t)
+{
+	agrp_map_del(&gv->traces, t->id);
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		gv->all = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	free(t->id);
+	free(t->used);
+	agrp_steps_free(&t->steps);
+	agrp_map_free(&t->blocked);
+	free(t);
+}
+
+void
+agrp_gtrace_end(agr_governor *gv, agrp_gtrace *t)
+{
+	if (t->ended)
+		return;
+	t->ended = true;
+	if (gv->elast != NULL)
+		gv->elast->later = t;
+	else
+		gv->efirst = t;
+	gv->elast = t;
+	if (++gv->nended > AGRP_GOVERN_HELD) {
+		agrp_gtrace *old = gv->efirst;
+
+		gv->efirst = old->later;
+		if (gv->efirst == NULL)
+			gv->elast = NULL;
+		gv->nended--;
+		agrp_gtrace_free(gv, old);
+	}
 }
 
 void

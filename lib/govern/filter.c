@@ -123,6 +123,8 @@ agr_governor_feed(agr_governor *gv, const agr_record *rec, agr_write_fn out, voi
 		if (t->steps.count > 0 && !agrp_steps_fit(rec, "agraph-govern", err))
 			return false;
 		agrp_steps_write(&t->steps, rec, com.step, out, ctx);
+		if (is(com.kind, "final"))
+			agrp_gtrace_end(gv, t);
 		return true;
 	}
 	agrp_decide(gv, t, rec, &com, NULL, &r);

@@ -70,16 +70,8 @@ agr_governor_free(agr_governor *gv)
 	for (size_t i = 0; i < gv->nrules; i++)
 		rule_free(&gv->rules[i]);
 	free(gv->rules);
-	while (gv->all != NULL) {
-		agrp_gtrace *t = gv->all;
-
-		gv->all = t->next;
-		free(t->id);
-		free(t->used);
-		agrp_steps_free(&t->steps);
-		agrp_map_free(&t->blocked);
-		free(t);
-	}
+	while (gv->all != NULL)
+		agrp_gtrace_free(gv, gv->all);
 	agrp_map_free(&gv->traces);
 	free(gv->passed);
 	free(gv->out.p);
