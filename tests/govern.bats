@@ -294,3 +294,83 @@ policy() {
 	[ -z "$stderr" ]
 	[ "$(jq -r .rule <<<"$output")" = refund-cap ]
 }
+
+@test "a trace that ended is held: a record after its final is still renumbered, its limits still count" {
+	policy 'rules:' '  - {name: one, when: "tool == \"x\"", limit: 1, then: block}'
+	printf '%s\n' '{"trace":"f","step":1,"kind":"call","id":"1","tool":"x"}' \
+		'{"trace":"f","step":2,"kind":"call","id":"2","tool":"x"}' \
+		'{"trace":"f","step":3,"kind":"final","status":"success"}' \
+		'{"trace":"g","step":1,"kind":"final","status":"success"}' \
+		'{"trace":"f","step":4,"kind":"call","id":"3","tool":"x"}' >"$T/f.ndjson"
+	govern -p "$T/p.yaml" "$T/f.ndjson"
+	[ "$(jq -c '[.trace, .step, .kind, .id // .call]' <<<"$output" | paste -sd' ')" = '["f",1,"call","1"] ["f",3,"govern","2"] ["f",4,"result","2"] ["f",5,"final",null] ["g",1,"final",null] ["f",7,"govern","3"] ["f",8,"result","3"]' ]
+}
+
+@test "steps near 2^53: renumbered up to it; past it a located error, what came before written" {
+	policy 'rules:' '  - {name: no, when: "tool == \"x\"", then: block}'
+	printf '%s\n' '{"trace":"t","step":9007199254740990,"kind":"call","id":"c","tool":"x"}' \
+		'{"trace":"u","step":9007199254740999,"kind":"call","id":"c","tool":"y"}' \
+		'{"trace":"t","step":9007199254740992,"kind":"result","call":"d","status":"ok","cause":9007199254740990}' \
+		'{"trace":"t","step":9007199254740993,"kind":"call","id":"f","tool":"y"}' \
+		'{"trace":"t","step":9007199254740994,"kind":"call","id":"g","tool":"y"}' >"$T/big.ndjson"
+	run --separate-stderr agraph-govern -p "$T/p.yaml" "$T/big.ndjson"
+	[ "$status" -eq 2 ]
+	[ "$output" = '{"trace":"t","step":9007199254740991,"kind":"govern","decision":"block","rule":"no","reason":"blocked by rule no","call":"c","tool":"x","cause":9007199254740990}
+{"trace":"t","step":9007199254740992,"kind":"result","call":"c","tool":"x","status":"error","error":{"class":"blocked","message":"blocked by rule no","retryable":false},"cause":9007199254740991}
+{"trace":"u","step":9007199254740999,"kind":"call","id":"c","tool":"y"}
+{"trace":"t","step":9007199254740994,"kind":"result","call":"d","status":"ok","cause":9007199254740990}' ]
+	[ "$stderr" = "agraph-govern: $T/big.ndjson:4: step 9007199254740993 is past 2^53 (9007199254740992), the largest step agraph-govern renumbers" ]
+	# a step past 2^53 in a trace nothing was put in passes as it came
+	govern -p "$T/p.yaml" <(sed -n 2p "$T/big.ndjson")
+	[ "$output" = "$(sed -n 2p "$T/big.ndjson")" ]
+	# a block there would need it renumbered
+	run --separate-stderr agraph-govern -p "$T/p.yaml" <(echo '{"trace":"v","step":9007199254740993,"kind":"call","tool":"x"}')
+	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[[ $stderr == *":1: step 9007199254740993 is past 2^53 (9007199254740992), the largest step agraph-govern renumbers" ]]
+}
+
+@test "hostile names: a rule name with a newline, NUL and bad UTF-8 refused, located" {
+	policy 'rules:' '  - {name: "a\nb", then: block}'
+	govern -p "$T/p.yaml" <(echo '{"trace":"h","step":1,"kind":"call","id":"c","tool":"x"}')
+	[ "$(jq -r .rule <<<"${lines[0]}")" = $'a\nb' ]
+	[ "$(jq -r .reason <<<"${lines[0]}")" = 'blocked by rule a\nb' ]
+	policy 'agents: {"a\0b": [x]}'
+	run --separate-stderr agraph-govern -p "$T/p.yaml" /dev/null
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-govern: $T/p.yaml:1:10: an agent's name must not contain a NUL byte" ]
+	policy 'rules:' '  - {name: r, then: block, reason: "x\0y"}'
+	run --separate-stderr agraph-govern -p "$T/p.yaml" /dev/null
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-govern: $T/p.yaml:2:36: reason must not contain a NUL byte" ]
+	printf 'rules:\n  - {name: "r\377", then: block}\n' >"$T/p.yaml"
+	run --separate-stderr agraph-govern -p "$T/p.yaml" /dev/null
+	[ "$status" -eq 2 ]
+	[[ $stderr == "agraph-govern: $T/p.yaml:"*"UTF-8"* ]]
+	# in a trace: a tool named with \u0000 is refused, not read as "crm"
+	run --separate-stderr agraph-govern -p "$P" <(echo '{"trace":"h","step":1,"kind":"call","id":"c","agent":"billing","tool":"crm\u0000x"}')
+	[ "$status" -eq 2 ] && [ -z "$output" ]
+	[[ $stderr == *':1:71: "tool" may not hold \u0000 (NUL): it is read as a name' ]]
+}
+
+@test "deep arguments: copied by a rewrite, judged by a rule" {
+	deep=$(printf '[%.0s' $(seq 900))1$(printf ']%.0s' $(seq 900))
+	policy 'rules:' '  - {name: m, when: "exists(args.card)", then: rewrite, set: {args.copy: "args.deep", args.card: "0"}}'
+	echo "{\"trace\":\"d\",\"step\":1,\"kind\":\"call\",\"id\":\"c\",\"tool\":\"x\",\"args\":{\"card\":1,\"deep\":$deep}}" >"$T/d.ndjson"
+	govern -p "$T/p.yaml" "$T/d.ndjson"
+	[ "${lines[0]}" = "{\"trace\":\"d\",\"step\":1,\"kind\":\"call\",\"id\":\"c\",\"tool\":\"x\",\"args\":{\"card\":0,\"deep\":$deep,\"copy\":$deep}}" ]
+}
+
+@test "a long trace: 100k calls, a third blocked, a third rewritten, well-formed and answered" {
+	awk 'BEGIN { for (i = 1; i <= 100000; i++) {
+		printf "{\"trace\":\"L\",\"step\":%d,\"kind\":\"call\",\"id\":\"c%d\",\"tool\":\"%s\",\"args\":{\"n\":%d}}\n", 2 * i, i, i % 3 == 0 ? "bad" : i % 3 == 1 ? "mask" : "ok", i
+		printf "{\"trace\":\"L\",\"step\":%d,\"kind\":\"result\",\"call\":\"c%d\",\"status\":\"ok\",\"cause\":%d}\n", 2 * i + 1, i, 2 * i } }' >"$T/L.ndjson"
+	policy 'rules:' '  - {name: no, when: "tool == \"bad\"", then: block}' \
+		'  - {name: m, when: "tool == \"mask\"", then: rewrite, set: {args.n: "0"}}'
+	agraph-govern -p "$T/p.yaml" "$T/L.ndjson" >"$T/L.out"
+	[ "$(wc -l <"$T/L.out")" -eq 233334 ]
+	[ "$(count_kind govern <"$T/L.out")" -eq 66667 ]
+	[ "$(jq -c 'select(.kind == "result" and .status == "ok" and .tool == null)' "$T/L.out" | wc -l)" -eq 66667 ]
+	run agraph-trace check --builtin well-formed,answered "$T/L.out"
+	[ "$status" -eq 0 ]
+	[ "$(tail -1 "$T/L.out")" = '{"trace":"L","step":300001,"kind":"result","call":"c100000","status":"ok","cause":299999}' ]
+}
