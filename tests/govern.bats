@@ -374,3 +374,12 @@ policy() {
 	[ "$status" -eq 0 ]
 	[ "$(tail -1 "$T/L.out")" = '{"trace":"L","step":300001,"kind":"result","call":"c100000","status":"ok","cause":299999}' ]
 }
+
+@test "a call that goes out under the id of a blocked one: its result is passed, not dropped" {
+	policy 'rules:' '  - {name: cap, when: "args.amount > 500", then: block}'
+	printf '%s\n' '{"trace":"i","step":1,"kind":"call","id":"c","tool":"refund","args":{"amount":900}}' \
+		'{"trace":"i","step":2,"kind":"call","id":"c","tool":"refund","args":{"amount":400}}' \
+		'{"trace":"i","step":3,"kind":"result","call":"c","status":"ok"}' >"$T/i.ndjson"
+	govern -p "$T/p.yaml" "$T/i.ndjson"
+	[ "$(jq -c '[.step, .kind, .status]' <<<"$output" | paste -sd' ')" = '[2,"govern",null] [3,"result","error"] [4,"call",null] [5,"result","ok"]' ]
+}

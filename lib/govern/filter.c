@@ -128,6 +128,9 @@ agr_governor_feed(agr_governor *gv, const agr_record *rec, agr_write_fn out, voi
 		return true;
 	}
 	agrp_decide(gv, t, rec, &com, NULL, &r);
+	if ((r.decision == AGR_DECISION_ALLOW || r.decision == AGR_DECISION_REWRITE) &&
+	    is(com.kind, "call") && com.id != NULL && !gv->audit)
+		agrp_map_del(&t->blocked, com.id); /* a result of that id answers this one */
 	if ((r.decision != AGR_DECISION_ALLOW || t->steps.count > 0) &&
 	    !agrp_steps_fit(rec, "agraph-govern", err)) {
 		agrp_ruling_free(&r);
