@@ -174,9 +174,30 @@ agr_governor_decide(agr_governor *gv, json_t *rec, json_t **govern)
 
 	if (gv->scratch == NULL)
 		gv->scratch = agr_record_new();
-	/* the router's own record: it is one JSON object */
-	if (bytes == NULL || !agr_record_set(gv->scratch, bytes, strlen(bytes), "", 0, &e))
-		abort();
+	/* The rules judge the call as a reader of the trace will read it.  One
+	 * that cannot be read as a record (too deep) cannot be judged: it does
+	 * not go out. */
+	if (bytes == NULL || !agr_record_set(gv->scratch, bytes, strlen(bytes), "", 0, &e)) {
+		json_t *tool = json_object_get(rec, "tool"), *id = json_object_get(rec, "id"),
+		       *agent = json_object_get(rec, "agent");
+
+		*govern = json_object();
+		json_object_set_new(*govern, "kind", json_string("govern"));
+		json_object_set_new(*govern, "decision", json_string("block"));
+		json_object_set_new(*govern, "rule", json_string("default"));
+		json_object_set_new(
+		    *govern, "reason",
+		    json_string(bytes == NULL ? "the call cannot be judged: it cannot be written"
+		                              : "the call cannot be judged: it cannot be read"));
+		if (json_is_string(id))
+			json_object_set(*govern, "call", id);
+		if (json_is_string(tool))
+			json_object_set(*govern, "tool", tool);
+		if (json_is_string(agent))
+			json_object_set(*govern, "agent", agent);
+		free(bytes);
+		return AGR_DECISION_BLOCK;
+	}
 	agrp_record_common(gv->scratch, &com);
 	agrp_decide(gv, agrp_gtrace_of(gv, com.trace), gv->scratch, &com, rec, &r);
 	d = r.decision;
