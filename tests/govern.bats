@@ -383,3 +383,13 @@ policy() {
 	govern -p "$T/p.yaml" "$T/i.ndjson"
 	[ "$(jq -c '[.step, .kind, .status]' <<<"$output" | paste -sd' ')" = '[2,"govern",null] [3,"result","error"] [4,"call",null] [5,"result","ok"]' ]
 }
+
+@test "a governed trace governed again is the same: a field set to the value it has is not changed" {
+	set -o pipefail
+	agraph-govern -p "$P" "$D/run.ndjson" | agraph-govern -p "$P" | cmp - "$D/run.governed"
+	agraph-govern -p "$D/messages.yaml" "$D/messages.ndjson" | agraph-govern -p "$D/messages.yaml" | cmp - "$D/messages.governed"
+	# one field of two already so: only the other is named
+	policy 'rules:' '  - {name: s, then: rewrite, set: {args.a: "1", args.b: "2"}}'
+	govern -p "$T/p.yaml" <(echo '{"trace":"x","step":1,"kind":"call","tool":"t","args":{"a":1,"b":1}}')
+	[ "$(jq -c .changed <<<"${lines[1]}")" = '["args.b"]' ]
+}

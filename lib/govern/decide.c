@@ -171,9 +171,14 @@ rewrite(const agrp_rule *r, const json_t *orig, json_t *target, json_t *changed,
 			values[i] = json_null();
 	}
 	for (size_t i = 0; i < r->nset; i++) {
-		json_t *o = holder(target, &r->set[i], true);
+		const char *last = r->set[i].part[r->set[i].n - 1];
+		json_t *o = holder(target, &r->set[i], true), *was = json_object_get(o, last);
 
-		json_object_set_new(o, r->set[i].part[r->set[i].n - 1], values[i]);
+		if (was != NULL && json_equal(was, values[i])) { /* no change: not changed */
+			json_decref(values[i]);
+			continue;
+		}
+		json_object_set_new(o, last, values[i]);
 		json_array_append_new(changed, json_string(r->set[i].text));
 	}
 	for (size_t i = 0; i < r->nremove; i++) {
