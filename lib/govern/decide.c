@@ -31,23 +31,6 @@ agrp_gtrace_of(agr_governor *gv, const char *id)
 }
 
 void
-agrp_gtrace_free(agr_governor *gv, agrp_gtrace *t)
-{
-	agrp_map_del(&gv->traces, t->id);
-	if (t->prev != NULL)
-		t->prev->next = t->next;
-	else
-		gv->all = t->next;
-	if (t->next != NULL)
-		t->next->prev = t->prev;
-	free(t->id);
-	free(t->used);
-	agrp_steps_free(&t->steps);
-	agrp_map_free(&t->blocked);
-	free(t);
-}
-
-void
 agrp_gtrace_end(agr_governor *gv, agrp_gtrace *t)
 {
 	if (t->ended)
