@@ -21,6 +21,10 @@ agrp_gtrace_of(agr_governor *gv, const char *id)
 		t = agrp_xcalloc(1, sizeof *t);
 		t->id = agrp_xstrdup(id);
 		t->used = agrp_xcalloc(gv->ncounters + 1, sizeof *t->used);
+		t->next = gv->all;
+		if (gv->all != NULL)
+			gv->all->prev = t;
+		gv->all = t;
 		agrp_map_put(&gv->traces, id, t);
 	}
 	return t;
@@ -29,13 +33,23 @@ agrp_gtrace_of(agr_governor *gv, const char *id)
 void
 agrp_gtrace_end(agr_governor *gv, agrp_gtrace *t)
 {
-	if (gv != NULL)
-		agrp_map_del(&gv->traces, t->id);
-	free(t->id);
-	free(t->used);
-	agrp_steps_free(&t->steps);
-	agrp_map_free(&t->blocked);
-	free(t);
+	if (t->ended)
+		return;
+	t->ended = true;
+	if (gv->elast != NULL)
+		gv->elast->later = t;
+	else
+		gv->efirst = t;
+	gv->elast = t;
+	if (++gv->nended > AGRP_GOVERN_HELD) {
+		agrp_gtrace *old = gv->efirst;
+
+		gv->efirst = old->later;
+		if (gv->efirst == NULL)
+			gv->elast = NULL;
+		gv->nended--;
+		agrp_gtrace_free(gv, old);
+	}
 }
 
 void
@@ -140,9 +154,14 @@ rewrite(const agrp_rule *r, const json_t *orig, json_t *target, json_t *changed,
 			values[i] = json_null();
 	}
 	for (size_t i = 0; i < r->nset; i++) {
-		json_t *o = holder(target, &r->set[i], true);
+		const char *last = r->set[i].part[r->set[i].n - 1];
+		json_t *o = holder(target, &r->set[i], true), *was = json_object_get(o, last);
 
-		json_object_set_new(o, r->set[i].part[r->set[i].n - 1], values[i]);
+		if (was != NULL && json_equal(was, values[i])) { /* no change: not changed */
+			json_decref(values[i]);
+			continue;
+		}
+		json_object_set_new(o, last, values[i]);
 		json_array_append_new(changed, json_string(r->set[i].text));
 	}
 	for (size_t i = 0; i < r->nremove; i++) {

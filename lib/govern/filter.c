@@ -157,12 +157,14 @@ agr_governor_feed(agr_governor *gv, const agr_record *rec, agr_write_fn out, voi
 		if (t->steps.count > 0 && !agrp_steps_fit(rec, "agraph-govern", err))
 			return false;
 		agrp_steps_write(&t->steps, rec, com.step, out, ctx);
-		if (is(com.kind,
-		       "final")) /* the run is over: what it counted goes, as in agraph-inject */
+		if (is(com.kind, "final"))
 			agrp_gtrace_end(gv, t);
 		return true;
 	}
 	agrp_decide(gv, t, rec, &com, NULL, &r);
+	if ((r.decision == AGR_DECISION_ALLOW || r.decision == AGR_DECISION_REWRITE) &&
+	    is(com.kind, "call") && com.id != NULL && !gv->audit)
+		agrp_map_del(&t->blocked, com.id); /* a result of that id answers this one */
 	if ((r.decision != AGR_DECISION_ALLOW || t->steps.count > 0) &&
 	    !agrp_steps_fit(rec, "agraph-govern", err)) {
 		agrp_ruling_free(&r);
@@ -206,9 +208,30 @@ agr_governor_decide(agr_governor *gv, json_t *rec, json_t **govern)
 
 	if (gv->scratch == NULL)
 		gv->scratch = agr_record_new();
-	/* the router's own record: it is one JSON object */
-	if (bytes == NULL || !agr_record_set(gv->scratch, bytes, strlen(bytes), "", 0, &e))
-		abort();
+	/* The rules judge the call as a reader of the trace will read it.  One
+	 * that cannot be read as a record (too deep) cannot be judged: it does
+	 * not go out. */
+	if (bytes == NULL || !agr_record_set(gv->scratch, bytes, strlen(bytes), "", 0, &e)) {
+		json_t *tool = json_object_get(rec, "tool"), *id = json_object_get(rec, "id"),
+		       *agent = json_object_get(rec, "agent");
+
+		*govern = json_object();
+		json_object_set_new(*govern, "kind", json_string("govern"));
+		json_object_set_new(*govern, "decision", json_string("block"));
+		json_object_set_new(*govern, "rule", json_string("default"));
+		json_object_set_new(
+		    *govern, "reason",
+		    json_string(bytes == NULL ? "the call cannot be judged: it cannot be written"
+		                              : "the call cannot be judged: it cannot be read"));
+		if (json_is_string(id))
+			json_object_set(*govern, "call", id);
+		if (json_is_string(tool))
+			json_object_set(*govern, "tool", tool);
+		if (json_is_string(agent))
+			json_object_set(*govern, "agent", agent);
+		free(bytes);
+		return AGR_DECISION_BLOCK;
+	}
 	agrp_record_common(gv->scratch, &com);
 	agrp_decide(gv, agrp_gtrace_of(gv, com.trace), gv->scratch, &com, rec, &r);
 	d = r.decision;

@@ -35,7 +35,10 @@ typedef struct agrp_rule {
 /* Per trace: what the limits used, the steps put in, the blocked calls. */
 typedef struct agrp_gtrace {
 	char *id;
-	double *used; /* [counter]: records counted, or the sum */
+	struct agrp_gtrace *prev, *next; /* all of them, to free */
+	struct agrp_gtrace *later;       /* ended: the next to have ended */
+	bool ended;                      /* its first final has come */
+	double *used;                    /* [counter]: records counted, or the sum */
 	agrp_steps steps;
 	agrp_map blocked; /* call id -> (void *)1: its late result is dropped */
 } agrp_gtrace;
@@ -47,7 +50,10 @@ struct agr_governor {
 	agrp_rule *rules;
 	size_t nrules, caprules, ncounters;
 	bool audit;
-	agrp_map traces;       /* id -> agrp_gtrace, while the trace is open */
+	agrp_map traces; /* id -> agrp_gtrace */
+	agrp_gtrace *all;
+	agrp_gtrace *efirst, *elast; /* the ended, held, the oldest first */
+	size_t nended;
 	size_t *passed;        /* scratch: the limited rules a record passed, */
 	double *passed_amount; /* and what each of them counted */
 	agrp_buf out;          /* scratch: a record being written */
@@ -64,10 +70,16 @@ typedef struct agrp_ruling {
 	bool own_rewritten;
 } agrp_ruling;
 
+/* A trace whose final has come is held, for the records that may still
+ * come after it, until AGRP_GOVERN_HELD traces have ended after it; then
+ * its state is let go, so that memory is per open trace.  A record of it
+ * that comes later still begins its state anew. */
+#define AGRP_GOVERN_HELD 4096
+
 agrp_gtrace *agrp_gtrace_of(agr_governor *gv, const char *id);
-/* The trace ended (its final record): its state goes, and leaves
- * gv->traces unless gv is NULL (the governor is being freed). */
+/* Its final has come: held, and the oldest held let go past the count. */
 void agrp_gtrace_end(agr_governor *gv, agrp_gtrace *t);
+void agrp_gtrace_free(agr_governor *gv, agrp_gtrace *t);
 /* Decides rec (com: its common fields) for trace t.  A rewrite changes
  * in_place, the record's own tree, or else a copy of it: out->rewritten
  * (owned by out only when it is a copy).  Commits the limits' counts

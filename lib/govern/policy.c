@@ -61,6 +61,23 @@ free_tools(agrp_map *agents)
 }
 
 void
+agrp_gtrace_free(agr_governor *gv, agrp_gtrace *t)
+{
+	agrp_map_del(&gv->traces, t->id);
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		gv->all = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	free(t->id);
+	free(t->used);
+	agrp_steps_free(&t->steps);
+	agrp_map_free(&t->blocked);
+	free(t);
+}
+
+void
 agr_governor_free(agr_governor *gv)
 {
 	if (gv == NULL)
@@ -70,9 +87,8 @@ agr_governor_free(agr_governor *gv)
 	for (size_t i = 0; i < gv->nrules; i++)
 		rule_free(&gv->rules[i]);
 	free(gv->rules);
-	for (size_t i = 0; i < gv->traces.cap; i++)
-		if (gv->traces.slots[i].key != NULL)
-			agrp_gtrace_end(NULL, gv->traces.slots[i].val);
+	while (gv->all != NULL)
+		agrp_gtrace_free(gv, gv->all);
 	agrp_map_free(&gv->traces);
 	free(gv->passed);
 	free(gv->passed_amount);
@@ -147,6 +163,35 @@ field_path(agrp_yaml *L, yaml_node_t *n, const char *what, agrp_fpath *p)
 	return true;
 }
 
+/* Whether path a is b or lies inside it (b names an object on a's way). */
+static bool
+within(const agrp_fpath *a, const agrp_fpath *b)
+{
+	if (b->n > a->n)
+		return false;
+	for (size_t i = 0; i < b->n; i++)
+		if (strcmp(a->part[i], b->part[i]) != 0)
+			return false;
+	return true;
+}
+
+/* A path of set: or remove: that overlaps one the rule sets (one inside
+ * the other): the rewrite would undo part of itself, and changed: would
+ * name a field it did not leave set. */
+static bool
+overlaps(agrp_yaml *L, yaml_node_t *n, const char *what, const agrp_rule *r, size_t nset,
+         const agrp_fpath *p)
+{
+	for (size_t i = 0; i < nset; i++) {
+		const agrp_fpath *q = &r->set[i];
+
+		if (within(p, q) || within(q, p))
+			return agrp_yaml_fail(L, n, "%s: %s and %s, which this rule sets, overlap",
+			                      what, p->text, q->text);
+	}
+	return true;
+}
+
 typedef struct setting {
 	agrp_rule *r;
 	const char *what;
@@ -164,6 +209,10 @@ set_pair(agrp_yaml *L, const char *key, yaml_node_t *k, yaml_node_t *v, void *ct
 	r->set_value = agrp_xrealloc(r->set_value, (r->nset + 1) * sizeof *r->set_value);
 	r->set_value[r->nset] = NULL;
 	if (!field_path(L, k, st->what, &r->set[r->nset])) {
+		r->nset++;
+		return false;
+	}
+	if (!overlaps(L, k, st->what, r, r->nset, &r->set[r->nset])) {
 		r->nset++;
 		return false;
 	}
@@ -261,17 +310,20 @@ load_rule_parts(agrp_yaml *L, agr_governor *gv, yaml_node_t *n, yaml_node_t **f,
 		if (list->type == YAML_SCALAR_NODE) {
 			r->remove = agrp_xcalloc(1, sizeof *r->remove);
 			r->nremove = 1;
-			if (!field_path(L, list, w, &r->remove[0]))
+			if (!field_path(L, list, w, &r->remove[0]) ||
+			    !overlaps(L, list, w, r, r->nset, &r->remove[0]))
 				return false;
 		} else {
 			if (!agrp_yaml_expect(L, list, YAML_SEQUENCE_NODE, "remove"))
 				return false;
 			for (yaml_node_item_t *it = list->data.sequence.items.start;
 			     it < list->data.sequence.items.top; it++) {
+				yaml_node_t *item = agrp_yaml_node(L, *it);
+
 				r->remove =
 				    agrp_xrealloc(r->remove, (r->nremove + 1) * sizeof *r->remove);
-				if (!field_path(L, agrp_yaml_node(L, *it), w,
-				                &r->remove[r->nremove++]))
+				if (!field_path(L, item, w, &r->remove[r->nremove++]) ||
+				    !overlaps(L, item, w, r, r->nset, &r->remove[r->nremove - 1]))
 					return false;
 			}
 			if (r->nremove == 0)
