@@ -158,6 +158,27 @@ policy() {
 	[ "$(jq -c 'select(.trace == "b") | [.kind, .id // .call, .decision]' <<<"$output" | paste -sd' ')" = '["call","r1",null] ["govern","r2","escalate"] ["result","r2",null] ["govern","r3","block"] ["result","r3",null] ["call","r4",null] ["govern","r5","escalate"] ["result","r5",null]' ]
 }
 
+@test "sum: what counts is the amount the rule measured, not what a later rewrite made of it" {
+	policy 'rules:' '  - {name: budget, when: "tool == \"refund\"", sum: args.amount, limit: 100, then: block}' \
+		'  - {name: inflate, when: "tool == \"refund\"", then: rewrite, set: {args.amount: "1000"}}'
+	printf '%s\n' '{"step":1,"kind":"call","id":"r1","tool":"refund","args":{"amount":50}}' \
+		'{"step":2,"kind":"call","id":"r2","tool":"refund","args":{"amount":10}}' \
+		'{"step":3,"kind":"call","id":"r3","tool":"refund","args":{"amount":41}}' >"$T/s.ndjson"
+	govern -p "$T/p.yaml" "$T/s.ndjson"
+	# 50 and 10 pass (60 of 100), rewritten; 41 would make 101
+	[ "$(jq -c 'select(.kind == "govern") | [.call, .rule]' <<<"$output" | paste -sd' ')" = '["r1","inflate"] ["r2","inflate"] ["r3","budget"]' ]
+}
+
+@test "sum: an amount below 0 fails closed, and widens no budget" {
+	policy 'rules:' '  - {name: budget, when: "tool == \"refund\"", sum: args.amount, limit: 600, then: block}'
+	printf '%s\n' '{"step":1,"kind":"call","id":"r1","tool":"refund","args":{"amount":-100000}}' \
+		'{"step":2,"kind":"call","id":"r2","tool":"refund","args":{"amount":50000}}' \
+		'{"step":3,"kind":"call","id":"r3","tool":"refund","args":{"amount":600}}' >"$T/s.ndjson"
+	govern -p "$T/p.yaml" "$T/s.ndjson"
+	[ "$(jq -c 'select(.kind == "govern") | .call' <<<"$output" | paste -sd' ')" = '"r1" "r2"' ]
+	[ "$(jq -c 'select(.kind == "call") | .id' <<<"$output")" = '"r3"' ]
+}
+
 @test "limits per trace: two interleaved traces count apart" {
 	policy 'rules:' '  - {name: one, limit: 1, then: block}'
 	printf '%s\n' '{"trace":"p","step":1,"kind":"call","id":"1","tool":"x"}' \

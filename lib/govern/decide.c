@@ -76,7 +76,7 @@ format(const char *fmt, const char *a, const char *b)
 }
 
 /* The value a limited rule adds for this record: 1, or its sum:; false
- * when the sum is not a number. */
+ * when the sum is not a number from 0. */
 static bool
 amount(const agrp_rule *r, const agr_record *rec, const json_t *tree, double *v)
 {
@@ -86,7 +86,8 @@ amount(const agrp_rule *r, const agr_record *rec, const json_t *tree, double *v)
 	if (r->sum == NULL)
 		return true; /* no tree needed: most records are never parsed */
 	x = agr_expr_value(r->sum, tree ? tree : agr_record_json(rec), NULL);
-	if (!json_is_number(x) || !isfinite(json_number_value(x))) {
+	/* below 0 fails closed too: a negative refund would widen the budget */
+	if (!json_is_number(x) || !isfinite(json_number_value(x)) || json_number_value(x) < 0) {
 		json_decref(x);
 		return false;
 	}
