@@ -213,9 +213,9 @@ policy() {
 @test "messages: on: message rules block (the message dropped) and rewrite; calls' rules and the default do not judge them" {
 	govern -p "$D/messages.yaml" "$D/messages.ndjson"
 	[ "$output" = "$(cat "$D/messages.governed")" ]
-	[ "${lines[0]}" = '{"trace":"m","step":2,"kind":"govern","decision":"block","rule":"no-secrets","reason":"blocked by rule no-secrets","cause":1}' ]
+	[ "${lines[0]}" = '{"trace":"m","step":2,"kind":"govern","decision":"block","rule":"no-secrets","reason":"blocked by rule no-secrets","from":"user","to":"support","cause":1}' ]
 	[ "${lines[1]}" = '{"trace":"m","step":3,"kind":"message","from":"support","to":"logger","content":"[redacted]"}' ]
-	[ "${lines[2]}" = '{"trace":"m","step":4,"kind":"govern","decision":"rewrite","rule":"redact","changed":["content"],"cause":3}' ]
+	[ "${lines[2]}" = '{"trace":"m","step":4,"kind":"govern","decision":"rewrite","rule":"redact","changed":["content"],"from":"support","to":"logger","cause":3}' ]
 	[ "${lines[3]}" = "$(sed -n 3p "$D/messages.ndjson" | jq -c '.step = 5')" ]
 	[ "$(grep -c password <<<"$output")" -eq 0 ]
 	run agraph-trace check --builtin well-formed <<<"$output"

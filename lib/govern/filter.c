@@ -90,7 +90,18 @@ put_govern(agrp_buf *b, const agr_record *rec, const agrp_common *com, const agr
 		key(b, "changed");
 		agrp_buf_json(b, r->changed);
 	}
-	put_str(b, "call", com->id);
+	if (is(com->kind, "message")) { /* which message: who to whom */
+		static const char *const ends[] = { "from", "to" };
+		agrp_span span;
+
+		for (int i = 0; i < 2; i++)
+			if (agrp_record_field(rec, ends[i], &span) && span.type == 's') {
+				key(b, ends[i]);
+				agrp_buf_add(b, span.p, span.n);
+			}
+	} else {
+		put_str(b, "call", com->id);
+	}
 	put_str(b, "tool", com->tool);
 	put_str(b, "agent", com->agent);
 	if (audit) {

@@ -13,8 +13,8 @@
 
 /* The fields a rewrite must not touch: what makes the record the one it
  * is, and what the router writes itself. */
-static const char *const fixed_fields[] = { "trace", "step", "kind",   "id",     "call",
-	                                    "cause", "tool", "status", "attempt" };
+static const char *const fixed_fields[] = { "trace", "step", "kind",  "id",     "call",
+	                                    "cause", "tool", "agent", "status", "attempt" };
 
 static const char *const decision_names[] = { "allow", "rewrite", "block", "escalate" };
 
