@@ -111,6 +111,22 @@ rules:
 	[ "$(jq -c 'select(.kind == "govern") | [.decision, .rule, .reason]' <<<"$output")" = '["block","default","no rule allows it (default: block)"]' ]
 }
 
+@test "--govern --coproc: an executor's answer to a blocked call is passed over, as for a call timed out" {
+	policy p.yaml 'rules:
+  - {name: no-stripe, when: tool == "Stripe", then: block}'
+	# an executor that answers every id it has seen named, c2 among them
+	input='{"kind":"result","call":"c1","status":"ok"}
+{"kind":"result","call":"c2","status":"ok"}
+{"kind":"result","call":"c3","status":"ok"}
+{"kind":"result","call":"c4","status":"ok"}
+{"kind":"result","call":"c5","status":"ok"}'
+	run --separate-stderr agraph-route --coproc --govern "$BATS_TEST_TMPDIR/p.yaml" "$CS" <<<"$input"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(final_status <<<"$output")" = success ]
+	[ "$(jq -c 'select(.kind == "result" and .call == "c2") | .status' <<<"$output")" = '"error"' ]
+}
+
 @test "--govern: limit counts the calls of the run that went out" {
 	policy p.yaml 'rules:
   - {name: one-payment, when: tool == "Stripe" || tool == "Razorpay", limit: 1, then: block}'

@@ -23,6 +23,21 @@ rigid(const agr_router *r)
 }
 static bool late(const agr_router *r, const char *id);
 
+/* Call number call is answered by the router itself (timed out, or
+ * refused by the policy): a result for it that comes later is passed
+ * over (late()). */
+static void
+pass_over(agr_router *r, long call)
+{
+	if ((size_t)call / 8 >= r->timed_out_cap) {
+		size_t old = r->timed_out_cap;
+
+		agrp_grow(&r->timed_out, &r->timed_out_cap, (size_t)call / 8 + 1, 1);
+		memset(r->timed_out + old, 0, r->timed_out_cap - old);
+	}
+	r->timed_out[call / 8] |= (unsigned char)(1u << (call % 8));
+}
+
 /* The run's input as its first record: where it came in, and what. */
 static void
 put_input(agr_router *r)
@@ -575,6 +590,7 @@ govern_call(agr_router *r, slot *s)
 	if (d == AGR_DECISION_REWRITE || r->finished)
 		return;
 	r->refused = d;
+	pass_over(r, call);    /* an executor's answer to it, should one come, is no answer */
 	r->fault_cause = step; /* the result's cause: the decision */
 	agr_router_result(r, call, AGR_RESULT_ERROR,
 	                  d == AGR_DECISION_ESCALATE ? "escalated" : "blocked", reason, false,
@@ -1117,13 +1133,7 @@ agrp_router_time_out(agr_router *r)
 
 	if (call == 0)
 		return;
-	if ((size_t)call / 8 >= r->timed_out_cap) {
-		size_t old = r->timed_out_cap;
-
-		agrp_grow(&r->timed_out, &r->timed_out_cap, (size_t)call / 8 + 1, 1);
-		memset(r->timed_out + old, 0, r->timed_out_cap - old);
-	}
-	r->timed_out[call / 8] |= (unsigned char)(1u << (call % 8));
+	pass_over(r, call);
 	snprintf(msg, sizeof msg, "no result within %ld ms", agrp_router_timeout_ms(r));
 	agr_router_result(r, call, AGR_RESULT_TIMEOUT, "timeout", msg, false, NULL);
 }

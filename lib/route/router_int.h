@@ -56,8 +56,10 @@ struct agr_router {
 	size_t nwalked;
 	long step;
 	long ncalls;
-	long pending_call;        /* waiting for this call's result, or 0 */
-	unsigned char *timed_out; /* bit c: call c timed out (agrp_router_time_out) */
+	long pending_call; /* waiting for this call's result, or 0 */
+	/* bit c: call c was answered by the router (it timed out, or the
+	 * policy refused it): a later result for it is passed over */
+	unsigned char *timed_out;
 	size_t timed_out_cap;
 	int pending_tool;
 	int attempt;
