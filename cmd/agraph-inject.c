@@ -92,8 +92,13 @@ main(int argc, char **argv)
 	if (rewrite != NULL)
 		agr_injector_rewrite_cmd(in, rewrite);
 	agr_fe_faults_add(&faults, in);
-	if (manifest != NULL && (mf = fopen(manifest, "w")) == NULL)
+	if (manifest != NULL && (mf = fopen(manifest, "w")) == NULL) {
+		int e = errno;
+
+		agr_injector_free(in); /* nothing left behind for a leak checker */
+		errno = e;
 		err(2, "%s", agr_text(manifest, true));
+	}
 	if (quiet)
 		agr_injector_quiet(in, mf ? to_manifest : NULL, mf);
 	status = agr_fe_each_record(argv + optind, argc - optind, feed, in);
