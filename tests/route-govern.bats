@@ -184,3 +184,11 @@ rules:
 	[ "$status" -eq 1 ]
 	grep -q '^{Razorpay:error} breaks succeeds' <<<"$output"
 }
+
+@test "--govern: a reason of any length reaches the blocked result whole" {
+	r=$(head -c 3000 /dev/zero | tr '\0' x)
+	policy p.yaml "rules: [{name: b, when: tool == \"Stripe\", then: block, reason: $r}]"
+	run --separate-stderr agraph-route --govern "$BATS_TEST_TMPDIR/p.yaml" "$CS"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r 'select(.kind == "result" and .tool == "Stripe") | .error.message' <<<"$output")" = "$r" ]
+}

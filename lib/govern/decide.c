@@ -180,7 +180,7 @@ static void
 rule_decides(const agrp_rule *r, const agr_record *rec, json_t *in_place, agrp_ruling *out)
 {
 	const agrp_fpath *bad = NULL;
-	const json_t *orig = in_place ? in_place : agr_record_json(rec);
+	const json_t *orig;
 
 	out->decision = r->then;
 	out->rule = r->name;
@@ -194,6 +194,7 @@ rule_decides(const agrp_rule *r, const agr_record *rec, json_t *in_place, agrp_r
 	}
 	if (r->then != AGR_DECISION_REWRITE)
 		return;
+	orig = in_place ? in_place : agr_record_json(rec); /* only a rewrite needs the tree */
 	out->changed = json_array();
 	if (in_place != NULL) {
 		out->rewritten = in_place;

@@ -16,15 +16,6 @@ is(const char *a, const char *b)
 	return a != NULL && strcmp(a, b) == 0;
 }
 
-static bool
-rules_on_messages(const agr_governor *gv)
-{
-	for (size_t i = 0; i < gv->nrules; i++)
-		if (gv->rules[i].on_message)
-			return true;
-	return false;
-}
-
 /* Records put in are written straight into bytes, as agr_write_json()
  * would write them: a blocked call costs no tree. */
 static void
@@ -164,7 +155,7 @@ agr_governor_feed(agr_governor *gv, const agr_record *rec, agr_write_fn out, voi
 	if (is(com.kind, "result") && com.call != NULL && !gv->audit &&
 	    agrp_map_del(&t->blocked, com.call) != NULL)
 		return true; /* the caller was answered when its call was blocked */
-	if (!is(com.kind, "call") && !(is(com.kind, "message") && rules_on_messages(gv))) {
+	if (!is(com.kind, "call") && !(is(com.kind, "message") && gv->on_messages)) {
 		if (t->steps.count > 0 && !agrp_steps_fit(rec, "agraph-govern", err))
 			return false;
 		agrp_steps_write(&t->steps, rec, com.step, out, ctx);
@@ -223,23 +214,16 @@ agr_governor_decide(agr_governor *gv, json_t *rec, json_t **govern)
 	 * that cannot be read as a record (too deep) cannot be judged: it does
 	 * not go out. */
 	if (bytes == NULL || !agr_record_set(gv->scratch, bytes, strlen(bytes), "", 0, &e)) {
-		json_t *tool = json_object_get(rec, "tool"), *id = json_object_get(rec, "id"),
-		       *agent = json_object_get(rec, "agent");
+		agrp_ruling no = { AGR_DECISION_BLOCK, "default", NULL, NULL, NULL, false };
 
-		*govern = json_object();
-		json_object_set_new(*govern, "kind", json_string("govern"));
-		json_object_set_new(*govern, "decision", json_string("block"));
-		json_object_set_new(*govern, "rule", json_string("default"));
-		json_object_set_new(
-		    *govern, "reason",
-		    json_string(bytes == NULL ? "the call cannot be judged: it cannot be written"
-		                              : "the call cannot be judged: it cannot be read"));
-		if (json_is_string(id))
-			json_object_set(*govern, "call", id);
-		if (json_is_string(tool))
-			json_object_set(*govern, "tool", tool);
-		if (json_is_string(agent))
-			json_object_set(*govern, "agent", agent);
+		com = (agrp_common){ .id = agr_json_str(rec, "id"),
+			             .tool = agr_json_str(rec, "tool"),
+			             .agent = agr_json_str(rec, "agent") };
+		no.reason =
+		    agrp_xstrdup(bytes == NULL ? "the call cannot be judged: it cannot be written"
+		                               : "the call cannot be judged: it cannot be read");
+		*govern = agrp_govern_fields(&no, &com);
+		agrp_ruling_free(&no);
 		free(bytes);
 		return AGR_DECISION_BLOCK;
 	}

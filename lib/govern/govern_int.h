@@ -50,7 +50,8 @@ struct agr_governor {
 	agrp_rule *rules;
 	size_t nrules, caprules, ncounters;
 	bool audit;
-	agrp_map traces; /* id -> agrp_gtrace */
+	bool on_messages; /* a rule is on: message */
+	agrp_map traces;  /* id -> agrp_gtrace */
 	agrp_gtrace *all;
 	agrp_gtrace *efirst, *elast; /* the ended, held, the oldest first */
 	size_t nended;

@@ -388,6 +388,7 @@ load_rule(agrp_yaml *L, agr_governor *gv, yaml_node_t *n)
 		return false;
 	}
 	agrp_grow(&gv->rules, &gv->caprules, gv->nrules + 1, sizeof *gv->rules);
+	gv->on_messages |= r.on_message;
 	gv->rules[gv->nrules++] = r;
 	return true;
 }

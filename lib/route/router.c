@@ -559,7 +559,7 @@ govern_call(agr_router *r, slot *s)
 	json_t *rec, *fields;
 	agr_decision d;
 	slot *g;
-	char reason[1024];
+	const char *reason;
 
 	s->ev.extra = s->extra;
 	if ((rec = agr_event_json(r, &s->ev)) == NULL)
@@ -582,19 +582,21 @@ govern_call(agr_router *r, slot *s)
 	g->ev.tool = tool;
 	g->ev.cause = step;
 	json_object_del(fields, "tool"); /* the record's own, as for every event */
-	g->extra = fields;
-	snprintf(reason, sizeof reason, "%s",
-	         agr_json_str(fields, "reason") ? agr_json_str(fields, "reason") : "");
+	g->extra = json_incref(fields);  /* held here too: the reason is read from it below */
+	reason = agr_json_str(fields, "reason");
 	step = g->ev.step;
 	agrp_router_emit(r, g);
-	if (d == AGR_DECISION_REWRITE || r->finished)
+	if (d == AGR_DECISION_REWRITE || r->finished) {
+		json_decref(fields);
 		return;
+	}
 	r->refused = d;
 	pass_over(r, call);    /* an executor's answer to it, should one come, is no answer */
 	r->fault_cause = step; /* the result's cause: the decision */
 	agr_router_result(r, call, AGR_RESULT_ERROR,
 	                  d == AGR_DECISION_ESCALATE ? "escalated" : "blocked", reason, false,
 	                  NULL);
+	json_decref(fields);
 }
 
 /* Queue empty, nothing pending: decide what happens next. */
