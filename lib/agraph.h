@@ -52,6 +52,8 @@ typedef struct agr_error {
  * agr_text() gives it.  A text or source too long for its array was cut
  * where a character begins, and ends in "...". */
 void agr_error_print(const agr_error *err, const char *prog);
+/* Told of a mistake that is passed over, for the program to report. */
+typedef void (*agr_error_fn)(void *ctx, const agr_error *err);
 
 /* s as a message shows it, on one line whatever it holds, in a new
  * string the caller frees: what cannot be seen as JSON escapes (\n,
@@ -525,6 +527,10 @@ void agr_inject_list(FILE *out);
  * reads itself (status, error, and the fields it writes).
  */
 void agr_injector_live(agr_injector *in);
+/* agr_injector_live() for agraph-mcp, where a tool's answer goes to the
+ * client's model as a message would: the message faults that change a
+ * text (CLV, H, CIL) are response faults on results too. */
+void agr_injector_live_answers(agr_injector *in);
 
 typedef enum agr_live_faults {
 	AGR_LIVE_SERVICE,  /* error, timeout: stand in for the tool, decided before it runs */
@@ -603,6 +609,9 @@ bool agr_governor_feed(agr_governor *gv, const agr_record *rec, agr_write_fn out
 agr_decision agr_governor_decide(agr_governor *gv, json_t *rec, json_t **govern);
 /* Forgets what the limits counted in trace: a new run of it begins. */
 void agr_governor_forget(agr_governor *gv, const char *trace);
+/* Whether the capability limits let agent (NULL: none) call tool: true
+ * for an agent the policy does not name. */
+bool agr_governor_may_call(const agr_governor *gv, const char *agent, const char *tool);
 
 /* ------------------------------------------------------------------ */
 /* The router                                                          */
@@ -1009,6 +1018,39 @@ void agr_exec_end_orphans(void);
 bool agr_router_probe(agr_router *r, const agr_router_exec_opts *o, agr_error *err);
 
 /* ------------------------------------------------------------------ */
+/* An MCP session (agraph-mcp(1))                                      */
+
+typedef struct agr_mcp_opts {
+	/* The server: argv[0] found as execvp(3) finds it, run without a
+	 * shell in a process group of its own, its standard error ours. */
+	const char *const *argv;
+	size_t argc;
+	int client_in, client_out;         /* the client's ends of the stdio transport: 0, 1 */
+	FILE *record;                      /* NULL, or where the session is written as a trace, */
+	const char *record_name;           /* named so in messages */
+	const char *trace;                 /* its trace id (NULL: "mcp") */
+	agr_injector *faults;              /* NULL, or live (agr_injector_live_answers()) */
+	agr_governor *governor;            /* NULL, or the policy every tools/call meets */
+	size_t max_message;                /* the longest line either side may send (0: 64 MiB) */
+	long grace_ms;                     /* how long the server has to end, twice (0: 2000) */
+	const volatile sig_atomic_t *stop; /* NULL, or a flag that ends the session */
+	agr_error_fn on_error;             /* told of what goes wrong and is passed over */
+	void *ectx;
+} agr_mcp_opts;
+
+/*
+ * Relays one MCP session over stdio between the client (o->client_in,
+ * o->client_out) and the server it starts, a JSON-RPC message a line,
+ * byte for byte but where a fault or the policy acts; records it, gives
+ * each tools/call to the policy and the faults.  Returns when the session
+ * is over: 0 when the final record says success, 1 when it says failure
+ * (the server died, a call was cut short or a failure was left standing),
+ * 2 with err when the session could not begin or the record could not be
+ * written.
+ */
+int agr_mcp_run(const agr_mcp_opts *o, agr_error *err);
+
+/* ------------------------------------------------------------------ */
 /* A simulated world                                                   */
 
 typedef struct agr_world agr_world;
@@ -1217,8 +1259,6 @@ void agr_stress_run(const agr_recording *rc, const agr_graph *g, const agr_contr
 
 /* ------------------------------------------------------------------ */
 /* Import and export                                                   */
-
-typedef void (*agr_error_fn)(void *ctx, const agr_error *err);
 
 typedef struct agr_import_opts {
 	const char *terminate_word; /* chatlog: the word that ends a conversation;

@@ -214,17 +214,25 @@ rule_decides(const agrp_rule *r, const agr_record *rec, json_t *in_place, agrp_r
 		out->decision = AGR_DECISION_ALLOW;
 }
 
+bool
+agr_governor_may_call(const agr_governor *gv, const char *agent, const char *tool)
+{
+	agrp_map *tools;
+
+	if (agent == NULL || (tools = agrp_map_get(&gv->agents, agent)) == NULL)
+		return true;
+	return tool != NULL && agrp_map_get(tools, tool) != NULL;
+}
+
 void
 agrp_decide(agr_governor *gv, agrp_gtrace *t, const agr_record *rec, const agrp_common *com,
             json_t *in_place, agrp_ruling *out)
 {
 	bool message = com->kind != NULL && strcmp(com->kind, "message") == 0;
 	size_t npassed = 0;
-	agrp_map *tools;
 
 	*out = (agrp_ruling){ AGR_DECISION_ALLOW, NULL, NULL, NULL, NULL, false };
-	if (!message && com->agent != NULL && (tools = agrp_map_get(&gv->agents, com->agent)) &&
-	    (com->tool == NULL || agrp_map_get(tools, com->tool) == NULL)) {
+	if (!message && !agr_governor_may_call(gv, com->agent, com->tool)) {
 		out->decision = AGR_DECISION_BLOCK;
 		out->rule = "agents";
 		out->reason = com->tool ? format("agent %s may not call %s", com->agent, com->tool)

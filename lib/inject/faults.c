@@ -70,6 +70,11 @@ f_timeout(json_t *rec, agrp_fctx *c)
 	json_object_set_new(e, "retryable", json_true());
 	json_object_set_new(rec, "status", json_string("timeout"));
 	json_object_set_new(rec, "error", e);
+	if (json_object_get(c->params, "ms") != NULL) {
+		/* how long it took to time out; live, how long the answer is kept back */
+		c->late_ms = param_num(c->params, "ms", 0);
+		json_object_set_new(rec, "duration_ms", json_real(c->late_ms));
+	}
 	return AGRP_KEEP;
 }
 
@@ -479,7 +484,9 @@ static const agrp_param p_field_text[] = { TEXT("text"), FIELD("field"), END };
 static const agrp_param p_error[] = {
 	TEXT("class"), TEXT("message"), { "retryable", AGRP_BOOL, 0, 0, false, NULL }, END
 };
-static const agrp_param p_timeout[] = { TEXT("message"), END };
+static const agrp_param p_timeout[] = {
+	TEXT("message"), { "ms", AGRP_REAL, 0, AGRP_WHOLE_MAX, false, NULL }, END
+};
 static const agrp_param p_latency[] = {
 	{ "ms", AGRP_REAL, 0, AGRP_WHOLE_MAX, true, NULL }, FIELD("field"), END
 };
@@ -504,7 +511,7 @@ static const agrp_fault_def faults[] = {
 	  "the result fails: status error with an error object (class=, message=, retryable=)",
 	  p_error, f_error, NULL, false, NULL, AGRP_LIVE_SERVICE },
 	{ "timeout", "result",
-	  "the result times out: status timeout",
+	  "the result times out: status timeout, after ms= (live: the tool's timeout)",
 	  p_timeout, f_timeout, NULL, false, NULL, AGRP_LIVE_SERVICE },
 	{ "latency", "result",
 	  "ms= more milliseconds in field= (duration_ms)",

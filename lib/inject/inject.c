@@ -58,6 +58,13 @@ agr_injector_live(agr_injector *in)
 }
 
 void
+agr_injector_live_answers(agr_injector *in)
+{
+	in->live = true;
+	in->answers = true;
+}
+
+void
 agr_injector_quiet(agr_injector *in, agr_write_fn manifest, void *ctx)
 {
 	in->quiet = true;
@@ -459,7 +466,7 @@ apply_faults(agr_injector *in, const agr_record *rec, const agrp_common *com, ts
 		json_t *own_params = NULL, *before;
 		agrp_outcome o;
 
-		if (which != AGRP_LIVE_NO && f->def->live != which)
+		if (which != AGRP_LIVE_NO && f->live_as != which)
 			continue;
 		if (!hits(in, i, t, rec, com))
 			continue;

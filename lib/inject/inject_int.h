@@ -86,6 +86,7 @@ typedef struct agrp_fspec {
 	size_t ntemplates;
 	long injected;
 	bool live; /* for real calls: kind= must be result */
+	agrp_live live_as; /* for real calls: when it applies (an answer fault: a response one) */
 } agrp_fspec;
 
 /* Frees what a spec owns, not the spec itself. */
@@ -104,6 +105,7 @@ struct agr_injector {
 	json_t *tools;               /* every tool seen: name -> true */
 	char **rewrite;              /* --rewrite-cmd, split at spaces; NULL-ended */
 	bool live;                   /* for real calls (agr_injector_live()): live faults only */
+	bool answers;                /* agr_injector_live_answers(): CLV, H, CIL on results too */
 };
 
 #endif

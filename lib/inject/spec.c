@@ -329,10 +329,26 @@ load_templates(agrp_fspec *f, const char *path, agr_error *err)
 	return ok;
 }
 
+/* The message faults that change only a text: on a tool's answer, which
+ * an MCP client hands its model as it would a message, they can hit a
+ * real call (agr_injector_live_answers()). */
+static bool
+answer_fault(const agrp_fault_def *def)
+{
+	return strcmp(def->name, "CLV") == 0 || strcmp(def->name, "H") == 0 ||
+	       strcmp(def->name, "CIL") == 0;
+}
+
 /* Why a fault cannot hit a real call. */
 static const char *
-not_live(const agrp_fault_def *def)
+not_live(const agr_injector *in, const agrp_fault_def *def)
 {
+	if (in->answers) /* agraph-mcp's */
+		return strcmp(def->target, "call") == 0
+		           ? "it changes the call, which the client makes"
+		       : strcmp(def->target, "message") == 0
+		           ? "it changes a message between agents, and an MCP session has none"
+		           : "it changes the stream of records, which agraph-mcp writes itself";
 	if (strcmp(def->target, "call") == 0)
 		return "it changes the call, which agraph-route makes itself";
 	if (strcmp(def->target, "message") == 0)
@@ -407,9 +423,10 @@ spec_key(agrp_fspec *f, const agrp_param *p, const char *v, agr_error *err)
 		               key, v, v);
 		return false;
 	} else if (is_common(p)) {
-		if (strcmp(key, "kind") == 0)
+		if (strcmp(key, "kind") == 0) {
+			free(f->kind);
 			f->kind = agrp_xstrdup(v);
-		else if (strcmp(key, "tool") == 0)
+		} else if (strcmp(key, "tool") == 0)
 			f->tool = agrp_xstrdup(v);
 		else if (strcmp(key, "agent") == 0)
 			f->agent = agrp_xstrdup(v);
@@ -456,11 +473,11 @@ spec_new(agr_injector *in, const char *name, agr_error *err)
 		               "unknown fault '%s' (agraph-inject --list shows them)", name);
 		return NULL;
 	}
-	if (in->live && def->live == AGRP_LIVE_NO) {
+	if (in->live && def->live == AGRP_LIVE_NO && !(in->answers && answer_fault(def))) {
 		agrp_error_set(err, NULL, 0, 0,
 		               "%s cannot hit a real call: %s; agraph-inject "
 		               "applies it to the trace the run recorded",
-		               name, not_live(def));
+		               name, not_live(in, def));
 		return NULL;
 	}
 	agrp_grow(&in->f, &in->cap, in->n + 1, sizeof *in->f);
@@ -472,6 +489,12 @@ spec_new(agr_injector *in, const char *name, agr_error *err)
 	f->n = -1;
 	f->params = json_object();
 	f->live = in->live;
+	f->live_as = def->live;
+	if (in->live && def->live == AGRP_LIVE_NO) {
+		/* an answer fault: it hits the result, as a response fault */
+		f->live_as = AGRP_LIVE_RESPONSE;
+		f->kind = agrp_xstrdup("result");
+	}
 	f->tools = def->tools ? agr_expr_compile(def->tools, NULL) : NULL;
 	in->track = in->track || def->track;
 	return f;

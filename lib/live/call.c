@@ -157,6 +157,7 @@ service_faults(agr_router *r, const agr_event *ev, const agr_router_exec_opts *o
 	double no_wait;
 
 	*stand_in = NULL;
+	/* a timeout's ms= is in the stand-in's duration_ms */
 	faults = agr_injector_apply(o->faults, rec, AGR_LIVE_SERVICE, &no_wait, err);
 	if (faults != NULL && json_array_size(faults) > 0)
 		*stand_in = json_incref(rec);
@@ -183,8 +184,10 @@ live_result(agr_router *r, const agr_event *ev, const agr_router_exec_opts *o, j
 		/* a timeout takes as long as a real one would; an error, nothing */
 		const char *st = agr_json_str(rec, "status");
 
-		if (st != NULL && strcmp(st, "timeout") == 0 && node->timeout_ms > 0)
-			wait = (double)node->timeout_ms;
+		if (st != NULL && strcmp(st, "timeout") == 0)
+			wait = json_is_number(json_object_get(rec, "duration_ms"))
+			           ? json_number_value(json_object_get(rec, "duration_ms"))
+			           : (double)node->timeout_ms;
 		if (o->timestamps)
 			json_object_set_new(rec, "ts", json_null()); /* when it came: below */
 		json_object_set_new(rec, "duration_ms", json_real(wait));

@@ -48,8 +48,8 @@ extern char **environ;
 #define CHUNK 65536
 #define POLL_STEP_MS 10
 
-static long long
-now_ns(void)
+long long
+agrp_now_ns(void)
 {
 	struct timespec ts;
 
@@ -150,8 +150,8 @@ runnable(const char *path)
 /* The path to run for name: relative to dir with a slash, else found in
  * PATH as execvp(3) looks (an empty entry is the current directory).
  * Returns 0 and sets *path (the caller frees it), or an errno. */
-static int
-resolve(const char *name, const char *dir, char **path)
+int
+agrp_exec_resolve(const char *name, const char *dir, char **path)
 {
 	const char *list, *p, *colon;
 	int rc, seen = 0;
@@ -272,8 +272,8 @@ high_fd(int fd)
 	return nfd;
 }
 
-static bool
-make_pipe(int fds[2], int nonblock_end)
+bool
+agrp_exec_pipe(int fds[2], int nonblock_end)
 {
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		return false;
@@ -300,7 +300,7 @@ result_spawn(agr_exec_result *res, const char *name, int e, long long start)
 	res->status = AGR_RESULT_ERROR;
 	res->error_class = "spawn";
 	res->message = fmt("cannot run %s: %s", shown, strerror(e));
-	res->duration_ms = (double)(now_ns() - start) / 1e6;
+	res->duration_ms = (double)(agrp_now_ns() - start) / 1e6;
 	free(shown);
 }
 
@@ -372,7 +372,7 @@ look(run *r)
 	}
 	r->lost = rc < 0;
 	r->ended = true;
-	r->reaped = now_ns();
+	r->reaped = agrp_now_ns();
 }
 
 static void
@@ -459,7 +459,7 @@ go(run *r, long long start, long grace, const sigset_t *waitmask)
 		struct timespec ts;
 
 		look(r);
-		now = now_ns();
+		now = agrp_now_ns();
 		if (r->ended && drain_until < 0)
 			drain_until = now + g;
 		if (!r->ended && r->why == WHY_NONE) {
@@ -641,7 +641,7 @@ agr_exec_run(const agr_exec_spec *s, agr_exec_result *res, agr_error *err)
 	posix_spawnattr_t attr;
 	sigset_t all, old, waitmask, none, def, pending;
 	char *path = NULL, **argv = NULL, **env = NULL;
-	long long start = now_ns();
+	long long start = agrp_now_ns();
 	run r = { .s = s, .in = -1, .out = -1, .err = -1, .pidfd = -1, .pass = s->stderr_fd >= 0 };
 	bool ok = true;
 
@@ -657,11 +657,11 @@ agr_exec_run(const agr_exec_spec *s, agr_exec_result *res, agr_error *err)
 		return true;
 	}
 	own_children();
-	if ((rc = resolve(s->argv[0], s->dir, &path)) != 0) {
+	if ((rc = agrp_exec_resolve(s->argv[0], s->dir, &path)) != 0) {
 		result_spawn(res, s->argv[0], rc, start);
 		return true;
 	}
-	if (!make_pipe(pin, 1) || !make_pipe(pout, 0) || !make_pipe(perr, 0)) {
+	if (!agrp_exec_pipe(pin, 1) || !agrp_exec_pipe(pout, 0) || !agrp_exec_pipe(perr, 0)) {
 		agrp_error_set(err, NULL, 0, 0, "exec: pipe: %s", strerror(errno));
 		close_fd(&pin[0]), close_fd(&pin[1]), close_fd(&pout[0]);
 		close_fd(&pout[1]), close_fd(&perr[0]), close_fd(&perr[1]);
@@ -700,7 +700,7 @@ agr_exec_run(const agr_exec_spec *s, agr_exec_result *res, agr_error *err)
 	waitmask = old;
 	sigaddset(&waitmask, SIGPIPE);
 
-	start = now_ns();
+	start = agrp_now_ns();
 	rc = posix_spawn(&r.pid, path, &fa, &attr, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
@@ -744,14 +744,14 @@ bool
 agrp_wait_ms(double ms, const volatile sig_atomic_t *stop)
 {
 	/* at most a year: a longer wait is one that never ends, and fits */
-	long long until = now_ns() + (long long)((ms < 3.2e10 ? ms : 3.2e10) * 1e6);
+	long long until = agrp_now_ns() + (long long)((ms < 3.2e10 ? ms : 3.2e10) * 1e6);
 	sigset_t all, old;
 	bool stopped;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	while (!(stopped = stop != NULL && *stop != 0)) {
-		long long left = until - now_ns();
+		long long left = until - agrp_now_ns();
 		struct timespec ts;
 
 		if (left <= 0)

@@ -20,6 +20,19 @@ const char *agrp_signal_name(int sig, char *buf, size_t size);
  * not 0, as agr_exec_run() sees it: every signal blocked but while it
  * waits in ppoll(2), so that a handler that sets *stop is never missed.
  * False when it was stopped. */
+/* A pipe, close-on-exec, both ends at 3 or above (so that dup2 onto 0,
+ * 1 or 2 in a child never meets them), fds[nonblock_end] non-blocking.
+ * False, with errno, when it cannot be made. */
+bool agrp_exec_pipe(int fds[2], int nonblock_end);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+long long agrp_now_ns(void);
+
+/* The path to run for name: relative to dir (NULL: here) when it has a
+ * slash, else found in PATH as execvp(3) looks.  0 and *path (the
+ * caller's), or an errno. */
+int agrp_exec_resolve(const char *name, const char *dir, char **path);
+
 bool agrp_wait_ms(double ms, const volatile sig_atomic_t *stop);
 
 #endif
