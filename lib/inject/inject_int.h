@@ -85,7 +85,7 @@ typedef struct agrp_fspec {
 	char **templates;   /* templates=FILE: one text a line, drawn with the seed */
 	size_t ntemplates;
 	long injected;
-	bool live; /* for real calls: kind= must be result */
+	bool live;         /* for real calls: kind= must be result */
 	agrp_live live_as; /* for real calls: when it applies (an answer fault: a response one) */
 } agrp_fspec;
 

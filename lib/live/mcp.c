@@ -42,6 +42,23 @@ agrp_mcp_warn(agrp_mcp *s, const char *from, long line, long col, const char *fm
 	s->o->on_error(s->o->ectx, &e);
 }
 
+void
+agrp_mcp_send(agrp_mcp_out *q, const char *p, size_t n)
+{
+	if (!q->open)
+		return;
+	agrp_buf_add(&q->b, p, n);
+	agrp_buf_add(&q->b, "\n", 1);
+}
+
+void
+agrp_mcp_died(agrp_mcp *s, const char *why)
+{
+	if (s->died == NULL && !s->ending)
+		s->died = agrp_xstrdup(why);
+	s->end_now = true;
+}
+
 /* ---- the record ----------------------------------------------------- */
 
 static json_t *

@@ -68,17 +68,16 @@ typedef struct agrp_mcp {
 	bool ending;     /* the server is asked to end */
 	int phase;       /* then: 0 its input closed, 1 SIGTERM sent, 2 SIGKILL sent */
 	long long deadline;
-	char *died; /* why the server's side ended the session; NULL: the client ended it */
+	char *died;   /* why the server's side ended the session; NULL: the client ended it */
+	bool end_now; /* the server is to be ended at once (died) */
 	bool record_failed;
 	agr_error record_error;
 } agrp_mcp;
 
-/* relay.c */
+/* mcp.c */
 void agrp_mcp_send(agrp_mcp_out *q, const char *p, size_t n); /* a line: p and '\n' */
 /* The server's side is gone (why: a sentence): the session ends. */
 void agrp_mcp_died(agrp_mcp *s, const char *why);
-
-/* mcp.c */
 void agrp_mcp_from_client(agrp_mcp *s, const char *line, size_t n);
 void agrp_mcp_from_server(agrp_mcp *s, const char *line, size_t n);
 /* A message longer than s->max at line of one side. */

@@ -30,15 +30,6 @@ extern char **environ;
 /* Without a pidfd, how often to look whether the server ended. */
 #define LOOK_MS 20
 
-void
-agrp_mcp_send(agrp_mcp_out *q, const char *p, size_t n)
-{
-	if (!q->open)
-		return;
-	agrp_buf_add(&q->b, p, n);
-	agrp_buf_add(&q->b, "\n", 1);
-}
-
 static size_t
 queued(const agrp_mcp_out *q)
 {
@@ -219,14 +210,6 @@ begin_end(agrp_mcp *s, bool terminate)
 	}
 }
 
-void
-agrp_mcp_died(agrp_mcp *s, const char *why)
-{
-	if (s->died == NULL && !s->ending)
-		s->died = agrp_xstrdup(why);
-	begin_end(s, true);
-}
-
 /* Past the deadline: the next step of the end. */
 static void
 press_end(agrp_mcp *s, long long now)
@@ -385,7 +368,7 @@ run_loop(agrp_mcp *s, const sigset_t *waitmask)
 		long long now = agrp_now_ns(), next = 0;
 		struct timespec ts;
 
-		if (stop != NULL && *stop != 0)
+		if ((stop != NULL && *stop != 0) || s->end_now)
 			begin_end(s, true);
 		deliver_due(s, now, &next);
 		if (!flush_some(&s->to_client)) {
