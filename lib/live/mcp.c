@@ -54,7 +54,7 @@ agrp_mcp_send(agrp_mcp_out *q, const char *p, size_t n)
 void
 agrp_mcp_died(agrp_mcp *s, const char *why)
 {
-	if (s->died == NULL && !s->ending)
+	if (s->died == NULL)
 		s->died = agrp_xstrdup(why);
 	s->end_now = true;
 }
@@ -906,11 +906,9 @@ agrp_mcp_finish(agrp_mcp *s)
 			put_result(s, r, NULL, f);
 			cut++;
 		}
-		if (s->died) {
-			snprintf(why, sizeof why, "agraph-mcp: %s; the request was not answered",
-			         s->died);
-			answer_error(s, r->key, CONNECTION_CLOSED, why);
-		}
+		snprintf(why, sizeof why, "agraph-mcp: %s; the request was not answered",
+		         s->died ? s->died : "the session ended");
+		answer_error(s, r->key, CONNECTION_CLOSED, why);
 		untrack(s, r);
 	}
 	free(all);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "live/mcp_int.h"
@@ -183,7 +184,10 @@ look(agrp_mcp *s)
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 	s->pidfd = -1;
-	if (s->ending || rc < 0)
+	/* Asked to end by a signal, it ends as it may; asked by its input
+	 * closed, it ends well with status 0. */
+	if (rc < 0 ||
+	    (s->ending && (s->phase > 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 0))))
 		return;
 	if (WIFSIGNALED(status))
 		snprintf(why, sizeof why, "the server was killed by %s",
@@ -191,6 +195,24 @@ look(agrp_mcp *s)
 	else
 		snprintf(why, sizeof why, "the server exited with status %d", WEXITSTATUS(status));
 	agrp_mcp_died(s, why);
+}
+
+static void begin_end(agrp_mcp *s, bool terminate);
+
+/* The server closed its output or its input: it is ending, or broken.
+ * Its exit, when it comes at once, says which; else it is ended. */
+static void
+server_closed(agrp_mcp *s)
+{
+	for (int i = 0; i < 50 && !s->reaped; i++) {
+		look(s);
+		if (!s->reaped)
+			nanosleep(&(struct timespec){ 0, 2000000 }, NULL);
+	}
+	if (!s->reaped && !s->ending)
+		agrp_mcp_died(s, "the server closed its standard input or output");
+	if (!s->reaped)
+		begin_end(s, true);
 }
 
 /* The session is to end: the client is gone (terminate: or a signal
@@ -377,7 +399,7 @@ run_loop(agrp_mcp *s, const sigset_t *waitmask)
 		}
 		if (s->to_server.open && !flush_some(&s->to_server)) {
 			close_out(&s->to_server, true);
-			agrp_mcp_died(s, "the server does not read its input");
+			server_closed(s);
 		}
 		if (s->ending && s->phase == 0 && s->to_server.open && queued(&s->to_server) == 0)
 			close_out(&s->to_server, true); /* MCP's end: the server's input closed */
@@ -432,11 +454,11 @@ run_loop(agrp_mcp *s, const sigset_t *waitmask)
 		}
 		if (so >= 0 && fds[so].revents != 0 && !flush_some(&s->to_server)) {
 			close_out(&s->to_server, true);
-			agrp_mcp_died(s, "the server does not read its input");
+			server_closed(s);
 		}
 		if (si >= 0 && fds[si].revents != 0 && !read_some(s, &s->from_server, false)) {
 			take_rest(s, &s->from_server, false);
-			agrp_mcp_died(s, "the server closed its output");
+			server_closed(s);
 		}
 		if (ci >= 0 && fds[ci].revents != 0 && !read_some(s, &s->from_client, true)) {
 			take_rest(s, &s->from_client, true);
@@ -451,6 +473,8 @@ agr_mcp_run(const agr_mcp_opts *o, agr_error *err)
 {
 	agrp_mcp s = { 0 };
 	agr_mcp_opts opts = *o;
+
+	*err = (agr_error){ 0 };
 	struct sigaction ign = { 0 }, old_pipe;
 	sigset_t all, old;
 	int in_flags, out_flags, status;
