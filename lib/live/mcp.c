@@ -465,9 +465,8 @@ refuse(agrp_mcp *s, const char *key, const json_t *id, const char *tool, agr_dec
 	json_object_set_new(g, "cause", json_integer(call_step));
 	put(s, g);
 	res = result_fields(&r, "error");
-	json_object_set_new(res, "agent", json_string(s->agent ? s->agent : ""));
-	if (s->agent == NULL)
-		json_object_del(res, "agent");
+	if (s->agent != NULL)
+		json_object_set_new(res, "agent", json_string(s->agent));
 	json_object_set_new(
 	    res, "error", error_object(escalated ? "escalated" : "blocked", reason ? reason : ""));
 	json_object_set_new(res, "cause", json_integer(s->step));
@@ -598,11 +597,8 @@ call(agrp_mcp *s, json_t *m, const char *key, const json_t *id, const char *line
 		put(s, g);
 		json_decref(govern);
 	}
-	{ /* a failure of the tool is retried now */
-		void *was = agrp_map_del(&s->failed, r->tool);
-
-		(void)was;
-	}
+	/* a failure of the tool is retried now */
+	agrp_map_del(&s->failed, r->tool);
 	if (s->o->faults != NULL && stand_in(s, r))
 		return;
 	if (d == AGR_DECISION_REWRITE)
