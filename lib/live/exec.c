@@ -632,14 +632,45 @@ bad_spec(const agr_exec_spec *s, agr_error *err)
 	return false;
 }
 
+int
+agrp_exec_spawn(pid_t *pid, const char *path, char *const argv[], char *const env[], int in,
+                int out, int err)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, def;
+	int rc;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in, 0);
+	posix_spawn_file_actions_adddup2(&fa, out, 1);
+	if (err >= 0)
+		posix_spawn_file_actions_adddup2(&fa, err, 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+	                                    POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setpgroup(&attr, 0);
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&attr, &none);
+	sigfillset(&def);
+	sigdelset(&def, SIGKILL);
+	sigdelset(&def, SIGSTOP);
+	posix_spawnattr_setsigdefault(&attr, &def);
+	rc = posix_spawn(pid, path, &fa, &attr, argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	return rc;
+}
+
 bool
 agr_exec_run(const agr_exec_spec *s, agr_exec_result *res, agr_error *err)
 {
 	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, rc, e = 0;
 	long grace = s->grace_ms > 0 ? s->grace_ms : AGR_EXEC_GRACE_MS;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t all, old, waitmask, none, def, pending;
+	sigset_t all, old, waitmask, pending;
 	char *path = NULL, **argv = NULL, **env = NULL;
 	long long start = agrp_now_ns();
 	run r = { .s = s, .in = -1, .out = -1, .err = -1, .pidfd = -1, .pass = s->stderr_fd >= 0 };
@@ -675,24 +706,6 @@ agr_exec_run(const agr_exec_spec *s, agr_exec_result *res, agr_error *err)
 	argv[s->argc] = NULL;
 	env = make_env(s);
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-#endif
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-	                                    POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&attr, 0);
-	sigemptyset(&none);
-	posix_spawnattr_setsigmask(&attr, &none);
-	sigfillset(&def);
-	sigdelset(&def, SIGKILL);
-	sigdelset(&def, SIGSTOP);
-	posix_spawnattr_setsigdefault(&attr, &def);
-
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	sigpending(&pending);
@@ -701,9 +714,7 @@ agr_exec_run(const agr_exec_spec *s, agr_exec_result *res, agr_error *err)
 	sigaddset(&waitmask, SIGPIPE);
 
 	start = agrp_now_ns();
-	rc = posix_spawn(&r.pid, path, &fa, &attr, argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
+	rc = agrp_exec_spawn(&r.pid, path, argv, env, pin[0], pout[1], perr[1]);
 	close_fd(&pin[0]), close_fd(&pout[1]), close_fd(&perr[1]);
 	r.in = pin[1], r.out = pout[0], r.err = perr[0];
 	if (rc != 0) {

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Room for any name agrp_signal_name() gives, with its NUL. */
 #define AGRP_SIGNAME_SIZE 32
@@ -24,6 +25,12 @@ const char *agrp_signal_name(int sig, char *buf, size_t size);
  * 1 or 2 in a child never meets them), fds[nonblock_end] non-blocking.
  * False, with errno, when it cannot be made. */
 bool agrp_exec_pipe(int fds[2], int nonblock_end);
+
+/* Starts path (argv, env) in a process group of its own, every signal
+ * as a new program has it, in, out and err (-1: ours) as its standard
+ * input, output and error, nothing else open.  0 or an errno. */
+int agrp_exec_spawn(pid_t *pid, const char *path, char *const argv[], char *const env[], int in,
+                    int out, int err);
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 long long agrp_now_ns(void);

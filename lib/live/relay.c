@@ -84,9 +84,6 @@ spawn_server(agrp_mcp *s, agr_error *err)
 {
 	const agr_mcp_opts *o = s->o;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, rc;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, def;
 	char *path = NULL, **argv;
 
 	if ((rc = agrp_exec_resolve(o->argv[0], NULL, &path)) != 0) {
@@ -113,27 +110,9 @@ spawn_server(agrp_mcp *s, agr_error *err)
 	for (size_t i = 1; i < o->argc; i++)
 		argv[i] = (char *)o->argv[i];
 	argv[o->argc] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-#endif
-	posix_spawnattr_init(&attr);
 	/* A group of its own, that a signal at the end reaches whatever it
-	 * started (npx starts node); every signal as a new program has it. */
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-	                                    POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&attr, 0);
-	sigemptyset(&none);
-	posix_spawnattr_setsigmask(&attr, &none);
-	sigfillset(&def);
-	sigdelset(&def, SIGKILL);
-	sigdelset(&def, SIGSTOP);
-	posix_spawnattr_setsigdefault(&attr, &def);
-	rc = posix_spawn(&s->pid, path, &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
+	 * started (npx starts node); its standard error ours. */
+	rc = agrp_exec_spawn(&s->pid, path, argv, environ, in[0], out[1], -1);
 	close(in[0]);
 	close(out[1]);
 	free(argv);
