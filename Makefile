@@ -148,7 +148,7 @@ test: all units fuzzers $(O)/bench/gen_trace
 	tests/run $(BIN) $(O)/tests
 
 demo:
-	scripts/install-deps
+	scripts/install-deps --build
 	$(MAKE) all
 	scripts/demo $(BIN)
 
