@@ -206,6 +206,26 @@ direct() {
 	jq -e -s 'length == 1' "$T/rec"
 }
 
+@test "a tools/call without an id, or with one MCP does not allow, does not reach the server" {
+	printf '%s\n' '{"jsonrpc":"2.0","method":"tools/call","params":{"name":"refund","arguments":{"amount":1}}}' \
+		'{"jsonrpc":"2.0","id":null,"method":"tools/call","params":{"name":"refund","arguments":{"amount":2}}}' \
+		'{"jsonrpc":"2.0","id":{"a":1},"method":"tools/call","params":{"name":"refund","arguments":{"amount":3}}}' \
+		'{"jsonrpc":"2.0","id":1.5,"method":"tools/call","params":{"name":"refund","arguments":{"amount":4}}}' \
+		'{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"search\u0000refund","arguments":{"amount":5}}}' \
+		'{"jsonrpc":"2.0","id":"s-1","method":"tools/call","params":{"name":"search","arguments":{"q":"x"}}}' >"$T/in"
+	cat >"$T/server" <<-EOF
+	#!/bin/sh
+	tee "$T/got" | "$EX/mcp/desk"
+	EOF
+	chmod +x "$T/server"
+	run --separate-stderr agraph-mcp --record "$T/rec" -- "$T/server" <"$T/in"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.id, .error.code]' <<<"$output" | paste -sd' ')" = '[null,-32600] [{"a":1},-32600] [1.5,-32600] [9,-32602] ["s-1",null]' ]
+	[ "$(jq -r .params.name "$T/got")" = search ]
+	[[ $stderr == *"client:1:"*"a tools/call without an id: not passed on"* ]]
+	jq -e -s '.[0].id == "s-1" and .[1].status == "ok"' "$T/rec"
+}
+
 @test "a client that stops reading does not make agraph-mcp hang or grow without end" {
 	steps='[{"call":"big","args":{"bytes":2000000}}]'
 	# the client's side read by no one for a while: the server's answer waits in the pipes

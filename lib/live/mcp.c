@@ -17,6 +17,7 @@
 /* JSON-RPC's codes, and MCP's for a connection that is gone. */
 #define PARSE_ERROR (-32700)
 #define INVALID_REQUEST (-32600)
+#define INVALID_PARAMS (-32602)
 #define CONNECTION_CLOSED (-32000)
 
 /* What a stood-in timeout keeps its answer back without ms=: the MCP
@@ -554,6 +555,11 @@ call(agrp_mcp *s, json_t *m, const char *key, const json_t *id, const char *line
 		agrp_mcp_send(&s->to_server, line, n);
 		return;
 	}
+	if (strlen(tool) != json_string_length(json_object_get(params, "name"))) {
+		/* judged by its name up to the NUL, it could run as another */
+		answer_error(s, key, INVALID_PARAMS, "agraph-mcp: a tool's name may not hold \\u0000");
+		return;
+	}
 	if (agrp_map_get(&s->requests, key) != NULL) {
 		answer_error(s, key, INVALID_REQUEST,
 		             "agraph-mcp: a request with this id is in flight already");
@@ -736,6 +742,19 @@ agrp_mcp_from_client(agrp_mcp *s, const char *line, size_t n)
 	id = json_object_get(m, "id");
 	if (method == NULL) { /* an answer to the server's request */
 		agrp_mcp_send(&s->to_server, line, n);
+	} else if (strcmp(method, "tools/call") == 0 && !json_is_string(id) &&
+	           !json_is_integer(id)) {
+		/* A call MCP does not allow could be run unseen by a server that
+		 * takes it: it does not go on. */
+		agrp_mcp_warn(s, "client", s->from_client.line, 0, "a tools/call %s: not passed on",
+		              id ? "whose id is no string or integer" : "without an id");
+		if (id != NULL) {
+			key = id_key(id);
+			answer_error(
+			    s, key, INVALID_REQUEST,
+			    "agraph-mcp: a tools/call's id must be a string or an integer");
+			free(key);
+		}
 	} else if (id == NULL) {
 		if (strcmp(method, "notifications/cancelled") != 0 ||
 		    cancelled(s, json_object_get(m, "params")))
