@@ -35,6 +35,7 @@ for (let i = 1; i <= calls; i++) {
   if (!m.result) { console.error("bench: call", i, "failed:", JSON.stringify(m)); process.exit(1); }
 }
 child.stdin.end();
+await new Promise((resolve) => child.on("close", resolve)); // its end, for whoever measures it
 times.sort((a, b) => a - b);
 const mean = times.reduce((a, b) => a + b, 0) / times.length;
 console.log([times[Math.floor(times.length / 2)], times[Math.floor(times.length * 0.99)], mean].map((x) => x.toFixed(1)).join(" "));
