@@ -112,7 +112,7 @@ allowed() {
 	files=$(git ls-files '*.c' '*.h' 2>/dev/null || find lib fe cmd tests -name '*.[ch]')
 	[ -n "$files" ]
 	run clang-format --dry-run --Werror $files
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 0 ] || { echo "$output" | head -20; false; }
 }
 
 @test "every function agraph.h declares is defined in lib/" {

@@ -557,7 +557,8 @@ call(agrp_mcp *s, json_t *m, const char *key, const json_t *id, const char *line
 	}
 	if (strlen(tool) != json_string_length(json_object_get(params, "name"))) {
 		/* judged by its name up to the NUL, it could run as another */
-		answer_error(s, key, INVALID_PARAMS, "agraph-mcp: a tool's name may not hold \\u0000");
+		answer_error(s, key, INVALID_PARAMS,
+		             "agraph-mcp: a tool's name may not hold \\u0000");
 		return;
 	}
 	if (agrp_map_get(&s->requests, key) != NULL) {
