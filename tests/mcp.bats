@@ -124,7 +124,7 @@ direct() {
 }
 
 @test "a message longer than --max-message from the client is refused with an error, the session goes on" {
-	CLIENT_OPTS="--timeout 1000" session '[{"call":"echo","args":{"text":"'"$(head -c 5000 /dev/zero | tr '\0' a)"'"}},{"call":"echo","args":{"text":"short"}}]' --max-message 2000
+	CLIENT_OPTS="--timeout 2000" session '[{"call":"echo","args":{"text":"'"$(head -c 5000 /dev/zero | tr '\0' a)"'"}},{"call":"echo","args":{"text":"short"}}]' --max-message 2000
 	echo "$output" | jq -e -s 'map(select(.call == "echo")) | (.[0].error.code == -32001) and .[1].result.content[0].text == "short"'
 	[[ $stderr == *"agraph-mcp: client:"*"a message of more than 2000 bytes: not passed on"* ]]
 }
@@ -232,7 +232,7 @@ direct() {
 	printf '%s\n' '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}' \
 		'{"jsonrpc":"2.0","method":"notifications/initialized"}' \
 		'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"big","arguments":{"bytes":2000000}}}' >"$T/in"
-	(sleep 1; cat "$T/in"; sleep 2) | timeout 30 agraph-mcp --record "$T/rec" -- node "$M/server.mjs" | (sleep 2; wc -c) >"$T/n"
+	(sleep 1; cat "$T/in"; sleep 6) | timeout 30 agraph-mcp --record "$T/rec" -- node "$M/server.mjs" | (sleep 2; wc -c) >"$T/n"
 	[ "$(cat "$T/n")" -gt 2000000 ]
 	jq -e -s '.[1].status == "ok"' "$T/rec"
 	: "$steps"
@@ -267,7 +267,7 @@ direct() {
 	session '[{"call":"echo","args":{"text":"a"}}]' -f timeout:ms=300
 	step_is echo '.result.isError == true and (.result.content[0].text | test("timed out"))'
 	jq -e -s '.[2] | .status == "timeout" and .duration_ms == 300' "$T/rec"
-	run --separate-stderr node "$M/client.mjs" --timeout 300 '[{"call":"echo","args":{"text":"a"}},{"call":"echo","args":{"text":"b"}}]' -- \
+	run --separate-stderr node "$M/client.mjs" --timeout 2000 '[{"call":"echo","args":{"text":"a"}},{"call":"echo","args":{"text":"b"}}]' -- \
 		agraph-mcp --record "$T/rec" -f timeout:ms=60000,nth=1 -- node "$M/server.mjs"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e -s '(.[0].error.code == -32001) and .[1].result.content[0].text == "b"'
