@@ -50,6 +50,11 @@ FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS  = $(FUZZ_SRC:tests/fuzz/%.c=$(O)/tests/%)
 BENCH_SRC = $(sort $(wildcard tests/bench/*.c))
 BENCHES  = $(BENCH_SRC:tests/bench/%.c=$(O)/bench/%)
+# The peers of the benchmarks written in C++ (simdjson, Boost.Graph): built
+# only by `make benches`, with the libraries install-deps --bench installs.
+PEER_SRC = $(sort $(wildcard tests/bench/*.cc))
+PEERS    = $(PEER_SRC:tests/bench/%.cc=$(O)/bench/%)
+CXX     ?= c++
 TEST_OBJ = $(UNIT_SRC:%.c=$(O)/%.o) $(FUZZ_SRC:%.c=$(O)/%.o) $(O)/tests/fuzz/driver.o \
            $(BENCH_SRC:%.c=$(O)/%.o)
 MAN1     = $(wildcard man/*.1)
@@ -108,7 +113,7 @@ $(BIN)/%: $$(call prog_obj,$$*) $(FEA) $(LIBA)
 
 units: $(UNITS)
 fuzzers: $(FUZZERS)
-benches: $(BENCHES)
+benches: $(BENCHES) $(PEERS)
 
 $(O)/tests/test_%: $(O)/tests/unit/test_%.o $(LIBA)
 	$(say) LD $@
@@ -123,6 +128,12 @@ $(O)/bench/%: $(O)/tests/bench/%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(say) LD $@
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/bench/floor_check: PEER_LIBS = -lsimdjson
+$(O)/bench/%: tests/bench/%.cc
+	@mkdir -p $(dir $@)
+	$(say) CXX $@
+	$(Q)$(CXX) -std=c++17 -O2 -g -Wall -Wextra -o $@ $< $(PEER_LIBS)
 
 -include $(LIB_OBJ:.o=.d) $(FE_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
 
