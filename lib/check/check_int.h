@@ -44,6 +44,16 @@ typedef enum agrp_plan {
 	AGRP_PLAN_INDEX, /* S has a conjunct X == $trigger.Y: look up X's value */
 } agrp_plan;
 
+/* What of a record the checker holds (as a scope's opener or an
+ * obligation's trigger) the expressions that read it as $trigger need:
+ * nothing, the whole record, or some of its top-level fields. */
+#define AGRP_KEEP_MAX 8
+typedef struct agrp_keep {
+	bool whole;
+	size_t n;
+	const char *names[AGRP_KEEP_MAX]; /* borrowed from the expressions */
+} agrp_keep;
+
 typedef struct agrp_contract {
 	char *name;
 	agrp_ctype type;
@@ -59,6 +69,8 @@ typedef struct agrp_contract {
 #define AGRP_INDEX_MAX 8
 	int rec_path[AGRP_INDEX_MAX], trig_path[AGRP_INDEX_MAX];
 	int npath;
+	agrp_keep opener; /* for p, and s of precedence */
+	agrp_keep trigger; /* for s of response */
 } agrp_contract;
 
 struct agr_contracts {
@@ -115,6 +127,10 @@ void agrp_gone_free(agrp_gone_ring *g);
 
 /* index.c */
 void agrp_response_plan(agrp_contract *c);
+/* What c's expressions read of the records it holds (c->opener, c->trigger). */
+void agrp_contract_keeps(agrp_contract *c);
+/* The part of rec that k says to hold, or NULL for none. */
+agr_record *agrp_keep_record(const agrp_keep *k, const agr_record *rec);
 /* The key of an AGRP_PLAN_INDEX contract's paths in rec: those of the
  * record (X) or, with trigger, of $trigger (Y, read in rec as if they did
  * not name $trigger), all of them in one; false when one of the values is

@@ -164,12 +164,12 @@ test(const agr_expr *e, const agrp_rinfo *ri, const agr_record *trigger)
 }
 
 static void
-open_interval(agrp_cstate *s, const agrp_rinfo *ri)
+open_interval(const agrp_contract *c, agrp_cstate *s, const agrp_rinfo *ri)
 {
 	s->active = true;
 	s->start = agrp_check_at(ri);
 	agr_record_free(s->opener);
-	s->opener = agr_record_keep(ri->rec);
+	s->opener = agrp_keep_record(&c->opener, ri->rec);
 }
 
 static void
@@ -231,7 +231,7 @@ add_obligation(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const agr
 
 	if (o == NULL)
 		o = s->obs = agrp_xcalloc(1, sizeof *o);
-	ob->trigger = agr_record_keep(ri->rec);
+	ob->trigger = agrp_keep_record(&c->trigger, ri->rec);
 	ob->step = ri->step;
 	ob->source = ri->source;
 	ob->line = ri->line;
@@ -403,24 +403,24 @@ user_record(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const agrp_r
 	switch (c->scope) {
 	case AGRP_SC_GLOBAL:
 		if (!s->active)
-			open_interval(s, ri);
+			open_interval(c, s, ri);
 		break;
 	case AGRP_SC_AFTER:
 		if (!s->active && test(c->q, ri, NULL))
-			open_interval(s, ri);
+			open_interval(c, s, ri);
 		break;
 	case AGRP_SC_BEFORE:
 		if (s->done)
 			return;
 		if (test(c->r, ri, NULL)) {
 			if (!s->active)
-				open_interval(s, ri);
+				open_interval(c, s, ri);
 			close_interval(k, c, s, ri);
 			s->done = true;
 			return;
 		}
 		if (!s->active)
-			open_interval(s, ri);
+			open_interval(c, s, ri);
 		break;
 	case AGRP_SC_BETWEEN:
 	case AGRP_SC_UNTIL:
@@ -429,7 +429,7 @@ user_record(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const agrp_r
 			return;
 		}
 		if (!s->active && test(c->q, ri, NULL) && !test(c->r, ri, NULL))
-			open_interval(s, ri);
+			open_interval(c, s, ri);
 		break;
 	}
 	if (s->active && !s->decided)

@@ -287,6 +287,7 @@ load_contract(agrp_yaml *L, agr_contracts *cs, yaml_node_t *n)
 		contract_free(&c);
 		return false;
 	}
+	agrp_contract_keeps(&c);
 	add(cs, &c);
 	return true;
 }

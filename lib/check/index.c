@@ -84,6 +84,49 @@ agrp_response_plan(agrp_contract *c)
 		c->plan = AGRP_PLAN_SCAN;
 }
 
+static void
+keep_names(agrp_keep *k, const agr_expr *e)
+{
+	const char *names[AGRP_KEEP_MAX];
+	size_t n;
+
+	if (e == NULL)
+		return;
+	n = agrp_expr_trigger_names(e, names, AGRP_KEEP_MAX, &k->whole);
+	for (size_t i = 0; i < n && !k->whole; i++) {
+		bool known = false;
+
+		for (size_t j = 0; j < k->n && !known; j++)
+			known = strcmp(k->names[j], names[i]) == 0;
+		if (known)
+			continue;
+		if (k->n == AGRP_KEEP_MAX)
+			k->whole = true;
+		else
+			k->names[k->n++] = names[i];
+	}
+}
+
+void
+agrp_contract_keeps(agrp_contract *c)
+{
+	if (c->type > AGRP_PAT_BOUNDED)
+		return;
+	keep_names(&c->opener, c->p);
+	if (c->type == AGRP_PAT_PRECEDENCE)
+		keep_names(&c->opener, c->s);
+	if (c->type == AGRP_PAT_RESPONSE)
+		keep_names(&c->trigger, c->s);
+}
+
+agr_record *
+agrp_keep_record(const agrp_keep *k, const agr_record *rec)
+{
+	if (k->whole)
+		return agr_record_keep(rec);
+	return k->n == 0 ? NULL : agrp_record_keep_only(rec, k->names, k->n);
+}
+
 static uint64_t
 typed(char type, const void *p, size_t n)
 {

@@ -766,3 +766,33 @@ agr_expr_free(agr_expr *e)
 	free(e->n);
 	free(e);
 }
+
+size_t
+agrp_expr_trigger_names(const agr_expr *e, const char **names, size_t max, bool *whole)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->nn; i++) {
+		const agrp_enode *x = &e->n[i];
+		const char *key;
+		bool known = false;
+
+		if (x->op != AGRP_OP_PATH || !x->trigger)
+			continue;
+		if (x->nseg == 0) {
+			*whole = true;
+			continue;
+		}
+		if ((key = e->segs[x->seg].key) == NULL)
+			continue; /* $trigger[0]: a record is never an array */
+		for (size_t j = 0; j < n && !known; j++)
+			known = strcmp(names[j], key) == 0;
+		if (known)
+			continue;
+		if (n == max)
+			*whole = true;
+		else
+			names[n++] = key;
+	}
+	return n;
+}

@@ -445,6 +445,56 @@ agr_record_keep(const agr_record *rec)
 	return k;
 }
 
+/* Whether the field is one of the keys. */
+static bool
+named(const agrp_field *f, const char *const *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (agrp_span_key_is(&f->key, keys[i], strlen(keys[i])))
+			return true;
+	return false;
+}
+
+agr_record *
+agrp_record_keep_only(const agr_record *rec, const char *const *keys, size_t n)
+{
+	agr_record *k = agrp_xcalloc(1, sizeof *k);
+	size_t len = 2, at = 0;
+	char *bytes;
+
+	for (size_t i = 0; i < rec->nfields; i++)
+		if (named(&rec->fields[i], keys, n))
+			len += rec->fields[i].key.n + rec->fields[i].val.n + 2;
+	bytes = agrp_xmalloc(len + 1);
+	k->capfields = n ? n : 1;
+	k->fields = agrp_xmalloc(k->capfields * sizeof *k->fields);
+	bytes[at++] = '{';
+	for (size_t i = 0; i < rec->nfields && k->nfields < n; i++) {
+		const agrp_field *f = &rec->fields[i];
+		agrp_field *g;
+
+		if (!named(f, keys, n))
+			continue;
+		if (k->nfields > 0)
+			bytes[at++] = ',';
+		g = &k->fields[k->nfields++];
+		*g = *f;
+		g->key.p = memcpy(bytes + at, f->key.p, f->key.n);
+		at += f->key.n;
+		bytes[at++] = ':';
+		g->val.p = memcpy(bytes + at, f->val.p, f->val.n);
+		at += f->val.n;
+	}
+	bytes[at++] = '}';
+	bytes[at] = '\0';
+	k->bytes = bytes;
+	k->len = at;
+	k->source = rec->source;
+	k->line = rec->line;
+	k->owned = true;
+	return k;
+}
+
 agr_record *
 agr_record_new(void)
 {

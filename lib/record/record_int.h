@@ -47,6 +47,10 @@ long agrp_column_of(const char *s, const char *p);
 /* AGRAPH_REFERENCE=1: read and evaluate through jansson trees, the
  * obvious way that tests compare the fast one with. */
 bool agrp_reference(void);
+/* A kept copy of rec (as agr_record_keep) that holds only its top-level
+ * fields of these names, in their order in rec: what an expression that
+ * reads only them needs of a record it holds. */
+agr_record *agrp_record_keep_only(const agr_record *rec, const char *const *names, size_t n);
 /* A top-level field of a record, by its bytes. */
 bool agrp_record_field(const agr_record *rec, const char *key, agrp_span *out);
 /* A top-level string field, NUL-terminated in buf (or in the record's tree
