@@ -187,31 +187,44 @@ typedef struct agrp_where {
 	long line;
 } agrp_where;
 
+/* A contract's failure, and a violation that waits for R to close its
+ * interval: made when the first of them comes, as most contracts hold. */
+typedef struct agrp_cnote {
+	agrp_where fail; /* decided */
+	char *reason;
+	agrp_where pend; /* pending */
+	char *pend_reason;
+} agrp_cnote;
+
 typedef struct agrp_cstate {
 	bool decided;
-	agrp_where fail;
-	char *reason;
-	/* scope */
-	bool active, done;
-	agrp_where start;
-	agr_record *opener; /* $trigger outside response: the record that opened the interval */
+	bool builtin; /* which of the union below it holds */
 	bool pending;
-	agrp_where pend;
-	char *pend_reason;
-	/* patterns */
-	bool found, seen_first;
-	long count;
-	agrp_obs *obs; /* response; NULL until there is one */
-	/* built-ins */
-	long last_step; /* well-formed */
-	agrp_map tools; /* observable: tool -> agrp_pending; no-repeat: tool -> agrp_called */
-	char holds;     /* which of them: 'p' or 'c' */
-	size_t held;    /* the pending failures or the calls remembered, counted as open */
-	uint64_t seq;
+	agrp_cnote *note;
+	/* A user contract's scope and pattern, or a built-in's state: a
+	 * contract has one or the other, and there is one of these per
+	 * contract of every open trace. */
+	union {
+		struct {
+			bool active, done, found, seen_first;
+			agrp_where start;
+			agr_record *opener; /* $trigger outside response: what of the record that opened
+			                     * the interval its expressions read */
+			long count;
+			agrp_obs *obs; /* response; NULL until there is one */
+		};
+		struct {
+			long last_step; /* well-formed */
+			agrp_map tools; /* observable: tool -> agrp_pending; no-repeat: tool -> agrp_called */
+			char holds;     /* which of them: 'p' or 'c' */
+			size_t held;    /* the pending failures or the calls remembered, counted as open */
+			uint64_t seq;
+		};
+	};
 } agrp_cstate;
 
 typedef struct agrp_trace {
-	char *id;
+	char *id; /* in the block after cs */
 	struct agrp_trace *prev, *next; /* among the open, or the ended */
 	agrp_where last;
 	bool ended;      /* its first final has come */
@@ -219,7 +232,7 @@ typedef struct agrp_trace {
 	agrp_map calls;  /* open calls: id -> agrp_call, when a contract asks */
 	size_t ncalls;
 	uint64_t seq;
-	agrp_cstate *cs;
+	agrp_cstate cs[]; /* one per contract */
 } agrp_trace;
 
 struct agr_checker {
@@ -266,6 +279,8 @@ agrp_check_kind_is(const agrp_rinfo *ri, const char *kind)
 
 /* verdict.c: what the checker and the built-ins report through. */
 
+/* s's note, made when it has none. */
+agrp_cnote *agrp_check_note(agrp_cstate *s);
 /* The contract is broken for this trace: decided, and its state let go. */
 void agrp_check_fail(agr_checker *k, agrp_cstate *s, agrp_where w, const char *fmt, ...)
     AGRP_PRINTF(4, 5);

@@ -67,10 +67,16 @@ agr_checker_forgotten(const agr_checker *k)
 static void
 cstate_free(agr_checker *k, agrp_cstate *s)
 {
+	if (s->note != NULL) {
+		free(s->note->reason);
+		free(s->note->pend_reason);
+		free(s->note);
+	}
+	if (s->builtin) {
+		agrp_check_tools_clear(k, s);
+		return;
+	}
 	agrp_check_obligations_clear(k, s);
-	agrp_check_tools_clear(k, s);
-	free(s->reason);
-	free(s->pend_reason);
 	agr_record_free(s->opener);
 }
 
@@ -95,8 +101,6 @@ trace_free(agr_checker *k, agrp_trace *t)
 	for (size_t i = 0; i < k->cs->n; i++)
 		cstate_free(k, &t->cs[i]);
 	calls_free(k, t);
-	free(t->cs);
-	free(t->id);
 	free(t);
 }
 
@@ -148,8 +152,8 @@ violate(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const agrp_rinfo
 		agrp_check_fail(k, s, agrp_check_at(ri), "%s", reason);
 	} else if (!s->pending) {
 		s->pending = true;
-		s->pend = agrp_check_at(ri);
-		s->pend_reason = reason;
+		agrp_check_note(s)->pend = agrp_check_at(ri);
+		s->note->pend_reason = reason;
 		return;
 	}
 	free(reason);
@@ -179,8 +183,10 @@ reset_interval(agr_checker *k, agrp_cstate *s)
 	s->found = s->seen_first = false;
 	s->count = 0;
 	s->pending = false;
-	free(s->pend_reason);
-	s->pend_reason = NULL;
+	if (s->note != NULL) {
+		free(s->note->pend_reason);
+		s->note->pend_reason = NULL;
+	}
 	agrp_check_obligations_clear(k, s);
 	agr_record_free(s->opener);
 	s->opener = NULL;
@@ -197,10 +203,10 @@ close_interval(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const agr
 	else
 		how[0] = '\0';
 	if (s->pending) {
-		agrp_where w = s->pend;
+		agrp_where w = s->note->pend;
 
 		w.step = closer->step;
-		agrp_check_fail(k, s, w, "%s%s", s->pend_reason, how);
+		agrp_check_fail(k, s, w, "%s%s", s->note->pend_reason, how);
 	} else if (c->type == AGRP_PAT_EVENTUALLY && !s->found) {
 		if (closer != NULL)
 			agrp_check_fail(k, s, agrp_check_at(closer),
@@ -533,7 +539,10 @@ close_trace(agr_checker *k, agrp_trace *t, bool for_room)
 			user_end(k, c, s);
 		if (c->type == AGRP_BI_WELL_FORMED && k->every_problem)
 			continue;
-		agrp_check_emit(k, t, c, !s->decided, s->fail, s->reason);
+		if (s->decided)
+			agrp_check_emit(k, t, c, false, s->note->fail, s->note->reason);
+		else
+			agrp_check_emit(k, t, c, true, (agrp_where){ 0 }, NULL);
 	}
 	agrp_map_del(&k->traces, t->id);
 	unlink_trace(k, t);
@@ -547,12 +556,14 @@ close_trace(agr_checker *k, agrp_trace *t, bool for_room)
 static agrp_trace *
 open_trace(agr_checker *k, const char *id)
 {
-	agrp_trace *t = agrp_xcalloc(1, sizeof *t);
+	size_t len = strlen(id) + 1;
+	/* the trace, its contracts' states and its id in one block */
+	agrp_trace *t = agrp_xcalloc(1, sizeof *t + k->cs->n * sizeof *t->cs + len);
 
-	t->id = agrp_xstrdup(id);
-	t->cs = agrp_xcalloc(k->cs->n, sizeof *t->cs);
+	t->id = memcpy((char *)(t->cs + k->cs->n), id, len);
 	for (size_t i = 0; i < k->cs->n; i++)
-		t->cs[i].last_step = -1;
+		if ((t->cs[i].builtin = k->cs->c[i].type >= AGRP_BI_WELL_FORMED))
+			t->cs[i].last_step = -1;
 	append_trace(&k->first, &k->last, t);
 	agrp_map_put(&k->traces, id, t);
 	return t;

@@ -68,7 +68,7 @@ agrp_u64map_put(agrp_u64map *m, uint64_t key, void *val)
 	if ((m->n + 1) * 2 > m->cap) {
 		agrp_u64map bigger = { 0 };
 
-		bigger.cap = m->cap ? m->cap * 2 : 16;
+		bigger.cap = m->cap ? m->cap * 2 : 4; /* most hold one or two */
 		bigger.slots = agrp_xcalloc(bigger.cap, sizeof *bigger.slots);
 		for (size_t j = 0; j < m->cap; j++)
 			if (m->slots[j].key != 0)

@@ -56,6 +56,14 @@ agrp_check_vformat(const char *fmt, va_list ap)
 	return agrp_xstrdup(buf);
 }
 
+agrp_cnote *
+agrp_check_note(agrp_cstate *s)
+{
+	if (s->note == NULL)
+		s->note = agrp_xcalloc(1, sizeof *s->note);
+	return s->note;
+}
+
 /* The contract is broken for this trace: decided, and its state let go. */
 void
 agrp_check_fail(agr_checker *k, agrp_cstate *s, agrp_where w, const char *fmt, ...)
@@ -65,12 +73,14 @@ agrp_check_fail(agr_checker *k, agrp_cstate *s, agrp_where w, const char *fmt, .
 	if (s->decided)
 		return;
 	s->decided = true;
-	s->fail = w;
+	agrp_check_note(s)->fail = w;
 	va_start(ap, fmt);
-	s->reason = agrp_check_vformat(fmt, ap);
+	s->note->reason = agrp_check_vformat(fmt, ap);
 	va_end(ap);
-	agrp_check_obligations_clear(k, s);
-	agrp_check_tools_clear(k, s);
+	if (s->builtin)
+		agrp_check_tools_clear(k, s);
+	else
+		agrp_check_obligations_clear(k, s);
 }
 
 void

@@ -27,6 +27,7 @@ struct agr_record {
 	size_t nfields, capfields;
 	bool owned;   /* a kept copy: bytes and fields are its own */
 	bool scratch; /* agr_record_new(): fields are its own, bytes borrowed */
+	bool packed;  /* owned, its fields and bytes in its own block */
 };
 
 struct agr_reader {
@@ -458,18 +459,23 @@ named(const agrp_field *f, const char *const *keys, size_t n)
 agr_record *
 agrp_record_keep_only(const agr_record *rec, const char *const *keys, size_t n)
 {
-	agr_record *k = agrp_xcalloc(1, sizeof *k);
-	size_t len = 2, at = 0;
+	agr_record *k;
+	size_t len = 2, at = 0, nf = 0;
 	char *bytes;
 
 	for (size_t i = 0; i < rec->nfields; i++)
-		if (named(&rec->fields[i], keys, n))
+		if (named(&rec->fields[i], keys, n)) {
 			len += rec->fields[i].key.n + rec->fields[i].val.n + 2;
-	bytes = agrp_xmalloc(len + 1);
-	k->capfields = n ? n : 1;
-	k->fields = agrp_xmalloc(k->capfields * sizeof *k->fields);
+			nf++;
+		}
+	/* one block: held by the thousand, records must be small */
+	k = agrp_xcalloc(1, sizeof *k + nf * sizeof *k->fields + len + 1);
+	k->fields = (agrp_field *)(k + 1);
+	k->capfields = nf;
+	bytes = (char *)(k->fields + nf);
+	k->packed = true;
 	bytes[at++] = '{';
-	for (size_t i = 0; i < rec->nfields && k->nfields < n; i++) {
+	for (size_t i = 0; i < rec->nfields && k->nfields < nf; i++) {
 		const agrp_field *f = &rec->fields[i];
 		agrp_field *g;
 
@@ -534,9 +540,11 @@ agr_record_free(agr_record *rec)
 	if (rec == NULL || !(rec->owned || rec->scratch))
 		return;
 	json_decref(rec->json);
-	if (rec->owned)
-		free((char *)rec->bytes);
-	free(rec->fields);
+	if (!rec->packed) {
+		if (rec->owned)
+			free((char *)rec->bytes);
+		free(rec->fields);
+	}
 	free(rec);
 }
 
