@@ -30,12 +30,16 @@ typedef struct agrp_val {
 	bool folded;  /* AGRP_V_STR seen through lower() */
 	bool missing; /* AGRP_V_NULL because the path was absent */
 	bool unended; /* AGRP_V_STR not followed by a NUL: it lies in a record's bytes */
-	double n;
-	const char *s;
-	size_t slen;
-	const json_t *j; /* AGRP_V_JSON */
-	agrp_span raw;   /* AGRP_V_RAW */
-	int list;        /* AGRP_V_LIST: first element node */
+	union {       /* by t: values are copied at every step, so they are small */
+		double n;
+		struct {
+			const char *s;
+			size_t slen;
+		};
+		const json_t *j; /* AGRP_V_JSON */
+		agrp_span raw;   /* AGRP_V_RAW */
+		int list;        /* AGRP_V_LIST: first element node */
+	};
 } agrp_val;
 
 enum agrp_op {
