@@ -69,7 +69,7 @@ typedef struct agrp_contract {
 #define AGRP_INDEX_MAX 8
 	int rec_path[AGRP_INDEX_MAX], trig_path[AGRP_INDEX_MAX];
 	int npath;
-	agrp_keep opener; /* for p, and s of precedence */
+	agrp_keep opener;  /* for p, and s of precedence */
 	agrp_keep trigger; /* for s of response */
 } agrp_contract;
 
@@ -208,23 +208,25 @@ typedef struct agrp_cstate {
 		struct {
 			bool active, done, found, seen_first;
 			agrp_where start;
-			agr_record *opener; /* $trigger outside response: what of the record that opened
-			                     * the interval its expressions read */
+			agr_record *opener; /* $trigger outside response: what of the record that
+			                     * opened the interval its expressions read */
 			long count;
 			agrp_obs *obs; /* response; NULL until there is one */
 		};
 		struct {
 			long last_step; /* well-formed */
-			agrp_map tools; /* observable: tool -> agrp_pending; no-repeat: tool -> agrp_called */
+			agrp_map tools; /* observable: tool -> agrp_pending; no-repeat: tool ->
+			                   agrp_called */
 			char holds;     /* which of them: 'p' or 'c' */
-			size_t held;    /* the pending failures or the calls remembered, counted as open */
+			size_t held;    /* the pending failures or the calls remembered, counted as
+			                   open */
 			uint64_t seq;
 		};
 	};
 } agrp_cstate;
 
 typedef struct agrp_trace {
-	char *id; /* in the block after cs */
+	char *id;                       /* in the block after cs */
 	struct agrp_trace *prev, *next; /* among the open, or the ended */
 	agrp_where last;
 	bool ended;      /* its first final has come */

@@ -14,6 +14,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "record/record_int.h"
 
@@ -66,6 +69,35 @@ hex4(const char *p)
 	return v;
 }
 
+/* How many bytes from p on a string may hold as they are: not a quote, a
+ * backslash, a control character or a byte of a multibyte character. */
+static size_t
+plain_run(const char *p, const char *end)
+{
+	const char *q = p;
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+	              space = _mm_set1_epi8(0x20);
+
+	/* Sixteen at a time: below 0x20 as signed bytes is a control
+	 * character or a byte from 0x80 up. */
+	while (end - q >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+		int look = _mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+		    _mm_cmplt_epi8(v, space)));
+
+		if (look != 0)
+			return (size_t)(q - p) + (size_t)__builtin_ctz((unsigned)look);
+		q += 16;
+	}
+#endif
+	while (q < end && (unsigned char)*q >= 0x20 && (unsigned char)*q < 0x80 && *q != '"' &&
+	       *q != '\\')
+		q++;
+	return (size_t)(q - p);
+}
+
 static bool
 scan_string(scanner *S, agrp_span *out)
 {
@@ -75,6 +107,11 @@ scan_string(scanner *S, agrp_span *out)
 	S->nul = false;
 	while (S->p < S->end && *S->p != '"') {
 		unsigned char c = (unsigned char)*S->p;
+
+		if (c >= 0x20 && c < 0x80 && c != '\\') {
+			S->p += plain_run(S->p, S->end);
+			continue;
+		}
 
 		if (c < 0x20)
 			return bad(S, S->p,

@@ -154,9 +154,10 @@ realistic(long long budget, uint64_t seed)
 			const char *status = agr_prng_below(&p, 10) == 0 ? "escalated" : "success";
 
 			if (status[0] == 'e')
-				written += printf("{\"trace\":\"%s\",\"step\":%ld,\"kind\":\"escalate\","
-				                  "\"reason\":\"no path to the goal\"}\n",
-				                  t, ++r->step);
+				written +=
+				    printf("{\"trace\":\"%s\",\"step\":%ld,\"kind\":\"escalate\","
+				           "\"reason\":\"no path to the goal\"}\n",
+				           t, ++r->step);
 			written += printf("{\"trace\":\"%s\",\"step\":%ld,\"kind\":\"final\","
 			                  "\"status\":\"%s\",\"output\":\"",
 			                  t, ++r->step, status);
@@ -171,7 +172,8 @@ realistic(long long budget, uint64_t seed)
 			    "{\"trace\":\"%s\",\"step\":%ld,\"kind\":\"call\",\"ts\":"
 			    "\"2026-11-30T10:%02d:%02dZ\",\"tool\":\"%s\",\"id\":\"call_%ld_%ld\","
 			    "\"agent\":\"support-bot\",\"args\":{\"amount\":%d.%02d,\"currency\":"
-			    "\"EUR\",\"customer\":{\"id\":\"cust-%05d\",\"tier\":\"%s\",\"address\":"
+			    "\"EUR\",\"customer\":{\"id\":\"cust-%05d\",\"tier\":\"%s\","
+			    "\"address\":"
 			    "{\"city\":\"%s\",\"lines\":[\"Hauptstraße %d\",\"4. OG\"]}},"
 			    "\"flags\":[true,false,null],\"reason\":\"",
 			    t, ++r->step, n % 60, n * 3 % 60, tool, r->id, ++r->call, n, n % 100,
@@ -180,24 +182,30 @@ realistic(long long budget, uint64_t seed)
 			written += printf("\"}}\n");
 			if (agr_prng_below(&p, 20) == 0) {
 				written += printf(
-				    "{\"trace\":\"%s\",\"step\":%ld,\"kind\":\"result\",\"tool\":\"%s\","
-				    "\"call\":\"call_%ld_%ld\",\"status\":\"error\",\"duration_ms\":%d,"
+				    "{\"trace\":\"%s\",\"step\":%ld,\"kind\":\"result\",\"tool\":"
+				    "\"%s\","
+				    "\"call\":\"call_%ld_%ld\",\"status\":\"error\",\"duration_"
+				    "ms\":%d,"
 				    "\"error\":{\"class\":\"http\",\"message\":\"503 Service "
-				    "Unavailable: upstream \\\"payments\\\" timed out\",\"retryable\":true}}\n",
+				    "Unavailable: upstream \\\"payments\\\" timed "
+				    "out\",\"retryable\":true}}\n",
 				    t, ++r->step, tool, r->id, r->call, n * 3);
-				written += printf("{\"trace\":\"%s\",\"step\":%ld,\"kind\":\"reroute\","
-				                  "\"tool\":\"%s\",\"path\":[\"%s\",\"notify\"],"
-				                  "\"cost\":0.9,\"cause\":%ld}\n",
-				                  t, r->step + 1, tool, tool, r->step);
+				written +=
+				    printf("{\"trace\":\"%s\",\"step\":%ld,\"kind\":\"reroute\","
+				           "\"tool\":\"%s\",\"path\":[\"%s\",\"notify\"],"
+				           "\"cost\":0.9,\"cause\":%ld}\n",
+				           t, r->step + 1, tool, tool, r->step);
 				r->step++;
 			} else {
-				written += printf(
-				    "{\"trace\":\"%s\",\"step\":%ld,\"kind\":\"result\",\"tool\":\"%s\","
-				    "\"call\":\"call_%ld_%ld\",\"status\":\"ok\",\"duration_ms\":%d,"
-				    "\"output\":{\"text\":\"",
-				    t, ++r->step, tool, r->id, r->call, n);
+				written += printf("{\"trace\":\"%s\",\"step\":%ld,\"kind\":"
+				                  "\"result\",\"tool\":\"%s\","
+				                  "\"call\":\"call_%ld_%ld\",\"status\":\"ok\","
+				                  "\"duration_ms\":%d,"
+				                  "\"output\":{\"text\":\"",
+				                  t, ++r->step, tool, r->id, r->call, n);
 				written += content(&p, 3);
-				written += printf("\",\"tokens\":{\"in\":%d,\"out\":%d}}}\n", n * 4, n / 3);
+				written += printf("\",\"tokens\":{\"in\":%d,\"out\":%d}}}\n", n * 4,
+				                  n / 3);
 			}
 		}
 		r->phase++;

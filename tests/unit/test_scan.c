@@ -283,6 +283,37 @@ many_keys(long *cases)
 		}
 }
 
+/* {"s":"<plain × run><odd><plain × tail>"}: every byte the string scan
+ * must stop at, at every place in and around its sixteen-byte strides,
+ * and strings that end where the record does. */
+static void
+strings(long *cases)
+{
+	static const char *const odd[] = { "\"",   "\\n",  "\\u00e9", "\\x",      "\x01",
+		                           "\x1f", "\x7f", "\x80",    "\xc3\xa9", "\xe2\x82\xac",
+		                           "\xff", "\xc3", "",        "\t",       "\\" };
+	char buf[256];
+
+	for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
+		for (int run = 0; run < 40; run++)
+			for (int tail = 0; tail < 20; tail += 3) {
+				size_t n = 0, len = strlen(odd[i]);
+
+				n += (size_t)snprintf(buf, sizeof buf, "{\"s\":\"");
+				memset(buf + n, 'a', (size_t)run);
+				n += (size_t)run;
+				memcpy(buf + n, odd[i], len);
+				n += len;
+				memset(buf + n, 'b', (size_t)tail);
+				n += (size_t)tail;
+				memcpy(buf + n, "\"}", 2);
+				compare(buf, n + 2);
+				compare(buf, n + 1); /* cut before its '}' */
+				compare(buf, n);     /* cut before its closing quote */
+				*cases += 3;
+			}
+}
+
 int
 main(void)
 {
@@ -337,6 +368,12 @@ main(void)
 	many_keys(&cases);
 	ok(disagree == d0 && fields_bad == f0,
 	   "objects of many keys: the scan is jansson (%ld of %ld differ)",
+	   disagree - d0 + fields_bad - f0, cases);
+	d0 = disagree, f0 = fields_bad, cases = 0;
+	strings(&cases);
+	ok(disagree == d0 && fields_bad == f0,
+	   "strings with every kind of byte at every place: the scan is jansson (%ld of %ld "
+	   "differ)",
 	   disagree - d0 + fields_bad - f0, cases);
 	free(fields);
 	return done_testing();
