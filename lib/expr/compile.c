@@ -224,6 +224,7 @@ add_seg(parser *P, const char *key, long index)
 
 	agrp_grow(&e->segs, &e->capsegs, e->nsegs + 1, sizeof *e->segs);
 	e->segs[e->nsegs].key = key;
+	e->segs[e->nsegs].klen = key ? strlen(key) : 0;
 	e->segs[e->nsegs].index = index;
 	e->nsegs++;
 }

@@ -253,7 +253,7 @@ walk_raw(const agr_expr *e, const agrp_enode *n, const agr_record *rec, agrp_spa
 		return false;
 	f = agrp_record_fields(rec, &nf);
 	for (size_t i = 0; i < nf && !found; i++)
-		if (agrp_span_key_is(&f[i].key, s->key, strlen(s->key))) {
+		if (agrp_span_key_is(&f[i].key, s->key, s->klen)) {
 			cur = f[i].val;
 			found = true;
 		}

@@ -84,6 +84,7 @@ typedef struct agrp_enode {
 
 typedef struct agrp_seg {
 	const char *key; /* NULL: an index */
+	size_t klen;
 	long index;
 } agrp_seg;
 

@@ -621,12 +621,45 @@ agrp_span_int(const agrp_span *v, long *out)
 	return true;
 }
 
+/* Which of the common names (0-6 as in agrp_record_common, 7 for
+ * "step") the key is, or -1: by its length first, as most keys are none. */
+static int
+common_name(const agrp_span *k)
+{
+	static const char *const common[8] = { "trace", "kind", "tool", "status",
+		                               "id",    "call", "agent", "step" };
+	char buf[48];
+	const char *p = k->p + 1;
+	size_t n = k->n - 2;
+
+	if (k->esc) { /* decoded, if it can be one of them at all: six \\uXXXX and quotes */
+		if (k->n > 6 * 6 + 2)
+			return -1;
+		n = agrp_span_decode(k, buf, sizeof buf);
+		p = buf;
+	}
+	switch (n) {
+	case 2:
+		return memcmp(p, "id", 2) == 0 ? 4 : -1;
+	case 4:
+		for (int i = 1; i < 8; i++)
+			if (strlen(common[i]) == 4 && memcmp(p, common[i], 4) == 0)
+				return i;
+		return -1;
+	case 5:
+		return memcmp(p, "trace", 5) == 0 ? 0 : memcmp(p, "agent", 5) == 0 ? 6 : -1;
+	case 6:
+		return memcmp(p, "status", 6) == 0 ? 3 : -1;
+	default:
+		return -1;
+	}
+}
+
 void
 agrp_record_common(const agr_record *rec, agrp_common *c)
 {
 	static const char *const keys[7] = { "trace", "kind", "tool", "status",
 		                             "id",    "call", "agent" };
-	static const size_t lens[7] = { 5, 4, 4, 6, 2, 4, 5 };
 	const char **slots[7] = { &c->trace, &c->kind, &c->tool, &c->status,
 		                  &c->id,    &c->call, &c->agent };
 	bool seen[8] = { false };
@@ -637,27 +670,22 @@ agrp_record_common(const agr_record *rec, agrp_common *c)
 	/* One pass over the fields; the first of a repeated key counts, as
 	 * in agrp_record_field(). */
 	for (size_t f = 0; f < rec->nfields; f++) {
-		const agrp_span *k = &rec->fields[f].key, *v = &rec->fields[f].val;
+		const agrp_span *v = &rec->fields[f].val;
+		int i = common_name(&rec->fields[f].key);
 
-		if (!seen[7] && agrp_span_key_is(k, "step", 4)) {
-			seen[7] = true;
+		if (i < 0 || seen[i])
+			continue;
+		seen[i] = true;
+		if (i == 7) {
 			if (!agrp_span_int(v, &c->step))
 				c->step = -1;
+		} else if (v->type != 's') {
 			continue;
-		}
-		for (int i = 0; i < 7; i++) {
-			if (seen[i] || !agrp_span_key_is(k, keys[i], lens[i]))
-				continue;
-			seen[i] = true;
-			if (v->type != 's')
-				break;
-			if (v->n + 4 > sizeof c->buf[i]) { /* long: the tree has it whole */
-				*slots[i] = agr_json_str(agr_record_json(rec), keys[i]);
-			} else {
-				c->buf[i][agrp_span_decode(v, c->buf[i], sizeof c->buf[i])] = '\0';
-				*slots[i] = c->buf[i];
-			}
-			break;
+		} else if (v->n + 4 > sizeof c->buf[i]) { /* long: the tree has it whole */
+			*slots[i] = agr_json_str(agr_record_json(rec), keys[i]);
+		} else {
+			c->buf[i][agrp_span_decode(v, c->buf[i], sizeof c->buf[i])] = '\0';
+			*slots[i] = c->buf[i];
 		}
 	}
 	if (c->trace == NULL)

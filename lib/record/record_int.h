@@ -73,7 +73,16 @@ const agrp_field *agrp_record_fields(const agr_record *rec, size_t *n);
 bool agrp_span_next(const agrp_span *c, size_t *cursor, agrp_span *key, agrp_span *val);
 /* The value of key in a validated object. */
 bool agrp_span_get(const agrp_span *obj, const char *key, agrp_span *out);
-bool agrp_span_key_is(const agrp_span *k, const char *key, size_t n);
+/* Whether a key is the n bytes of key: inline, as lookups ask it of
+ * every field they pass. */
+bool agrp_span_key_is_escaped(const agrp_span *k, const char *key, size_t n);
+static inline bool
+agrp_span_key_is(const agrp_span *k, const char *key, size_t n)
+{
+	if (k->esc)
+		return agrp_span_key_is_escaped(k, key, n);
+	return k->n == n + 2 && (n == 0 || (k->p[1] == key[0] && memcmp(k->p + 1, key, n) == 0));
+}
 /* A string's decoded bytes into out (at most cap - 4); returns the length. */
 size_t agrp_span_decode(const agrp_span *s, char *out, size_t cap);
 

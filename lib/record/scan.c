@@ -724,13 +724,11 @@ agrp_span_get(const agrp_span *obj, const char *key, agrp_span *out)
 }
 
 bool
-agrp_span_key_is(const agrp_span *k, const char *key, size_t n)
+agrp_span_key_is_escaped(const agrp_span *k, const char *key, size_t n)
 {
 	char small[256], *buf = small;
 	bool same;
 
-	if (!k->esc)
-		return k->n == n + 2 && memcmp(k->p + 1, key, n) == 0;
 	/* Decoded whole, however long: a prefix that matches is not a match. */
 	if (k->n - 2 < n)
 		return false;
