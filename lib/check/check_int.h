@@ -154,7 +154,14 @@ typedef struct agrp_obs {
 	size_t n;
 	agrp_u64map buckets; /* key -> the first obligation of the bucket */
 	agrp_ob *apart;
+	/* Until AGRP_FEW_KEYED obligations with a key are open at once, they
+	 * are one list, each tested when its key is looked up: most traces
+	 * hold one or two, and a map for them would outweigh them. */
+	agrp_ob *few;
+	size_t nfew;
+	bool indexed; /* past that: they are in buckets */
 } agrp_obs;
+#define AGRP_FEW_KEYED 8
 
 /* An open call, in its trace's index by id: the newest on top. */
 typedef struct agrp_call {

@@ -229,6 +229,25 @@ close_interval(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const agr
 
 /* ---- response: obligations, in the order they came and by key ------- */
 
+/* The few keyed obligations into buckets, for good. */
+static void
+index_few(agrp_obs *o)
+{
+	agrp_ob *ob = o->few;
+
+	o->indexed = true;
+	o->few = NULL;
+	o->nfew = 0;
+	for (agrp_ob *next; ob != NULL; ob = next) {
+		next = ob->bnext;
+		ob->bprev = NULL;
+		ob->bnext = agrp_u64map_get(&o->buckets, ob->key);
+		if (ob->bnext)
+			ob->bnext->bprev = ob;
+		agrp_u64map_put(&o->buckets, ob->key, ob);
+	}
+}
+
 static void
 add_obligation(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const agrp_rinfo *ri)
 {
@@ -249,8 +268,16 @@ add_obligation(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const agr
 	o->last = ob;
 	/* Filed under the value $trigger.Y will have, or apart. */
 	if (c->plan == AGRP_PLAN_INDEX && agrp_index_key(c, ri->rec, true, &ob->key)) {
-		ob->bnext = agrp_u64map_get(&o->buckets, ob->key);
-		agrp_u64map_put(&o->buckets, ob->key, ob);
+		if (!o->indexed && o->nfew == AGRP_FEW_KEYED)
+			index_few(o);
+		if (o->indexed) {
+			ob->bnext = agrp_u64map_get(&o->buckets, ob->key);
+			agrp_u64map_put(&o->buckets, ob->key, ob);
+		} else {
+			ob->bnext = o->few;
+			o->few = ob;
+			o->nfew++;
+		}
 	} else {
 		ob->bnext = o->apart;
 		o->apart = ob;
@@ -278,23 +305,29 @@ drop_obligation(agr_checker *k, agrp_obs *o, agrp_ob *ob)
 		ob->bprev->bnext = ob->bnext;
 	else if (ob->key == 0)
 		o->apart = ob->bnext;
+	else if (!o->indexed)
+		o->few = ob->bnext;
 	else if (ob->bnext)
 		agrp_u64map_put(&o->buckets, ob->key, ob->bnext);
 	else
 		agrp_u64map_del(&o->buckets, ob->key);
+	if (ob->key != 0 && !o->indexed)
+		o->nfew--;
 	agr_record_free(ob->trigger);
 	free(ob);
 	o->n--;
 	k->open--;
 }
 
-/* Tests the obligations of a list (a bucket, or those apart) against S. */
+/* Tests the obligations of a list (a bucket, the few, or those apart)
+ * against S: those of the key only, unless it is 0. */
 static void
-close_listed(agr_checker *k, const agrp_contract *c, agrp_obs *o, agrp_ob *ob, const agrp_rinfo *ri)
+close_listed(agr_checker *k, const agrp_contract *c, agrp_obs *o, agrp_ob *ob, uint64_t key,
+             const agrp_rinfo *ri)
 {
 	for (agrp_ob *next; ob != NULL; ob = next) {
 		next = ob->bnext;
-		if (test(c->s, ri, ob->trigger))
+		if ((key == 0 || ob->key == key) && test(c->s, ri, ob->trigger))
 			drop_obligation(k, o, ob);
 	}
 }
@@ -314,11 +347,13 @@ close_obligations(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const 
 	case AGRP_PLAN_INDEX:
 		/* X of an object or array equals no value with a key */
 		if (agrp_index_key(c, ri->rec, false, &key))
-			close_listed(k, c, o, agrp_u64map_get(&o->buckets, key), ri);
-		close_listed(k, c, o, o->apart, ri);
+			close_listed(k, c, o,
+			             o->indexed ? agrp_u64map_get(&o->buckets, key) : o->few, key,
+			             ri);
+		close_listed(k, c, o, o->apart, 0, ri);
 		break;
 	case AGRP_PLAN_SCAN:
-		close_listed(k, c, o, o->apart, ri);
+		close_listed(k, c, o, o->apart, 0, ri);
 		break;
 	}
 }
