@@ -131,6 +131,9 @@ void agrp_response_plan(agrp_contract *c);
 void agrp_contract_keeps(agrp_contract *c);
 /* The part of rec that k says to hold, or NULL for none. */
 agr_record *agrp_keep_record(const agrp_keep *k, const agr_record *rec);
+/* The same as bytes into out (room for what a call with out NULL
+ * returns, and a NUL): its length, 0 for none. */
+size_t agrp_keep_bytes(const agrp_keep *k, const agr_record *rec, char *out);
 /* The key of an AGRP_PLAN_INDEX contract's paths in rec: those of the
  * record (X) or, with trigger, of $trigger (Y, read in rec as if they did
  * not name $trigger), all of them in one; false when one of the values is
@@ -140,13 +143,14 @@ bool agrp_index_key(const agrp_contract *c, const agr_record *rec, bool trigger,
 /* A response obligation: its trigger, where it was, and its places in the
  * order of arrival and in its bucket of the index. */
 typedef struct agrp_ob {
-	agr_record *trigger;
 	long step;
 	const char *source;
 	long line;
 	uint64_t key; /* 0: kept apart, tested by every record */
 	struct agrp_ob *prev, *next;
 	struct agrp_ob *bprev, *bnext;
+	size_t tlen; /* what of the trigger S reads, as a record's bytes; 0: nothing */
+	char trigger[];
 } agrp_ob;
 
 typedef struct agrp_obs {
@@ -257,6 +261,7 @@ struct agr_checker {
 	agrp_trace *efirst, *elast; /* ended traces held, in the order they ended */
 	size_t nended;
 	agrp_gone_ring gone; /* traces let go for room */
+	agr_record *trigger; /* an obligation's trigger, read again from its bytes */
 };
 
 /* What a record says, read once. */

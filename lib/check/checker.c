@@ -123,6 +123,7 @@ agr_checker_free(agr_checker *k)
 	}
 	agrp_map_free(&k->traces);
 	agrp_gone_free(&k->gone);
+	agr_record_free(k->trigger);
 	free(k);
 }
 
@@ -252,11 +253,12 @@ static void
 add_obligation(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const agrp_rinfo *ri)
 {
 	agrp_obs *o = s->obs;
-	agrp_ob *ob = agrp_xcalloc(1, sizeof *ob);
+	size_t len = agrp_keep_bytes(&c->trigger, ri->rec, NULL);
+	agrp_ob *ob = agrp_xcalloc(1, sizeof *ob + len + 1);
 
 	if (o == NULL)
 		o = s->obs = agrp_xcalloc(1, sizeof *o);
-	ob->trigger = agrp_keep_record(&c->trigger, ri->rec);
+	ob->tlen = agrp_keep_bytes(&c->trigger, ri->rec, ob->trigger);
 	ob->step = ri->step;
 	ob->source = ri->source;
 	ob->line = ri->line;
@@ -313,10 +315,26 @@ drop_obligation(agr_checker *k, agrp_obs *o, agrp_ob *ob)
 		agrp_u64map_del(&o->buckets, ob->key);
 	if (ob->key != 0 && !o->indexed)
 		o->nfew--;
-	agr_record_free(ob->trigger);
 	free(ob);
 	o->n--;
 	k->open--;
+}
+
+/* Whether the record meets S of the obligation: its trigger is read
+ * again from the bytes it keeps (an object of the fields S reads). */
+static bool
+test_obligation(agr_checker *k, const agrp_contract *c, const agrp_rinfo *ri, const agrp_ob *ob)
+{
+	agr_error err;
+
+	if (ob->tlen == 0)
+		return test(c->s, ri, NULL);
+	if (k->trigger == NULL)
+		k->trigger = agr_record_new();
+	/* bytes of a record the reader passed: they pass again */
+	if (!agr_record_set(k->trigger, ob->trigger, ob->tlen, ob->source, ob->line, &err))
+		return test(c->s, ri, NULL);
+	return test(c->s, ri, k->trigger);
 }
 
 /* Tests the obligations of a list (a bucket, the few, or those apart)
@@ -327,7 +345,7 @@ close_listed(agr_checker *k, const agrp_contract *c, agrp_obs *o, agrp_ob *ob, u
 {
 	for (agrp_ob *next; ob != NULL; ob = next) {
 		next = ob->bnext;
-		if ((key == 0 || ob->key == key) && test(c->s, ri, ob->trigger))
+		if ((key == 0 || ob->key == key) && test_obligation(k, c, ri, ob))
 			drop_obligation(k, o, ob);
 	}
 }

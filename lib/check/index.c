@@ -127,6 +127,23 @@ agrp_keep_record(const agrp_keep *k, const agr_record *rec)
 	return k->n == 0 ? NULL : agrp_record_keep_only(rec, k->names, k->n);
 }
 
+size_t
+agrp_keep_bytes(const agrp_keep *k, const agr_record *rec, char *out)
+{
+	size_t len;
+	const char *b;
+
+	if (k->whole) {
+		b = agr_record_bytes(rec, &len);
+		if (out != NULL) {
+			memcpy(out, b, len);
+			out[len] = '\0';
+		}
+		return len;
+	}
+	return k->n == 0 ? 0 : agrp_record_project(rec, k->names, k->n, out);
+}
+
 static uint64_t
 typed(char type, const void *p, size_t n)
 {

@@ -17,7 +17,6 @@ agrp_check_obligations_clear(agr_checker *k, agrp_cstate *s)
 		return;
 	for (agrp_ob *ob = o->first, *next; ob != NULL; ob = next) {
 		next = ob->next;
-		agr_record_free(ob->trigger);
 		free(ob);
 	}
 	k->open -= o->n;

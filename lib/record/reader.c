@@ -456,48 +456,63 @@ named(const agrp_field *f, const char *const *keys, size_t n)
 	return false;
 }
 
+size_t
+agrp_record_project(const agr_record *rec, const char *const *keys, size_t n, char *out)
+{
+	size_t len = 2, at = 0, nf = 0;
+
+	if (out == NULL) {
+		for (size_t i = 0; i < rec->nfields; i++)
+			if (named(&rec->fields[i], keys, n))
+				len += rec->fields[i].key.n + rec->fields[i].val.n + 2;
+		return len;
+	}
+	out[at++] = '{';
+	for (size_t i = 0; i < rec->nfields; i++) {
+		const agrp_field *f = &rec->fields[i];
+
+		if (!named(f, keys, n))
+			continue;
+		if (nf++ > 0)
+			out[at++] = ',';
+		memcpy(out + at, f->key.p, f->key.n);
+		at += f->key.n;
+		out[at++] = ':';
+		memcpy(out + at, f->val.p, f->val.n);
+		at += f->val.n;
+	}
+	out[at++] = '}';
+	out[at] = '\0';
+	return at;
+}
+
 agr_record *
 agrp_record_keep_only(const agr_record *rec, const char *const *keys, size_t n)
 {
+	size_t len = agrp_record_project(rec, keys, n, NULL), nf = 0;
 	agr_record *k;
-	size_t len = 2, at = 0, nf = 0;
 	char *bytes;
+	long col;
+	const char *msg;
+	bool notable;
 
 	for (size_t i = 0; i < rec->nfields; i++)
-		if (named(&rec->fields[i], keys, n)) {
-			len += rec->fields[i].key.n + rec->fields[i].val.n + 2;
-			nf++;
-		}
+		nf += named(&rec->fields[i], keys, n);
 	/* one block: held by the thousand, records must be small */
 	k = agrp_xcalloc(1, sizeof *k + nf * sizeof *k->fields + len + 1);
 	k->fields = (agrp_field *)(k + 1);
 	k->capfields = nf;
 	bytes = (char *)(k->fields + nf);
-	k->packed = true;
-	bytes[at++] = '{';
-	for (size_t i = 0; i < rec->nfields && k->nfields < nf; i++) {
-		const agrp_field *f = &rec->fields[i];
-		agrp_field *g;
-
-		if (!named(f, keys, n))
-			continue;
-		if (k->nfields > 0)
-			bytes[at++] = ',';
-		g = &k->fields[k->nfields++];
-		*g = *f;
-		g->key.p = memcpy(bytes + at, f->key.p, f->key.n);
-		at += f->key.n;
-		bytes[at++] = ':';
-		g->val.p = memcpy(bytes + at, f->val.p, f->val.n);
-		at += f->val.n;
-	}
-	bytes[at++] = '}';
-	bytes[at] = '\0';
+	k->len = agrp_record_project(rec, keys, n, bytes);
 	k->bytes = bytes;
-	k->len = at;
 	k->source = rec->source;
 	k->line = rec->line;
-	k->owned = true;
+	k->owned = k->packed = true;
+	/* the fields of a valid record make a valid one; the scan indexes
+	 * them into the room made for them */
+	if (!agrp_scan_record(bytes, k->len, &k->fields, &k->nfields, &k->capfields, &notable, &col,
+	                      &msg))
+		k->nfields = 0;
 	return k;
 }
 

@@ -51,6 +51,9 @@ bool agrp_reference(void);
  * fields of these names, in their order in rec: what an expression that
  * reads only them needs of a record it holds. */
 agr_record *agrp_record_keep_only(const agr_record *rec, const char *const *names, size_t n);
+/* The JSON object of those fields alone into out (room for what a call
+ * with out NULL returns, and a NUL), returning its length. */
+size_t agrp_record_project(const agr_record *rec, const char *const *names, size_t n, char *out);
 /* A top-level field of a record, by its bytes. */
 bool agrp_record_field(const agr_record *rec, const char *key, agrp_span *out);
 /* A top-level string field, NUL-terminated in buf (or in the record's tree
