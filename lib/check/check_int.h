@@ -238,6 +238,8 @@ typedef struct agrp_cstate {
 
 typedef struct agrp_trace {
 	char *id;                       /* in the block after cs */
+	uint64_t hash;                  /* of id: its key among the traces */
+	struct agrp_trace *hnext;       /* the next trace of the same hash */
 	struct agrp_trace *prev, *next; /* among the open, or the ended */
 	agrp_where last;
 	bool ended;      /* its first final has come */
@@ -256,7 +258,7 @@ struct agr_checker {
 	bool every_problem;
 	bool runs_apart;
 	bool calls; /* a contract asks which call a result answers */
-	agrp_map traces;
+	agrp_u64map traces; /* hash of the id -> the traces of that hash, by hnext */
 	agrp_trace *first, *last;   /* open traces, in the order they began */
 	agrp_trace *efirst, *elast; /* ended traces held, in the order they ended */
 	size_t nended;

@@ -121,7 +121,7 @@ agr_checker_free(agr_checker *k)
 		k->first = t->next;
 		trace_free(k, t);
 	}
-	agrp_map_free(&k->traces);
+	agrp_u64map_free(&k->traces);
 	agrp_gone_free(&k->gone);
 	agr_record_free(k->trigger);
 	free(k);
@@ -578,6 +578,41 @@ append_trace(agrp_trace **first, agrp_trace **last, agrp_trace *t)
 	*last = t;
 }
 
+/* The traces by a hash of their ids, each keeping its id once: a map
+ * of strings would keep a second copy of every id. */
+static uint64_t
+trace_hash(const char *id)
+{
+	return agrp_hash_done(agrp_hash_bytes(AGRP_HASH_SEED, id, strlen(id)));
+}
+
+static agrp_trace *
+find_trace(const agr_checker *k, const char *id)
+{
+	agrp_trace *t = agrp_u64map_get(&k->traces, trace_hash(id));
+
+	while (t != NULL && strcmp(t->id, id) != 0)
+		t = t->hnext;
+	return t;
+}
+
+static void
+forget_trace(agr_checker *k, agrp_trace *t)
+{
+	agrp_trace *head = agrp_u64map_get(&k->traces, t->hash);
+
+	if (head == t) {
+		if (t->hnext != NULL)
+			agrp_u64map_put(&k->traces, t->hash, t->hnext);
+		else
+			agrp_u64map_del(&k->traces, t->hash);
+		return;
+	}
+	while (head->hnext != t)
+		head = head->hnext;
+	head->hnext = t->hnext;
+}
+
 /* The trace is over: its verdicts, in the order of the contracts. */
 static void
 close_trace(agr_checker *k, agrp_trace *t, bool for_room)
@@ -597,7 +632,7 @@ close_trace(agr_checker *k, agrp_trace *t, bool for_room)
 		else
 			agrp_check_emit(k, t, c, true, (agrp_where){ 0 }, NULL);
 	}
-	agrp_map_del(&k->traces, t->id);
+	forget_trace(k, t);
 	unlink_trace(k, t);
 	if (t->ended && !k->runs_apart)
 		k->nended--;
@@ -618,7 +653,9 @@ open_trace(agr_checker *k, const char *id)
 		if ((t->cs[i].builtin = k->cs->c[i].type >= AGRP_BI_WELL_FORMED))
 			t->cs[i].last_step = -1;
 	append_trace(&k->first, &k->last, t);
-	agrp_map_put(&k->traces, id, t);
+	t->hash = trace_hash(id);
+	t->hnext = agrp_u64map_get(&k->traces, t->hash);
+	agrp_u64map_put(&k->traces, t->hash, t);
 	return t;
 }
 
@@ -676,7 +713,7 @@ agr_checker_feed(agr_checker *k, const agr_record *rec, agr_error *err)
 	agrp_trace *t;
 
 	read_record(rec, &ri, &id, &common);
-	if ((t = agrp_map_get(&k->traces, id)) == NULL) {
+	if ((t = find_trace(k, id)) == NULL) {
 		const agrp_gone *gone = agrp_gone_find(&k->gone, id);
 
 		if (gone != NULL && !k->runs_apart) {
