@@ -25,17 +25,23 @@
 
 #include "graph/graph_int.h"
 
+typedef struct heap_item {
+	agr_cost key; /* dist + potential */
+	int hops;
+	int v;
+} heap_item;
+
 struct agr_search {
 	agr_graph *g;
 	size_t n;
 	agr_cost *dist; /* cost from the source */
-	agr_cost *key;  /* dist + potential: the heap's order */
+	agr_cost *key;  /* the backward search's distance to the target */
 	int *hops;
 	int *pred;
 	unsigned *seen; /* == gen: dist/key/hops/pred valid this run */
 	unsigned *done; /* == gen: settled this run */
 	unsigned gen;
-	int *heap;
+	heap_item *heap;
 	int *pos;
 	size_t hn;
 	agr_cost *potential; /* distance to potential_target, AGR_COST_INF if none */
@@ -87,76 +93,83 @@ agr_search_free(agr_search *s)
 	free(s);
 }
 
-static bool
-key_less(const agr_search *s, int a, int b)
+/* The heap's order.  Each entry carries its node's key and hops, so that
+ * sifting reads the heap alone, not arrays indexed all over by node. */
+static inline bool
+item_less(const heap_item *a, const heap_item *b)
 {
-	if (s->key[a] != s->key[b])
-		return s->key[a] < s->key[b];
-	if (s->hops[a] != s->hops[b])
-		return s->hops[a] < s->hops[b];
-	return a < b;
+	if (a->key != b->key)
+		return a->key < b->key;
+	if (a->hops != b->hops)
+		return a->hops < b->hops;
+	return a->v < b->v;
 }
 
 static void
-heap_set(agr_search *s, size_t i, int v)
+sift_up(agr_search *s, size_t i, heap_item it)
 {
-	s->heap[i] = v;
-	s->pos[v] = (int)i;
-}
-
-static void
-sift_up(agr_search *s, size_t i)
-{
-	int v = s->heap[i];
-
 	while (i > 0) {
 		size_t parent = (i - 1) / 2;
+		heap_item up = s->heap[parent];
 
-		if (!key_less(s, v, s->heap[parent]))
+		if (!item_less(&it, &up))
 			break;
-		heap_set(s, i, s->heap[parent]);
+		/* the node from the copy: a load from the entry just stored stalls */
+		s->heap[i] = up;
+		s->pos[up.v] = (int)i;
 		i = parent;
 	}
-	heap_set(s, i, v);
+	s->heap[i] = it;
+	s->pos[it.v] = (int)i;
 }
 
 static void
-sift_down(agr_search *s, size_t i)
+sift_down(agr_search *s, size_t i, heap_item it)
 {
-	int v = s->heap[i];
-
 	for (;;) {
 		size_t c = 2 * i + 1;
+		heap_item child;
 
 		if (c >= s->hn)
 			break;
-		if (c + 1 < s->hn && key_less(s, s->heap[c + 1], s->heap[c]))
+		if (c + 1 < s->hn && item_less(&s->heap[c + 1], &s->heap[c]))
 			c++;
-		if (!key_less(s, s->heap[c], v))
+		child = s->heap[c];
+		if (!item_less(&child, &it))
 			break;
-		heap_set(s, i, s->heap[c]);
+		s->heap[i] = child;
+		s->pos[child.v] = (int)i;
 		i = c;
 	}
-	heap_set(s, i, v);
+	s->heap[i] = it;
+	s->pos[it.v] = (int)i;
 }
 
 static void
-heap_push(agr_search *s, int v)
+heap_push(agr_search *s, int v, agr_cost key, int hops)
 {
-	heap_set(s, s->hn++, v);
-	sift_up(s, s->hn - 1);
+	heap_item it = { key, hops, v };
+
+	sift_up(s, s->hn++, it);
+}
+
+/* v, in the heap, now has a smaller key, or as much with fewer hops. */
+static void
+heap_decrease(agr_search *s, int v, agr_cost key, int hops)
+{
+	heap_item it = { key, hops, v };
+
+	sift_up(s, (size_t)s->pos[v], it);
 }
 
 static int
 heap_pop(agr_search *s)
 {
-	int top = s->heap[0];
+	int top = s->heap[0].v;
 
 	s->hn--;
-	if (s->hn > 0) {
-		heap_set(s, 0, s->heap[s->hn]);
-		sift_down(s, 0);
-	}
+	if (s->hn > 0)
+		sift_down(s, 0, s->heap[s->hn]);
 	return top;
 }
 
@@ -181,8 +194,7 @@ compute_potential(agr_search *s, int target)
 	s->hn = 0;
 	s->seen[target] = gen;
 	s->key[target] = 0;
-	s->hops[target] = 0;
-	heap_push(s, target);
+	heap_push(s, target, 0, 0);
 	while (s->hn > 0) {
 		int v = heap_pop(s);
 
@@ -196,11 +208,10 @@ compute_potential(agr_search *s, int target)
 			if (s->seen[u] != gen) {
 				s->seen[u] = gen;
 				s->key[u] = d;
-				s->hops[u] = 0;
-				heap_push(s, u);
+				heap_push(s, u, d, 0);
 			} else if (d < s->key[u]) {
 				s->key[u] = d;
-				sift_up(s, (size_t)s->pos[u]);
+				heap_decrease(s, u, d, 0);
 			}
 		}
 	}
@@ -247,10 +258,9 @@ agr_search_run(agr_search *s, int source, int target, const unsigned char *block
 	s->hn = 0;
 	s->seen[source] = gen;
 	s->dist[source] = 0;
-	s->key[source] = s->potential[source];
 	s->hops[source] = 0;
 	s->pred[source] = -1;
-	heap_push(s, source);
+	heap_push(s, source, s->potential[source], 0);
 	while (s->hn > 0) {
 		int u = heap_pop(s);
 
@@ -273,16 +283,14 @@ agr_search_run(agr_search *s, int source, int target, const unsigned char *block
 			if (s->seen[v] != gen) {
 				s->seen[v] = gen;
 				s->dist[v] = nd;
-				s->key[v] = agrp_cost_add(nd, s->potential[v]);
 				s->hops[v] = nh;
 				s->pred[v] = u;
-				heap_push(s, v);
+				heap_push(s, v, agrp_cost_add(nd, s->potential[v]), nh);
 			} else if (nd < s->dist[v] || (nd == s->dist[v] && nh < s->hops[v])) {
 				s->dist[v] = nd;
-				s->key[v] = agrp_cost_add(nd, s->potential[v]);
 				s->hops[v] = nh;
 				s->pred[v] = u;
-				sift_up(s, (size_t)s->pos[v]);
+				heap_decrease(s, v, agrp_cost_add(nd, s->potential[v]), nh);
 			} else if (nd == s->dist[v] && nh == s->hops[v] &&
 			           chain_less(s, u, s->pred[v])) {
 				s->pred[v] = u;
@@ -310,19 +318,19 @@ agrp_search_reach(agr_search *s, int source, const unsigned char *blocked, unsig
 	const agr_graph *g = s->g;
 	size_t top = 0;
 
-	/* the heap's room, as a stack: no search is under way */
+	/* the room of the heap's positions, as a stack: no search is under way */
 	memset(reach, 0, s->n);
 	reach[source] = 1;
-	s->heap[top++] = source;
+	s->pos[top++] = source;
 	while (top > 0) {
-		int u = s->heap[--top];
+		int u = s->pos[--top];
 
 		for (size_t e = g->out_start[u]; e < g->out_start[u + 1]; e++) {
 			int v = g->out[e].to;
 
 			if (!reach[v] && !(blocked != NULL && blocked[v])) {
 				reach[v] = 1;
-				s->heap[top++] = v;
+				s->pos[top++] = v;
 			}
 		}
 	}
