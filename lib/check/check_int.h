@@ -209,26 +209,27 @@ typedef struct agrp_cnote {
 
 typedef struct agrp_cstate {
 	bool decided;
-	bool builtin; /* which of the union below it holds */
 	bool pending;
+	unsigned char type; /* the contract's agrp_ctype: which parts below it holds */
+	char holds;         /* observable, no-repeat: which tools holds, 'p' or 'c'; 0: none yet */
 	agrp_cnote *note;
-	/* A user contract's scope and pattern, or a built-in's state: a
-	 * contract has one or the other, and there is one of these per
-	 * contract of every open trace. */
+	/* One of these per contract of every open trace, so each contract has
+	 * only the parts its kind uses. */
 	union {
-		struct {
+		struct { /* a user contract: its scope, then its pattern */
 			bool active, done, found, seen_first;
-			agrp_where start;
 			agr_record *opener; /* $trigger outside response: what of the record that
 			                     * opened the interval its expressions read */
-			long count;
-			agrp_obs *obs; /* response; NULL until there is one */
+			union {
+				agrp_where start; /* eventually */
+				long count;       /* bounded */
+				agrp_obs *obs;    /* response; NULL until there is one */
+			};
 		};
-		struct {
-			long last_step; /* well-formed */
+		long last_step; /* well-formed */
+		struct {        /* observable, no-repeat */
 			agrp_map tools; /* observable: tool -> agrp_pending; no-repeat: tool ->
 			                   agrp_called */
-			char holds;     /* which of them: 'p' or 'c' */
 			size_t held;    /* the pending failures or the calls remembered, counted as
 			                   open */
 			uint64_t seq;

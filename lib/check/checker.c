@@ -72,7 +72,7 @@ cstate_free(agr_checker *k, agrp_cstate *s)
 		free(s->note->pend_reason);
 		free(s->note);
 	}
-	if (s->builtin) {
+	if (s->type >= AGRP_BI_WELL_FORMED) {
 		agrp_check_tools_clear(k, s);
 		return;
 	}
@@ -172,7 +172,8 @@ static void
 open_interval(const agrp_contract *c, agrp_cstate *s, const agrp_rinfo *ri)
 {
 	s->active = true;
-	s->start = agrp_check_at(ri);
+	if (c->type == AGRP_PAT_EVENTUALLY)
+		s->start = agrp_check_at(ri);
 	agr_record_free(s->opener);
 	s->opener = agrp_keep_record(&c->opener, ri->rec);
 }
@@ -182,7 +183,8 @@ reset_interval(agr_checker *k, agrp_cstate *s)
 {
 	s->active = false;
 	s->found = s->seen_first = false;
-	s->count = 0;
+	if (s->type == AGRP_PAT_BOUNDED)
+		s->count = 0;
 	s->pending = false;
 	if (s->note != NULL) {
 		free(s->note->pend_reason);
@@ -650,7 +652,7 @@ open_trace(agr_checker *k, const char *id)
 
 	t->id = memcpy((char *)(t->cs + k->cs->n), id, len);
 	for (size_t i = 0; i < k->cs->n; i++)
-		if ((t->cs[i].builtin = k->cs->c[i].type >= AGRP_BI_WELL_FORMED))
+		if ((t->cs[i].type = (unsigned char)k->cs->c[i].type) == AGRP_BI_WELL_FORMED)
 			t->cs[i].last_step = -1;
 	append_trace(&k->first, &k->last, t);
 	t->hash = trace_hash(id);

@@ -11,9 +11,9 @@
 void
 agrp_check_obligations_clear(agr_checker *k, agrp_cstate *s)
 {
-	agrp_obs *o = s->obs;
+	agrp_obs *o;
 
-	if (o == NULL)
+	if (s->type != AGRP_PAT_RESPONSE || (o = s->obs) == NULL)
 		return;
 	for (agrp_ob *ob = o->first, *next; ob != NULL; ob = next) {
 		next = ob->next;
@@ -28,6 +28,8 @@ agrp_check_obligations_clear(agr_checker *k, agrp_cstate *s)
 void
 agrp_check_tools_clear(agr_checker *k, agrp_cstate *s)
 {
+	if (s->holds == 0) /* never held any: well-formed and the others among them */
+		return;
 	for (size_t i = 0; i < s->tools.cap; i++) {
 		void *v = s->tools.slots[i].val;
 
@@ -76,7 +78,7 @@ agrp_check_fail(agr_checker *k, agrp_cstate *s, agrp_where w, const char *fmt, .
 	va_start(ap, fmt);
 	s->note->reason = agrp_check_vformat(fmt, ap);
 	va_end(ap);
-	if (s->builtin)
+	if (s->type >= AGRP_BI_WELL_FORMED)
 		agrp_check_tools_clear(k, s);
 	else
 		agrp_check_obligations_clear(k, s);
