@@ -156,14 +156,14 @@ typedef struct agrp_ob {
 typedef struct agrp_obs {
 	agrp_ob *first, *last; /* the oldest first: it has the first deadline */
 	size_t n;
-	agrp_u64map buckets; /* key -> the first obligation of the bucket */
+	agrp_u64map *buckets; /* key -> the first obligation of the bucket; NULL: few */
 	agrp_ob *apart;
 	/* Until AGRP_FEW_KEYED obligations with a key are open at once, they
 	 * are one list, each tested when its key is looked up: most traces
-	 * hold one or two, and a map for them would outweigh them. */
+	 * hold one or two, and a map for them would outweigh them.  Past
+	 * that, they are in buckets, for good. */
 	agrp_ob *few;
 	size_t nfew;
-	bool indexed; /* past that: they are in buckets */
 } agrp_obs;
 #define AGRP_FEW_KEYED 8
 
@@ -245,7 +245,7 @@ typedef struct agrp_trace {
 	agrp_where last;
 	bool ended;      /* its first final has come */
 	long final_step; /* the step of that final */
-	agrp_map calls;  /* open calls: id -> agrp_call, when a contract asks */
+	agrp_map *calls; /* open calls: id -> agrp_call, made when a contract asks */
 	size_t ncalls;
 	uint64_t seq;
 	agrp_cstate cs[]; /* one per contract */

@@ -83,14 +83,18 @@ cstate_free(agr_checker *k, agrp_cstate *s)
 static void
 calls_free(agr_checker *k, agrp_trace *t)
 {
-	for (size_t i = 0; i < t->calls.cap; i++)
-		for (agrp_call *c = t->calls.slots[i].val, *below; t->calls.slots[i].key && c;
+	if (t->calls == NULL)
+		return;
+	for (size_t i = 0; i < t->calls->cap; i++)
+		for (agrp_call *c = t->calls->slots[i].val, *below; t->calls->slots[i].key && c;
 		     c = below) {
 			below = c->below;
 			free(c->tool);
 			free(c);
 		}
-	agrp_map_free(&t->calls);
+	agrp_map_free(t->calls);
+	free(t->calls);
+	t->calls = NULL;
 	k->open -= t->ncalls;
 	t->ncalls = 0;
 }
@@ -238,16 +242,16 @@ index_few(agrp_obs *o)
 {
 	agrp_ob *ob = o->few;
 
-	o->indexed = true;
+	o->buckets = agrp_xcalloc(1, sizeof *o->buckets);
 	o->few = NULL;
 	o->nfew = 0;
 	for (agrp_ob *next; ob != NULL; ob = next) {
 		next = ob->bnext;
 		ob->bprev = NULL;
-		ob->bnext = agrp_u64map_get(&o->buckets, ob->key);
+		ob->bnext = agrp_u64map_get(o->buckets, ob->key);
 		if (ob->bnext)
 			ob->bnext->bprev = ob;
-		agrp_u64map_put(&o->buckets, ob->key, ob);
+		agrp_u64map_put(o->buckets, ob->key, ob);
 	}
 }
 
@@ -272,11 +276,11 @@ add_obligation(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const agr
 	o->last = ob;
 	/* Filed under the value $trigger.Y will have, or apart. */
 	if (c->plan == AGRP_PLAN_INDEX && agrp_index_key(c, ri->rec, true, &ob->key)) {
-		if (!o->indexed && o->nfew == AGRP_FEW_KEYED)
+		if (o->buckets == NULL && o->nfew == AGRP_FEW_KEYED)
 			index_few(o);
-		if (o->indexed) {
-			ob->bnext = agrp_u64map_get(&o->buckets, ob->key);
-			agrp_u64map_put(&o->buckets, ob->key, ob);
+		if (o->buckets != NULL) {
+			ob->bnext = agrp_u64map_get(o->buckets, ob->key);
+			agrp_u64map_put(o->buckets, ob->key, ob);
 		} else {
 			ob->bnext = o->few;
 			o->few = ob;
@@ -309,13 +313,13 @@ drop_obligation(agr_checker *k, agrp_obs *o, agrp_ob *ob)
 		ob->bprev->bnext = ob->bnext;
 	else if (ob->key == 0)
 		o->apart = ob->bnext;
-	else if (!o->indexed)
+	else if (o->buckets == NULL)
 		o->few = ob->bnext;
 	else if (ob->bnext)
-		agrp_u64map_put(&o->buckets, ob->key, ob->bnext);
+		agrp_u64map_put(o->buckets, ob->key, ob->bnext);
 	else
-		agrp_u64map_del(&o->buckets, ob->key);
-	if (ob->key != 0 && !o->indexed)
+		agrp_u64map_del(o->buckets, ob->key);
+	if (ob->key != 0 && o->buckets == NULL)
 		o->nfew--;
 	free(ob);
 	o->n--;
@@ -368,7 +372,7 @@ close_obligations(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const 
 		/* X of an object or array equals no value with a key */
 		if (agrp_index_key(c, ri->rec, false, &key))
 			close_listed(k, c, o,
-			             o->indexed ? agrp_u64map_get(&o->buckets, key) : o->few, key,
+			             o->buckets != NULL ? agrp_u64map_get(o->buckets, key) : o->few, key,
 			             ri);
 		close_listed(k, c, o, o->apart, 0, ri);
 		break;
@@ -514,8 +518,8 @@ call_tool(const agrp_trace *t, const agrp_rinfo *ri)
 {
 	const agrp_call *c;
 
-	if (ri->call == NULL || !agrp_check_kind_is(ri, "result") ||
-	    (c = agrp_map_get(&t->calls, ri->call)) == NULL)
+	if (ri->call == NULL || !agrp_check_kind_is(ri, "result") || t->calls == NULL ||
+	    (c = agrp_map_get(t->calls, ri->call)) == NULL)
 		return NULL;
 	return c->tool;
 }
@@ -533,16 +537,18 @@ follow_calls(agr_checker *k, agrp_trace *t, const agrp_rinfo *ri)
 		c->source = ri->source;
 		c->line = ri->line;
 		c->seq = t->seq++;
-		c->below = agrp_map_get(&t->calls, ri->id);
-		agrp_map_put(&t->calls, ri->id, c);
+		if (t->calls == NULL)
+			t->calls = agrp_xcalloc(1, sizeof *t->calls);
+		c->below = agrp_map_get(t->calls, ri->id);
+		agrp_map_put(t->calls, ri->id, c);
 		t->ncalls++;
 		k->open++;
-	} else if (agrp_check_kind_is(ri, "result") && ri->call != NULL &&
-	           (c = agrp_map_get(&t->calls, ri->call)) != NULL) {
+	} else if (agrp_check_kind_is(ri, "result") && ri->call != NULL && t->calls != NULL &&
+	           (c = agrp_map_get(t->calls, ri->call)) != NULL) {
 		if (c->below)
-			agrp_map_put(&t->calls, ri->call, c->below);
+			agrp_map_put(t->calls, ri->call, c->below);
 		else
-			agrp_map_del(&t->calls, ri->call);
+			agrp_map_del(t->calls, ri->call);
 		free(c->tool);
 		free(c);
 		t->ncalls--;

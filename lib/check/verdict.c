@@ -20,7 +20,10 @@ agrp_check_obligations_clear(agr_checker *k, agrp_cstate *s)
 		free(ob);
 	}
 	k->open -= o->n;
-	agrp_u64map_free(&o->buckets);
+	if (o->buckets != NULL) {
+		agrp_u64map_free(o->buckets);
+		free(o->buckets);
+	}
 	free(o);
 	s->obs = NULL;
 }
