@@ -351,8 +351,8 @@ first_call(const agrp_trace *t, const char **id)
 	const agrp_call *first = NULL;
 
 	for (size_t i = 0; i < t->calls->cap; i++)
-		for (const agrp_call *c = t->calls->slots[i].val; t->calls->slots[i].key != NULL && c;
-		     c = c->below)
+		for (const agrp_call *c = t->calls->slots[i].val;
+		     t->calls->slots[i].key != NULL && c; c = c->below)
 			if (first == NULL || c->seq < first->seq) {
 				first = c;
 				*id = t->calls->slots[i].key;

@@ -226,8 +226,8 @@ typedef struct agrp_cstate {
 				agrp_obs *obs;    /* response; NULL until there is one */
 			};
 		};
-		long last_step; /* well-formed */
-		struct {        /* observable, no-repeat */
+		long last_step;         /* well-formed */
+		struct {                /* observable, no-repeat */
 			agrp_map tools; /* observable: tool -> agrp_pending; no-repeat: tool ->
 			                   agrp_called */
 			size_t held;    /* the pending failures or the calls remembered, counted as
@@ -258,8 +258,8 @@ struct agr_checker {
 	void *ctx;
 	bool every_problem;
 	bool runs_apart;
-	bool calls; /* a contract asks which call a result answers */
-	agrp_u64map traces; /* hash of the id -> the traces of that hash, by hnext */
+	bool calls;                 /* a contract asks which call a result answers */
+	agrp_u64map traces;         /* hash of the id -> the traces of that hash, by hnext */
 	agrp_trace *first, *last;   /* open traces, in the order they began */
 	agrp_trace *efirst, *elast; /* ended traces held, in the order they ended */
 	size_t nended;

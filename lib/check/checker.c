@@ -372,8 +372,8 @@ close_obligations(agr_checker *k, const agrp_contract *c, agrp_cstate *s, const 
 		/* X of an object or array equals no value with a key */
 		if (agrp_index_key(c, ri->rec, false, &key))
 			close_listed(k, c, o,
-			             o->buckets != NULL ? agrp_u64map_get(o->buckets, key) : o->few, key,
-			             ri);
+			             o->buckets != NULL ? agrp_u64map_get(o->buckets, key) : o->few,
+			             key, ri);
 		close_listed(k, c, o, o->apart, 0, ri);
 		break;
 	case AGRP_PLAN_SCAN:

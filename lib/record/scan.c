@@ -194,11 +194,43 @@ digits(scanner *S)
  * whole number is read, however long: a real of a thousand digits is
  * still one double, and jansson refuses it when that is infinite.
  */
+/* A number that cannot leave the range, told from its digits alone:
+ * at most 18 of an integer; a real below 10^307 by its count of whole
+ * digits and its exponent (a short one).  Most numbers are such, and
+ * spare strtoll and strtod; the others are read to be sure. */
+static bool
+surely_in_range(const char *p, size_t n, bool real)
+{
+	size_t i = p[0] == '-', whole = 0;
+	long exp = 0;
+	bool negative = false;
+
+	for (; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+		whole++;
+	if (!real)
+		return whole <= 18;
+	for (i += i < n && p[i] == '.'; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+		;
+	if (i < n) { /* the exponent */
+		i++;
+		if (p[i] == '+' || p[i] == '-')
+			negative = p[i++] == '-';
+		if (n - i > 4)
+			return false;
+		for (; i < n; i++)
+			exp = exp * 10 + (p[i] - '0');
+	}
+	return (long)whole + (negative ? -exp : exp) < 307;
+}
+
 static bool
 in_range(scanner *S, const char *start, size_t n, bool real)
 {
 	char small[64], *buf = small, *endp;
 	bool ok;
+
+	if (surely_in_range(start, n, real))
+		return true;
 
 	if (!real && n >= sizeof small) /* 64 digits and more never fit */
 		return bad(S, start, "integer out of range");

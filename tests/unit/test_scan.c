@@ -283,6 +283,71 @@ many_keys(long *cases)
 		}
 }
 
+/* Numbers at the edges of the range, and of the digit counts and
+ * exponents below which the scan does not read them to know. */
+static void
+number_edges(long *cases)
+{
+	static const char *const nums[] = {
+		"999999999999999999",
+		"-999999999999999999",
+		"1000000000000000000",
+		"9223372036854775807",
+		"-9223372036854775808",
+		"9223372036854775808",
+		"-9223372036854775809",
+		"99999999999999999999",
+		"1e306",
+		"1e307",
+		"1e308",
+		"1e309",
+		"1.7976931348623157e308",
+		"1.7976931348623159e308",
+		"9.9e307",
+		"-1e308",
+		"-1e309",
+		"1E+308",
+		"1e+0309",
+		"1e-400",
+		"1e-99999",
+		"0.5e308",
+		"0.0000000001e317",
+		"10e307",
+		"100e306",
+		"1.5e0",
+		"0e99999",
+		"-0.0",
+		"123456789012345678.5",
+		"1e00308",
+		"1e0307",
+	};
+	char buf[128];
+
+	for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+		int n = snprintf(buf, sizeof buf, "{\"n\":%s}", nums[i]);
+
+		compare(buf, (size_t)n);
+		(*cases)++;
+	}
+	/* reals of 300 to 320 whole digits, with and without exponents */
+	for (int whole = 300; whole <= 320; whole++)
+		for (int exp = -3; exp <= 3; exp++) {
+			str t = { 0 };
+			char e[16];
+
+			adds(&t, "{\"n\":");
+			addrep(&t, "9", (size_t)whole);
+			adds(&t, ".5");
+			snprintf(e, sizeof e, "e%d", exp);
+			if (exp != 0)
+				adds(&t, e);
+			adds(&t, "}");
+			compare(t.p, t.n);
+			free(t.p);
+			(*cases)++;
+		}
+}
+
 /* {"s":"<plain × run><odd><plain × tail>"}: every byte the string scan
  * must stop at, at every place in and around its sixteen-byte strides,
  * and strings that end where the record does. */
@@ -368,6 +433,11 @@ main(void)
 	many_keys(&cases);
 	ok(disagree == d0 && fields_bad == f0,
 	   "objects of many keys: the scan is jansson (%ld of %ld differ)",
+	   disagree - d0 + fields_bad - f0, cases);
+	d0 = disagree, f0 = fields_bad, cases = 0;
+	number_edges(&cases);
+	ok(disagree == d0 && fields_bad == f0,
+	   "numbers at the edges of the range: the scan is jansson (%ld of %ld differ)",
 	   disagree - d0 + fields_bad - f0, cases);
 	d0 = disagree, f0 = fields_bad, cases = 0;
 	strings(&cases);
