@@ -641,8 +641,6 @@ agrp_span_int(const agrp_span *v, long *out)
 static int
 common_name(const agrp_span *k)
 {
-	static const char *const common[8] = { "trace", "kind", "tool", "status",
-		                               "id",    "call", "agent", "step" };
 	char buf[48];
 	const char *p = k->p + 1;
 	size_t n = k->n - 2;
@@ -657,10 +655,11 @@ common_name(const agrp_span *k)
 	case 2:
 		return memcmp(p, "id", 2) == 0 ? 4 : -1;
 	case 4:
-		for (int i = 1; i < 8; i++)
-			if (strlen(common[i]) == 4 && memcmp(p, common[i], 4) == 0)
-				return i;
-		return -1;
+		return memcmp(p, "kind", 4) == 0   ? 1
+		       : memcmp(p, "tool", 4) == 0 ? 2
+		       : memcmp(p, "call", 4) == 0 ? 5
+		       : memcmp(p, "step", 4) == 0 ? 7
+		                                   : -1;
 	case 5:
 		return memcmp(p, "trace", 5) == 0 ? 0 : memcmp(p, "agent", 5) == 0 ? 6 : -1;
 	case 6:
