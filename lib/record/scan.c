@@ -44,7 +44,9 @@ bad(scanner *S, const char *at, const char *msg)
 static void
 skip_ws(scanner *S)
 {
-	while (S->p < S->end && (*S->p == ' ' || *S->p == '\t' || *S->p == '\n' || *S->p == '\r'))
+	/* most records have no space at all: one compare tells */
+	while (S->p < S->end && (unsigned char)*S->p <= ' ' &&
+	       (*S->p == ' ' || *S->p == '\t' || *S->p == '\n' || *S->p == '\r'))
 		S->p++;
 }
 
@@ -354,7 +356,8 @@ keyset_add_many(keyset *ks, const char *p, size_t n, bool owned)
 
 	if (ks->slots == NULL) { /* the first past the few */
 		for (size_t i = 0; i < ks->n; i++) {
-			if (ks->keys[i].n == n && memcmp(ks->keys[i].p, p, n) == 0)
+			if (ks->keys[i].n == n && (n == 0 || (ks->keys[i].p[0] == p[0] &&
+			                                      memcmp(ks->keys[i].p, p, n) == 0)))
 				return false;
 			ks->keys[i].h = key_hash(ks->keys[i].p, ks->keys[i].n);
 		}
@@ -402,7 +405,8 @@ keyset_add(keyset *ks, const char *p, size_t n, bool owned)
 	if (ks->n >= FEW_KEYS)
 		return keyset_add_many(ks, p, n, owned);
 	for (size_t i = 0; i < ks->n; i++)
-		if (ks->keys[i].n == n && memcmp(ks->keys[i].p, p, n) == 0)
+		if (ks->keys[i].n == n &&
+		    (n == 0 || (ks->keys[i].p[0] == p[0] && memcmp(ks->keys[i].p, p, n) == 0)))
 			return false;
 	k = &ks->keys[ks->n++];
 	k->p = p;
@@ -483,7 +487,8 @@ scan_object(scanner *S, agrp_span *out, int depth)
 			goto done;
 		if (top) {
 			S->notable |= (val.type == 'n' && S->real) || (val.type == 's' && S->nul);
-			agrp_grow(&S->fields, &S->cap, S->nfields + 1, sizeof *S->fields);
+			if (S->nfields == S->cap)
+				agrp_grow(&S->fields, &S->cap, S->nfields + 1, sizeof *S->fields);
 			S->fields[S->nfields].key = key;
 			S->fields[S->nfields].val = val;
 			S->nfields++;
