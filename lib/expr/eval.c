@@ -542,6 +542,9 @@ objects_equal(const ectx *c, agrp_val a, agrp_val b)
 static bool
 equal(const ectx *c, agrp_val a, agrp_val b)
 {
+	/* most comparisons are of a field with a string: told by length, then bytes */
+	if (a.t == AGRP_V_STR && b.t == AGRP_V_STR && !a.folded && !b.folded)
+		return a.slen == b.slen && (a.slen == 0 || memcmp(a.s, b.s, a.slen) == 0);
 	if (is_array(a) && is_array(b)) {
 		iter ia = iter_start(a), ib = iter_start(b);
 		agrp_val x, y;
