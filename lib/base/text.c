@@ -29,7 +29,17 @@ text_add(agrp_buf *b, const char *s, bool quoted)
 	if (quoted)
 		agrp_buf_add(b, "\"", 1);
 	while (p < end) {
-		size_t n = agrp_utf8_len(p, end, &c);
+		const unsigned char *run = p;
+		size_t n;
+
+		/* printable ASCII as it is, a run at a time */
+		while (p < end && *p >= 0x20 && *p < 0x7f && !(quoted && (*p == '"' || *p == '\\')))
+			p++;
+		if (p > run) {
+			agrp_buf_add(b, run, (size_t)(p - run));
+			continue;
+		}
+		n = agrp_utf8_len(p, end, &c);
 
 		if (n == 0) {
 			agrp_buf_str(b, "\\ufffd");
