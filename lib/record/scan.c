@@ -41,12 +41,20 @@ bad(scanner *S, const char *at, const char *msg)
 	return false;
 }
 
-static void
+static void skip_ws_slow(scanner *S);
+
+/* Most records have no space at all: one compare tells, inline. */
+static inline void
 skip_ws(scanner *S)
 {
-	/* most records have no space at all: one compare tells */
-	while (S->p < S->end && (unsigned char)*S->p <= ' ' &&
-	       (*S->p == ' ' || *S->p == '\t' || *S->p == '\n' || *S->p == '\r'))
+	if (S->p < S->end && (unsigned char)*S->p <= ' ')
+		skip_ws_slow(S);
+}
+
+static void
+skip_ws_slow(scanner *S)
+{
+	while (S->p < S->end && (*S->p == ' ' || *S->p == '\t' || *S->p == '\n' || *S->p == '\r'))
 		S->p++;
 }
 
@@ -98,6 +106,28 @@ plain_run(const char *p, const char *end)
 	       *q != '\\')
 		q++;
 	return (size_t)(q - p);
+}
+
+/* The two- and three-byte characters that most text past ASCII is, taken
+ * without the general reading of agrp_utf8_len: false for any other. */
+static inline bool
+utf8_common(scanner *S)
+{
+	const unsigned char *u = (const unsigned char *)S->p;
+	unsigned c;
+
+	if (u[0] >= 0xc2 && u[0] < 0xe0 && S->end - S->p >= 2 && (u[1] & 0xc0) == 0x80) {
+		S->p += 2;
+		return true;
+	}
+	if (u[0] < 0xe0 || u[0] >= 0xf0 || S->end - S->p < 3 || (u[1] & 0xc0) != 0x80 ||
+	    (u[2] & 0xc0) != 0x80)
+		return false;
+	c = (u[0] & 0x0fu) << 12 | (u[1] & 0x3fu) << 6 | (u[2] & 0x3fu);
+	if (c < 0x800 || (c >= 0xd800 && c < 0xe000)) /* overlong, or a surrogate */
+		return false;
+	S->p += 3;
+	return true;
 }
 
 static bool
@@ -162,6 +192,8 @@ scan_string(scanner *S, agrp_span *out)
 		}
 		if (c < 0x80) {
 			S->p++;
+		} else if (utf8_common(S)) {
+			continue;
 		} else {
 			int n = agrp_utf8_len((const unsigned char *)S->p,
 			                      (const unsigned char *)S->end, NULL);

@@ -354,9 +354,14 @@ number_edges(long *cases)
 static void
 strings(long *cases)
 {
-	static const char *const odd[] = { "\"",   "\\n",  "\\u00e9", "\\x",      "\x01",
-		                           "\x1f", "\x7f", "\x80",    "\xc3\xa9", "\xe2\x82\xac",
-		                           "\xff", "\xc3", "",        "\t",       "\\" };
+	static const char *const odd[] = { "\"", "\\n", "\\u00e9", "\\x", "\x01", "\x1f", "\x7f",
+		                           "\x80", "\xc3\xa9", "\xe2\x82\xac", "\xff", "\xc3", "",
+		                           "\t", "\\",
+		                           /* surrogate, overlong, edges, cut, bad continuation */
+		                           "\xed\xa0\x80", "\xe0\x80\x80", "\xe0\xa0\x80",
+		                           "\xc1\xbf", "\xc2\x80", "\xef\xbf\xbf", "\xe2\x82",
+		                           "\xe2\x28\xa1", "\xf0\x9f\x98\x80", "\xee\x80\x80",
+		                           "\xdf\xbf" };
 	char buf[256];
 
 	for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
