@@ -409,6 +409,8 @@ fault_record(agr_injector *in, const agrp_fspec *f, const agrp_fctx *fc, tstate 
 
 		agrp_steps_insert(&t->inserted, com->step);
 		json_object_set_new(fr, "step", json_integer(at));
+		if (a->causes == NULL)
+			a->causes = json_array();
 		json_array_append_new(a->causes, json_integer(at));
 	}
 	if (!live)
@@ -496,8 +498,11 @@ apply_faults(agr_injector *in, const agr_record *rec, const agrp_common *com, ts
 			}
 			continue;
 		}
-		if (fc.extra != NULL)
+		if (fc.extra != NULL) {
+			if (a->extras == NULL)
+				a->extras = json_array();
 			json_array_append_new(a->extras, fc.extra);
+		}
 		a->n++;
 		f->injected++;
 		if (o != AGRP_KEEP)
@@ -590,7 +595,8 @@ bool
 agr_injector_feed(agr_injector *in, const agr_record *rec, agr_error *err)
 {
 	agrp_common com;
-	applied a = { NULL, json_array(), json_array(), NULL, AGRP_KEEP, 0, 0, 0, 0 };
+	/* causes and extras made when a fault needs them: most records meet none */
+	applied a = { NULL, NULL, NULL, NULL, AGRP_KEEP, 0, 0, 0, 0 };
 	tstate *t;
 	bool final;
 
