@@ -41,7 +41,7 @@ grow(agrp_map *m)
 {
 	agrp_map bigger = { 0 };
 
-	bigger.cap = m->cap ? m->cap * 2 : 16;
+	bigger.cap = m->cap ? m->cap * 2 : 4; /* many maps hold one or two */
 	bigger.slots = agrp_xcalloc(bigger.cap, sizeof *bigger.slots);
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->slots[i].key != NULL)
