@@ -56,3 +56,28 @@ same() {
 	same agraph-trace grep 'tool == "re\"fund" || args.nested.a[1].b == null || lower(status) =~ "err"' "$C"
 	same agraph-trace grep --whole-trace 'kind == "escalate"' "$C"
 }
+
+@test "import openai: fast (read in place) and reference agree" {
+	local d=$BATS_TEST_TMPDIR gen=$AGRAPH_BIN/../bench/gen_trace
+	[ -x "$gen" ] || gen=$TOP/build/bench/gen_trace
+	"$gen" -o 1 3 >"$d/logs.ndjson"
+	head -20 "$d/logs.ndjson" | jq -s . >"$d/runs.json"
+	head -1 "$d/logs.ndjson" | jq .messages >"$d/messages.json"
+	# What the writer from bytes must redo as jansson does: escapes, -0,
+	# reals, duplicate keys in arguments, a "message" of the call's own,
+	# shapes that are reported, lines that are not JSON.
+	cat >"$d/odd.ndjson" <<'JSON'
+{"id":"e\u00e9\/x","messages":[{"role":"assistant","content":"","name":7,"tool_calls":[{"id":"a\u0000b","message":"old","type":"function","function":{"name":"f\u0000g","arguments":"{\"a\":1,\"a\":2,\"b\":-0,\"c\":1E2,\"d\":1.50,\"e\":[ 1 , 2 ],\"f\":\"\\u00e9\\/\\u001b\"}","extra":true}},{"id":"z","function":{"name":"h","arguments":" 5 "}},{"id":"y","function":"nofn"},{"id":"w","function":{"arguments":""}},{"id":"v","function":{"arguments":{"x":1.0e0}}},{"id":"t","function":{"name":"t","arguments":"{\"b\":-0,\"c\":1E2,\"f\":\"\\u00e9\\/\\u001b\"}"}}]},{"role":"tool\u0000x","tool_call_id":"a\u0000b","content":{"k":[true,false,null,-1.5e-3]}},{"role":"function","tool_call_id":"a","name":"nm","content":null},5,"str",null,[1],{"role":"user","content":"x","tool_calls":"bad"},{"role":"user","content":null,"tool_calls":{"id":"q"}},{"role":"assistant","tool_calls":[1]},{"role":"assistant","tool_calls":null,"content":"\ud83d\ude00 \u20AC \u007f"}],"reward":-0.0,"m0":-0,"x":1e-400,"z":-9223372036854775808,"u":12345678901234567890.5}
+{"trace_id":12,"traj":[{"role":"user","content":"hi"}],"status":"PASSED"}
+{"instance_id":1.5,"messages":[{"role":"user"}],"outcome":"meh","result":"Unresolved"}
+{"messages":null,"traj":[{"role":"user","content":"m"}]}
+[{"role":"user","content":"bare"},{"no":"role"}]
+[]
+{"id":"bad","messages":[}
+{"id":"x","messages":[{"role":"assistant","content":null,"name":"bot","tool_calls":[{"id":"1","function":{"name":"a","arguments":"{}"}}]},{"role":"tool","tool_call_id":"1"},{"role":"tool","tool_call_id":"1"}],"reward":3}
+JSON
+	for f in "$d/logs.ndjson" "$d/runs.json" "$d/messages.json" "$d/odd.ndjson" \
+		"$EX/openai.json" "$EX/openai.ndjson"; do
+		same agraph-trace import openai "$f"
+	done
+}

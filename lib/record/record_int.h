@@ -12,6 +12,10 @@ void agrp_buf_json_string(agrp_buf *b, const char *s);
 void agrp_buf_json_real(agrp_buf *b, double v);
 void agrp_buf_json_int(agrp_buf *b, long long v);
 void agrp_buf_json(agrp_buf *b, const json_t *v);
+/* A value that agrp_scan_value passed, from its bytes, as jansson writes
+ * it once parsed: no spaces, strings escaped its way, numbers as it
+ * prints them (-0 as 0, reals through agrp_buf_json_real). */
+void agrp_buf_json_span(agrp_buf *b, const char *p, size_t n);
 
 /* A record through out, as agr_write_json() writes it (no line end). */
 void agrp_write_record(agr_write_fn out, void *ctx, const json_t *rec);
@@ -42,6 +46,11 @@ typedef struct agrp_field {
  */
 bool agrp_scan_record(const char *s, size_t n, agrp_field **fields, size_t *nfields, size_t *cap,
                       bool *notable, long *col, const char **msg);
+/* Validates one JSON value of any type, spaces around it allowed (as
+ * jansson with JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL
+ * reads it, but stricter on depth) and gives its span; false when
+ * invalid. */
+bool agrp_scan_value(const char *s, size_t n, agrp_span *out);
 /* The 1-based column of p in the line s: characters, not bytes. */
 long agrp_column_of(const char *s, const char *p);
 /* AGRAPH_REFERENCE=1: read and evaluate through jansson trees, the

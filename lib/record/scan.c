@@ -673,6 +673,18 @@ agrp_scan_record(const char *s, size_t n, agrp_field **fields, size_t *nfields, 
 	return ok;
 }
 
+bool
+agrp_scan_value(const char *s, size_t n, agrp_span *out)
+{
+	scanner S = { s, s + n, s, NULL, NULL, NULL, 0, 0, false, false, false };
+
+	skip_ws(&S);
+	if (!scan_value(&S, out, 1)) /* 1: below the top, no fields listed */
+		return false;
+	skip_ws(&S);
+	return S.p == S.end;
+}
+
 /* ---- reading values by their bytes ----------------------------------- */
 
 /* Past one (valid) value at p. */
@@ -684,9 +696,10 @@ skip_value(const char *p)
 	do {
 		switch (*p) {
 		case '"':
-			for (p++; *p != '"'; p++)
-				if (*p == '\\')
-					p++;
+			/* strcspn(3) goes by vector: a valid string ends at a
+			 * quote, before any NUL byte (none is valid JSON) */
+			for (p++; *(p += strcspn(p, "\"\\")) != '"'; p += 2)
+				;
 			p++;
 			break;
 		case '{':

@@ -154,3 +154,158 @@ agrp_buf_json(agrp_buf *b, const json_t *v)
 	json_dump_callback(v, buf_dump_cb, b,
 	                   JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 }
+
+static unsigned
+hex4(const char *p)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned c = (unsigned char)p[i];
+
+		v = v * 16 + (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	return v;
+}
+
+/* One string of a validated value, from its opening quote; returns the
+ * byte after its closing one.  Most escapes are jansson's own and stay;
+ * \/ and \u are written as it writes what they decode to. */
+static const char *
+span_string(agrp_buf *b, const char *p)
+{
+	const char *run = p++;
+
+	for (;;) {
+		unsigned cp;
+		char u[8];
+		size_t n;
+
+		p += strcspn(p, "\"\\"); /* no NUL before the closing quote */
+		if (*p == '"')
+			break;
+		switch (p[1]) {
+		case '/':
+			agrp_buf_add(b, run, (size_t)(p - run));
+			agrp_buf_add(b, "/", 1);
+			run = p += 2;
+			continue;
+		case 'u':
+			break;
+		default: /* \" \\ \b \f \n \r \t: as jansson writes them */
+			p += 2;
+			continue;
+		}
+		agrp_buf_add(b, run, (size_t)(p - run));
+		cp = hex4(p + 2);
+		p += 6;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (hex4(p + 2) - 0xdc00);
+			p += 6;
+		}
+		n = 0;
+		switch (cp) {
+		case '"':
+			u[n++] = '\\', u[n++] = '"';
+			break;
+		case '\\':
+			u[n++] = '\\', u[n++] = '\\';
+			break;
+		case '\b':
+			u[n++] = '\\', u[n++] = 'b';
+			break;
+		case '\f':
+			u[n++] = '\\', u[n++] = 'f';
+			break;
+		case '\n':
+			u[n++] = '\\', u[n++] = 'n';
+			break;
+		case '\r':
+			u[n++] = '\\', u[n++] = 'r';
+			break;
+		case '\t':
+			u[n++] = '\\', u[n++] = 't';
+			break;
+		default:
+			if (cp < 0x20) {
+				snprintf(u, sizeof u, "\\u%04X", cp);
+				n = 6;
+			} else if (cp < 0x80) {
+				u[n++] = (char)cp;
+			} else if (cp < 0x800) {
+				u[n++] = (char)(0xc0 | (cp >> 6));
+				u[n++] = (char)(0x80 | (cp & 0x3f));
+			} else if (cp < 0x10000) {
+				u[n++] = (char)(0xe0 | (cp >> 12));
+				u[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+				u[n++] = (char)(0x80 | (cp & 0x3f));
+			} else {
+				u[n++] = (char)(0xf0 | (cp >> 18));
+				u[n++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+				u[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+				u[n++] = (char)(0x80 | (cp & 0x3f));
+			}
+		}
+		agrp_buf_add(b, u, n);
+		run = p;
+	}
+	p++;
+	agrp_buf_add(b, run, (size_t)(p - run));
+	return p;
+}
+
+/* A real, read as jansson reads it (strtod) and written as it writes it. */
+static void
+span_real(agrp_buf *b, const char *p, size_t n)
+{
+	char small[64], *s = n < sizeof small ? small : agrp_xmalloc(n + 1);
+
+	memcpy(s, p, n);
+	s[n] = '\0';
+	agrp_buf_json_real(b, strtod(s, NULL));
+	if (s != small)
+		free(s);
+}
+
+void
+agrp_buf_json_span(agrp_buf *b, const char *p, size_t n)
+{
+	const char *end = p + n, *run = p;
+
+	/* One pass: runs that are as jansson writes them are copied whole. */
+	while (p < end) {
+		char c = *p;
+
+		if (c == '"') {
+			agrp_buf_add(b, run, (size_t)(p - run));
+			run = p = span_string(b, p);
+		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			agrp_buf_add(b, run, (size_t)(p - run));
+			while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+				p++;
+			run = p;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			const char *q = p;
+			bool real = false;
+
+			while (q < end && ((*q >= '0' && *q <= '9') || *q == '-' || *q == '+' ||
+			                   *q == '.' || *q == 'e' || *q == 'E')) {
+				real |= *q == '.' || *q == 'e' || *q == 'E';
+				q++;
+			}
+			/* an integer is written as it is read, but for -0 */
+			if (real || (q - p == 2 && p[0] == '-' && p[1] == '0')) {
+				agrp_buf_add(b, run, (size_t)(p - run));
+				if (real)
+					span_real(b, p, (size_t)(q - p));
+				else
+					agrp_buf_add(b, "0", 1);
+				run = q;
+			}
+			p = q;
+		} else {
+			p++;
+		}
+	}
+	agrp_buf_add(b, run, (size_t)(p - run));
+}

@@ -4,6 +4,7 @@
  *   gen_trace MEGABYTES SEED            the small corpus of the tests
  *   gen_trace -r MEGABYTES SEED         the realistic corpus
  *   gen_trace -s SHAPE RECORDS          one shape of work (below)
+ *   gen_trace -o MEGABYTES SEED         OpenAI chat-completions logs
  *
  * The small corpus: runs of a support workflow (auth, lookup, refund or
  * charge, notify), eight interleaved at a time, with failures, retries,
@@ -13,6 +14,13 @@
  * record carrying what real agents write: messages between agents, nested
  * arguments, and a few hundred bytes of content with escapes (quotes,
  * newlines, tabs) and UTF-8 of one to four bytes.
+ *
+ * The OpenAI logs: what `agraph-trace import openai` reads, a run a line
+ * (NDJSON): system and user messages, rounds of assistant tool calls
+ * (one to three, arguments a JSON text in a string, one in a hundred cut
+ * short), their tool results (ids reused across rounds, now and then one
+ * that answers no call), a final answer, and the run's outcome as a
+ * reward or a status; content as for the realistic corpus.
  *
  * The shapes, each about RECORDS records of calls, results and finals:
  *   easy          three-record traces, one after another
@@ -119,6 +127,112 @@ content(agr_prng *p, int pieces)
 	for (int i = 0; i < pieces; i++)
 		n += printf("%s%s", i ? " " : "", prose[agr_prng_below(p, NPROSE)]);
 	return n;
+}
+
+/* s (a JSON string's body) as the body of a JSON string that holds it:
+ * a JSON text inside a string, as "arguments" are. */
+static int
+escaped(const char *s)
+{
+	int n = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			n += printf("\\");
+		putchar(*s);
+		n++;
+	}
+	return n;
+}
+
+static int
+openai(long long budget, uint64_t seed)
+{
+	static const char *const openai_tools[] = { "lookup_order", "refund", "notify_customer",
+		                                    "search_kb" };
+	static const char *const statuses[] = { "resolved", "failed", "success", "error" };
+	long long written = 0;
+	agr_prng p;
+	long id = 0;
+
+	agr_prng_seed(&p, seed);
+	while (written < budget) {
+		int rounds = 1 + (int)agr_prng_below(&p, 3), n = (int)agr_prng_below(&p, 1000);
+		long call = 0;
+
+		id++;
+		written += printf("{\"id\":\"run-%08ld\",\"model\":\"gpt-4o-2024-08-06\","
+		                  "\"created\":%d,\"messages\":[",
+		                  id, 1764000000 + n);
+		written += printf("{\"role\":\"system\",\"content\":\"You are a support agent. "
+		                  "Use the tools; never invent an order.\"},");
+		written +=
+		    printf("{\"role\":\"user\",\"name\":\"cust-%05d\",\"content\":\"", n * 7);
+		written += content(&p, 3);
+		written += printf("\"}");
+		for (int r = 0; r < rounds; r++) {
+			int calls = 1 + (int)agr_prng_below(&p, 3);
+			long first = call + 1;
+
+			/* now and then some words before the calls */
+			if (agr_prng_below(&p, 4) == 0) {
+				written += printf(",{\"role\":\"assistant\",\"content\":\"");
+				written += content(&p, 1);
+				written += printf("\",\"tool_calls\":[");
+			} else {
+				written += printf(",{\"role\":\"assistant\",\"content\":null,"
+				                  "\"refusal\":null,\"tool_calls\":[");
+			}
+			for (int c = 0; c < calls; c++) {
+				const char *tool = openai_tools[agr_prng_below(&p, 4)];
+				char args[1024];
+				int a = (int)agr_prng_below(&p, 100000);
+
+				snprintf(
+				    args, sizeof args,
+				    "{\"order\":\"ord-%06d\",\"amount\":%d.%02d,\"currency\":"
+				    "\"EUR\",\"customer\":{\"id\":\"cust-%05d\",\"city\":\"%s\"},"
+				    "\"items\":[%d,%d],\"note\":\"%s\"}",
+				    a, a % 900, a % 100, n * 7, a % 2 ? "Zürich" : "東京", a % 7,
+				    a % 13, prose[agr_prng_below(&p, NPROSE)]);
+				if (agr_prng_below(&p, 100) == 0) { /* cut short: not JSON */
+					size_t k = strlen(args) / 2;
+
+					while (((unsigned char)args[k] & 0xc0) == 0x80)
+						k--; /* at a character's first byte */
+					args[k] = '\0';
+				}
+				/* call ids restart each round now and then, as some
+				 * servers number them */
+				written += printf("%s{\"id\":\"call_%ld\",\"type\":\"function\","
+				                  "\"function\":{\"name\":\"%s\",\"arguments\":\"",
+				                  c ? "," : "", ++call, tool);
+				written += escaped(args);
+				written += printf("\"}}");
+			}
+			written += printf("]}");
+			for (long c = first; c <= call; c++) {
+				written +=
+				    printf(",{\"role\":\"tool\",\"tool_call_id\":\"call_%ld\","
+				           "\"content\":\"",
+				           agr_prng_below(&p, 50) == 0 ? 9999 : c);
+				written += content(&p, 2);
+				written += printf("\"}");
+			}
+			if (agr_prng_below(&p, 3) == 0)
+				call = 0;
+		}
+		written += printf(",{\"role\":\"assistant\",\"content\":\"");
+		written += content(&p, 2);
+		written += printf("\",\"refusal\":null}]");
+		if (agr_prng_below(&p, 2) == 0)
+			written += printf(",\"reward\":%s", n % 3 ? "1" : "0.0");
+		else
+			written += printf(",\"status\":\"%s\"", statuses[n % 4]);
+		written += printf(",\"usage\":{\"prompt_tokens\":%d,\"completion_tokens\":%d}}\n",
+		                  n * 9, n / 2);
+	}
+	return 0;
 }
 
 static int
@@ -295,8 +409,10 @@ main(int argc, char **argv)
 		return small(atoll(argv[1]) * 1000000LL, strtoull(argv[2], NULL, 10));
 	if (argc == 4 && strcmp(argv[1], "-r") == 0)
 		return realistic(atoll(argv[2]) * 1000000LL, strtoull(argv[3], NULL, 10));
+	if (argc == 4 && strcmp(argv[1], "-o") == 0)
+		return openai(atoll(argv[2]) * 1000000LL, strtoull(argv[3], NULL, 10));
 	if (argc == 4 && strcmp(argv[1], "-s") == 0)
 		return shape(argv[2], atol(argv[3]));
-	fprintf(stderr, "usage: gen_trace [-r] MEGABYTES SEED | -s SHAPE RECORDS\n");
+	fprintf(stderr, "usage: gen_trace [-r | -o] MEGABYTES SEED | -s SHAPE RECORDS\n");
 	return 2;
 }

@@ -1,7 +1,9 @@
 /*
  * test_write.c - records written into bytes by hand (agrp_buf_json_*),
  * against jansson's writer on random strings, reals and integers: replay
- * compares such bytes with recorded ones, so they must be the same.
+ * compares such bytes with recorded ones, so they must be the same.  And
+ * values written from their bytes (agrp_buf_json_span), against jansson's
+ * parse and dump of the same text.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -58,12 +60,108 @@ random_real(agr_prng *p)
 	}
 }
 
+/* A random JSON text of what a writer from bytes must redo: spaces,
+ * escapes jansson writes otherwise (\/, \u of every kind, surrogate
+ * pairs), numbers it prints otherwise (-0, 1E2, 1.50). */
+static void
+random_text(agr_prng *p, agrp_buf *b, int depth)
+{
+	static const char *const scalars[] = { "0",
+		                               "-0",
+		                               "17",
+		                               "-9223372036854775808",
+		                               "9223372036854775807",
+		                               "1.50",
+		                               "-0.0",
+		                               "1E2",
+		                               "1e-400",
+		                               "2.5e+10",
+		                               "0.1",
+		                               "123456789012345678901234567890.5",
+		                               "true",
+		                               "false",
+		                               "null",
+		                               "\"\"",
+		                               "\"a\\/b\"",
+		                               "\"\\u00e9\\u00E9\"",
+		                               "\"\\u001b\\u001F\\u0000x\"",
+		                               "\"\\ud83d\\ude00\"",
+		                               "\"\\\"\\\\\\b\\f\\n\\r\\t\"",
+		                               "\"\\u0022\\u005c\\u002f\\u0008\\u000a\\u007f\"",
+		                               "\"Zürich 東京 🙂\"",
+		                               "\"\\u2028\"" };
+	static const char *const spaces[] = { "", "", " ", "\n\t ", "\r\n" };
+	const char *sp = spaces[agr_prng_below(p, 5)];
+	int k = depth < 4 ? (int)agr_prng_below(p, 4) : 3;
+
+	agrp_buf_str(b, sp);
+	if (k == 0 || k == 1) {
+		int n = (int)agr_prng_below(p, 4);
+
+		agrp_buf_str(b, k == 0 ? "[" : "{");
+		for (int i = 0; i < n; i++) {
+			char key[32];
+
+			if (i > 0)
+				agrp_buf_str(b, ",");
+			if (k == 1) {
+				/* distinct keys, some escaped */
+				snprintf(key, sizeof key,
+				         i % 2 ? "%s\"k\\u00e9%d\"%s:" : "%s\"k%d\"%s:", sp, i, sp);
+				agrp_buf_str(b, key);
+			}
+			random_text(p, b, depth + 1);
+		}
+		agrp_buf_str(b, sp);
+		agrp_buf_str(b, k == 0 ? "]" : "}");
+	} else {
+		agrp_buf_str(b, scalars[agr_prng_below(p, sizeof scalars / sizeof scalars[0])]);
+	}
+	agrp_buf_str(b, sp);
+}
+
+static long
+spans_against_jansson(long runs, long *compared)
+{
+	agr_prng p;
+	agrp_buf text = { 0 }, mine = { 0 };
+	long bad = 0;
+
+	agr_prng_seed(&p, 11);
+	for (long r = 0; r < runs; r++) {
+		json_error_t e;
+		json_t *j;
+		agrp_span v;
+		char *want;
+
+		text.n = 0;
+		random_text(&p, &text, 0);
+		j = json_loadb(text.p, text.n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
+		if (!agrp_scan_value(text.p, text.n, &v) || j == NULL) {
+			if (j != NULL && bad++ < 3)
+				diag("scan refused what jansson reads: %s", text.p);
+			json_decref(j);
+			continue;
+		}
+		(*compared)++;
+		mine.n = 0;
+		agrp_buf_json_span(&mine, v.p, v.n);
+		want = dumped(j);
+		if (strcmp(mine.p, want) != 0 && bad++ < 3)
+			diag("%s: mine %s, jansson %s", text.p, mine.p, want);
+		free(want);
+	}
+	free(text.p);
+	free(mine.p);
+	return bad;
+}
+
 int
 main(void)
 {
 	agr_prng p;
 	agrp_buf b = { 0 };
-	long bad_str = 0, bad_real = 0, bad_int = 0, runs = 200000;
+	long bad_str = 0, bad_real = 0, bad_int = 0, runs = 200000, compared = 0;
 	char s[256];
 
 	agr_prng_seed(&p, 7);
@@ -99,5 +197,9 @@ main(void)
 	ok(bad_int == 0, "%ld random integers written as jansson writes them (%ld differ)", runs,
 	   bad_int);
 	free(b.p);
+	bad_str = spans_against_jansson(50000, &compared);
+	ok(bad_str == 0 && compared > 40000,
+	   "%ld random texts written from their bytes as jansson writes them (%ld differ)",
+	   compared, bad_str);
 	return done_testing();
 }
