@@ -171,6 +171,22 @@ typedef struct open_call {
 	json_t *id, *tool; /* strings, or NULL */
 } open_call;
 
+/* What a run's outcome word says: "success", "failure", or NULL for a
+ * word that says neither. */
+static const char *
+outcome_word(const char *w)
+{
+	if (strcasecmp(w, "success") == 0 || strcasecmp(w, "succeeded") == 0 ||
+	    strcasecmp(w, "resolved") == 0 || strcasecmp(w, "solved") == 0 ||
+	    strcasecmp(w, "pass") == 0 || strcasecmp(w, "passed") == 0)
+		return "success";
+	if (strcasecmp(w, "failure") == 0 || strcasecmp(w, "failed") == 0 ||
+	    strcasecmp(w, "fail") == 0 || strcasecmp(w, "error") == 0 ||
+	    strcasecmp(w, "unresolved") == 0)
+		return "failure";
+	return NULL;
+}
+
 /* A run's outcome, if it says one: reward, or a status word, or a flag. */
 static const char *
 outcome(const json_t *run)
@@ -186,14 +202,8 @@ outcome(const json_t *run)
 
 		if (w == NULL)
 			continue;
-		if (strcasecmp(w, "success") == 0 || strcasecmp(w, "succeeded") == 0 ||
-		    strcasecmp(w, "resolved") == 0 || strcasecmp(w, "solved") == 0 ||
-		    strcasecmp(w, "pass") == 0 || strcasecmp(w, "passed") == 0)
-			return "success";
-		if (strcasecmp(w, "failure") == 0 || strcasecmp(w, "failed") == 0 ||
-		    strcasecmp(w, "fail") == 0 || strcasecmp(w, "error") == 0 ||
-		    strcasecmp(w, "unresolved") == 0)
-			return "failure";
+		if (outcome_word(w) != NULL)
+			return outcome_word(w);
 	}
 	for (size_t i = 0; i < N(flags); i++)
 		if (json_is_boolean(json_object_get(run, flags[i])))
@@ -738,14 +748,8 @@ fast_outcome(importer *im, const agrp_span *run)
 
 		if (s == NULL)
 			continue;
-		if (strcasecmp(s, "success") == 0 || strcasecmp(s, "succeeded") == 0 ||
-		    strcasecmp(s, "resolved") == 0 || strcasecmp(s, "solved") == 0 ||
-		    strcasecmp(s, "pass") == 0 || strcasecmp(s, "passed") == 0)
-			return "success";
-		if (strcasecmp(s, "failure") == 0 || strcasecmp(s, "failed") == 0 ||
-		    strcasecmp(s, "fail") == 0 || strcasecmp(s, "error") == 0 ||
-		    strcasecmp(s, "unresolved") == 0)
-			return "failure";
+		if (outcome_word(s) != NULL)
+			return outcome_word(s);
 	}
 	for (size_t i = 4; i < N(keys); i++)
 		if (v[i].type == 't' || v[i].type == 'f')
