@@ -40,9 +40,10 @@ typedef struct agr_error {
 } agr_error;
 
 /*
- * Files read whole (graphs, contracts, fault specs, templates) hold at
- * most AGR_MAX_FILE bytes; a larger one is an error, refused before more
- * than that is read.
+ * Files read whole (contracts, fault specs, templates) hold at most
+ * AGR_MAX_FILE bytes; a larger one is an error, refused before more than
+ * that is read.  A graph is read as a stream: only what it keeps as YAML
+ * (all but the entries of nodes: and the items of edges:) is held to it.
  */
 #define AGR_MAX_FILE ((size_t)64 << 20)
 

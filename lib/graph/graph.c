@@ -198,6 +198,38 @@ agr_graph_add_edge(agr_graph *g, int from, int to, agr_cost cost)
 	return true;
 }
 
+/* Gives the nodes the order order[] (old indices, each once), edges and
+ * hashes following; for a loader that met some nodes out of the order the
+ * file defines.  Before start, goal and fallback are set. */
+void
+agrp_graph_renumber(agr_graph *g, const int *order)
+{
+	agrp_node *nodes = agrp_xmalloc((g->nnodes ? g->nnodes : 1) * sizeof *nodes);
+	int *now = agrp_xmalloc((g->nnodes ? g->nnodes : 1) * sizeof *now);
+
+	for (size_t i = 0; i < g->nnodes; i++) {
+		nodes[i] = g->nodes[order[i]];
+		now[order[i]] = (int)i;
+	}
+	free(g->nodes);
+	g->nodes = nodes;
+	g->capnodes = g->nnodes;
+	for (size_t e = 0; e < g->nedges; e++) {
+		g->edges[e].from = now[g->edges[e].from];
+		g->edges[e].to = now[g->edges[e].to];
+	}
+	free(now);
+	g->hashcap /= 2; /* rehash_nodes doubles it */
+	rehash_nodes(g);
+	if (g->ehashcap > 0) {
+		memset(g->ehash, 0, g->ehashcap * sizeof *g->ehash);
+		for (size_t e = 0; e < g->nedges; e++)
+			insert_edge_hash(g, e);
+	}
+	free(g->out_start);
+	g->out_start = NULL;
+}
+
 long
 agrp_graph_edge_index(const agr_graph *g, int from, int to)
 {

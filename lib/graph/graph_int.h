@@ -88,6 +88,9 @@ agrp_cost_add(agr_cost a, agr_cost b)
 /* The index of edge from -> to in g->edges, or -1. */
 long agrp_graph_edge_index(const agr_graph *g, int from, int to);
 
+/* Puts node order[i] (an old index) at index i, for every node. */
+void agrp_graph_renumber(agr_graph *g, const int *order);
+
 /* Builds the CSR adjacency if edges were added since the last build. */
 void agrp_graph_index(agr_graph *g);
 

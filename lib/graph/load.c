@@ -1,5 +1,7 @@
 /* graph_load.c - agraph-graph(5) from YAML (JSON is YAML too). */
+#include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,10 +20,50 @@ typedef struct loader {
 	unsigned char *listed; /* [node]: in the fallback list */
 	struct {
 		int node;
-		yaml_node_t *name;
-	} * alt; /* alternative: names, checked once every node is known */
+		yaml_node_t name; /* a copy: the entry it was in is gone */
+	} * alt;                  /* alternative: names, checked once every node is known */
 	size_t nalt, capalt;
+
+	/* The file is read as a stream of events (see load_stream). */
+	int pending;  /* rank of the mistake in err, R_NONE: none yet */
+	bool final;   /* err holds a mistake of the YAML itself */
+	bool scan;    /* trees no longer needed: only the YAML is checked */
+	int state;    /* D_* */
+	size_t depth; /* lists and mappings open */
+	struct frame {
+		int id;     /* node in the document */
+		int key;    /* a mapping's key waiting for its value, or 0 */
+		int stream; /* T_NODES, T_EDGES: items handled one at a time; or 0 */
+	} * frames;
+	size_t nframes, capframes;
+	struct anchor {
+		char *name;
+		int id; /* 0 once only the YAML is checked */
+	} * anchors;
+	size_t nanchors, capanchors;
+	bool in_item;       /* composing an item of a streamed collection */
+	bool item_anchored; /* ... which holds an anchor: it is kept */
+	size_t item_nodes;  /* the document's nodes before the item */
+	size_t item_tags;   /* and its !!str marks */
+	bool streamed[2];   /* nodes:, edges: read item by item */
+	long root_line[8];  /* line of each top-level key seen, 0: none */
+	long *key_line;     /* [node]: line of its key in nodes:, 0: none */
+	size_t key_line_cap;
+	bool edges_first; /* an edge came before an entry of nodes: */
+	bool nodes_begun;
+	int *order; /* nodes in the order entries of nodes: name them */
+	size_t norder, caporder;
+	size_t tags_cap;    /* of y.str_tagged */
+	yaml_mark_t second; /* where a second document starts */
+	size_t held;        /* bytes the document holds, about */
 } loader;
+
+/* Mistakes found while the file is read, by which one the whole-document
+ * reading reported first: the top level's keys, then nodes:, then edges:. */
+enum { R_NONE, R_EDGE, R_NODE, R_ROOT };
+/* Where the reading is: before, in and after the first document, in and
+ * after a second. */
+enum { D_BEFORE, D_FIRST, D_AFTER, D_SECOND, D_REST };
 
 static bool
 get_cost(loader *L, const yaml_node_t *n, const char *what, agr_cost *out)
@@ -146,7 +188,9 @@ node_attr(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void *c
 			return false;
 		agrp_grow(&L->alt, &L->capalt, L->nalt + 1, sizeof *L->alt);
 		L->alt[L->nalt].node = *(int *)ctx;
-		L->alt[L->nalt++].name = v;
+		L->alt[L->nalt].name = *v;
+		L->alt[L->nalt].name.tag = NULL;
+		L->alt[L->nalt++].name.data.scalar.value = (yaml_char_t *)agrp_xstrdup(name);
 	} else if (strcmp(key, "tags") == 0) {
 		agrp_free_strings(node->tags, node->ntags);
 		node->tags = NULL;
@@ -200,10 +244,13 @@ nodes_entry(agrp_yaml *Y, const char *key, yaml_node_t *k, yaml_node_t *v, void 
 	int i;
 	char what[300];
 
-	(void)ctx;
 	if (key[0] == '\0')
 		return agrp_yaml_fail(&L->y, k, "a node name must not be empty");
 	i = intern_at(L, key, k);
+	if (ctx != NULL && L->edges_first) {
+		agrp_grow(&L->order, &L->caporder, L->norder + 1, sizeof *L->order);
+		L->order[L->norder++] = i;
+	}
 	snprintf(what, sizeof what, "node '%s'", key);
 	if (v->type == YAML_SCALAR_NODE && v->data.scalar.length == 0 && agrp_yaml_plain(v))
 		return true; /* "Name:" with nothing after it */
@@ -370,6 +417,35 @@ monitor_order(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* The nodes in the order a whole document gives them: those of nodes:
+ * first, in its order, then the others as the edges met them; for a file
+ * whose edges came first. */
+static void
+put_in_order(loader *L)
+{
+	size_t n = L->g->nnodes, k = 0;
+	unsigned char *placed = agrp_xcalloc(n ? n : 1, 1);
+	int *order = agrp_xmalloc((n ? n : 1) * sizeof *order), *now;
+
+	for (size_t i = 0; i < L->norder; i++)
+		if (!placed[L->order[i]]) {
+			placed[L->order[i]] = 1;
+			order[k++] = L->order[i];
+		}
+	for (size_t i = 0; i < n; i++)
+		if (!placed[i])
+			order[k++] = (int)i;
+	now = agrp_xmalloc((n ? n : 1) * sizeof *now);
+	for (size_t i = 0; i < n; i++)
+		now[order[i]] = (int)i;
+	for (size_t i = 0; i < L->nalt; i++)
+		L->alt[i].node = now[L->alt[i].node];
+	agrp_graph_renumber(L->g, order);
+	free(now);
+	free(order);
+	free(placed);
+}
+
 static bool
 load_root(loader *L, yaml_node_t *root)
 {
@@ -389,15 +465,25 @@ load_root(loader *L, yaml_node_t *root)
 		return agrp_yaml_fail(&L->y, root, "the graph has no 'goal'");
 	if (f[T_EDGES] == NULL)
 		return agrp_yaml_fail(&L->y, root, "the graph has no 'edges'");
-	if (f[T_NODES] != NULL &&
-	    !agrp_yaml_each_pair(&L->y, f[T_NODES], "nodes", nodes_entry, NULL))
+	/* what was read item by item has been checked: its mistake is in
+	 * err, reported here, in the order a whole document is checked */
+	if (L->streamed[0] && L->pending == R_NODE)
 		return false;
+	if (f[T_NODES] != NULL && !L->streamed[0]) {
+		L->edges_first = L->g->nnodes > 0;
+		if (!agrp_yaml_each_pair(&L->y, f[T_NODES], "nodes", nodes_entry, L))
+			return false;
+	}
 	if (!agrp_yaml_expect(&L->y, f[T_EDGES], YAML_SEQUENCE_NODE, "edges"))
+		return false;
+	if (L->streamed[1] && L->pending == R_EDGE)
 		return false;
 	for (it = f[T_EDGES]->data.sequence.items.start; it < f[T_EDGES]->data.sequence.items.top;
 	     it++)
 		if (!load_edge(L, agrp_yaml_node(&L->y, *it)))
 			return false;
+	if (L->edges_first && L->norder > 0)
+		put_in_order(L);
 	if (!known_node(L, f[T_START], "start", &L->g->start) ||
 	    !known_node(L, f[T_GOAL], "goal", &L->g->goal))
 		return false;
@@ -409,22 +495,22 @@ load_root(loader *L, yaml_node_t *root)
 		int node = L->alt[i].node, alt;
 		const char *of = L->g->nodes[node].name;
 
-		if (!known_node(L, L->alt[i].name, "alternative", &alt))
+		if (!known_node(L, &L->alt[i].name, "alternative", &alt))
 			return false;
 		if (alt == node)
-			return agrp_yaml_fail(&L->y, L->alt[i].name,
+			return agrp_yaml_fail(&L->y, &L->alt[i].name,
 			                      "node '%s' is its own alternative", of);
 		if (alt == L->g->start || alt == L->g->goal)
 			return agrp_yaml_fail(
-			    &L->y, L->alt[i].name,
+			    &L->y, &L->alt[i].name,
 			    "alternative '%s' of node '%s' is the start or the goal",
-			    agrp_yaml_scalar(L->alt[i].name), of);
+			    agrp_yaml_scalar(&L->alt[i].name), of);
 		if (node == L->g->start || node == L->g->goal)
 			return agrp_yaml_fail(
-			    &L->y, L->alt[i].name,
+			    &L->y, &L->alt[i].name,
 			    "node '%s' is the start or the goal: it has no alternative", of);
 		L->g->nodes[node].alternative = alt + 1;
-		mentioned_at(&L->g->nodes[alt], L->alt[i].name);
+		mentioned_at(&L->g->nodes[alt], &L->alt[i].name);
 	}
 	if (f[T_PREFLIGHT] != NULL) {
 		long x;
@@ -477,24 +563,520 @@ load_root(loader *L, yaml_node_t *root)
 	return true;
 }
 
-agr_graph *
-agr_graph_load_string(const char *text, size_t len, const char *source, agr_error *err)
+/*
+ * The file as a stream of libyaml's events, so that a graph of millions of
+ * edges never stands whole as a document: everything is composed into one
+ * document as libyaml's loader would, but for the entries of the top-level
+ * nodes: mapping and the items of the top-level edges: list, each composed
+ * alone, checked and freed (kept only when it holds an anchor, for an
+ * alias further on).  The mistakes are those of the whole-document reading
+ * and, when a file has several, the same one is reported: a mistake of
+ * the YAML (syntax, nesting, an alias, a second document) before any
+ * other, then the top level's keys, nodes:, edges:; so that after the
+ * first mistake the file is read on to its end, at most to AGR_MAX_FILE
+ * bytes, the most the whole-document reading read.
+ */
+typedef struct input {
+	FILE *f; /* or text[len] */
+	const unsigned char *text;
+	size_t len, off;
+	size_t total; /* bytes read */
+	int error;    /* errno of a read that failed, or 0 */
+} input;
+
+static int
+read_input(void *data, unsigned char *buf, size_t size, size_t *got)
+{
+	input *in = data;
+
+	if (in->f == NULL) {
+		*got = in->len - in->off < size ? in->len - in->off : size;
+		memcpy(buf, in->text + in->off, *got);
+		in->off += *got;
+	} else {
+		*got = fread(buf, 1, size, in->f);
+		if (*got == 0 && ferror(in->f)) {
+			in->error = errno ? errno : EIO;
+			return 0;
+		}
+	}
+	in->total += *got;
+	return 1;
+}
+
+/* A mistake of the YAML itself, worded as libyaml's loader words it. */
+static void
+yaml_mistake(loader *L, yaml_mark_t at, const char *problem, const char *context)
+{
+	agrp_error_set(L->y.err, L->y.source, (long)at.line + 1, (long)at.column + 1, "%s%s%s",
+	               problem, context ? " " : "", context ? context : "");
+	L->final = true;
+	L->scan = true;
+}
+
+static size_t
+node_bytes(const yaml_node_t *n)
+{
+	return sizeof *n + 2 * sizeof(yaml_node_pair_t) +
+	       (n->type == YAML_SCALAR_NODE ? n->data.scalar.length : 0);
+}
+
+static int
+add_node(loader *L, const yaml_node_t *n)
+{
+	yaml_document_t *d = &L->y.doc;
+
+	if (d->nodes.top == d->nodes.end) {
+		size_t len = (size_t)(d->nodes.end - d->nodes.start);
+		yaml_node_t *p = agrp_xrealloc(d->nodes.start, 2 * len * sizeof *p);
+
+		d->nodes.start = p;
+		d->nodes.top = p + len;
+		d->nodes.end = p + 2 * len;
+	}
+	*d->nodes.top++ = *n;
+	L->held += node_bytes(n);
+	return (int)(d->nodes.top - d->nodes.start);
+}
+
+/* Pushes x on a libyaml stack {start, end, top} of T. */
+#define STACK_PUSH(s, x)                                                                           \
+	do {                                                                                       \
+		if ((s).top == (s).end) {                                                          \
+			size_t len_ = (size_t)((s).end - (s).start);                               \
+			size_t cap_ = len_ ? 2 * len_ : 4;                                         \
+			(s).start = agrp_xrealloc((s).start, cap_ * sizeof *(s).start);            \
+			(s).top = (s).start + len_;                                                \
+			(s).end = (s).start + cap_;                                                \
+		}                                                                                  \
+		*(s).top++ = (x);                                                                  \
+	} while (0)
+
+static void
+drop_node(yaml_node_t *n)
+{
+	free(n->tag);
+	if (n->type == YAML_SCALAR_NODE)
+		free(n->data.scalar.value);
+	else if (n->type == YAML_SEQUENCE_NODE)
+		free(n->data.sequence.items.start);
+	else if (n->type == YAML_MAPPING_NODE)
+		free(n->data.mapping.pairs.start);
+}
+
+/* The anchor's name taken from the event; false on a second one of that
+ * name, which libyaml's loader refuses. */
+static bool
+add_anchor(loader *L, yaml_char_t *name, int id, yaml_mark_t at)
+{
+	if (name == NULL)
+		return true;
+	for (size_t i = 0; i < L->nanchors; i++)
+		if (strcmp(L->anchors[i].name, (char *)name) == 0) {
+			free(name);
+			yaml_mistake(L, at, "second occurrence",
+			             "found duplicate anchor; first occurrence");
+			return false;
+		}
+	agrp_grow(&L->anchors, &L->capanchors, L->nanchors + 1, sizeof *L->anchors);
+	L->anchors[L->nanchors].name = (char *)name;
+	L->anchors[L->nanchors++].id = id;
+	if (L->in_item)
+		L->item_anchored = true;
+	return true;
+}
+
+static void
+forget_anchors(loader *L)
+{
+	for (size_t i = 0; i < L->nanchors; i++)
+		free(L->anchors[i].name);
+	L->nanchors = 0;
+}
+
+/* Before a node of an item of a streamed collection: where it starts. */
+static void
+begin_node(loader *L)
+{
+	if (L->nframes > 0 && L->frames[L->nframes - 1].stream != 0 && !L->in_item) {
+		L->in_item = true;
+		L->item_anchored = false;
+		L->item_nodes = (size_t)(L->y.doc.nodes.top - L->y.doc.nodes.start);
+		L->item_tags = L->y.nstr_tagged;
+	}
+}
+
+/* An item done with: its nodes freed, unless an alias may name them. */
+static void
+end_item(loader *L)
+{
+	yaml_document_t *d = &L->y.doc;
+
+	if (!L->item_anchored) {
+		while ((size_t)(d->nodes.top - d->nodes.start) > L->item_nodes) {
+			L->held -= node_bytes(--d->nodes.top);
+			drop_node(d->nodes.top);
+		}
+		L->y.nstr_tagged = L->item_tags;
+	}
+	L->in_item = false;
+}
+
+/* A key of the top level, checked when it is read as agrp_yaml_fields
+ * checks it, so that nothing after it needs keeping if it is wrong. */
+static bool
+root_key(loader *L, yaml_node_t *k)
+{
+	const char *key;
+	char known[256] = "";
+
+	if (k->type != YAML_SCALAR_NODE)
+		return agrp_yaml_fail(&L->y, k, "a key in %s must be a scalar", "a graph file");
+	key = agrp_yaml_scalar(k);
+	for (size_t i = 0; i < T_N; i++)
+		if (strcmp(key, top_keys[i]) == 0) {
+			if (L->root_line[i] != 0)
+				return agrp_yaml_fail(
+				    &L->y, k, "duplicate key '%s' in %s (first at line %lu)", key,
+				    "a graph file", (unsigned long)L->root_line[i]);
+			L->root_line[i] = (long)k->start_mark.line + 1;
+			return true;
+		}
+	for (size_t i = 0; i < T_N; i++)
+		snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
+		         top_keys[i]);
+	return agrp_yaml_fail(&L->y, k, "unknown key '%s' in %s (known: %s)", key, "a graph file",
+	                      known);
+}
+
+/* An entry of nodes:, as agrp_yaml_each_pair would hand it over. */
+static bool
+node_pair(loader *L, yaml_node_t *k, yaml_node_t *v)
+{
+	const char *key;
+	int i;
+
+	if (k->type != YAML_SCALAR_NODE)
+		return agrp_yaml_fail(&L->y, k, "a key in %s must be a scalar", "nodes");
+	key = agrp_yaml_scalar(k);
+	i = agr_graph_find(L->g, key);
+	if (i >= 0 && (size_t)i < L->key_line_cap && L->key_line[i] != 0)
+		return agrp_yaml_fail(&L->y, k, "duplicate key '%s' in %s (first at line %lu)", key,
+		                      "nodes", (unsigned long)L->key_line[i]);
+	if (!L->nodes_begun) {
+		L->nodes_begun = true;
+		L->edges_first = L->g->nnodes > 0;
+	}
+	if (!nodes_entry(&L->y, key, k, v, L))
+		return false;
+	i = agr_graph_find(L->g, key);
+	if ((size_t)i >= L->key_line_cap) {
+		size_t old = L->key_line_cap;
+
+		agrp_grow(&L->key_line, &L->key_line_cap, (size_t)i + 1, sizeof *L->key_line);
+		memset(L->key_line + old, 0, (L->key_line_cap - old) * sizeof *L->key_line);
+	}
+	if (L->key_line[i] == 0)
+		L->key_line[i] = (long)k->start_mark.line + 1;
+	return true;
+}
+
+/* Node id is complete: into its parent, or checked as an item. */
+static void
+child(loader *L, int id)
+{
+	struct frame *t;
+	yaml_node_t *p;
+
+	if (L->nframes == 0)
+		return; /* the root */
+	t = &L->frames[L->nframes - 1];
+	if (t->stream == T_EDGES) {
+		if (L->pending == R_NONE && !load_edge(L, agrp_yaml_node(&L->y, id)))
+			L->pending = R_EDGE;
+		end_item(L);
+		return;
+	}
+	if (t->stream == T_NODES) {
+		if (t->key == 0) {
+			t->key = id;
+			return;
+		}
+		if (L->pending < R_NODE &&
+		    !node_pair(L, agrp_yaml_node(&L->y, t->key), agrp_yaml_node(&L->y, id)))
+			L->pending = R_NODE;
+		t->key = 0;
+		end_item(L);
+		return;
+	}
+	p = agrp_yaml_node(&L->y, t->id);
+	if (p->type == YAML_SEQUENCE_NODE) {
+		STACK_PUSH(p->data.sequence.items, id);
+	} else if (t->key == 0) {
+		t->key = id;
+		if (L->nframes == 1 && !root_key(L, agrp_yaml_node(&L->y, id))) {
+			L->pending = R_ROOT;
+			L->scan = true;
+		}
+	} else {
+		yaml_node_pair_t pair = { t->key, id };
+
+		STACK_PUSH(p->data.mapping.pairs, pair);
+		t->key = 0;
+	}
+}
+
+/* T_NODES or T_EDGES when the collection starting is the value of the
+ * top level's nodes: or edges:, to be read item by item; else 0.  One
+ * with an anchor is kept whole, for an alias to it. */
+static int
+stream_kind(loader *L, const yaml_event_t *ev, const yaml_char_t *anchor)
+{
+	const struct frame *t;
+	const yaml_node_t *k;
+
+	if (L->nframes != 1 || L->state != D_FIRST || anchor != NULL)
+		return 0;
+	t = &L->frames[0];
+	if (t->key == 0 || agrp_yaml_node(&L->y, t->id)->type != YAML_MAPPING_NODE)
+		return 0;
+	k = agrp_yaml_node(&L->y, t->key);
+	if (k->type != YAML_SCALAR_NODE)
+		return 0;
+	if (ev->type == YAML_MAPPING_START_EVENT && !L->streamed[0] &&
+	    strcmp(agrp_yaml_scalar(k), "nodes") == 0)
+		return L->streamed[0] = true, T_NODES;
+	if (ev->type == YAML_SEQUENCE_START_EVENT && !L->streamed[1] &&
+	    strcmp(agrp_yaml_scalar(k), "edges") == 0)
+		return L->streamed[1] = true, T_EDGES;
+	return 0;
+}
+
+/* One event; false when the reading stops. */
+static bool
+on_event(loader *L, yaml_event_t *ev)
+{
+	yaml_node_t n;
+	yaml_char_t *anchor;
+	int id, i;
+
+	memset(&n, 0, sizeof n);
+	n.start_mark = ev->start_mark;
+	n.end_mark = ev->end_mark;
+	switch (ev->type) {
+	case YAML_STREAM_END_EVENT:
+		return false;
+	case YAML_DOCUMENT_START_EVENT:
+		if (L->state == D_BEFORE) {
+			L->state = D_FIRST;
+		} else if (L->state == D_AFTER) {
+			L->state = D_SECOND;
+			L->second = ev->start_mark;
+			L->scan = true;
+			forget_anchors(L);
+		}
+		return true;
+	case YAML_DOCUMENT_END_EVENT:
+		if (L->state == D_FIRST) {
+			L->state = D_AFTER;
+		} else if (L->state == D_SECOND) {
+			L->state = D_REST;
+			if (!L->final)
+				yaml_mistake(L, L->second,
+				             "a second YAML document: a file holds one", NULL);
+		}
+		return true;
+	case YAML_ALIAS_EVENT:
+		if (L->final)
+			return true;
+		for (i = 0; i < (int)L->nanchors; i++)
+			if (strcmp(L->anchors[i].name, (char *)ev->data.alias.anchor) == 0)
+				break;
+		if (i == (int)L->nanchors) {
+			yaml_mistake(L, ev->start_mark, "found undefined alias", NULL);
+			return true;
+		}
+		if (!L->scan) {
+			begin_node(L);
+			child(L, L->anchors[i].id);
+		}
+		return true;
+	case YAML_SCALAR_EVENT: {
+		char *tag = (char *)ev->data.scalar.tag;
+
+		anchor = ev->data.scalar.anchor;
+		ev->data.scalar.anchor = NULL;
+		if (L->final) {
+			free(anchor);
+			return true;
+		}
+		if (L->scan)
+			return add_anchor(L, anchor, 0, ev->start_mark), true;
+		begin_node(L);
+		if (tag != NULL && (strcmp(tag, YAML_STR_TAG) == 0 || strcmp(tag, "!") == 0)) {
+			agrp_grow(&L->y.str_tagged, &L->tags_cap, L->y.nstr_tagged + 1,
+			          sizeof *L->y.str_tagged);
+			L->y.str_tagged[L->y.nstr_tagged++] = ev->start_mark.index;
+		}
+		if (tag == NULL || strcmp(tag, "!") == 0) {
+			free(tag);
+			tag = agrp_xstrdup(YAML_DEFAULT_SCALAR_TAG);
+		}
+		n.type = YAML_SCALAR_NODE;
+		n.tag = (yaml_char_t *)tag;
+		n.data.scalar.value = ev->data.scalar.value;
+		n.data.scalar.length = ev->data.scalar.length;
+		n.data.scalar.style = ev->data.scalar.style;
+		ev->data.scalar.tag = NULL;
+		ev->data.scalar.value = NULL;
+		id = add_node(L, &n);
+		if (add_anchor(L, anchor, id, ev->start_mark))
+			child(L, id);
+		return true;
+	}
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT: {
+		bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
+		char *tag =
+		    (char *)(seq ? ev->data.sequence_start.tag : ev->data.mapping_start.tag);
+		int kind;
+
+		if (++L->depth > AGRP_YAML_MAX_DEPTH) {
+			agrp_error_set(L->y.err, L->y.source, (long)ev->start_mark.line + 1,
+			               (long)ev->start_mark.column + 1,
+			               "more than %d lists and mappings within one another",
+			               AGRP_YAML_MAX_DEPTH);
+			L->final = true;
+			return false;
+		}
+		anchor = seq ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor;
+		if (seq)
+			ev->data.sequence_start.anchor = NULL;
+		else
+			ev->data.mapping_start.anchor = NULL;
+		if (L->final) {
+			free(anchor);
+			return true;
+		}
+		if (L->scan)
+			return add_anchor(L, anchor, 0, ev->start_mark), true;
+		begin_node(L);
+		if (tag == NULL || strcmp(tag, "!") == 0) {
+			free(tag);
+			tag = agrp_xstrdup(seq ? YAML_DEFAULT_SEQUENCE_TAG
+			                       : YAML_DEFAULT_MAPPING_TAG);
+		}
+		if (seq) {
+			ev->data.sequence_start.tag = NULL;
+			n.type = YAML_SEQUENCE_NODE;
+			n.data.sequence.style = ev->data.sequence_start.style;
+		} else {
+			ev->data.mapping_start.tag = NULL;
+			n.type = YAML_MAPPING_NODE;
+			n.data.mapping.style = ev->data.mapping_start.style;
+		}
+		n.tag = (yaml_char_t *)tag;
+		id = add_node(L, &n);
+		if (!add_anchor(L, anchor, id, ev->start_mark))
+			return true;
+		kind = stream_kind(L, ev, anchor);
+		agrp_grow(&L->frames, &L->capframes, L->nframes + 1, sizeof *L->frames);
+		L->frames[L->nframes].id = id;
+		L->frames[L->nframes].key = 0;
+		L->frames[L->nframes++].stream = kind;
+		return true;
+	}
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		L->depth--;
+		if (L->scan)
+			return true;
+		id = L->frames[--L->nframes].id;
+		agrp_yaml_node(&L->y, id)->end_mark = ev->end_mark;
+		child(L, id);
+		return true;
+	default:
+		return true;
+	}
+}
+
+static agr_graph *
+load_stream(input *in, const char *source, agr_error *err)
 {
 	loader L = { 0 };
+	yaml_parser_t parser;
+	yaml_event_t ev;
 	yaml_node_t *root;
 	bool ok;
 
-	if (!agrp_yaml_load(&L.y, text, len, source, err))
+	L.y.source = source;
+	L.y.err = err;
+	if (!yaml_parser_initialize(&parser)) {
+		agrp_error_set(err, source, 0, 0, "cannot start the YAML parser");
 		return NULL;
-	root = agrp_yaml_root(&L.y);
+	}
+	if (!yaml_document_initialize(&L.y.doc, NULL, NULL, NULL, 1, 1)) {
+		yaml_parser_delete(&parser);
+		agrp_error_set(err, source, 0, 0, "cannot start the YAML parser");
+		return NULL;
+	}
+	L.y.loaded = true;
 	L.g = agr_graph_new(NULL);
-	if (root == NULL)
-		ok = agrp_yaml_fail(&L.y, NULL, "the graph file is empty");
-	else
-		ok = load_root(&L, root);
+	yaml_parser_set_input(&parser, read_input, in);
+	for (;;) {
+		bool more;
+		size_t ev_line;
+
+		if ((L.pending != R_NONE || L.final) && in->total > AGR_MAX_FILE)
+			break;
+		if (!yaml_parser_parse(&parser, &ev)) {
+			if (in->error != 0) {
+				agrp_error_set(err, source, 0, 0, "%s", strerror(in->error));
+				L.final = true;
+			} else if (!L.final) {
+				yaml_mistake(&L, parser.problem_mark,
+				             parser.problem ? parser.problem : "invalid YAML",
+				             parser.context);
+			}
+			break;
+		}
+		ev_line = ev.end_mark.line;
+		more = on_event(&L, &ev);
+		yaml_event_delete(&ev);
+		if (!more)
+			break;
+		/* what is kept as a document is held to what a file read whole
+		 * may hold: a file that never ends is refused, not read forever */
+		if (L.held > AGR_MAX_FILE) {
+			agrp_error_set(err, source, (long)ev_line + 1, 0,
+			               "the graph holds more than %zu MiB besides the entries of "
+			               "nodes: and the items of edges:, the most it may",
+			               AGR_MAX_FILE >> 20);
+			L.final = true;
+			break;
+		}
+	}
+	yaml_parser_delete(&parser);
+	ok = !L.final;
+	if (ok) {
+		root = L.state == D_BEFORE ? NULL : agrp_yaml_root(&L.y);
+		if (root == NULL)
+			ok = agrp_yaml_fail(&L.y, NULL, "the graph file is empty");
+		else if (L.pending == R_ROOT)
+			ok = false;
+		else
+			ok = load_root(&L, root);
+	}
 	agrp_yaml_free(&L.y);
+	forget_anchors(&L);
+	free(L.anchors);
+	free(L.frames);
+	free(L.key_line);
+	free(L.order);
 	free(L.edge_line);
 	free(L.listed);
+	for (size_t i = 0; i < L.nalt; i++)
+		free(L.alt[i].name.data.scalar.value);
 	free(L.alt);
 	agrp_map_free(&L.monitor_names);
 	if (!ok) {
@@ -505,15 +1087,28 @@ agr_graph_load_string(const char *text, size_t len, const char *source, agr_erro
 }
 
 agr_graph *
+agr_graph_load_string(const char *text, size_t len, const char *source, agr_error *err)
+{
+	input in = { 0 };
+
+	in.text = (const unsigned char *)text;
+	in.len = len;
+	return load_stream(&in, source, err);
+}
+
+agr_graph *
 agr_graph_load_file(const char *path, agr_error *err)
 {
-	size_t len;
-	char *buf = agrp_read_file(path, &len, err);
+	input in = { 0 };
 	agr_graph *g;
 
-	if (buf == NULL)
+	in.f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (in.f == NULL) {
+		agrp_error_set(err, path, 0, 0, "%s", strerror(errno));
 		return NULL;
-	g = agr_graph_load_string(buf, len, path, err);
-	free(buf);
+	}
+	g = load_stream(&in, path, err);
+	if (in.f != stdin)
+		fclose(in.f);
 	return g;
 }

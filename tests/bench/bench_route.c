@@ -6,6 +6,10 @@
  *       ... -> N-1 of cost 5000 a hop and, from each node, 3 jumps ahead of
  *       integer cost 100..1000.  One edge per ordered pair, the same bytes
  *       for the same N and SEED.
+ *   bench_route yaml N SEED
+ *       the same graph as an agraph-graph(5) file: start: t0, goal:
+ *       tN-1, nodes: {} and one "- [tA, tB, COST]" line an edge; for the
+ *       load's time and memory (scripts/bench graph).
  *   bench_route run FILE FROM TO K RUNS
  *       loads it, then RUNS times: a fresh search and its first plan FROM
  *       -> TO (agr_search_new + agr_search_run, which builds the potential
@@ -31,14 +35,25 @@
 #define REACH 50
 #define WARM_UP 0.05
 
+static void
+edge(bool yaml, long u, long v, unsigned long long cost)
+{
+	if (yaml)
+		printf("  - [t%ld, t%ld, %llu]\n", u, v, cost);
+	else
+		printf("%ld %ld %llu\n", u, v, cost);
+}
+
 static int
-gen(long n, uint64_t seed)
+gen(long n, uint64_t seed, bool yaml)
 {
 	agr_prng p;
 
 	if (n < 2)
 		return 2;
 	agr_prng_seed(&p, seed);
+	if (yaml)
+		printf("start: t0\ngoal: t%ld\nnodes: {}\nedges:\n", n - 1);
 	for (long u = 0; u < n - 1; u++) {
 		long picked[JUMPS];
 		int np = 0;
@@ -46,7 +61,7 @@ gen(long n, uint64_t seed)
 		long first = u + 2, last = u + REACH < n - 1 ? u + REACH : n - 1;
 		long span = last - first + 1;
 
-		printf("%ld %ld 5000\n", u, u + 1);
+		edge(yaml, u, u + 1, 5000);
 		while (span > 0 && np < JUMPS && np < span) {
 			long v = first + (long)agr_prng_below(&p, (uint64_t)span);
 			int dup = 0;
@@ -56,8 +71,7 @@ gen(long n, uint64_t seed)
 			if (dup) /* drawn again: draw anew, so no pair repeats */
 				continue;
 			picked[np++] = v;
-			printf("%ld %ld %llu\n", u, v,
-			       100 + (unsigned long long)agr_prng_below(&p, 901));
+			edge(yaml, u, v, 100 + (unsigned long long)agr_prng_below(&p, 901));
 		}
 	}
 	return 0;
@@ -215,9 +229,11 @@ int
 main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "gen") == 0)
-		return gen(atol(argv[2]), strtoull(argv[3], NULL, 10));
+		return gen(atol(argv[2]), strtoull(argv[3], NULL, 10), false);
+	if (argc == 4 && strcmp(argv[1], "yaml") == 0)
+		return gen(atol(argv[2]), strtoull(argv[3], NULL, 10), true);
 	if (argc == 7 && strcmp(argv[1], "run") == 0)
 		return run(argv[2], argv[3], argv[4], atol(argv[5]), atoi(argv[6]));
-	fprintf(stderr, "usage: bench_route gen N SEED | run FILE FROM TO K RUNS\n");
+	fprintf(stderr, "usage: bench_route gen N SEED | yaml N SEED | run FILE FROM TO K RUNS\n");
 	return 2;
 }
