@@ -53,6 +53,22 @@ report(importer *im, long line, long col, const char *fmt, const char *arg)
 	im->on_error(im->ectx, &e);
 }
 
+/* A message's tool_calls that are not converted (the message keeps them
+ * under src), said once for the tree's reading and the fast one. */
+static void
+bad_tool_calls(importer *im, size_t i, const char *why)
+{
+	char text[200];
+
+	if (im->line == 0 && im->doc_runs > 1)
+		snprintf(text, sizeof text, "run %ld, message %zu: ", im->runs, i + 1);
+	else
+		snprintf(text, sizeof text, "message %zu: ", i + 1);
+	snprintf(text + strlen(text), sizeof text - strlen(text),
+	         "tool_calls must be a list of calls or one call, not %s", why);
+	report(im, im->line, 1, "%s", text);
+}
+
 /* Writes rec (stolen) as the run's next record. */
 static void
 put(importer *im, json_t *rec)
@@ -387,17 +403,7 @@ openai_run(importer *im, const json_t *run)
 		json_t *msg_src = NULL;
 
 		if ((calls = tool_calls(m, &why)) == NULL && why != NULL) {
-			char text[200];
-
-			/* not converted: the message keeps them under src */
-			if (im->line == 0 && im->doc_runs > 1)
-				snprintf(text, sizeof text, "run %ld, message %zu: ", im->runs,
-				         i + 1);
-			else
-				snprintf(text, sizeof text, "message %zu: ", i + 1);
-			snprintf(text + strlen(text), sizeof text - strlen(text),
-			         "tool_calls must be a list of calls or one call, not %s", why);
-			report(im, im->line, 1, "%s", text);
+			bad_tool_calls(im, i, why);
 		}
 		if (!(json_is_null(content) || content == NULL ||
 		      (json_is_string(content) && json_string_length(content) == 0)) ||
@@ -998,17 +1004,7 @@ fast_run(importer *im, const agrp_span *run)
 			why = "a boolean";
 		}
 		if (why != NULL) {
-			char text[200];
-
-			/* not converted: the message keeps them under src */
-			if (im->line == 0 && im->doc_runs > 1)
-				snprintf(text, sizeof text, "run %ld, message %zu: ", im->runs,
-				         i + 1);
-			else
-				snprintf(text, sizeof text, "message %zu: ", i + 1);
-			snprintf(text + strlen(text), sizeof text - strlen(text),
-			         "tool_calls must be a list of calls or one call, not %s", why);
-			report(im, im->line, 1, "%s", text);
+			bad_tool_calls(im, i, why);
 		}
 		bool quiet = f[1].type == FAST_ABSENT || f[1].type == '0' ||
 		             (f[1].type == 's' && f[1].n == 2);
