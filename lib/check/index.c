@@ -87,24 +87,8 @@ agrp_response_plan(agrp_contract *c)
 static void
 keep_names(agrp_keep *k, const agr_expr *e)
 {
-	const char *names[AGRP_KEEP_MAX];
-	size_t n;
-
-	if (e == NULL)
-		return;
-	n = agrp_expr_trigger_names(e, names, AGRP_KEEP_MAX, &k->whole);
-	for (size_t i = 0; i < n && !k->whole; i++) {
-		bool known = false;
-
-		for (size_t j = 0; j < k->n && !known; j++)
-			known = strcmp(k->names[j], names[i]) == 0;
-		if (known)
-			continue;
-		if (k->n == AGRP_KEEP_MAX)
-			k->whole = true;
-		else
-			k->names[k->n++] = names[i];
-	}
+	if (e != NULL)
+		k->n = agrp_expr_trigger_names(e, k->names, k->n, AGRP_KEEP_MAX, &k->whole);
 }
 
 void

@@ -769,10 +769,8 @@ agr_expr_free(agr_expr *e)
 }
 
 size_t
-agrp_expr_trigger_names(const agr_expr *e, const char **names, size_t max, bool *whole)
+agrp_expr_trigger_names(const agr_expr *e, const char **names, size_t n, size_t max, bool *whole)
 {
-	size_t n = 0;
-
 	for (size_t i = 0; i < e->nn; i++) {
 		const agrp_enode *x = &e->n[i];
 		const char *key;

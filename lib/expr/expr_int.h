@@ -100,9 +100,11 @@ struct agr_expr {
 	int root;
 };
 
-/* The top-level names of $trigger that e reads (up to max, borrowed from
- * e), each once; *whole is set when e reads $trigger itself, or more
- * names than max: then the whole record is needed. */
-size_t agrp_expr_trigger_names(const agr_expr *e, const char **names, size_t max, bool *whole);
+/* The top-level names of $trigger that e reads, added to the n names
+ * already in names (up to max, borrowed from e), each once; returns how
+ * many there are now.  *whole is set when e reads $trigger itself, or
+ * more names than max: then the whole record is needed. */
+size_t agrp_expr_trigger_names(const agr_expr *e, const char **names, size_t n, size_t max,
+                               bool *whole);
 
 #endif
