@@ -1,0 +1,69 @@
+/*
+ * import_int.h - what the importers of lib/interop share: the importer's
+ * state, the writing of records and errors (importer.c), and each
+ * format's converter (openai.c, chatlog.c, otel.c), to which import.c,
+ * the reading of the input, hands what it reads.  Files call downwards
+ * only: import.c calls the formats, and they call importer.c.
+ * Internal names start with agrp_.
+ */
+#ifndef AGRP_IMPORT_INT_H
+#define AGRP_IMPORT_INT_H
+
+#include "record/record_int.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+typedef struct importer {
+	const agr_import_opts *o;
+	agr_write_fn out;
+	void *ctx;
+	agr_error_fn on_error;
+	void *ectx;
+	const char *source;
+	long line;     /* of the run being converted, for errors; 0 in a document */
+	long runs;     /* runs of this source so far, for default trace ids */
+	long doc_runs; /* runs in the document being read, or 0 */
+	long errors;
+	agrp_buf buf;
+	/* the run being written */
+	const char *trace;
+	const json_t *trace_j; /* the trace id as read, \u0000 and all, or NULL */
+	long step;
+	json_t *run_fields; /* for the first record, or NULL (none, or written) */
+	json_t *otel;       /* otel: every span, until the end of the input */
+	/* openai read in place (fast_*): the run's trace id and fields as
+	 * written (none: has_trace false, run_json empty), and scratch */
+	bool has_trace;
+	agrp_buf trace_json, run_json, msg_src, ids, tmp;
+	struct fast_obj *lists; /* FAST_LEVELS of them */
+} importer;
+
+/* importer.c: an error of the input, said through on_error; a record of
+ * the run being written (taken); a run's beginning; and the helpers of
+ * the converters on trees. */
+void agrp_import_report(importer *im, long line, long col, const char *fmt, const char *arg);
+void agrp_import_put(importer *im, json_t *rec);
+void agrp_import_begin_run(importer *im, const json_t *run, const char *const *taken, size_t ntaken,
+                           const char *const *id_keys, size_t nid, char *idbuf, size_t idcap);
+void agrp_import_set_src(json_t *rec, json_t *src);
+json_t *agrp_import_whole(const json_t *o, const char *key);
+void agrp_import_set_whole(json_t *rec, const char *key, const json_t *from, const char *from_key);
+int agrp_import_str_cmp(const json_t *a, const json_t *b);
+json_t *agrp_import_parse_string(const json_t *s, json_error_t *e);
+
+/* openai.c: a run as a tree; a document or run read in place, when
+ * agrp_openai_scan passes its bytes; what the reading in place holds. */
+void agrp_openai_run(importer *im, const json_t *run);
+bool agrp_openai_scan(importer *im, const char *format, const char *s, size_t n, agrp_span *out);
+void agrp_openai_convert(importer *im, const agrp_span *doc, bool whole);
+void agrp_openai_free(importer *im);
+
+/* chatlog.c */
+void agrp_chatlog_run(importer *im, const json_t *run);
+
+/* otel.c: the spans of a request, collected; at the end of the input,
+ * written trace by trace. */
+void agrp_otel_collect(importer *im, const json_t *doc);
+void agrp_otel_flush(importer *im);
+
+#endif
