@@ -706,6 +706,24 @@ begin_node(loader *L)
 	}
 }
 
+/* Whether an event's node is to be built: not past the first mistake,
+ * nor while only anchors are looked for (its anchor noted then).  When
+ * it is, the node begins. */
+static bool
+node_wanted(loader *L, yaml_char_t *anchor, yaml_mark_t at)
+{
+	if (L->final) {
+		free(anchor);
+		return false;
+	}
+	if (L->scan) {
+		add_anchor(L, anchor, 0, at);
+		return false;
+	}
+	begin_node(L);
+	return true;
+}
+
 /* An item done with: its nodes freed, unless an alias may name them. */
 static void
 end_item(loader *L)
@@ -906,13 +924,8 @@ on_event(loader *L, yaml_event_t *ev)
 
 		anchor = ev->data.scalar.anchor;
 		ev->data.scalar.anchor = NULL;
-		if (L->final) {
-			free(anchor);
+		if (!node_wanted(L, anchor, ev->start_mark))
 			return true;
-		}
-		if (L->scan)
-			return add_anchor(L, anchor, 0, ev->start_mark), true;
-		begin_node(L);
 		if (tag != NULL && (strcmp(tag, YAML_STR_TAG) == 0 || strcmp(tag, "!") == 0)) {
 			agrp_grow(&L->y.str_tagged, &L->tags_cap, L->y.nstr_tagged + 1,
 			          sizeof *L->y.str_tagged);
@@ -954,13 +967,8 @@ on_event(loader *L, yaml_event_t *ev)
 			ev->data.sequence_start.anchor = NULL;
 		else
 			ev->data.mapping_start.anchor = NULL;
-		if (L->final) {
-			free(anchor);
+		if (!node_wanted(L, anchor, ev->start_mark))
 			return true;
-		}
-		if (L->scan)
-			return add_anchor(L, anchor, 0, ev->start_mark), true;
-		begin_node(L);
 		if (tag == NULL || strcmp(tag, "!") == 0) {
 			free(tag);
 			tag = agrp_xstrdup(seq ? YAML_DEFAULT_SEQUENCE_TAG
