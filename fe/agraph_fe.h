@@ -104,17 +104,18 @@ void agr_fe_on_stop(void (*fn)(void *ctx), void *ctx);
 
 /*
  * Reads the traces of the files (none: stdin) into recordings over g
- * (NULL: the records alone), keeping only the world's answers when
- * answers_only (agr_recorder_answers_only()), and gives each to fn, which
- * owns it, when its trace ends.  fn returns false to read no further.
+ * (NULL: the records alone), each replayed as it is read when replay is
+ * not NULL (agr_recorder_replay(), with check), and gives each to fn,
+ * which owns it, when its trace ends.  fn returns false to read no further.
  * Bad lines and records are reported and passed over.  Returns 0, or 2
  * when anything was reported.  Signals as agr_fe_each_record(): the
  * recording in hand is the record in hand; when a signal comes, the
  * traces that have ended are handed over, those still open are not.
  */
 typedef bool (*agr_fe_recording_fn)(void *ctx, agr_recording *rc);
-int agr_fe_each_recording(char **files, int nfiles, const agr_graph *g, bool answers_only,
-                          agr_fe_recording_fn fn, void *ctx);
+int agr_fe_each_recording(char **files, int nfiles, const agr_graph *g,
+                          const agr_replay_opts *replay, bool check, agr_fe_recording_fn fn,
+                          void *ctx);
 
 /* The trace called id (NULL: the trace of the first record) of path ("-":
  * stdin), read up to its end into a recording over g.  Exits 2 when it is

@@ -395,7 +395,8 @@ hand_over(void *ctx, agr_recording *rc)
 }
 
 static int
-read_recordings(char **files, int nfiles, const agr_graph *g, bool answers_only, reading *x)
+read_recordings(char **files, int nfiles, const agr_graph *g, const agr_replay_opts *replay,
+                bool check, reading *x)
 {
 	agr_recorder *rd = agr_recorder_new(g, hand_over, x);
 	agr_reader *in = stoppable_reader(files, nfiles);
@@ -403,8 +404,8 @@ read_recordings(char **files, int nfiles, const agr_graph *g, bool answers_only,
 	agr_error e;
 	int rc, status = 0;
 
-	if (answers_only)
-		agr_recorder_answers_only(rd);
+	if (replay != NULL)
+		agr_recorder_replay(rd, replay, check);
 	while (!x->stop && (rc = agr_reader_next(in, &rec, &e)) != 0) {
 		if (rc > 0 && x->first == NULL) {
 			const char *id = agr_json_str(agr_record_json(rec), "trace");
@@ -432,11 +433,11 @@ read_recordings(char **files, int nfiles, const agr_graph *g, bool answers_only,
 }
 
 int
-agr_fe_each_recording(char **files, int nfiles, const agr_graph *g, bool answers_only,
-                      agr_fe_recording_fn fn, void *ctx)
+agr_fe_each_recording(char **files, int nfiles, const agr_graph *g, const agr_replay_opts *replay,
+                      bool check, agr_fe_recording_fn fn, void *ctx)
 {
 	reading x = { fn, ctx, false, false, NULL };
-	int status = read_recordings(files, nfiles, g, answers_only, &x);
+	int status = read_recordings(files, nfiles, g, replay, check, &x);
 
 	free(x.first);
 	return status;
@@ -470,7 +471,7 @@ agr_fe_read_trace(const char *path, const agr_graph *g, const char *id)
 	int status;
 
 	x.ctx = &p;
-	status = read_recordings(files, 1, g, false, &x);
+	status = read_recordings(files, 1, g, NULL, false, &x);
 	/* What follows is work on the whole trace, not records: a signal
 	 * ends it at once again. */
 	catch_stop_signals(false);

@@ -1120,12 +1120,12 @@ const agr_record *agr_recording_record(const agr_recording *rc, size_t i);
  * leaves it out.
  */
 typedef struct agr_recorder agr_recorder;
+typedef struct agr_replay_opts agr_replay_opts; /* below */
 typedef void (*agr_recording_fn)(void *ctx, agr_recording *rc);
 agr_recorder *agr_recorder_new(const agr_graph *g, agr_recording_fn fn, void *ctx);
 void agr_recorder_free(agr_recorder *rd);
-/* Its recordings keep only the world's answers, not every record: for a
- * replay that compares nothing (no agr_replay_check(), no records). */
-void agr_recorder_answers_only(agr_recorder *rd);
+/* Its recordings are replayed as they are read (agr_recording_replay_as_read()). */
+void agr_recorder_replay(agr_recorder *rd, const agr_replay_opts *o, bool check);
 /* As agr_recording_add(), for the record's trace. */
 bool agr_recorder_add(agr_recorder *rd, const agr_record *rec, agr_error *err);
 void agr_recorder_finish(agr_recorder *rd);
@@ -1186,6 +1186,27 @@ typedef struct agr_divergence {
  * True when equal; else d tells the first difference. */
 bool agr_replay_check(const agr_recording *rc, const agr_replay_opts *o, agr_divergence *d,
                       agr_replay_info *info);
+
+/*
+ * Replays rc while its records are added, as agr_replay_run() (check
+ * false) or agr_replay_check() (check true) would once it is whole, and
+ * keeps of it only what the replay has not used yet: the answers not
+ * given, the records not compared; nothing once the replay has ended.
+ * For a long trace the memory stays flat.  Call it before the first
+ * agr_recording_add(); o is borrowed and must outlive rc.  A call whose
+ * answer has not come waits for it, until the recording is complete
+ * (the first of agr_recording_replayed() or agr_recording_checked());
+ * the world (o->world) is called in the order the calls are replayed,
+ * which across recordings is the order their records come.  Such a
+ * recording is for these two functions only: agr_recording_size() and
+ * agr_recording_record() see what it has not let go.
+ */
+void agr_recording_replay_as_read(agr_recording *rc, const agr_replay_opts *o, bool check);
+/* No more records come: out gets the replay's records, as agr_replay_run() gives them. */
+void agr_recording_replayed(agr_recording *rc, agr_write_fn out, void *ctx, agr_replay_info *info);
+/* No more records come: as agr_replay_check(); d->recorded is borrowed from rc.  info counts
+ * the whole replay. */
+bool agr_recording_checked(agr_recording *rc, agr_divergence *d, agr_replay_info *info);
 
 /*
  * Compares two traces of the same run, record by record, fault records

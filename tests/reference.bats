@@ -81,3 +81,41 @@ JSON
 		same agraph-trace import openai "$f"
 	done
 }
+
+@test "replay and replay --check: as read (flat) and whole agree" {
+	local d=$BATS_TEST_TMPDIR g
+	# Runs of every scenario, with faults injected (fault records that a
+	# later record names, changed results), and health records of their
+	# own; then the traces dealt out a record at a time, round robin, so
+	# that each trace's answers come while the others' replays wait.
+	while IFS=$'\t' read -r id graph name failing; do
+		exits 0,1 agraph-route --fail "${failing#-}" --monitors "$EX/$graph" --id "$id"
+	done < <(tail -n +2 "$EX/scenarios.tsv") >"$d/runs"
+	agraph-inject --seed 3 -f error:p=0.3 -f timeout:p=0.1 -f corrupt:p=0.1 "$d/runs" >"$d/faulty"
+	cat "$d/runs" "$C" >>"$d/faulty"
+	jq -c '.trace |= "dealt-" + tostring' "$d/runs" >>"$d/faulty"
+	# health records of the world's, after a trace's first and third result
+	# (a call out or not), and one before anything
+	awk '{ t = $0; sub(/.*"trace":"/, "", t); sub(/".*/, "", t)
+		if (!(t in seen)) { seen[t]; print "{\"trace\":\"health-" t "\",\"kind\":\"health\",\"tool\":\"CRM\",\"status\":\"down\"}" }
+		line = $0; sub(/"trace":"/, "\"trace\":\"health-", line); print line
+		if ($0 ~ /"kind":"(result|call)"/ && ++r[t] % 3 == 1)
+			print "{\"trace\":\"health-" t "\",\"kind\":\"health\",\"tool\":\"Email\",\"status\":\"" (r[t] % 2 ? "down" : "up") "\"}" }' \
+		"$d/runs" >>"$d/faulty"
+	awk '{ t = $0; sub(/.*"trace":"/, "", t); sub(/".*/, "", t)
+		if (!(t in n)) order[++k] = t; line[t, ++n[t]] = $0 }
+		END { for (i = 1; i <= most(); i++)
+			for (j = 1; j <= k; j++) if (i <= n[order[j]]) print line[order[j], i] }
+		function most(   m, t) { for (t in n) if (n[t] > m) m = n[t]; return m }' \
+		"$d/faulty" >"$d/dealt"
+	[ "$(wc -l <"$d/dealt")" -eq "$(wc -l <"$d/faulty")" ]
+	for g in customer-support.yaml support.yaml travel-booking.yaml; do
+		for input in "$d/faulty" "$d/dealt"; do
+			same agraph-replay "$EX/$g" "$input"
+			same agraph-replay --check "$EX/$g" "$input"
+			same agraph-replay --missing ok --fail Stripe,Email "$EX/$g" "$input"
+			same agraph-replay --missing error --down Razorpay --policy static "$EX/$g" "$input"
+			same agraph-replay --monitors --missing ok "$EX/$g" "$input"
+		done
+	done
+}

@@ -31,7 +31,7 @@ read_traces(const char *path, traces *t)
 {
 	char *files[] = { (char *)path };
 
-	return agr_fe_each_recording(files, 1, NULL, false, keep_recording, t) == 0;
+	return agr_fe_each_recording(files, 1, NULL, NULL, false, keep_recording, t) == 0;
 }
 
 /* B's traces by id, so that pairing is O(log n) a trace, not a scan of B

@@ -117,7 +117,7 @@ check_one(ctx *x, agr_recording *rc)
 	const char *rb;
 	size_t rlen;
 
-	if (agr_replay_check(rc, &x->opts, &d, NULL))
+	if (agr_recording_checked(rc, &d, NULL))
 		return;
 	x->diverged++;
 	agr_fe_put_text(stdout, agr_recording_trace(rc), true);
@@ -151,7 +151,7 @@ each_recording(void *vx, agr_recording *rc)
 	} else {
 		bool flush = x->a->unbuffered;
 
-		agr_replay_run(rc, &x->opts, agr_fe_write, &flush, &info);
+		agr_recording_replayed(rc, agr_fe_write, &flush, &info);
 		x->unrecorded += info.unrecorded;
 		if ((info.final == AGR_FINAL_ESCALATED || info.final == AGR_FINAL_CRASHED ||
 		     info.final == AGR_FINAL_UNKNOWN) &&
@@ -183,7 +183,8 @@ replay(const args *a)
 	}
 	x.opts.world = agr_fe_router_setup(&a->ro, g, a->graph, &x.opts.router);
 	x.opts.missing = a->missing;
-	if (agr_fe_each_recording(a->files, a->nfiles, g, !a->check, each_recording, &x) != 0)
+	if (agr_fe_each_recording(a->files, a->nfiles, g, &x.opts, a->check, each_recording, &x) !=
+	    0)
 		x.status = 2;
 	agr_world_free(x.opts.world);
 	agr_graph_free(g);
