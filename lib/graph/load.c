@@ -1,4 +1,5 @@
-/* graph_load.c - agraph-graph(5) from YAML (JSON is YAML too). */
+/* load.c - agraph-graph(5) from YAML (JSON is YAML too): what the file
+ * means, read from it as compose.c composes it. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 
 #include "expr/expr_yaml.h"
+#include "graph/compose_int.h"
 #include "graph/graph_int.h"
 
 #define MAX_RETRIES 100
@@ -25,45 +27,20 @@ typedef struct loader {
 	size_t nalt, capalt;
 
 	/* The file is read as a stream of events (see load_stream). */
-	int pending;  /* rank of the mistake in err, R_NONE: none yet */
-	bool final;   /* err holds a mistake of the YAML itself */
-	bool scan;    /* trees no longer needed: only the YAML is checked */
-	int state;    /* D_* */
-	size_t depth; /* lists and mappings open */
-	struct frame {
-		int id;     /* node in the document */
-		int key;    /* a mapping's key waiting for its value, or 0 */
-		int stream; /* T_NODES, T_EDGES: items handled one at a time; or 0 */
-	} * frames;
-	size_t nframes, capframes;
-	struct anchor {
-		char *name;
-		int id; /* 0 once only the YAML is checked */
-	} * anchors;
-	size_t nanchors, capanchors;
-	bool in_item;       /* composing an item of a streamed collection */
-	bool item_anchored; /* ... which holds an anchor: it is kept */
-	size_t item_nodes;  /* the document's nodes before the item */
-	size_t item_tags;   /* and its !!str marks */
-	bool streamed[2];   /* nodes:, edges: read item by item */
-	long root_line[8];  /* line of each top-level key seen, 0: none */
-	long *key_line;     /* [node]: line of its key in nodes:, 0: none */
+	agrp_composed read;
+	int pending;       /* rank of the mistake in err, R_NONE: none yet */
+	long root_line[8]; /* line of each top-level key seen, 0: none */
+	long *key_line;    /* [node]: line of its key in nodes:, 0: none */
 	size_t key_line_cap;
 	bool edges_first; /* an edge came before an entry of nodes: */
 	bool nodes_begun;
 	int *order; /* nodes in the order entries of nodes: name them */
 	size_t norder, caporder;
-	size_t tags_cap;    /* of y.str_tagged */
-	yaml_mark_t second; /* where a second document starts */
-	size_t held;        /* bytes the document holds, about */
 } loader;
 
 /* Mistakes found while the file is read, by which one the whole-document
  * reading reported first: the top level's keys, then nodes:, then edges:. */
 enum { R_NONE, R_EDGE, R_NODE, R_ROOT };
-/* Where the reading is: before, in and after the first document, in and
- * after a second. */
-enum { D_BEFORE, D_FIRST, D_AFTER, D_SECOND, D_REST };
 
 static bool
 get_cost(loader *L, const yaml_node_t *n, const char *what, agr_cost *out)
@@ -467,16 +444,16 @@ load_root(loader *L, yaml_node_t *root)
 		return agrp_yaml_fail(&L->y, root, "the graph has no 'edges'");
 	/* what was read item by item has been checked: its mistake is in
 	 * err, reported here, in the order a whole document is checked */
-	if (L->streamed[0] && L->pending == R_NODE)
+	if (L->read.streamed[AGRP_STREAM_NODES] && L->pending == R_NODE)
 		return false;
-	if (f[T_NODES] != NULL && !L->streamed[0]) {
+	if (f[T_NODES] != NULL && !L->read.streamed[AGRP_STREAM_NODES]) {
 		L->edges_first = L->g->nnodes > 0;
 		if (!agrp_yaml_each_pair(&L->y, f[T_NODES], "nodes", nodes_entry, L))
 			return false;
 	}
 	if (!agrp_yaml_expect(&L->y, f[T_EDGES], YAML_SEQUENCE_NODE, "edges"))
 		return false;
-	if (L->streamed[1] && L->pending == R_EDGE)
+	if (L->read.streamed[AGRP_STREAM_EDGES] && L->pending == R_EDGE)
 		return false;
 	for (it = f[T_EDGES]->data.sequence.items.start; it < f[T_EDGES]->data.sequence.items.top;
 	     it++)
@@ -563,183 +540,6 @@ load_root(loader *L, yaml_node_t *root)
 	return true;
 }
 
-/*
- * The file as a stream of libyaml's events, so that a graph of millions of
- * edges never stands whole as a document: everything is composed into one
- * document as libyaml's loader would, but for the entries of the top-level
- * nodes: mapping and the items of the top-level edges: list, each composed
- * alone, checked and freed (kept only when it holds an anchor, for an
- * alias further on).  The mistakes are those of the whole-document reading
- * and, when a file has several, the same one is reported: a mistake of
- * the YAML (syntax, nesting, an alias, a second document) before any
- * other, then the top level's keys, nodes:, edges:; so that after the
- * first mistake the file is read on to its end, at most to AGR_MAX_FILE
- * bytes, the most the whole-document reading read.
- */
-typedef struct input {
-	FILE *f; /* or text[len] */
-	const unsigned char *text;
-	size_t len, off;
-	size_t total; /* bytes read */
-	int error;    /* errno of a read that failed, or 0 */
-} input;
-
-static int
-read_input(void *data, unsigned char *buf, size_t size, size_t *got)
-{
-	input *in = data;
-
-	if (in->f == NULL) {
-		*got = in->len - in->off < size ? in->len - in->off : size;
-		memcpy(buf, in->text + in->off, *got);
-		in->off += *got;
-	} else {
-		*got = fread(buf, 1, size, in->f);
-		if (*got == 0 && ferror(in->f)) {
-			in->error = errno ? errno : EIO;
-			return 0;
-		}
-	}
-	in->total += *got;
-	return 1;
-}
-
-/* A mistake of the YAML itself, worded as libyaml's loader words it. */
-static void
-yaml_mistake(loader *L, yaml_mark_t at, const char *problem, const char *context)
-{
-	agrp_error_set(L->y.err, L->y.source, (long)at.line + 1, (long)at.column + 1, "%s%s%s",
-	               problem, context ? " " : "", context ? context : "");
-	L->final = true;
-	L->scan = true;
-}
-
-static size_t
-node_bytes(const yaml_node_t *n)
-{
-	return sizeof *n + 2 * sizeof(yaml_node_pair_t) +
-	       (n->type == YAML_SCALAR_NODE ? n->data.scalar.length : 0);
-}
-
-static int
-add_node(loader *L, const yaml_node_t *n)
-{
-	yaml_document_t *d = &L->y.doc;
-
-	if (d->nodes.top == d->nodes.end) {
-		size_t len = (size_t)(d->nodes.end - d->nodes.start);
-		yaml_node_t *p = agrp_xrealloc(d->nodes.start, 2 * len * sizeof *p);
-
-		d->nodes.start = p;
-		d->nodes.top = p + len;
-		d->nodes.end = p + 2 * len;
-	}
-	*d->nodes.top++ = *n;
-	L->held += node_bytes(n);
-	return (int)(d->nodes.top - d->nodes.start);
-}
-
-/* Pushes x on a libyaml stack {start, end, top} of T. */
-#define STACK_PUSH(s, x)                                                                           \
-	do {                                                                                       \
-		if ((s).top == (s).end) {                                                          \
-			size_t len_ = (size_t)((s).end - (s).start);                               \
-			size_t cap_ = len_ ? 2 * len_ : 4;                                         \
-			(s).start = agrp_xrealloc((s).start, cap_ * sizeof *(s).start);            \
-			(s).top = (s).start + len_;                                                \
-			(s).end = (s).start + cap_;                                                \
-		}                                                                                  \
-		*(s).top++ = (x);                                                                  \
-	} while (0)
-
-static void
-drop_node(yaml_node_t *n)
-{
-	free(n->tag);
-	if (n->type == YAML_SCALAR_NODE)
-		free(n->data.scalar.value);
-	else if (n->type == YAML_SEQUENCE_NODE)
-		free(n->data.sequence.items.start);
-	else if (n->type == YAML_MAPPING_NODE)
-		free(n->data.mapping.pairs.start);
-}
-
-/* The anchor's name taken from the event; false on a second one of that
- * name, which libyaml's loader refuses. */
-static bool
-add_anchor(loader *L, yaml_char_t *name, int id, yaml_mark_t at)
-{
-	if (name == NULL)
-		return true;
-	for (size_t i = 0; i < L->nanchors; i++)
-		if (strcmp(L->anchors[i].name, (char *)name) == 0) {
-			free(name);
-			yaml_mistake(L, at, "second occurrence",
-			             "found duplicate anchor; first occurrence");
-			return false;
-		}
-	agrp_grow(&L->anchors, &L->capanchors, L->nanchors + 1, sizeof *L->anchors);
-	L->anchors[L->nanchors].name = (char *)name;
-	L->anchors[L->nanchors++].id = id;
-	if (L->in_item)
-		L->item_anchored = true;
-	return true;
-}
-
-static void
-forget_anchors(loader *L)
-{
-	for (size_t i = 0; i < L->nanchors; i++)
-		free(L->anchors[i].name);
-	L->nanchors = 0;
-}
-
-/* Before a node of an item of a streamed collection: where it starts. */
-static void
-begin_node(loader *L)
-{
-	if (L->nframes > 0 && L->frames[L->nframes - 1].stream != 0 && !L->in_item) {
-		L->in_item = true;
-		L->item_anchored = false;
-		L->item_nodes = (size_t)(L->y.doc.nodes.top - L->y.doc.nodes.start);
-		L->item_tags = L->y.nstr_tagged;
-	}
-}
-
-/* Whether an event's node is to be built: not past the first mistake,
- * nor while only anchors are looked for (its anchor noted then).  When
- * it is, the node begins. */
-static bool
-node_wanted(loader *L, yaml_char_t *anchor, yaml_mark_t at)
-{
-	if (L->final) {
-		free(anchor);
-		return false;
-	}
-	if (L->scan) {
-		add_anchor(L, anchor, 0, at);
-		return false;
-	}
-	begin_node(L);
-	return true;
-}
-
-/* An item done with: its nodes freed, unless an alias may name them. */
-static void
-end_item(loader *L)
-{
-	yaml_document_t *d = &L->y.doc;
-
-	if (!L->item_anchored) {
-		while ((size_t)(d->nodes.top - d->nodes.start) > L->item_nodes) {
-			L->held -= node_bytes(--d->nodes.top);
-			drop_node(d->nodes.top);
-		}
-		L->y.nstr_tagged = L->item_tags;
-	}
-	L->in_item = false;
-}
-
 /* A key of the top level, checked when it is read as agrp_yaml_fields
  * checks it, so that nothing after it needs keeping if it is wrong. */
 static bool
@@ -799,275 +599,50 @@ node_pair(loader *L, yaml_node_t *k, yaml_node_t *v)
 	return true;
 }
 
-/* Node id is complete: into its parent, or checked as an item. */
-static void
-child(loader *L, int id)
-{
-	struct frame *t;
-	yaml_node_t *p;
-
-	if (L->nframes == 0)
-		return; /* the root */
-	t = &L->frames[L->nframes - 1];
-	if (t->stream == T_EDGES) {
-		if (L->pending == R_NONE && !load_edge(L, agrp_yaml_node(&L->y, id)))
-			L->pending = R_EDGE;
-		end_item(L);
-		return;
-	}
-	if (t->stream == T_NODES) {
-		if (t->key == 0) {
-			t->key = id;
-			return;
-		}
-		if (L->pending < R_NODE &&
-		    !node_pair(L, agrp_yaml_node(&L->y, t->key), agrp_yaml_node(&L->y, id)))
-			L->pending = R_NODE;
-		t->key = 0;
-		end_item(L);
-		return;
-	}
-	p = agrp_yaml_node(&L->y, t->id);
-	if (p->type == YAML_SEQUENCE_NODE) {
-		STACK_PUSH(p->data.sequence.items, id);
-	} else if (t->key == 0) {
-		t->key = id;
-		if (L->nframes == 1 && !root_key(L, agrp_yaml_node(&L->y, id))) {
-			L->pending = R_ROOT;
-			L->scan = true;
-		}
-	} else {
-		yaml_node_pair_t pair = { t->key, id };
-
-		STACK_PUSH(p->data.mapping.pairs, pair);
-		t->key = 0;
-	}
-}
-
-/* T_NODES or T_EDGES when the collection starting is the value of the
- * top level's nodes: or edges:, to be read item by item; else 0.  One
- * with an anchor is kept whole, for an alias to it. */
-static int
-stream_kind(loader *L, const yaml_event_t *ev, const yaml_char_t *anchor)
-{
-	const struct frame *t;
-	const yaml_node_t *k;
-
-	if (L->nframes != 1 || L->state != D_FIRST || anchor != NULL)
-		return 0;
-	t = &L->frames[0];
-	if (t->key == 0 || agrp_yaml_node(&L->y, t->id)->type != YAML_MAPPING_NODE)
-		return 0;
-	k = agrp_yaml_node(&L->y, t->key);
-	if (k->type != YAML_SCALAR_NODE)
-		return 0;
-	if (ev->type == YAML_MAPPING_START_EVENT && !L->streamed[0] &&
-	    strcmp(agrp_yaml_scalar(k), "nodes") == 0)
-		return L->streamed[0] = true, T_NODES;
-	if (ev->type == YAML_SEQUENCE_START_EVENT && !L->streamed[1] &&
-	    strcmp(agrp_yaml_scalar(k), "edges") == 0)
-		return L->streamed[1] = true, T_EDGES;
-	return 0;
-}
-
-/* One event; false when the reading stops. */
+/* The hooks of agrp_compose: what is read item by item is checked as it
+ * comes, its mistake kept in err only if it is the one the whole-document
+ * reading would report first. */
 static bool
-on_event(loader *L, yaml_event_t *ev)
+on_root_key(void *ctx, yaml_node_t *k)
 {
-	yaml_node_t n;
-	yaml_char_t *anchor;
-	int id, i;
+	loader *L = ctx;
 
-	memset(&n, 0, sizeof n);
-	n.start_mark = ev->start_mark;
-	n.end_mark = ev->end_mark;
-	switch (ev->type) {
-	case YAML_STREAM_END_EVENT:
-		return false;
-	case YAML_DOCUMENT_START_EVENT:
-		if (L->state == D_BEFORE) {
-			L->state = D_FIRST;
-		} else if (L->state == D_AFTER) {
-			L->state = D_SECOND;
-			L->second = ev->start_mark;
-			L->scan = true;
-			forget_anchors(L);
-		}
+	if (root_key(L, k))
 		return true;
-	case YAML_DOCUMENT_END_EVENT:
-		if (L->state == D_FIRST) {
-			L->state = D_AFTER;
-		} else if (L->state == D_SECOND) {
-			L->state = D_REST;
-			if (!L->final)
-				yaml_mistake(L, L->second,
-				             "a second YAML document: a file holds one", NULL);
-		}
-		return true;
-	case YAML_ALIAS_EVENT:
-		if (L->final)
-			return true;
-		for (i = 0; i < (int)L->nanchors; i++)
-			if (strcmp(L->anchors[i].name, (char *)ev->data.alias.anchor) == 0)
-				break;
-		if (i == (int)L->nanchors) {
-			yaml_mistake(L, ev->start_mark, "found undefined alias", NULL);
-			return true;
-		}
-		if (!L->scan) {
-			begin_node(L);
-			child(L, L->anchors[i].id);
-		}
-		return true;
-	case YAML_SCALAR_EVENT: {
-		char *tag = (char *)ev->data.scalar.tag;
-
-		anchor = ev->data.scalar.anchor;
-		ev->data.scalar.anchor = NULL;
-		if (!node_wanted(L, anchor, ev->start_mark))
-			return true;
-		if (tag != NULL && (strcmp(tag, YAML_STR_TAG) == 0 || strcmp(tag, "!") == 0)) {
-			agrp_grow(&L->y.str_tagged, &L->tags_cap, L->y.nstr_tagged + 1,
-			          sizeof *L->y.str_tagged);
-			L->y.str_tagged[L->y.nstr_tagged++] = ev->start_mark.index;
-		}
-		if (tag == NULL || strcmp(tag, "!") == 0) {
-			free(tag);
-			tag = agrp_xstrdup(YAML_DEFAULT_SCALAR_TAG);
-		}
-		n.type = YAML_SCALAR_NODE;
-		n.tag = (yaml_char_t *)tag;
-		n.data.scalar.value = ev->data.scalar.value;
-		n.data.scalar.length = ev->data.scalar.length;
-		n.data.scalar.style = ev->data.scalar.style;
-		ev->data.scalar.tag = NULL;
-		ev->data.scalar.value = NULL;
-		id = add_node(L, &n);
-		if (add_anchor(L, anchor, id, ev->start_mark))
-			child(L, id);
-		return true;
-	}
-	case YAML_SEQUENCE_START_EVENT:
-	case YAML_MAPPING_START_EVENT: {
-		bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
-		char *tag =
-		    (char *)(seq ? ev->data.sequence_start.tag : ev->data.mapping_start.tag);
-		int kind;
-
-		if (++L->depth > AGRP_YAML_MAX_DEPTH) {
-			agrp_error_set(L->y.err, L->y.source, (long)ev->start_mark.line + 1,
-			               (long)ev->start_mark.column + 1,
-			               "more than %d lists and mappings within one another",
-			               AGRP_YAML_MAX_DEPTH);
-			L->final = true;
-			return false;
-		}
-		anchor = seq ? ev->data.sequence_start.anchor : ev->data.mapping_start.anchor;
-		if (seq)
-			ev->data.sequence_start.anchor = NULL;
-		else
-			ev->data.mapping_start.anchor = NULL;
-		if (!node_wanted(L, anchor, ev->start_mark))
-			return true;
-		if (tag == NULL || strcmp(tag, "!") == 0) {
-			free(tag);
-			tag = agrp_xstrdup(seq ? YAML_DEFAULT_SEQUENCE_TAG
-			                       : YAML_DEFAULT_MAPPING_TAG);
-		}
-		if (seq) {
-			ev->data.sequence_start.tag = NULL;
-			n.type = YAML_SEQUENCE_NODE;
-			n.data.sequence.style = ev->data.sequence_start.style;
-		} else {
-			ev->data.mapping_start.tag = NULL;
-			n.type = YAML_MAPPING_NODE;
-			n.data.mapping.style = ev->data.mapping_start.style;
-		}
-		n.tag = (yaml_char_t *)tag;
-		id = add_node(L, &n);
-		if (!add_anchor(L, anchor, id, ev->start_mark))
-			return true;
-		kind = stream_kind(L, ev, anchor);
-		agrp_grow(&L->frames, &L->capframes, L->nframes + 1, sizeof *L->frames);
-		L->frames[L->nframes].id = id;
-		L->frames[L->nframes].key = 0;
-		L->frames[L->nframes++].stream = kind;
-		return true;
-	}
-	case YAML_SEQUENCE_END_EVENT:
-	case YAML_MAPPING_END_EVENT:
-		L->depth--;
-		if (L->scan)
-			return true;
-		id = L->frames[--L->nframes].id;
-		agrp_yaml_node(&L->y, id)->end_mark = ev->end_mark;
-		child(L, id);
-		return true;
-	default:
-		return true;
-	}
+	L->pending = R_ROOT;
+	return false;
 }
 
+static bool
+on_item(void *ctx, agrp_stream stream, yaml_node_t *k, yaml_node_t *v)
+{
+	loader *L = ctx;
+
+	if (stream == AGRP_STREAM_NODES) {
+		if (L->pending < R_NODE && !node_pair(L, k, v))
+			L->pending = R_NODE;
+	} else if (L->pending == R_NONE && !load_edge(L, v)) {
+		L->pending = R_EDGE;
+	}
+	return L->pending == R_NONE;
+}
+
+/* The file, read by agrp_compose; then the rest of it, kept as a
+ * document, checked and loaded. */
 static agr_graph *
-load_stream(input *in, const char *source, agr_error *err)
+load_stream(FILE *f, const char *text, size_t len, const char *source, agr_error *err)
 {
 	loader L = { 0 };
-	yaml_parser_t parser;
-	yaml_event_t ev;
+	const agrp_compose_hooks hooks = { on_root_key, on_item, &L };
 	yaml_node_t *root;
 	bool ok;
 
 	L.y.source = source;
 	L.y.err = err;
-	if (!yaml_parser_initialize(&parser)) {
-		agrp_error_set(err, source, 0, 0, "cannot start the YAML parser");
-		return NULL;
-	}
-	if (!yaml_document_initialize(&L.y.doc, NULL, NULL, NULL, 1, 1)) {
-		yaml_parser_delete(&parser);
-		agrp_error_set(err, source, 0, 0, "cannot start the YAML parser");
-		return NULL;
-	}
-	L.y.loaded = true;
 	L.g = agr_graph_new(NULL);
-	yaml_parser_set_input(&parser, read_input, in);
-	for (;;) {
-		bool more;
-		size_t ev_line;
-
-		if ((L.pending != R_NONE || L.final) && in->total > AGR_MAX_FILE)
-			break;
-		if (!yaml_parser_parse(&parser, &ev)) {
-			if (in->error != 0) {
-				agrp_error_set(err, source, 0, 0, "%s", strerror(in->error));
-				L.final = true;
-			} else if (!L.final) {
-				yaml_mistake(&L, parser.problem_mark,
-				             parser.problem ? parser.problem : "invalid YAML",
-				             parser.context);
-			}
-			break;
-		}
-		ev_line = ev.end_mark.line;
-		more = on_event(&L, &ev);
-		yaml_event_delete(&ev);
-		if (!more)
-			break;
-		/* what is kept as a document is held to what a file read whole
-		 * may hold: a file that never ends is refused, not read forever */
-		if (L.held > AGR_MAX_FILE) {
-			agrp_error_set(err, source, (long)ev_line + 1, 0,
-			               "the graph holds more than %zu MiB besides the entries of "
-			               "nodes: and the items of edges:, the most it may",
-			               AGR_MAX_FILE >> 20);
-			L.final = true;
-			break;
-		}
-	}
-	yaml_parser_delete(&parser);
-	ok = !L.final;
+	ok = agrp_compose(&L.y, f, text, len, &hooks, &L.read);
 	if (ok) {
-		root = L.state == D_BEFORE ? NULL : agrp_yaml_root(&L.y);
+		root = L.read.begun ? agrp_yaml_root(&L.y) : NULL;
 		if (root == NULL)
 			ok = agrp_yaml_fail(&L.y, NULL, "the graph file is empty");
 		else if (L.pending == R_ROOT)
@@ -1076,9 +651,6 @@ load_stream(input *in, const char *source, agr_error *err)
 			ok = load_root(&L, root);
 	}
 	agrp_yaml_free(&L.y);
-	forget_anchors(&L);
-	free(L.anchors);
-	free(L.frames);
 	free(L.key_line);
 	free(L.order);
 	free(L.edge_line);
@@ -1097,26 +669,21 @@ load_stream(input *in, const char *source, agr_error *err)
 agr_graph *
 agr_graph_load_string(const char *text, size_t len, const char *source, agr_error *err)
 {
-	input in = { 0 };
-
-	in.text = (const unsigned char *)text;
-	in.len = len;
-	return load_stream(&in, source, err);
+	return load_stream(NULL, text, len, source, err);
 }
 
 agr_graph *
 agr_graph_load_file(const char *path, agr_error *err)
 {
-	input in = { 0 };
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	agr_graph *g;
 
-	in.f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	if (in.f == NULL) {
+	if (f == NULL) {
 		agrp_error_set(err, path, 0, 0, "%s", strerror(errno));
 		return NULL;
 	}
-	g = load_stream(&in, path, err);
-	if (in.f != stdin)
-		fclose(in.f);
+	g = load_stream(f, NULL, 0, path, err);
+	if (f != stdin)
+		fclose(f);
 	return g;
 }
