@@ -357,6 +357,10 @@ add_result(agr_recording *rc, const agr_record *rec, const agrp_common *c, agr_e
 		i = rc->free_ans;
 		rc->free_ans = rc->ans[i].next;
 	} else {
+		if (rc->capans == 0) { /* most traces wait for one answer at a time */
+			rc->ans = agrp_xmalloc(sizeof *rc->ans);
+			rc->capans = 1;
+		}
 		agrp_grow(&rc->ans, &rc->capans, rc->nans + 1, sizeof *rc->ans);
 		i = (long)rc->nans++;
 	}
@@ -529,7 +533,6 @@ typedef struct run {
 	agrp_buf buf;
 	agr_replay_info *info;
 	json_t *unrecorded;
-	char text[600];
 } run;
 
 /* Whether all that will be known of the recording is: the records that
@@ -631,6 +634,7 @@ answer_call(run *x)
 	answer *an = next_answer(x, x->tool);
 	const char *cls = NULL, *msg = NULL;
 	agr_result_status st = AGR_RESULT_OK;
+	char text[600]; /* the router copies it */
 
 	if (o->world != NULL)
 		st = agr_world_call(o->world, x->tool, &cls, &msg);
@@ -640,17 +644,17 @@ answer_call(run *x)
 
 		agr_router_fault(x->r, x->tool, f);
 		json_decref(f);
-		snprintf(x->text, sizeof x->text, "%s failed (injected by %s)", name,
+		snprintf(text, sizeof text, "%s failed (injected by %s)", name,
 		         o->fault_origin ? o->fault_origin : "a planned fault");
 		bool timeout = pf->kind == AGR_FAULT_TIMEOUT;
 
 		agr_router_result(x->r, x->call, timeout ? AGR_RESULT_TIMEOUT : AGR_RESULT_ERROR,
-		                  timeout ? "timeout" : "injected", x->text, false, NULL);
+		                  timeout ? "timeout" : "injected", text, false, NULL);
 	} else if (pf != NULL) {
 		/* A policy that does not heed health calls a down tool anyway. */
-		snprintf(x->text, sizeof x->text, "%s is down (injected by %s)", name,
+		snprintf(text, sizeof text, "%s is down (injected by %s)", name,
 		         o->fault_origin ? o->fault_origin : "a planned fault");
-		agr_router_result(x->r, x->call, AGR_RESULT_ERROR, "unavailable", x->text, false,
+		agr_router_result(x->r, x->call, AGR_RESULT_ERROR, "unavailable", text, false,
 		                  NULL);
 	} else if (st != AGR_RESULT_OK) {
 		agr_router_result(x->r, x->call, st, cls, msg, false, NULL);
@@ -677,9 +681,9 @@ answer_call(run *x)
 			                  "no recorded result for this call", false, x->unrecorded);
 			break;
 		case AGR_MISSING_STOP:
-			snprintf(x->text, sizeof x->text,
+			snprintf(text, sizeof text,
 			         "the recording has no result for call c%ld of %s", x->call, name);
-			agr_router_abort(x->r, AGR_FINAL_UNKNOWN, x->text);
+			agr_router_abort(x->r, AGR_FINAL_UNKNOWN, text);
 			break;
 		}
 	}
@@ -1020,6 +1024,8 @@ forget_world(agr_recording *rc)
 static void
 forget_log(agr_recording *rc, size_t upto)
 {
+	if (rc->nlog == 0)
+		return; /* nothing kept, maybe not even a log */
 	for (size_t i = 0; i < upto; i++)
 		agr_record_free(rc->log[i]);
 	memmove(rc->log, rc->log + upto, (rc->nlog - upto) * sizeof *rc->log);
@@ -1049,6 +1055,11 @@ live_on(agr_recording *rc)
 	as_read *L = rc->live;
 
 	if (L->over || L->whole)
+		return;
+	/* Before the first result a replay can go no further than its first
+	 * call: a router is made when there is more to do, not for each trace
+	 * that is open. */
+	if (L->x == NULL && rc->nresults == 0 && !rc->complete)
 		return;
 	if (L->x == NULL)
 		L->x = run_new(rc, rc, L->o, L->check ? compare_live : keep_replayed, L, &L->info);

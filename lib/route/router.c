@@ -87,6 +87,10 @@ agr_router_new(const agr_graph *g, const agr_router_opts *opts)
 		agr_governor_forget(r->o.govern, r->trace);
 	r->o.trace = r->trace;
 	r->n = n;
+	/* A few events wait at a time; a replay holds a router for each trace
+	 * that is open. */
+	r->qcap = 2;
+	r->q = agrp_xcalloc(r->qcap, sizeof *r->q);
 	r->search = agr_search_new(g);
 	r->down = agrp_xcalloc(n, 1);
 	r->completed = agrp_xcalloc(n, 1);
