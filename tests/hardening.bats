@@ -26,13 +26,6 @@ each_program() {
 		"0 agraph-render -t $RUN $CS"
 }
 
-# instrumented: the programs run under a sanitizer, which wants address space.
-instrumented() {
-	ldd "$(command -v agraph-trace)" 2>/dev/null | grep -q libasan ||
-		nm "$(command -v agraph-trace)" 2>/dev/null | grep -q __asan_init ||
-		head -c 2 "$(command -v agraph-trace)" | grep -q '#!'
-}
-
 @test "a closed pipe ends every program quietly, after whole records" {
 	while read -r want cmd; do
 		# The status is the program's, not head's.

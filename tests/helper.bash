@@ -43,3 +43,10 @@ closed_quietly() {
 		return 1
 	}
 }
+
+# instrumented: the programs run under a sanitizer, which wants address space.
+instrumented() {
+	ldd "$(command -v agraph-trace)" 2>/dev/null | grep -q libasan ||
+		nm "$(command -v agraph-trace)" 2>/dev/null | grep -q __asan_init ||
+		head -c 2 "$(command -v agraph-trace)" | grep -q '#!'
+}
