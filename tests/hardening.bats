@@ -20,6 +20,7 @@ each_program() {
 		"0 agraph-trace grep true $BATS_TEST_TMPDIR/many" \
 		"0 agraph-trace check --verbose --format ndjson --builtin all $BATS_TEST_TMPDIR/many" \
 		"0 agraph-trace export otel $BATS_TEST_TMPDIR/many" \
+		"0 agraph-trace split -n 2/3 $BATS_TEST_TMPDIR/many" \
 		"0 agraph-inject --seed 3 -f error:p=0.3 $BATS_TEST_TMPDIR/many" \
 		"0 agraph-replay $CS $BATS_TEST_TMPDIR/many" \
 		"1 agraph-stress --builtin all --faults error,timeout,down --policy fixed $CS" \
