@@ -8,12 +8,8 @@ load helper
 
 setup_file() {
 	C=$BATS_FILE_TMPDIR/corpus.ndjson
-	gen=$AGRAPH_BIN/../bench/gen_trace # build/san/bench under make sanitize
-	[ -x "$gen" ] || gen=$TOP/build/bench/gen_trace
-	"$gen" 2 5 >"$C"
-	while IFS=$'\t' read -r id graph name failing; do
-		exits 0,1 agraph-route --fail "${failing#-}" "$EX/$graph" --id "$id"
-	done < <(tail -n +2 "$EX/scenarios.tsv") >>"$C"
+	gen_trace 2 5 >"$C"
+	scenario_runs "" >>"$C"
 	cat "$EX/refunds.ndjson" >>"$C"
 	# Ids written with escapes, records after a final, records of no
 	# trace or of one that is not a string (trace "", as check keys them).
@@ -165,10 +161,9 @@ agraph-trace: bad.ndjson:3:1: a record must be a JSON object'
 }
 
 @test "split: quiet on a closed pipe; memory flat, whatever the number of traces" {
-	local gen=$AGRAPH_BIN/../bench/gen_trace big=$BATS_TEST_TMPDIR/big.ndjson
-	[ -x "$gen" ] || gen=$TOP/build/bench/gen_trace
+	local big=$BATS_TEST_TMPDIR/big.ndjson
 	# 200,000 traces, all open at once (50 MB)
-	"$gen" -s open 600000 >"$big"
+	gen_trace -s open 600000 >"$big"
 	run --separate-stderr bash -c 'agraph-trace split -n 1/2 "$1" | head -1; exit ${PIPESTATUS[0]}' _ "$big"
 	closed_quietly "$status"
 	[ -z "$stderr" ]
