@@ -175,6 +175,22 @@ agraph-trace: bad.ndjson:3:1: a record must be a JSON object'
 	[ "$output" = 600000 ] || [ "$output" = "$(wc -l <"$big")" ]
 }
 
+@test "split: a signal while it waits for input ends it, 128 + the signal, with every record read in its file" {
+	cd "$BATS_TEST_TMPDIR"
+	mkfifo in
+	agraph-trace split -u -n 2 in s. &
+	local pid=$! rc=0 w
+	exec {w}>in # bats has fd 3
+	printf '%s\n' '{"trace":"r1","step":0,"kind":"call"}' '{"trace":"r2","step":0,"kind":"call"}' >&"$w"
+	for _ in $(seq 200); do [ "$(cat s.aa s.ab 2>/dev/null | wc -l)" = 2 ] && break; sleep 0.05; done
+	kill -TERM $pid
+	wait $pid || rc=$?
+	exec {w}>&-
+	[ "$rc" -eq 143 ]
+	[ "$(cat s.aa)" = '{"trace":"r1","step":0,"kind":"call"}' ]
+	[ "$(cat s.ab)" = '{"trace":"r2","step":0,"kind":"call"}' ]
+}
+
 @test "split -n N: files that exist are overwritten, as split(1) does; the input is not" {
 	cd "$BATS_TEST_TMPDIR"
 	echo old >xab
