@@ -449,6 +449,34 @@ typedef enum agr_stats_view {
 bool agr_stats_write(const agr_stats *st, FILE *out, agr_stats_view view);
 
 /* ------------------------------------------------------------------ */
+/* Sharding by trace id                                                */
+
+/*
+ * The shard, 0 to n-1, of the trace whose id is the len bytes at id (its
+ * UTF-8 once JSON escapes are decoded): the 64-bit FNV-1a hash of those
+ * bytes (offset basis 14695981039346656037, prime 1099511628211, each
+ * byte XORed in before the multiplication, modulo 2^64) modulo n.  It
+ * depends on the bytes alone, so that shards cut on any machine, by any
+ * build, agree.  n 0 is taken as 1.
+ *
+ *     agr_shard("r2", 2, 4) == 1
+ */
+uint64_t agr_shard(const char *id, size_t len, uint64_t n);
+
+/* The shard of rec's trace, keyed as the checker keys it: its "trace"
+ * string, or "" when it has none or it is not a string. */
+uint64_t agr_record_shard(const agr_record *rec, uint64_t n);
+
+/* The file name of shard (0 to n-1) as split(1) -n names its pieces:
+ * prefix, then a suffix of letters (aa, ab, ..., zz; with n past 676,
+ * three: aaa, ...), or of digits (00, 01, ...), as long as the last
+ * shard's needs and at least two.  A new string the caller frees.
+ *
+ *     agr_shard_name("x", 27, 100, false) is "xbb"
+ */
+char *agr_shard_name(const char *prefix, uint64_t shard, uint64_t n, bool digits);
+
+/* ------------------------------------------------------------------ */
 /* Selecting records                                                   */
 
 /* Receives a record's original bytes (no newline). */

@@ -43,3 +43,29 @@ closed_quietly() {
 		return 1
 	}
 }
+
+# instrumented: the programs run under a sanitizer, which wants address space.
+instrumented() {
+	ldd "$(command -v agraph-trace)" 2>/dev/null | grep -q libasan ||
+		nm "$(command -v agraph-trace)" 2>/dev/null | grep -q __asan_init ||
+		head -c 2 "$(command -v agraph-trace)" | grep -q '#!'
+}
+
+# gen_trace ARGS...: tests/bench/gen_trace, of the build under test
+# (build/san/bench under make sanitize), else of the default build.
+gen_trace() {
+	local gen=$AGRAPH_BIN/../bench/gen_trace
+	[ -x "$gen" ] || gen=$TOP/build/bench/gen_trace
+	"$gen" "$@"
+}
+
+# scenario_runs PREFIX [OPTIONS...]: a run of every scenario of
+# examples/scenarios.tsv by agraph-route with OPTIONS, its failures
+# failing, traced as PREFIX and the scenario's id.
+scenario_runs() {
+	local prefix=$1 id graph name failing
+	shift
+	while IFS=$'\t' read -r id graph name failing; do
+		exits 0,1 agraph-route "$@" --fail "${failing#-}" "$EX/$graph" --id "$prefix$id"
+	done < <(tail -n +2 "$EX/scenarios.tsv")
+}

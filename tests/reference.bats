@@ -7,13 +7,9 @@ load helper
 
 setup_file() {
 	C=$BATS_FILE_TMPDIR/corpus.ndjson
-	gen=$AGRAPH_BIN/../bench/gen_trace # build/san/bench under make sanitize
-	[ -x "$gen" ] || gen=$TOP/build/bench/gen_trace
-	"$gen" 2 11 >"$C"
-	while IFS=$'\t' read -r id graph name failing; do
-		exits 0,1 agraph-route --fail "${failing#-}" "$EX/$graph" --id "$id"
-		agraph-route --policy fixed --fail "${failing#-}" "$EX/$graph" --id "static-$id"
-	done < <(tail -n +2 "$EX/scenarios.tsv") >>"$C"
+	gen_trace 2 11 >"$C"
+	scenario_runs "" >>"$C"
+	scenario_runs static- --policy fixed >>"$C"
 	cat "$EX/refunds.ndjson" >>"$C"
 	# Odd but valid records: escapes, unicode, nesting, types the contracts do not expect.
 	cat >>"$C" <<'JSON'
@@ -58,9 +54,8 @@ same() {
 }
 
 @test "import openai: fast (read in place) and reference agree" {
-	local d=$BATS_TEST_TMPDIR gen=$AGRAPH_BIN/../bench/gen_trace
-	[ -x "$gen" ] || gen=$TOP/build/bench/gen_trace
-	"$gen" -o 1 3 >"$d/logs.ndjson"
+	local d=$BATS_TEST_TMPDIR
+	gen_trace -o 1 3 >"$d/logs.ndjson"
 	head -20 "$d/logs.ndjson" | jq -s . >"$d/runs.json"
 	head -1 "$d/logs.ndjson" | jq .messages >"$d/messages.json"
 	# What the writer from bytes must redo as jansson does: escapes, -0,

@@ -1,6 +1,7 @@
 /*
  * agraph-trace - check traces against contracts, measure reliability,
- * lint, grep, follow lineage, and import and export other formats.
+ * lint, grep, follow lineage, split by trace id, and import and export
+ * other formats.
  */
 #include <err.h>
 #include <errno.h>
@@ -21,6 +22,8 @@ static const char usage[] =
     "       agraph-trace lint [file ...]\n"
     "       agraph-trace grep [-uv] [--whole-trace] expr [file ...]\n"
     "       agraph-trace lineage [--trace id] step [file ...]\n"
+    "       agraph-trace split [-du] -n n [file [prefix]]\n"
+    "       agraph-trace split [-u] -n k/n [file ...]\n"
     "       agraph-trace import [-u] [--terminate-word word] openai | chatlog | otel\n"
     "                          [file ...]\n"
     "       agraph-trace export [-u] otel [file ...]\n";
@@ -53,6 +56,8 @@ static const struct option longopts[] = {
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "invert-match", no_argument, NULL, 'v' },
 	{ "unbuffered", no_argument, NULL, 'u' },
+	{ "number", required_argument, NULL, 'n' },
+	{ "numeric-suffixes", no_argument, NULL, 'd' },
 	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -78,6 +83,7 @@ takes(const char *cmd, int c)
 		{ "lint", { 'u' } },
 		{ "grep", { 'v', OPT_WHOLE_TRACE, 'u' } },
 		{ "lineage", { OPT_TRACE, 'u' } },
+		{ "split", { 'n', 'd', 'u' } },
 		{ "import", { OPT_TERMINATE_WORD, 'u' } },
 		{ "export", { 'u' } },
 	};
@@ -97,7 +103,7 @@ parse(int argc, char **argv, opts *o)
 {
 	int c, i = -1;
 
-	while ((c = getopt_long(argc, argv, "c:uvh", longopts, &i)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:n:duvh", longopts, &i)) != -1) {
 		if (!takes(o->cmd, c) && i >= 0)
 			agr_fe_usage("%s does not take --%s", o->cmd, longopts[i].name);
 		if (!takes(o->cmd, c))
@@ -143,6 +149,12 @@ parse(int argc, char **argv, opts *o)
 			break;
 		case 'v':
 			o->t.invert = true;
+			break;
+		case 'n':
+			o->t.shards = optarg;
+			break;
+		case 'd':
+			o->t.digits = true;
 			break;
 		case 'u':
 			o->t.unbuffered = true;
@@ -191,6 +203,8 @@ main(int argc, char **argv)
 		status = trace_grep(&o.t, take_operand(&o, "expression"));
 	else if (strcmp(o.cmd, "lineage") == 0)
 		status = trace_lineage(&o.t, take_operand(&o, "step"));
+	else if (strcmp(o.cmd, "split") == 0)
+		status = trace_split(&o.t);
 	else if (strcmp(o.cmd, "import") == 0)
 		status = trace_import(&o.t, take_operand(&o, "format"));
 	else if (strcmp(o.cmd, "export") == 0)

@@ -15,7 +15,9 @@ typedef struct trace_opts {
 	size_t max_open;
 	bool json, partial, merge, by_fault, unbuffered;
 	bool verbose, invert, whole_trace; /* check --verbose; grep -v, --whole-trace */
+	bool digits;                       /* split -d */
 	const char *trace, *terminate_word;
+	const char *shards; /* split -n: "n" or "k/n" */
 	char **files;
 	int nfiles;
 } trace_opts;
@@ -24,6 +26,7 @@ int trace_check(trace_opts *o, bool lint);
 int trace_stats(trace_opts *o);
 int trace_grep(trace_opts *o, const char *expr);
 int trace_lineage(trace_opts *o, const char *step);
+int trace_split(trace_opts *o);
 int trace_import(trace_opts *o, const char *format);
 int trace_export(trace_opts *o, const char *format);
 
