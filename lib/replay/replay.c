@@ -23,7 +23,9 @@ typedef struct answer {
 	int tool;      /* in the graph, or -1 */
 	agrp_answer a; /* its strings live in rec, or in text */
 	json_t *rec;   /* the result's tree, or NULL for a plain one */
-	char *text;    /* a plain error's class and message, one after the other */
+	char *text;    /* a plain error's class and message, one after the other; or, */
+	size_t len;    /* replayed as read, the bytes of a result not plain (a tree is
+	                  ten times their size), read again when it is given */
 	json_t *fault; /* fields of the fault records that caused it, in order, or NULL */
 	long next;     /* the same tool's next answer, or -1 */
 } answer;
@@ -347,6 +349,15 @@ add_result(agr_recording *rc, const agr_record *rec, const agrp_common *c, agr_e
 		}
 		if (wants_answers(rc))
 			got.fault = take_fault(rc, got.rec);
+		if (rc->live != NULL && !live_whole(rc->live)) {
+			const char *bytes = agr_record_bytes(rec, &got.len);
+
+			json_decref(got.rec);
+			json_decref(got.a.extra);
+			got.rec = got.a.extra = NULL;
+			got.text = memcpy(agrp_xmalloc(got.len + 1), bytes, got.len);
+			got.text[got.len] = '\0';
+		}
 	}
 	rc->nresults++;
 	if (!wants_answers(rc) || (rc->live != NULL && !live_whole(rc->live) && tool < 0)) {
@@ -659,6 +670,13 @@ answer_call(run *x)
 	} else if (st != AGR_RESULT_OK) {
 		agr_router_result(x->r, x->call, st, cls, msg, false, NULL);
 	} else if (an != NULL) {
+		if (an->len > 0) { /* read again, as it was when it came */
+			agr_error e;
+
+			an->rec = json_loadb(an->text, an->len, JSON_ALLOW_NUL, NULL);
+			if (an->rec == NULL || !agrp_read_answer(an->rec, &an->a, &e))
+				abort(); /* it was read so once */
+		}
 		give_faults(x, x->tool, an->fault);
 		agr_router_result(x->r, x->call, an->a.status, an->a.error_class, an->a.message,
 		                  an->a.retryable, an->a.extra);
