@@ -164,6 +164,21 @@ classes() {
 	cmp "$O/o.svg" "$O/a.svg"
 }
 
+@test "-o - is standard output, as dot -o - and curl -o - are" {
+	cd "$BATS_TEST_TMPDIR"
+	agraph-render -t "$RUN" "$CS" >want.svg
+	agraph-render -o - -t "$RUN" "$CS" >got.svg
+	[ ! -e ./- ]
+	cmp want.svg got.svg
+	agraph-render --lineage --output - "$RUN" >l.svg
+	[ ! -e ./- ]
+	xmllint --noout l.svg
+	[ -w /dev/full ] || skip "no /dev/full"
+	run --separate-stderr bash -c "agraph-render -o - '$CS' >/dev/full"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"stdout: No space left on device"* ]]
+}
+
 @test "bad input: a clear error and exit 2" {
 	printf 'graph: x\nedges: [[a, b\n' >"$BATS_TEST_TMPDIR/bad.yaml"
 	run agraph-render "$BATS_TEST_TMPDIR/bad.yaml"
