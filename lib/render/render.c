@@ -790,20 +790,20 @@ record_label(char *label, size_t n, const json_t *rec, long step, const char *ki
 		         agr_json_str(rec, "to"));
 }
 
-/* The node of record i, at step, in its agent's box: failures in red,
- * faults as diamonds, escalations and the final in bold. */
+/* The node of record i, at step, in box (its agent's, or the graph):
+ * failures red octagons, faults diamonds, escalations and the final in
+ * bold. */
 static Agnode_t *
-lineage_node(Agraph_t *gg, const agr_recording *rc, size_t i, long step)
+lineage_node(Agraph_t *box, const agr_recording *rc, size_t i, long step)
 {
 	const json_t *rec = agr_record_json(agr_recording_record(rc, i));
 	const char *kind = agr_json_str(rec, "kind"), *status = agr_json_str(rec, "status");
-	const char *agent = record_agent(rc, i, rec, kind);
 	char name[64], label[400], classes[100], id[64];
 	bool failed = kind && status && strcmp(kind, "result") == 0 && strcmp(status, "ok") != 0;
 	Agnode_t *node;
 
 	snprintf(name, sizeof name, "r%zu", i);
-	node = agnode(agent != NULL ? agent_cluster(gg, agent) : gg, name, 1);
+	node = agnode(box, name, 1);
 	record_label(label, sizeof label, rec, step, kind, failed);
 	snprintf(classes, sizeof classes, "record %s%s", kind ? kind : "unknown",
 	         failed ? " failed" : "");
@@ -820,14 +820,18 @@ lineage_node(Agraph_t *gg, const agr_recording *rc, size_t i, long step)
 	set(node, "fillcolor", "#ffffff");
 	set(node, "color", INK);
 	if (failed) {
+		set(node, "shape", "octagon");
+		set(node, "style", "filled");
 		set(node, "fillcolor", FAIL_FILL);
 		set(node, "color", FAIL_INK);
 		set(node, "fontcolor", FAIL_INK);
+		use(KEY_FAILED_RECORD);
 	} else if (kind && strcmp(kind, "fault") == 0) {
 		set(node, "shape", "diamond");
 		set(node, "style", "filled");
 		set(node, "fillcolor", FAULT_FILL);
 		set(node, "color", ESCALATE_INK);
+		use(KEY_FAULT_RECORD);
 	} else if (kind && (strcmp(kind, "escalate") == 0 || strcmp(kind, "final") == 0)) {
 		set(node, "penwidth", "2");
 	}
@@ -856,8 +860,9 @@ link_answer(Agraph_t *gg, const agr_recording *rc, Agnode_t **nodes, const long 
 		snprintf(eid, sizeof eid, "answers_%ld_%ld", steps[j], steps[i]);
 		set_id(e, eid, sizeof eid);
 		set(e, "class", "answers");
-		set(e, "color", "#90a4ae");
-		set(e, "style", "solid");
+		set(e, "color", ANSWER_INK);
+		set(e, "style", "dashed");
+		use(KEY_ANSWERS);
 		break;
 	}
 }
@@ -881,10 +886,27 @@ link_cause(Agraph_t *gg, Agnode_t **nodes, const long *steps, size_t i, const js
 		set_id(e, id, sizeof id);
 		set(e, "class", "cause");
 		set(e, "color", FAIL_INK);
-		set(e, "penwidth", "1.5");
+		set(e, "penwidth", "2");
 		set(e, "style", "solid");
+		use(KEY_CAUSE);
 		break;
 	}
+}
+
+/* Records on a row of a cause graph, at most. */
+#define LINEAGE_ROW_MAX 6
+
+/* Whether record i begins a row: a call or a message begins one, with
+ * what follows it in the same box (its result, a fault, a reroute) beside
+ * it, so that the trace reads like text, left to right and down, not as a
+ * column of one record a line. */
+static bool
+begins_row(const json_t *rec, bool same_box, int on_row)
+{
+	const char *kind = agr_json_str(rec, "kind");
+
+	return !same_box || on_row == LINEAGE_ROW_MAX ||
+	       (kind != NULL && (strcmp(kind, "call") == 0 || strcmp(kind, "message") == 0));
 }
 
 bool
@@ -892,29 +914,48 @@ agr_render_lineage(const agr_recording *rc, const agr_render_opts *o, char **out
                    agr_error *err)
 {
 	GVC_t *gvc;
-	Agraph_t *gg = open_graph(agr_recording_trace(rc), &gvc);
+	Agraph_t *gg = open_graph(agr_recording_trace(rc), &gvc), *box = NULL, *row = NULL;
 	size_t nrec = agr_recording_size(rc);
 	Agnode_t **nodes = agrp_xcalloc(nrec + 1, sizeof *nodes);
 	long *steps = agrp_xcalloc(nrec + 1, sizeof *steps);
-	char title[600];
+	size_t *row_start = agrp_xcalloc(nrec + 1, sizeof *row_start);
+	char title[600], row_name[64];
+	int on_row = 0;
 
-	snprintf(title, sizeof title, "trace %s: causes", agr_recording_trace(rc));
-	set_text(gg, "label", title);
 	set(gg, "id", "lineage");
 	set(gg, "rankdir", "TB");
+	/* ranks over the whole graph: else dot ranks each agent's box apart
+	 * and an arrow between boxes no longer orders the records it joins */
+	set(gg, "newrank", "true");
 	for (size_t i = 0; i < nrec; i++) {
-		const json_t *step =
-		    json_object_get(agr_record_json(agr_recording_record(rc, i)), "step");
+		const json_t *rec = agr_record_json(agr_recording_record(rc, i));
+		const char *agent = record_agent(rc, i, rec, agr_json_str(rec, "kind"));
+		Agraph_t *was = box;
+		const json_t *step = json_object_get(rec, "step");
 
+		box = agent != NULL ? agent_cluster(gg, agent) : gg;
+		if (begins_row(rec, box == was, on_row)) {
+			snprintf(row_name, sizeof row_name, "row_%zu", i);
+			row = agsubg(box, row_name, 1);
+			set(row, "rank", "same");
+			on_row = 0;
+		}
+		row_start[i] = on_row == 0 ? i : row_start[i - 1];
 		steps[i] = json_is_integer(step) ? (long)json_integer_value(step) : -1;
-		nodes[i] = lineage_node(gg, rc, i, steps[i]);
+		nodes[i] = lineage_node(box, rc, i, steps[i]);
+		agsubnode(row, nodes[i], 1);
+		on_row++;
 	}
 	for (size_t i = 0; i < nrec; i++) {
 		const json_t *rec = agr_record_json(agr_recording_record(rc, i));
 
-		/* In step order, unseen: the reading order of the trace. */
+		/* In step order, unseen: the reading order of the trace, along a
+		 * row, and from the start of a row to the start of the next, so
+		 * that rows begin under each other. */
 		if (i > 0) {
-			Agedge_t *e = agedge(gg, nodes[i - 1], nodes[i], NULL, 1);
+			Agedge_t *e =
+			    agedge(gg, nodes[row_start[i] == i ? row_start[i - 1] : i - 1],
+			           nodes[i], NULL, 1);
 
 			set(e, "style", "invis");
 			set(e, "weight", "2");
@@ -922,7 +963,10 @@ agr_render_lineage(const agr_recording *rc, const agr_render_opts *o, char **out
 		link_answer(gg, rc, nodes, steps, i, rec);
 		link_cause(gg, nodes, steps, i, rec);
 	}
+	snprintf(title, sizeof title, "trace %s: causes", agr_recording_trace(rc));
+	set_title(gg, title);
 	free(nodes);
 	free(steps);
+	free(row_start);
 	return finish(gvc, gg, o, agr_recording_trace(rc), out, len, err);
 }
