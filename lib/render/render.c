@@ -909,16 +909,64 @@ begins_row(const json_t *rec, bool same_box, int on_row)
 	       (kind != NULL && (strcmp(kind, "call") == 0 || strcmp(kind, "message") == 0));
 }
 
+/* An unseen edge that orders the layout. */
+static void
+invisible_edge(Agraph_t *gg, Agnode_t *from, Agnode_t *to, const char *weight)
+{
+	Agedge_t *e = agedge(gg, from, to, NULL, 1);
+
+	set(e, "style", "invis");
+	set(e, "weight", weight);
+}
+
+/* An agent's box that skips rows (another's rows between two of its own)
+ * gets an unseen point on each row it skips, held there by the starts of
+ * the rows around it.  Else graphviz 2.42 fills those ranks itself, under
+ * newrank, and never frees what it fills them with. */
+static void
+fill_skipped_rows(Agraph_t *gg, Agnode_t **nodes, const size_t *first, Agraph_t *const *box,
+                  size_t nrows)
+{
+	char name[64];
+
+	for (size_t r = 0; r < nrows; r++) {
+		size_t p = r;
+
+		if (box[r] == gg)
+			continue;
+		while (p > 0 && box[p - 1] != box[r])
+			p--;
+		if (p == 0)
+			continue; /* the box's first row */
+		for (size_t k = p; k < r; k++) {
+			Agnode_t *point;
+
+			snprintf(name, sizeof name, "skip_%zu_%zu", r, k);
+			point = agnode(box[r], name, 1);
+			set(point, "style", "invis");
+			set(point, "shape", "point");
+			set(point, "width", "0");
+			set(point, "height", "0");
+			set(point, "label", "");
+			invisible_edge(gg, nodes[first[k - 1]], point, "1");
+			invisible_edge(gg, point, nodes[first[k + 1]], "1");
+		}
+	}
+}
+
 bool
 agr_render_lineage(const agr_recording *rc, const agr_render_opts *o, char **out, size_t *len,
                    agr_error *err)
 {
 	GVC_t *gvc;
 	Agraph_t *gg = open_graph(agr_recording_trace(rc), &gvc), *box = NULL, *row = NULL;
-	size_t nrec = agr_recording_size(rc);
+	size_t nrec = agr_recording_size(rc), nrows = 0;
 	Agnode_t **nodes = agrp_xcalloc(nrec + 1, sizeof *nodes);
 	long *steps = agrp_xcalloc(nrec + 1, sizeof *steps);
-	size_t *row_start = agrp_xcalloc(nrec + 1, sizeof *row_start);
+	/* per record, its row; per row, its first record and its box */
+	size_t *row_of = agrp_xcalloc(nrec + 1, sizeof *row_of);
+	size_t *row_first = agrp_xcalloc(nrec + 1, sizeof *row_first);
+	Agraph_t **row_box = agrp_xcalloc(nrec + 1, sizeof *row_box);
 	char title[600], row_name[64];
 	int on_row = 0;
 
@@ -935,12 +983,14 @@ agr_render_lineage(const agr_recording *rc, const agr_render_opts *o, char **out
 
 		box = agent != NULL ? agent_cluster(gg, agent) : gg;
 		if (begins_row(rec, box == was, on_row)) {
-			snprintf(row_name, sizeof row_name, "row_%zu", i);
+			snprintf(row_name, sizeof row_name, "row_%zu", nrows);
 			row = agsubg(box, row_name, 1);
 			set(row, "rank", "same");
+			row_first[nrows] = i;
+			row_box[nrows++] = box;
 			on_row = 0;
 		}
-		row_start[i] = on_row == 0 ? i : row_start[i - 1];
+		row_of[i] = nrows - 1;
 		steps[i] = json_is_integer(step) ? (long)json_integer_value(step) : -1;
 		nodes[i] = lineage_node(box, rc, i, steps[i]);
 		agsubnode(row, nodes[i], 1);
@@ -948,25 +998,24 @@ agr_render_lineage(const agr_recording *rc, const agr_render_opts *o, char **out
 	}
 	for (size_t i = 0; i < nrec; i++) {
 		const json_t *rec = agr_record_json(agr_recording_record(rc, i));
+		size_t r = row_of[i];
 
 		/* In step order, unseen: the reading order of the trace, along a
 		 * row, and from the start of a row to the start of the next, so
 		 * that rows begin under each other. */
-		if (i > 0) {
-			Agedge_t *e =
-			    agedge(gg, nodes[row_start[i] == i ? row_start[i - 1] : i - 1],
-			           nodes[i], NULL, 1);
-
-			set(e, "style", "invis");
-			set(e, "weight", "2");
-		}
+		if (i > 0)
+			invisible_edge(gg, nodes[row_first[r] == i ? row_first[r - 1] : i - 1],
+			               nodes[i], "2");
 		link_answer(gg, rc, nodes, steps, i, rec);
 		link_cause(gg, nodes, steps, i, rec);
 	}
+	fill_skipped_rows(gg, nodes, row_first, row_box, nrows);
 	snprintf(title, sizeof title, "trace %s: causes", agr_recording_trace(rc));
 	set_title(gg, title);
 	free(nodes);
 	free(steps);
-	free(row_start);
+	free(row_of);
+	free(row_first);
+	free(row_box);
 	return finish(gvc, gg, o, agr_recording_trace(rc), out, len, err);
 }
