@@ -103,7 +103,9 @@ write_out(const args *a, const char *data, size_t len)
 {
 	FILE *f = stdout;
 
-	if (a->output != NULL && (f = fopen(a->output, "wb")) == NULL) {
+	/* -o - is standard output, as with dot -o and curl -o */
+	if (a->output != NULL && strcmp(a->output, "-") != 0 &&
+	    (f = fopen(a->output, "wb")) == NULL) {
 		warn("%s", a->output);
 		return 2;
 	}

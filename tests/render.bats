@@ -14,6 +14,37 @@ classes() {
 	grep -o "<g id=\"$1\" class=\"[^\"]*\"" | sed 's/.*class="//; s/"$//'
 }
 
+# xpath FILE EXPR: EXPR over the SVG, read by libxml2 as any SVG reader
+# would (its elements are in the SVG namespace: name them by local-name()).
+xpath() {
+	xmllint --xpath "$2" "$1"
+}
+
+# look FILE ID: how the element with that id is drawn, whatever its colour
+# and stroke width: its outline (a path, or a polygon and its number of
+# points), its dashes, and for an edge whether the arrowhead is filled.
+look() {
+	local g="//*[local-name()='g'][@id='$2']"
+	local shape="$g/*[local-name()='path' or local-name()='polygon'][1]"
+	local outline head=
+	outline=$(xpath "$1" "local-name($shape)")
+	[ "$outline" = path ] || outline="$outline $(xpath "$1" "string($shape/@points)" | wc -w)"
+	[ "$(xpath "$1" "string($g/@class)" | cut -d' ' -f1)" != edge ] ||
+		head=" head=$(xpath "$1" "string($g/*[local-name()='polygon'][last()]/@fill)" | sed 's/^#.*/filled/')"
+	echo "$outline dash=$(xpath "$1" "string($shape/@stroke-dasharray)")$head"
+}
+
+# legend FILE: the words of the drawing's legend, one a line: the text of
+# the graph's own label after its title.
+legend() {
+	local t="/*/*[local-name()='g'][@class='graph']/*[local-name()='text']"
+	local n
+	n=$(xpath "$1" "count($t)")
+	for ((i = 2; i <= n; i++)); do
+		xpath "$1" "string(($t)[$i])"
+	done
+}
+
 @test "--help and --version" {
 	run agraph-render --help
 	[ "$status" -eq 0 ]
@@ -84,6 +115,77 @@ classes() {
 	[[ $output == *">fault: down</text>"* ]]
 }
 
+@test "walked, a new plan not walked, the first plan not walked and a failed tool differ by more than colour and width" {
+	# CS-5: Stripe and Razorpay fail; Razorpay->Email->Complete was planned, never walked.
+	exits 1 agraph-route --fail Stripe,Razorpay "$CS" >"$BATS_TEST_TMPDIR/cs5"
+	agraph-render -t "$BATS_TEST_TMPDIR/cs5" "$CS" >"$BATS_TEST_TMPDIR/cs5.svg"
+	svg=$BATS_TEST_TMPDIR/cs5.svg
+	xmllint --noout "$svg"
+	[ "$(classes edge_Start_CRM <"$svg")" = "edge link walked" ]
+	[ "$(look "$svg" edge_Start_CRM)" = "path dash= head=filled" ]
+	[ "$(classes edge_Razorpay_Email <"$svg")" = "edge link rerouted" ]
+	[ "$(look "$svg" edge_Razorpay_Email)" = "path dash=5,2 head=none" ]
+	[ "$(look "$svg" edge_Email_Complete)" = "path dash=5,2 head=none" ]
+	[ "$(classes edge_CRM_Stripe <"$svg")" = "edge link planned" ]
+	[ "$(look "$svg" edge_CRM_Stripe)" = "path dash=1,5 head=none" ]
+	# an edge of no plan stays plain
+	[ "$(look "$svg" edge_SMS_Complete)" = "path dash= head=filled" ]
+	# failed: an octagon (8 corners and back to the first); completed or not
+	# called: a rounded box, drawn as a path
+	[ "$(look "$svg" node_Razorpay)" = "polygon 9 dash=" ]
+	[ "$(look "$svg" node_Stripe)" = "polygon 9 dash=" ]
+	[ "$(look "$svg" node_CRM)" = "path dash=" ]
+	[ "$(look "$svg" node_Email)" = "path dash=" ]
+	# CS-2: walked on a new plan is as solid as the first plan's walk
+	agraph-render -t "$RUN" "$CS" >"$BATS_TEST_TMPDIR/cs2.svg"
+	[ "$(classes edge_CRM_Razorpay <"$BATS_TEST_TMPDIR/cs2.svg")" = "edge link walked rerouted" ]
+	[ "$(look "$BATS_TEST_TMPDIR/cs2.svg" edge_CRM_Razorpay)" = "path dash= head=filled" ]
+}
+
+@test "a legend under the title names each look the drawing uses, and only those" {
+	exits 1 agraph-route --fail Stripe,Razorpay "$CS" >"$BATS_TEST_TMPDIR/cs5"
+	agraph-render -t "$BATS_TEST_TMPDIR/cs5" "$CS" >"$BATS_TEST_TMPDIR/cs5.svg"
+	[ "$(legend "$BATS_TEST_TMPDIR/cs5.svg")" = "walked
+new plan, not walked
+first plan, not walked
+completed
+failed (octagon), with its error class
+not called
+escalated there" ]
+	agraph-route --fail Stripe,Razorpay "$EX/support.yaml" >"$BATS_TEST_TMPDIR/demoted"
+	agraph-render -t "$BATS_TEST_TMPDIR/demoted" "$EX/support.yaml" >"$BATS_TEST_TMPDIR/demoted.svg"
+	[ "$(legend "$BATS_TEST_TMPDIR/demoted.svg")" = "walked
+walked, on a new plan
+new plan, not walked
+first plan, not walked
+completed
+failed (octagon), with its error class
+not called
+fallback goal (double, dashed)
+demoted to (double border)" ]
+	agraph-route --down Stripe "$CS" >"$BATS_TEST_TMPDIR/down"
+	agraph-render -t "$BATS_TEST_TMPDIR/down" "$CS" >"$BATS_TEST_TMPDIR/down.svg"
+	legend "$BATS_TEST_TMPDIR/down.svg" | grep -qx down
+	# The graph alone: a fallback goal is the only look to explain.
+	agraph-render "$EX/support.yaml" >"$BATS_TEST_TMPDIR/s.svg"
+	[ "$(legend "$BATS_TEST_TMPDIR/s.svg")" = "fallback goal (double, dashed)" ]
+	agraph-render "$CS" >"$BATS_TEST_TMPDIR/g.svg"
+	[ -z "$(legend "$BATS_TEST_TMPDIR/g.svg")" ]
+	[ "$(xpath "$BATS_TEST_TMPDIR/g.svg" "string(/*/*[local-name()='g'][@class='graph']/*[local-name()='text'])")" = "customer-support" ]
+	xmllint --noout "$BATS_TEST_TMPDIR/cs5.svg" "$BATS_TEST_TMPDIR/demoted.svg" "$BATS_TEST_TMPDIR/s.svg"
+}
+
+@test "docs/support-run.svg: support.yaml with Stripe and Email failing, as the README says, in today's looks" {
+	# Coordinates follow the fonts installed: compare what is drawn, not where.
+	drawn() {
+		grep -o '<g id="[^"]*" class="[^"]*"\|stroke-dasharray="[^"]*"\|<polygon fill="[^"]*"' "$1"
+		legend "$1"
+	}
+	agraph-route --fail Stripe,Email "$EX/support.yaml" | agraph-render -t - "$EX/support.yaml" >"$BATS_TEST_TMPDIR/now.svg"
+	[ "$(drawn "$BATS_TEST_TMPDIR/now.svg")" = "$(drawn "$TOP/docs/support-run.svg")" ]
+	grep -q '(docs/support-run.svg)' "$TOP/README.md"
+}
+
 @test "--trace picks one of several traces; the first by default" {
 	agraph-route --id a "$CS" >"$BATS_TEST_TMPDIR/two"
 	agraph-route --id b --fail Stripe "$CS" >>"$BATS_TEST_TMPDIR/two"
@@ -127,6 +229,33 @@ classes() {
 	[ "$(grep -c '<g id="step_' <<<"$svg")" -eq "$(wc -l <"$BATS_TEST_TMPDIR/inj")" ]
 }
 
+@test "--lineage reads like text: a call, its result and what it caused on one row, the next call below" {
+	# CS-4: Stripe and Email fail; 16 records, once a column 215 x 1145 pt.
+	agraph-route --fail Stripe,Email "$CS" >"$BATS_TEST_TMPDIR/cs4"
+	agraph-render --lineage -T json "$BATS_TEST_TMPDIR/cs4" >"$BATS_TEST_TMPDIR/cs4.json"
+	# y of a record's node, as graphviz laid it out
+	y() { jq -r --arg id "$1" '.objects[] | select(.id == $id) | .pos | split(",")[1] | tonumber' "$BATS_TEST_TMPDIR/cs4.json"; }
+	[ "$(y step_4)" = "$(y step_5)" ]
+	[ "$(y step_5)" = "$(y step_6)" ]
+	[ "$(jq -n "$(y step_7) < $(y step_4)")" = true ]
+	[ "$(y step_14)" = "$(y step_16)" ]
+	[ "$(y step_1)" != "$(y step_2)" ]
+	# no longer a column: at most half again as high as wide
+	jq -e '.bb | split(",") | map(tonumber) | .[3] <= 1.5 * .[2]' "$BATS_TEST_TMPDIR/cs4.json" >/dev/null
+	# Agents' boxes keep the order of the trace: the planner's second search
+	# comes after the booker's call, which comes after the planner's message.
+	agraph-render --lineage -T json "$EX/conversation.ndjson" >"$BATS_TEST_TMPDIR/cs4.json"
+	[ "$(jq -n "$(y step_6) < $(y step_5) and $(y step_8) < $(y step_6)")" = true ]
+	agraph-render --lineage "$BATS_TEST_TMPDIR/cs4" >"$BATS_TEST_TMPDIR/cs4.svg"
+	xmllint --noout "$BATS_TEST_TMPDIR/cs4.svg"
+	[ "$(legend "$BATS_TEST_TMPDIR/cs4.svg")" = "cause
+answers its call
+failed result (octagon)" ]
+	[ "$(look "$BATS_TEST_TMPDIR/cs4.svg" cause_5_6)" = "path dash= head=filled" ]
+	[ "$(look "$BATS_TEST_TMPDIR/cs4.svg" answers_4_5)" = "path dash=5,2 head=filled" ]
+	[ "$(look "$BATS_TEST_TMPDIR/cs4.svg" step_5)" = "polygon 9 dash=" ]
+}
+
 @test "--lineage: agents as clusters" {
 	run agraph-render --lineage "$EX/conversation.ndjson"
 	[ "$status" -eq 0 ]
@@ -162,6 +291,21 @@ classes() {
 	[ -z "$output" ]
 	[ -z "$stderr" ]
 	cmp "$O/o.svg" "$O/a.svg"
+}
+
+@test "-o - is standard output, as dot -o - and curl -o - are" {
+	cd "$BATS_TEST_TMPDIR"
+	agraph-render -t "$RUN" "$CS" >want.svg
+	agraph-render -o - -t "$RUN" "$CS" >got.svg
+	[ ! -e ./- ]
+	cmp want.svg got.svg
+	agraph-render --lineage --output - "$RUN" >l.svg
+	[ ! -e ./- ]
+	xmllint --noout l.svg
+	[ -w /dev/full ] || skip "no /dev/full"
+	run --separate-stderr bash -c "agraph-render -o - '$CS' >/dev/full"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"stdout: No space left on device"* ]]
 }
 
 @test "bad input: a clear error and exit 2" {

@@ -22,6 +22,10 @@
 #define ESCALATE_INK "#e65100"
 #define DOWN_FILL "#eceff1"
 #define FAULT_FILL "#ffe0b2"
+#define PLAN_INK "#607d8b"
+#define ANSWER_INK "#78909c"
+
+static void html(agrp_buf *out, const char *text);
 
 static char render_errors[1024];
 
@@ -130,6 +134,137 @@ set_text(void *obj, const char *key, const char *text)
 	free(b.p);
 }
 
+/* ---- the legend ------------------------------------------------------ */
+
+/* Each look the drawing can give a node or an edge, and what it means.
+ * Each differs from the others by more than colour or stroke width (a
+ * line style, a shape, a fill, words), for readers who do not tell the
+ * colours apart and for greyscale print. */
+enum legend_key {
+	KEY_WALKED,
+	KEY_WALKED_REPLANNED,
+	KEY_REPLANNED,
+	KEY_PLANNED,
+	KEY_COMPLETED,
+	KEY_FAILED,
+	KEY_IDLE,
+	KEY_DOWN,
+	KEY_FAULTED,
+	KEY_ESCALATED,
+	KEY_FALLBACK,
+	KEY_DEMOTED,
+	KEY_CAUSE,
+	KEY_ANSWERS,
+	KEY_FAILED_RECORD,
+	KEY_FAULT_RECORD,
+	KEY_COUNT
+};
+
+typedef struct legend_entry {
+	bool edge;                  /* drawn as a line, else as a box */
+	const char *ink, *fill;     /* line or border colour; box fill */
+	const char *border, *style; /* width in points; solid, dashed, dotted */
+	const char *text;
+} legend_entry;
+
+static const legend_entry legend_entries[KEY_COUNT] = {
+	[KEY_WALKED] = { true, OK_INK, NULL, "3", "solid", "walked" },
+	[KEY_WALKED_REPLANNED] = { true, REROUTE_INK, NULL, "3", "solid", "walked, on a new plan" },
+	[KEY_REPLANNED] = { true, REROUTE_INK, NULL, "2", "dashed", "new plan, not walked" },
+	[KEY_PLANNED] = { true, PLAN_INK, NULL, "2", "dotted", "first plan, not walked" },
+	[KEY_COMPLETED] = { false, OK_INK, OK_FILL, "1", "solid", "completed" },
+	[KEY_FAILED] = { false, FAIL_INK, FAIL_FILL, "2", "solid",
+	                 "failed (octagon), with its error class" },
+	[KEY_IDLE] = { false, INK, "#ffffff", "1", "solid", "not called" },
+	[KEY_DOWN] = { false, INK, DOWN_FILL, "1", "dashed", "down" },
+	[KEY_FAULTED] = { false, INK, FAULT_FILL, "1", "solid", "fault planted" },
+	[KEY_ESCALATED] = { false, ESCALATE_INK, "#ffffff", "3", "solid", "escalated there" },
+	[KEY_FALLBACK] = { false, INK, "#ffffff", "1", "dashed", "fallback goal (double, dashed)" },
+	[KEY_DEMOTED] = { false, REROUTE_INK, "#ffffff", "1", "solid",
+	                  "demoted to (double border)" },
+	[KEY_CAUSE] = { true, FAIL_INK, NULL, "2", "solid", "cause" },
+	[KEY_ANSWERS] = { true, ANSWER_INK, NULL, "1", "dashed", "answers its call" },
+	[KEY_FAILED_RECORD] = { false, FAIL_INK, FAIL_FILL, "1", "solid",
+	                        "failed result (octagon)" },
+	[KEY_FAULT_RECORD] = { false, ESCALATE_INK, FAULT_FILL, "1", "solid", "fault (diamond)" },
+};
+
+/* The looks this drawing has used so far: the legend shows those only. */
+static bool legend_used[KEY_COUNT];
+
+static void
+use(enum legend_key key)
+{
+	legend_used[key] = true;
+}
+
+/* Legend entries on a line under the title. */
+#define LEGEND_COLUMNS 4
+
+static void
+legend_sample(agrp_buf *b, const legend_entry *l)
+{
+	/* a line is the bottom border of a cell, a box a filled cell */
+	agrp_buf_str(b, l->edge ? "<TD FIXEDSIZE=\"TRUE\" WIDTH=\"30\" HEIGHT=\"8\" SIDES=\"B\""
+	                        : "<TD FIXEDSIZE=\"TRUE\" WIDTH=\"18\" HEIGHT=\"10\"");
+	if (l->fill != NULL) {
+		agrp_buf_str(b, " BGCOLOR=\"");
+		agrp_buf_str(b, l->fill);
+		agrp_buf_str(b, "\"");
+	}
+	agrp_buf_str(b, " BORDER=\"");
+	agrp_buf_str(b, l->border);
+	agrp_buf_str(b, "\" COLOR=\"");
+	agrp_buf_str(b, l->ink);
+	agrp_buf_str(b, "\" STYLE=\"");
+	agrp_buf_str(b, l->style);
+	agrp_buf_str(b, "\"></TD><TD ALIGN=\"LEFT\"><FONT POINT-SIZE=\"9\">");
+	html(b, l->text);
+	agrp_buf_str(b, "</FONT></TD>");
+}
+
+/* The graph's label: the title, and under it a sample and a few words for
+ * each look the drawing uses (lines, then boxes); the title alone when it
+ * uses none.  In the label, not in a cluster of sample nodes, so that it
+ * neither moves the graph nor depends on the layout engine. */
+static void
+set_title(Agraph_t *gg, const char *title)
+{
+	agrp_buf b = { 0 };
+	int on_line = 0, last = -1;
+	char *h;
+
+	if (memchr(legend_used, true, sizeof legend_used) == NULL) {
+		set_text(gg, "label", title);
+		return;
+	}
+	agrp_buf_str(&b, "<TABLE BORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"1\"><TR><TD>");
+	html(&b, title);
+	agrp_buf_str(&b, "</TD></TR>");
+	for (int k = 0; k < KEY_COUNT; k++) {
+		const legend_entry *l = &legend_entries[k];
+
+		if (!legend_used[k])
+			continue;
+		/* each line its own table, so that samples keep their size */
+		if (on_line > 0 &&
+		    (on_line == LEGEND_COLUMNS || l->edge != legend_entries[last].edge)) {
+			agrp_buf_str(&b, "</TR></TABLE></TD></TR>");
+			on_line = 0;
+		}
+		if (on_line++ == 0)
+			agrp_buf_str(&b, "<TR><TD><TABLE BORDER=\"0\" CELLSPACING=\"4\" "
+			                 "CELLPADDING=\"0\"><TR>");
+		legend_sample(&b, l);
+		last = k;
+	}
+	agrp_buf_str(&b, "</TR></TABLE></TD></TR></TABLE>");
+	h = agstrdup_html(gg, b.p);
+	set(gg, "label", h);
+	agstrfree(gg, h);
+	free(b.p);
+}
+
 static bool
 finish(GVC_t *gvc, Agraph_t *gg, const agr_render_opts *o, const char *source, char **out,
        size_t *len, agr_error *err)
@@ -172,6 +307,7 @@ open_graph(const char *name, GVC_t **gvc)
 
 	render_errors[0] = '\0';
 	agrp_map_free(&given_ids);
+	memset(legend_used, 0, sizeof legend_used);
 	agseterr(AGERR);
 	agseterrf(keep_error);
 	*gvc = gvContext();
@@ -405,21 +541,20 @@ draw_node(const run_view *v, Agraph_t *gg, int node)
 	const char *name = agr_graph_node_name(g, node);
 	const tool_state *t = v->t ? &v->t[node] : NULL;
 	Agnode_t *n = agnode(gg, (char *)name, 1);
-	char id[300], classes[200] = "tool", detail[600] = "";
+	char id[300], classes[200] = "tool", detail[600] = "", style[40];
 	const char *ink = INK;
-	bool fallback = false;
+	bool fallback = false, rounded = true, dashed = false;
 
 	for (size_t i = 0; i < agr_graph_fallback_count(g); i++)
 		fallback |= agr_graph_fallback(g, i) == node;
 	make_id(id, sizeof id, "node_", name, NULL);
 	set_id(n, id, sizeof id);
 	set(n, "shape", "box");
-	set(n, "style", "rounded,filled");
 	set(n, "fillcolor", "#ffffff");
 	set(n, "color", INK);
 	if (node == agr_graph_start(g)) {
 		strcat(classes, " start");
-		set(n, "style", "filled");
+		rounded = false;
 		set(n, "fillcolor", "#eeeeee");
 		set(n, "penwidth", "2");
 	}
@@ -431,7 +566,8 @@ draw_node(const run_view *v, Agraph_t *gg, int node)
 	if (fallback) {
 		strcat(classes, " fallback");
 		set(n, "peripheries", "2");
-		set(n, "style", "rounded,filled,dashed");
+		dashed = true;
+		use(KEY_FALLBACK);
 	}
 	if (t != NULL) {
 		size_t len;
@@ -440,14 +576,19 @@ draw_node(const run_view *v, Agraph_t *gg, int node)
 			strcat(classes, " completed");
 			set(n, "fillcolor", OK_FILL);
 			set(n, "color", OK_INK);
+			use(KEY_COMPLETED);
 		}
 		if (t->failed) {
+			/* a stop sign: a failure is told by its shape, not only red */
 			strcat(classes, " failed");
+			set(n, "shape", "octagon");
+			rounded = false;
 			set(n, "fillcolor", FAIL_FILL);
 			set(n, "color", FAIL_INK);
 			set(n, "fontcolor", FAIL_INK);
 			set(n, "penwidth", "2");
 			ink = FAIL_INK;
+			use(KEY_FAILED);
 			if (t->failures > 1)
 				snprintf(detail, sizeof detail, "failed %d times: %s\n",
 				         t->failures, t->error);
@@ -456,15 +597,18 @@ draw_node(const run_view *v, Agraph_t *gg, int node)
 		}
 		if (t->down) {
 			strcat(classes, " down");
-			set(n, "style", "rounded,filled,dashed");
+			dashed = true;
 			if (!t->failed)
 				set(n, "fillcolor", DOWN_FILL);
 			strncat(detail, "down\n", sizeof detail - strlen(detail) - 1);
+			use(KEY_DOWN);
 		}
 		if (t->fault) {
 			strcat(classes, " faulted");
-			if (!t->failed && !t->completed)
+			if (!t->failed && !t->completed) {
 				set(n, "fillcolor", FAULT_FILL);
+				use(KEY_FAULTED);
+			}
 		}
 		if (t->reroute_point)
 			strcat(classes, " reroute_point");
@@ -472,20 +616,28 @@ draw_node(const run_view *v, Agraph_t *gg, int node)
 			strcat(classes, " demoted_goal");
 			set(n, "peripheries", "2");
 			set(n, "color", REROUTE_INK);
+			use(KEY_DEMOTED);
 		}
 		if (t->escalated) {
 			strcat(classes, " escalated");
 			set(n, "color", ESCALATE_INK);
 			set(n, "penwidth", "3");
+			use(KEY_ESCALATED);
 		}
 		/* in the label: an xlabel may land by another node */
 		strncat(detail, t->notes, sizeof detail - strlen(detail) - 1);
 		len = strlen(detail);
 		if (len > 0 && detail[len - 1] == '\n')
 			detail[len - 1] = '\0';
-		if (!t->called && !t->completed && node != agr_graph_start(g))
+		if (!t->called && !t->completed && node != agr_graph_start(g)) {
 			strcat(classes, " idle");
+			if (!t->down && !t->fault)
+				use(KEY_IDLE);
+		}
 	}
+	snprintf(style, sizeof style, "%sfilled%s", rounded ? "rounded," : "",
+	         dashed ? ",dashed" : "");
+	set(n, "style", style);
 	set_label(gg, n, name, detail, ink);
 	set(n, "class", classes);
 }
@@ -510,14 +662,6 @@ agr_render_graph(const agr_graph *g, const agr_recording *rc, const agr_render_o
 	}
 	gg = open_graph(agr_graph_name(g)[0] ? agr_graph_name(g) : "graph", &gvc);
 	set(gg, "rankdir", "LR");
-	if (rc != NULL) {
-		snprintf(title, sizeof title, "%s: trace %s, %s, %ld reroute%s", agr_graph_name(g),
-		         agr_recording_trace(rc), v.final ? v.final : "unfinished", v.reroutes,
-		         v.reroutes == 1 ? "" : "s");
-		set_text(gg, "label", title);
-	} else {
-		set_text(gg, "label", agr_graph_name(g));
-	}
 	set(gg, "id", "graph");
 	for (size_t i = 0; i < n; i++)
 		draw_node(&v, gg, (int)i);
@@ -534,28 +678,45 @@ agr_render_graph(const agr_graph *g, const agr_recording *rc, const agr_render_o
 		set(e, "label", cost);
 		set(e, "color", "#90a4ae");
 		set(e, "fontcolor", "#607d8b");
+		/* walked solid, a plan not walked dashed (a new one) or dotted (the
+		 * first) with an open arrowhead: told apart without colour */
 		if (rc != NULL && v.planned_edge[i] && !v.walked_edge[i])
 			strcat(classes, " planned");
 		if (rc != NULL && v.walked_edge[i] && v.rerouted_edge[i]) {
-			/* walked on a plan made after a failure */
 			strcat(classes, " walked rerouted");
 			set(e, "color", REROUTE_INK);
-			set(e, "style", "dashed");
 			set(e, "penwidth", "3");
 			set(e, "fontcolor", REROUTE_INK);
+			use(KEY_WALKED_REPLANNED);
 		} else if (rc != NULL && v.walked_edge[i]) {
 			strcat(classes, " walked");
 			set(e, "color", OK_INK);
 			set(e, "penwidth", "3");
 			set(e, "fontcolor", OK_INK);
+			use(KEY_WALKED);
 		} else if (rc != NULL && v.rerouted_edge[i]) {
 			strcat(classes, " rerouted");
 			set(e, "color", REROUTE_INK);
 			set(e, "style", "dashed");
 			set(e, "penwidth", "2");
+			set(e, "arrowhead", "empty");
+			use(KEY_REPLANNED);
+		} else if (rc != NULL && v.planned_edge[i]) {
+			set(e, "color", PLAN_INK);
+			set(e, "style", "dotted");
+			set(e, "penwidth", "2");
+			set(e, "arrowhead", "empty");
+			use(KEY_PLANNED);
 		}
 		set(e, "class", classes);
 	}
+	if (rc != NULL)
+		snprintf(title, sizeof title, "%s: trace %s, %s, %ld reroute%s", agr_graph_name(g),
+		         agr_recording_trace(rc), v.final ? v.final : "unfinished", v.reroutes,
+		         v.reroutes == 1 ? "" : "s");
+	else
+		snprintf(title, sizeof title, "%s", agr_graph_name(g));
+	set_title(gg, title);
 	free(v.t);
 	free(v.walked_edge);
 	free(v.rerouted_edge);
@@ -629,20 +790,20 @@ record_label(char *label, size_t n, const json_t *rec, long step, const char *ki
 		         agr_json_str(rec, "to"));
 }
 
-/* The node of record i, at step, in its agent's box: failures in red,
- * faults as diamonds, escalations and the final in bold. */
+/* The node of record i, at step, in box (its agent's, or the graph):
+ * failures red octagons, faults diamonds, escalations and the final in
+ * bold. */
 static Agnode_t *
-lineage_node(Agraph_t *gg, const agr_recording *rc, size_t i, long step)
+lineage_node(Agraph_t *box, const agr_recording *rc, size_t i, long step)
 {
 	const json_t *rec = agr_record_json(agr_recording_record(rc, i));
 	const char *kind = agr_json_str(rec, "kind"), *status = agr_json_str(rec, "status");
-	const char *agent = record_agent(rc, i, rec, kind);
 	char name[64], label[400], classes[100], id[64];
 	bool failed = kind && status && strcmp(kind, "result") == 0 && strcmp(status, "ok") != 0;
 	Agnode_t *node;
 
 	snprintf(name, sizeof name, "r%zu", i);
-	node = agnode(agent != NULL ? agent_cluster(gg, agent) : gg, name, 1);
+	node = agnode(box, name, 1);
 	record_label(label, sizeof label, rec, step, kind, failed);
 	snprintf(classes, sizeof classes, "record %s%s", kind ? kind : "unknown",
 	         failed ? " failed" : "");
@@ -659,14 +820,18 @@ lineage_node(Agraph_t *gg, const agr_recording *rc, size_t i, long step)
 	set(node, "fillcolor", "#ffffff");
 	set(node, "color", INK);
 	if (failed) {
+		set(node, "shape", "octagon");
+		set(node, "style", "filled");
 		set(node, "fillcolor", FAIL_FILL);
 		set(node, "color", FAIL_INK);
 		set(node, "fontcolor", FAIL_INK);
+		use(KEY_FAILED_RECORD);
 	} else if (kind && strcmp(kind, "fault") == 0) {
 		set(node, "shape", "diamond");
 		set(node, "style", "filled");
 		set(node, "fillcolor", FAULT_FILL);
 		set(node, "color", ESCALATE_INK);
+		use(KEY_FAULT_RECORD);
 	} else if (kind && (strcmp(kind, "escalate") == 0 || strcmp(kind, "final") == 0)) {
 		set(node, "penwidth", "2");
 	}
@@ -695,8 +860,9 @@ link_answer(Agraph_t *gg, const agr_recording *rc, Agnode_t **nodes, const long 
 		snprintf(eid, sizeof eid, "answers_%ld_%ld", steps[j], steps[i]);
 		set_id(e, eid, sizeof eid);
 		set(e, "class", "answers");
-		set(e, "color", "#90a4ae");
-		set(e, "style", "solid");
+		set(e, "color", ANSWER_INK);
+		set(e, "style", "dashed");
+		use(KEY_ANSWERS);
 		break;
 	}
 }
@@ -720,9 +886,71 @@ link_cause(Agraph_t *gg, Agnode_t **nodes, const long *steps, size_t i, const js
 		set_id(e, id, sizeof id);
 		set(e, "class", "cause");
 		set(e, "color", FAIL_INK);
-		set(e, "penwidth", "1.5");
+		set(e, "penwidth", "2");
 		set(e, "style", "solid");
+		use(KEY_CAUSE);
 		break;
+	}
+}
+
+/* Records on a row of a cause graph, at most. */
+#define LINEAGE_ROW_MAX 6
+
+/* Whether record i begins a row: a call or a message begins one, with
+ * what follows it in the same box (its result, a fault, a reroute) beside
+ * it, so that the trace reads like text, left to right and down, not as a
+ * column of one record a line. */
+static bool
+begins_row(const json_t *rec, bool same_box, int on_row)
+{
+	const char *kind = agr_json_str(rec, "kind");
+
+	return !same_box || on_row == LINEAGE_ROW_MAX ||
+	       (kind != NULL && (strcmp(kind, "call") == 0 || strcmp(kind, "message") == 0));
+}
+
+/* An unseen edge that orders the layout. */
+static void
+invisible_edge(Agraph_t *gg, Agnode_t *from, Agnode_t *to, const char *weight)
+{
+	Agedge_t *e = agedge(gg, from, to, NULL, 1);
+
+	set(e, "style", "invis");
+	set(e, "weight", weight);
+}
+
+/* An agent's box that skips rows (another's rows between two of its own)
+ * gets an unseen point on each row it skips, held there by the starts of
+ * the rows around it.  Else graphviz 2.42 fills those ranks itself, under
+ * newrank, and never frees what it fills them with. */
+static void
+fill_skipped_rows(Agraph_t *gg, Agnode_t **nodes, const size_t *first, Agraph_t *const *box,
+                  size_t nrows)
+{
+	char name[64];
+
+	for (size_t r = 0; r < nrows; r++) {
+		size_t p = r;
+
+		if (box[r] == gg)
+			continue;
+		while (p > 0 && box[p - 1] != box[r])
+			p--;
+		if (p == 0)
+			continue; /* the box's first row */
+		for (size_t k = p; k < r; k++) {
+			Agnode_t *point;
+
+			snprintf(name, sizeof name, "skip_%zu_%zu", r, k);
+			point = agnode(box[r], name, 1);
+			set(point, "style", "invis");
+			set(point, "shape", "point");
+			set(point, "width", "0");
+			set(point, "height", "0");
+			set(point, "label", "");
+			invisible_edge(gg, nodes[first[k - 1]], point, "1");
+			invisible_edge(gg, point, nodes[first[k + 1]], "1");
+		}
 	}
 }
 
@@ -731,37 +959,63 @@ agr_render_lineage(const agr_recording *rc, const agr_render_opts *o, char **out
                    agr_error *err)
 {
 	GVC_t *gvc;
-	Agraph_t *gg = open_graph(agr_recording_trace(rc), &gvc);
-	size_t nrec = agr_recording_size(rc);
+	Agraph_t *gg = open_graph(agr_recording_trace(rc), &gvc), *box = NULL, *row = NULL;
+	size_t nrec = agr_recording_size(rc), nrows = 0;
 	Agnode_t **nodes = agrp_xcalloc(nrec + 1, sizeof *nodes);
 	long *steps = agrp_xcalloc(nrec + 1, sizeof *steps);
-	char title[600];
+	/* per record, its row; per row, its first record and its box */
+	size_t *row_of = agrp_xcalloc(nrec + 1, sizeof *row_of);
+	size_t *row_first = agrp_xcalloc(nrec + 1, sizeof *row_first);
+	Agraph_t **row_box = agrp_xcalloc(nrec + 1, sizeof *row_box);
+	char title[600], row_name[64];
+	int on_row = 0;
 
-	snprintf(title, sizeof title, "trace %s: causes", agr_recording_trace(rc));
-	set_text(gg, "label", title);
 	set(gg, "id", "lineage");
 	set(gg, "rankdir", "TB");
+	/* ranks over the whole graph: else dot ranks each agent's box apart
+	 * and an arrow between boxes no longer orders the records it joins */
+	set(gg, "newrank", "true");
 	for (size_t i = 0; i < nrec; i++) {
-		const json_t *step =
-		    json_object_get(agr_record_json(agr_recording_record(rc, i)), "step");
+		const json_t *rec = agr_record_json(agr_recording_record(rc, i));
+		const char *agent = record_agent(rc, i, rec, agr_json_str(rec, "kind"));
+		Agraph_t *was = box;
+		const json_t *step = json_object_get(rec, "step");
 
+		box = agent != NULL ? agent_cluster(gg, agent) : gg;
+		if (begins_row(rec, box == was, on_row)) {
+			snprintf(row_name, sizeof row_name, "row_%zu", nrows);
+			row = agsubg(box, row_name, 1);
+			set(row, "rank", "same");
+			row_first[nrows] = i;
+			row_box[nrows++] = box;
+			on_row = 0;
+		}
+		row_of[i] = nrows - 1;
 		steps[i] = json_is_integer(step) ? (long)json_integer_value(step) : -1;
-		nodes[i] = lineage_node(gg, rc, i, steps[i]);
+		nodes[i] = lineage_node(box, rc, i, steps[i]);
+		agsubnode(row, nodes[i], 1);
+		on_row++;
 	}
 	for (size_t i = 0; i < nrec; i++) {
 		const json_t *rec = agr_record_json(agr_recording_record(rc, i));
+		size_t r = row_of[i];
 
-		/* In step order, unseen: the reading order of the trace. */
-		if (i > 0) {
-			Agedge_t *e = agedge(gg, nodes[i - 1], nodes[i], NULL, 1);
-
-			set(e, "style", "invis");
-			set(e, "weight", "2");
-		}
+		/* In step order, unseen: the reading order of the trace, along a
+		 * row, and from the start of a row to the start of the next, so
+		 * that rows begin under each other. */
+		if (i > 0)
+			invisible_edge(gg, nodes[row_first[r] == i ? row_first[r - 1] : i - 1],
+			               nodes[i], "2");
 		link_answer(gg, rc, nodes, steps, i, rec);
 		link_cause(gg, nodes, steps, i, rec);
 	}
+	fill_skipped_rows(gg, nodes, row_first, row_box, nrows);
+	snprintf(title, sizeof title, "trace %s: causes", agr_recording_trace(rc));
+	set_title(gg, title);
 	free(nodes);
 	free(steps);
+	free(row_of);
+	free(row_first);
+	free(row_box);
 	return finish(gvc, gg, o, agr_recording_trace(rc), out, len, err);
 }
