@@ -272,7 +272,9 @@ add_result(agr_recording *rc, const agr_record *rec, const agrp_common *c, agr_e
 		}
 		if (wants_answers(rc))
 			got.fault = take_fault(rc, got.rec);
-		if (rc->live != NULL && !rc->live_whole) {
+		/* Replayed as read, the first few that wait keep their tree, as
+		 * most are given at once; more are kept as their bytes. */
+		if (rc->live != NULL && !rc->live_whole && rc->waiting >= 4) {
 			const char *bytes = agr_record_bytes(rec, &got.len);
 
 			json_decref(got.rec);
@@ -299,6 +301,7 @@ add_result(agr_recording *rc, const agr_record *rec, const agrp_common *c, agr_e
 		i = (long)rc->nans++;
 	}
 	rc->ans[i] = got;
+	rc->waiting++;
 	if (tool >= 0) {
 		if (rc->last[tool] >= 0)
 			rc->ans[rc->last[tool]].next = i;
@@ -448,7 +451,7 @@ agrp_recording_forget_world(agr_recording *rc)
 		agrp_drop_answer(&rc->ans[i]);
 	free(rc->ans);
 	rc->ans = NULL;
-	rc->nans = rc->capans = 0;
+	rc->nans = rc->capans = rc->waiting = 0;
 	rc->free_ans = -1;
 	for (size_t i = 0; i < n; i++)
 		rc->first[i] = rc->last[i] = -1;

@@ -131,6 +131,7 @@ give_back(run *x, int tool, answer *an)
 	memset(an, 0, sizeof *an);
 	an->next = rc->free_ans;
 	rc->free_ans = an - rc->ans;
+	rc->waiting--;
 }
 
 /* The answer to the call that is out. */

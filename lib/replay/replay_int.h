@@ -51,6 +51,7 @@ struct agr_recording {
 	answer *ans;
 	size_t nans, capans;
 	long free_ans; /* replayed as read: an answer slot given and free, chained by next; or -1 */
+	size_t waiting;     /* replayed as read: answers not given yet */
 	long *first, *last; /* per node: its first and last answer, or -1 */
 	health *hl;
 	size_t nhl, caphl;
