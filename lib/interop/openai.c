@@ -28,7 +28,13 @@ bad_tool_calls(importer *im, size_t i, const char *why)
 
 typedef struct open_call {
 	json_t *id, *tool; /* strings, or NULL */
+	bool legacy;       /* a function_call: answered by its name */
 } open_call;
+
+typedef struct open_calls {
+	open_call *c;
+	size_t n, cap;
+} open_calls;
 
 /* What a run's outcome word says: "success", "failure", or NULL for a
  * word that says neither. */
@@ -48,12 +54,13 @@ outcome_word(const char *w)
 
 /* A run's outcome, if it says one: reward, or a status word, or a flag. */
 static const char *
-outcome(const json_t *run)
+outcome(const json_t *run, const json_t **reason)
 {
 	static const char *const words[] = { "outcome", "status", "result" };
 	static const char *const flags[] = { "success", "resolved", "solved", "correct" };
 	const json_t *reward = json_object_get(run, "reward");
 
+	*reason = NULL;
 	if (json_is_number(reward))
 		return json_number_value(reward) > 0 ? "success" : "failure";
 	for (size_t i = 0; i < N(words); i++) {
@@ -70,21 +77,58 @@ outcome(const json_t *run)
 	return NULL;
 }
 
+const agrp_chat_form agrp_openai_form = {
+	.bare_list = true,
+	.lists = { "messages", "traj" },
+	.run_taken = { "messages", "traj", "id", "trace_id", "instance_id" },
+	.id_keys = { "id", "trace_id", "instance_id" },
+	.agent_key = "name",
+	.no_list = "expected a list of messages, or an object with one under \"messages\" or "
+	           "\"traj\"",
+	.outcome = outcome,
+};
+
+/* How many of the n keys there are before the first NULL. */
+static size_t
+keys_n(const char *const *keys, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && keys[i] != NULL)
+		i++;
+	return i;
+}
+
+/* The id given to a legacy function_call, which has none, at its step:
+ * its reply names it by this id. */
+static json_t *
+legacy_id(long step)
+{
+	char buf[48];
+
+	snprintf(buf, sizeof buf, "function_call:%ld", step);
+	return json_string(buf);
+}
+
+/* A call: tc an entry of tool_calls, or, legacy, a function_call object
+ * (then tc is the function, and the call's id is made from its step). */
 static void
-openai_call(importer *im, const json_t *tc, const json_t *role, json_t *msg_src, open_call **open,
-            size_t *nopen, size_t *cap)
+openai_call(importer *im, const json_t *tc, bool legacy, const json_t *agent, json_t *msg_src,
+            open_calls *open)
 {
 	static const char *const tc_taken[] = { "id", "function" };
 	static const char *const fn_taken[] = { "name", "arguments" };
-	const json_t *fn = json_object_get(tc, "function");
+	const json_t *fn = legacy ? tc : json_object_get(tc, "function");
 	const json_t *args = json_object_get(fn, "arguments");
-	json_t *tool = agrp_import_whole(fn, "name"), *id = agrp_import_whole(tc, "id");
-	json_t *rec = json_object(), *src = agrp_json_without(tc, tc_taken, N(tc_taken));
+	json_t *tool = agrp_import_whole(fn, "name");
+	json_t *id = legacy ? legacy_id(im->step) : agrp_import_whole(tc, "id");
+	json_t *rec = json_object();
+	json_t *src = legacy ? NULL : agrp_json_without(tc, tc_taken, N(tc_taken));
 	json_t *fsrc = json_is_object(fn) ? agrp_json_without(fn, fn_taken, N(fn_taken)) : NULL;
 
 	json_object_set_new(rec, "kind", json_string("call"));
-	json_object_set_new(rec, "agent",
-	                    role != NULL ? json_incref((json_t *)role) : json_string("assistant"));
+	json_object_set_new(
+	    rec, "agent", agent != NULL ? json_incref((json_t *)agent) : json_string("assistant"));
 	if (tool != NULL)
 		json_object_set(rec, "tool", tool);
 	if (id != NULL)
@@ -103,7 +147,9 @@ openai_call(importer *im, const json_t *tc, const json_t *role, json_t *msg_src,
 	} else if (args != NULL) {
 		json_object_set(rec, "args", (json_t *)args);
 	}
-	if (fsrc != NULL) {
+	if (legacy) {
+		src = fsrc; /* the function is the call: its other fields are the call's */
+	} else if (fsrc != NULL) {
 		if (src == NULL)
 			src = json_object();
 		json_object_set_new(src, "function", fsrc);
@@ -115,37 +161,53 @@ openai_call(importer *im, const json_t *tc, const json_t *role, json_t *msg_src,
 	}
 	agrp_import_set_src(rec, src);
 	agrp_import_put(im, rec);
-	if (*nopen == *cap) {
-		*cap = *cap ? 2 * *cap : 8;
-		*open = agrp_xrealloc(*open, *cap * sizeof **open);
+	if (open->n == open->cap) {
+		open->cap = open->cap ? 2 * open->cap : 8;
+		open->c = agrp_xrealloc(open->c, open->cap * sizeof *open->c);
 	}
-	(*open)[*nopen].id = id;
-	(*open)[(*nopen)++].tool = tool;
+	open->c[open->n++] = (open_call){ id, tool, legacy };
 }
 
-static void
-openai_result(importer *im, const json_t *msg, open_call *open, size_t *nopen)
+/* The open call that a reply answers: the nearest of its id (ids are
+ * often reused); without an id, a legacy function reply answers the
+ * latest open function_call of its name, or of any name when it has
+ * none, as the legacy API paired them.  open->n when there is none. */
+static size_t
+answered_call(const open_calls *open, const json_t *id, bool legacy, const json_t *name)
 {
-	static const char *const taken[] = { "role", "content", "tool_call_id" };
-	const json_t *id = json_object_get(msg, "tool_call_id");
-	json_t *rec = json_object();
-	size_t i = *nopen;
+	size_t i = open->n;
 
-	if (!json_is_string(id))
-		id = NULL;
+	while (id != NULL && i-- > 0)
+		if (open->c[i].id != NULL && agrp_import_str_cmp(open->c[i].id, id) == 0)
+			return i;
+	while (id == NULL && legacy && i-- > 0)
+		if (open->c[i].legacy &&
+		    (name == NULL ||
+		     (open->c[i].tool != NULL && agrp_import_str_cmp(open->c[i].tool, name) == 0)))
+			return i;
+	return open->n;
+}
+
+/* A result of the reply msg for the call id (a string, or NULL). */
+static void
+openai_result(importer *im, const json_t *msg, const json_t *id, bool legacy,
+              const char *const *taken, size_t ntaken, open_calls *open)
+{
+	const json_t *name =
+	    json_is_string(json_object_get(msg, "name")) ? json_object_get(msg, "name") : NULL;
+	json_t *rec = json_object();
+	size_t i = answered_call(open, id, legacy, name);
 
 	json_object_set_new(rec, "kind", json_string("result"));
-	/* Ids are often reused: the nearest open call of that id. */
-	while (id != NULL && i-- > 0)
-		if (open[i].id != NULL && agrp_import_str_cmp(open[i].id, id) == 0)
-			break;
-	if (id != NULL && i < *nopen) {
-		if (open[i].tool != NULL)
-			json_object_set(rec, "tool", open[i].tool);
-		json_decref(open[i].id);
-		json_decref(open[i].tool);
-		memmove(&open[i], &open[i + 1], (*nopen - i - 1) * sizeof *open);
-		(*nopen)--;
+	if (i < open->n) {
+		if (open->c[i].tool != NULL)
+			json_object_set(rec, "tool", open->c[i].tool);
+		if (id == NULL)
+			json_object_set(rec, "call", open->c[i].id);
+		json_decref(open->c[i].id);
+		json_decref(open->c[i].tool);
+		memmove(&open->c[i], &open->c[i + 1], (open->n - i - 1) * sizeof *open->c);
+		open->n--;
 	} else {
 		json_object_set_new(rec, "unpaired", json_true());
 		agrp_import_set_whole(rec, "tool", msg, "name");
@@ -155,8 +217,27 @@ openai_result(importer *im, const json_t *msg, open_call *open, size_t *nopen)
 	json_object_set_new(rec, "status", json_string("ok"));
 	if (json_object_get(msg, "content") != NULL)
 		json_object_set(rec, "output", json_object_get(msg, "content"));
-	agrp_import_set_src(rec, agrp_json_without(msg, taken, N(taken)));
+	agrp_import_set_src(rec, agrp_json_without(msg, taken, ntaken));
 	agrp_import_put(im, rec);
+}
+
+/* A tool or function message: a result for each call it names. */
+static void
+openai_reply(importer *im, const agrp_chat_form *form, const json_t *msg, bool legacy,
+             open_calls *open)
+{
+	static const char *const taken[] = { "role", "content", "tool_call_id" };
+	const char *const list_taken[] = { "role", "content", form->ids_key };
+	const json_t *ids = form->ids_key ? json_object_get(msg, form->ids_key) : NULL;
+	const json_t *id = json_object_get(msg, "tool_call_id"), *x;
+	size_t i;
+
+	if (json_is_array(ids) && json_array_size(ids) > 0) {
+		json_array_foreach(ids, i, x) openai_result(im, msg, json_is_string(x) ? x : NULL,
+		                                            false, list_taken, N(list_taken), open);
+		return;
+	}
+	openai_result(im, msg, json_is_string(id) ? id : NULL, legacy, taken, N(taken), open);
 }
 
 /*
@@ -199,36 +280,34 @@ tool_calls(const json_t *m, const char **why)
 }
 
 void
-agrp_openai_run(importer *im, const json_t *run)
+agrp_chat_run(importer *im, const json_t *run, const agrp_chat_form *form)
 {
-	static const char *const run_taken[] = { "messages", "traj", "id", "trace_id",
-		                                 "instance_id" };
-	static const char *const ids[] = { "id", "trace_id", "instance_id" };
-	/* tool_calls last: a shape not converted is kept (see tool_calls()) */
-	static const char *const msg_taken[] = { "role", "content", "name", "tool_calls" };
-	const json_t *msgs = json_is_array(run) ? run : json_object_get(run, "messages");
-	open_call *open = NULL;
-	size_t nopen = 0, cap = 0, i;
+	const json_t *msgs = form->bare_list && json_is_array(run) ? run : NULL, *reason;
+	open_calls open = { 0 };
 	char idbuf[600];
 	const char *end;
+	size_t i;
 	json_t *m;
 
-	if (msgs == NULL)
-		msgs = json_object_get(run, "traj");
+	for (i = 0; msgs == NULL && i < N(form->lists) && form->lists[i] != NULL; i++)
+		msgs = json_object_get(run, form->lists[i]);
 	if (!json_is_array(msgs)) {
-		agrp_import_report(im, im->line, 1, "%s",
-		                   "expected a list of messages, or an object with one "
-		                   "under \"messages\" or \"traj\"");
+		agrp_import_report(im, im->line, 1, "%s", form->no_list);
 		return;
 	}
-	agrp_import_begin_run(im, json_is_object(run) ? run : NULL, run_taken, N(run_taken), ids,
-	                      N(ids), idbuf, sizeof idbuf);
+	agrp_import_begin_run(im, json_is_object(run) ? run : NULL, form->run_taken,
+	                      keys_n(form->run_taken, N(form->run_taken)), form->id_keys,
+	                      keys_n(form->id_keys, N(form->id_keys)), idbuf, sizeof idbuf);
 	json_array_foreach(msgs, i, m)
 	{
 		const char *role = agr_json_str(m, "role");
 		const json_t *content = json_object_get(m, "content");
+		const json_t *fc = json_object_get(m, "function_call");
+		const json_t *call_agent = NULL;
+		const char *msg_taken[5] = { "role", "content", form->agent_key };
+		size_t ntaken = 3, ncalls;
 		const char *why;
-		json_t *calls, *tc;
+		json_t *calls, *tc, *msg_src = NULL;
 		size_t k;
 
 		if (!json_is_object(m)) {
@@ -240,57 +319,75 @@ agrp_openai_run(importer *im, const json_t *run)
 			continue;
 		}
 		if (role != NULL && (strcmp(role, "tool") == 0 || strcmp(role, "function") == 0)) {
-			openai_result(im, m, open, &nopen);
+			openai_reply(im, form, m, strcmp(role, "function") == 0, &open);
 			continue;
 		}
-		json_t *msg_src = NULL;
-
-		if ((calls = tool_calls(m, &why)) == NULL && why != NULL) {
+		if ((calls = tool_calls(m, &why)) == NULL && why != NULL)
 			bad_tool_calls(im, i, why);
-		}
+		if (why == NULL)
+			msg_taken[ntaken++] = "tool_calls";
+		if (!json_is_object(fc))
+			fc = NULL; /* not a call: kept under src */
+		else
+			msg_taken[ntaken++] = "function_call";
+		ncalls = json_array_size(calls) + (fc != NULL);
 		if (!(json_is_null(content) || content == NULL ||
 		      (json_is_string(content) && json_string_length(content) == 0)) ||
-		    json_array_size(calls) == 0) {
+		    ncalls == 0) {
 			json_t *rec = json_object();
 
 			json_object_set_new(rec, "kind", json_string("message"));
 			agrp_import_set_whole(rec, "from", m, "role");
-			agrp_import_set_whole(rec, "agent", m, "name");
+			agrp_import_set_whole(rec, "agent", m, form->agent_key);
 			if (content != NULL)
 				json_object_set(rec, "content", (json_t *)content);
-			agrp_import_set_src(
-			    rec, agrp_json_without(m, msg_taken, N(msg_taken) - (why ? 1 : 0)));
+			agrp_import_set_src(rec, agrp_json_without(m, msg_taken, ntaken));
 			agrp_import_put(im, rec);
 		} else {
 			/* no message of its own: its other fields go with its first call */
-			msg_src = agrp_json_without(m, msg_taken, N(msg_taken));
-			if (agr_json_str(m, "name") != NULL) {
+			msg_src = agrp_json_without(m, msg_taken, ntaken);
+			if (agr_json_str(m, form->agent_key) != NULL) {
 				if (msg_src == NULL)
 					msg_src = json_object();
-				json_object_set(msg_src, "name", json_object_get(m, "name"));
+				json_object_set(msg_src, form->agent_key,
+				                json_object_get(m, form->agent_key));
 			}
 		}
+		if (form->call_agent_key != NULL && agr_json_str(m, form->call_agent_key) != NULL)
+			call_agent = json_object_get(m, form->call_agent_key);
+		else if (role != NULL)
+			call_agent = json_object_get(m, "role");
 		json_array_foreach(calls, k, tc)
 		{
-			openai_call(im, tc, role ? json_object_get(m, "role") : NULL, msg_src,
-			            &open, &nopen, &cap);
+			openai_call(im, tc, false, call_agent, msg_src, &open);
 			msg_src = NULL;
 		}
-		json_decref(msg_src);
+		if (fc != NULL)
+			openai_call(im, fc, true, call_agent, msg_src, &open);
+		else
+			json_decref(msg_src);
 		json_decref(calls);
 	}
-	for (i = 0; i < nopen; i++) {
-		json_decref(open[i].id);
-		json_decref(open[i].tool);
+	for (i = 0; i < open.n; i++) {
+		json_decref(open.c[i].id);
+		json_decref(open.c[i].tool);
 	}
-	free(open);
-	if (json_is_object(run) && (end = outcome(run)) != NULL) {
+	free(open.c);
+	if (json_is_object(run) && (end = form->outcome(run, &reason)) != NULL) {
 		json_t *rec = json_object();
 
 		json_object_set_new(rec, "kind", json_string("final"));
 		json_object_set_new(rec, "status", json_string(end));
+		if (reason != NULL)
+			json_object_set(rec, "reason", (json_t *)reason);
 		agrp_import_put(im, rec);
 	}
+}
+
+void
+agrp_openai_run(importer *im, const json_t *run)
+{
+	agrp_chat_run(im, run, &agrp_openai_form);
 }
 
 /* ---- OpenAI chat completions, read in place ---------------------------
