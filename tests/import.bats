@@ -52,6 +52,19 @@ setup() {
 	[ "$(jq -c .src <<<"$output" | paste -sd' ')" = '{"type":"function","message":{"refusal":null,"name":"bot"}} {"type":"function"}' ]
 }
 
+@test "openai: the legacy function_call form, each reply paired with the latest open call of its name" {
+	run agraph-trace import openai <<<'{"messages":[{"role":"user","content":"weather and time?"},{"role":"assistant","content":null,"function_call":{"name":"get_weather","arguments":"{\"city\":\"Oslo\"}"}},{"role":"assistant","content":null,"function_call":{"name":"get_time","arguments":"{}"}},{"role":"function","name":"get_time","content":"noon"},{"role":"function","name":"get_weather","content":"sunny"},{"role":"function","name":"nobody","content":"?"},{"role":"assistant","content":null,"function_call":{"name":"f","arguments":"{}"},"refusal":null},{"role":"function","content":"no name"}]}'
+	[ "$status" -eq 0 ]
+	[ "$(jq -c 'select(.kind == "call") | [.step, .tool, .id, .args]' <<<"$output" | paste -sd' ')" = \
+		'[2,"get_weather","function_call:2",{"city":"Oslo"}] [3,"get_time","function_call:3",{}] [7,"f","function_call:7",{}]' ]
+	[ "$(jq -c 'select(.kind == "result") | [.tool, .call, .output, .unpaired]' <<<"$output" | paste -sd' ')" = \
+		'["get_time","function_call:3","noon",null] ["get_weather","function_call:2","sunny",null] ["nobody",null,"?",true] ["f","function_call:7","no name",null]' ]
+	# The message of a call alone goes with it, as for tool_calls.
+	[ "$(jq -c 'select(.tool == "f" and .kind == "call") | .src' <<<"$output")" = '{"message":{"refusal":null}}' ]
+	run agraph-trace check --builtin answered <<<"$output"
+	[ "$status" -eq 0 ]
+}
+
 @test "openai: streams NDJSON: records of a run come out before the next line is read" {
 	# The input ends after the timeout: what comes out was written before.
 	# The status is timeout's: 124 when it stopped agraph-trace waiting for

@@ -705,9 +705,23 @@ fast_outcome(importer *im, const agrp_span *run)
 }
 
 typedef struct fast_call {
-	size_t id, id_len; /* its decoded id in importer.ids; id_len SIZE_MAX: none */
-	agrp_span tool;    /* FAST_ABSENT: none */
+	size_t id, id_len;     /* its decoded id in importer.ids; id_len SIZE_MAX: none */
+	agrp_span tool;        /* FAST_ABSENT: none */
+	bool legacy;           /* a function_call: answered by its name */
+	size_t name, name_len; /* legacy: its decoded name in importer.ids */
 } fast_call;
+
+/* Appends the decoded string s to importer.ids: where it is, and its length. */
+static size_t
+fast_keep(importer *im, const agrp_span *s, size_t *len)
+{
+	size_t at = im->ids.n;
+
+	agrp_grow(&im->ids.p, &im->ids.cap, im->ids.n + s->n + 4, 1);
+	*len = agrp_span_decode(s, im->ids.p + im->ids.n, s->n + 4);
+	im->ids.n += *len;
+	return at;
+}
 
 /* arguments, a JSON text in a string: parsed, or kept and flagged */
 static void
@@ -746,19 +760,27 @@ fast_args(importer *im, agrp_buf *b, const agrp_span *args)
 
 /* openai_call(), on bytes; msg_src is the message's other fields, or NULL */
 static void
-fast_call_rec(importer *im, const agrp_span *tc, const agrp_span *role, const agrp_buf *msg_src,
-              fast_call **open, size_t *nopen, size_t *cap)
+fast_call_rec(importer *im, const agrp_span *tc, bool legacy, const agrp_span *role,
+              const agrp_buf *msg_src, fast_call **open, size_t *nopen, size_t *cap)
 {
 	static const char *const tc_keys[] = { "id", "function" };
 	static const char *const fn_keys[] = { "name", "arguments" };
+	const char *const *own = legacy ? fn_keys : tc_keys; /* the call's fields not in src */
 	agrp_span t[2], f[2] = { { .type = FAST_ABSENT }, { .type = FAST_ABSENT } };
+	long step = im->step;
 	agrp_buf *b = fast_begin(im, "call");
-	fast_call c = { 0, SIZE_MAX, { .type = FAST_ABSENT } };
+	fast_call c = { 0, SIZE_MAX, { .type = FAST_ABSENT }, legacy, 0, 0 };
 	size_t mark, written = 0;
 	bool message_put = false;
 	const fast_obj *tcl;
 
-	fast_fields(im, FAST_CALL, tc, tc_keys, 2, t);
+	if (legacy) {
+		/* the function is the call, and its id is made from its step */
+		t[0].type = t[1].type = FAST_ABSENT;
+		fast_fields(im, FAST_CALL, tc, fn_keys, 2, f);
+	} else {
+		fast_fields(im, FAST_CALL, tc, tc_keys, 2, t);
+	}
 	tcl = fast_list(im, FAST_CALL, tc);
 	if (t[1].type == 'o')
 		fast_fields(im, FAST_FN, &t[1], fn_keys, 2, f);
@@ -772,10 +794,19 @@ fast_call_rec(importer *im, const agrp_span *tc, const agrp_span *role, const ag
 	}
 	if (t[0].type == 's') {
 		fast_put(b, ",\"id\":", &t[0]);
+		c.id = fast_keep(im, &t[0], &c.id_len);
+	} else if (legacy) {
+		char made[48];
+		int n = snprintf(made, sizeof made, "function_call:%ld", step);
+
+		agrp_buf_str(b, ",\"id\":\"");
+		agrp_buf_add(b, made, (size_t)n);
+		agrp_buf_add(b, "\"", 1);
 		c.id = im->ids.n;
-		agrp_grow(&im->ids.p, &im->ids.cap, im->ids.n + t[0].n + 4, 1);
-		c.id_len = agrp_span_decode(&t[0], im->ids.p + im->ids.n, t[0].n + 4);
-		im->ids.n += c.id_len;
+		c.id_len = (size_t)n;
+		agrp_buf_add(&im->ids, made, (size_t)n);
+		if (f[0].type == 's')
+			c.name = fast_keep(im, &f[0], &c.name_len);
 	}
 	if (f[1].type == 's')
 		fast_args(im, b, &f[1]);
@@ -789,7 +820,8 @@ fast_call_rec(importer *im, const agrp_span *tc, const agrp_span *role, const ag
 	for (size_t j = 0; j < tcl->n; j++) {
 		const agrp_span *k = &tcl->f[j].key, *v = &tcl->f[j].val;
 
-		if (agrp_span_key_is(k, "id", 2) || agrp_span_key_is(k, "function", 8))
+		if (agrp_span_key_is(k, own[0], strlen(own[0])) ||
+		    agrp_span_key_is(k, own[1], strlen(own[1])))
 			continue;
 		if (written++ > 0)
 			agrp_buf_add(b, ",", 1);
@@ -831,9 +863,9 @@ fast_call_rec(importer *im, const agrp_span *tc, const agrp_span *role, const ag
 	(*open)[(*nopen)++] = c;
 }
 
-/* openai_result(), on bytes */
+/* openai_result(), on bytes; legacy for a function reply */
 static void
-fast_result(importer *im, const agrp_span *msg, fast_call *open, size_t *nopen)
+fast_result(importer *im, const agrp_span *msg, bool legacy, fast_call *open, size_t *nopen)
 {
 	static const char *const keys[] = { "tool_call_id", "content", "name" };
 	static const char *const taken[] = { "role", "content", "tool_call_id" };
@@ -849,13 +881,29 @@ fast_result(importer *im, const agrp_span *msg, fast_call *open, size_t *nopen)
 		n = agrp_span_decode(&f[0], id, f[0].n + 4);
 	}
 	b = fast_begin(im, "result");
-	/* Ids are often reused: the nearest open call of that id. */
+	/* answered_call(): the nearest open call of that id; without one, a
+	 * function reply answers the latest function_call of its name */
+	if (f[0].type != 's' && legacy && f[2].type == 's') {
+		if (f[2].n + 4 > sizeof small)
+			id = agrp_xmalloc(f[2].n + 4);
+		n = agrp_span_decode(&f[2], id, f[2].n + 4);
+	}
 	while (f[0].type == 's' && i-- > 0)
 		if (open[i].id_len == n && memcmp(im->ids.p + open[i].id, id, n) == 0)
 			break;
-	if (f[0].type == 's' && i < *nopen) {
+	while (f[0].type != 's' && legacy && i-- > 0)
+		if (open[i].legacy &&
+		    (f[2].type != 's' || (open[i].tool.type == 's' && open[i].name_len == n &&
+		                          memcmp(im->ids.p + open[i].name, id, n) == 0)))
+			break;
+	if ((f[0].type == 's' || legacy) && i < *nopen) {
 		if (open[i].tool.type != FAST_ABSENT)
 			fast_put(b, ",\"tool\":", &open[i].tool);
+		if (f[0].type != 's') {
+			agrp_buf_str(b, ",\"call\":\"");
+			agrp_buf_add(b, im->ids.p + open[i].id, open[i].id_len);
+			agrp_buf_add(b, "\"", 1);
+		}
 		memmove(&open[i], &open[i + 1], (*nopen - i - 1) * sizeof *open);
 		(*nopen)--;
 	} else {
@@ -881,7 +929,8 @@ fast_run(importer *im, const agrp_span *run)
 	static const char *const run_taken[] = { "messages", "traj", "id", "trace_id",
 		                                 "instance_id" };
 	static const char *const ids[] = { "id", "trace_id", "instance_id" };
-	static const char *const msg_keys[] = { "role", "content", "name", "tool_calls" };
+	static const char *const msg_keys[] = { "role", "content", "name", "tool_calls",
+		                                "function_call" };
 	agrp_span msgs = *run, m;
 	fast_call *open = NULL;
 	size_t nopen = 0, cap = 0, cursor = 0, i = 0;
@@ -901,10 +950,11 @@ fast_run(importer *im, const agrp_span *run)
 	fast_begin_run(im, run, run_taken, N(run_taken), ids, N(ids));
 	im->ids.n = 0;
 	for (; fast_item(im, FAST_MSG, &msgs, &cursor, &m); i++) {
-		agrp_span f[4], *calls = &f[3], one = { .type = FAST_ABSENT };
+		agrp_span f[5], *calls = &f[3], *fc = &f[4], one = { .type = FAST_ABSENT };
 		const char *role, *why = NULL;
+		const char *taken[5] = { "role", "content", "name" };
 		char rbuf[16];
-		size_t ncalls = 0, cc = 0;
+		size_t ncalls = 0, cc = 0, ntaken = 3;
 		agrp_buf *b;
 
 		if (m.type != 'o') {
@@ -913,10 +963,10 @@ fast_run(importer *im, const agrp_span *run)
 			fast_end(im);
 			continue;
 		}
-		fast_fields(im, FAST_MSG, &m, msg_keys, 4, f);
+		fast_fields(im, FAST_MSG, &m, msg_keys, N(msg_keys), f);
 		role = fast_cstr(&f[0], rbuf, sizeof rbuf);
 		if (role != NULL && (strcmp(role, "tool") == 0 || strcmp(role, "function") == 0)) {
-			fast_result(im, &m, open, &nopen);
+			fast_result(im, &m, strcmp(role, "function") == 0, open, &nopen);
 			continue;
 		}
 		/* tool_calls(): a list of objects, or one call object */
@@ -944,14 +994,17 @@ fast_run(importer *im, const agrp_span *run)
 		} else if (calls->type == 't' || calls->type == 'f') {
 			why = "a boolean";
 		}
-		if (why != NULL) {
+		if (why != NULL)
 			bad_tool_calls(im, i, why);
-		}
+		else
+			taken[ntaken++] = "tool_calls";
+		if (fc->type == 'o') /* else not a call: kept under src */
+			taken[ntaken++] = "function_call";
 		bool quiet = f[1].type == FAST_ABSENT || f[1].type == '0' ||
 		             (f[1].type == 's' && f[1].n == 2);
 		const agrp_buf *msg_src = NULL;
 
-		if (!quiet || ncalls == 0) {
+		if (!quiet || ncalls + (fc->type == 'o') == 0) {
 			b = fast_begin(im, "message");
 			if (f[0].type == 's')
 				fast_put(b, ",\"from\":", &f[0]);
@@ -959,7 +1012,7 @@ fast_run(importer *im, const agrp_span *run)
 				fast_put(b, ",\"agent\":", &f[2]);
 			if (f[1].type != FAST_ABSENT)
 				fast_put(b, ",\"content\":", &f[1]);
-			fast_src(im, FAST_MSG, b, &m, msg_keys, N(msg_keys) - (why ? 1 : 0));
+			fast_src(im, FAST_MSG, b, &m, taken, ntaken);
 			fast_end(im);
 		} else {
 			/* no message of its own: its other fields go with its first call */
@@ -967,7 +1020,7 @@ fast_run(importer *im, const agrp_span *run)
 
 			s->n = 0;
 			agrp_buf_add(s, "{", 1);
-			size_t w = fast_without(im, FAST_MSG, s, &m, msg_keys, N(msg_keys), true);
+			size_t w = fast_without(im, FAST_MSG, s, &m, taken, ntaken, true);
 
 			if (f[2].type == 's') {
 				agrp_buf_str(s, w > 0 ? ",\"name\":" : "\"name\":");
@@ -981,14 +1034,18 @@ fast_run(importer *im, const agrp_span *run)
 			agrp_span tc, kk;
 
 			if (one.type == 'o') {
-				fast_call_rec(im, &one, &f[0], msg_src, &open, &nopen, &cap);
+				fast_call_rec(im, &one, false, &f[0], msg_src, &open, &nopen, &cap);
+				msg_src = NULL;
 			} else {
 				for (cc = 0; agrp_span_next(calls, &cc, &kk, &tc);) {
-					fast_call_rec(im, &tc, &f[0], msg_src, &open, &nopen, &cap);
+					fast_call_rec(im, &tc, false, &f[0], msg_src, &open, &nopen,
+					              &cap);
 					msg_src = NULL;
 				}
 			}
 		}
+		if (fc->type == 'o')
+			fast_call_rec(im, fc, true, &f[0], msg_src, &open, &nopen, &cap);
 	}
 	free(open);
 	if (run->type == 'o' && (end = fast_outcome(im, run)) != NULL) {
