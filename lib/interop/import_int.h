@@ -66,7 +66,6 @@ typedef struct agrp_chat_form {
 	const char *(*outcome)(const json_t *run, const json_t **reason);
 } agrp_chat_form;
 
-extern const agrp_chat_form agrp_openai_form;
 void agrp_chat_run(importer *im, const json_t *run, const agrp_chat_form *form);
 
 /* sweagent.c */

@@ -77,7 +77,7 @@ outcome(const json_t *run, const json_t **reason)
 	return NULL;
 }
 
-const agrp_chat_form agrp_openai_form = {
+static const agrp_chat_form openai_form = {
 	.bare_list = true,
 	.lists = { "messages", "traj" },
 	.run_taken = { "messages", "traj", "id", "trace_id", "instance_id" },
@@ -387,7 +387,7 @@ agrp_chat_run(importer *im, const json_t *run, const agrp_chat_form *form)
 void
 agrp_openai_run(importer *im, const json_t *run)
 {
-	agrp_chat_run(im, run, &agrp_openai_form);
+	agrp_chat_run(im, run, &openai_form);
 }
 
 /* ---- OpenAI chat completions, read in place ---------------------------
@@ -614,9 +614,12 @@ static void
 fast_begin_run(importer *im, const agrp_span *run, const char *const *taken, size_t ntaken,
                const char *const *id_keys, size_t nid)
 {
-	agrp_span ids[3];
+	agrp_span ids[N(openai_form.id_keys)];
 	char idbuf[600];
 	bool found = false;
+
+	if (nid > N(ids))
+		nid = N(ids);
 
 	im->runs++;
 	im->step = 1;
@@ -926,9 +929,7 @@ fast_result(importer *im, const agrp_span *msg, bool legacy, fast_call *open, si
 static void
 fast_run(importer *im, const agrp_span *run)
 {
-	static const char *const run_taken[] = { "messages", "traj", "id", "trace_id",
-		                                 "instance_id" };
-	static const char *const ids[] = { "id", "trace_id", "instance_id" };
+	const agrp_chat_form *form = &openai_form;
 	static const char *const msg_keys[] = { "role", "content", "name", "tool_calls",
 		                                "function_call" };
 	agrp_span msgs = *run, m;
@@ -937,17 +938,16 @@ fast_run(importer *im, const agrp_span *run)
 	const char *end;
 
 	if (run->type != 'a') {
-		msgs = fast_get(im, FAST_RUN, run, "messages");
+		msgs = fast_get(im, FAST_RUN, run, form->lists[0]);
 		if (msgs.type == FAST_ABSENT)
-			msgs = fast_get(im, FAST_RUN, run, "traj");
+			msgs = fast_get(im, FAST_RUN, run, form->lists[1]);
 	}
 	if (msgs.type != 'a') {
-		agrp_import_report(im, im->line, 1, "%s",
-		                   "expected a list of messages, or an object with one "
-		                   "under \"messages\" or \"traj\"");
+		agrp_import_report(im, im->line, 1, "%s", form->no_list);
 		return;
 	}
-	fast_begin_run(im, run, run_taken, N(run_taken), ids, N(ids));
+	fast_begin_run(im, run, form->run_taken, keys_n(form->run_taken, N(form->run_taken)),
+	               form->id_keys, keys_n(form->id_keys, N(form->id_keys)));
 	im->ids.n = 0;
 	for (; fast_item(im, FAST_MSG, &msgs, &cursor, &m); i++) {
 		agrp_span f[5], *calls = &f[3], *fc = &f[4], one = { .type = FAST_ABSENT };
