@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# agraph-trace import and export: openai, chatlog, otel; round trips; errors.
+# agraph-trace import and export: openai, swe-agent, chatlog, otel; round trips; errors.
 
 load helper
 
@@ -52,6 +52,19 @@ setup() {
 	[ "$(jq -c .src <<<"$output" | paste -sd' ')" = '{"type":"function","message":{"refusal":null,"name":"bot"}} {"type":"function"}' ]
 }
 
+@test "openai: the legacy function_call form, each reply paired with the latest open call of its name" {
+	run agraph-trace import openai <<<'{"messages":[{"role":"user","content":"weather and time?"},{"role":"assistant","content":null,"function_call":{"name":"get_weather","arguments":"{\"city\":\"Oslo\"}"}},{"role":"assistant","content":null,"function_call":{"name":"get_time","arguments":"{}"}},{"role":"function","name":"get_time","content":"noon"},{"role":"function","name":"get_weather","content":"sunny"},{"role":"function","name":"nobody","content":"?"},{"role":"assistant","content":null,"function_call":{"name":"f","arguments":"{}"},"refusal":null},{"role":"function","content":"no name"}]}'
+	[ "$status" -eq 0 ]
+	[ "$(jq -c 'select(.kind == "call") | [.step, .tool, .id, .args]' <<<"$output" | paste -sd' ')" = \
+		'[2,"get_weather","function_call:2",{"city":"Oslo"}] [3,"get_time","function_call:3",{}] [7,"f","function_call:7",{}]' ]
+	[ "$(jq -c 'select(.kind == "result") | [.tool, .call, .output, .unpaired]' <<<"$output" | paste -sd' ')" = \
+		'["get_time","function_call:3","noon",null] ["get_weather","function_call:2","sunny",null] ["nobody",null,"?",true] ["f","function_call:7","no name",null]' ]
+	# The message of a call alone goes with it, as for tool_calls.
+	[ "$(jq -c 'select(.tool == "f" and .kind == "call") | .src' <<<"$output")" = '{"message":{"refusal":null}}' ]
+	run agraph-trace check --builtin answered <<<"$output"
+	[ "$status" -eq 0 ]
+}
+
 @test "openai: streams NDJSON: records of a run come out before the next line is read" {
 	# The input ends after the timeout: what comes out was written before.
 	# The status is timeout's: 124 when it stopped agraph-trace waiting for
@@ -59,6 +72,71 @@ setup() {
 	run bash -c "{ head -1 '$IM/openai.ndjson'; sleep 6; } | timeout 5 agraph-trace import -u openai | head -1; exit \${PIPESTATUS[1]}"
 	[ "$status" -eq 124 ] || [ "$status" -eq 141 ]
 	[ "$(jq -r .trace <<<"$output")" = a ]
+}
+
+@test "swe-agent: a real trajectory, every call paired by tool_call_ids, exit_status as final" {
+	local t=$DATA/swe-agent/6e44b9__sweagenttestrepo-1c2844.traj
+	run agraph-trace import swe-agent "$t"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .trace <<<"$output" | sort -u)" = "$t" ]
+	[ "$(count_kind call <<<"$output")" -eq 4 ]
+	[ "$(jq -c 'select(.kind == "result") | [.tool, .call]' <<<"$output" | head -1)" = '["find_file","call_fJuazlMUN5fQDQ73G6XSpYpx"]' ]
+	[ "$(jq -c 'select(.unpaired)' <<<"$output")" = "" ]
+	[ "$(jq -c 'select(.kind == "call") | [.agent, .tool, .args]' <<<"$output" | head -1)" = '["main","find_file",{"file_name":"missing_colon.py"}]' ]
+	[ "$(tail -1 <<<"$output" | jq -c '[.kind, .status, .reason]')" = '["final","success","submitted"]' ]
+	# Nothing lost: the run's fields on the first record, a message's under src.
+	[ "$(head -1 <<<"$output" | jq -c '.run | keys')" = '["environment","info","replay_config","trajectory"]' ]
+	[ "$(jq -c 'select(.kind == "message" and .from == "assistant") | .src | keys' <<<"$output" | sort -u)" = '["action","message_type","thought"]' ]
+	run agraph-trace check --builtin all <<<"$output"
+	[ "$status" -eq 0 ]
+	# A demonstration: history alone, every call paired, and no final.
+	run agraph-trace import swe-agent "$DATA/swe-agent/function_calling_simple.traj"
+	[ "$status" -eq 0 ]
+	[ "$(count_kind call <<<"$output")" -eq 5 ]
+	[ "$(count_kind result <<<"$output")" -eq 5 ]
+	[ "$(jq -c 'select(.unpaired)' <<<"$output")" = "" ]
+	[ "$(count_kind final <<<"$output")" -eq 0 ]
+}
+
+@test "swe-agent: each exit_status as a final status, its reason the exit status" {
+	local s
+	for s in '"submitted" success' '"submitted (exit_cost)" demoted' '"exit_forfeit" escalated' \
+		'"exit_command" escalated' '"exit_cost" failure' '"exit_context" failure' \
+		'"exit_format" failure' '"exit_error" failure' '"early_exit" failure' '7 failure'; do
+		run agraph-trace import swe-agent <<<"{\"history\":[],\"info\":{\"exit_status\":${s% *}}}"
+		[ "$status" -eq 0 ]
+		[ "$(jq -r .status <<<"$output")" = "${s##* }" ]
+	done
+	run agraph-trace import swe-agent <<<'{"history":[],"info":{"exit_status":"exit_cost"}}'
+	[ "$(jq -c '[.kind, .reason]' <<<"$output")" = '["final","exit_cost"]' ]
+	# Saved before its end: no exit status, no final.
+	run agraph-trace import swe-agent <<<'{"history":[{"role":"user","content":"go"}],"info":{"exit_status":null}}'
+	[ "$status" -eq 0 ]
+	[ "$(count_kind final <<<"$output")" -eq 0 ]
+}
+
+@test "swe-agent: a reply naming two calls answers both; content as a list of parts is kept" {
+	run agraph-trace import swe-agent <<<'{"history":[{"role":"assistant","content":[{"type":"text","text":"two"}],"agent":"main","tool_calls":[{"id":"a","type":"function","function":{"name":"bash","arguments":"{\"command\":\"ls\"}"}},{"id":"b","type":"function","function":{"name":"open","arguments":"{}"}}]},{"role":"tool","content":[{"type":"text","text":"out"}],"agent":"main","tool_call_ids":["b","a"]},{"role":"tool","content":"late","tool_call_ids":["zz"]}]}'
+	[ "$status" -eq 0 ]
+	[ "$(jq -c 'select(.kind == "message") | .content' <<<"$output")" = '[{"type":"text","text":"two"}]' ]
+	[ "$(jq -c 'select(.kind == "result") | [.tool, .call, .output, .unpaired]' <<<"$output" | paste -sd' ')" = \
+		'["open","b",[{"type":"text","text":"out"}],null] ["bash","a",[{"type":"text","text":"out"}],null] [null,"zz","late",true]' ]
+	[ "$(jq -c 'select(.kind == "result") | .src' <<<"$output" | head -1)" = '{"agent":"main"}' ]
+}
+
+@test "swe-agent: what is not a trajectory is reported at its line, exit 2, the rest converted" {
+	printf '%s\n' '{"history":[{"role":"user","content":"a"}]}' '[{"role":"user","content":"x"}]' \
+		'{"trajectory":[]}' '{"history":[{"role":"user","content":"b"}]}' >"$BATS_TEST_TMPDIR/bad.ndjson"
+	run --separate-stderr agraph-trace import swe-agent "$BATS_TEST_TMPDIR/bad.ndjson"
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "agraph-trace: $BATS_TEST_TMPDIR/bad.ndjson:2:1: expected a trajectory: an object with a \"history\" list of messages" ]
+	[ "${stderr_lines[1]}" = "agraph-trace: $BATS_TEST_TMPDIR/bad.ndjson:3:1: expected a trajectory: an object with a \"history\" list of messages" ]
+	[ "$(jq -r .content <<<"$output" | paste -sd' ')" = "a b" ]
+	# A list of trajectories in one document: each its own trace.
+	jq -s . "$DATA"/swe-agent/*.traj >"$BATS_TEST_TMPDIR/all.json"
+	run agraph-trace import swe-agent "$BATS_TEST_TMPDIR/all.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .trace <<<"$output" | uniq | paste -sd' ')" = "$BATS_TEST_TMPDIR/all.json#1 $BATS_TEST_TMPDIR/all.json#2" ]
 }
 
 @test "chatlog: a message per entry, step = index, run fields on the first record" {
@@ -161,7 +239,7 @@ setup() {
 	[ "$output" = "agraph-trace: -:1:1: expected an object with a \"resourceSpans\" list" ]
 	run agraph-trace import yaml /dev/null
 	[ "$status" -eq 2 ]
-	[ "$output" = "agraph-trace: unknown format 'yaml' (known: openai, chatlog, otel)" ]
+	[ "$output" = "agraph-trace: unknown format 'yaml' (known: openai, swe-agent, chatlog, otel)" ]
 	run agraph-trace export jaeger /dev/null
 	[ "$status" -eq 2 ]
 	[ "$output" = "agraph-trace: unknown export format 'jaeger' (known: otel)" ]

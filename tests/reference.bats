@@ -114,3 +114,17 @@ JSON
 		done
 	done
 }
+
+@test "import openai, the legacy function_call form: fast and reference agree" {
+	local d=$BATS_TEST_TMPDIR
+	# Calls by name, replies by name, by none and by tool_call_id, a
+	# function_call beside tool_calls and beside bad ones, one that is not
+	# an object, names with a \u0000, escapes in the replies' names.
+	cat >"$d/legacy.ndjson" <<'JSON'
+{"id":"w","messages":[{"role":"user","content":"weather and time?"},{"role":"assistant","content":null,"function_call":{"name":"get_weather","arguments":"{\"city\":\"Oslo\"}"}},{"role":"assistant","content":null,"function_call":{"name":"get_time","arguments":"{}","message":"own","x":1},"refusal":null},{"role":"function","name":"get_\u0077eather","content":"sunny"},{"role":"function","name":"get_time","content":"noon"},{"role":"assistant","content":"Sunny at noon.","function_call":null},{"role":"function","name":"nobody","content":"?"},{"role":"assistant","content":"x","function_call":{"name":"a\u0000b","arguments":"nojson"},"tool_calls":[{"id":"t1","type":"function","function":{"name":"t","arguments":"{}"}}]},{"role":"function","name":"a","content":"not a\u0000b"},{"role":"function","content":"anon"},{"role":"function","tool_call_id":"t1","name":"t","content":"by id"},{"role":"assistant","function_call":{"arguments":"{}"},"tool_calls":"bad"},{"role":"function","name":"zz"},{"role":"function"},{"role":"assistant","content":"","function_call":"str"},{"role":"tool","tool_call_id":"function_call:2"}],"reward":1}
+[{"role":"assistant","function_call":{"name":"f"}},{"role":"function","name":"f","content":{"k":[1]}}]
+JSON
+	same agraph-trace import openai "$d/legacy.ndjson"
+	jq -s . "$d/legacy.ndjson" >"$d/legacy.json"
+	same agraph-trace import openai "$d/legacy.json"
+}

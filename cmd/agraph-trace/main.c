@@ -24,8 +24,8 @@ static const char usage[] =
     "       agraph-trace lineage [--trace id] step [file ...]\n"
     "       agraph-trace split [-du] -n n [file [prefix]]\n"
     "       agraph-trace split [-u] -n k/n [file ...]\n"
-    "       agraph-trace import [-u] [--terminate-word word] openai | chatlog | otel\n"
-    "                          [file ...]\n"
+    "       agraph-trace import [-u] [--terminate-word word]\n"
+    "                          openai | swe-agent | chatlog | otel [file ...]\n"
     "       agraph-trace export [-u] otel [file ...]\n";
 
 enum {

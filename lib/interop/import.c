@@ -1,6 +1,7 @@
 /*
  * import.c - traces that agent systems already write, as agraph records:
- * OpenAI chat-completions transcripts, multi-agent chat logs, and
+ * OpenAI chat-completions transcripts, SWE-agent trajectories,
+ * multi-agent chat logs, and
  * OpenTelemetry spans (OTLP/JSON) with the GenAI conventions.
  *
  * Nothing is dropped: what has no field of its own in a record is kept
@@ -8,7 +9,7 @@
  * trace's first record.
  *
  * This file reads the input (lines, or whole documents) and hands each
- * run to its format's converter: openai.c, chatlog.c, otel.c.
+ * run to its format's converter: openai.c, sweagent.c, chatlog.c, otel.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -45,6 +46,12 @@ convert(importer *im, const char *format, const json_t *doc, bool whole)
 			json_array_foreach(doc, i, x) agrp_openai_run(im, x);
 		else
 			agrp_openai_run(im, doc);
+	} else if (strcmp(format, "swe-agent") == 0) {
+		/* a trajectory, or a list of them */
+		if (whole && json_is_array(doc))
+			json_array_foreach(doc, i, x) agrp_sweagent_run(im, x);
+		else
+			agrp_sweagent_run(im, doc);
 	} else {
 		if (whole && json_is_array(doc))
 			json_array_foreach(doc, i, x) agrp_chatlog_run(im, x);
@@ -248,8 +255,8 @@ import_stream(importer *im, const char *format, FILE *f)
 static bool
 known_format(const char *format)
 {
-	return strcmp(format, "openai") == 0 || strcmp(format, "chatlog") == 0 ||
-	       strcmp(format, "otel") == 0;
+	return strcmp(format, "openai") == 0 || strcmp(format, "swe-agent") == 0 ||
+	       strcmp(format, "chatlog") == 0 || strcmp(format, "otel") == 0;
 }
 
 long
@@ -261,7 +268,8 @@ agr_import(const char *format, const char *const *paths, int npaths, const agr_i
 
 	if (!known_format(format)) {
 		im.source = "";
-		agrp_import_report(&im, 0, 0, "unknown format '%s' (known: openai, chatlog, otel)",
+		agrp_import_report(&im, 0, 0,
+		                   "unknown format '%s' (known: openai, swe-agent, chatlog, otel)",
 		                   format);
 		return im.errors;
 	}

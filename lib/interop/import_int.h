@@ -1,7 +1,7 @@
 /*
  * import_int.h - what the importers of lib/interop share: the importer's
  * state, the writing of records and errors (importer.c), and each
- * format's converter (openai.c, chatlog.c, otel.c), to which import.c,
+ * format's converter (openai.c, sweagent.c, chatlog.c, otel.c), to which import.c,
  * the reading of the input, hands what it reads.  Files call downwards
  * only: import.c calls the formats, and they call importer.c.
  * Internal names start with agrp_.
@@ -50,6 +50,26 @@ json_t *agrp_import_whole(const json_t *o, const char *key);
 void agrp_import_set_whole(json_t *rec, const char *key, const json_t *from, const char *from_key);
 int agrp_import_str_cmp(const json_t *a, const json_t *b);
 json_t *agrp_import_parse_string(const json_t *s, json_error_t *e);
+
+/* The shape of a transcript of chat messages: OpenAI's (openai.c), or
+ * SWE-agent's (sweagent.c), which agrp_chat_run() converts. */
+typedef struct agrp_chat_form {
+	bool bare_list;             /* a list of messages is a run too */
+	const char *lists[2];       /* where a run's messages are, in order; NULL-ended */
+	const char *run_taken[6];   /* the run's fields not kept under "run"; NULL-ended */
+	const char *id_keys[4];     /* the run's fields that name its trace; NULL-ended */
+	const char *agent_key;      /* a message's field that names its agent */
+	const char *call_agent_key; /* a call's agent, before the message's role; or NULL */
+	const char *ids_key;        /* a reply's list of the calls it answers; or NULL */
+	const char *no_list;        /* the error of a run without its messages */
+	/* the run's final status, and its reason (borrowed, or NULL); or NULL */
+	const char *(*outcome)(const json_t *run, const json_t **reason);
+} agrp_chat_form;
+
+void agrp_chat_run(importer *im, const json_t *run, const agrp_chat_form *form);
+
+/* sweagent.c */
+void agrp_sweagent_run(importer *im, const json_t *run);
 
 /* openai.c: a run as a tree; a document or run read in place, when
  * agrp_openai_scan passes its bytes; what the reading in place holds. */

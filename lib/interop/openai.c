@@ -28,7 +28,13 @@ bad_tool_calls(importer *im, size_t i, const char *why)
 
 typedef struct open_call {
 	json_t *id, *tool; /* strings, or NULL */
+	bool legacy;       /* a function_call: answered by its name */
 } open_call;
+
+typedef struct open_calls {
+	open_call *c;
+	size_t n, cap;
+} open_calls;
 
 /* What a run's outcome word says: "success", "failure", or NULL for a
  * word that says neither. */
@@ -48,12 +54,13 @@ outcome_word(const char *w)
 
 /* A run's outcome, if it says one: reward, or a status word, or a flag. */
 static const char *
-outcome(const json_t *run)
+outcome(const json_t *run, const json_t **reason)
 {
 	static const char *const words[] = { "outcome", "status", "result" };
 	static const char *const flags[] = { "success", "resolved", "solved", "correct" };
 	const json_t *reward = json_object_get(run, "reward");
 
+	*reason = NULL;
 	if (json_is_number(reward))
 		return json_number_value(reward) > 0 ? "success" : "failure";
 	for (size_t i = 0; i < N(words); i++) {
@@ -70,21 +77,58 @@ outcome(const json_t *run)
 	return NULL;
 }
 
+static const agrp_chat_form openai_form = {
+	.bare_list = true,
+	.lists = { "messages", "traj" },
+	.run_taken = { "messages", "traj", "id", "trace_id", "instance_id" },
+	.id_keys = { "id", "trace_id", "instance_id" },
+	.agent_key = "name",
+	.no_list = "expected a list of messages, or an object with one under \"messages\" or "
+	           "\"traj\"",
+	.outcome = outcome,
+};
+
+/* How many of the n keys there are before the first NULL. */
+static size_t
+keys_n(const char *const *keys, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && keys[i] != NULL)
+		i++;
+	return i;
+}
+
+/* The id given to a legacy function_call, which has none, at its step:
+ * its reply names it by this id. */
+static json_t *
+legacy_id(long step)
+{
+	char buf[48];
+
+	snprintf(buf, sizeof buf, "function_call:%ld", step);
+	return json_string(buf);
+}
+
+/* A call: tc an entry of tool_calls, or, legacy, a function_call object
+ * (then tc is the function, and the call's id is made from its step). */
 static void
-openai_call(importer *im, const json_t *tc, const json_t *role, json_t *msg_src, open_call **open,
-            size_t *nopen, size_t *cap)
+openai_call(importer *im, const json_t *tc, bool legacy, const json_t *agent, json_t *msg_src,
+            open_calls *open)
 {
 	static const char *const tc_taken[] = { "id", "function" };
 	static const char *const fn_taken[] = { "name", "arguments" };
-	const json_t *fn = json_object_get(tc, "function");
+	const json_t *fn = legacy ? tc : json_object_get(tc, "function");
 	const json_t *args = json_object_get(fn, "arguments");
-	json_t *tool = agrp_import_whole(fn, "name"), *id = agrp_import_whole(tc, "id");
-	json_t *rec = json_object(), *src = agrp_json_without(tc, tc_taken, N(tc_taken));
+	json_t *tool = agrp_import_whole(fn, "name");
+	json_t *id = legacy ? legacy_id(im->step) : agrp_import_whole(tc, "id");
+	json_t *rec = json_object();
+	json_t *src = legacy ? NULL : agrp_json_without(tc, tc_taken, N(tc_taken));
 	json_t *fsrc = json_is_object(fn) ? agrp_json_without(fn, fn_taken, N(fn_taken)) : NULL;
 
 	json_object_set_new(rec, "kind", json_string("call"));
-	json_object_set_new(rec, "agent",
-	                    role != NULL ? json_incref((json_t *)role) : json_string("assistant"));
+	json_object_set_new(
+	    rec, "agent", agent != NULL ? json_incref((json_t *)agent) : json_string("assistant"));
 	if (tool != NULL)
 		json_object_set(rec, "tool", tool);
 	if (id != NULL)
@@ -103,7 +147,9 @@ openai_call(importer *im, const json_t *tc, const json_t *role, json_t *msg_src,
 	} else if (args != NULL) {
 		json_object_set(rec, "args", (json_t *)args);
 	}
-	if (fsrc != NULL) {
+	if (legacy) {
+		src = fsrc; /* the function is the call: its other fields are the call's */
+	} else if (fsrc != NULL) {
 		if (src == NULL)
 			src = json_object();
 		json_object_set_new(src, "function", fsrc);
@@ -115,37 +161,53 @@ openai_call(importer *im, const json_t *tc, const json_t *role, json_t *msg_src,
 	}
 	agrp_import_set_src(rec, src);
 	agrp_import_put(im, rec);
-	if (*nopen == *cap) {
-		*cap = *cap ? 2 * *cap : 8;
-		*open = agrp_xrealloc(*open, *cap * sizeof **open);
+	if (open->n == open->cap) {
+		open->cap = open->cap ? 2 * open->cap : 8;
+		open->c = agrp_xrealloc(open->c, open->cap * sizeof *open->c);
 	}
-	(*open)[*nopen].id = id;
-	(*open)[(*nopen)++].tool = tool;
+	open->c[open->n++] = (open_call){ id, tool, legacy };
 }
 
-static void
-openai_result(importer *im, const json_t *msg, open_call *open, size_t *nopen)
+/* The open call that a reply answers: the nearest of its id (ids are
+ * often reused); without an id, a legacy function reply answers the
+ * latest open function_call of its name, or of any name when it has
+ * none, as the legacy API paired them.  open->n when there is none. */
+static size_t
+answered_call(const open_calls *open, const json_t *id, bool legacy, const json_t *name)
 {
-	static const char *const taken[] = { "role", "content", "tool_call_id" };
-	const json_t *id = json_object_get(msg, "tool_call_id");
-	json_t *rec = json_object();
-	size_t i = *nopen;
+	size_t i = open->n;
 
-	if (!json_is_string(id))
-		id = NULL;
+	while (id != NULL && i-- > 0)
+		if (open->c[i].id != NULL && agrp_import_str_cmp(open->c[i].id, id) == 0)
+			return i;
+	while (id == NULL && legacy && i-- > 0)
+		if (open->c[i].legacy &&
+		    (name == NULL ||
+		     (open->c[i].tool != NULL && agrp_import_str_cmp(open->c[i].tool, name) == 0)))
+			return i;
+	return open->n;
+}
+
+/* A result of the reply msg for the call id (a string, or NULL). */
+static void
+openai_result(importer *im, const json_t *msg, const json_t *id, bool legacy,
+              const char *const *taken, size_t ntaken, open_calls *open)
+{
+	const json_t *name =
+	    json_is_string(json_object_get(msg, "name")) ? json_object_get(msg, "name") : NULL;
+	json_t *rec = json_object();
+	size_t i = answered_call(open, id, legacy, name);
 
 	json_object_set_new(rec, "kind", json_string("result"));
-	/* Ids are often reused: the nearest open call of that id. */
-	while (id != NULL && i-- > 0)
-		if (open[i].id != NULL && agrp_import_str_cmp(open[i].id, id) == 0)
-			break;
-	if (id != NULL && i < *nopen) {
-		if (open[i].tool != NULL)
-			json_object_set(rec, "tool", open[i].tool);
-		json_decref(open[i].id);
-		json_decref(open[i].tool);
-		memmove(&open[i], &open[i + 1], (*nopen - i - 1) * sizeof *open);
-		(*nopen)--;
+	if (i < open->n) {
+		if (open->c[i].tool != NULL)
+			json_object_set(rec, "tool", open->c[i].tool);
+		if (id == NULL)
+			json_object_set(rec, "call", open->c[i].id);
+		json_decref(open->c[i].id);
+		json_decref(open->c[i].tool);
+		memmove(&open->c[i], &open->c[i + 1], (open->n - i - 1) * sizeof *open->c);
+		open->n--;
 	} else {
 		json_object_set_new(rec, "unpaired", json_true());
 		agrp_import_set_whole(rec, "tool", msg, "name");
@@ -155,8 +217,27 @@ openai_result(importer *im, const json_t *msg, open_call *open, size_t *nopen)
 	json_object_set_new(rec, "status", json_string("ok"));
 	if (json_object_get(msg, "content") != NULL)
 		json_object_set(rec, "output", json_object_get(msg, "content"));
-	agrp_import_set_src(rec, agrp_json_without(msg, taken, N(taken)));
+	agrp_import_set_src(rec, agrp_json_without(msg, taken, ntaken));
 	agrp_import_put(im, rec);
+}
+
+/* A tool or function message: a result for each call it names. */
+static void
+openai_reply(importer *im, const agrp_chat_form *form, const json_t *msg, bool legacy,
+             open_calls *open)
+{
+	static const char *const taken[] = { "role", "content", "tool_call_id" };
+	const char *const list_taken[] = { "role", "content", form->ids_key };
+	const json_t *ids = form->ids_key ? json_object_get(msg, form->ids_key) : NULL;
+	const json_t *id = json_object_get(msg, "tool_call_id"), *x;
+	size_t i;
+
+	if (json_is_array(ids) && json_array_size(ids) > 0) {
+		json_array_foreach(ids, i, x) openai_result(im, msg, json_is_string(x) ? x : NULL,
+		                                            false, list_taken, N(list_taken), open);
+		return;
+	}
+	openai_result(im, msg, json_is_string(id) ? id : NULL, legacy, taken, N(taken), open);
 }
 
 /*
@@ -199,36 +280,34 @@ tool_calls(const json_t *m, const char **why)
 }
 
 void
-agrp_openai_run(importer *im, const json_t *run)
+agrp_chat_run(importer *im, const json_t *run, const agrp_chat_form *form)
 {
-	static const char *const run_taken[] = { "messages", "traj", "id", "trace_id",
-		                                 "instance_id" };
-	static const char *const ids[] = { "id", "trace_id", "instance_id" };
-	/* tool_calls last: a shape not converted is kept (see tool_calls()) */
-	static const char *const msg_taken[] = { "role", "content", "name", "tool_calls" };
-	const json_t *msgs = json_is_array(run) ? run : json_object_get(run, "messages");
-	open_call *open = NULL;
-	size_t nopen = 0, cap = 0, i;
+	const json_t *msgs = form->bare_list && json_is_array(run) ? run : NULL, *reason;
+	open_calls open = { 0 };
 	char idbuf[600];
 	const char *end;
+	size_t i;
 	json_t *m;
 
-	if (msgs == NULL)
-		msgs = json_object_get(run, "traj");
+	for (i = 0; msgs == NULL && i < N(form->lists) && form->lists[i] != NULL; i++)
+		msgs = json_object_get(run, form->lists[i]);
 	if (!json_is_array(msgs)) {
-		agrp_import_report(im, im->line, 1, "%s",
-		                   "expected a list of messages, or an object with one "
-		                   "under \"messages\" or \"traj\"");
+		agrp_import_report(im, im->line, 1, "%s", form->no_list);
 		return;
 	}
-	agrp_import_begin_run(im, json_is_object(run) ? run : NULL, run_taken, N(run_taken), ids,
-	                      N(ids), idbuf, sizeof idbuf);
+	agrp_import_begin_run(im, json_is_object(run) ? run : NULL, form->run_taken,
+	                      keys_n(form->run_taken, N(form->run_taken)), form->id_keys,
+	                      keys_n(form->id_keys, N(form->id_keys)), idbuf, sizeof idbuf);
 	json_array_foreach(msgs, i, m)
 	{
 		const char *role = agr_json_str(m, "role");
 		const json_t *content = json_object_get(m, "content");
+		const json_t *fc = json_object_get(m, "function_call");
+		const json_t *call_agent = NULL;
+		const char *msg_taken[5] = { "role", "content", form->agent_key };
+		size_t ntaken = 3, ncalls;
 		const char *why;
-		json_t *calls, *tc;
+		json_t *calls, *tc, *msg_src = NULL;
 		size_t k;
 
 		if (!json_is_object(m)) {
@@ -240,57 +319,75 @@ agrp_openai_run(importer *im, const json_t *run)
 			continue;
 		}
 		if (role != NULL && (strcmp(role, "tool") == 0 || strcmp(role, "function") == 0)) {
-			openai_result(im, m, open, &nopen);
+			openai_reply(im, form, m, strcmp(role, "function") == 0, &open);
 			continue;
 		}
-		json_t *msg_src = NULL;
-
-		if ((calls = tool_calls(m, &why)) == NULL && why != NULL) {
+		if ((calls = tool_calls(m, &why)) == NULL && why != NULL)
 			bad_tool_calls(im, i, why);
-		}
+		if (why == NULL)
+			msg_taken[ntaken++] = "tool_calls";
+		if (!json_is_object(fc))
+			fc = NULL; /* not a call: kept under src */
+		else
+			msg_taken[ntaken++] = "function_call";
+		ncalls = json_array_size(calls) + (fc != NULL);
 		if (!(json_is_null(content) || content == NULL ||
 		      (json_is_string(content) && json_string_length(content) == 0)) ||
-		    json_array_size(calls) == 0) {
+		    ncalls == 0) {
 			json_t *rec = json_object();
 
 			json_object_set_new(rec, "kind", json_string("message"));
 			agrp_import_set_whole(rec, "from", m, "role");
-			agrp_import_set_whole(rec, "agent", m, "name");
+			agrp_import_set_whole(rec, "agent", m, form->agent_key);
 			if (content != NULL)
 				json_object_set(rec, "content", (json_t *)content);
-			agrp_import_set_src(
-			    rec, agrp_json_without(m, msg_taken, N(msg_taken) - (why ? 1 : 0)));
+			agrp_import_set_src(rec, agrp_json_without(m, msg_taken, ntaken));
 			agrp_import_put(im, rec);
 		} else {
 			/* no message of its own: its other fields go with its first call */
-			msg_src = agrp_json_without(m, msg_taken, N(msg_taken));
-			if (agr_json_str(m, "name") != NULL) {
+			msg_src = agrp_json_without(m, msg_taken, ntaken);
+			if (agr_json_str(m, form->agent_key) != NULL) {
 				if (msg_src == NULL)
 					msg_src = json_object();
-				json_object_set(msg_src, "name", json_object_get(m, "name"));
+				json_object_set(msg_src, form->agent_key,
+				                json_object_get(m, form->agent_key));
 			}
 		}
+		if (form->call_agent_key != NULL && agr_json_str(m, form->call_agent_key) != NULL)
+			call_agent = json_object_get(m, form->call_agent_key);
+		else if (role != NULL)
+			call_agent = json_object_get(m, "role");
 		json_array_foreach(calls, k, tc)
 		{
-			openai_call(im, tc, role ? json_object_get(m, "role") : NULL, msg_src,
-			            &open, &nopen, &cap);
+			openai_call(im, tc, false, call_agent, msg_src, &open);
 			msg_src = NULL;
 		}
-		json_decref(msg_src);
+		if (fc != NULL)
+			openai_call(im, fc, true, call_agent, msg_src, &open);
+		else
+			json_decref(msg_src);
 		json_decref(calls);
 	}
-	for (i = 0; i < nopen; i++) {
-		json_decref(open[i].id);
-		json_decref(open[i].tool);
+	for (i = 0; i < open.n; i++) {
+		json_decref(open.c[i].id);
+		json_decref(open.c[i].tool);
 	}
-	free(open);
-	if (json_is_object(run) && (end = outcome(run)) != NULL) {
+	free(open.c);
+	if (json_is_object(run) && (end = form->outcome(run, &reason)) != NULL) {
 		json_t *rec = json_object();
 
 		json_object_set_new(rec, "kind", json_string("final"));
 		json_object_set_new(rec, "status", json_string(end));
+		if (reason != NULL)
+			json_object_set(rec, "reason", (json_t *)reason);
 		agrp_import_put(im, rec);
 	}
+}
+
+void
+agrp_openai_run(importer *im, const json_t *run)
+{
+	agrp_chat_run(im, run, &openai_form);
 }
 
 /* ---- OpenAI chat completions, read in place ---------------------------
@@ -517,9 +614,12 @@ static void
 fast_begin_run(importer *im, const agrp_span *run, const char *const *taken, size_t ntaken,
                const char *const *id_keys, size_t nid)
 {
-	agrp_span ids[3];
+	agrp_span ids[N(openai_form.id_keys)];
 	char idbuf[600];
 	bool found = false;
+
+	if (nid > N(ids))
+		nid = N(ids);
 
 	im->runs++;
 	im->step = 1;
@@ -608,9 +708,23 @@ fast_outcome(importer *im, const agrp_span *run)
 }
 
 typedef struct fast_call {
-	size_t id, id_len; /* its decoded id in importer.ids; id_len SIZE_MAX: none */
-	agrp_span tool;    /* FAST_ABSENT: none */
+	size_t id, id_len;     /* its decoded id in importer.ids; id_len SIZE_MAX: none */
+	agrp_span tool;        /* FAST_ABSENT: none */
+	bool legacy;           /* a function_call: answered by its name */
+	size_t name, name_len; /* legacy: its decoded name in importer.ids */
 } fast_call;
+
+/* Appends the decoded string s to importer.ids: where it is, and its length. */
+static size_t
+fast_keep(importer *im, const agrp_span *s, size_t *len)
+{
+	size_t at = im->ids.n;
+
+	agrp_grow(&im->ids.p, &im->ids.cap, im->ids.n + s->n + 4, 1);
+	*len = agrp_span_decode(s, im->ids.p + im->ids.n, s->n + 4);
+	im->ids.n += *len;
+	return at;
+}
 
 /* arguments, a JSON text in a string: parsed, or kept and flagged */
 static void
@@ -649,19 +763,27 @@ fast_args(importer *im, agrp_buf *b, const agrp_span *args)
 
 /* openai_call(), on bytes; msg_src is the message's other fields, or NULL */
 static void
-fast_call_rec(importer *im, const agrp_span *tc, const agrp_span *role, const agrp_buf *msg_src,
-              fast_call **open, size_t *nopen, size_t *cap)
+fast_call_rec(importer *im, const agrp_span *tc, bool legacy, const agrp_span *role,
+              const agrp_buf *msg_src, fast_call **open, size_t *nopen, size_t *cap)
 {
 	static const char *const tc_keys[] = { "id", "function" };
 	static const char *const fn_keys[] = { "name", "arguments" };
+	const char *const *own = legacy ? fn_keys : tc_keys; /* the call's fields not in src */
 	agrp_span t[2], f[2] = { { .type = FAST_ABSENT }, { .type = FAST_ABSENT } };
+	long step = im->step;
 	agrp_buf *b = fast_begin(im, "call");
-	fast_call c = { 0, SIZE_MAX, { .type = FAST_ABSENT } };
+	fast_call c = { 0, SIZE_MAX, { .type = FAST_ABSENT }, legacy, 0, 0 };
 	size_t mark, written = 0;
 	bool message_put = false;
 	const fast_obj *tcl;
 
-	fast_fields(im, FAST_CALL, tc, tc_keys, 2, t);
+	if (legacy) {
+		/* the function is the call, and its id is made from its step */
+		t[0].type = t[1].type = FAST_ABSENT;
+		fast_fields(im, FAST_CALL, tc, fn_keys, 2, f);
+	} else {
+		fast_fields(im, FAST_CALL, tc, tc_keys, 2, t);
+	}
 	tcl = fast_list(im, FAST_CALL, tc);
 	if (t[1].type == 'o')
 		fast_fields(im, FAST_FN, &t[1], fn_keys, 2, f);
@@ -675,10 +797,19 @@ fast_call_rec(importer *im, const agrp_span *tc, const agrp_span *role, const ag
 	}
 	if (t[0].type == 's') {
 		fast_put(b, ",\"id\":", &t[0]);
+		c.id = fast_keep(im, &t[0], &c.id_len);
+	} else if (legacy) {
+		char made[48];
+		int n = snprintf(made, sizeof made, "function_call:%ld", step);
+
+		agrp_buf_str(b, ",\"id\":\"");
+		agrp_buf_add(b, made, (size_t)n);
+		agrp_buf_add(b, "\"", 1);
 		c.id = im->ids.n;
-		agrp_grow(&im->ids.p, &im->ids.cap, im->ids.n + t[0].n + 4, 1);
-		c.id_len = agrp_span_decode(&t[0], im->ids.p + im->ids.n, t[0].n + 4);
-		im->ids.n += c.id_len;
+		c.id_len = (size_t)n;
+		agrp_buf_add(&im->ids, made, (size_t)n);
+		if (f[0].type == 's')
+			c.name = fast_keep(im, &f[0], &c.name_len);
 	}
 	if (f[1].type == 's')
 		fast_args(im, b, &f[1]);
@@ -692,7 +823,8 @@ fast_call_rec(importer *im, const agrp_span *tc, const agrp_span *role, const ag
 	for (size_t j = 0; j < tcl->n; j++) {
 		const agrp_span *k = &tcl->f[j].key, *v = &tcl->f[j].val;
 
-		if (agrp_span_key_is(k, "id", 2) || agrp_span_key_is(k, "function", 8))
+		if (agrp_span_key_is(k, own[0], strlen(own[0])) ||
+		    agrp_span_key_is(k, own[1], strlen(own[1])))
 			continue;
 		if (written++ > 0)
 			agrp_buf_add(b, ",", 1);
@@ -734,9 +866,9 @@ fast_call_rec(importer *im, const agrp_span *tc, const agrp_span *role, const ag
 	(*open)[(*nopen)++] = c;
 }
 
-/* openai_result(), on bytes */
+/* openai_result(), on bytes; legacy for a function reply */
 static void
-fast_result(importer *im, const agrp_span *msg, fast_call *open, size_t *nopen)
+fast_result(importer *im, const agrp_span *msg, bool legacy, fast_call *open, size_t *nopen)
 {
 	static const char *const keys[] = { "tool_call_id", "content", "name" };
 	static const char *const taken[] = { "role", "content", "tool_call_id" };
@@ -752,13 +884,29 @@ fast_result(importer *im, const agrp_span *msg, fast_call *open, size_t *nopen)
 		n = agrp_span_decode(&f[0], id, f[0].n + 4);
 	}
 	b = fast_begin(im, "result");
-	/* Ids are often reused: the nearest open call of that id. */
+	/* answered_call(): the nearest open call of that id; without one, a
+	 * function reply answers the latest function_call of its name */
+	if (f[0].type != 's' && legacy && f[2].type == 's') {
+		if (f[2].n + 4 > sizeof small)
+			id = agrp_xmalloc(f[2].n + 4);
+		n = agrp_span_decode(&f[2], id, f[2].n + 4);
+	}
 	while (f[0].type == 's' && i-- > 0)
 		if (open[i].id_len == n && memcmp(im->ids.p + open[i].id, id, n) == 0)
 			break;
-	if (f[0].type == 's' && i < *nopen) {
+	while (f[0].type != 's' && legacy && i-- > 0)
+		if (open[i].legacy &&
+		    (f[2].type != 's' || (open[i].tool.type == 's' && open[i].name_len == n &&
+		                          memcmp(im->ids.p + open[i].name, id, n) == 0)))
+			break;
+	if ((f[0].type == 's' || legacy) && i < *nopen) {
 		if (open[i].tool.type != FAST_ABSENT)
 			fast_put(b, ",\"tool\":", &open[i].tool);
+		if (f[0].type != 's') {
+			agrp_buf_str(b, ",\"call\":\"");
+			agrp_buf_add(b, im->ids.p + open[i].id, open[i].id_len);
+			agrp_buf_add(b, "\"", 1);
+		}
 		memmove(&open[i], &open[i + 1], (*nopen - i - 1) * sizeof *open);
 		(*nopen)--;
 	} else {
@@ -781,33 +929,32 @@ fast_result(importer *im, const agrp_span *msg, fast_call *open, size_t *nopen)
 static void
 fast_run(importer *im, const agrp_span *run)
 {
-	static const char *const run_taken[] = { "messages", "traj", "id", "trace_id",
-		                                 "instance_id" };
-	static const char *const ids[] = { "id", "trace_id", "instance_id" };
-	static const char *const msg_keys[] = { "role", "content", "name", "tool_calls" };
+	const agrp_chat_form *form = &openai_form;
+	static const char *const msg_keys[] = { "role", "content", "name", "tool_calls",
+		                                "function_call" };
 	agrp_span msgs = *run, m;
 	fast_call *open = NULL;
 	size_t nopen = 0, cap = 0, cursor = 0, i = 0;
 	const char *end;
 
 	if (run->type != 'a') {
-		msgs = fast_get(im, FAST_RUN, run, "messages");
+		msgs = fast_get(im, FAST_RUN, run, form->lists[0]);
 		if (msgs.type == FAST_ABSENT)
-			msgs = fast_get(im, FAST_RUN, run, "traj");
+			msgs = fast_get(im, FAST_RUN, run, form->lists[1]);
 	}
 	if (msgs.type != 'a') {
-		agrp_import_report(im, im->line, 1, "%s",
-		                   "expected a list of messages, or an object with one "
-		                   "under \"messages\" or \"traj\"");
+		agrp_import_report(im, im->line, 1, "%s", form->no_list);
 		return;
 	}
-	fast_begin_run(im, run, run_taken, N(run_taken), ids, N(ids));
+	fast_begin_run(im, run, form->run_taken, keys_n(form->run_taken, N(form->run_taken)),
+	               form->id_keys, keys_n(form->id_keys, N(form->id_keys)));
 	im->ids.n = 0;
 	for (; fast_item(im, FAST_MSG, &msgs, &cursor, &m); i++) {
-		agrp_span f[4], *calls = &f[3], one = { .type = FAST_ABSENT };
+		agrp_span f[5], *calls = &f[3], *fc = &f[4], one = { .type = FAST_ABSENT };
 		const char *role, *why = NULL;
+		const char *taken[5] = { "role", "content", "name" };
 		char rbuf[16];
-		size_t ncalls = 0, cc = 0;
+		size_t ncalls = 0, cc = 0, ntaken = 3;
 		agrp_buf *b;
 
 		if (m.type != 'o') {
@@ -816,10 +963,10 @@ fast_run(importer *im, const agrp_span *run)
 			fast_end(im);
 			continue;
 		}
-		fast_fields(im, FAST_MSG, &m, msg_keys, 4, f);
+		fast_fields(im, FAST_MSG, &m, msg_keys, N(msg_keys), f);
 		role = fast_cstr(&f[0], rbuf, sizeof rbuf);
 		if (role != NULL && (strcmp(role, "tool") == 0 || strcmp(role, "function") == 0)) {
-			fast_result(im, &m, open, &nopen);
+			fast_result(im, &m, strcmp(role, "function") == 0, open, &nopen);
 			continue;
 		}
 		/* tool_calls(): a list of objects, or one call object */
@@ -847,14 +994,17 @@ fast_run(importer *im, const agrp_span *run)
 		} else if (calls->type == 't' || calls->type == 'f') {
 			why = "a boolean";
 		}
-		if (why != NULL) {
+		if (why != NULL)
 			bad_tool_calls(im, i, why);
-		}
+		else
+			taken[ntaken++] = "tool_calls";
+		if (fc->type == 'o') /* else not a call: kept under src */
+			taken[ntaken++] = "function_call";
 		bool quiet = f[1].type == FAST_ABSENT || f[1].type == '0' ||
 		             (f[1].type == 's' && f[1].n == 2);
 		const agrp_buf *msg_src = NULL;
 
-		if (!quiet || ncalls == 0) {
+		if (!quiet || ncalls + (fc->type == 'o') == 0) {
 			b = fast_begin(im, "message");
 			if (f[0].type == 's')
 				fast_put(b, ",\"from\":", &f[0]);
@@ -862,7 +1012,7 @@ fast_run(importer *im, const agrp_span *run)
 				fast_put(b, ",\"agent\":", &f[2]);
 			if (f[1].type != FAST_ABSENT)
 				fast_put(b, ",\"content\":", &f[1]);
-			fast_src(im, FAST_MSG, b, &m, msg_keys, N(msg_keys) - (why ? 1 : 0));
+			fast_src(im, FAST_MSG, b, &m, taken, ntaken);
 			fast_end(im);
 		} else {
 			/* no message of its own: its other fields go with its first call */
@@ -870,7 +1020,7 @@ fast_run(importer *im, const agrp_span *run)
 
 			s->n = 0;
 			agrp_buf_add(s, "{", 1);
-			size_t w = fast_without(im, FAST_MSG, s, &m, msg_keys, N(msg_keys), true);
+			size_t w = fast_without(im, FAST_MSG, s, &m, taken, ntaken, true);
 
 			if (f[2].type == 's') {
 				agrp_buf_str(s, w > 0 ? ",\"name\":" : "\"name\":");
@@ -884,14 +1034,18 @@ fast_run(importer *im, const agrp_span *run)
 			agrp_span tc, kk;
 
 			if (one.type == 'o') {
-				fast_call_rec(im, &one, &f[0], msg_src, &open, &nopen, &cap);
+				fast_call_rec(im, &one, false, &f[0], msg_src, &open, &nopen, &cap);
+				msg_src = NULL;
 			} else {
 				for (cc = 0; agrp_span_next(calls, &cc, &kk, &tc);) {
-					fast_call_rec(im, &tc, &f[0], msg_src, &open, &nopen, &cap);
+					fast_call_rec(im, &tc, false, &f[0], msg_src, &open, &nopen,
+					              &cap);
 					msg_src = NULL;
 				}
 			}
 		}
+		if (fc->type == 'o')
+			fast_call_rec(im, fc, true, &f[0], msg_src, &open, &nopen, &cap);
 	}
 	free(open);
 	if (run->type == 'o' && (end = fast_outcome(im, run)) != NULL) {
