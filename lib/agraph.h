@@ -1321,7 +1321,7 @@ typedef struct agr_import_opts {
 
 /*
  * Converts the runs that the files (none: standard input) hold in format
- * (openai, chatlog or otel; agraph-trace(5) says how) into records, given
+ * (openai, swe-agent, chatlog or otel; agraph-trace(5) says how) into records, given
  * to out.  Input of one JSON value a line is read a line at a time; any
  * other is read whole, once.  Each mistake goes to on_error with its file,
  * line and column, and the rest is still converted.  Returns how many
