@@ -398,6 +398,11 @@ agr_report *agr_report_new(agr_format fmt, FILE *out, bool verbose);
 void agr_report_free(agr_report *r);
 /* One verdict (fits agr_verdict_fn with the report as ctx). */
 void agr_report_verdict(agr_report *r, const agr_verdict *v);
+/* Input that could not be read (err as the reader filled it): in junit,
+ * an error test case, counted in errors=, so that a CI system shows a
+ * broken trace file as broken; the other formats leave it to the
+ * program's own message. */
+void agr_report_error(agr_report *r, const agr_error *err);
 /* Writes what comes last: the count, or the JUnit document. */
 void agr_report_finish(agr_report *r);
 size_t agr_report_failures(const agr_report *r);
