@@ -253,3 +253,19 @@ root_span() {
 	run agraph-trace export --terminate-word x otel /dev/null
 	[ "$status" -eq 2 ]
 }
+
+@test "export otel: every request reads in protobuf's strict JSON parser, against the OTLP protos" {
+	set -o pipefail
+	{
+		agraph-route --fail Stripe "$EX/customer-support.yaml"
+		agraph-route --fail Stripe,Razorpay --id esc "$EX/customer-support.yaml" || [ "$?" -eq 1 ]
+		cat "$EX/conversation.ndjson" "$EX/refunds.ndjson" "$EX/agent.ndjson"
+	} >"$BATS_TEST_TMPDIR/all"
+	run "$BATS_TEST_DIRNAME/otlp-check.py" "$BATS_TEST_DIRNAME/data/otlp" < <(agraph-trace export otel "$BATS_TEST_TMPDIR/all")
+	[ "$status" -eq 0 ]
+	[ "$output" = "6 requests, 38 spans" ]
+	# The checker is strict: a span kind it does not know is refused.
+	agraph-trace export otel "$EX/refunds.ndjson" | sed 's/"kind":1/"kind":"SPAN_KIND_NONE"/' >"$BATS_TEST_TMPDIR/bad"
+	run "$BATS_TEST_DIRNAME/otlp-check.py" "$BATS_TEST_DIRNAME/data/otlp" <"$BATS_TEST_TMPDIR/bad"
+	[ "$status" -eq 1 ]
+}
