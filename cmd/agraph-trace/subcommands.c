@@ -397,9 +397,12 @@ trace_export(trace_opts *o, const char *format)
 	agr_error e;
 	int status;
 
-	if ((x = agr_exporter_new(format, agr_fe_write, &o->unbuffered, &e)) == NULL ||
-	    (o->start != NULL && !agr_exporter_start_at(x, o->start, &e)))
+	if ((x = agr_exporter_new(format, agr_fe_write, &o->unbuffered, &e)) == NULL)
 		errx(2, "%s", e.text);
+	if (o->start != NULL && !agr_exporter_start_at(x, o->start, &e)) {
+		agr_exporter_free(x);
+		errx(2, "%s", e.text);
+	}
 	agr_fe_on_stop(export_ended, x);
 	status = agr_fe_each_record(o->files, o->nfiles, feed_export, x);
 	agr_fe_on_stop(NULL, NULL);
