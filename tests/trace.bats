@@ -140,6 +140,19 @@ for s in x:
 	[ "$(xmllint --xpath 'string(//testcase[1]/error/@message)' - <<<"$output")" = "No such file or directory" ]
 }
 
+@test "--format junit: junit-report-merger keeps the error case and its count" {
+	jrm=$BATS_TEST_DIRNAME/junit/node_modules/.bin/jrm
+	[ -x "$jrm" ] || skip "no junit-report-merger: scripts/install-deps installs it"
+	{ head -3 "$S"; echo '{"trace":"silent",'; tail -n +4 "$S"; } >"$BATS_TEST_TMPDIR/torn.ndjson"
+	exits 2 agraph-trace check --format junit "$BATS_TEST_TMPDIR/torn.ndjson" >"$BATS_TEST_TMPDIR/a.xml" 2>/dev/null
+	agraph-trace check --format junit "$R" >"$BATS_TEST_TMPDIR/b.xml"
+	xmllint --noout --schema "$JUNIT_XSD" "$BATS_TEST_TMPDIR/a.xml" "$BATS_TEST_TMPDIR/b.xml"
+	"$jrm" "$BATS_TEST_TMPDIR/merged.xml" "$BATS_TEST_TMPDIR/a.xml" "$BATS_TEST_TMPDIR/b.xml" >/dev/null
+	[ "$(xmllint --xpath 'string(/testsuites/@errors)' "$BATS_TEST_TMPDIR/merged.xml")" = 1 ]
+	[ "$(xmllint --xpath 'string(/testsuites/@tests)' "$BATS_TEST_TMPDIR/merged.xml")" = 16 ]
+	[ "$(xmllint --xpath 'count(//testcase/error)' "$BATS_TEST_TMPDIR/merged.xml")" = 1 ]
+}
+
 @test "--format junit: test case names tell traces apart where classname is not shown" {
 	run agraph-trace check --format junit "$R" "$S"
 	[ "$(xmllint --xpath 'string(//testcase[@classname="esc"][1]/@name)' - <<<"$output")" = "esc: well-formed" ]
