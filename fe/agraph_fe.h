@@ -88,6 +88,11 @@ json_t *agr_fe_json_arg(const char *opt, const char *arg);
 typedef bool (*agr_fe_record_fn)(void *ctx, const agr_record *rec);
 int agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx);
 
+/* A line or file that agr_fe_each_record() cannot read is also handed to
+ * fn(ctx, err), after it is reported, for a program whose output must say
+ * so too (agraph-trace check --format junit); NULL: reported only. */
+void agr_fe_on_error(agr_error_fn fn, void *ctx);
+
 /* For a program that reads its input itself (agraph-trace import,
  * agraph-route --coproc): installs the handling of the stop signals that
  * agr_fe_each_record() installs, and returns the flag that they set, for

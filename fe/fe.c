@@ -343,6 +343,16 @@ stoppable_reader(char **files, int nfiles)
 	return r;
 }
 
+static agr_error_fn on_error; /* agr_fe_on_error() */
+static void *on_error_ctx;
+
+void
+agr_fe_on_error(agr_error_fn fn, void *ctx)
+{
+	on_error = fn;
+	on_error_ctx = ctx;
+}
+
 int
 agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx)
 {
@@ -355,6 +365,8 @@ agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx)
 	while (go_on && (rc = agr_reader_next(r, &rec, &e)) != 0) {
 		if (rc < 0) {
 			agr_fe_error(&e);
+			if (on_error != NULL)
+				on_error(on_error_ctx, &e);
 			status = 2;
 			continue;
 		}

@@ -398,6 +398,11 @@ agr_report *agr_report_new(agr_format fmt, FILE *out, bool verbose);
 void agr_report_free(agr_report *r);
 /* One verdict (fits agr_verdict_fn with the report as ctx). */
 void agr_report_verdict(agr_report *r, const agr_verdict *v);
+/* Input that could not be read (err as the reader filled it): in junit,
+ * an error test case, counted in errors=, so that a CI system shows a
+ * broken trace file as broken; the other formats leave it to the
+ * program's own message. */
+void agr_report_error(agr_report *r, const agr_error *err);
 /* Writes what comes last: the count, or the JUnit document. */
 void agr_report_finish(agr_report *r);
 size_t agr_report_failures(const agr_report *r);
@@ -1332,10 +1337,19 @@ long agr_import(const char *format, const char *const *paths, int npaths, const 
 
 /* Writes traces in another format, a trace at a time as each is over,
  * one trace id one trace, as agr_recorder_new() hands them over: for
- * otel, one OTLP/JSON request a line.  agr_exporter_finish_ended()
- * writes only the traces that have ended (for a stop on a signal). */
+ * otel, one OTLP/JSON request a line, its ids a hash of the trace's
+ * records.  agr_exporter_finish_ended() writes only the traces that have
+ * ended (for a stop on a signal). */
 typedef struct agr_exporter agr_exporter;
 agr_exporter *agr_exporter_new(const char *format, agr_write_fn out, void *ctx, agr_error *err);
+/* Where a trace whose records carry no ts begins: when, as seconds since
+ * the epoch or an RFC 3339 time, instead of the time of agr_exporter_new()
+ * (for output that is the same every time).  False, with *err, when when
+ * is neither.
+ *
+ *     if (!agr_exporter_start_at(x, "2026-01-01T00:00:00Z", &err)) ...
+ */
+bool agr_exporter_start_at(agr_exporter *x, const char *when, agr_error *err);
 bool agr_exporter_add(agr_exporter *x, const agr_record *rec, agr_error *err);
 void agr_exporter_finish(agr_exporter *x);
 void agr_exporter_finish_ended(agr_exporter *x);

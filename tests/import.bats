@@ -194,7 +194,7 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[ "$(jq -r '.resourceSpans[0].scopeSpans[0].spans[].name' <<<"$output" | paste -sd'|')" = \
-		"agraph customer-support|route|execute_tool CRM|execute_tool Stripe|reroute Stripe|execute_tool Razorpay|execute_tool Email|execute_tool Complete|final" ]
+		"invoke_workflow customer-support|route|execute_tool CRM|execute_tool Stripe|reroute Stripe|execute_tool Razorpay|execute_tool Email|execute_tool Complete|final" ]
 	[ "$(jq -c '.resourceSpans[0].scopeSpans[0].spans[] | select(.name == "execute_tool Stripe") | [.status.code, (.attributes[] | select(.key == "error.type") | .value.stringValue)]' <<<"$output")" = \
 		'[2,"unavailable"]' ]
 	[ "$(jq -r '[.resourceSpans[0].scopeSpans[0].spans[].traceId] | unique | .[0] | length' <<<"$output")" = 32 ]
@@ -208,7 +208,7 @@ setup() {
 	agraph-trace export otel "$BATS_TEST_TMPDIR/once" | agraph-trace import otel | cmp - "$BATS_TEST_TMPDIR/once"
 }
 
-@test "export otel: times from ts, or a millisecond a step; the same bytes each time" {
+@test "export otel: times from ts, or a millisecond a step from --start; the same bytes each time" {
 	printf '%s\n' '{"trace":"t","step":1,"kind":"call","tool":"x","id":"c1","ts":"2026-11-25T10:00:00.5Z"}' \
 		'{"trace":"t","step":2,"kind":"result","tool":"x","call":"c1","status":"ok","ts":1795600801.25}' >"$BATS_TEST_TMPDIR/t"
 	run agraph-trace export otel "$BATS_TEST_TMPDIR/t"
@@ -216,10 +216,90 @@ setup() {
 	[ "$(jq -c '.resourceSpans[0].scopeSpans[0].spans[1] | [.startTimeUnixNano, .endTimeUnixNano]' <<<"$output")" = \
 		'["1795600800500000000","1795600801250000000"]' ]
 	# Both runs must succeed with output: two crashes would compare equal.
-	agraph-trace export otel "$EX/refunds.ndjson" >"$BATS_TEST_TMPDIR/a"
-	agraph-trace export otel "$EX/refunds.ndjson" >"$BATS_TEST_TMPDIR/b"
+	agraph-trace export --start 1795600800 otel "$EX/refunds.ndjson" >"$BATS_TEST_TMPDIR/a"
+	agraph-trace export --start 2026-11-25T10:00:00Z otel "$EX/refunds.ndjson" >"$BATS_TEST_TMPDIR/b"
 	[ -s "$BATS_TEST_TMPDIR/a" ]
 	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	[ "$(jq -r '.resourceSpans[0].scopeSpans[0].spans[1].startTimeUnixNano' "$BATS_TEST_TMPDIR/a" | head -1)" = 1795600800001000000 ]
+	run agraph-trace export --start yesterday otel "$EX/refunds.ndjson"
+	[ "$status" -eq 2 ]
+	[ "$output" = "agraph-trace: --start takes seconds since the epoch or an RFC 3339 time, not 'yesterday'" ]
+}
+
+# Every span's start and end, in seconds, one a line.
+span_seconds() {
+	jq -r '.resourceSpans[].scopeSpans[].spans[] | .startTimeUnixNano, .endTimeUnixNano' | sed 's/.\{9\}$//'
+}
+
+@test "export otel: no span at 1970: a trace without ts begins at the export, a record without ts at its neighbour's time" {
+	set -o pipefail
+	before=$(date +%s)
+	agraph-route --fail Stripe "$EX/customer-support.yaml" | agraph-trace export otel | span_seconds >"$BATS_TEST_TMPDIR/s"
+	after=$(date +%s)
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/s")" -eq 18 ]
+	[ "$(awk -v lo="$before" -v hi="$((after + 1))" '$1 < lo || $1 > hi' "$BATS_TEST_TMPDIR/s" | wc -l)" -eq 0 ]
+	# One record without ts among timed ones takes the time before it;
+	# before the first timed one, the first time.
+	printf '%s\n' '{"trace":"t","step":1,"kind":"message","content":"hi"}' \
+		'{"trace":"t","step":2,"kind":"call","tool":"x","id":"c1","ts":1795600800}' \
+		'{"trace":"t","step":3,"kind":"result","call":"c1","status":"ok"}' \
+		'{"trace":"t","step":4,"kind":"final","status":"success","ts":1795600805}' >"$BATS_TEST_TMPDIR/t"
+	run agraph-trace export otel "$BATS_TEST_TMPDIR/t"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.resourceSpans[0].scopeSpans[0].spans[] | [.name, .startTimeUnixNano, .endTimeUnixNano]]' <<<"$output")" = \
+		'[["invoke_workflow t","1795600800000000000","1795600805000000000"],["message","1795600800000000000","1795600800000000000"],["execute_tool x","1795600800000000000","1795600800000000000"],["final","1795600805000000000","1795600805000000000"]]' ]
+}
+
+@test "export otel: two runs of one graph get other trace and span ids, and the import keeps them apart" {
+	set -o pipefail
+	agraph-route "$EX/customer-support.yaml" >"$BATS_TEST_TMPDIR/ok"
+	agraph-route --fail Stripe "$EX/customer-support.yaml" >"$BATS_TEST_TMPDIR/failed"
+	[ "$(jq -r .trace "$BATS_TEST_TMPDIR/ok" "$BATS_TEST_TMPDIR/failed" | sort -u)" = customer-support ]
+	agraph-trace export --start 1795600800 otel "$BATS_TEST_TMPDIR/ok" >"$BATS_TEST_TMPDIR/ok.otlp"
+	agraph-trace export --start 1795600800 otel "$BATS_TEST_TMPDIR/failed" >"$BATS_TEST_TMPDIR/failed.otlp"
+	[ "$(cat "$BATS_TEST_TMPDIR/ok.otlp" "$BATS_TEST_TMPDIR/failed.otlp" | jq -r '[.resourceSpans[].scopeSpans[].spans[].traceId] | unique | .[]' | wc -l)" -eq 2 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/ok.otlp" "$BATS_TEST_TMPDIR/failed.otlp" | jq -r '.resourceSpans[].scopeSpans[].spans[].spanId' | sort | uniq -d | wc -l)" -eq 0 ]
+	# The same run exported again: the same ids (they come from its records).
+	agraph-trace export otel "$BATS_TEST_TMPDIR/ok" | jq -r '.resourceSpans[].scopeSpans[].spans[].traceId' | sort -u >"$BATS_TEST_TMPDIR/again"
+	jq -r '.resourceSpans[].scopeSpans[].spans[].traceId' "$BATS_TEST_TMPDIR/ok.otlp" | sort -u | cmp - "$BATS_TEST_TMPDIR/again"
+	# Both requests in one file, as a collector's file exporter writes
+	# them: each run comes back whole and in order, not interleaved.
+	cat "$BATS_TEST_TMPDIR/ok.otlp" "$BATS_TEST_TMPDIR/failed.otlp" | agraph-trace import otel >"$BATS_TEST_TMPDIR/back"
+	cat "$BATS_TEST_TMPDIR/ok" "$BATS_TEST_TMPDIR/failed" >"$BATS_TEST_TMPDIR/ab"
+	cat "$BATS_TEST_TMPDIR/failed" "$BATS_TEST_TMPDIR/ok" >"$BATS_TEST_TMPDIR/ba"
+	cmp -s "$BATS_TEST_TMPDIR/back" "$BATS_TEST_TMPDIR/ab" || cmp "$BATS_TEST_TMPDIR/back" "$BATS_TEST_TMPDIR/ba"
+}
+
+# The root span of the one request in $output: name, operation, agent,
+# workflow, provider, error.type and status code.
+root_span() {
+	jq -c '.resourceSpans[0].scopeSpans[0].spans[0] | (.attributes | map({(.key): .value.stringValue}) | add) as $a
+		| [.name, $a["gen_ai.operation.name"], $a["gen_ai.agent.name"], $a["gen_ai.workflow.name"], $a["gen_ai.provider.name"], $a["error.type"], .status.code, .kind, (has("parentSpanId"))]' <<<"$output"
+}
+
+@test "export otel: the root span follows the GenAI conventions: invoke_agent or invoke_workflow, provider, error status" {
+	# A graph's run, many tools and no agent: a workflow named by its trace.
+	run agraph-trace export otel "$EX/recorded.ndjson"
+	[ "$status" -eq 0 ]
+	[ "$(root_span)" = '["invoke_workflow customer-support","invoke_workflow",null,"customer-support",null,null,null,1,false]' ]
+	# Escalated: an error, its status the error.type.
+	agraph-route --fail Stripe,Razorpay "$EX/customer-support.yaml" >"$BATS_TEST_TMPDIR/esc" || [ "$?" -eq 1 ]
+	[ "$(jq -r 'select(.kind == "final") | .status' "$BATS_TEST_TMPDIR/esc")" = escalated ]
+	run agraph-trace export otel "$BATS_TEST_TMPDIR/esc"
+	[ "$(root_span)" = '["invoke_workflow customer-support","invoke_workflow",null,"customer-support",null,"escalated",2,1,false]' ]
+	[ "$(jq -r '.resourceSpans[0].scopeSpans[0].spans[0].status.message' <<<"$output")" = escalated ]
+	# One agent, a provider named: invoke_agent {agent}.
+	printf '%s\n' '{"trace":"a1","step":1,"kind":"call","agent":"planner","provider":"openai","tool":"x","id":"c1"}' \
+		'{"trace":"a1","step":2,"kind":"result","agent":"planner","call":"c1","status":"ok"}' \
+		'{"trace":"a1","step":3,"kind":"final","agent":"planner","status":"failure"}' >"$BATS_TEST_TMPDIR/one"
+	run agraph-trace export otel "$BATS_TEST_TMPDIR/one"
+	[ "$(root_span)" = '["invoke_agent planner","invoke_agent","planner",null,"openai","failure",2,1,false]' ]
+	# A provider an OTel import kept; several agents: a workflow.
+	printf '%s\n' '{"trace":"w","step":1,"kind":"message","agent":"a","src":{"attributes":{"gen_ai.provider.name":"anthropic"}}}' \
+		'{"trace":"w","step":2,"kind":"message","agent":"b"}' \
+		'{"trace":"w","step":3,"kind":"final","status":"success"}' >"$BATS_TEST_TMPDIR/two"
+	run agraph-trace export otel "$BATS_TEST_TMPDIR/two"
+	[ "$(root_span)" = '["invoke_workflow w","invoke_workflow",null,"w","anthropic",null,null,1,false]' ]
 }
 
 @test "bad input: file:line:col, exit 2, and every good run still converted" {
@@ -250,4 +330,20 @@ setup() {
 	[ "$status" -eq 2 ]
 	run agraph-trace export --terminate-word x otel /dev/null
 	[ "$status" -eq 2 ]
+}
+
+@test "export otel: every request reads in protobuf's strict JSON parser, against the OTLP protos" {
+	set -o pipefail
+	{
+		agraph-route --fail Stripe "$EX/customer-support.yaml"
+		agraph-route --fail Stripe,Razorpay --id esc "$EX/customer-support.yaml" || [ "$?" -eq 1 ]
+		cat "$EX/conversation.ndjson" "$EX/refunds.ndjson" "$EX/agent.ndjson"
+	} >"$BATS_TEST_TMPDIR/all"
+	run "$BATS_TEST_DIRNAME/otlp-check.py" "$BATS_TEST_DIRNAME/data/otlp" < <(agraph-trace export otel "$BATS_TEST_TMPDIR/all")
+	[ "$status" -eq 0 ]
+	[ "$output" = "6 requests, 38 spans" ]
+	# The checker is strict: a span kind it does not know is refused.
+	agraph-trace export otel "$EX/refunds.ndjson" | sed 's/"kind":1/"kind":"SPAN_KIND_NONE"/' >"$BATS_TEST_TMPDIR/bad"
+	run "$BATS_TEST_DIRNAME/otlp-check.py" "$BATS_TEST_DIRNAME/data/otlp" <"$BATS_TEST_TMPDIR/bad"
+	[ "$status" -eq 1 ]
 }

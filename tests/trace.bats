@@ -93,6 +93,73 @@ setup() {
 	[ "$(xmllint --xpath 'count(//testcase/failure)' - <<<"$output")" = 1 ]
 	[ "$(xmllint --xpath 'string(//testsuites/@failures)' - <<<"$output")" = 1 ]
 	[ "$(xmllint --xpath 'string(//failure/../@classname)' - <<<"$output")" = silent ]
+	xmllint --noout --schema "$JUNIT_XSD" - <<<"$output"
+}
+
+JUNIT_XSD=$BATS_TEST_DIRNAME/data/junit/junit-10.xsd
+
+# The report on stdin as junitparser (Debian's python3-junitparser) reads
+# it: per suite, "tests errors failures", then per case "name|result|message".
+junitparser_read() {
+	/usr/bin/python3 -c '
+import sys
+from junitparser import JUnitXml
+x = JUnitXml.fromstring(sys.stdin.read().encode())
+print(x.tests, x.errors, x.failures)
+for s in x:
+    print(s.tests, s.errors, s.failures)
+    for c in s:
+        print("|".join([c.name] + [w for r in c.result for w in (type(r).__name__, r.message or "")]))
+'
+}
+
+@test "--format junit: a line that cannot be read is an error test case, counted in errors=" {
+	{ head -3 "$S"; echo '{"trace":"silent",'; tail -n +4 "$S"; } >"$BATS_TEST_TMPDIR/torn.ndjson"
+	run --separate-stderr agraph-trace check --format junit "$BATS_TEST_TMPDIR/torn.ndjson"
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "agraph-trace: $BATS_TEST_TMPDIR/torn.ndjson:4:19: expected a string key" ]
+	xmllint --noout --schema "$JUNIT_XSD" - <<<"$output"
+	[ "$(xmllint --xpath 'string(//testsuites/@errors)' - <<<"$output")" = 1 ]
+	[ "$(xmllint --xpath 'string(//testsuite/@errors)' - <<<"$output")" = 1 ]
+	[ "$(xmllint --xpath 'string(//testsuite/@tests)' - <<<"$output")" = 6 ]
+	[ "$(xmllint --xpath 'string(//error/@message)' - <<<"$output")" = "expected a string key" ]
+	[ "$(xmllint --xpath 'string(//error/../@name)' - <<<"$output")" = "$BATS_TEST_TMPDIR/torn.ndjson:4:19: unreadable" ]
+	[ "$(xmllint --xpath 'string(//error)' - <<<"$output")" = "$BATS_TEST_TMPDIR/torn.ndjson:4:19: expected a string key" ]
+	# The records that could be read are still checked.
+	[ "$(xmllint --xpath 'count(//testcase[@classname="silent"])' - <<<"$output")" = 5 ]
+	run junitparser_read <<<"$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "6 1 1" ]
+	[ "$(grep -c '|Error|' <<<"$output")" = 1 ]
+	# A file that cannot be opened, and a record the checker refuses, too.
+	run --separate-stderr agraph-trace check --format junit --max-open 1 /nonexistent "$R"
+	[ "$status" -eq 2 ]
+	xmllint --noout --schema "$JUNIT_XSD" - <<<"$output"
+	[ "$(xmllint --xpath 'string(//testsuite/@errors)' - <<<"$output")" = 2 ]
+	[ "$(xmllint --xpath 'string(//testcase[1]/@name)' - <<<"$output")" = "/nonexistent: unreadable" ]
+	[ "$(xmllint --xpath 'string(//testcase[1]/error/@message)' - <<<"$output")" = "No such file or directory" ]
+}
+
+@test "--format junit: junit-report-merger keeps the error case and its count" {
+	jrm=$BATS_TEST_DIRNAME/junit/node_modules/.bin/jrm
+	[ -x "$jrm" ] || skip "no junit-report-merger: scripts/install-deps installs it"
+	{ head -3 "$S"; echo '{"trace":"silent",'; tail -n +4 "$S"; } >"$BATS_TEST_TMPDIR/torn.ndjson"
+	exits 2 agraph-trace check --format junit "$BATS_TEST_TMPDIR/torn.ndjson" >"$BATS_TEST_TMPDIR/a.xml" 2>/dev/null
+	agraph-trace check --format junit "$R" >"$BATS_TEST_TMPDIR/b.xml"
+	xmllint --noout --schema "$JUNIT_XSD" "$BATS_TEST_TMPDIR/a.xml" "$BATS_TEST_TMPDIR/b.xml"
+	"$jrm" "$BATS_TEST_TMPDIR/merged.xml" "$BATS_TEST_TMPDIR/a.xml" "$BATS_TEST_TMPDIR/b.xml" >/dev/null
+	[ "$(xmllint --xpath 'string(/testsuites/@errors)' "$BATS_TEST_TMPDIR/merged.xml")" = 1 ]
+	[ "$(xmllint --xpath 'string(/testsuites/@tests)' "$BATS_TEST_TMPDIR/merged.xml")" = 16 ]
+	[ "$(xmllint --xpath 'count(//testcase/error)' "$BATS_TEST_TMPDIR/merged.xml")" = 1 ]
+}
+
+@test "--format junit: test case names tell traces apart where classname is not shown" {
+	run agraph-trace check --format junit "$R" "$S"
+	[ "$(xmllint --xpath 'string(//testcase[@classname="esc"][1]/@name)' - <<<"$output")" = "esc: well-formed" ]
+	[ "$(xmllint --xpath '//testcase/@name' - <<<"$output" | sort | uniq -d | wc -l)" -eq 0 ]
+	[ "$(xmllint --xpath 'count(//testcase)' - <<<"$output")" = 15 ]
+	run junitparser_read <<<"$output"
+	[ "$(tail -n +3 <<<"$output" | cut -d'|' -f1 | sort -u | wc -l)" -eq 15 ]
 }
 
 @test "--format junit escapes what XML cannot hold as it is" {

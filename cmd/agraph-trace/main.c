@@ -26,7 +26,7 @@ static const char usage[] =
     "       agraph-trace split [-u] -n k/n [file ...]\n"
     "       agraph-trace import [-u] [--terminate-word word]\n"
     "                          openai | swe-agent | chatlog | otel [file ...]\n"
-    "       agraph-trace export [-u] otel [file ...]\n";
+    "       agraph-trace export [-u] [--start time] otel [file ...]\n";
 
 enum {
 	OPT_FORMAT = 256,
@@ -39,6 +39,7 @@ enum {
 	OPT_WHOLE_TRACE,
 	OPT_TERMINATE_WORD,
 	OPT_VERBOSE,
+	OPT_START,
 };
 
 static const struct option longopts[] = {
@@ -54,6 +55,7 @@ static const struct option longopts[] = {
 	{ "whole-trace", no_argument, NULL, OPT_WHOLE_TRACE },
 	{ "terminate-word", required_argument, NULL, OPT_TERMINATE_WORD },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "start", required_argument, NULL, OPT_START },
 	{ "invert-match", no_argument, NULL, 'v' },
 	{ "unbuffered", no_argument, NULL, 'u' },
 	{ "number", required_argument, NULL, 'n' },
@@ -85,7 +87,7 @@ takes(const char *cmd, int c)
 		{ "lineage", { OPT_TRACE, 'u' } },
 		{ "split", { 'n', 'd', 'u' } },
 		{ "import", { OPT_TERMINATE_WORD, 'u' } },
-		{ "export", { 'u' } },
+		{ "export", { OPT_START, 'u' } },
 	};
 
 	if (c == 'h' || c == AGR_FE_OPT_VERSION || c == '?')
@@ -146,6 +148,9 @@ parse(int argc, char **argv, opts *o)
 			break;
 		case OPT_VERBOSE:
 			o->t.verbose = true;
+			break;
+		case OPT_START:
+			o->t.start = optarg;
 			break;
 		case 'v':
 			o->t.invert = true;

@@ -54,7 +54,15 @@ feed_checker(void *ctx, const agr_record *rec)
 	if (agr_checker_feed(r->checker, rec, &e))
 		return true;
 	agr_fe_error(&e);
+	agr_report_error(r->report, &e);
 	return false;
+}
+
+/* A line that could not be read: in the report too. */
+static void
+on_read_error(void *ctx, const agr_error *e)
+{
+	agr_report_error(((run_ctx *)ctx)->report, e);
 }
 
 int
@@ -71,7 +79,9 @@ trace_check(trace_opts *o, bool lint)
 	r.checker = agr_checker_new(o->contracts, o->max_open, on_verdict, &r);
 	if (lint)
 		agr_checker_every_problem(r.checker);
+	agr_fe_on_error(on_read_error, &r);
 	status = agr_fe_each_record(o->files, o->nfiles, feed_checker, &r);
+	agr_fe_on_error(NULL, NULL);
 	agr_checker_finish(r.checker);
 	agr_report_finish(r.report);
 	note_forgotten(agr_checker_forgotten(r.checker));
@@ -389,6 +399,10 @@ trace_export(trace_opts *o, const char *format)
 
 	if ((x = agr_exporter_new(format, agr_fe_write, &o->unbuffered, &e)) == NULL)
 		errx(2, "%s", e.text);
+	if (o->start != NULL && !agr_exporter_start_at(x, o->start, &e)) {
+		agr_exporter_free(x);
+		errx(2, "%s", e.text);
+	}
 	agr_fe_on_stop(export_ended, x);
 	status = agr_fe_each_record(o->files, o->nfiles, feed_export, x);
 	agr_fe_on_stop(NULL, NULL);

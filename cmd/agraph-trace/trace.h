@@ -18,6 +18,7 @@ typedef struct trace_opts {
 	bool digits;                       /* split -d */
 	const char *trace, *terminate_word;
 	const char *shards; /* split -n: "n" or "k/n" */
+	const char *start;  /* export --start */
 	char **files;
 	int nfiles;
 } trace_opts;

@@ -12,6 +12,7 @@ struct agr_report {
 	FILE *out;
 	bool verbose;
 	size_t pass, fail;
+	size_t errors;    /* input that could not be read: JUnit error cases */
 	char *last_trace; /* a trace's verdicts come together: a new id, a new trace */
 	size_t ntraces;
 	char *junit; /* testcases, kept until the counts are known */
@@ -255,9 +256,12 @@ agr_report_verdict(agr_report *r, const agr_verdict *v)
 		break;
 	}
 	case AGR_FMT_JUNIT:
+		/* the trace in the name too: many consoles show no classname */
 		junit_lit(r, "    <testcase classname=\"");
 		junit_text(r, v->trace);
 		junit_lit(r, "\" name=\"");
+		junit_text(r, shown(v->trace));
+		junit_lit(r, ": ");
 		junit_text(r, v->contract);
 		if (v->pass) {
 			junit_lit(r, "\"/>\n");
@@ -297,6 +301,43 @@ agr_report_verdict(agr_report *r, const agr_verdict *v)
 	}
 }
 
+/* "source:line:col", the parts that are known, as agr_error_print()
+ * writes them. */
+static void
+junit_where(agr_report *r, const agr_error *e)
+{
+	char num[64];
+
+	junit_text(r, e->source[0] ? e->source : "-");
+	if (e->line > 0) {
+		snprintf(num, sizeof num, ":%ld", e->line);
+		junit_text(r, num);
+	}
+	if (e->line > 0 && e->column > 0) {
+		snprintf(num, sizeof num, ":%ld", e->column);
+		junit_text(r, num);
+	}
+}
+
+void
+agr_report_error(agr_report *r, const agr_error *e)
+{
+	r->errors++;
+	if (r->fmt != AGR_FMT_JUNIT)
+		return;
+	junit_lit(r, "    <testcase classname=\"");
+	junit_text(r, e->source[0] ? e->source : "-");
+	junit_lit(r, "\" name=\"");
+	junit_where(r, e);
+	junit_lit(r, ": unreadable\">\n      <error message=\"");
+	junit_text(r, e->text);
+	junit_lit(r, "\" type=\"input\">");
+	junit_where(r, e);
+	junit_lit(r, ": ");
+	junit_text(r, e->text);
+	junit_lit(r, "</error>\n    </testcase>\n");
+}
+
 void
 agr_report_finish(agr_report *r)
 {
@@ -310,10 +351,12 @@ agr_report_finish(agr_report *r)
 		fprintf(
 		    r->out,
 		    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		    "<testsuites name=\"agraph-trace check\" tests=\"%zu\" failures=\"%zu\">\n"
-		    "  <testsuite name=\"contracts\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
+		    "<testsuites name=\"agraph-trace check\" tests=\"%zu\" failures=\"%zu\" "
+		    "errors=\"%zu\">\n"
+		    "  <testsuite name=\"contracts\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
 		    "skipped=\"0\">\n",
-		    r->pass + r->fail, r->fail, r->pass + r->fail, r->fail);
+		    r->pass + r->fail + r->errors, r->fail, r->errors,
+		    r->pass + r->fail + r->errors, r->fail, r->errors);
 		if (r->junit_len > 0)
 			fwrite(r->junit, 1, r->junit_len, r->out);
 		fputs("  </testsuite>\n</testsuites>\n", r->out);

@@ -8,6 +8,11 @@
  * span keeps the records it stands for, whole, in agraph.record (and
  * agraph.result): importing the export gives back every record, byte for
  * byte.
+ *
+ * The ids come from the trace's records, byte for byte: two runs of one
+ * graph (one trace id, other records) get other ids, so that a backend
+ * and the import keep them apart, and exporting one run twice gives the
+ * same ids.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -21,18 +26,31 @@ struct agr_exporter {
 	void *ctx;
 	agr_recorder *rd;
 	agrp_buf buf;
+	unsigned long long start; /* where a trace without any ts begins */
 };
 
-static uint64_t
-hash64(const char *s, uint64_t seed)
-{
-	uint64_t h = 1469598103934665603ULL ^ seed;
+#define FNV_PRIME 1099511628211ULL
 
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
+static uint64_t
+fnv_start(uint64_t seed)
+{
+	return 1469598103934665603ULL ^ seed;
+}
+
+static uint64_t
+fnv_add(uint64_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= FNV_PRIME;
 	}
-	/* splitmix64's finish: every bit of the text reaches every bit */
+	return h;
+}
+
+/* splitmix64's finish: every bit of the text reaches every bit */
+static uint64_t
+mix_finish(uint64_t h)
+{
 	h ^= h >> 30;
 	h *= 0xbf58476d1ce4e5b9ULL;
 	h ^= h >> 27;
@@ -45,7 +63,26 @@ hex_id(char *out, const char *text, int words)
 {
 	for (int i = 0; i < words; i++)
 		snprintf(out + 16 * i, 17, "%016llx",
-		         (unsigned long long)hash64(text, (uint64_t)i + 1));
+		         (unsigned long long)mix_finish(
+		             fnv_add(fnv_start((uint64_t)i + 1), text, strlen(text))));
+}
+
+/* The trace's 128-bit id, in hex: a hash of its records' bytes, a line
+ * end after each, as they were read. */
+static void
+content_id(char *out, const agr_recording *rc)
+{
+	for (int w = 0; w < 2; w++) {
+		uint64_t h = fnv_start((uint64_t)w + 1);
+
+		for (size_t i = 0; i < agr_recording_size(rc); i++) {
+			size_t len;
+			const char *bytes = agr_record_bytes(agr_recording_record(rc, i), &len);
+
+			h = fnv_add(fnv_add(h, bytes, len), "\n", 1);
+		}
+		snprintf(out + 16 * w, 17, "%016llx", (unsigned long long)mix_finish(h));
+	}
 }
 
 /* Seconds since the epoch, from a number or an RFC 3339 string; false when
@@ -201,23 +238,37 @@ typedef struct texport {
 	char trace_hex[40], root_id[40];
 } texport;
 
-/* Each record's time; with none, a millisecond a step from the epoch. */
+/* Each record's time.  One without ts takes the time of the nearest
+ * record before it that has one (none before: after it), so that spans
+ * keep their order; a trace with no ts at all begins at the exporter's
+ * start, a millisecond a step. */
 static void
-record_times(texport *e)
+record_times(texport *e, unsigned long long start)
 {
-	for (size_t i = 0; i < e->n; i++) {
-		const json_t *rec = agr_record_json(agr_recording_record(e->rc, i));
-		const json_t *step = json_object_get(rec, "step");
+	bool *timed = agrp_xcalloc(e->n + 1, sizeof *timed);
+	size_t first = e->n;
 
-		if (!record_time(rec, &e->t[i]))
-			e->t[i] = (unsigned long long)(json_is_integer(step) &&
-			                                       json_integer_value(step) > 0
-			                                   ? json_integer_value(step)
-			                                   : (json_int_t)i) *
-			          1000000ULL;
+	for (size_t i = 0; i < e->n; i++) {
+		timed[i] = record_time(agr_record_json(agr_recording_record(e->rc, i)), &e->t[i]);
+		if (timed[i] && first == e->n)
+			first = i;
+	}
+	for (size_t i = 0; i < e->n; i++) {
+		const json_t *step =
+		    json_object_get(agr_record_json(agr_recording_record(e->rc, i)), "step");
+
+		if (first == e->n)
+			e->t[i] = start + (unsigned long long)(json_is_integer(step) &&
+			                                               json_integer_value(step) > 0
+			                                           ? json_integer_value(step)
+			                                           : (json_int_t)i) *
+			                      1000000ULL;
+		else if (!timed[i])
+			e->t[i] = i < first ? e->t[first] : e->t[i - 1];
 		e->lo = i == 0 || e->t[i] < e->lo ? e->t[i] : e->lo;
 		e->hi = e->t[i] > e->hi ? e->t[i] : e->hi;
 	}
+	free(timed);
 }
 
 /* The first later result, not yet used, that answers the call at i; n
@@ -304,18 +355,88 @@ record_span(const texport *e, size_t i, const char *seed)
 	return span;
 }
 
-/* The root span, over all the others: the agent's run. */
+/* The one agent the trace's records name; NULL when they name none or
+ * several (then the run is a workflow). */
+static const char *
+only_agent(const texport *e)
+{
+	const char *one = NULL;
+
+	for (size_t i = 0; i < e->n; i++) {
+		const char *a =
+		    agr_json_str(agr_record_json(agr_recording_record(e->rc, i)), "agent");
+
+		if (a == NULL)
+			continue;
+		if (one != NULL && strcmp(one, a) != 0)
+			return NULL;
+		one = a;
+	}
+	return one;
+}
+
+/* The model provider, where a record says: its own provider, or the
+ * gen_ai.provider.name an OTel import kept under src.attributes. */
+static const char *
+provider(const texport *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		const json_t *rec = agr_record_json(agr_recording_record(e->rc, i));
+		const char *p = agr_json_str(rec, "provider");
+
+		if (p == NULL)
+			p = agr_json_str(json_object_get(json_object_get(rec, "src"), "attributes"),
+			                 "gen_ai.provider.name");
+		if (p != NULL)
+			return p;
+	}
+	return NULL;
+}
+
+/* The status of the trace's last final; NULL without one. */
+static const char *
+final_status(const texport *e)
+{
+	for (size_t i = e->n; i-- > 0;) {
+		const json_t *rec = agr_record_json(agr_recording_record(e->rc, i));
+		const char *kind = agr_json_str(rec, "kind");
+
+		if (kind != NULL && strcmp(kind, "final") == 0)
+			return agr_json_str(rec, "status");
+	}
+	return NULL;
+}
+
+/* The root span, over all the others, as the GenAI conventions name the
+ * run: invoke_agent {gen_ai.agent.name} when one agent made the trace,
+ * else invoke_workflow {gen_ai.workflow.name}, the trace id naming the
+ * workflow (agraph-route's is its graph's name).  An escalated, failed
+ * or crashed run is an error, its final status the error.type. */
 static json_t *
 root_span(const texport *e)
 {
+	const char *agent = only_agent(e), *status = final_status(e);
+	const char *op = agent != NULL ? "invoke_agent" : "invoke_workflow";
+	const char *what = agent != NULL ? agent : e->trace;
+	bool failed =
+	    status != NULL && (strcmp(status, "escalated") == 0 || strcmp(status, "failure") == 0 ||
+	                       strcmp(status, "crashed") == 0);
 	char name[700];
 	json_t *root, *attrs = json_array();
 
-	snprintf(name, sizeof name, "agraph %s", e->trace);
+	snprintf(name, sizeof name, "%s%s%s", op, what[0] ? " " : "", what);
 	root = new_span(e->trace_hex, NULL, "", name, e->lo, e->hi);
 	json_object_set_new(root, "spanId", json_string(e->root_id));
-	attr_str(attrs, "gen_ai.operation.name", "invoke_agent");
+	attr_str(attrs, "gen_ai.operation.name", op);
+	if (agent != NULL)
+		attr_str(attrs, "gen_ai.agent.name", agent);
+	else if (e->trace[0] != '\0')
+		attr_str(attrs, "gen_ai.workflow.name", e->trace);
+	attr_str(attrs, "gen_ai.provider.name", provider(e));
+	if (failed)
+		attr_str(attrs, "error.type", status);
 	attr_str(attrs, "agraph.trace", e->trace);
+	set_status(root, failed, failed ? status : NULL);
 	json_object_set_new(root, "attributes", attrs);
 	return root;
 }
@@ -333,17 +454,17 @@ export_trace(void *vx, agr_recording *rc)
 
 	e.t = agrp_xcalloc(e.n + 1, sizeof *e.t);
 	e.used = agrp_xcalloc(e.n + 1, sizeof *e.used);
-	hex_id(e.trace_hex, e.trace, 2);
-	snprintf(seed, sizeof seed, "%s\x1froot", e.trace);
+	content_id(e.trace_hex, rc);
+	snprintf(seed, sizeof seed, "%s\x1froot", e.trace_hex);
 	hex_id(e.root_id, seed, 1);
-	record_times(&e);
+	record_times(&e, x->start);
 	for (size_t i = 0; i < e.n; i++) {
 		const char *kind =
 		    agr_json_str(agr_record_json(agr_recording_record(rc, i)), "kind");
 
 		if (e.used[i])
 			continue;
-		snprintf(seed, sizeof seed, "%s\x1f%zu", e.trace, i);
+		snprintf(seed, sizeof seed, "%s\x1f%zu", e.trace_hex, i);
 		json_array_append_new(spans, kind != NULL && strcmp(kind, "call") == 0
 		                                 ? call_span(&e, i, seed)
 		                                 : record_span(&e, i, seed));
@@ -362,6 +483,18 @@ export_trace(void *vx, agr_recording *rc)
 	agr_recording_free(rc);
 }
 
+/* Now, for traces that carry no time: an OTel backend shows a run where
+ * its spans are, and one at 1970-01-01 is out of every view. */
+static unsigned long long
+wall_clock(void)
+{
+	struct timespec now;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) != 0)
+		return 0;
+	return (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec;
+}
+
 agr_exporter *
 agr_exporter_new(const char *format, agr_write_fn out, void *ctx, agr_error *err)
 {
@@ -375,7 +508,30 @@ agr_exporter_new(const char *format, agr_write_fn out, void *ctx, agr_error *err
 	x->out = out;
 	x->ctx = ctx;
 	x->rd = agr_recorder_new(NULL, export_trace, x);
+	x->start = wall_clock();
 	return x;
+}
+
+bool
+agr_exporter_start_at(agr_exporter *x, const char *when, agr_error *err)
+{
+	json_t *rec = json_object();
+	char *end;
+	double secs = strtod(when, &end);
+	bool ok;
+
+	/* the same readings as a record's ts: seconds, or RFC 3339 */
+	if (end != when && *end == '\0' && isfinite(secs))
+		json_object_set_new(rec, "ts", json_real(secs));
+	else
+		json_object_set_new(rec, "ts", json_string(when));
+	ok = record_time(rec, &x->start);
+	json_decref(rec);
+	if (!ok)
+		agrp_error_set(
+		    err, "", 0, 0,
+		    "--start takes seconds since the epoch or an RFC 3339 time, not '%s'", when);
+	return ok;
 }
 
 bool

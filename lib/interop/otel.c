@@ -218,8 +218,10 @@ restore(importer *im, const json_t *span, json_t *attrs, pending **p, size_t *n,
 		    p, n, cap,
 		    (pending){ .t = nanos(json_object_get(span, "startTimeUnixNano")),
 		               .step = json_is_integer(step) ? (long)json_integer_value(step) : -1,
-		               .trace = json_is_string(json_object_get(rec, "trace"))
-		                            ? json_object_get(rec, "trace")
+		               /* by the span's trace: two runs under one trace id
+		                * (other traceIds) are not merged */
+		               .trace = json_is_string(json_object_get(span, "traceId"))
+		                            ? json_object_get(span, "traceId")
 		                            : NULL,
 		               .rec = rec,
 		               .bytes = agrp_xstrdup(text) });
