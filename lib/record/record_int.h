@@ -51,6 +51,20 @@ bool agrp_scan_record(const char *s, size_t n, agrp_field **fields, size_t *nfie
  * reads it, but stricter on depth) and gives its span; false when
  * invalid. */
 bool agrp_scan_value(const char *s, size_t n, agrp_span *out);
+/* The ways of reading bytes in bulk (bulk.c): the best the machine has,
+ * unless a test forces one.  CAREFUL reads no line whole first: each
+ * string checks its own UTF-8, as the scan did before there was a bulk
+ * check, which the tests compare the errors of the others with. */
+enum { AGRP_ISA_CAREFUL, AGRP_ISA_SCALAR, AGRP_ISA_SSE2, AGRP_ISA_AVX2 };
+int agrp_bulk_isa(void);
+/* For tests: every scan from now on reads the bytes that way (-1: the
+ * best again); false when the machine cannot. */
+bool agrp_bulk_force(int isa);
+/* Whether s[0..n) is all UTF-8, as agrp_utf8_len reads it. */
+bool agrp_bulk_utf8(const char *s, size_t n, int isa);
+/* How many bytes from p on are neither a quote, a backslash nor below
+ * 0x20: what a string of valid UTF-8 holds as it is. */
+size_t agrp_bulk_run(const char *p, const char *end, int isa);
 /* The 1-based column of p in the line s: characters, not bytes. */
 long agrp_column_of(const char *s, const char *p);
 /* AGRAPH_REFERENCE=1: read and evaluate through jansson trees, the

@@ -31,6 +31,8 @@ typedef struct scanner {
 	bool nul;     /* the last string held \u0000 */
 	bool real;    /* the last number was a real */
 	bool notable; /* a top-level value is a real or holds \u0000 */
+	bool utf8;    /* the whole line is UTF-8: strings need not read it again */
+	int isa;      /* how bulk.c reads it */
 } scanner;
 
 static bool
@@ -140,8 +142,9 @@ scan_string(scanner *S, agrp_span *out)
 	while (S->p < S->end && *S->p != '"') {
 		unsigned char c = (unsigned char)*S->p;
 
-		if (c >= 0x20 && c < 0x80 && c != '\\') {
-			S->p += plain_run(S->p, S->end);
+		if (c >= 0x20 && c != '\\' && (c < 0x80 || S->utf8)) {
+			S->p +=
+			    S->utf8 ? agrp_bulk_run(S->p, S->end, S->isa) : plain_run(S->p, S->end);
 			continue;
 		}
 
@@ -638,7 +641,11 @@ bool
 agrp_scan_record(const char *s, size_t n, agrp_field **fields, size_t *nfields, size_t *cap,
                  bool *notable, long *col, const char **msg)
 {
-	scanner S = { s, s + n, s, NULL, NULL, *fields, 0, *cap, false, false, false };
+	int isa = agrp_bulk_isa();
+	scanner S = { s,     s + n,   s,     NULL,
+		      NULL,  *fields, 0,     *cap,
+		      false, false,   false, isa != AGRP_ISA_CAREFUL && agrp_bulk_utf8(s, n, isa),
+		      isa };
 	agrp_span v;
 	bool ok;
 
@@ -676,7 +683,11 @@ agrp_scan_record(const char *s, size_t n, agrp_field **fields, size_t *nfields, 
 bool
 agrp_scan_value(const char *s, size_t n, agrp_span *out)
 {
-	scanner S = { s, s + n, s, NULL, NULL, NULL, 0, 0, false, false, false };
+	int isa = agrp_bulk_isa();
+	scanner S = { s,     s + n, s,     NULL,
+		      NULL,  NULL,  0,     0,
+		      false, false, false, isa != AGRP_ISA_CAREFUL && agrp_bulk_utf8(s, n, isa),
+		      isa };
 
 	skip_ws(&S);
 	if (!scan_value(&S, out, 1)) /* 1: below the top, no fields listed */
