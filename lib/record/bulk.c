@@ -224,25 +224,13 @@ agrp_bulk_utf8(const char *s, size_t n, int isa)
 /* ---- plain runs in strings ------------------------------------------- */
 
 #ifdef HAVE_X86
-/* Set where a byte is a quote, a backslash or below 0x20 (unsigned). */
-static inline int
-stops_sse2(__m128i v)
-{
-	const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
-	              control = _mm_set1_epi8(0x1f);
-
-	return _mm_movemask_epi8(
-	    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-	                 _mm_cmpeq_epi8(_mm_min_epu8(v, control), v)));
-}
-
 static size_t
 run_sse2(const char *p, const char *end)
 {
 	const char *q = p;
 
 	while (end - q >= 16) {
-		int stops = stops_sse2(_mm_loadu_si128((const __m128i *)(const void *)q));
+		int stops = agrp_stops16(q);
 
 		if (stops != 0)
 			return (size_t)(q - p) + (size_t)__builtin_ctz((unsigned)stops);

@@ -139,6 +139,22 @@ scan_string(scanner *S, agrp_span *out)
 	bool esc = false;
 
 	S->nul = false;
+#ifdef __SSE2__
+	/* Most strings are keys and short values: one whose closing quote is
+	 * the first of its next sixteen bytes to stop at ends here. */
+	if (S->utf8 && S->end - S->p >= 16) {
+		int stops = agrp_stops16(S->p);
+
+		if (stops != 0 && S->p[__builtin_ctz((unsigned)stops)] == '"') {
+			S->p += __builtin_ctz((unsigned)stops) + 1;
+			out->p = start;
+			out->n = (size_t)(S->p - start);
+			out->type = 's';
+			out->esc = false;
+			return true;
+		}
+	}
+#endif
 	while (S->p < S->end && *S->p != '"') {
 		unsigned char c = (unsigned char)*S->p;
 
