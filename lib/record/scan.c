@@ -340,6 +340,20 @@ scan_number(scanner *S, agrp_span *out)
 
 static bool scan_value(scanner *S, agrp_span *out, int depth);
 
+/* A value inside an object or an array: the strings and numbers most
+ * are taken straight, without scan_value's frame. */
+static inline bool
+scan_member(scanner *S, agrp_span *out, int depth)
+{
+	if (S->p < S->end && depth <= MAX_DEPTH) {
+		if (*S->p == '"')
+			return scan_string(S, out);
+		if ((*S->p >= '0' && *S->p <= '9') || *S->p == '-')
+			return scan_number(S, out);
+	}
+	return scan_value(S, out, depth);
+}
+
 /*
  * The keys of one object, decoded, for the duplicate check: compared one
  * by one while they are few, looked up in a hash table past that, so
@@ -534,7 +548,7 @@ scan_object(scanner *S, agrp_span *out, int depth)
 		}
 		S->p++;
 		skip_ws(S);
-		if (!scan_value(S, &val, depth + 1))
+		if (!scan_member(S, &val, depth + 1))
 			goto done;
 		if (top) {
 			S->notable |= (val.type == 'n' && S->real) || (val.type == 's' && S->nul);
@@ -579,7 +593,7 @@ scan_array(scanner *S, agrp_span *out, int depth)
 			agrp_span v;
 
 			skip_ws(S);
-			if (!scan_value(S, &v, depth + 1))
+			if (!scan_member(S, &v, depth + 1))
 				return false;
 			skip_ws(S);
 			if (S->p < S->end && *S->p == ',') {
