@@ -373,6 +373,7 @@ typedef struct keyset {
 	size_t n, cap;
 	uint32_t *slots; /* 1 + an index into keys; 0: empty */
 	size_t nslots;
+	bool owns; /* some key is owned: most objects have none to free */
 } keyset;
 
 static uint64_t
@@ -449,6 +450,7 @@ keyset_add_many(keyset *ks, const char *p, size_t n, bool owned)
 	k->n = n;
 	k->h = h;
 	k->owned = owned;
+	ks->owns |= owned;
 	if (ks->slots == NULL || 2 * ks->n > ks->nslots) {
 		keyset_index(ks);
 	} else {
@@ -477,13 +479,14 @@ keyset_add(keyset *ks, const char *p, size_t n, bool owned)
 	k->p = p;
 	k->n = n;
 	k->owned = owned;
+	ks->owns |= owned;
 	return true;
 }
 
 static void
 keyset_free(keyset *ks)
 {
-	for (size_t i = 0; i < ks->n; i++)
+	for (size_t i = 0; ks->owns && i < ks->n; i++)
 		if (ks->keys[i].owned)
 			free((char *)ks->keys[i].p);
 	if (ks->keys != ks->few)
@@ -525,6 +528,7 @@ scan_object(scanner *S, agrp_span *out, int depth)
 	ks.cap = FEW_KEYS;
 	ks.slots = NULL;
 	ks.nslots = 0;
+	ks.owns = false;
 	skip_ws(S);
 	if (S->p < S->end && *S->p == '}') {
 		S->p++;
