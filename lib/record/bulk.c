@@ -117,7 +117,7 @@ utf8_sse2(const unsigned char *p, size_t n)
 #define OVERLONG_2 0x20
 #define TOO_LARGE_1000 0x40
 #define OVERLONG_4 0x40
-#define TWO_CONTS 0x80
+#define TWO_CONTS (-0x80) /* 0x80, as the signed char the tables hold */
 #define CARRY (TOO_SHORT | TOO_LONG | TWO_CONTS)
 #define TABLE(...) _mm256_setr_epi8(__VA_ARGS__, __VA_ARGS__)
 
