@@ -223,6 +223,16 @@ agrp_bulk_utf8(const char *s, size_t n, int isa)
 
 /* ---- plain runs in strings ------------------------------------------- */
 
+static size_t
+run_scalar(const char *p, const char *end)
+{
+	const char *q = p;
+
+	while (q < end && (unsigned char)*q >= 0x20 && *q != '"' && *q != '\\')
+		q++;
+	return (size_t)(q - p);
+}
+
 #ifdef HAVE_X86
 static size_t
 run_sse2(const char *p, const char *end)
@@ -236,9 +246,7 @@ run_sse2(const char *p, const char *end)
 			return (size_t)(q - p) + (size_t)__builtin_ctz((unsigned)stops);
 		q += 16;
 	}
-	while (q < end && (unsigned char)*q >= 0x20 && *q != '"' && *q != '\\')
-		q++;
-	return (size_t)(q - p);
+	return (size_t)(q - p) + run_scalar(q, end);
 }
 
 __attribute__((target("avx2"))) static size_t
@@ -265,8 +273,6 @@ run_avx2(const char *p, const char *end)
 size_t
 agrp_bulk_run(const char *p, const char *end, int isa)
 {
-	const char *q = p;
-
 #ifdef HAVE_X86
 	if (isa == AGRP_ISA_AVX2)
 		return run_avx2(p, end);
@@ -275,7 +281,5 @@ agrp_bulk_run(const char *p, const char *end, int isa)
 #else
 	(void)isa;
 #endif
-	while (q < end && (unsigned char)*q >= 0x20 && *q != '"' && *q != '\\')
-		q++;
-	return (size_t)(q - p);
+	return run_scalar(p, end);
 }
