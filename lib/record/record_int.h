@@ -6,6 +6,9 @@
 #define AGRP_RECORD_INT_H
 
 #include "base/base_int.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* JSON values written byte for byte as agr_write_json() writes them. */
 void agrp_buf_json_string(agrp_buf *b, const char *s);
@@ -51,6 +54,36 @@ bool agrp_scan_record(const char *s, size_t n, agrp_field **fields, size_t *nfie
  * reads it, but stricter on depth) and gives its span; false when
  * invalid. */
 bool agrp_scan_value(const char *s, size_t n, agrp_span *out);
+/* The ways of reading bytes in bulk (bulk.c): the best the machine has,
+ * unless a test forces one.  CAREFUL reads no line whole first: each
+ * string checks its own UTF-8, as the scan did before there was a bulk
+ * check, which the tests compare the errors of the others with. */
+enum { AGRP_ISA_CAREFUL, AGRP_ISA_SCALAR, AGRP_ISA_SSE2, AGRP_ISA_AVX2 };
+int agrp_bulk_isa(void);
+/* For tests: every scan from now on reads the bytes that way (-1: the
+ * best again); false when the machine cannot. */
+bool agrp_bulk_force(int isa);
+/* Whether s[0..n) is all UTF-8, as agrp_utf8_len reads it. */
+bool agrp_bulk_utf8(const char *s, size_t n, int isa);
+/* How many bytes from p on are neither a quote, a backslash nor below
+ * 0x20: what a string of valid UTF-8 holds as it is. */
+size_t agrp_bulk_run(const char *p, const char *end, int isa);
+#ifdef __SSE2__
+/* A bit set for each of the 16 bytes from p that is a quote, a backslash
+ * or below 0x20: where a string of valid UTF-8 stops being plain.  SSE2,
+ * which every x86-64 has: inline, for the short strings. */
+static inline int
+agrp_stops16(const char *p)
+{
+	const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+	              control = _mm_set1_epi8(0x1f);
+
+	return _mm_movemask_epi8(
+	    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+	                 _mm_cmpeq_epi8(_mm_min_epu8(v, control), v)));
+}
+#endif
 /* The 1-based column of p in the line s: characters, not bytes. */
 long agrp_column_of(const char *s, const char *p);
 /* AGRAPH_REFERENCE=1: read and evaluate through jansson trees, the

@@ -31,6 +31,8 @@ typedef struct scanner {
 	bool nul;     /* the last string held \u0000 */
 	bool real;    /* the last number was a real */
 	bool notable; /* a top-level value is a real or holds \u0000 */
+	bool utf8;    /* the whole line is UTF-8: strings need not read it again */
+	int isa;      /* how bulk.c reads it */
 } scanner;
 
 static bool
@@ -137,11 +139,28 @@ scan_string(scanner *S, agrp_span *out)
 	bool esc = false;
 
 	S->nul = false;
+#ifdef __SSE2__
+	/* Most strings are keys and short values: one whose closing quote is
+	 * the first of its next sixteen bytes to stop at ends here. */
+	if (S->utf8 && S->end - S->p >= 16) {
+		int stops = agrp_stops16(S->p);
+
+		if (stops != 0 && S->p[__builtin_ctz((unsigned)stops)] == '"') {
+			S->p += __builtin_ctz((unsigned)stops) + 1;
+			out->p = start;
+			out->n = (size_t)(S->p - start);
+			out->type = 's';
+			out->esc = false;
+			return true;
+		}
+	}
+#endif
 	while (S->p < S->end && *S->p != '"') {
 		unsigned char c = (unsigned char)*S->p;
 
-		if (c >= 0x20 && c < 0x80 && c != '\\') {
-			S->p += plain_run(S->p, S->end);
+		if (c >= 0x20 && c != '\\' && (c < 0x80 || S->utf8)) {
+			S->p +=
+			    S->utf8 ? agrp_bulk_run(S->p, S->end, S->isa) : plain_run(S->p, S->end);
 			continue;
 		}
 
@@ -321,6 +340,20 @@ scan_number(scanner *S, agrp_span *out)
 
 static bool scan_value(scanner *S, agrp_span *out, int depth);
 
+/* A value inside an object or an array: the strings and numbers most
+ * are taken straight, without scan_value's frame. */
+static inline bool
+scan_member(scanner *S, agrp_span *out, int depth)
+{
+	if (S->p < S->end && depth <= MAX_DEPTH) {
+		if (*S->p == '"')
+			return scan_string(S, out);
+		if ((*S->p >= '0' && *S->p <= '9') || *S->p == '-')
+			return scan_number(S, out);
+	}
+	return scan_value(S, out, depth);
+}
+
 /*
  * The keys of one object, decoded, for the duplicate check: compared one
  * by one while they are few, looked up in a hash table past that, so
@@ -340,6 +373,7 @@ typedef struct keyset {
 	size_t n, cap;
 	uint32_t *slots; /* 1 + an index into keys; 0: empty */
 	size_t nslots;
+	bool owns; /* some key is owned: most objects have none to free */
 } keyset;
 
 static uint64_t
@@ -416,6 +450,7 @@ keyset_add_many(keyset *ks, const char *p, size_t n, bool owned)
 	k->n = n;
 	k->h = h;
 	k->owned = owned;
+	ks->owns |= owned;
 	if (ks->slots == NULL || 2 * ks->n > ks->nslots) {
 		keyset_index(ks);
 	} else {
@@ -444,13 +479,14 @@ keyset_add(keyset *ks, const char *p, size_t n, bool owned)
 	k->p = p;
 	k->n = n;
 	k->owned = owned;
+	ks->owns |= owned;
 	return true;
 }
 
 static void
 keyset_free(keyset *ks)
 {
-	for (size_t i = 0; i < ks->n; i++)
+	for (size_t i = 0; ks->owns && i < ks->n; i++)
 		if (ks->keys[i].owned)
 			free((char *)ks->keys[i].p);
 	if (ks->keys != ks->few)
@@ -492,6 +528,7 @@ scan_object(scanner *S, agrp_span *out, int depth)
 	ks.cap = FEW_KEYS;
 	ks.slots = NULL;
 	ks.nslots = 0;
+	ks.owns = false;
 	skip_ws(S);
 	if (S->p < S->end && *S->p == '}') {
 		S->p++;
@@ -515,7 +552,7 @@ scan_object(scanner *S, agrp_span *out, int depth)
 		}
 		S->p++;
 		skip_ws(S);
-		if (!scan_value(S, &val, depth + 1))
+		if (!scan_member(S, &val, depth + 1))
 			goto done;
 		if (top) {
 			S->notable |= (val.type == 'n' && S->real) || (val.type == 's' && S->nul);
@@ -560,7 +597,7 @@ scan_array(scanner *S, agrp_span *out, int depth)
 			agrp_span v;
 
 			skip_ws(S);
-			if (!scan_value(S, &v, depth + 1))
+			if (!scan_member(S, &v, depth + 1))
 				return false;
 			skip_ws(S);
 			if (S->p < S->end && *S->p == ',') {
@@ -638,7 +675,11 @@ bool
 agrp_scan_record(const char *s, size_t n, agrp_field **fields, size_t *nfields, size_t *cap,
                  bool *notable, long *col, const char **msg)
 {
-	scanner S = { s, s + n, s, NULL, NULL, *fields, 0, *cap, false, false, false };
+	int isa = agrp_bulk_isa();
+	scanner S = { s,     s + n,   s,     NULL,
+		      NULL,  *fields, 0,     *cap,
+		      false, false,   false, isa != AGRP_ISA_CAREFUL && agrp_bulk_utf8(s, n, isa),
+		      isa };
 	agrp_span v;
 	bool ok;
 
@@ -676,7 +717,11 @@ agrp_scan_record(const char *s, size_t n, agrp_field **fields, size_t *nfields, 
 bool
 agrp_scan_value(const char *s, size_t n, agrp_span *out)
 {
-	scanner S = { s, s + n, s, NULL, NULL, NULL, 0, 0, false, false, false };
+	int isa = agrp_bulk_isa();
+	scanner S = { s,     s + n, s,     NULL,
+		      NULL,  NULL,  0,     0,
+		      false, false, false, isa != AGRP_ISA_CAREFUL && agrp_bulk_utf8(s, n, isa),
+		      isa };
 
 	skip_ws(&S);
 	if (!scan_value(&S, out, 1)) /* 1: below the top, no fields listed */

@@ -541,6 +541,56 @@ test_values(void)
 	json_decref(tree);
 }
 
+/* Fields compared with strings and with each other, under && || !, which
+ * the bytes answer without building values: the same as the tree, for a
+ * field of every kind, absent, escaped or not. */
+static void
+test_field_compares(void)
+{
+	static const char *const values[] = { NULL,         "\"call\"", "\"ca\\u006cl\"",
+		                              "\"cal\"",    "\"\"",     "1",
+		                              "null",       "true",     "{\"k\":1}",
+		                              "[\"call\"]", "\"call \"" };
+	static const char *const exprs[] = { "a == \"call\"",
+		                             "\"call\" == a",
+		                             "a != \"call\"",
+		                             "a == \"\"",
+		                             "a == b",
+		                             "a != b",
+		                             "!(a == \"call\")",
+		                             "a == \"call\" && b != \"x\"",
+		                             "a == \"call\" || b == \"call\"",
+		                             "$trigger.a == b",
+		                             "a == $trigger.b && !(b != \"call\")" };
+	const size_t nv = sizeof values / sizeof values[0];
+	long tried = 0, differ = 0;
+	char text[256];
+
+	for (size_t i = 0; i < nv; i++)
+		for (size_t j = 0; j < nv; j++) {
+			size_t n = (size_t)snprintf(text, sizeof text, "{\"x\":0");
+
+			if (values[i] != NULL)
+				n += (size_t)snprintf(text + n, sizeof text - n, ",\"a\":%s",
+				                      values[i]);
+			if (values[j] != NULL)
+				n += (size_t)snprintf(text + n, sizeof text - n, ",\"b\":%s",
+				                      values[j]);
+			snprintf(text + n, sizeof text - n, "}");
+			for (size_t k = 0; k < sizeof exprs / sizeof exprs[0]; k++) {
+				int v = value_on(exprs[k], text);
+
+				tried++;
+				if (v < 0 && differ++ < 5)
+					diag("%s on %s: %s", exprs[k], text,
+					     v == -1 ? "no value"
+					             : "the tree and the bytes differ");
+			}
+		}
+	ok(differ == 0, "%ld comparisons of fields: the bytes are the tree (%ld differ)", tried,
+	   differ);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -563,6 +613,7 @@ main(int argc, char **argv)
 	data_free(&d);
 	test_malformed();
 	test_values();
+	test_field_compares();
 	{
 		/* Deep nesting is refused, not a stack overflow. */
 		char deep[2100];

@@ -76,17 +76,29 @@ same_fields(const char *s, size_t n, const agrp_field *f, size_t nf)
 
 static agrp_field *fields;
 static size_t nfields, cap;
-static long disagree, fields_bad;
+static long disagree, fields_bad, errors_bad;
+static int isa_now; /* the bulk reading under test */
 
 /* One input, both ways; true when both accept it. */
 static bool
 compare(const char *buf, size_t n)
 {
-	long col;
-	const char *msg;
-	bool notable;
-	bool mine = agrp_scan_record(buf, n, &fields, &nfields, &cap, &notable, &col, &msg);
-	bool theirs = jansson_accepts(buf, n);
+	long col, careful_col = 0;
+	const char *msg = NULL, *careful_msg = NULL;
+	bool notable, careful, mine, theirs = jansson_accepts(buf, n);
+
+	/* a bad record: the same error, whether its UTF-8 was checked first
+	 * in bulk or string by string */
+	agrp_bulk_force(AGRP_ISA_CAREFUL);
+	careful =
+	    agrp_scan_record(buf, n, &fields, &nfields, &cap, &notable, &careful_col, &careful_msg);
+	agrp_bulk_force(isa_now);
+	mine = agrp_scan_record(buf, n, &fields, &nfields, &cap, &notable, &col, &msg);
+	if ((mine != careful || (!mine && (col != careful_col || strcmp(msg, careful_msg) != 0))) &&
+	    errors_bad++ < 5)
+		diag("%ld: %s, not %ld: %s: %.*s", mine ? 0 : col, mine ? "accepted" : msg,
+		     careful ? 0 : careful_col, careful ? "accepted" : careful_msg,
+		     n > 300 ? 300 : (int)n, buf);
 
 	if (mine != theirs && disagree++ < 5)
 		diag("scan %s, jansson %s: %.*s%s", mine ? "accepts" : "refuses",
@@ -349,7 +361,8 @@ number_edges(long *cases)
 }
 
 /* {"s":"<plain × run><odd><plain × tail>"}: every byte the string scan
- * must stop at, at every place in and around its sixteen-byte strides,
+ * must stop at, at every place in and around its sixteen- and
+ * thirty-two-byte strides and the UTF-8 check's blocks of the line,
  * and strings that end where the record does. */
 static void
 strings(long *cases)
@@ -365,7 +378,7 @@ strings(long *cases)
 	char buf[256];
 
 	for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
-		for (int run = 0; run < 40; run++)
+		for (int run = 0; run < 72; run++)
 			for (int tail = 0; tail < 20; tail += 3) {
 				size_t n = 0, len = strlen(odd[i]);
 
@@ -384,13 +397,86 @@ strings(long *cases)
 			}
 }
 
-int
-main(void)
+/* A random string of bytes that UTF-8 is made of: ASCII, leads,
+ * continuations, and the bytes never in UTF-8. */
+static size_t
+utf8ish(agr_prng *p, char *out, size_t max)
+{
+	static const unsigned char bytes[] = {
+		'a',  ' ',  '"',  '\\', 0x01, 0x1f, 0x7f, 0x80, 0x8f, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1,
+		0xc2, 0xdf, 0xe0, 0xe1, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff
+	};
+	static const char *const chars[] = {
+		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xed\x9f\xbf", "\xf4\x8f\xbf\xbf",
+		"\xe0\xa0\x80", "\xf0\x90\x80\x80",
+		/* one step past the edges: surrogates, overlong, past U+10FFFF */
+		"\xed\xa0\x80", "\xed\xbf\xbf", "\xe0\x9f\xbf", "\xf0\x8f\xbf\xbf",
+		"\xf4\x90\x80\x80", "\xc1\xbf"
+	};
+	size_t n = 0, want = agr_prng_below(p, (uint32_t)max);
+
+	while (n < want) {
+		if (agr_prng_below(p, 3) == 0) {
+			out[n++] = (char)bytes[agr_prng_below(p, sizeof bytes)];
+		} else if (agr_prng_below(p, 2) == 0) {
+			out[n++] = 'a';
+		} else {
+			const char *c = chars[agr_prng_below(p, sizeof chars / sizeof chars[0])];
+			size_t k = strlen(c);
+
+			if (n + k > max)
+				break;
+			memcpy(out + n, c, k);
+			n += k;
+		}
+	}
+	return n;
+}
+
+/* The bulk readers against the byte-by-byte ones, on random strings of
+ * every length around their strides (16 and 32 bytes), at every
+ * alignment. */
+static void
+bulk(int isa, long *cases, long *bad)
 {
 	agr_prng p;
-	long accepted = 0, runs = 500000, cases = 0, d0, f0;
+	char buf[200];
+
+	agr_prng_seed(&p, 7);
+	for (long r = 0; r < 200000; r++) {
+		size_t n = utf8ish(&p, buf, sizeof buf), want_run = 0;
+		bool want = agrp_utf8_bad(buf, n) == n;
+
+		while (want_run < n && (unsigned char)buf[want_run] >= 0x20 &&
+		       buf[want_run] != '"' && buf[want_run] != '\\')
+			want_run++;
+		if (agrp_bulk_utf8(buf, n, isa) != want && (*bad)++ < 5)
+			diag("utf8 %s: %.*s", want ? "refused" : "accepted", (int)n, buf);
+		if (agrp_bulk_run(buf, buf + n, isa) != want_run && (*bad)++ < 5)
+			diag("run %zu, not %zu: %.*s", agrp_bulk_run(buf, buf + n, isa), want_run,
+			     (int)n, buf);
+		*cases += 2;
+	}
+}
+
+static const char *const isa_names[] = { "careful", "scalar", "SSE2", "AVX2" };
+
+/* Everything, with the bulk reading of one kind of machine. */
+static void
+scan_all(int isa)
+{
+	const char *name = isa_names[isa];
+	agr_prng p;
+	long accepted = 0, runs = 500000, cases = 0, d0, f0, bulk_bad = 0;
 	char buf[4096];
 
+	disagree = fields_bad = errors_bad = 0;
+	isa_now = isa;
+	bulk(isa, &cases, &bulk_bad);
+	ok(bulk_bad == 0,
+	   "%s: the bulk UTF-8 check and plain runs are the bytewise ones (%ld of %ld differ)",
+	   name, bulk_bad, cases);
+	cases = 0;
 	agr_prng_seed(&p, 42);
 	for (long r = 0; r < runs; r++) {
 		const char *seed = seeds[agr_prng_below(&p, sizeof seeds / sizeof seeds[0])];
@@ -420,36 +506,53 @@ main(void)
 		}
 		accepted += compare(buf, n);
 	}
-	ok(accepted > runs / 50, "%ld of %ld mutated records are still valid", accepted, runs);
-	ok(disagree == 0, "the scan accepts exactly what jansson accepts (%ld differ)", disagree);
-	ok(fields_bad == 0, "the scan's fields are jansson's (%ld differ)", fields_bad);
+	ok(accepted > runs / 50, "%s: %ld of %ld mutated records are still valid", name, accepted,
+	   runs);
+	ok(disagree == 0, "%s: the scan accepts exactly what jansson accepts (%ld differ)", name,
+	   disagree);
+	ok(fields_bad == 0, "%s: the scan's fields are jansson's (%ld differ)", name, fields_bad);
 
 	d0 = disagree, f0 = fields_bad;
 	numbers(&cases);
 	ok(disagree == d0 && fields_bad == f0,
-	   "long numbers and huge exponents: the scan is jansson (%ld of %ld differ)",
+	   "%s: long numbers and huge exponents: the scan is jansson (%ld of %ld differ)", name,
 	   disagree - d0 + fields_bad - f0, cases);
 	d0 = disagree, f0 = fields_bad, cases = 0;
 	keys(&cases);
 	ok(disagree == d0 && fields_bad == f0,
-	   "long and escaped keys: the scan is jansson (%ld of %ld differ)",
+	   "%s: long and escaped keys: the scan is jansson (%ld of %ld differ)", name,
 	   disagree - d0 + fields_bad - f0, cases);
 	d0 = disagree, f0 = fields_bad, cases = 0;
 	many_keys(&cases);
 	ok(disagree == d0 && fields_bad == f0,
-	   "objects of many keys: the scan is jansson (%ld of %ld differ)",
+	   "%s: objects of many keys: the scan is jansson (%ld of %ld differ)", name,
 	   disagree - d0 + fields_bad - f0, cases);
 	d0 = disagree, f0 = fields_bad, cases = 0;
 	number_edges(&cases);
 	ok(disagree == d0 && fields_bad == f0,
-	   "numbers at the edges of the range: the scan is jansson (%ld of %ld differ)",
+	   "%s: numbers at the edges of the range: the scan is jansson (%ld of %ld differ)", name,
 	   disagree - d0 + fields_bad - f0, cases);
 	d0 = disagree, f0 = fields_bad, cases = 0;
 	strings(&cases);
 	ok(disagree == d0 && fields_bad == f0,
-	   "strings with every kind of byte at every place: the scan is jansson (%ld of %ld "
+	   "%s: strings with every kind of byte at every place: the scan is jansson (%ld of %ld "
 	   "differ)",
-	   disagree - d0 + fields_bad - f0, cases);
+	   name, disagree - d0 + fields_bad - f0, cases);
+	ok(errors_bad == 0,
+	   "%s: a bad record gets the error it gets with its UTF-8 read string by string (%ld "
+	   "differ)",
+	   name, errors_bad);
+}
+
+int
+main(void)
+{
+	for (int isa = AGRP_ISA_SCALAR; isa <= AGRP_ISA_AVX2; isa++)
+		if (agrp_bulk_force(isa))
+			scan_all(isa);
+		else
+			ok(1, "# SKIP %s: not on this machine", isa_names[isa]);
+	agrp_bulk_force(-1);
 	free(fields);
 	return done_testing();
 }
