@@ -221,6 +221,15 @@ setup() {
 	[ -s "$BATS_TEST_TMPDIR/a" ]
 	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
 	[ "$(jq -r '.resourceSpans[0].scopeSpans[0].spans[1].startTimeUnixNano' "$BATS_TEST_TMPDIR/a" | head -1)" = 1795600800001000000 ]
+	SOURCE_DATE_EPOCH=1795600800 agraph-trace export otel "$EX/refunds.ndjson" | cmp - "$BATS_TEST_TMPDIR/a"
+	# --start wins over the environment
+	SOURCE_DATE_EPOCH=1 agraph-trace export --start 1795600800 otel "$EX/refunds.ndjson" |
+		cmp - "$BATS_TEST_TMPDIR/a"
+	run agraph-trace export otel "$EX/refunds.ndjson"
+	! cmp -s - "$BATS_TEST_TMPDIR/a" <<<"$output"
+	SOURCE_DATE_EPOCH=2026-11-25T10:00:00Z run agraph-trace export otel "$EX/refunds.ndjson"
+	[ "$status" -eq 2 ]
+	[ "$output" = "agraph-trace: SOURCE_DATE_EPOCH must be seconds since the epoch, not '2026-11-25T10:00:00Z'" ]
 	run agraph-trace export --start yesterday otel "$EX/refunds.ndjson"
 	[ "$status" -eq 2 ]
 	[ "$output" = "agraph-trace: --start takes seconds since the epoch or an RFC 3339 time, not 'yesterday'" ]

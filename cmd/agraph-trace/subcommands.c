@@ -403,6 +403,17 @@ trace_export(trace_opts *o, const char *format)
 		agr_exporter_free(x);
 		errx(2, "%s", e.text);
 	}
+	/* As reproducible builds date what they make: the same bytes each time. */
+	const char *epoch = getenv("SOURCE_DATE_EPOCH");
+
+	if (o->start == NULL && epoch != NULL && *epoch != '\0' &&
+	    (strspn(epoch, "0123456789") != strlen(epoch) ||
+	     !agr_exporter_start_at(x, epoch, &e))) {
+		char *shown = agr_text(epoch, false);
+
+		agr_exporter_free(x);
+		errx(2, "SOURCE_DATE_EPOCH must be seconds since the epoch, not '%s'", shown);
+	}
 	agr_fe_on_stop(export_ended, x);
 	status = agr_fe_each_record(o->files, o->nfiles, feed_export, x);
 	agr_fe_on_stop(NULL, NULL);
