@@ -481,11 +481,52 @@ uint64_t agr_record_shard(const agr_record *rec, uint64_t n);
  */
 char *agr_shard_name(const char *prefix, uint64_t shard, uint64_t n, bool digits);
 
-/* ------------------------------------------------------------------ */
-/* Selecting records                                                   */
-
 /* Receives a record's original bytes (no newline). */
 typedef void (*agr_write_fn)(void *ctx, const char *bytes, size_t len);
+
+/*
+ * A splitter writes each record it is fed to the shard of its trace
+ * (agr_record_shard()), its bytes as they were read.  The caller owns it:
+ * agr_splitter_finish() when the input ends, then agr_splitter_free().
+ *
+ *     agr_splitter *s = agr_splitter_new_files(4, "x", false, "-", false, &err);
+ *     while (...) if (!agr_splitter_feed(s, rec, &err)) break;
+ *     ok = agr_splitter_finish(s, report, NULL);
+ *     agr_splitter_free(s);
+ */
+typedef struct agr_splitter agr_splitter;
+
+/* Shard only (0 to n-1) of n alone: each of its records is handed to
+ * out(ctx, ...), the others are passed over (agraph-trace split -n k/n).
+ * n 0 is taken as 1. */
+agr_splitter *agr_splitter_new_one(uint64_t n, uint64_t only, agr_write_fn out, void *ctx);
+
+/*
+ * Every shard of n to a file of its own, named agr_shard_name(prefix, k,
+ * n, digits), each record written with a newline (and flushed, with
+ * flush).  The n files are made, or emptied as split(1) overwrites, now,
+ * before a record is read, so that they are there whatever comes, and are
+ * open together.  NULL, with *err and no file made, when n files may
+ * not be open at once, or when one of them is input (a file
+ * name, "-" for standard input; NULL: none), which it would truncate;
+ * NULL with *err when one cannot be made (those made before it stay).
+ */
+agr_splitter *agr_splitter_new_files(uint64_t n, const char *prefix, bool digits, const char *input,
+                                     bool flush, agr_error *err);
+
+/* Writes rec to its shard.  False, with *err, when its file could not be
+ * written: the input should stop there (the splitter is still freed). */
+bool agr_splitter_feed(agr_splitter *s, const agr_record *rec, agr_error *err);
+
+/* Closes the files, each that could not be written whole told to
+ * fn(ctx, err) (fn may be NULL); false when one could not or a feed
+ * failed (told then; after that finish tells nothing more). */
+bool agr_splitter_finish(agr_splitter *s, agr_error_fn fn, void *ctx);
+/* Frees s; a file still open is closed, whatever that gives unsaid. */
+void agr_splitter_free(agr_splitter *s);
+
+/* ------------------------------------------------------------------ */
+/* Selecting records                                                   */
 
 typedef struct agr_grep agr_grep;
 

@@ -6,9 +6,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "trace.h"
 #include "agraph_fe.h"
@@ -212,31 +209,22 @@ trace_lineage(trace_opts *o, const char *step)
 
 /* ---- split ---------------------------------------------------------- */
 
-typedef struct split_ctx {
-	uint64_t n;
-	uint64_t only; /* -n k/n: the shard written to stdout, 0-based */
-	FILE **out;    /* -n n: a file a shard; NULL for -n k/n */
-	char **names;
-	bool unbuffered;
-} split_ctx;
+static void
+report_error(void *ctx, const agr_error *e)
+{
+	(void)ctx;
+	agr_fe_error(e);
+}
 
 static bool
 feed_split(void *ctx, const agr_record *rec)
 {
-	split_ctx *s = ctx;
-	uint64_t k = agr_record_shard(rec, s->n);
-	size_t len;
-	const char *bytes = agr_record_bytes(rec, &len);
+	agr_error e;
 
-	if (s->out == NULL) {
-		if (k == s->only)
-			agr_fe_put_bytes(bytes, len, s->unbuffered);
+	if (agr_splitter_feed(ctx, rec, &e))
 		return true;
-	}
-	if (fwrite(bytes, 1, len, s->out[k]) != len || putc('\n', s->out[k]) == EOF ||
-	    (s->unbuffered && fflush(s->out[k]) != 0))
-		err(2, "%s", s->names[k]);
-	return true;
+	agr_fe_error(&e);
+	return false;
 }
 
 /* -n n or -n k/n, as split(1) -n l/k/n takes k from 1. */
@@ -261,100 +249,41 @@ parse_shards(const char *arg, uint64_t *k, uint64_t *n)
 		errx(2, "-n takes n or k/n, with 1 <= k <= n, not '%s'", arg);
 }
 
-/* Whether writing name would truncate the input (at in), as split(1)
- * refuses to. */
-static bool
-is_input(const char *name, const struct stat *in)
-{
-	struct stat st;
-
-	return in != NULL && stat(name, &st) == 0 && st.st_dev == in->st_dev &&
-	       st.st_ino == in->st_ino;
-}
-
-/* -n n: every shard's file made (or emptied, as split(1) overwrites),
- * before a record is read, so that n files are there whatever comes. */
-static void
-open_shards(split_ctx *s, const char *input, const char *prefix, bool digits)
-{
-	struct stat in_st;
-	struct rlimit lim;
-	bool have_in;
-
-	/* The files are open together: more than may be is refused before
-	 * one is made. */
-	if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
-	    (lim.rlim_cur < 8 || s->n > (uint64_t)lim.rlim_cur - 8))
-		errx(2, "-n %" PRIu64 ": more files than may be open at once (%ju, ulimit -n)",
-		     s->n, (uintmax_t)lim.rlim_cur);
-	have_in = strcmp(input, "-") == 0 ? fstat(0, &in_st) == 0 : stat(input, &in_st) == 0;
-	s->out = calloc(s->n, sizeof *s->out);
-	s->names = calloc(s->n, sizeof *s->names);
-	if (s->out == NULL || s->names == NULL)
-		err(2, "out of memory");
-	for (uint64_t k = 0; k < s->n; k++) {
-		s->names[k] = agr_shard_name(prefix, k, s->n, digits);
-		if (is_input(s->names[k], have_in ? &in_st : NULL))
-			errx(2, "%s would overwrite the input; nothing written",
-			     agr_text(s->names[k], true));
-	}
-	for (uint64_t k = 0; k < s->n; k++)
-		if ((s->out[k] = fopen(s->names[k], "w")) == NULL)
-			err(2, "%s", s->names[k]);
-}
-
-static int
-close_shards(split_ctx *s)
-{
-	int status = 0;
-
-	for (uint64_t k = 0; k < s->n; k++) {
-		if (fclose(s->out[k]) != 0) {
-			warn("%s", s->names[k]);
-			status = 2;
-		}
-		free(s->names[k]);
-	}
-	free(s->out);
-	free(s->names);
-	return status;
-}
-
 int
 trace_split(trace_opts *o)
 {
-	split_ctx s = { .unbuffered = o->unbuffered };
-	uint64_t k;
+	agr_splitter *s;
+	agr_error e;
+	uint64_t k, n;
 	int status;
 
 	if (o->shards == NULL)
 		agr_fe_usage("split: no -n given");
-	parse_shards(o->shards, &k, &s.n);
+	parse_shards(o->shards, &k, &n);
 	if (k > 0) { /* one shard, to stdout */
 		if (o->digits)
 			agr_fe_usage(
 			    "split: -d names shard files; -n k/n writes to standard output");
-		s.only = k - 1;
-		return agr_fe_each_record(o->files, o->nfiles, feed_split, &s);
+		s = agr_splitter_new_one(n, k - 1, agr_fe_write, &o->unbuffered);
+		status = agr_fe_each_record(o->files, o->nfiles, feed_split, s);
+	} else {
+		if (o->nfiles > 2)
+			agr_fe_usage("split: -n n reads one file and takes a prefix");
+		s = agr_splitter_new_files(n, o->nfiles > 1 ? o->files[1] : "x", o->digits,
+		                           o->nfiles > 0 ? o->files[0] : "-", o->unbuffered, &e);
+		if (s == NULL) {
+			agr_fe_error(&e);
+			return 2;
+		}
+		status = agr_fe_each_record(o->files, o->nfiles > 0 ? 1 : 0, feed_split, s);
 	}
-	if (o->nfiles > 2)
-		agr_fe_usage("split: -n n reads one file and takes a prefix");
-	open_shards(&s, o->nfiles > 0 ? o->files[0] : "-", o->nfiles > 1 ? o->files[1] : "x",
-	            o->digits);
-	status = agr_fe_each_record(o->files, o->nfiles > 0 ? 1 : 0, feed_split, &s);
-	if (close_shards(&s) != 0)
+	if (!agr_splitter_finish(s, report_error, NULL))
 		status = 2;
+	agr_splitter_free(s);
 	return status;
 }
 
 /* ---- import, export ------------------------------------------------ */
-
-static void
-report_error(void *ctx, const agr_error *e)
-{
-	(void)ctx;
-	agr_fe_error(e);
-}
 
 int
 trace_import(trace_opts *o, const char *format)

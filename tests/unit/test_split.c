@@ -3,10 +3,12 @@
  * as agraph-trace(1) writes it down, so that a change to the hash that
  * would move traces between shards cut on different hosts fails here;
  * records are keyed as the checker keys them; shard files are named as
- * split(1) names its pieces.
+ * split(1) names its pieces; the splitter writes each record to its
+ * shard, one shard to a writer or each to a file.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agraph.h"
 #include "tap.h"
@@ -44,6 +46,44 @@ named(const char *prefix, uint64_t shard, uint64_t n, bool digits, const char *w
 		diag("shard %ju of %ju: %s, not %s", (uintmax_t)shard, (uintmax_t)n, got, want);
 	free(got);
 	return same;
+}
+
+/* An agr_write_fn that keeps the lines it is handed. */
+static void
+keep(void *ctx, const char *bytes, size_t len)
+{
+	char *buf = ctx;
+
+	strncat(buf, bytes, len);
+	strcat(buf, "\n");
+}
+
+/* Feeds the lines (NULL-ended) to s; false when a feed fails. */
+static bool
+feed(agr_splitter *s, const char *const *lines)
+{
+	agr_record *rec = agr_record_new();
+	agr_error e;
+	bool fed = true;
+
+	for (long i = 0; fed && lines[i] != NULL; i++)
+		fed = agr_record_set(rec, lines[i], strlen(lines[i]), "test", i + 1, &e) &&
+		      agr_splitter_feed(s, rec, &e);
+	agr_record_free(rec);
+	return fed;
+}
+
+/* What the file at path holds, up to cap - 1 bytes. */
+static const char *
+slurp(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f != NULL ? fread(buf, 1, cap - 1, f) : 0;
+
+	buf[n] = '\0';
+	if (f != NULL)
+		fclose(f);
+	return buf;
 }
 
 int
@@ -88,5 +128,48 @@ main(void)
 	ok(named("shard.", 0, 3, true, "shard.00") && named("p", 99, 100, true, "p99") &&
 	       named("p", 100, 101, true, "p100") && named("", 0, 1, true, "00"),
 	   "digits: two, or as many as the last shard needs");
+	{
+		/* r1 is in shard 0 of 4, r2 in 1. */
+		static const char *const lines[] = { "{\"trace\":\"r1\",\"kind\":\"call\"}",
+			                             "{\"trace\":\"r2\", \"kind\":\"call\"}",
+			                             "{\"trace\":\"r1\",\"kind\":\"final\"}",
+			                             NULL };
+		char got[256] = "", dir[] = "/tmp/test_split.XXXXXX", path[64], held[256];
+		agr_splitter *s = agr_splitter_new_one(4, 1, keep, got);
+		agr_error e;
+
+		ok(feed(s, lines) && agr_splitter_finish(s, NULL, NULL) &&
+		       strcmp(got, "{\"trace\":\"r2\", \"kind\":\"call\"}\n") == 0,
+		   "a splitter of one shard hands its records over, bytes as they were");
+		agr_splitter_free(s);
+
+		if (mkdtemp(dir) == NULL || chdir(dir) != 0)
+			return 1;
+		s = agr_splitter_new_files(4, "s.", true, NULL, false, &e);
+		ok(s != NULL && access("s.03", F_OK) == 0,
+		   "a splitter of files makes them all at once");
+		ok(feed(s, lines) && agr_splitter_finish(s, NULL, NULL), "and writes them");
+		agr_splitter_free(s);
+		ok(strcmp(slurp("s.00", held, sizeof held),
+		          "{\"trace\":\"r1\",\"kind\":\"call\"}\n"
+		          "{\"trace\":\"r1\",\"kind\":\"final\"}\n") == 0 &&
+		       strcmp(slurp("s.01", held, sizeof held),
+		              "{\"trace\":\"r2\", \"kind\":\"call\"}\n") == 0 &&
+		       strcmp(slurp("s.02", held, sizeof held), "") == 0,
+		   "each trace's records in its shard's file, in order, a line each");
+		ok(agr_splitter_new_files(4, "s.", true, "s.02", false, &e) == NULL &&
+		       strcmp(e.text, "s.02 would overwrite the input; nothing written") == 0 &&
+		       e.source[0] == '\0',
+		   "a shard file that is the input is refused: %s", e.text);
+		for (int k = 0; k < 4; k++) {
+			snprintf(path, sizeof path, "s.%02d", k);
+			unlink(path);
+		}
+		ok(agr_splitter_new_files(2, "no/such/", false, NULL, false, &e) == NULL &&
+		       strcmp(e.text, "no/such/aa: No such file or directory") == 0,
+		   "a shard file that cannot be made is an error at its name: %s", e.text);
+		if (chdir("/") != 0 || rmdir(dir) != 0)
+			return 1;
+	}
 	return done_testing();
 }
