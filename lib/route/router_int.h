@@ -1,6 +1,8 @@
 /*
- * router_int.h - the router's state, shared by the router (router.c) and
- * the baselines it compares with (baseline.c).  Only lib/route/ reads it.
+ * router_int.h - the router's state, shared by the router (router.c),
+ * what an event sets off in it (heal.c) and the baselines it compares
+ * with (baseline.c).  Files call downwards only: router.c calls heal.c
+ * and baseline.c, neither calls back.  Only lib/route/ reads it.
  * Internal names start with agrp_.
  */
 #ifndef AGRP_ROUTER_INT_H
@@ -99,10 +101,14 @@ struct agr_router {
 	int options_at;                           /* the node + 1, 0: none yet */
 };
 
+/* ---- heal.c: the queue, the plans, the monitors --------------------- */
+
 /* A new event of kind at the queue's tail, its step the next; valid until
  * the next push. */
 slot *agrp_router_push(agr_router *r, agr_kind kind, bool by_monitor);
 void agrp_router_set_path(slot *s, const int *path, size_t len, agr_cost cost);
+/* src (NULL: "") into *dst, of room *cap, whole and as UTF-8. */
+void agrp_router_set_text(char **dst, size_t *cap, const char *src);
 /* Gives the event in s out (and to the monitors): s is not used after. */
 void agrp_router_emit(agr_router *r, slot *s);
 /* The final record: the run is over. */
@@ -113,6 +119,18 @@ void agrp_router_finish(agr_router *r, agr_final_status status, const char *reas
 long agrp_router_model_call(agr_router *r, const char *purpose, long cause, bool by_monitor);
 /* No goal is left: an escalate, the self-healing router's model call, the final. */
 void agrp_router_escalate(agr_router *r, long cause, const char *reason, bool by_monitor);
+/* The first plan (a baseline's as it plans), or the ReAct agent's first
+ * model call. */
+void agrp_router_begin(agr_router *r);
+/* The plan is gone: a reroute to the goal pursued, else a demotion to a
+ * later one (from first_goal on), else an escalation; cause and tool are
+ * the record's that made it so. */
+void agrp_router_replan(agr_router *r, long cause, int tool, size_t first_goal, bool by_monitor);
+/* After health changed: a reroute when the cheapest path is no longer the
+ * plan; true when it wrote a record. */
+bool agrp_router_reconsider(agr_router *r);
+/* The monitors' actions that waited for the call out (see defer()). */
+void agrp_router_apply_deferred(agr_router *r);
 
 /* ---- the baselines (baseline.c): decisions, whose records the router writes */
 
