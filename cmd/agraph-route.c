@@ -162,27 +162,13 @@ static int
 plan_only(agr_router *r, const args *a)
 {
 	agr_event ev;
+	agr_error e;
 
-	while (agr_router_next(r, &ev)) {
-		if (ev.kind == AGR_EV_HEALTH || ev.kind == AGR_EV_MODEL || ev.kind == AGR_EV_INPUT)
-			continue; /* the input and a pre-flight come before the plan */
-		/* The first plan: to the goal, or to a fallback goal when none
-		 * reaches the goal (the run would demote). */
-		if (ev.kind != AGR_EV_ROUTE && ev.kind != AGR_EV_DEMOTE) {
-			const agr_graph *g = agr_router_graph(r);
-
-			if (ev.kind == AGR_EV_ESCALATE && ev.message != NULL)
-				warnx("%s", ev.message);
-			else
-				warnx("no path from %s to %s",
-				      agr_graph_node_name(g, agr_graph_start(g)),
-				      a->ro.goal ? a->ro.goal
-				                 : agr_graph_node_name(g, agr_graph_goal(g)));
-			return 1;
-		}
-		put_record(r, &ev, a->unbuffered);
-		break;
+	if (!agr_router_first_plan(r, &ev, &e)) {
+		agr_fe_error(&e);
+		return 1;
 	}
+	put_record(r, &ev, a->unbuffered);
 	return 0;
 }
 
@@ -204,19 +190,6 @@ typedef struct stopping {
 	bool unbuffered;
 } stopping;
 
-static void
-end_stopped(agr_router *r, int sig)
-{
-	char reason[200];
-	long call = agr_router_waiting(r);
-	int n;
-
-	n = snprintf(reason, sizeof reason, "stopped by signal %d (%s)", sig, strsignal(sig));
-	if (call != 0)
-		snprintf(reason + n, sizeof reason - (size_t)n, " while call c%ld was out", call);
-	agr_router_abort(r, AGR_FINAL_UNKNOWN, reason);
-}
-
 /* The stop, after a whole line: the rest of the run's records, its final
  * last (agr_fe_on_stop()). */
 static void
@@ -225,22 +198,9 @@ stop_run(void *ctx)
 	stopping *st = ctx;
 	agr_event ev;
 
-	end_stopped(st->r, *st->flag);
+	agr_router_stop(st->r, *st->flag);
 	while (agr_router_next(st->r, &ev))
 		put_record(st->r, &ev, st->unbuffered);
-}
-
-/* --exec: the graph file's folder, where relative programs are. */
-static char *
-graph_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
 }
 
 /* --exec: after the probes or a call.  What the tools left is ended (all
@@ -257,7 +217,7 @@ exec_ended(agr_router *r, bool ok, const agr_error *e, const stopping *st, int s
 		return 2;
 	}
 	if (*st->flag != 0)
-		end_stopped(r, *st->flag);
+		agr_router_stop(r, *st->flag);
 	return status;
 }
 
@@ -268,24 +228,15 @@ await_result(agr_router *r, agr_peer *in, const stopping *st)
 {
 	agr_error e;
 	int rc;
-	char reason[700];
 	bool unbuffered = st->unbuffered;
 
-	if ((rc = agr_router_await(r, in, put_event, &unbuffered, &e)) == 1)
+	if ((rc = agr_router_await_or_end(r, in, put_event, &unbuffered, &e)) == 1)
 		return 0;
 	if (rc == 2) { /* asked to stop while it waited: the final comes next */
-		end_stopped(r, *st->flag);
+		agr_router_stop(r, *st->flag);
 		return 0;
 	}
-	if (rc == 0) {
-		snprintf(reason, sizeof reason, "input ended while call c%ld was out",
-		         agr_router_waiting(r));
-		warnx("%s", reason);
-	} else {
-		agr_fe_error(&e);
-		snprintf(reason, sizeof reason, "bad input: %s", e.text);
-	}
-	agr_router_abort(r, AGR_FINAL_FAILURE, reason);
+	agr_fe_error(&e); /* the run has ended, saying why */
 	return 2;
 }
 
@@ -321,9 +272,7 @@ main(int argc, char **argv)
 	opts.trace = a.id;
 	opts.input = input;
 	r = agr_router_new(g, &opts);
-	for (size_t t = 0; t < agr_graph_node_count(g); t++)
-		if (agr_world_is_down(world, (int)t))
-			agr_router_health(r, (int)t, AGR_HEALTH_DOWN, NULL);
+	agr_world_report_down(world, r);
 	if (a.plan) {
 		status = plan_only(r, &a);
 		goto out;
@@ -337,7 +286,7 @@ main(int argc, char **argv)
 		agr_peer_stop_on(in, stop.flag);
 	}
 	if (a.exec) {
-		dir = graph_dir(a.graph);
+		dir = agr_router_exec_dir(a.graph);
 		/* what a tool leaves outside its group comes back here, to end */
 		agr_exec_adopt_orphans();
 	}
@@ -359,10 +308,7 @@ main(int argc, char **argv)
 		} else if (a.exec) {
 			status = exec_ended(r, agr_router_exec(r, &ev, &xo, &e), &e, &stop, status);
 		} else {
-			const char *cls, *msg;
-			agr_result_status st = agr_world_call(world, ev.tool, &cls, &msg);
-
-			agr_router_result(r, ev.call, st, cls, msg, false, NULL);
+			agr_world_answer(world, r, &ev);
 		}
 	}
 out:

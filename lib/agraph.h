@@ -862,6 +862,17 @@ void agr_router_fault(agr_router *r, int tool, const json_t *extra);
  * the outside world can no longer answer; unknown: its answer is not
  * known) and reason. */
 void agr_router_abort(agr_router *r, agr_final_status status, const char *reason);
+/* Ends the run now, stopped by signal sig: a final record of status
+ * unknown whose reason names the signal and the call out, if one is
+ * ("stopped by signal 15 (Terminated) while call c2 was out"). */
+void agr_router_stop(agr_router *r, int sig);
+
+/* The run's first plan, as agraph-route --plan gives it: true with *ev
+ * its route record, or its demote record when no path reaches the goal
+ * but one reaches a fallback goal (the records before it, the input and
+ * a pre-flight, passed over); false with err->text saying why there is
+ * none (the escalation's reason, else "no path from START to GOAL"). */
+bool agr_router_first_plan(agr_router *r, agr_event *ev, agr_error *err);
 
 /*
  * The router as a coprocess (agraph-route --coproc): records come from
@@ -890,6 +901,13 @@ typedef void (*agr_event_fn)(void *ctx, const agr_router *r, const agr_event *ev
  * with err (at the record) on a bad record or a read error.
  */
 int agr_router_await(agr_router *r, agr_peer *p, agr_event_fn fn, void *ctx, agr_error *err);
+
+/* As agr_router_await(), and when no answer can come the run ends there:
+ * when the input ended (0) or a record was bad (-1), a final record of
+ * status failure says why ("input ended while call c3 was out", "bad
+ * input: " and the reader's message), and so does *err, for the program
+ * to print (a bad record at its place).  1 and 2 as agr_router_await(). */
+int agr_router_await_or_end(agr_router *r, agr_peer *p, agr_event_fn fn, void *ctx, agr_error *err);
 
 /* The event as a trace record (agraph-trace(5)); the caller owns it.
  * NULL if its bytes were not JSON: a bug, never to be written as another
@@ -1064,6 +1082,13 @@ typedef struct agr_router_exec_opts {
 
 bool agr_router_exec(agr_router *r, const agr_event *ev, const agr_router_exec_opts *o,
                      agr_error *err);
+/* The folder of the graph file at graph_path, where the programs its
+ * run: lists by a relative path are, for agr_router_exec_opts.dir: a new
+ * string the caller frees (NULL when memory ran out: "." then).
+ *
+ *     agr_router_exec_dir("examples/shop.yaml") is "examples"
+ */
+char *agr_router_exec_dir(const char *graph_path);
 
 /*
  * agraph-route --exec --probe, before the walk: runs the probe: argv of
@@ -1151,11 +1176,17 @@ bool agr_world_fail(agr_world *w, const char *spec, agr_error *err);
 /* Marks the tools of a comma-separated list down: every call fails. */
 bool agr_world_down(agr_world *w, const char *list, agr_error *err);
 bool agr_world_is_down(const agr_world *w, int tool);
+/* Tells r of each tool down in w (agr_router_health()), in the graph's
+ * node order: before the run, as its first plan is made. */
+void agr_world_report_down(const agr_world *w, agr_router *r);
 
 /* The outcome of the next call of tool; *error_class and *message are
  * set (borrowed until the next call) for a failure, else NULL. */
 agr_result_status agr_world_call(agr_world *w, int tool, const char **error_class,
                                  const char **message);
+/* Answers the call event call of r with w's outcome for its tool, as
+ * agr_router_result() takes it (false: call is not the call out). */
+bool agr_world_answer(agr_world *w, agr_router *r, const agr_event *call);
 
 /* ------------------------------------------------------------------ */
 /* Replay                                                              */

@@ -237,6 +237,18 @@ give_result(agr_router *r, const agr_event *ev, const agr_router_exec_opts *o, j
 	return live_result(r, ev, o, rec, false, faults, err);
 }
 
+char *
+agr_router_exec_dir(const char *graph_path)
+{
+	const char *slash = strrchr(graph_path, '/');
+
+	if (slash == NULL)
+		return strdup(".");
+	if (slash == graph_path)
+		return strdup("/");
+	return strndup(graph_path, (size_t)(slash - graph_path));
+}
+
 bool
 agr_router_exec(agr_router *r, const agr_event *ev, const agr_router_exec_opts *o, agr_error *err)
 {

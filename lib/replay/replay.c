@@ -249,9 +249,7 @@ run_new(const agr_recording *rc, agr_recording *live, const agr_replay_opts *o, 
 			json_decref(f);
 		}
 	if (o->world != NULL)
-		for (size_t t = 0; t < n; t++)
-			if (agr_world_is_down(o->world, (int)t))
-				agr_router_health(x->r, (int)t, AGR_HEALTH_DOWN, NULL);
+		agr_world_report_down(o->world, x->r);
 	return x;
 }
 

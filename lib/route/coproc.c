@@ -216,3 +216,22 @@ agr_router_await(agr_router *r, agr_peer *p, agr_event_fn fn, void *ctx, agr_err
 	}
 	return 1;
 }
+
+int
+agr_router_await_or_end(agr_router *r, agr_peer *p, agr_event_fn fn, void *ctx, agr_error *err)
+{
+	long call = agr_router_waiting(r);
+	char reason[700];
+	int rc = agr_router_await(r, p, fn, ctx, err);
+
+	if (rc == 1 || rc == 2)
+		return rc;
+	if (rc == 0) {
+		snprintf(reason, sizeof reason, "input ended while call c%ld was out", call);
+		agrp_error_set(err, "", 0, 0, "%s", reason);
+	} else {
+		snprintf(reason, sizeof reason, "bad input: %s", err->text);
+	}
+	agr_router_abort(r, AGR_FINAL_FAILURE, reason);
+	return rc;
+}

@@ -499,6 +499,42 @@ agr_router_abort(agr_router *r, agr_final_status status, const char *reason)
 	agrp_router_finish(r, status, reason, 0, false);
 }
 
+void
+agr_router_stop(agr_router *r, int sig)
+{
+	char reason[200];
+	long call = r->pending_call;
+	int n;
+
+	n = snprintf(reason, sizeof reason, "stopped by signal %d (%s)", sig, strsignal(sig));
+	if (call != 0)
+		snprintf(reason + n, sizeof reason - (size_t)n, " while call c%ld was out", call);
+	agr_router_abort(r, AGR_FINAL_UNKNOWN, reason);
+}
+
+bool
+agr_router_first_plan(agr_router *r, agr_event *ev, agr_error *err)
+{
+	while (agr_router_next(r, ev)) {
+		if (ev->kind == AGR_EV_HEALTH || ev->kind == AGR_EV_MODEL ||
+		    ev->kind == AGR_EV_INPUT)
+			continue; /* the input and a pre-flight come before the plan */
+		/* The first plan: to the goal, or to a fallback goal when none
+		 * reaches the goal (the run would demote). */
+		if (ev->kind == AGR_EV_ROUTE || ev->kind == AGR_EV_DEMOTE)
+			return true;
+		if (ev->kind == AGR_EV_ESCALATE && ev->message != NULL) {
+			agrp_error_set(err, "", 0, 0, "%s", ev->message);
+			return false;
+		}
+		break;
+	}
+	agrp_error_set(err, "", 0, 0, "no path from %s to %s",
+	               agr_graph_node_name(r->g, agr_graph_start(r->g)),
+	               agr_graph_node_name(r->g, r->goals[0]));
+	return false;
+}
+
 json_t *
 agr_event_json(const agr_router *r, const agr_event *ev)
 {

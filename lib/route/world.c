@@ -1,6 +1,6 @@
 /*
  * world.c - a simulated outside world for agraph-route: which tools fail
- * when called (--fail) and which are down (--down).
+ * when called (--fail) and which are down (--down), told to a router.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -203,6 +203,14 @@ agr_world_is_down(const agr_world *w, int tool)
 	return w->down[tool] != 0;
 }
 
+void
+agr_world_report_down(const agr_world *w, agr_router *r)
+{
+	for (size_t t = 0; t < agr_graph_node_count(w->g); t++)
+		if (w->down[t])
+			agr_router_health(r, (int)t, AGR_HEALTH_DOWN, NULL);
+}
+
 agr_result_status
 agr_world_call(agr_world *w, int tool, const char **error_class, const char **message)
 {
@@ -226,4 +234,13 @@ agr_world_call(agr_world *w, int tool, const char **error_class, const char **me
 	*error_class = r->status == AGR_RESULT_TIMEOUT ? "timeout" : "unavailable";
 	*message = w->message;
 	return r->status;
+}
+
+bool
+agr_world_answer(agr_world *w, agr_router *r, const agr_event *call)
+{
+	const char *cls, *msg;
+	agr_result_status st = agr_world_call(w, call->tool, &cls, &msg);
+
+	return agr_router_result(r, call->call, st, cls, msg, false, NULL);
 }

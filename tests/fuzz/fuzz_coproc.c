@@ -1,7 +1,7 @@
 /*
  * fuzz_coproc.c - the coprocess reader: the input is what an executor
- * sends agraph-route --coproc, read through agr_router_await as the
- * program reads it, over a graph with retries, a fallback and monitors.
+ * sends agraph-route --coproc, read through agr_router_await_or_end as
+ * the program reads it, over a graph with retries, a fallback and monitors.
  */
 #include <fcntl.h>
 
@@ -58,14 +58,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(agr_event_json(r, &ev));
 		if (ev.kind != AGR_EV_CALL)
 			continue;
-		switch (agr_router_await(r, p, discard_event, NULL, &e)) {
-		case 0:
-			agr_router_abort(r, AGR_FINAL_FAILURE, "input ended");
-			break;
-		case -1:
-			agr_router_abort(r, AGR_FINAL_FAILURE, e.text);
-			break;
-		}
+		agr_router_await_or_end(r, p, discard_event, NULL, &e);
 	}
 	agr_peer_free(p);
 	close(fd);

@@ -560,6 +560,24 @@ main(void)
 		ok(!agr_exec_run(&sp, &res, &err) && strstr(err.text, "NAME=VALUE") != NULL,
 		   "an env string without = is a mistake");
 	}
+	/* Where a graph's relative programs are. */
+	{
+		static const char *const dirs[][2] = {
+			{ "examples/shop.yaml", "examples" },
+			{ "shop.yaml", "." },
+			{ "/shop.yaml", "/" },
+			{ "/a/b/g.yaml", "/a/b" },
+		};
+		int bad = 0;
+
+		for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+			char *d = agr_router_exec_dir(dirs[i][0]);
+
+			bad += d == NULL || strcmp(d, dirs[i][1]) != 0;
+			free(d);
+		}
+		ok(bad == 0, "agr_router_exec_dir: the graph file's folder, '.' or '/'");
+	}
 	unlink(pidfile);
 	return done_testing();
 }
