@@ -121,6 +121,28 @@ lineage_node(Agraph_t *box, const agr_recording *rc, size_t i, long step)
 	return node;
 }
 
+/* An edge from record j to record i: a result to its call (the look
+ * AGRP_KEY_ANSWERS), else a cause (AGRP_KEY_CAUSE), named, classed and
+ * id'd "answers" or "cause". */
+static void
+draw_link(Agraph_t *gg, Agnode_t **nodes, const long *steps, size_t j, size_t i,
+          agrp_legend_key key)
+{
+	bool answers = key == AGRP_KEY_ANSWERS;
+	const char *what = answers ? "answers" : "cause";
+	Agedge_t *e = agedge(gg, nodes[j], nodes[i], (char *)what, 1);
+	char id[64];
+
+	snprintf(id, sizeof id, "%s_%ld_%ld", what, steps[j], steps[i]);
+	agrp_draw_set_id(e, id, sizeof id);
+	agrp_draw_set(e, "class", what);
+	agrp_draw_set(e, "color", answers ? ANSWER_INK : FAIL_INK);
+	if (!answers)
+		agrp_draw_set(e, "penwidth", "2");
+	agrp_draw_set(e, "style", answers ? "dashed" : "solid");
+	agrp_draw_use(key);
+}
+
 /* A result answers its call: an edge from the nearest earlier call with
  * that id. */
 static void
@@ -137,15 +159,7 @@ link_answer(Agraph_t *gg, const agr_recording *rc, Agnode_t **nodes, const long 
 
 		if (id == NULL || strcmp(id, call) != 0)
 			continue;
-		Agedge_t *e = agedge(gg, nodes[j], nodes[i], (char *)"answers", 1);
-		char eid[64];
-
-		snprintf(eid, sizeof eid, "answers_%ld_%ld", steps[j], steps[i]);
-		agrp_draw_set_id(e, eid, sizeof eid);
-		agrp_draw_set(e, "class", "answers");
-		agrp_draw_set(e, "color", ANSWER_INK);
-		agrp_draw_set(e, "style", "dashed");
-		agrp_draw_use(AGRP_KEY_ANSWERS);
+		draw_link(gg, nodes, steps, j, i, AGRP_KEY_ANSWERS);
 		break;
 	}
 }
@@ -162,16 +176,7 @@ link_cause(Agraph_t *gg, Agnode_t **nodes, const long *steps, size_t i, const js
 	for (size_t j = i; j-- > 0;) {
 		if (steps[j] != json_integer_value(cause))
 			continue;
-		Agedge_t *e = agedge(gg, nodes[j], nodes[i], (char *)"cause", 1);
-		char id[64];
-
-		snprintf(id, sizeof id, "cause_%ld_%ld", steps[j], steps[i]);
-		agrp_draw_set_id(e, id, sizeof id);
-		agrp_draw_set(e, "class", "cause");
-		agrp_draw_set(e, "color", FAIL_INK);
-		agrp_draw_set(e, "penwidth", "2");
-		agrp_draw_set(e, "style", "solid");
-		agrp_draw_use(AGRP_KEY_CAUSE);
+		draw_link(gg, nodes, steps, j, i, AGRP_KEY_CAUSE);
 		break;
 	}
 }
