@@ -506,16 +506,16 @@ agr_splitter *agr_splitter_new_one(uint64_t n, uint64_t only, agr_write_fn out, 
  * n, digits), each record written with a newline (and flushed, with
  * flush).  The n files are made, or emptied as split(1) overwrites, now,
  * before a record is read, so that they are there whatever comes, and are
- * open together.  NULL, with *err and no file made, when n files may
- * not be open at once, or when one of them is input (a file
- * name, "-" for standard input; NULL: none), which it would truncate;
- * NULL with *err when one cannot be made (those made before it stay).
+ * open together.  NULL, with *err and no file made, when n files may not
+ * be open at once, or when one of them is input (a file name, "-" for
+ * standard input; NULL: none), which it would truncate; NULL with *err
+ * when one cannot be made (those made before it stay).
  */
 agr_splitter *agr_splitter_new_files(uint64_t n, const char *prefix, bool digits, const char *input,
                                      bool flush, agr_error *err);
 
 /* Writes rec to its shard.  False, with *err, when its file could not be
- * written: the input should stop there (the splitter is still freed). */
+ * written: the caller stops there, and frees s (finish says no more). */
 bool agr_splitter_feed(agr_splitter *s, const agr_record *rec, agr_error *err);
 
 /* Closes the files, each that could not be written whole told to
