@@ -14,13 +14,6 @@
 
 #include "expr/expr_int.h"
 
-/* What an evaluation looks at: jansson trees, or records as read. */
-typedef struct ectx {
-	const agr_expr *e;
-	const json_t *rec, *trig;
-	const agr_record *rrec, *rtrig;
-} ectx;
-
 /*
  * Scratch for strings that must be decoded or NUL-terminated.  Blocks are
  * kept across evaluations and never moved during one, so after the first
@@ -34,8 +27,8 @@ static struct scratch {
 	size_t nblocks, cur, used;
 } scratch;
 
-static void
-scratch_reset(void)
+void
+agrp_scratch_reset(void)
 {
 	scratch.cur = scratch.used = 0;
 }
@@ -284,7 +277,7 @@ walk_raw(const agr_expr *e, const agrp_enode *n, const agr_record *rec, agrp_spa
 }
 
 static agrp_val
-path_value(const ectx *c, const agrp_enode *n)
+path_value(const agrp_ectx *c, const agrp_enode *n)
 {
 	agrp_span sp;
 	agrp_val v = { 0 };
@@ -299,7 +292,7 @@ path_value(const ectx *c, const agrp_enode *n)
 }
 
 static bool
-path_exists(const ectx *c, const agrp_enode *n)
+path_exists(const agrp_ectx *c, const agrp_enode *n)
 {
 	agrp_span sp;
 
@@ -308,10 +301,8 @@ path_exists(const ectx *c, const agrp_enode *n)
 	return walk_json(c->e, n, n->trigger ? c->trig : c->rec) != NULL;
 }
 
-static agrp_val ev(const ectx *c, int node);
-
-static bool
-truthy(agrp_val v)
+bool
+agrp_truthy(agrp_val v)
 {
 	return !(v.t == AGRP_V_NULL || (v.t == AGRP_V_BOOL && !v.b));
 }
@@ -367,7 +358,7 @@ iter_start(agrp_val list)
 }
 
 static bool
-iter_next(const ectx *c, iter *it, agrp_val *out)
+iter_next(const agrp_ectx *c, iter *it, agrp_val *out)
 {
 	agrp_span k, v;
 
@@ -375,7 +366,7 @@ iter_next(const ectx *c, iter *it, agrp_val *out)
 	case AGRP_V_LIST:
 		if (it->node < 0)
 			return false;
-		*out = ev(c, it->node);
+		*out = agrp_ev(c, it->node);
 		it->node = c->e->n[it->node].next;
 		return true;
 	case AGRP_V_JSON:
@@ -400,7 +391,7 @@ is_array(agrp_val v)
 	       (v.t == AGRP_V_RAW && v.raw.type == 'a');
 }
 
-static bool equal(const ectx *c, agrp_val a, agrp_val b);
+static bool equal(const agrp_ectx *c, agrp_val a, agrp_val b);
 
 /* A member of an object in a record's bytes: its decoded key, its value. */
 typedef struct member_ref {
@@ -449,7 +440,7 @@ sorted_members(const agrp_span *o, size_t n, bool *owned)
  * duplicate keys, so a key names one member.
  */
 static bool
-raw_objects_equal(const ectx *c, const agrp_span *a, const agrp_span *b)
+raw_objects_equal(const agrp_ectx *c, const agrp_span *a, const agrp_span *b)
 {
 	size_t n = raw_count(a);
 	member_ref *x, *y;
@@ -502,7 +493,7 @@ object_get(agrp_val v, const char *key)
  * hash; two records' objects are sorted and walked side by side.
  */
 static bool
-objects_equal(const ectx *c, agrp_val a, agrp_val b)
+objects_equal(const agrp_ectx *c, agrp_val a, agrp_val b)
 {
 	if (a.t == AGRP_V_RAW && b.t == AGRP_V_RAW)
 		return raw_objects_equal(c, &a.raw, &b.raw);
@@ -540,7 +531,7 @@ objects_equal(const ectx *c, agrp_val a, agrp_val b)
 }
 
 static bool
-equal(const ectx *c, agrp_val a, agrp_val b)
+equal(const agrp_ectx *c, agrp_val a, agrp_val b)
 {
 	/* most comparisons are of a field with a string: told by length, then bytes */
 	if (a.t == AGRP_V_STR && b.t == AGRP_V_STR && !a.folded && !b.folded)
@@ -646,7 +637,7 @@ has_substring(agrp_val hay, agrp_val needle)
 }
 
 static bool
-member(const ectx *c, agrp_val x, agrp_val coll)
+member(const agrp_ectx *c, agrp_val x, agrp_val coll)
 {
 	if (is_array(coll)) {
 		iter it = iter_start(coll);
@@ -701,7 +692,7 @@ is_leaf(enum agrp_op op)
 }
 
 static agrp_val
-leaf(const ectx *c, const agrp_enode *n)
+leaf(const agrp_ectx *c, const agrp_enode *n)
 {
 	agrp_val v = { 0 };
 
@@ -724,20 +715,20 @@ leaf(const ectx *c, const agrp_enode *n)
 /* Operator n applied, a the value of its first operand; its second is
  * evaluated here, if it is needed. */
 static agrp_val
-step(const ectx *c, const agrp_enode *n, agrp_val a)
+step(const agrp_ectx *c, const agrp_enode *n, agrp_val a)
 {
 	const agr_expr *e = c->e;
 	agrp_val b, v = { 0 };
 
 	switch (n->op) {
 	case AGRP_OP_NOT:
-		return boolean(!truthy(a));
+		return boolean(!agrp_truthy(a));
 	case AGRP_OP_NEG:
 		return a.t == AGRP_V_NUM ? number(-a.n) : v;
 	case AGRP_OP_OR:
-		return boolean(truthy(a) || truthy(ev(c, n->b)));
+		return boolean(agrp_truthy(a) || agrp_truthy(agrp_ev(c, n->b)));
 	case AGRP_OP_AND:
-		return boolean(truthy(a) && truthy(ev(c, n->b)));
+		return boolean(agrp_truthy(a) && agrp_truthy(agrp_ev(c, n->b)));
 	case AGRP_OP_LOWER:
 		if (a.t == AGRP_V_STR)
 			a.folded = true;
@@ -761,7 +752,7 @@ step(const ectx *c, const agrp_enode *n, agrp_val a)
 	default:
 		break;
 	}
-	b = ev(c, n->b);
+	b = agrp_ev(c, n->b);
 	switch (n->op) {
 	case AGRP_OP_EQ:
 		return boolean(equal(c, a, b));
@@ -815,8 +806,8 @@ step(const ectx *c, const agrp_enode *n, agrp_val a)
  * given back whenever the value so far is not a string, which is the only
  * kind that can lie in it.
  */
-static agrp_val
-ev(const ectx *c, int node)
+agrp_val
+agrp_ev(const agrp_ectx *c, int node)
 {
 	const agrp_enode *nodes = c->e->n;
 	scratch_mark mark = scratch_at();
@@ -838,126 +829,16 @@ ev(const ectx *c, int node)
 bool
 agr_expr_test(const agr_expr *e, const json_t *record, const json_t *trigger)
 {
-	ectx c = { e, record, trigger, NULL, NULL };
+	agrp_ectx c = { e, record, trigger, NULL, NULL };
 
-	scratch_reset();
-	return truthy(ev(&c, e->root));
-}
-
-/* A path of one name, found among the record's top-level fields. */
-static bool
-quick_field(const ectx *c, const agrp_enode *n, agrp_span *out)
-{
-	const agrp_seg *s = &c->e->segs[n->seg];
-	const agr_record *rec = n->trigger ? c->rtrig : c->rrec;
-	const agrp_field *f;
-	size_t nf;
-
-	if (rec == NULL)
-		return false;
-	f = agrp_record_fields(rec, &nf);
-	for (size_t i = 0; i < nf; i++)
-		if (agrp_span_key_is(&f[i].key, s->key, s->klen)) {
-			*out = f[i].val;
-			return true;
-		}
-	return false;
-}
-
-static bool
-is_name(const agrp_enode *n)
-{
-	return n->op == AGRP_OP_PATH && n->nseg == 1;
-}
-
-static bool
-is_plain_string(const agrp_enode *n)
-{
-	return n->op == AGRP_OP_LIT && n->lit.t == AGRP_V_STR && !n->lit.folded;
-}
-
-static bool test_node(const ectx *c, int node, int depth);
-
-/*
- * The shapes most contracts are made of - a field compared with a string
- * or with another field, under && || ! - answered from the record's bytes
- * without building values.  -1 when the node is not such, or a string in
- * it needs decoding, or a field is missing from both sides: then ev()
- * says, as it would have.
- */
-static int
-quick(const ectx *c, int node, int depth)
-{
-	const agrp_enode *nodes = c->e->n, *n = &nodes[node], *a, *b;
-	agrp_span x, y;
-	bool same;
-
-	switch (n->op) {
-	case AGRP_OP_AND:
-		return test_node(c, n->a, depth) && test_node(c, n->b, depth);
-	case AGRP_OP_OR:
-		return test_node(c, n->a, depth) || test_node(c, n->b, depth);
-	case AGRP_OP_NOT:
-		return !test_node(c, n->a, depth);
-	case AGRP_OP_EQ:
-	case AGRP_OP_NE:
-		break;
-	default:
-		return -1;
-	}
-	a = &nodes[n->a];
-	b = &nodes[n->b];
-	if (is_plain_string(a) && is_name(b)) {
-		const agrp_enode *t = a;
-
-		a = b;
-		b = t;
-	}
-	if (!is_name(a) || c->e->segs[a->seg].key == NULL)
-		return -1;
-	if (is_plain_string(b)) {
-		if (!quick_field(c, a, &x))
-			same = false; /* missing: null, never a string */
-		else if (x.type != 's')
-			same = false;
-		else if (x.esc)
-			return -1;
-		else
-			same = x.n - 2 == b->lit.slen && memcmp(x.p + 1, b->lit.s, x.n - 2) == 0;
-	} else if (is_name(b) && c->e->segs[b->seg].key != NULL) {
-		if (!quick_field(c, a, &x) || !quick_field(c, b, &y) || x.type != 's' ||
-		    y.type != 's' || x.esc || y.esc)
-			return -1;
-		same = x.n == y.n && memcmp(x.p, y.p, x.n) == 0;
-	} else {
-		return -1;
-	}
-	return n->op == AGRP_OP_EQ ? same : !same;
-}
-
-/* Whether the node holds: quickly when it can, by ev() when not.  Depth
- * bounds the recursion of quick(), which ev() has no need of. */
-static bool
-test_node(const ectx *c, int node, int depth)
-{
-	int r = depth < 32 ? quick(c, node, depth + 1) : -1;
-
-	return r >= 0 ? r != 0 : truthy(ev(c, node));
-}
-
-bool
-agr_expr_test_record(const agr_expr *e, const agr_record *record, const agr_record *trigger)
-{
-	ectx c = { e, NULL, NULL, record, trigger };
-
-	scratch_reset();
-	return test_node(&c, e->root, 0);
+	agrp_scratch_reset();
+	return agrp_truthy(agrp_ev(&c, e->root));
 }
 
 /* The value as JSON, made anew: the one place evaluation allocates, for a
  * value that leaves the evaluator (a call's args). */
 static json_t *
-to_json(const ectx *c, agrp_val v)
+to_json(const agrp_ectx *c, agrp_val v)
 {
 	json_t *a;
 	iter it;
@@ -1005,7 +886,7 @@ to_json(const ectx *c, agrp_val v)
 json_t *
 agr_expr_value(const agr_expr *e, const json_t *record, const json_t *trigger)
 {
-	ectx c = { e, record, trigger, NULL, NULL };
+	agrp_ectx c = { e, record, trigger, NULL, NULL };
 	const agrp_enode *root = &e->n[e->root];
 
 	/* A path gives what it finds as it is: a number past 2^53 whole */
@@ -1014,6 +895,6 @@ agr_expr_value(const agr_expr *e, const json_t *record, const json_t *trigger)
 
 		return found ? json_deep_copy(found) : json_null();
 	}
-	scratch_reset();
-	return to_json(&c, ev(&c, e->root));
+	agrp_scratch_reset();
+	return to_json(&c, agrp_ev(&c, e->root));
 }

@@ -107,4 +107,18 @@ struct agr_expr {
 size_t agrp_expr_trigger_names(const agr_expr *e, const char **names, size_t n, size_t max,
                                bool *whole);
 
+/* What an evaluation looks at: jansson trees, or records as read. */
+typedef struct agrp_ectx {
+	const agr_expr *e;
+	const json_t *rec, *trig;
+	const agr_record *rrec, *rtrig;
+} agrp_ectx;
+
+/* eval.c: a node's value (its strings live in scratch until the next
+ * agrp_scratch_reset()), whether a value holds, and the scratch emptied
+ * before each evaluation. */
+agrp_val agrp_ev(const agrp_ectx *c, int node);
+bool agrp_truthy(agrp_val v);
+void agrp_scratch_reset(void);
+
 #endif
