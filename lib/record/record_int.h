@@ -84,6 +84,8 @@ agrp_stops16(const char *p)
 	                 _mm_cmpeq_epi8(_mm_min_epu8(v, control), v)));
 }
 #endif
+/* The value of four hex digits at p, or -1 when one is not. */
+int agrp_hex4(const char *p);
 /* The 1-based column of p in the line s: characters, not bytes. */
 long agrp_column_of(const char *s, const char *p);
 /* AGRAPH_REFERENCE=1: read and evaluate through jansson trees, the

@@ -155,19 +155,6 @@ agrp_buf_json(agrp_buf *b, const json_t *v)
 	                   JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 }
 
-static unsigned
-hex4(const char *p)
-{
-	unsigned v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		unsigned c = (unsigned char)p[i];
-
-		v = v * 16 + (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-	}
-	return v;
-}
-
 /* One string of a validated value, from its opening quote; returns the
  * byte after its closing one.  Most escapes are jansson's own and stay;
  * \/ and \u are written as it writes what they decode to. */
@@ -197,10 +184,11 @@ span_string(agrp_buf *b, const char *p)
 			continue;
 		}
 		agrp_buf_add(b, run, (size_t)(p - run));
-		cp = hex4(p + 2);
+		cp = (unsigned)agrp_hex4(p + 2);
 		p += 6;
 		if (cp >= 0xd800 && cp <= 0xdbff) {
-			cp = 0x10000 + ((cp - 0xd800) << 10) + (hex4(p + 2) - 0xdc00);
+			cp =
+			    0x10000 + ((cp - 0xd800) << 10) + ((unsigned)agrp_hex4(p + 2) - 0xdc00);
 			p += 6;
 		}
 		n = 0;
