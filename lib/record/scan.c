@@ -132,29 +132,13 @@ utf8_common(scanner *S)
 	return true;
 }
 
+/* A string past its first sixteen bytes, or holding what is not plain. */
 static bool
-scan_string(scanner *S, agrp_span *out)
+scan_string_rest(scanner *S, agrp_span *out)
 {
 	const char *start = S->p++;
 	bool esc = false;
 
-	S->nul = false;
-#ifdef __SSE2__
-	/* Most strings are keys and short values: one whose closing quote is
-	 * the first of its next sixteen bytes to stop at ends here. */
-	if (S->utf8 && S->end - S->p >= 16) {
-		int stops = agrp_stops16(S->p);
-
-		if (stops != 0 && S->p[__builtin_ctz((unsigned)stops)] == '"') {
-			S->p += __builtin_ctz((unsigned)stops) + 1;
-			out->p = start;
-			out->n = (size_t)(S->p - start);
-			out->type = 's';
-			out->esc = false;
-			return true;
-		}
-	}
-#endif
 	while (S->p < S->end && *S->p != '"') {
 		unsigned char c = (unsigned char)*S->p;
 
@@ -230,6 +214,29 @@ scan_string(scanner *S, agrp_span *out)
 	out->type = 's';
 	out->esc = esc;
 	return true;
+}
+
+/* Most strings are keys and short values: one whose closing quote is the
+ * first of its next sixteen bytes to stop at ends here, inline. */
+static inline bool
+scan_string(scanner *S, agrp_span *out)
+{
+	S->nul = false;
+#ifdef __SSE2__
+	if (S->utf8 && S->end - S->p >= 17) {
+		int stops = agrp_stops16(S->p + 1);
+
+		if (stops != 0 && S->p[1 + __builtin_ctz((unsigned)stops)] == '"') {
+			out->p = S->p;
+			out->n = (size_t)__builtin_ctz((unsigned)stops) + 2;
+			out->type = 's';
+			out->esc = false;
+			S->p += out->n;
+			return true;
+		}
+	}
+#endif
+	return scan_string_rest(S, out);
 }
 
 static bool
@@ -373,7 +380,9 @@ typedef struct keyset {
 	size_t n, cap;
 	uint32_t *slots; /* 1 + an index into keys; 0: empty */
 	size_t nslots;
-	bool owns; /* some key is owned: most objects have none to free */
+	uint64_t seen; /* a bit for each few key's sign (key_sign): most new
+	                * keys have a sign not seen yet, and need no compare */
+	bool owns;     /* some key is owned: most objects have none to free */
 } keyset;
 
 static uint64_t
@@ -463,18 +472,32 @@ keyset_add_many(keyset *ks, const char *p, size_t n, bool owned)
 	return true;
 }
 
+/* One of 64 bits for a key, from its length and its two ends: equal keys
+ * have equal signs. */
+static inline uint64_t
+key_sign(const char *p, size_t n)
+{
+	return 1ull << ((n * 7 +
+	                 (n == 0 ? 0 : (unsigned char)p[0] * 3u + (unsigned char)p[n - 1])) &
+	                63);
+}
+
 /* Adds a key; false when the object has it already. */
 static inline bool
 keyset_add(keyset *ks, const char *p, size_t n, bool owned)
 {
 	skey *k;
+	uint64_t sign;
 
 	if (ks->n >= FEW_KEYS)
 		return keyset_add_many(ks, p, n, owned);
-	for (size_t i = 0; i < ks->n; i++)
-		if (ks->keys[i].n == n &&
-		    (n == 0 || (ks->keys[i].p[0] == p[0] && memcmp(ks->keys[i].p, p, n) == 0)))
-			return false;
+	sign = key_sign(p, n);
+	if ((ks->seen & sign) != 0)
+		for (size_t i = 0; i < ks->n; i++)
+			if (ks->keys[i].n == n && (n == 0 || (ks->keys[i].p[0] == p[0] &&
+			                                      memcmp(ks->keys[i].p, p, n) == 0)))
+				return false;
+	ks->seen |= sign;
 	k = &ks->keys[ks->n++];
 	k->p = p;
 	k->n = n;
@@ -528,6 +551,7 @@ scan_object(scanner *S, agrp_span *out, int depth)
 	ks.cap = FEW_KEYS;
 	ks.slots = NULL;
 	ks.nslots = 0;
+	ks.seen = 0;
 	ks.owns = false;
 	skip_ws(S);
 	if (S->p < S->end && *S->p == '}') {
@@ -538,17 +562,23 @@ scan_object(scanner *S, agrp_span *out, int depth)
 	for (;;) {
 		agrp_span key, val;
 
-		skip_ws(S);
+		/* compact records have no spaces: the expected byte is looked
+		 * for first, spaces only when it is not there */
 		if (S->p >= S->end || *S->p != '"') {
-			bad(S, S->p, "expected a string key");
-			goto done;
+			skip_ws(S);
+			if (S->p >= S->end || *S->p != '"') {
+				bad(S, S->p, "expected a string key");
+				goto done;
+			}
 		}
 		if (!scan_string(S, &key) || !add_key(S, &ks, &key))
 			goto done;
-		skip_ws(S);
 		if (S->p >= S->end || *S->p != ':') {
-			bad(S, S->p, "expected ':'");
-			goto done;
+			skip_ws(S);
+			if (S->p >= S->end || *S->p != ':') {
+				bad(S, S->p, "expected ':'");
+				goto done;
+			}
 		}
 		S->p++;
 		skip_ws(S);
@@ -561,6 +591,10 @@ scan_object(scanner *S, agrp_span *out, int depth)
 			S->fields[S->nfields].key = key;
 			S->fields[S->nfields].val = val;
 			S->nfields++;
+		}
+		if (S->p < S->end && *S->p == ',') {
+			S->p++;
+			continue;
 		}
 		skip_ws(S);
 		if (S->p < S->end && *S->p == ',') {
