@@ -331,15 +331,12 @@ drop_obligation(agr_checker *k, agrp_obs *o, agrp_ob *ob)
 static bool
 test_obligation(agr_checker *k, const agrp_contract *c, const agrp_rinfo *ri, const agrp_ob *ob)
 {
-	agr_error err;
-
 	if (ob->tlen == 0)
 		return test(c->s, ri, NULL);
 	if (k->trigger == NULL)
 		k->trigger = agr_record_new();
-	/* bytes of a record the reader passed: they pass again */
-	if (!agr_record_set(k->trigger, ob->trigger, ob->tlen, ob->source, ob->line, &err))
-		return test(c->s, ri, NULL);
+	/* bytes of a record the reader passed: no need to scan them again */
+	agrp_record_set_valid(k->trigger, ob->trigger, ob->tlen, ob->source, ob->line);
 	return test(c->s, ri, k->trigger);
 }
 

@@ -550,6 +550,29 @@ agr_record_set(agr_record *rec, const char *bytes, size_t len, const char *sourc
 }
 
 void
+agrp_record_set_valid(agr_record *rec, const char *bytes, size_t len, const char *source, long line)
+{
+	agrp_span obj = { bytes, len, 'o', false }, key, val;
+	size_t cursor = 0;
+
+	json_decref(rec->json);
+	rec->json = NULL;
+	rec->bytes = bytes;
+	rec->len = len;
+	rec->source = source;
+	rec->line = line;
+	rec->nfields = 0;
+	while (agrp_span_next(&obj, &cursor, &key, &val)) {
+		if (rec->nfields == rec->capfields)
+			agrp_grow(&rec->fields, &rec->capfields, rec->nfields + 1,
+			          sizeof *rec->fields);
+		rec->fields[rec->nfields].key = key;
+		rec->fields[rec->nfields].val = val;
+		rec->nfields++;
+	}
+}
+
+void
 agr_record_free(agr_record *rec)
 {
 	if (rec == NULL || !(rec->owned || rec->scratch))

@@ -98,6 +98,11 @@ agr_record *agrp_record_keep_only(const agr_record *rec, const char *const *name
 /* The JSON object of those fields alone into out (room for what a call
  * with out NULL returns, and a NUL), returning its length. */
 size_t agrp_record_project(const agr_record *rec, const char *const *names, size_t n, char *out);
+/* As agr_record_set, for bytes known to be a valid object, NUL after
+ * them (a copy of a record the scan passed, or a projection of one):
+ * the fields are listed without the scan. */
+void agrp_record_set_valid(agr_record *rec, const char *bytes, size_t len, const char *source,
+                           long line);
 /* A top-level field of a record, by its bytes. */
 bool agrp_record_field(const agr_record *rec, const char *key, agrp_span *out);
 /* A top-level string field, NUL-terminated in buf (or in the record's tree
