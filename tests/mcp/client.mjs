@@ -3,7 +3,7 @@
 // COMMAND as its server and runs STEPS, a JSON array, printing a JSON line
 // for each step:
 //   {"call": TOOL, "args": {...}[, "progress": true][, "cancel_ms": N]}
-//       -> {"call": TOOL, "result": CallToolResult[, "progress": [n...]]}
+//       -> {"call": TOOL, "result": CallToolResult[, "progress": [n...], "logs": [...]]}
 //          or {"call": TOOL, "error": {"code": N, "message": "..."}}
 //   {"list": "tools" | "resources" | "prompts"} -> {"list": ..., "names": [...]}
 //   {"read": URI} -> {"read": URI, "contents": [...]}
@@ -14,10 +14,17 @@
 // then {"closed": true}.  It answers sampling with "sampled: " and the last
 // message's text, and roots/list with file:///tmp/root.  Exit 0; 3 when
 // the whole session takes more than 60 s.
+//
+// Progress is counted as the notifications arrive, not through the SDK's
+// onprogress: the SDK runs notification handlers a microtask later but
+// drops a request's progress handler as soon as its response is read, so
+// progress read in one chunk with the response never reaches onprogress.
+// A handler of its own for notifications/progress sees every one, before
+// the call's await returns (its microtask was queued first).
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { CreateMessageRequestSchema, ListRootsRequestSchema, LoggingMessageNotificationSchema }
-  from "@modelcontextprotocol/sdk/types.js";
+import { CreateMessageRequestSchema, ListRootsRequestSchema, LoggingMessageNotificationSchema,
+  ProgressNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 
 let args = process.argv.slice(2);
 let name = "agraph-test-client", timeout = 10000;
@@ -40,16 +47,18 @@ client.setRequestHandler(CreateMessageRequestSchema, async (req) => {
   return { role: "assistant", model: "test", content: { type: "text", text: "sampled: " + last.content.text } };
 });
 client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: "file:///tmp/root", name: "root" }] }));
-client.setNotificationHandler(LoggingMessageNotificationSchema, () => {});
+let progress = [], logs = []; // what arrived during the step that asked for progress
+client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => { logs.push(n.params.data); });
+client.setNotificationHandler(ProgressNotificationSchema, (n) => { progress.push(n.params.progress); });
 const transport = new StdioClientTransport({ command: args[2], args: args.slice(3), stderr: "inherit" });
 let broken = null;
 transport.onerror = (e) => { broken = broken ?? String(e.message ?? e); };
 
 async function step(s) {
   if (s.call !== undefined) {
-    const seen = [];
     const opts = { timeout };
-    if (s.progress) opts.onprogress = (p) => seen.push(p.progress);
+    // onprogress only makes the SDK send a progress token; see above
+    if (s.progress) { opts.onprogress = () => {}; progress = []; logs = []; }
     if (s.cancel_ms !== undefined) {
       const ac = new AbortController();
       setTimeout(() => ac.abort("cancelled by the test"), s.cancel_ms);
@@ -57,7 +66,7 @@ async function step(s) {
     }
     try {
       const result = await client.callTool({ name: s.call, arguments: s.args ?? {} }, undefined, opts);
-      return [s.progress ? { call: s.call, result, progress: seen } : { call: s.call, result }];
+      return [s.progress ? { call: s.call, result, progress, logs } : { call: s.call, result }];
     } catch (e) {
       return [{ call: s.call, error: failure(e) }];
     }
