@@ -259,6 +259,7 @@ struct agr_checker {
 	bool every_problem;
 	bool runs_apart;
 	bool calls;                 /* a contract asks which call a result answers */
+	bool whole;                 /* a built-in reads every common field of a record */
 	agrp_u64map traces;         /* hash of the id -> the traces of that hash, by hnext */
 	agrp_trace *first, *last;   /* open traces, in the order they began */
 	agrp_trace *efirst, *elast; /* ended traces held, in the order they ended */
@@ -276,6 +277,9 @@ typedef struct agrp_rinfo {
 	long step;
 	const char *source;
 	long line;
+	/* tool, status, id and call not read (no contract needs them): what
+	 * describes the record reads them itself */
+	bool partial;
 } agrp_rinfo;
 
 static inline agrp_where

@@ -39,10 +39,12 @@ agr_checker_new(const agr_contracts *cs, size_t max_open, agr_verdict_fn fn, voi
 	k->max_open = max_open ? max_open : AGR_DEFAULT_MAX_OPEN;
 	k->fn = fn;
 	k->ctx = ctx;
-	for (size_t i = 0; i < cs->n; i++)
+	for (size_t i = 0; i < cs->n; i++) {
 		k->calls |= cs->c[i].type == AGRP_BI_ANSWERED ||
 		            cs->c[i].type == AGRP_BI_OBSERVABLE ||
 		            cs->c[i].type == AGRP_BI_NO_REPEAT;
+		k->whole |= cs->c[i].type >= AGRP_BI_WELL_FORMED;
+	}
 	return k;
 }
 
@@ -679,7 +681,8 @@ end_trace(agr_checker *k, agrp_trace *t)
 }
 
 static void
-read_record(const agr_record *rec, agrp_rinfo *ri, const char **id, agrp_common *common)
+read_record(const agr_checker *k, const agr_record *rec, agrp_rinfo *ri, const char **id,
+            agrp_common *common)
 {
 	ri->rec = rec;
 	ri->source = agr_record_source(rec);
@@ -696,7 +699,13 @@ read_record(const agr_record *rec, agrp_rinfo *ri, const char **id, agrp_common 
 		ri->call = agr_json_str(j, "call");
 		ri->step = json_is_integer(step) ? (long)json_integer_value(step) : -1;
 	} else {
-		agrp_record_common(rec, common);
+		/* the built-ins and the calls followed read all; patterns only
+		 * these, and what describes a record reads the others */
+		ri->partial = !k->whole;
+		agrp_record_common_some(rec, common,
+		                        k->whole ? AGRP_COMMON_ALL
+		                                 : AGRP_COMMON_TRACE | AGRP_COMMON_KIND |
+		                                       AGRP_COMMON_STEP);
 		*id = common->trace;
 		ri->kind = common->kind;
 		ri->tool = common->tool;
@@ -717,7 +726,7 @@ agr_checker_feed(agr_checker *k, const agr_record *rec, agr_error *err)
 	agrp_rinfo ri = { 0 };
 	agrp_trace *t;
 
-	read_record(rec, &ri, &id, &common);
+	read_record(k, rec, &ri, &id, &common);
 	if ((t = find_trace(k, id)) == NULL) {
 		const agrp_gone *gone = agrp_gone_find(&k->gone, id);
 

@@ -96,10 +96,31 @@ agrp_check_emit(agr_checker *k, const agrp_trace *t, const agrp_contract *c, boo
 	k->fn(k->ctx, &v);
 }
 
+/* The record's info with every common field, read now if the checker
+ * did not (copy and c are where). */
+static const agrp_rinfo *
+whole(const agrp_rinfo *ri, agrp_rinfo *copy, agrp_common *c)
+{
+	if (!ri->partial)
+		return ri;
+	agrp_record_common(ri->rec, c);
+	*copy = *ri;
+	copy->kind = c->kind;
+	copy->tool = c->tool;
+	copy->status = c->status;
+	copy->id = c->id;
+	copy->call = c->call;
+	copy->partial = false;
+	return copy;
+}
+
 /* "step 12 (call Stripe c3)": what a reason says of a record. */
 void
-agrp_check_describe(char *buf, size_t n, const agrp_rinfo *ri)
+agrp_check_describe(char *buf, size_t n, const agrp_rinfo *record)
 {
+	agrp_rinfo copy;
+	agrp_common c;
+	const agrp_rinfo *ri = whole(record, &copy, &c);
 	const char *id = ri->id ? ri->id : ri->call;
 
 	snprintf(buf, n, "step %ld (%s%s%s%s%s)", ri->step, ri->kind ? ri->kind : "?",
@@ -107,8 +128,11 @@ agrp_check_describe(char *buf, size_t n, const agrp_rinfo *ri)
 }
 
 char *
-agrp_check_describe_text(const agrp_rinfo *ri)
+agrp_check_describe_text(const agrp_rinfo *record)
 {
+	agrp_rinfo copy;
+	agrp_common c;
+	const agrp_rinfo *ri = whole(record, &copy, &c);
 	const char *id = ri->id ? ri->id : ri->call;
 	char *kind = agrp_text_clip(ri->kind ? ri->kind : "?", false);
 	char *tool = ri->tool ? agrp_text_clip(ri->tool, false) : NULL;

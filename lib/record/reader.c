@@ -695,6 +695,12 @@ common_name(const agrp_span *k)
 void
 agrp_record_common(const agr_record *rec, agrp_common *c)
 {
+	agrp_record_common_some(rec, c, AGRP_COMMON_ALL);
+}
+
+void
+agrp_record_common_some(const agr_record *rec, agrp_common *c, unsigned want)
+{
 	static const char *const keys[7] = { "trace", "kind", "tool", "status",
 		                             "id",    "call", "agent" };
 	const char **slots[7] = { &c->trace, &c->kind, &c->tool, &c->status,
@@ -710,7 +716,7 @@ agrp_record_common(const agr_record *rec, agrp_common *c)
 		const agrp_span *v = &rec->fields[f].val;
 		int i = common_name(&rec->fields[f].key);
 
-		if (i < 0 || seen[i])
+		if (i < 0 || seen[i] || (want & (1u << i)) == 0)
 			continue;
 		seen[i] = true;
 		if (i == 7) {

@@ -117,6 +117,20 @@ typedef struct agrp_common {
 } agrp_common;
 
 void agrp_record_common(const agr_record *rec, agrp_common *c);
+/* Only the fields of want, a set of AGRP_COMMON_* bits (the others as
+ * when absent): a reader that looks at few spares decoding the rest. */
+enum {
+	AGRP_COMMON_TRACE = 1 << 0,
+	AGRP_COMMON_KIND = 1 << 1,
+	AGRP_COMMON_TOOL = 1 << 2,
+	AGRP_COMMON_STATUS = 1 << 3,
+	AGRP_COMMON_ID = 1 << 4,
+	AGRP_COMMON_CALL = 1 << 5,
+	AGRP_COMMON_AGENT = 1 << 6,
+	AGRP_COMMON_STEP = 1 << 7,
+	AGRP_COMMON_ALL = 0xff
+};
+void agrp_record_common_some(const agr_record *rec, agrp_common *c, unsigned want);
 /* A number span that is an integer, as jansson would read it. */
 bool agrp_span_int(const agrp_span *v, long *out);
 /* A record's top-level fields, as the scan found them. */
