@@ -195,6 +195,11 @@ int agr_reader_next(agr_reader *r, const agr_record **rec, agr_error *err);
  */
 void agr_reader_stop_on(agr_reader *r, const volatile sig_atomic_t *stop);
 
+/* Counts the bytes read into p (borrowed: it must outlive r; NULL: none)
+ * and sets its total to the size of the files, as
+ * agr_progress_total_files() does. */
+void agr_reader_progress(agr_reader *r, agr_progress *p);
+
 /* The record as a JSON object, borrowed.  It is made from the bytes the
  * first time it is asked for: readers that only look at a few fields do
  * not pay for a tree. */
@@ -1396,6 +1401,10 @@ typedef struct agr_stress_opts {
 	uint64_t seed;     /* for sampling */
 	bool first;        /* stop at the first counterexample */
 	bool fresh;        /* no recording: every call the faults spare succeeds */
+	/* NULL, or where the sets tried are counted: of the budget when the
+	 * search samples, alone when it goes through every set, as it cannot
+	 * tell how many change the run; borrowed, never finished. */
+	agr_progress *progress;
 } agr_stress_opts;
 
 /* A smallest fault set that breaks a contract, and its run.  Everything
@@ -1452,6 +1461,9 @@ typedef struct agr_import_opts {
 	 * the input after the line in hand: what was read is converted, but a
 	 * document read whole that is not all read is not. */
 	const volatile sig_atomic_t *stop;
+	/* NULL, or where the bytes read are counted, its total set to the
+	 * size of the files (agr_progress_total_files()); borrowed. */
+	agr_progress *progress;
 } agr_import_opts;
 
 /*
