@@ -35,6 +35,34 @@ written(FILE *f)
 	return text;
 }
 
+/* Whether the stream got want, once closed; what it got, shown. */
+/* s on one line, for a TAP line: \n and \r shown as such. */
+static const char *
+shown(const char *s)
+{
+	static char buf[1024];
+	size_t n = 0;
+
+	for (; *s && n < sizeof buf - 3; s++) {
+		if (*s == '\n' || *s == '\r') {
+			buf[n++] = '\\';
+			buf[n++] = *s == '\n' ? 'n' : 'r';
+		} else {
+			buf[n++] = *s;
+		}
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static int
+is(FILE *f, const char *want, const char *what)
+{
+	const char *got = written(f);
+
+	return ok(strcmp(got, want) == 0, "%s (%s)", what, shown(got));
+}
+
 static int
 count(const char *s, char c)
 {
@@ -92,8 +120,7 @@ main(void)
 	agr_progress_finish(p);
 	agr_progress_add(p, 1);
 	agr_progress_free(p);
-	ok(strcmp(written(f), "prog: 437 B of 900 B (48%)\n") == 0,
-	   "asked: a last line, once, bytes of the total (%s)", text);
+	is(f, "prog: 437 B of 900 B (48%)\n", "asked: a last line, once, bytes of the total");
 
 	p = to_memory(&f, AGR_PROGRESS_ON);
 	agr_progress_unit(p, "sets");
@@ -101,30 +128,27 @@ main(void)
 	agr_progress_set(p, 1200);
 	agr_progress_finish(p);
 	agr_progress_free(p);
-	ok(strcmp(written(f), "prog: 1200 of 5000 sets (24%)\n") == 0, "sets of the budget (%s)",
-	   text);
+	is(f, "prog: 1200 of 5000 sets (24%)\n", "sets of the budget");
 
 	p = to_memory(&f, AGR_PROGRESS_ON);
 	agr_progress_add(p, 12345678);
 	agr_progress_finish(p);
 	agr_progress_free(p);
-	ok(strcmp(written(f), "prog: 12.3 MB\n") == 0, "no total: the count alone (%s)", text);
+	is(f, "prog: 12.3 MB\n", "no total: the count alone");
 
 	p = to_memory(&f, AGR_PROGRESS_ON);
 	agr_progress_set_total(p, 1000);
 	agr_progress_add(p, 999);
 	agr_progress_finish(p);
 	agr_progress_free(p);
-	ok(strcmp(written(f), "prog: 999 B of 1.0 kB (99%)\n") == 0,
-	   "100%% only when all is done (%s)", text);
+	is(f, "prog: 999 B of 1.0 kB (99%)\n", "100% only when all is done");
 
 	p = to_memory(&f, AGR_PROGRESS_ON);
 	agr_progress_set_total(p, 10);
 	agr_progress_add(p, 11);
 	agr_progress_finish(p);
 	agr_progress_free(p);
-	ok(strcmp(written(f), "prog: 11 B\n") == 0,
-	   "past the total (a file that grew): the count (%s)", text);
+	is(f, "prog: 11 B\n", "past the total (a file that grew): the count");
 
 	{
 		const char *paths[] = { put("a", 10), put("b", 20) };
@@ -136,22 +160,19 @@ main(void)
 		agr_progress_add(p, 30);
 		agr_progress_finish(p);
 		agr_progress_free(p);
-		ok(strcmp(written(f), "prog: 30 B of 30 B (100%)\n") == 0,
-		   "the total of regular files (%s)", text);
+		is(f, "prog: 30 B of 30 B (100%)\n", "the total of regular files");
 		p = to_memory(&f, AGR_PROGRESS_ON);
 		agr_progress_total_files(p, odd, 2);
 		agr_progress_add(p, 10);
 		agr_progress_finish(p);
 		agr_progress_free(p);
-		ok(strcmp(written(f), "prog: 10 B\n") == 0,
-		   "one that is not regular: no total (%s)", text);
+		is(f, "prog: 10 B\n", "one that is not regular: no total");
 		p = to_memory(&f, AGR_PROGRESS_ON);
 		agr_progress_total_files(p, gone, 2);
 		agr_progress_add(p, 10);
 		agr_progress_finish(p);
 		agr_progress_free(p);
-		ok(strcmp(written(f), "prog: 10 B of 10 B (100%)\n") == 0,
-		   "one that is not there adds nothing (%s)", text);
+		is(f, "prog: 10 B of 10 B (100%)\n", "one that is not there adds nothing");
 		unlink(paths[0]);
 		unlink(paths[1]);
 	}
@@ -162,7 +183,7 @@ main(void)
 		agr_progress_add(p, 1);
 	agr_progress_finish(p);
 	agr_progress_free(p);
-	ok(strcmp(written(f), "prog: 1.0 MB\n") == 0, "a line a second at most (%s)", text);
+	is(f, "prog: 1.0 MB\n", "a line a second at most");
 
 	/* Counts over 2.2 s: a line each second and the last, with the rate. */
 	p = to_memory(&f, AGR_PROGRESS_ON);
@@ -172,9 +193,10 @@ main(void)
 	}
 	agr_progress_finish(p);
 	agr_progress_free(p);
-	ok(count(written(f), '\n') >= 2 && count(text, '\n') <= 3 &&
+	written(f);
+	ok(count(text, '\n') >= 2 && count(text, '\n') <= 3 &&
 	       strstr(text, "\nprog: 11.0 kB, ") != NULL && strstr(text, " kB/s\n") != NULL,
-	   "a line a second, then the last, with the rate (%s)", text);
+	   "a line a second, then the last, with the rate (%s)", shown(text));
 
 	/* A terminal: one line, redrawn, blanked to its end, ended. */
 	{
@@ -210,7 +232,7 @@ main(void)
 		ok(strcmp(buf, "\rprog: 124.5 kB\r               \r\rprog: 5 B\n") == 0,
 		   "auto: nothing for work shorter than a second; asked: the line redrawn, taken "
 		   "off, drawn again and ended (%s)",
-		   buf);
+		   shown(buf));
 	}
 
 	/* A pipe nobody reads: no SIGPIPE, no error left on the stream. */
