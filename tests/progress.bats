@@ -150,7 +150,7 @@ slowly() {
 	printf 'not json\n' >"$T/bad"
 	out=$(on_tty "sh -c 'cat $AG; sleep 0.3; cat $T/bad' | agraph-trace check --progress >/dev/null")
 	# drawn once the bad line is read, blanked, the error, drawn again
-	re='^\\ragraph-trace: 446 B\\r +\\ragraph-trace: -:5:1: [^\\]*\\r'$'\n''\\ragraph-trace: 446 B\\r$'
+	re='\\ragraph-trace: 446 B\\r +\\ragraph-trace: -:5:1: [^\\]*\\r'$'\n''\\ragraph-trace: 446 B\\r$'
 	[[ $out =~ $re ]]
 }
 

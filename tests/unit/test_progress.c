@@ -185,7 +185,8 @@ main(void)
 	agr_progress_free(p);
 	is(f, "prog: 1.0 MB\n", "a line a second at most");
 
-	/* Counts over 2.2 s: a line each second and the last, with the rate. */
+	/* Counts over 2.2 s: a line each second and the last, with the rate;
+	 * a few more if the machine is slow, never one a count. */
 	p = to_memory(&f, AGR_PROGRESS_ON);
 	for (int i = 0; i < 11; i++) {
 		agr_progress_add(p, 1000);
@@ -194,7 +195,7 @@ main(void)
 	agr_progress_finish(p);
 	agr_progress_free(p);
 	written(f);
-	ok(count(text, '\n') >= 2 && count(text, '\n') <= 3 &&
+	ok(count(text, '\n') >= 2 && count(text, '\n') <= 5 &&
 	       strstr(text, "\nprog: 11.0 kB, ") != NULL && strstr(text, " kB/s\n") != NULL,
 	   "a line a second, then the last, with the rate (%s)", shown(text));
 
