@@ -99,8 +99,9 @@ double agr_cost_to_double(agr_cost cost);
  * A progress report on a stream (stderr) for long work, as pv, curl and
  * dd status=progress give one: "prog: 12.3 MB of 200.0 MB (6%)", or
  * "prog: 1200 of 5000 sets (24%)"; only the count when the total is not
- * known, and the rate once the work has lasted a second.  On a terminal
- * it is one line, redrawn with \r at most 10 times a second; elsewhere a
+ * known; once the work has lasted a second, the rate and, with a total,
+ * the time left at that rate ("45.1 MB/s, 0:04 left").  On a terminal it
+ * is one line, redrawn with \r at most 10 times a second; elsewhere a
  * line a second.  agr_progress_finish() writes the last line (and, on a
  * terminal, the newline that ends it).  The clock is read only every so
  * many units, as few as keep the report on time, so that counting costs

@@ -156,9 +156,9 @@ put_count(const agr_progress *p, char *buf, size_t size, uint64_t n)
 		snprintf(buf, size, "%llu", (unsigned long long)n);
 }
 
-/* The line, without its "prog: " or its end. */
+/* The line, without its "prog: " or its end; the time left, unless last. */
 static void
-line(const agr_progress *p, double t, char *buf, size_t size)
+line(const agr_progress *p, double t, bool last, char *buf, size_t size)
 {
 	char done[32], total[32];
 	size_t n;
@@ -183,9 +183,22 @@ line(const agr_progress *p, double t, char *buf, size_t size)
 
 		if (p->unit == NULL) {
 			put_bytes(done, sizeof done, (uint64_t)rate);
-			snprintf(buf + n, size - n, ", %s/s", done);
+			n += (size_t)snprintf(buf + n, size - n, ", %s/s", done);
 		} else {
-			snprintf(buf + n, size - n, ", %.0f %s/s", rate, p->unit);
+			n += (size_t)snprintf(buf + n, size - n, ", %.0f %s/s", rate, p->unit);
+		}
+		/* as pv: at the rate so far, h:mm:ss or m:ss */
+		if (n < size && !last && rate > 0 && p->total != AGR_PROGRESS_UNKNOWN &&
+		    p->done < p->total) {
+			double left = (double)(p->total - p->done) / rate;
+			unsigned long secs = left < 360000 ? (unsigned long)left : 359999;
+
+			if (secs >= 3600)
+				snprintf(buf + n, size - n, ", %lu:%02lu:%02lu left", secs / 3600,
+				         secs / 60 % 60, secs % 60);
+			else
+				snprintf(buf + n, size - n, ", %lu:%02lu left", secs / 60,
+				         secs % 60);
 		}
 	}
 }
@@ -224,7 +237,7 @@ draw(agr_progress *p, double t, bool last)
 	char text[256], out[300];
 	size_t n, len;
 
-	line(p, t, text, sizeof text);
+	line(p, t, last, text, sizeof text);
 	if (!p->tty) {
 		n = (size_t)snprintf(out, sizeof out, "%s: %s\n", p->prog, text);
 		emit(p, out, n < sizeof out ? n : sizeof out - 1);

@@ -185,9 +185,11 @@ main(void)
 	agr_progress_free(p);
 	is(f, "prog: 1.0 MB\n", "a line a second at most");
 
-	/* Counts over 2.2 s: a line each second and the last, with the rate;
-	 * a few more if the machine is slow, never one a count. */
+	/* Counts over 2.2 s: a line each second and the last, with the rate,
+	 * and the time left but in the last; a few more lines if the machine
+	 * is slow, never one a count. */
 	p = to_memory(&f, AGR_PROGRESS_ON);
+	agr_progress_set_total(p, 20000);
 	for (int i = 0; i < 11; i++) {
 		agr_progress_add(p, 1000);
 		nap(0.2);
@@ -196,8 +198,12 @@ main(void)
 	agr_progress_free(p);
 	written(f);
 	ok(count(text, '\n') >= 2 && count(text, '\n') <= 5 &&
-	       strstr(text, "\nprog: 11.0 kB, ") != NULL && strstr(text, " kB/s\n") != NULL,
-	   "a line a second, then the last, with the rate (%s)", shown(text));
+	       strstr(text, "\nprog: 11.0 kB of 20.0 kB (55%), ") != NULL &&
+	       strstr(text, " kB/s, 0:0") != NULL && strstr(text, " left\n") != NULL &&
+	       strcmp(text + strlen(text) - 5, "kB/s\n") == 0,
+	   "a line a second, then the last, with the rate and, but in the last, the time left "
+	   "(%s)",
+	   shown(text));
 
 	/* A terminal: one line, redrawn, blanked to its end, ended. */
 	{
