@@ -14,6 +14,7 @@ static const char usage[] =
     "usage: agraph-stress [-c contracts] [--builtin names] [--max-faults k]\n"
     "                     [--budget n] [--faults error,timeout,down] [--seed n]\n"
     "                     [--first] [--format text | ndjson] [--trace id]\n"
+    "                     [--progress | --no-progress]\n"
     "                     [--policy heal | static | react | fixed] [--monitors] [--goal node]\n"
     "                     [--govern policy] graph [file]\n";
 
@@ -29,6 +30,7 @@ static const struct option longopts[] = {
 	{ "first", no_argument, NULL, OPT_FIRST },
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	AGR_FE_PROGRESS_LONGOPTS,
 	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -39,6 +41,7 @@ typedef struct args {
 	agr_stress_opts so;
 	const char *graph, *file, *trace;
 	bool ndjson;
+	agr_progress_mode progress;
 } args;
 
 static void
@@ -77,6 +80,8 @@ parse_args(int argc, char **argv, args *a)
 
 	agr_fe_init(argv, usage);
 	while ((c = agr_fe_getopt(argc, argv, "c:h", longopts, &a->ro, a->cs)) != -1) {
+		if (agr_fe_progress_option(c, &a->progress))
+			continue;
 		switch (c) {
 		case OPT_MAX_FAULTS:
 			n = agr_fe_number("--max-faults", optarg);
@@ -123,6 +128,8 @@ on_counterexample(void *ctx, const agr_counterexample *ce)
 	const args *a = ctx;
 	FILE *summary = a->ndjson ? stderr : stdout;
 
+	if (a->ndjson)
+		agr_progress_clear(a->so.progress);
 	if (a->ndjson && ce->new_set && ce->len > 0) /* lines: the last newline put back */
 		agr_fe_put_bytes(ce->records, ce->len - 1, false);
 	/* names from the graph and the contracts, and reasons that quote the
@@ -195,7 +202,10 @@ main(int argc, char **argv)
 	            : agr_recording_new(g, agr_graph_name(g));
 	a.so.fresh = a.file == NULL;
 	a.so.seed = a.ro.seed;
+	a.so.progress = agr_fe_progress_start(a.progress);
+	agr_progress_unit(a.so.progress, "sets");
 	agr_stress_run(rc, g, a.cs, &a.so, on_counterexample, &a, &rep);
+	agr_fe_progress_end();
 	summarize(&a, &rep);
 	agr_recording_free(rc);
 	agr_graph_free(g);

@@ -156,7 +156,30 @@ enum {
 	AGR_FE_OPT_BUILTIN,
 	AGR_FE_OPT_SPEC,
 	AGR_FE_OPT_GOVERN,
+	AGR_FE_OPT_PROGRESS,
+	AGR_FE_OPT_NO_PROGRESS,
 };
+
+/*
+ * --progress and --no-progress, for the programs whose work can be long:
+ * put AGR_FE_PROGRESS_LONGOPTS in the table and hand each option to
+ * agr_fe_progress_option(), which sets *mode for one of them (true).
+ * agr_fe_progress_start() begins a report on stderr in mode (NULL when
+ * there is none, as agr_progress_new() says), which agr_fe_each_record()
+ * counts the bytes it reads into (the total: the files' size) and
+ * finishes when its reading ends; agr_fe_error() takes its line off a
+ * terminal first.  The front end owns it: agr_fe_progress_end()
+ * finishes and frees it.
+ */
+#define AGR_FE_PROGRESS_LONGOPTS                                                                   \
+	{ "progress", no_argument, NULL, AGR_FE_OPT_PROGRESS },                                    \
+	{                                                                                          \
+		"no-progress", no_argument, NULL, AGR_FE_OPT_NO_PROGRESS                           \
+	}
+
+bool agr_fe_progress_option(int c, agr_progress_mode *mode);
+agr_progress *agr_fe_progress_start(agr_progress_mode mode);
+void agr_fe_progress_end(void);
 
 /*
  * -f SPEC (any number up to 256) and --spec FILE, as agraph-inject and

@@ -170,9 +170,41 @@ agr_fe_other_option(int c)
 	exit(agr_fe_exit(0));
 }
 
+/* The report agr_fe_progress_start() began, or NULL. */
+static agr_progress *progress;
+
+bool
+agr_fe_progress_option(int c, agr_progress_mode *mode)
+{
+	if (c == AGR_FE_OPT_PROGRESS)
+		*mode = AGR_PROGRESS_ON;
+	else if (c == AGR_FE_OPT_NO_PROGRESS)
+		*mode = AGR_PROGRESS_OFF;
+	else
+		return false;
+	return true;
+}
+
+agr_progress *
+agr_fe_progress_start(agr_progress_mode mode)
+{
+	agr_progress_free(progress);
+	progress = agr_progress_new(stderr, program_invocation_short_name, mode);
+	return progress;
+}
+
+void
+agr_fe_progress_end(void)
+{
+	agr_progress_finish(progress);
+	agr_progress_free(progress);
+	progress = NULL;
+}
+
 void
 agr_fe_error(const agr_error *e)
 {
+	agr_progress_clear(progress);
 	agr_error_print(e, program_invocation_short_name);
 }
 
@@ -340,6 +372,7 @@ stoppable_reader(char **files, int nfiles)
 
 	catch_stop_signals(true);
 	agr_reader_stop_on(r, &caught);
+	agr_reader_progress(r, progress);
 	return r;
 }
 
@@ -377,6 +410,8 @@ agr_fe_each_record(char **files, int nfiles, agr_fe_record_fn fn, void *ctx)
 			status = 2;
 	}
 	agr_reader_free(r);
+	/* the last line before a signal ends the program */
+	agr_progress_finish(progress);
 	stop_if_asked();
 	return status;
 }

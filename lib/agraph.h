@@ -93,6 +93,65 @@ bool agr_cost_from_double(double value, agr_cost *out);
 double agr_cost_to_double(agr_cost cost);
 
 /* ------------------------------------------------------------------ */
+/* Progress                                                            */
+
+/*
+ * A progress report on a stream (stderr) for long work, as pv, curl and
+ * dd status=progress give one: "prog: 12.3 MB of 200.0 MB (6%)", or
+ * "prog: 1200 of 5000 sets (24%)"; only the count when the total is not
+ * known; once the work has lasted a second, the rate and, with a total,
+ * the time left at that rate ("45.1 MB/s, 0:04 left").  On a terminal it
+ * is one line, redrawn with \r at most 10 times a second; elsewhere a
+ * line a second.  agr_progress_finish() writes the last line (and, on a
+ * terminal, the newline that ends it).  The clock is read only every so
+ * many units, as few as keep the report on time, so that counting costs
+ * a comparison.  A stream that cannot be written to turns the report off
+ * quietly: no signal, no error left on it.
+ */
+typedef enum agr_progress_mode {
+	AGR_PROGRESS_AUTO, /* on a terminal only, and once the work has lasted a second */
+	AGR_PROGRESS_ON,   /* always, from the start, and always a last line (--progress) */
+	AGR_PROGRESS_OFF,  /* never (--no-progress) */
+} agr_progress_mode;
+
+typedef struct agr_progress agr_progress;
+
+#define AGR_PROGRESS_UNKNOWN UINT64_MAX
+
+/* A report to err, each line begun "prog: ", on bytes until
+ * agr_progress_unit() says otherwise.  NULL when there is none to make
+ * (off; auto and err no terminal; err closed): every function below
+ * takes NULL and does nothing.  err and prog are borrowed and must
+ * outlive it; the caller frees it with agr_progress_free(). */
+agr_progress *agr_progress_new(FILE *err, const char *prog, agr_progress_mode mode);
+void agr_progress_free(agr_progress *p);
+
+/* What is counted: a plural noun ("sets"), borrowed; NULL: bytes, shown
+ * as B, kB, MB, GB (powers of 1000). */
+void agr_progress_unit(agr_progress *p, const char *unit);
+
+/* The count to reach; AGR_PROGRESS_UNKNOWN (the start) for none.  A count
+ * past it (a file that grew) is shown alone. */
+void agr_progress_set_total(agr_progress *p, uint64_t total);
+
+/* The total of the sizes of paths[0..npaths-1] (none, or "-": stdin,
+ * from where it stands), when each is a regular file, else unknown.  A
+ * file that cannot be looked at adds nothing: its reading says why. */
+void agr_progress_total_files(agr_progress *p, const char *const *paths, int npaths);
+
+/* Counts n more, or sets the count. */
+void agr_progress_add(agr_progress *p, uint64_t n);
+void agr_progress_set(agr_progress *p, uint64_t done);
+
+/* Takes the line off a terminal, for other text to go to err; the next
+ * update draws it again.  Elsewhere nothing is to be done. */
+void agr_progress_clear(agr_progress *p);
+
+/* The last line, unless auto never showed one.  Once: later calls and
+ * counts do nothing. */
+void agr_progress_finish(agr_progress *p);
+
+/* ------------------------------------------------------------------ */
 /* Reading NDJSON records                                              */
 
 typedef struct agr_reader agr_reader;
@@ -136,6 +195,11 @@ int agr_reader_next(agr_reader *r, const agr_record **rec, agr_error *err);
  * installed with SA_RESTART.
  */
 void agr_reader_stop_on(agr_reader *r, const volatile sig_atomic_t *stop);
+
+/* Counts the bytes read into p (borrowed: it must outlive r; NULL: none)
+ * and sets its total to the size of the files, as
+ * agr_progress_total_files() does. */
+void agr_reader_progress(agr_reader *r, agr_progress *p);
 
 /* The record as a JSON object, borrowed.  It is made from the bytes the
  * first time it is asked for: readers that only look at a few fields do
@@ -1338,6 +1402,10 @@ typedef struct agr_stress_opts {
 	uint64_t seed;     /* for sampling */
 	bool first;        /* stop at the first counterexample */
 	bool fresh;        /* no recording: every call the faults spare succeeds */
+	/* NULL, or where the sets tried are counted: of the budget when the
+	 * search samples, alone when it goes through every set, as it cannot
+	 * tell how many change the run; borrowed, never finished. */
+	agr_progress *progress;
 } agr_stress_opts;
 
 /* A smallest fault set that breaks a contract, and its run.  Everything
@@ -1394,6 +1462,9 @@ typedef struct agr_import_opts {
 	 * the input after the line in hand: what was read is converted, but a
 	 * document read whole that is not all read is not. */
 	const volatile sig_atomic_t *stop;
+	/* NULL, or where the bytes read are counted, its total set to the
+	 * size of the files (agr_progress_total_files()); borrowed. */
+	agr_progress *progress;
 } agr_import_opts;
 
 /*

@@ -13,18 +13,21 @@
 #include "agraph_fe.h"
 
 static const char usage[] =
-    "usage: agraph-trace check [-u] [--verbose] [-c contracts] [--builtin names]\n"
-    "                          [--format fmt] [--max-open n] [file ...]\n"
-    "       agraph-trace stats [-u] [-c contracts] [--builtin names]\n"
-    "                          [--json | --by-fault] [--partial] [--max-open n]\n"
+    "usage: agraph-trace check [-u] [--verbose] [--progress | --no-progress]\n"
+    "                          [-c contracts] [--builtin names] [--format fmt]\n"
+    "                          [--max-open n] [file ...]\n"
+    "       agraph-trace stats [-u] [--progress | --no-progress] [-c contracts]\n"
+    "                          [--builtin names] [--json | --by-fault] [--partial]\n"
+    "                          [--max-open n] [file ...]\n"
+    "       agraph-trace stats --merge [--json] [--progress | --no-progress]\n"
     "                          [file ...]\n"
-    "       agraph-trace stats --merge [--json] [file ...]\n"
-    "       agraph-trace lint [file ...]\n"
+    "       agraph-trace lint [--progress | --no-progress] [file ...]\n"
     "       agraph-trace grep [-uv] [--whole-trace] expr [file ...]\n"
     "       agraph-trace lineage [--trace id] step [file ...]\n"
     "       agraph-trace split [-du] -n n [file [prefix]]\n"
     "       agraph-trace split [-u] -n k/n [file ...]\n"
-    "       agraph-trace import [-u] [--terminate-word word]\n"
+    "       agraph-trace import [-u] [--progress | --no-progress]\n"
+    "                          [--terminate-word word]\n"
     "                          openai | swe-agent | chatlog | otel [file ...]\n"
     "       agraph-trace export [-u] [--start time] otel [file ...]\n";
 
@@ -40,6 +43,7 @@ enum {
 	OPT_TERMINATE_WORD,
 	OPT_VERBOSE,
 	OPT_START,
+	PROGRESS, /* in takes(): --progress and --no-progress */
 };
 
 static const struct option longopts[] = {
@@ -60,6 +64,7 @@ static const struct option longopts[] = {
 	{ "unbuffered", no_argument, NULL, 'u' },
 	{ "number", required_argument, NULL, 'n' },
 	{ "numeric-suffixes", no_argument, NULL, 'd' },
+	AGR_FE_PROGRESS_LONGOPTS,
 	AGR_FE_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -75,18 +80,19 @@ takes(const char *cmd, int c)
 {
 	static const struct {
 		const char *cmd;
-		int opts[8];
+		int opts[10];
 	} table[] = {
 		{ "check",
-		  { 'c', AGR_FE_OPT_BUILTIN, OPT_FORMAT, OPT_MAX_OPEN, OPT_VERBOSE, 'u' } },
+		  { 'c', AGR_FE_OPT_BUILTIN, OPT_FORMAT, OPT_MAX_OPEN, OPT_VERBOSE, 'u',
+		    PROGRESS } },
 		{ "stats",
 		  { 'c', AGR_FE_OPT_BUILTIN, OPT_JSON, OPT_PARTIAL, OPT_MERGE, OPT_BY_FAULT,
-		    OPT_MAX_OPEN, 'u' } },
-		{ "lint", { 'u' } },
+		    OPT_MAX_OPEN, 'u', PROGRESS } },
+		{ "lint", { 'u', PROGRESS } },
 		{ "grep", { 'v', OPT_WHOLE_TRACE, 'u' } },
 		{ "lineage", { OPT_TRACE, 'u' } },
 		{ "split", { 'n', 'd', 'u' } },
-		{ "import", { OPT_TERMINATE_WORD, 'u' } },
+		{ "import", { OPT_TERMINATE_WORD, 'u', PROGRESS } },
 		{ "export", { OPT_START, 'u' } },
 	};
 
@@ -94,8 +100,10 @@ takes(const char *cmd, int c)
 		return true;
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
 		if (strcmp(table[i].cmd, cmd) == 0)
-			for (size_t k = 0; k < 8 && table[i].opts[k]; k++)
-				if (table[i].opts[k] == c)
+			for (size_t k = 0; k < 10 && table[i].opts[k]; k++)
+				if (table[i].opts[k] == c ||
+				    (table[i].opts[k] == PROGRESS &&
+				     (c == AGR_FE_OPT_PROGRESS || c == AGR_FE_OPT_NO_PROGRESS)))
 					return true;
 	return false;
 }
@@ -111,7 +119,8 @@ parse(int argc, char **argv, opts *o)
 		if (!takes(o->cmd, c))
 			agr_fe_usage("%s does not take -%c", o->cmd, c);
 		i = -1;
-		if (agr_fe_contracts_option(o->t.contracts, c, optarg))
+		if (agr_fe_contracts_option(o->t.contracts, c, optarg) ||
+		    agr_fe_progress_option(c, &o->t.progress))
 			continue;
 		switch (c) {
 		case OPT_FORMAT:

@@ -77,7 +77,9 @@ trace_check(trace_opts *o, bool lint)
 	if (lint)
 		agr_checker_every_problem(r.checker);
 	agr_fe_on_error(on_read_error, &r);
+	agr_fe_progress_start(o->progress);
 	status = agr_fe_each_record(o->files, o->nfiles, feed_checker, &r);
+	agr_fe_progress_end();
 	agr_fe_on_error(NULL, NULL);
 	agr_checker_finish(r.checker);
 	agr_report_finish(r.report);
@@ -132,7 +134,9 @@ trace_stats(trace_opts *o)
 	r.stats = agr_stats_new(o->contracts, o->max_open, on_run, &r);
 	if (!o->json && !o->partial && !o->merge && !o->by_fault)
 		agr_stats_print_row(stdout, NULL);
+	agr_fe_progress_start(o->progress);
 	status = agr_fe_each_record(o->files, o->nfiles, feed_stats, &r);
+	agr_fe_progress_end();
 	if (!o->merge) {
 		agr_stats_finish(r.stats);
 		note_forgotten(agr_stats_forgotten(r.stats));
@@ -288,7 +292,8 @@ trace_split(trace_opts *o)
 int
 trace_import(trace_opts *o, const char *format)
 {
-	agr_import_opts io = { o->terminate_word, agr_fe_catch_stop() };
+	agr_import_opts io = { o->terminate_word, agr_fe_catch_stop(),
+		               agr_fe_progress_start(o->progress) };
 	long errors;
 
 	/* A signal ends the input after the line in hand, whose records are
@@ -296,6 +301,7 @@ trace_import(trace_opts *o, const char *format)
 	agr_fe_busy(true);
 	errors = agr_import(format, (const char *const *)o->files, o->nfiles, &io, agr_fe_write,
 	                    &o->unbuffered, report_error, NULL);
+	agr_fe_progress_end();
 	agr_fe_busy(false);
 	return errors > 0 ? 2 : 0;
 }

@@ -17,8 +17,9 @@ typedef struct trace_opts {
 	bool verbose, invert, whole_trace; /* check --verbose; grep -v, --whole-trace */
 	bool digits;                       /* split -d */
 	const char *trace, *terminate_word;
-	const char *shards; /* split -n: "n" or "k/n" */
-	const char *start;  /* export --start */
+	const char *shards;         /* split -n: "n" or "k/n" */
+	const char *start;          /* export --start */
+	agr_progress_mode progress; /* check, lint, stats, import */
 	char **files;
 	int nfiles;
 } trace_opts;

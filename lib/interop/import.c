@@ -83,6 +83,7 @@ typedef struct lines {
 	bool skipping;                     /* passing over the rest of a line too long */
 	const volatile sig_atomic_t *stop; /* agr_import_opts.stop */
 	bool stopped;                      /* asked to stop: the input ends here */
+	agr_progress *progress;            /* agr_import_opts.progress */
 } lines;
 
 /* Waits until the input can be read; false when asked to stop first.  As
@@ -158,6 +159,7 @@ next_line(lines *in, const char **s, size_t *n)
 		while (got < 0 && errno == EINTR);
 		if (got > 0) {
 			in->end += (size_t)got;
+			agr_progress_add(in->progress, (uint64_t)got);
 		} else {
 			in->eof = true;
 			in->error = got < 0 ? errno : 0;
@@ -168,7 +170,9 @@ next_line(lines *in, const char **s, size_t *n)
 static void
 import_stream(importer *im, const char *format, FILE *f)
 {
-	lines in = { .fd = fileno(f), .stop = im->o ? im->o->stop : NULL };
+	lines in = { .fd = fileno(f),
+		     .stop = im->o ? im->o->stop : NULL,
+		     .progress = im->o ? im->o->progress : NULL };
 	const char *line;
 	size_t len;
 	long lineno = 0, first = 0;
@@ -277,6 +281,8 @@ agr_import(const char *format, const char *const *paths, int npaths, const agr_i
 		paths = stdin_only;
 		npaths = 1;
 	}
+	if (o != NULL)
+		agr_progress_total_files(o->progress, paths, npaths);
 	im.otel = json_array();
 	for (int i = 0; i < npaths && !(o && o->stop && *o->stop); i++) {
 		FILE *f = strcmp(paths[i], "-") == 0 ? stdin : fopen(paths[i], "r");

@@ -43,6 +43,7 @@ struct agr_reader {
 	size_t max_line;
 	long line;
 	const volatile sig_atomic_t *stop; /* NULL: never */
+	agr_progress *progress;            /* NULL: none */
 	agr_record rec;
 };
 
@@ -99,6 +100,13 @@ void
 agr_reader_stop_on(agr_reader *r, const volatile sig_atomic_t *stop)
 {
 	r->stop = stop;
+}
+
+void
+agr_reader_progress(agr_reader *r, agr_progress *p)
+{
+	r->progress = p;
+	agr_progress_total_files(p, r->paths, r->npaths);
 }
 
 static bool
@@ -158,6 +166,8 @@ fill(agr_reader *r, agr_error *err)
 	}
 	if (n == 0)
 		r->eof = true;
+	else if (r->progress != NULL)
+		agr_progress_add(r->progress, (uint64_t)n);
 	r->end += (size_t)n;
 	return 1;
 }

@@ -364,6 +364,13 @@ judge(stress *st, const fset *s)
 
 /* ---- the two searches ---------------------------------------------------- */
 
+/* One more set tried, counted for the progress report too. */
+static void
+tried(stress *st)
+{
+	agr_progress_set(st->o->progress, ++st->rep->sets);
+}
+
 static void
 free_nodes(node *v, size_t n)
 {
@@ -382,7 +389,7 @@ enumerate(stress *st)
 
 	first_meeting(st, &none);
 	run(st, &none, agr_recording_trace(st->rc));
-	st->rep->sets++;
+	tried(st);
 	candidates(st, &none, &level[0]);
 	judge(st, &none);
 	for (size_t k = 0; k < st->o->max_faults && !st->stop && nlevel > 0; k++) {
@@ -395,7 +402,7 @@ enumerate(stress *st)
 				if (!first_meeting(st, &s))
 					continue;
 				run(st, &s, agr_recording_trace(st->rc));
-				st->rep->sets++;
+				tried(st);
 				agrp_grow(&next, &capnext, nnext + 1, sizeof *next);
 				candidates(st, &s, &next[nnext++]);
 				judge(st, &s);
@@ -420,7 +427,7 @@ sample(stress *st)
 
 	agr_prng_seed(&prng, st->o->seed);
 	run(st, &none, agr_recording_trace(st->rc));
-	st->rep->sets++;
+	tried(st);
 	st->rep->distinct++;
 	candidates(st, &none, &base);
 	judge(st, &none);
@@ -436,7 +443,7 @@ sample(stress *st)
 
 			s = set_plus(&s, f);
 			run(st, &s, agr_recording_trace(st->rc));
-			st->rep->sets++;
+			tried(st);
 			if (first_meeting(st, &s))
 				st->rep->distinct++;
 			if (own)
@@ -490,6 +497,7 @@ agr_stress_run(const agr_recording *rc, const agr_graph *g, const agr_contracts 
 	rep->space = space_size(st.nnodes - 1, o->nkinds, o->max_faults);
 	rep->sampled = rep->space > (double)o->budget;
 	if (rep->sampled) {
+		agr_progress_set_total(o->progress, o->budget);
 		sample(&st);
 	} else {
 		enumerate(&st);
