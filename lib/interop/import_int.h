@@ -112,7 +112,9 @@ const json_t *agrp_otel_tool_args(const json_t *attrs, json_t *used);
 const json_t *agrp_otel_tool_result(const json_t *attrs, json_t *used);
 void agrp_otel_kind_used(json_t *used);
 json_t *agrp_otel_messages(const json_t *span, const json_t *attrs, bool output, json_t *used);
-/* otel.c: an OTLP AnyValue as plain JSON (a new reference). */
+/* An OTLP AnyValue as plain JSON, and a span's attributes as one object
+ * (new references). */
 json_t *agrp_otel_any_value(const json_t *v);
+json_t *agrp_otel_attributes(const json_t *span);
 
 #endif

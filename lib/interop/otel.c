@@ -1,6 +1,10 @@
 /*
- * otel.c - OpenTelemetry spans (OTLP/JSON), with the GenAI conventions, as
- * agraph records.
+ * otel.c - OpenTelemetry spans (OTLP/JSON) as agraph records.  The spans
+ * are read to the end of the input, then written a trace at a time, each
+ * span in order of its start: a tool span is a call and its result, a
+ * trace's root agent span its final, a chat span its messages
+ * (otel_chat.c), any other a message.  otel_genai.c reads the attributes
+ * in whichever conventions wrote them.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -10,64 +14,6 @@
 #include "interop/otel_int.h"
 
 /* ---- OpenTelemetry spans (OTLP/JSON) ----------------------------------- */
-
-static json_t *key_values(const json_t *list);
-
-json_t *
-agrp_otel_any_value(const json_t *v)
-{
-	const json_t *x;
-
-	if ((x = json_object_get(v, "stringValue")) != NULL)
-		return json_incref((json_t *)x);
-	if ((x = json_object_get(v, "boolValue")) != NULL)
-		return json_incref((json_t *)x);
-	if ((x = json_object_get(v, "intValue")) != NULL) {
-		/* int64 comes as a string in OTLP/JSON */
-		if (json_is_string(x))
-			return json_integer((json_int_t)strtoll(json_string_value(x), NULL, 10));
-		return json_incref((json_t *)x);
-	}
-	if ((x = json_object_get(v, "doubleValue")) != NULL)
-		return json_incref((json_t *)x);
-	if ((x = json_object_get(v, "arrayValue")) != NULL) {
-		json_t *a = json_array();
-		size_t i;
-		json_t *e;
-
-		json_array_foreach(json_object_get(x, "values"), i, e)
-		    json_array_append_new(a, agrp_otel_any_value(e));
-		return a;
-	}
-	if ((x = json_object_get(v, "kvlistValue")) != NULL)
-		return key_values(json_object_get(x, "values"));
-	return json_null();
-}
-
-/* A list of OTLP {key, value} pairs as one object. */
-static json_t *
-key_values(const json_t *list)
-{
-	json_t *o = json_object();
-	size_t i;
-	json_t *a;
-
-	json_array_foreach(list, i, a)
-	{
-		const char *k = agr_json_str(a, "key");
-
-		if (k != NULL)
-			json_object_set_new(o, k, agrp_otel_any_value(json_object_get(a, "value")));
-	}
-	return o;
-}
-
-/* A span's attributes as one object. */
-static json_t *
-attributes(const json_t *span)
-{
-	return key_values(json_object_get(span, "attributes"));
-}
 
 void
 agrp_otel_collect(importer *im, const json_t *doc)
@@ -146,40 +92,10 @@ is_error_status(const json_t *span)
 	       (json_is_string(code) && strcmp(json_string_value(code), "STATUS_CODE_ERROR") == 0);
 }
 
-/* The span but its attributes, and the attributes not in used. */
-json_t *
-agrp_otel_span_src(const json_t *span, const json_t *attrs, const json_t *used)
-{
-	static const char *const taken[] = { "attributes", "$line" };
-	json_t *src = agrp_json_without(span, taken, N(taken)), *left = json_deep_copy(attrs);
-	const char *key;
-	json_t *v;
-
-	if (src == NULL)
-		src = json_object();
-	json_object_foreach((json_t *)used, key, v) json_object_del(left, key);
-	if (json_object_size(left) > 0)
-		json_object_set_new(src, "attributes", left);
-	else
-		json_decref(left);
-	return src;
-}
-
 static void
 mark_used(json_t *used, const char *key)
 {
 	json_object_set_new(used, key, json_true());
-}
-
-static void
-add_pending(agrp_otel_pending **p, size_t *n, size_t *cap, agrp_otel_pending x)
-{
-	if (*n == *cap) {
-		*cap = *cap ? 2 * *cap : 64;
-		*p = agrp_xrealloc(*p, *cap * sizeof **p);
-	}
-	x.order = *n;
-	(*p)[(*n)++] = x;
 }
 
 /* Restores the agraph records an exported span carries; false if none.
@@ -217,17 +133,18 @@ restore(importer *im, const json_t *span, json_t *attrs, agrp_otel_pending **p, 
 			json_decref(rec);
 			continue;
 		}
-		add_pending(p, n, cap,
-		            (agrp_otel_pending){
-		                .t = nanos(json_object_get(span, "startTimeUnixNano")),
-		                .step = json_is_integer(step) ? (long)json_integer_value(step) : -1,
-		                /* by the span's trace: two runs under one trace id
-		                 * (other traceIds) are not merged */
-		                .trace = json_is_string(json_object_get(span, "traceId"))
-		                             ? json_object_get(span, "traceId")
-		                             : NULL,
-		                .rec = rec,
-		                .bytes = agrp_xstrdup(text) });
+		agrp_otel_add_pending(
+		    p, n, cap,
+		    (agrp_otel_pending){
+		        .t = nanos(json_object_get(span, "startTimeUnixNano")),
+		        .step = json_is_integer(step) ? (long)json_integer_value(step) : -1,
+		        /* by the span's trace: two runs under one trace id
+		         * (other traceIds) are not merged */
+		        .trace = json_is_string(json_object_get(span, "traceId"))
+		                     ? json_object_get(span, "traceId")
+		                     : NULL,
+		        .rec = rec,
+		        .bytes = agrp_xstrdup(text) });
 		any = true;
 	}
 	return any;
@@ -248,80 +165,12 @@ span_by_trace_then_start(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-json_t *
-agrp_otel_put(agrp_otel_trace *c, const agrp_otel_span *s, unsigned long long t, int rank,
-              json_t *rec)
-{
-	json_t *src = json_incref(json_object_get(rec, "src"));
-
-	/* ts before src, which is the longest: as the records were before */
-	json_object_set_new(rec, "ts", json_real((double)t / 1e9));
-	if (src != NULL) {
-		json_object_del(rec, "src");
-		json_object_set_new(rec, "src", src);
-	}
-	add_pending(
-	    c->p, c->np, c->cap,
-	    (agrp_otel_pending){ .t = t, .rank = rank, .step = -1, .trace = s->trace, .rec = rec });
-	return rec;
-}
-
 static const json_t *
 whole_attr(const json_t *attrs, const char *const *keys, size_t n, json_t *used)
 {
 	const json_t *v = agrp_otel_attr(attrs, keys, n, used);
 
 	return json_is_string(v) ? v : NULL;
-}
-
-static bool
-is_root(const json_t *span)
-{
-	const json_t *parent = json_object_get(span, "parentSpanId");
-
-	return parent == NULL || json_is_null(parent) ||
-	       (json_is_string(parent) && json_string_length(parent) == 0);
-}
-
-/* The agent a span names, or the nearest span above it that names one. */
-const json_t *
-agrp_otel_agent_of(const agrp_otel_trace *c, const agrp_otel_span *s, json_t *used)
-{
-	const json_t *agent = agrp_otel_agent_name(s->attrs, used);
-	size_t hops = 0;
-
-	while (agent == NULL && !is_root(s->span) && hops++ < c->n) {
-		const json_t *parent = json_object_get(s->span, "parentSpanId");
-		size_t i;
-
-		for (i = 0; i < c->n; i++)
-			if (json_is_string(json_object_get(c->s[i].span, "spanId")) &&
-			    agrp_import_str_cmp(json_object_get(c->s[i].span, "spanId"), parent) ==
-			        0)
-				break;
-		if (i == c->n)
-			break;
-		s = &c->s[i];
-		agent = agrp_otel_agent_name(s->attrs, NULL);
-	}
-	return agent;
-}
-
-bool
-agrp_otel_same(const json_t *a, const json_t *b)
-{
-	return json_is_string(a) && json_is_string(b) && agrp_import_str_cmp(a, b) == 0;
-}
-
-/* Arguments as a call holds them: a JSON string parsed, anything else
- * (a string that is not JSON too) as it is. */
-void
-agrp_otel_set_args(json_t *call, const json_t *args)
-{
-	json_t *parsed = json_is_string(args) ? agrp_import_parse_string(args, NULL) : NULL;
-
-	if (args != NULL)
-		json_object_set_new(call, "args", parsed ? parsed : json_incref((json_t *)args));
 }
 
 /* A tool span: a call at its start and a result at its end. */
@@ -438,7 +287,7 @@ otel_span(agrp_otel_trace *c, agrp_otel_span *s)
 	}
 	if (s->kind == AGRP_OTEL_TOOL)
 		tool_span(c, s, used);
-	else if (s->kind == AGRP_OTEL_AGENT && is_root(s->span))
+	else if (s->kind == AGRP_OTEL_AGENT && agrp_otel_is_root(s->span))
 		final_span(c, s, used);
 	else if (s->kind != AGRP_OTEL_CHAT || !agrp_otel_chat_span(c, s, used))
 		other_span(c, s, used);
@@ -457,7 +306,7 @@ otel_spans(importer *im, agrp_otel_pending **p, size_t *n, size_t *cap)
 		const json_t *trace = json_object_get(span, "traceId");
 
 		s[i] = (agrp_otel_span){ .span = span,
-			                 .attrs = attributes(span),
+			                 .attrs = agrp_otel_attributes(span),
 			                 .trace = json_is_string(trace) ? trace : NULL,
 			                 .t0 = nanos(json_object_get(span, "startTimeUnixNano")),
 			                 .t1 = nanos(json_object_get(span, "endTimeUnixNano")),

@@ -1,5 +1,6 @@
 /*
- * otel_chat.c - a chat span's messages as records: the input new to the
+ * otel_chat.c - the writing of a trace's records, which every kind of span
+ * shares, and a chat span's messages as records: the input new to the
  * trace at the span's start, the output at its end, each tool call a call
  * (or, when a tool span runs it, that span's call: one call, not two) and
  * each tool response a result (or nothing, when a tool span gave it).
@@ -8,6 +9,108 @@
 #include <string.h>
 
 #include "interop/otel_int.h"
+
+/* ---- what the records of every kind of span share ------------------------ */
+
+void
+agrp_otel_add_pending(agrp_otel_pending **p, size_t *n, size_t *cap, agrp_otel_pending x)
+{
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		*p = agrp_xrealloc(*p, *cap * sizeof **p);
+	}
+	x.order = *n;
+	(*p)[(*n)++] = x;
+}
+
+bool
+agrp_otel_is_root(const json_t *span)
+{
+	const json_t *parent = json_object_get(span, "parentSpanId");
+
+	return parent == NULL || json_is_null(parent) ||
+	       (json_is_string(parent) && json_string_length(parent) == 0);
+}
+
+json_t *
+agrp_otel_put(agrp_otel_trace *c, const agrp_otel_span *s, unsigned long long t, int rank,
+              json_t *rec)
+{
+	json_t *src = json_incref(json_object_get(rec, "src"));
+
+	/* ts before src, which is the longest: as the records were before */
+	json_object_set_new(rec, "ts", json_real((double)t / 1e9));
+	if (src != NULL) {
+		json_object_del(rec, "src");
+		json_object_set_new(rec, "src", src);
+	}
+	agrp_otel_add_pending(
+	    c->p, c->np, c->cap,
+	    (agrp_otel_pending){ .t = t, .rank = rank, .step = -1, .trace = s->trace, .rec = rec });
+	return rec;
+}
+
+/* The span but its attributes, and the attributes not in used. */
+json_t *
+agrp_otel_span_src(const json_t *span, const json_t *attrs, const json_t *used)
+{
+	static const char *const taken[] = { "attributes", "$line" };
+	json_t *src = agrp_json_without(span, taken, N(taken)), *left = json_deep_copy(attrs);
+	const char *key;
+	json_t *v;
+
+	if (src == NULL)
+		src = json_object();
+	json_object_foreach((json_t *)used, key, v) json_object_del(left, key);
+	if (json_object_size(left) > 0)
+		json_object_set_new(src, "attributes", left);
+	else
+		json_decref(left);
+	return src;
+}
+
+/* The agent a span names, or the nearest span above it that names one. */
+const json_t *
+agrp_otel_agent_of(const agrp_otel_trace *c, const agrp_otel_span *s, json_t *used)
+{
+	const json_t *agent = agrp_otel_agent_name(s->attrs, used);
+	size_t hops = 0;
+
+	while (agent == NULL && !agrp_otel_is_root(s->span) && hops++ < c->n) {
+		const json_t *parent = json_object_get(s->span, "parentSpanId");
+		size_t i;
+
+		for (i = 0; i < c->n; i++)
+			if (json_is_string(json_object_get(c->s[i].span, "spanId")) &&
+			    agrp_import_str_cmp(json_object_get(c->s[i].span, "spanId"), parent) ==
+			        0)
+				break;
+		if (i == c->n)
+			break;
+		s = &c->s[i];
+		agent = agrp_otel_agent_name(s->attrs, NULL);
+	}
+	return agent;
+}
+
+bool
+agrp_otel_same(const json_t *a, const json_t *b)
+{
+	return json_is_string(a) && json_is_string(b) && agrp_import_str_cmp(a, b) == 0;
+}
+
+/* Arguments as a call holds them: a JSON string parsed, anything else
+ * (a string that is not JSON too) as it is. */
+void
+agrp_otel_set_args(json_t *call, const json_t *args)
+{
+	json_t *parsed = json_is_string(args) ? agrp_import_parse_string(args, NULL) : NULL;
+
+	if (args != NULL)
+		json_object_set_new(call, "args", parsed ? parsed : json_incref((json_t *)args));
+}
+
+/* ---- chat spans ------------------------------------------------------------ */
 
 /* The tool span that runs a chat's tool call: the one of its id, else
  * one that names no id, of its name, the first to start from after. */

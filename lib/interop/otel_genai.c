@@ -12,6 +12,66 @@
 
 #include "interop/import_int.h"
 
+/* ---- OTLP values --------------------------------------------------------- */
+
+static json_t *key_values(const json_t *list);
+
+json_t *
+agrp_otel_any_value(const json_t *v)
+{
+	const json_t *x;
+
+	if ((x = json_object_get(v, "stringValue")) != NULL)
+		return json_incref((json_t *)x);
+	if ((x = json_object_get(v, "boolValue")) != NULL)
+		return json_incref((json_t *)x);
+	if ((x = json_object_get(v, "intValue")) != NULL) {
+		/* int64 comes as a string in OTLP/JSON */
+		if (json_is_string(x))
+			return json_integer((json_int_t)strtoll(json_string_value(x), NULL, 10));
+		return json_incref((json_t *)x);
+	}
+	if ((x = json_object_get(v, "doubleValue")) != NULL)
+		return json_incref((json_t *)x);
+	if ((x = json_object_get(v, "arrayValue")) != NULL) {
+		json_t *a = json_array();
+		size_t i;
+		json_t *e;
+
+		json_array_foreach(json_object_get(x, "values"), i, e)
+		    json_array_append_new(a, agrp_otel_any_value(e));
+		return a;
+	}
+	if ((x = json_object_get(v, "kvlistValue")) != NULL)
+		return key_values(json_object_get(x, "values"));
+	return json_null();
+}
+
+/* A list of OTLP {key, value} pairs as one object. */
+static json_t *
+key_values(const json_t *list)
+{
+	json_t *o = json_object();
+	size_t i;
+	json_t *a;
+
+	json_array_foreach(list, i, a)
+	{
+		const char *k = agr_json_str(a, "key");
+
+		if (k != NULL)
+			json_object_set_new(o, k, agrp_otel_any_value(json_object_get(a, "value")));
+	}
+	return o;
+}
+
+/* A span's attributes as one object. */
+json_t *
+agrp_otel_attributes(const json_t *span)
+{
+	return key_values(json_object_get(span, "attributes"));
+}
+
 static bool
 is(const char *s, const char *word)
 {

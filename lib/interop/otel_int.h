@@ -1,8 +1,10 @@
 /*
  * otel_int.h - what the OpenTelemetry importer's files share: otel.c reads
  * the spans and writes the records of tool, agent and other spans;
- * otel_chat.c those of chat spans; otel_genai.c reads the attributes
- * (declared in import_int.h).  Internal names start with agrp_.
+ * otel_chat.c the writing of records, and those of chat spans;
+ * otel_genai.c reads the values and attributes (declared in
+ * import_int.h).  Each calls only the ones after it.  Internal names start
+ * with agrp_.
  */
 #ifndef AGRP_OTEL_INT_H
 #define AGRP_OTEL_INT_H
@@ -45,11 +47,14 @@ typedef struct agrp_otel_trace {
 	json_t *calls; /* [id, tool] of the calls its messages made */
 } agrp_otel_trace;
 
-/* otel.c: rec (taken) written at time t, with its ts, and returned
+/* otel_chat.c: a record to write, added to c's list; whether a span
+ * has no parent; rec (taken) written at time t, with its ts, and returned
  * (borrowed); a span's fields and the attributes not in used, as a src; the
  * agent a span names, or the nearest span above it that names one
  * (borrowed); whether a and b are the same string, bytes and all; a call's
  * args from a JSON string, or as they are. */
+void agrp_otel_add_pending(agrp_otel_pending **p, size_t *n, size_t *cap, agrp_otel_pending x);
+bool agrp_otel_is_root(const json_t *span);
 json_t *agrp_otel_put(agrp_otel_trace *c, const agrp_otel_span *s, unsigned long long t, int rank,
                       json_t *rec);
 json_t *agrp_otel_span_src(const json_t *span, const json_t *attrs, const json_t *used);
@@ -57,8 +62,8 @@ const json_t *agrp_otel_agent_of(const agrp_otel_trace *c, const agrp_otel_span 
 bool agrp_otel_same(const json_t *a, const json_t *b);
 void agrp_otel_set_args(json_t *call, const json_t *args);
 
-/* otel_chat.c: a chat span's messages as records; false when it holds
- * none, and the caller writes it as any other span. */
+/* A chat span's messages as records; false when it holds none, and the
+ * caller writes it as any other span. */
 bool agrp_otel_chat_span(agrp_otel_trace *c, agrp_otel_span *s, json_t *used);
 
 #endif
