@@ -317,15 +317,29 @@ otel_spans(importer *im, agrp_otel_pending **p, size_t *n, size_t *cap)
 		qsort(s, ns, sizeof *s, span_by_trace_then_start);
 	for (a = 0; a < ns;) {
 		size_t b = a + 1;
-		agrp_otel_trace c = { im, s + a, 0, p, n, cap, json_array(), json_array() };
+		agrp_otel_trace c = { .im = im, .s = s + a, .p = p, .np = n, .cap = cap };
 
 		while (b < ns && agrp_import_str_cmp(s[a].trace, s[b].trace) == 0)
 			b++;
 		c.n = b - a;
+		c.calls = json_array();
+		c.by_id = json_object();
+		c.seen = json_object();
+		for (i = a; i < b; i++) {
+			const json_t *id = json_object_get(s[i].span, "spanId");
+
+			/* the first of an id is the one its children name */
+			if (json_is_string(id) && json_object_getn(c.by_id, json_string_value(id),
+			                                           json_string_length(id)) == NULL)
+				json_object_setn_new(c.by_id, json_string_value(id),
+				                     json_string_length(id),
+				                     json_integer((json_int_t)(i - a)));
+		}
 		for (i = a; i < b; i++)
 			otel_span(&c, &s[i]);
-		json_decref(c.convs);
 		json_decref(c.calls);
+		json_decref(c.by_id);
+		json_decref(c.seen);
 		a = b;
 	}
 	for (i = 0; i < ns; i++) {

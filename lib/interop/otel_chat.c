@@ -69,7 +69,6 @@ agrp_otel_span_src(const json_t *span, const json_t *attrs, const json_t *used)
 	return src;
 }
 
-/* The agent a span names, or the nearest span above it that names one. */
 const json_t *
 agrp_otel_agent_of(const agrp_otel_trace *c, const agrp_otel_span *s, json_t *used)
 {
@@ -78,16 +77,14 @@ agrp_otel_agent_of(const agrp_otel_trace *c, const agrp_otel_span *s, json_t *us
 
 	while (agent == NULL && !agrp_otel_is_root(s->span) && hops++ < c->n) {
 		const json_t *parent = json_object_get(s->span, "parentSpanId");
-		size_t i;
+		const json_t *i = json_is_string(parent)
+		                      ? json_object_getn(c->by_id, json_string_value(parent),
+		                                         json_string_length(parent))
+		                      : NULL;
 
-		for (i = 0; i < c->n; i++)
-			if (json_is_string(json_object_get(c->s[i].span, "spanId")) &&
-			    agrp_import_str_cmp(json_object_get(c->s[i].span, "spanId"), parent) ==
-			        0)
-				break;
-		if (i == c->n)
+		if (i == NULL)
 			break;
-		s = &c->s[i];
+		s = &c->s[json_integer_value(i)];
 		agent = agrp_otel_agent_name(s->attrs, NULL);
 	}
 	return agent;
@@ -304,33 +301,63 @@ chat_message(agrp_otel_trace *c, agrp_otel_span *s, const json_t *agent, const j
 	return first;
 }
 
-/* Two messages the same but for what only an output says (its
- * finish_reason): a role and parts alike. */
-static bool
-same_message(const json_t *a, const json_t *b)
+/*
+ * The history that each request repeats, written once: every chat's
+ * messages, input then output, go into a tree of prefixes (edges "node:message"
+ * to the next node, in one flat object, so that no depth of it recurses), and
+ * a chat's input is new from where its path leaves the tree.  A message is
+ * its role and parts: what only an output says (its finish_reason) differs.
+ */
+static void
+message_key(agrp_buf *b, json_int_t node, const json_t *m)
 {
-	return json_equal(json_object_get(a, "role"), json_object_get(b, "role")) &&
-	       json_equal(json_object_get(a, "parts"), json_object_get(b, "parts"));
+	json_t *x = json_pack("{s:O*, s:O*}", "role", json_object_get(m, "role"), "parts",
+	                      json_object_get(m, "parts"));
+	char n[32];
+
+	snprintf(n, sizeof n, "%lld:", (long long)node);
+	b->n = 0;
+	agrp_buf_add(b, n, strlen(n));
+	agrp_buf_json(b, x);
+	json_decref(x);
 }
 
-/* How many of a chat's input messages an earlier chat of the trace
- * already had, from the start: the history that each request repeats. */
+/* How many of the messages, from the first, an earlier chat had. */
 static size_t
-seen_before(const agrp_otel_trace *c, const json_t *inputs)
+seen_before(agrp_otel_trace *c, const json_t *msgs, agrp_buf *b)
 {
-	size_t best = 0, i, k;
-	json_t *conv;
+	json_int_t node = 0;
+	size_t k;
 
-	json_array_foreach(c->convs, i, conv)
-	{
-		for (k = 0; k < json_array_size(inputs) && k < json_array_size(conv) &&
-		            same_message(json_array_get(inputs, k), json_array_get(conv, k));
-		     k++)
-			;
-		if (k > best)
-			best = k;
+	for (k = 0; k < json_array_size(msgs); k++) {
+		const json_t *next;
+
+		message_key(b, node, json_array_get(msgs, k));
+		if ((next = json_object_getn(c->seen, b->p, b->n)) == NULL)
+			break;
+		node = json_integer_value(next);
 	}
-	return best;
+	return k;
+}
+
+static void
+remember(agrp_otel_trace *c, const json_t *inputs, const json_t *outputs, agrp_buf *b)
+{
+	json_int_t node = 0;
+
+	for (size_t k = 0; k < json_array_size(inputs) + json_array_size(outputs); k++) {
+		const json_t *m = k < json_array_size(inputs)
+		                      ? json_array_get(inputs, k)
+		                      : json_array_get(outputs, k - json_array_size(inputs));
+		const json_t *next;
+
+		message_key(b, node, m);
+		if ((next = json_object_getn(c->seen, b->p, b->n)) == NULL) {
+			next = json_integer((json_int_t)++c->nodes);
+			json_object_setn_new(c->seen, b->p, b->n, (json_t *)next);
+		}
+		node = json_integer_value(next);
+	}
 }
 
 /* A chat span's messages: the new input at its start, the output at its
@@ -342,12 +369,13 @@ agrp_otel_chat_span(agrp_otel_trace *c, agrp_otel_span *s, json_t *used)
 	json_t *inputs = agrp_otel_messages(s->span, s->attrs, false, used);
 	json_t *outputs = agrp_otel_messages(s->span, s->attrs, true, used);
 	const json_t *agent = agrp_otel_agent_of(c, s, used);
-	json_t *first_in = NULL, *first_out = NULL, *conv, *m, *target, *src;
+	json_t *first_in = NULL, *first_out = NULL, *m, *target, *src;
+	agrp_buf b = { 0 };
 	size_t i;
 
 	if (inputs == NULL && outputs == NULL)
 		return false;
-	for (i = seen_before(c, inputs); i < json_array_size(inputs); i++) {
+	for (i = seen_before(c, inputs, &b); i < json_array_size(inputs); i++) {
 		json_t *r = chat_message(c, s, agent, json_array_get(inputs, i), s->t0, false);
 
 		if (first_in == NULL)
@@ -360,10 +388,8 @@ agrp_otel_chat_span(agrp_otel_trace *c, agrp_otel_span *s, json_t *used)
 		if (first_out == NULL)
 			first_out = r;
 	}
-	conv = inputs ? json_copy(inputs) : json_array();
-	if (outputs != NULL)
-		json_array_extend(conv, outputs);
-	json_array_append_new(c->convs, conv);
+	remember(c, inputs, outputs, &b);
+	free(b.p);
 	json_decref(inputs);
 	json_decref(outputs);
 	target = first_out ? first_out : first_in;

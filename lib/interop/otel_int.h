@@ -43,7 +43,9 @@ typedef struct agrp_otel_trace {
 	size_t n;
 	agrp_otel_pending **p;
 	size_t *np, *cap;
-	json_t *convs; /* each earlier chat's messages, input then output */
+	json_t *by_id; /* spanId: its index in s */
+	json_t *seen;  /* the messages of its chats so far (otel_chat.c) */
+	size_t nodes;
 	json_t *calls; /* [id, tool] of the calls its messages made */
 } agrp_otel_trace;
 
