@@ -1,9 +1,9 @@
 /*
  * import_int.h - what the importers of lib/interop share: the importer's
  * state, the writing of records and errors (importer.c), and each
- * format's converter (openai.c, sweagent.c, chatlog.c, otel.c and
- * otel_genai.c), to which import.c,
- * the reading of the input, hands what it reads.  Files call downwards
+ * format's converter (openai.c, sweagent.c, chatlog.c, and otel.c with
+ * otel_chat.c and otel_genai.c, see otel_int.h), to which import.c, the
+ * reading of the input, hands what it reads.  Files call downwards
  * only: import.c calls the formats, and they call importer.c.
  * Internal names start with agrp_.
  */

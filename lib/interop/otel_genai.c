@@ -2,8 +2,8 @@
  * otel_genai.c - what a span's attributes say about an agent's work, in
  * whichever conventions wrote them: OpenTelemetry's GenAI conventions,
  * OpenInference (Arize Phoenix) or OpenLLMetry (Traceloop).  Each is
- * brought to the GenAI conventions' shape, which otel.c turns into
- * records: a kind of span, and a chat's messages as a list of
+ * brought to the GenAI conventions' shape, which otel.c and otel_chat.c
+ * turn into records: a kind of span, and a chat's messages as a list of
  * {role, parts: [{type: "text", content}, {type: "tool_call", id, name,
  * arguments}, {type: "tool_call_response", id, response}]}.
  */
