@@ -218,7 +218,9 @@ indexed_list(const json_t *o, const char *prefix, json_t *used)
 		if (*end != '.' || end[1] == '\0')
 			continue;
 		mark(used, key);
-		for (k = 0; k < n && v[k].n != i; k++)
+		/* an index's keys come together, as instrumentations write them */
+		k = n > 0 && v[n - 1].n == i ? n - 1 : 0;
+		for (; k < n && v[k].n != i; k++)
 			;
 		if (k == n) {
 			if (n == cap) {
