@@ -172,10 +172,12 @@ setup() {
 	[ "$(jq -c 'select(.kind == "final") | .cause' <<<"$output")" = 1 ]
 }
 
-@test "otel: spans by start time, one trace per traceId, tools as call and result" {
+@test "otel: spans by start time, one trace per traceId, tools as call and result, the root's end a final" {
 	run agraph-trace import otel "$IM/otel.json"
 	[ "$status" -eq 0 ]
-	[ "$(jq -r .kind <<<"$output" | paste -sd' ')" = "message message call result call result" ]
+	[ "$(jq -r .kind <<<"$output" | paste -sd' ')" = "message call result call result final" ]
+	# A span without the agent's name is the work of the agent span above it.
+	[ "$(jq -r 'select(.kind == "call") | .agent' <<<"$output" | paste -sd' ')" = "planner planner" ]
 	[ "$(jq -r .trace <<<"$output" | sort -u)" = 5b8efff798038103d269b633813fc60c ]
 	[ "$(jq -c 'select(.kind == "call") | [.tool, .id, .agent, .args]' <<<"$output" | head -1)" = '["search_flights","call_1","planner",{"to":"OSL"}]' ]
 	[ "$(jq -c 'select(.kind == "result" and .status == "error") | .error' <<<"$output")" = \

@@ -1,8 +1,9 @@
 /*
  * import_int.h - what the importers of lib/interop share: the importer's
  * state, the writing of records and errors (importer.c), and each
- * format's converter (openai.c, sweagent.c, chatlog.c, otel.c), to which import.c,
- * the reading of the input, hands what it reads.  Files call downwards
+ * format's converter (openai.c, sweagent.c, chatlog.c, and otel.c with
+ * otel_chat.c and otel_genai.c, see otel_int.h), to which import.c, the
+ * reading of the input, hands what it reads.  Files call downwards
  * only: import.c calls the formats, and they call importer.c.
  * Internal names start with agrp_.
  */
@@ -85,5 +86,35 @@ void agrp_chatlog_run(importer *im, const json_t *run);
  * written trace by trace. */
 void agrp_otel_collect(importer *im, const json_t *doc);
 void agrp_otel_flush(importer *im);
+
+/* otel_genai.c: a span's attributes read in the GenAI conventions, or
+ * OpenInference's or OpenLLMetry's names for the same; the keys read are
+ * marked in used (an object), when not NULL.  The kind of span; the
+ * value of the first of keys it has (borrowed); the agent it names
+ * (borrowed, a string, or NULL); a tool span's name and call id (strings)
+ * and arguments and result (borrowed, or NULL); the keys that say a
+ * span's kind, marked used; a chat's input or output messages, a new
+ * list in the GenAI conventions' shape, from its attributes or else its
+ * span events, or NULL when it says none. */
+typedef enum agrp_otel_kind {
+	AGRP_OTEL_OTHER,
+	AGRP_OTEL_TOOL,
+	AGRP_OTEL_CHAT,
+	AGRP_OTEL_AGENT
+} agrp_otel_kind;
+
+agrp_otel_kind agrp_otel_span_kind(const json_t *attrs);
+const json_t *agrp_otel_attr(const json_t *attrs, const char *const *keys, size_t n, json_t *used);
+const json_t *agrp_otel_agent_name(const json_t *attrs, json_t *used);
+const json_t *agrp_otel_tool_name(const json_t *attrs, json_t *used);
+const json_t *agrp_otel_tool_id(const json_t *attrs, json_t *used);
+const json_t *agrp_otel_tool_args(const json_t *attrs, json_t *used);
+const json_t *agrp_otel_tool_result(const json_t *attrs, json_t *used);
+void agrp_otel_kind_used(json_t *used);
+json_t *agrp_otel_messages(const json_t *span, const json_t *attrs, bool output, json_t *used);
+/* An OTLP AnyValue as plain JSON, and a span's attributes as one object
+ * (new references). */
+json_t *agrp_otel_any_value(const json_t *v);
+json_t *agrp_otel_attributes(const json_t *span);
 
 #endif

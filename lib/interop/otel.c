@@ -1,74 +1,19 @@
 /*
- * otel.c - OpenTelemetry spans (OTLP/JSON), with the GenAI conventions, as
- * agraph records.
+ * otel.c - OpenTelemetry spans (OTLP/JSON) as agraph records.  The spans
+ * are read to the end of the input, then written a trace at a time, each
+ * span in order of its start: a tool span is a call and its result, a
+ * trace's root agent span its final, a chat span its messages
+ * (otel_chat.c), any other a message.  otel_genai.c reads the attributes
+ * in whichever conventions wrote them.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "interop/import_int.h"
+#include "interop/otel_int.h"
 
 /* ---- OpenTelemetry spans (OTLP/JSON) ----------------------------------- */
-
-static json_t *key_values(const json_t *list);
-
-/* An OTLP AnyValue as plain JSON. */
-static json_t *
-any_value(const json_t *v)
-{
-	const json_t *x;
-
-	if ((x = json_object_get(v, "stringValue")) != NULL)
-		return json_incref((json_t *)x);
-	if ((x = json_object_get(v, "boolValue")) != NULL)
-		return json_incref((json_t *)x);
-	if ((x = json_object_get(v, "intValue")) != NULL) {
-		/* int64 comes as a string in OTLP/JSON */
-		if (json_is_string(x))
-			return json_integer((json_int_t)strtoll(json_string_value(x), NULL, 10));
-		return json_incref((json_t *)x);
-	}
-	if ((x = json_object_get(v, "doubleValue")) != NULL)
-		return json_incref((json_t *)x);
-	if ((x = json_object_get(v, "arrayValue")) != NULL) {
-		json_t *a = json_array();
-		size_t i;
-		json_t *e;
-
-		json_array_foreach(json_object_get(x, "values"), i, e)
-		    json_array_append_new(a, any_value(e));
-		return a;
-	}
-	if ((x = json_object_get(v, "kvlistValue")) != NULL)
-		return key_values(json_object_get(x, "values"));
-	return json_null();
-}
-
-/* A list of OTLP {key, value} pairs as one object. */
-static json_t *
-key_values(const json_t *list)
-{
-	json_t *o = json_object();
-	size_t i;
-	json_t *a;
-
-	json_array_foreach(list, i, a)
-	{
-		const char *k = agr_json_str(a, "key");
-
-		if (k != NULL)
-			json_object_set_new(o, k, any_value(json_object_get(a, "value")));
-	}
-	return o;
-}
-
-/* A span's attributes as one object. */
-static json_t *
-attributes(const json_t *span)
-{
-	return key_values(json_object_get(span, "attributes"));
-}
 
 void
 agrp_otel_collect(importer *im, const json_t *doc)
@@ -121,20 +66,10 @@ nanos(const json_t *v)
 	return 0;
 }
 
-/* One record to be written, when its time comes. */
-typedef struct pending {
-	unsigned long long t;
-	size_t order;        /* input order, for equal times */
-	long step;           /* an agraph record restored: its own step */
-	const json_t *trace; /* a string (borrowed), or NULL for "" */
-	json_t *rec;         /* without trace and step */
-	char *bytes;         /* an agraph record restored whole */
-} pending;
-
 static int
 by_trace_then_time(const void *a, const void *b)
 {
-	const pending *x = a, *y = b;
+	const agrp_otel_pending *x = a, *y = b;
 	int c = agrp_import_str_cmp(x->trace, y->trace);
 
 	if (c != 0)
@@ -143,6 +78,8 @@ by_trace_then_time(const void *a, const void *b)
 		return x->step < y->step ? -1 : 1;
 	if (x->t != y->t)
 		return x->t < y->t ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
@@ -155,35 +92,17 @@ is_error_status(const json_t *span)
 	       (json_is_string(code) && strcmp(json_string_value(code), "STATUS_CODE_ERROR") == 0);
 }
 
-static json_t *
-span_src(const json_t *span, json_t *attrs, const char *const *used, size_t nused)
-{
-	static const char *const taken[] = { "attributes", "$line" };
-	json_t *src = agrp_json_without(span, taken, N(taken)),
-	       *left = agrp_json_without(attrs, used, nused);
-
-	if (src == NULL)
-		src = json_object();
-	if (left != NULL)
-		json_object_set_new(src, "attributes", left);
-	return src;
-}
-
 static void
-add_pending(pending **p, size_t *n, size_t *cap, pending x)
+mark_used(json_t *used, const char *key)
 {
-	if (*n == *cap) {
-		*cap = *cap ? 2 * *cap : 64;
-		*p = agrp_xrealloc(*p, *cap * sizeof **p);
-	}
-	x.order = *n;
-	(*p)[(*n)++] = x;
+	json_object_set_new(used, key, json_true());
 }
 
 /* Restores the agraph records an exported span carries; false if none.
  * One that is not a record is reported, never passed over in silence. */
 static bool
-restore(importer *im, const json_t *span, json_t *attrs, pending **p, size_t *n, size_t *cap)
+restore(importer *im, const json_t *span, json_t *attrs, agrp_otel_pending **p, size_t *n,
+        size_t *cap)
 {
 	static const char *const keys[] = { "agraph.record", "agraph.result" };
 	bool any = false;
@@ -214,126 +133,233 @@ restore(importer *im, const json_t *span, json_t *attrs, pending **p, size_t *n,
 			json_decref(rec);
 			continue;
 		}
-		add_pending(
+		agrp_otel_add_pending(
 		    p, n, cap,
-		    (pending){ .t = nanos(json_object_get(span, "startTimeUnixNano")),
-		               .step = json_is_integer(step) ? (long)json_integer_value(step) : -1,
-		               /* by the span's trace: two runs under one trace id
-		                * (other traceIds) are not merged */
-		               .trace = json_is_string(json_object_get(span, "traceId"))
-		                            ? json_object_get(span, "traceId")
-		                            : NULL,
-		               .rec = rec,
-		               .bytes = agrp_xstrdup(text) });
+		    (agrp_otel_pending){
+		        .t = nanos(json_object_get(span, "startTimeUnixNano")),
+		        .step = json_is_integer(step) ? (long)json_integer_value(step) : -1,
+		        /* by the span's trace: two runs under one trace id
+		         * (other traceIds) are not merged */
+		        .trace = json_is_string(json_object_get(span, "traceId"))
+		                     ? json_object_get(span, "traceId")
+		                     : NULL,
+		        .rec = rec,
+		        .bytes = agrp_xstrdup(text) });
 		any = true;
 	}
 	return any;
 }
 
-static void
-otel_span(importer *im, const json_t *span, pending **p, size_t *n, size_t *cap)
+/* ---- spans as records ----------------------------------------------------- */
+
+static int
+span_by_trace_then_start(const void *a, const void *b)
 {
-	static const char *const tool_used[] = { "gen_ai.operation.name",
-		                                 "gen_ai.tool.name",
-		                                 "gen_ai.tool.call.id",
-		                                 "gen_ai.tool.call.arguments",
-		                                 "gen_ai.tool.call.result",
-		                                 "gen_ai.agent.name",
-		                                 "error.type" };
-	static const char *const msg_used[] = { "gen_ai.operation.name", "gen_ai.agent.name" };
-	json_t *attrs = attributes(span);
-	const char *op = agr_json_str(attrs, "gen_ai.operation.name");
-	const json_t *trace = json_is_string(json_object_get(span, "traceId"))
-	                          ? json_object_get(span, "traceId")
-	                          : NULL;
-	const char *agent = agr_json_str(attrs, "gen_ai.agent.name");
-	unsigned long long t0 = nanos(json_object_get(span, "startTimeUnixNano"));
-	unsigned long long t1 = nanos(json_object_get(span, "endTimeUnixNano"));
+	const agrp_otel_span *x = a, *y = b;
+	int c = agrp_import_str_cmp(x->trace, y->trace);
+
+	if (c != 0)
+		return c;
+	if (x->t0 != y->t0)
+		return x->t0 < y->t0 ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static const json_t *
+whole_attr(const json_t *attrs, const char *const *keys, size_t n, json_t *used)
+{
+	const json_t *v = agrp_otel_attr(attrs, keys, n, used);
+
+	return json_is_string(v) ? v : NULL;
+}
+
+/* A tool span: a call at its start and a result at its end. */
+static void
+tool_span(agrp_otel_trace *c, agrp_otel_span *s, json_t *used)
+{
+	const json_t *attrs = s->attrs;
+	const json_t *tool = agrp_otel_tool_name(attrs, used);
+	const json_t *id = agrp_otel_tool_id(attrs, used);
+	const json_t *args = agrp_otel_tool_args(attrs, used);
+	const json_t *output = agrp_otel_tool_result(attrs, used);
+	const json_t *agent = agrp_otel_agent_of(c, s, used);
+	json_t *call = json_object(), *res = json_object();
+
+	if (id == NULL)
+		id = s->claim_id;
+	if (id == NULL)
+		id = whole_attr(s->span, (const char *const[]){ "spanId" }, 1, NULL);
+	if (tool == NULL)
+		tool = whole_attr(s->span, (const char *const[]){ "name" }, 1, NULL);
+	if (args == NULL)
+		args = s->claim_args;
+	json_object_set_new(call, "kind", json_string("call"));
+	if (agent != NULL)
+		json_object_set(call, "agent", (json_t *)agent);
+	json_object_set_new(call, "tool", tool ? json_incref((json_t *)tool) : json_string("?"));
+	if (id != NULL)
+		json_object_set(call, "id", (json_t *)id);
+	agrp_otel_set_args(call, args);
+	mark_used(used, "error.type");
+	agrp_otel_kind_used(used);
+	json_object_set_new(call, "src", agrp_otel_span_src(s->span, attrs, used));
+	json_object_set_new(res, "kind", json_string("result"));
+	json_object_set(res, "tool", json_object_get(call, "tool"));
+	if (id != NULL)
+		json_object_set(res, "call", (json_t *)id);
+	json_object_set_new(res, "status", json_string(is_error_status(s->span) ? "error" : "ok"));
+	if (is_error_status(s->span)) {
+		json_t *e = json_object();
+		json_t *cls = agrp_import_whole(attrs, "error.type");
+
+		json_object_set_new(e, "class", cls ? cls : json_string("error"));
+		agrp_import_set_whole(e, "message", json_object_get(s->span, "status"), "message");
+		json_object_set_new(e, "retryable", json_false());
+		json_object_set_new(res, "error", e);
+	}
+	if (output != NULL && output == json_object_get(attrs, "traceloop.entity.output") &&
+	    json_is_string(output)) {
+		/* OpenLLMetry writes the value as JSON */
+		json_t *parsed = agrp_import_parse_string(output, NULL);
+
+		json_object_set_new(res, "output", parsed ? parsed : json_incref((json_t *)output));
+	} else if (output != NULL) {
+		json_object_set(res, "output", (json_t *)output);
+	}
+	agrp_otel_put(c, s, s->t0, 0, call);
+	agrp_otel_put(c, s, s->t1, 0, res);
+}
+
+/* The run's root span ends it: a final, failed when its status is an
+ * error, the status message (or error.type) its reason. */
+static void
+final_span(agrp_otel_trace *c, agrp_otel_span *s, json_t *used)
+{
+	const json_t *agent = agrp_otel_agent_of(c, s, used);
+	const json_t *status = json_object_get(s->span, "status");
+	json_t *fin = json_object();
+
+	json_object_set_new(fin, "kind", json_string("final"));
+	if (agent != NULL)
+		json_object_set(fin, "agent", (json_t *)agent);
+	json_object_set_new(fin, "status",
+	                    json_string(is_error_status(s->span) ? "failure" : "success"));
+	if (is_error_status(s->span) && agr_json_str(status, "message") != NULL &&
+	    json_string_length(json_object_get(status, "message")) > 0)
+		json_object_set(fin, "reason", json_object_get(status, "message"));
+	else if (is_error_status(s->span) && agr_json_str(s->attrs, "error.type") != NULL)
+		json_object_set(fin, "reason", json_object_get(s->attrs, "error.type"));
+	agrp_otel_kind_used(used);
+	json_object_set_new(fin, "src", agrp_otel_span_src(s->span, s->attrs, used));
+	agrp_otel_put(c, s, s->t1, 1, fin);
+}
+
+/* Any other span: a message at its start. */
+static void
+other_span(agrp_otel_trace *c, agrp_otel_span *s, json_t *used)
+{
+	const json_t *agent = agrp_otel_agent_of(c, s, used);
+	json_t *msg = json_object();
+
+	json_object_set_new(msg, "kind", json_string("message"));
+	if (agent != NULL) {
+		json_object_set(msg, "agent", (json_t *)agent);
+		json_object_set(msg, "from", (json_t *)agent);
+	}
+	agrp_import_set_whole(msg, "operation", s->attrs, "gen_ai.operation.name");
+	mark_used(used, "gen_ai.operation.name");
+	if (is_error_status(s->span))
+		json_object_set_new(msg, "status", json_string("error"));
+	json_object_set_new(msg, "src", agrp_otel_span_src(s->span, s->attrs, used));
+	agrp_otel_put(c, s, s->t0, 0, msg);
+}
+
+static void
+otel_span(agrp_otel_trace *c, agrp_otel_span *s)
+{
+	json_t *used = json_object();
 
 	/* agraph's own export: its records whole; its root span holds nothing */
-	if (restore(im, span, attrs, p, n, cap) || json_object_get(attrs, "agraph.trace") != NULL) {
-		json_decref(attrs);
+	if (restore(c->im, s->span, s->attrs, c->p, c->np, c->cap) ||
+	    json_object_get(s->attrs, "agraph.trace") != NULL) {
+		json_decref(used);
 		return;
 	}
-	if (op != NULL && strcmp(op, "execute_tool") == 0) {
-		json_t *tool = agrp_import_whole(attrs, "gen_ai.tool.name");
-		json_t *id = agrp_import_whole(attrs, "gen_ai.tool.call.id");
-		const json_t *args = json_object_get(attrs, "gen_ai.tool.call.arguments");
-		const json_t *output = json_object_get(attrs, "gen_ai.tool.call.result");
-		json_t *call = json_object(), *res = json_object();
+	if (s->kind == AGRP_OTEL_TOOL)
+		tool_span(c, s, used);
+	else if (s->kind == AGRP_OTEL_AGENT && agrp_otel_is_root(s->span))
+		final_span(c, s, used);
+	else if (s->kind != AGRP_OTEL_CHAT || !agrp_otel_chat_span(c, s, used))
+		other_span(c, s, used);
+	json_decref(used);
+}
 
-		if (id == NULL)
-			id = agrp_import_whole(span, "spanId");
-		if (tool == NULL)
-			tool = agrp_import_whole(span, "name");
-		json_object_set_new(call, "kind", json_string("call"));
-		agrp_import_set_whole(call, "agent", attrs, "gen_ai.agent.name");
-		json_object_set_new(call, "tool", tool ? tool : json_string("?"));
-		if (id)
-			json_object_set(call, "id", id);
-		if (json_is_string(args)) {
-			json_t *parsed = agrp_import_parse_string(args, NULL);
+/* The records of every span read, in p. */
+static void
+otel_spans(importer *im, agrp_otel_pending **p, size_t *n, size_t *cap)
+{
+	size_t ns = json_array_size(im->otel), i, a;
+	agrp_otel_span *s = agrp_xcalloc(ns + 1, sizeof *s);
 
-			json_object_set_new(call, "args",
-			                    parsed ? parsed : json_incref((json_t *)args));
-		} else if (args != NULL) {
-			json_object_set(call, "args", (json_t *)args);
-		}
-		json_object_set_new(call, "ts", json_real((double)t0 / 1e9));
-		json_object_set_new(call, "src", span_src(span, attrs, tool_used, N(tool_used)));
-		json_object_set_new(res, "kind", json_string("result"));
-		json_object_set(res, "tool", json_object_get(call, "tool"));
-		if (id)
-			json_object_set_new(res, "call", id);
-		json_object_set_new(res, "status",
-		                    json_string(is_error_status(span) ? "error" : "ok"));
-		if (is_error_status(span)) {
-			json_t *e = json_object();
-			json_t *cls = agrp_import_whole(attrs, "error.type");
+	for (i = 0; i < ns; i++) {
+		const json_t *span = json_array_get(im->otel, i);
+		const json_t *trace = json_object_get(span, "traceId");
 
-			json_object_set_new(e, "class", cls ? cls : json_string("error"));
-			agrp_import_set_whole(e, "message", json_object_get(span, "status"),
-			                      "message");
-			json_object_set_new(e, "retryable", json_false());
-			json_object_set_new(res, "error", e);
-		}
-		if (output != NULL)
-			json_object_set(res, "output", (json_t *)output);
-		json_object_set_new(res, "ts", json_real((double)t1 / 1e9));
-		add_pending(p, n, cap,
-		            (pending){ .t = t0, .step = -1, .trace = trace, .rec = call });
-		add_pending(p, n, cap,
-		            (pending){ .t = t1, .step = -1, .trace = trace, .rec = res });
-	} else {
-		json_t *msg = json_object();
-
-		json_object_set_new(msg, "kind", json_string("message"));
-		if (agent) {
-			agrp_import_set_whole(msg, "agent", attrs, "gen_ai.agent.name");
-			agrp_import_set_whole(msg, "from", attrs, "gen_ai.agent.name");
-		}
-		agrp_import_set_whole(msg, "operation", attrs, "gen_ai.operation.name");
-		if (is_error_status(span))
-			json_object_set_new(msg, "status", json_string("error"));
-		json_object_set_new(msg, "ts", json_real((double)t0 / 1e9));
-		json_object_set_new(msg, "src", span_src(span, attrs, msg_used, N(msg_used)));
-		add_pending(p, n, cap,
-		            (pending){ .t = t0, .step = -1, .trace = trace, .rec = msg });
+		s[i] = (agrp_otel_span){ .span = span,
+			                 .attrs = agrp_otel_attributes(span),
+			                 .trace = json_is_string(trace) ? trace : NULL,
+			                 .t0 = nanos(json_object_get(span, "startTimeUnixNano")),
+			                 .t1 = nanos(json_object_get(span, "endTimeUnixNano")),
+			                 .order = i };
+		s[i].kind = agrp_otel_span_kind(s[i].attrs);
 	}
-	json_decref(attrs);
+	if (ns > 1)
+		qsort(s, ns, sizeof *s, span_by_trace_then_start);
+	for (a = 0; a < ns;) {
+		size_t b = a + 1;
+		agrp_otel_trace c = { .im = im, .s = s + a, .p = p, .np = n, .cap = cap };
+
+		while (b < ns && agrp_import_str_cmp(s[a].trace, s[b].trace) == 0)
+			b++;
+		c.n = b - a;
+		c.calls = json_array();
+		c.by_id = json_object();
+		c.seen = json_object();
+		for (i = a; i < b; i++) {
+			const json_t *id = json_object_get(s[i].span, "spanId");
+
+			/* the first of an id is the one its children name */
+			if (json_is_string(id) && json_object_getn(c.by_id, json_string_value(id),
+			                                           json_string_length(id)) == NULL)
+				json_object_setn_new(c.by_id, json_string_value(id),
+				                     json_string_length(id),
+				                     json_integer((json_int_t)(i - a)));
+		}
+		for (i = a; i < b; i++)
+			otel_span(&c, &s[i]);
+		json_decref(c.calls);
+		json_decref(c.by_id);
+		json_decref(c.seen);
+		a = b;
+	}
+	for (i = 0; i < ns; i++) {
+		json_decref(s[i].attrs);
+		json_decref(s[i].claim_id);
+		json_decref(s[i].claim_args);
+	}
+	free(s);
 }
 
 /* Every span read: one trace per traceId, records in time order. */
 void
 agrp_otel_flush(importer *im)
 {
-	pending *p = NULL;
+	agrp_otel_pending *p = NULL;
 	size_t n = 0, cap = 0, i;
-	json_t *span;
 	const json_t *current = NULL;
 	bool started = false;
 
-	json_array_foreach(im->otel, i, span) otel_span(im, span, &p, &n, &cap);
+	otel_spans(im, &p, &n, &cap);
 	if (n > 1)
 		qsort(p, n, sizeof *p, by_trace_then_time);
 	for (i = 0; i < n; i++) {

@@ -1,0 +1,115 @@
+#!/usr/bin/env bats
+# agraph-trace import otel on traces as agent frameworks write them: the
+# OpenTelemetry JS SDK with the GenAI conventions, OpenInference,
+# OpenLLMetry, the older span events, opentelemetry-proto's example, and
+# attributes that are not what they should be.
+
+load helper
+
+setup() {
+	OT=$DATA/otel
+}
+
+# js_trace [--fail]: the OTLP/JSON of the JS SDK's trace, in $BATS_TEST_TMPDIR/js.json.
+js_trace() {
+	[ -d "$BATS_TEST_DIRNAME/otel/node_modules/@opentelemetry/sdk-trace-base" ] ||
+		skip "no OpenTelemetry JS SDK: scripts/install-deps installs it"
+	node "$BATS_TEST_DIRNAME/otel/genai-trace.js" "$@" >"$BATS_TEST_TMPDIR/js.json"
+}
+
+@test "otel: the JS SDK's trace: messages, one call for a tool call and its span, the root's end a final" {
+	js_trace
+	run agraph-trace import otel "$BATS_TEST_TMPDIR/js.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .kind <<<"$output" | paste -sd' ')" = "message message message call result message final" ]
+	[ "$(jq -r .trace <<<"$output" | sort -u | wc -l)" -eq 1 ]
+	# The system instructions and the first input; the second chat's history is not repeated.
+	[ "$(jq -c 'select(.kind == "message") | [.from, .content]' <<<"$output" | paste -sd' ')" = \
+		'["system","You answer questions about the weather."] ["user","How warm is it in Oslo?"] ["assistant",null] ["assistant","It is 3 C and cloudy in Oslo."]' ]
+	# The model's tool call and the execute_tool span are one call: its
+	# arguments from the call, as the span has none, its result the span's.
+	[ "$(jq -c 'select(.kind == "call") | [.tool, .id, .args, .agent]' <<<"$output")" = '["get_weather","call_1",{"city":"Oslo"},"weather-bot"]' ]
+	[ "$(jq -c 'select(.kind == "result") | [.call, .status, .output]' <<<"$output")" = '["call_1","ok","3 C, cloudy"]' ]
+	[ "$(jq -c 'select(.kind == "final") | [.status, .agent]' <<<"$output")" = '["success","weather-bot"]' ]
+	# Nothing lost: the chat span under the src of its output message.
+	[ "$(jq -c 'select(.content == "It is 3 C and cloudy in Oslo.") | [.src.name, .src.attributes."gen_ai.request.model", .src.message.finish_reason]' <<<"$output")" = \
+		'["chat gpt-4o","gpt-4o","stop"]' ]
+	# The final ends the run: terminates holds.
+	agraph-trace check --builtin terminates,well-formed <<<"$output"
+	agraph-trace lint <<<"$output"
+	# And the import goes out and back byte for byte.
+	set -o pipefail
+	agraph-trace export otel <<<"$output" | agraph-trace import otel | cmp - <(printf '%s\n' "$output")
+}
+
+@test "otel: a root span whose status is an error is a failed final, its status message the reason" {
+	js_trace --fail
+	run agraph-trace import otel "$BATS_TEST_TMPDIR/js.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c 'select(.kind == "final") | [.status, .reason, .src.attributes."error.type"]' <<<"$output")" = \
+		'["failure","answer blocked by the guardrail","guardrail"]' ]
+	agraph-trace check --builtin terminates <<<"$output"
+	# Without a message, error.type is the reason.
+	run agraph-trace import otel "$OT/malformed.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c 'select(.kind == "final") | [.status, .reason, .step]' <<<"$output")" = '["failure","timeout",8]' ]
+}
+
+@test "otel: OpenInference's names: LLM, TOOL and AGENT spans, indexed messages, tool.id absent" {
+	run agraph-trace import otel "$OT/openinference.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .kind <<<"$output" | paste -sd' ')" = "message message message call result message final" ]
+	[ "$(jq -c 'select(.kind == "message") | [.from, .content]' <<<"$output" | paste -sd' ')" = \
+		'["system","You answer questions about the weather."] ["user","How warm is it in Oslo?"] ["assistant",null] ["assistant","It is 3 C and cloudy in Oslo."]' ]
+	# The TOOL span names no call id: it runs the model's call of its name.
+	[ "$(jq -c 'select(.kind == "call") | [.tool, .id, .args, .agent]' <<<"$output")" = '["get_weather","call_1",{"city":"Oslo"},"weather-bot"]' ]
+	[ "$(jq -c 'select(.kind == "result") | [.call, .output]' <<<"$output")" = '["call_1","3 C, cloudy"]' ]
+	[ "$(jq -c 'select(.kind == "final") | [.status, .agent]' <<<"$output")" = '["success","weather-bot"]' ]
+	[ "$(jq -c 'select(.kind == "message" and .from == "assistant" and .content == null) | .src.attributes' <<<"$output")" = \
+		'{"llm.model_name":"gpt-4o","llm.token_count.prompt":40}' ]
+	agraph-trace check --builtin terminates <<<"$output"
+}
+
+@test "otel: OpenLLMetry's names: gen_ai.prompt and gen_ai.completion, a tool span paired by name, a failed workflow" {
+	run agraph-trace import otel "$OT/openllmetry.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .kind <<<"$output" | paste -sd' ')" = "message message call result message final" ]
+	[ "$(jq -c 'select(.kind == "call") | [.tool, .id, .args]' <<<"$output")" = \
+		'["get_weather","call_7",{"args":[],"kwargs":{"city":"Oslo"}}]' ]
+	# traceloop.entity.output is JSON: "3 C, cloudy", not "\"3 C, cloudy\"".
+	[ "$(jq -c 'select(.kind == "result") | [.call, .output]' <<<"$output")" = '["call_7","3 C, cloudy"]' ]
+	[ "$(jq -c 'select(.kind == "final") | [.status, .reason]' <<<"$output")" = '["failure","the model gave up"]' ]
+	[ "$(jq -c 'select(.kind == "message" and .content == "I cannot tell.") | .src.message' <<<"$output")" = '{"finish_reason":"stop"}' ]
+}
+
+@test "otel: the older span events (gen_ai.user.message, gen_ai.choice) are a chat's messages" {
+	run agraph-trace import otel "$OT/events.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.kind, .from, .content // .output // .tool]' <<<"$output" | paste -sd' ')" = \
+		'["message","system","be brief"] ["message","user","weather?"] ["result",null,"sunny"] ["message","assistant","ok"] ["call",null,"ls"]' ]
+	# A response to no call made before is kept, and marked unpaired.
+	[ "$(jq -c 'select(.kind == "result") | [.call, .unpaired]' <<<"$output")" = '["t1",true]' ]
+}
+
+@test "otel: messages that are not JSON, or not a list of messages, are kept as text and flagged, not dropped" {
+	run agraph-trace import otel "$OT/malformed.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c 'select(.content_error) | [.step, .content_error]' <<<"$output" | paste -sd' ')" = \
+		"[1,\"'}' expected near end of file\"] [2,\"not a list of messages\"] [3,\"a message that is not an object\"]" ]
+	[ "$(jq -r 'select(.step == 2) | .content' <<<"$output")" = '{"role": "assistant"}' ]
+	# Text parts joined by newlines; a part of another type kept under src.
+	[ "$(jq -c 'select(.step == 4) | [.content, .src.message.parts[0].type]' <<<"$output")" = '["a\nb","reasoning"]' ]
+	# A tool call no tool span runs is a call; the response to it its result.
+	[ "$(jq -c 'select(.call == "c9" or .id == "c9") | [.kind, .tool, .args, .output]' <<<"$output" | paste -sd' ')" = \
+		'["call","ls","{\"dir\": 1",null] ["result","ls",null,["x"]]' ]
+	agraph-trace lint <<<"$output"
+}
+
+@test "otel: opentelemetry-proto's example trace imports: a span of no GenAI kind is a message" {
+	run agraph-trace import otel "$DATA/otlp/examples/trace.json"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(jq -c '[.trace, .step, .kind, .ts, .src.name, .src.attributes]' <<<"$output")" = \
+		'["5B8EFFF798038103D269B633813FC60C",1,"message",1544712660,"I'"'"'m a server span",{"my.span.attr":"some value"}]' ]
+	agraph-trace lint <<<"$output"
+}
