@@ -60,27 +60,6 @@ skip_ws_slow(scanner *S)
 		S->p++;
 }
 
-int
-agrp_hex4(const char *p)
-{
-	int v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		int c = (unsigned char)p[i], d;
-
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
-		else
-			return -1;
-		v = v * 16 + d;
-	}
-	return v;
-}
-
 /* How many bytes from p on a string may hold as they are: not a quote, a
  * backslash, a control character or a byte of a multibyte character. */
 static size_t
