@@ -535,6 +535,18 @@ agr_record_new(void)
 	return rec;
 }
 
+/* The record is now of these bytes: its tree, if any, is dropped. */
+static void
+record_point(agr_record *rec, const char *bytes, size_t len, const char *source, long line)
+{
+	json_decref(rec->json);
+	rec->json = NULL;
+	rec->bytes = bytes;
+	rec->len = len;
+	rec->source = source;
+	rec->line = line;
+}
+
 bool
 agr_record_set(agr_record *rec, const char *bytes, size_t len, const char *source, long line,
                agr_error *err)
@@ -543,12 +555,7 @@ agr_record_set(agr_record *rec, const char *bytes, size_t len, const char *sourc
 	const char *msg;
 	bool notable;
 
-	json_decref(rec->json);
-	rec->json = NULL;
-	rec->bytes = bytes;
-	rec->len = len;
-	rec->source = source;
-	rec->line = line;
+	record_point(rec, bytes, len, source, line);
 	if (!agrp_scan_record(bytes, len, &rec->fields, &rec->nfields, &rec->capfields, &notable,
 	                      &col, &msg) ||
 	    (notable && !check_fields(bytes, rec->fields, rec->nfields, &col, &msg))) {
@@ -565,12 +572,7 @@ agrp_record_set_valid(agr_record *rec, const char *bytes, size_t len, const char
 	agrp_span obj = { bytes, len, 'o', false }, key, val;
 	size_t cursor = 0;
 
-	json_decref(rec->json);
-	rec->json = NULL;
-	rec->bytes = bytes;
-	rec->len = len;
-	rec->source = source;
-	rec->line = line;
+	record_point(rec, bytes, len, source, line);
 	rec->nfields = 0;
 	while (agrp_span_next(&obj, &cursor, &key, &val)) {
 		if (rec->nfields == rec->capfields)
