@@ -154,6 +154,16 @@ slowly() {
 	[[ $out =~ $re ]]
 }
 
+@test "a narrow terminal: the line is cut to its width, so that \\r can redraw it" {
+	out=$(on_tty "stty cols 20; sh -c '$(declare -f slowly); slowly 5 $AG' |
+		agraph-trace check --progress >/dev/null")
+	[ "$(grep -o '\\ragraph-trace: ' <<<"$out" | wc -l)" -ge 3 ]
+	# every draw 19 columns at most: the last one stays free
+	draws=$(sed 's/\\r/\n/g' <<<"$out")
+	[ "$(awk '{ if (length($0) > n) n = length($0) } END { print n }' <<<"$draws")" -eq 19 ]
+	[[ $out == *'\ragraph-trace: 2.2 k\r'* ]]
+}
+
 @test "a closed stderr, or one nobody reads: the same output and exit status" {
 	exits 1 agraph-trace check --progress "$AG" >"$T/want" 2>/dev/null
 	exits 1 agraph-trace check --progress "$AG" >"$T/got" 2>&-

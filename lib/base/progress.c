@@ -9,9 +9,11 @@
  * second however fast or slow the work.
  */
 #include <fcntl.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -231,23 +233,45 @@ emit(agr_progress *p, const char *s, size_t len)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/*
+ * How many bytes of a line begun with \r fit on the terminal: one that
+ * wraps cannot be redrawn, as \r goes back to the start of its last row
+ * only.  The last column stays free, as a terminal may wrap on reaching it.
+ */
+static size_t
+room(const agr_progress *p)
+{
+	struct winsize ws;
+
+	if (ioctl(fileno(p->err), TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0)
+		return SIZE_MAX;
+	return ws.ws_col > 1 ? ws.ws_col : 2;
+}
+
 static void
 draw(agr_progress *p, double t, bool last)
 {
 	char text[256], out[300];
-	size_t n, len;
+	size_t n, len, max;
 
 	line(p, t, last, text, sizeof text);
 	if (!p->tty) {
 		n = (size_t)snprintf(out, sizeof out, "%s: %s\n", p->prog, text);
 		emit(p, out, n < sizeof out ? n : sizeof out - 1);
 	} else {
+		max = room(p);
+		if (max > sizeof out - 2)
+			max = sizeof out - 2;
 		n = (size_t)snprintf(out, sizeof out, "\r%s: %s", p->prog, text);
-		len = n < sizeof out ? n : sizeof out - 1;
+		len = n < max ? n : max;
+		/* a cut never splits a UTF-8 character (of the program's name) */
+		while (len < n && len > 1 && ((unsigned char)out[len] & 0xC0) == 0x80)
+			len--;
+		n = len;
 		/* blanks over what is left of a longer line before */
-		while (len < p->width && len < sizeof out - 2)
+		while (len < p->width && len < max)
 			out[len++] = ' ';
-		p->width = n < sizeof out ? n : sizeof out - 1;
+		p->width = n;
 		if (last)
 			out[len++] = '\n';
 		emit(p, out, len);
@@ -301,7 +325,7 @@ agr_progress_clear(agr_progress *p)
 	if (p == NULL || !p->tty || p->dead || p->width == 0)
 		return;
 	out[len++] = '\r';
-	while (len < p->width + 1 && len < sizeof out - 1)
+	while (len < p->width + 1 && len < room(p) && len < sizeof out - 1)
 		out[len++] = ' ';
 	out[len++] = '\r';
 	p->width = 0;
