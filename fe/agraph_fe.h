@@ -168,7 +168,9 @@ enum {
  * there is none, as agr_progress_new() says), which agr_fe_each_record()
  * counts the bytes it reads into (the total: the files' size) and
  * finishes when its reading ends; agr_fe_error() takes its line off a
- * terminal first.  The front end owns it: agr_fe_progress_end()
+ * terminal first, and so do agr_fe_put() and agr_fe_put_bytes() when
+ * stdout is that terminal; agr_fe_before_output() does it for other
+ * writes to stdout.  The front end owns it: agr_fe_progress_end()
  * finishes and frees it.
  */
 #define AGR_FE_PROGRESS_LONGOPTS                                                                   \
@@ -180,6 +182,7 @@ enum {
 bool agr_fe_progress_option(int c, agr_progress_mode *mode);
 agr_progress *agr_fe_progress_start(agr_progress_mode mode);
 void agr_fe_progress_end(void);
+void agr_fe_before_output(void);
 
 /*
  * -f SPEC (any number up to 256) and --spec FILE, as agraph-inject and

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agraph_fe.h"
@@ -81,6 +82,11 @@ stop_if_asked(void)
 	}
 }
 
+/* The report agr_fe_progress_start() began, or NULL; whether stdout is
+ * the terminal that its line is on. */
+static agr_progress *progress;
+static bool progress_shares_stdout;
+
 static void
 write_failed(void)
 {
@@ -92,6 +98,7 @@ write_failed(void)
 void
 agr_fe_put(const json_t *rec, bool flush)
 {
+	agr_fe_before_output();
 	if (!agr_write_json(stdout, rec) || (flush && fflush(stdout) != 0))
 		write_failed();
 	stop_if_asked();
@@ -100,6 +107,7 @@ agr_fe_put(const json_t *rec, bool flush)
 void
 agr_fe_put_bytes(const char *bytes, size_t len, bool flush)
 {
+	agr_fe_before_output();
 	if (fwrite(bytes, 1, len, stdout) != len || putchar('\n') == EOF ||
 	    (flush && fflush(stdout) != 0))
 		write_failed();
@@ -170,8 +178,14 @@ agr_fe_other_option(int c)
 	exit(agr_fe_exit(0));
 }
 
-/* The report agr_fe_progress_start() began, or NULL. */
-static agr_progress *progress;
+static bool
+same_terminal(int a, int b)
+{
+	struct stat sa, sb;
+
+	return isatty(a) && isatty(b) && fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
+	       sa.st_rdev == sb.st_rdev;
+}
 
 bool
 agr_fe_progress_option(int c, agr_progress_mode *mode)
@@ -190,7 +204,15 @@ agr_fe_progress_start(agr_progress_mode mode)
 {
 	agr_progress_free(progress);
 	progress = agr_progress_new(stderr, program_invocation_short_name, mode);
+	progress_shares_stdout = progress != NULL && same_terminal(STDOUT_FILENO, STDERR_FILENO);
 	return progress;
+}
+
+void
+agr_fe_before_output(void)
+{
+	if (progress_shares_stdout)
+		agr_progress_clear(progress);
 }
 
 void

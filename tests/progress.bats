@@ -164,6 +164,21 @@ slowly() {
 	[[ $out == *'\ragraph-trace: 2.2 k\r'* ]]
 }
 
+@test "stdout on the same terminal: the line is taken off before output is written" {
+	OA=$EX/openai.ndjson
+	for u in "" -u; do
+		out=$(on_tty "sh -c '$(declare -f slowly); slowly 3 $OA' |
+			agraph-trace import $u --progress openai")
+		# drawn, then blanked before the records of the next input
+		[[ $out == *'\ragraph-trace: '*'\r'*' \r{"trace":"a","step":1,'* ]]
+		# never a record written on after the line
+		! grep -q 'B{' <<<"$out"
+	done
+	out=$(on_tty "sh -c '$(declare -f slowly); slowly 3 $AG' | agraph-trace lint --progress")
+	[[ $out == *'\ragraph-trace: '*'\r'*' \r-:5: trace k:'* ]]
+	! grep -q 'B-:' <<<"$out"
+}
+
 @test "a closed stderr, or one nobody reads: the same output and exit status" {
 	exits 1 agraph-trace check --progress "$AG" >"$T/want" 2>/dev/null
 	exits 1 agraph-trace check --progress "$AG" >"$T/got" 2>&-

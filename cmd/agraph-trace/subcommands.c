@@ -37,6 +37,7 @@ on_verdict(void *ctx, const agr_verdict *v)
 {
 	run_ctx *r = ctx;
 
+	agr_fe_before_output();
 	agr_report_verdict(r->report, v);
 	if (r->o->unbuffered)
 		fflush(stdout);
@@ -59,6 +60,7 @@ feed_checker(void *ctx, const agr_record *rec)
 static void
 on_read_error(void *ctx, const agr_error *e)
 {
+	agr_fe_before_output();
 	agr_report_error(((run_ctx *)ctx)->report, e);
 }
 
@@ -100,10 +102,12 @@ on_run(void *ctx, const json_t *row)
 
 	if (r->o->partial || r->o->by_fault)
 		return;
-	if (r->o->json)
+	if (r->o->json) {
 		agr_fe_put(row, r->o->unbuffered);
-	else
+	} else {
+		agr_fe_before_output();
 		agr_stats_print_row(stdout, row);
+	}
 }
 
 static bool
