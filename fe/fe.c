@@ -24,6 +24,11 @@ extern char *program_invocation_short_name;
  * also while it waits for input), and the output helpers after a whole
  * line once the loop is over.  A second signal ends the program at once.
  */
+/* The report agr_fe_progress_start() began, or NULL; whether stdout is
+ * the terminal that its line is on. */
+static agr_progress *progress;
+static bool progress_shares_stdout;
+
 static volatile sig_atomic_t caught; /* the signal that asked, or 0 */
 static int busy;                     /* in the work of one record */
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
@@ -32,6 +37,7 @@ static void
 on_stop_signal(int sig)
 {
 	if (caught != 0) { /* asked twice: as if there were no handler */
+		agr_progress_clear_now(progress);
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return;
@@ -82,14 +88,11 @@ stop_if_asked(void)
 	}
 }
 
-/* The report agr_fe_progress_start() began, or NULL; whether stdout is
- * the terminal that its line is on. */
-static agr_progress *progress;
-static bool progress_shares_stdout;
-
 static void
 write_failed(void)
 {
+	/* the program ends here: no line left half drawn on a terminal */
+	agr_progress_clear(progress);
 	if (errno == EPIPE) /* the reader went away: nothing to say */
 		_exit(128 + SIGPIPE);
 	err(2, "stdout");
@@ -199,12 +202,44 @@ agr_fe_progress_option(int c, agr_progress_mode *mode)
 	return true;
 }
 
+/* A closed pipe on stdout ends the program with SIGPIPE: the line on the
+ * terminal is taken off first, then the signal does what it would have.
+ * The report's own writes hold SIGPIPE off, so it never comes here. */
+static void
+on_pipe_signal(int sig)
+{
+	agr_progress_clear_now(progress);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+catch_pipe_signal(bool on)
+{
+	static struct sigaction old;
+	static bool caught_pipe;
+	struct sigaction sa;
+
+	if (on && !caught_pipe && sigaction(SIGPIPE, NULL, &old) == 0 &&
+	    old.sa_handler == SIG_DFL) {
+		memset(&sa, 0, sizeof sa);
+		sigemptyset(&sa.sa_mask);
+		sa.sa_handler = on_pipe_signal;
+		caught_pipe = sigaction(SIGPIPE, &sa, NULL) == 0;
+	} else if (!on && caught_pipe) {
+		sigaction(SIGPIPE, &old, NULL);
+		caught_pipe = false;
+	}
+}
+
 agr_progress *
 agr_fe_progress_start(agr_progress_mode mode)
 {
+	catch_pipe_signal(false);
 	agr_progress_free(progress);
 	progress = agr_progress_new(stderr, program_invocation_short_name, mode);
 	progress_shares_stdout = progress != NULL && same_terminal(STDOUT_FILENO, STDERR_FILENO);
+	catch_pipe_signal(progress != NULL && isatty(STDERR_FILENO));
 	return progress;
 }
 
@@ -219,6 +254,7 @@ void
 agr_fe_progress_end(void)
 {
 	agr_progress_finish(progress);
+	catch_pipe_signal(false);
 	agr_progress_free(progress);
 	progress = NULL;
 }

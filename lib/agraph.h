@@ -147,6 +147,10 @@ void agr_progress_set(agr_progress *p, uint64_t done);
  * update draws it again.  Elsewhere nothing is to be done. */
 void agr_progress_clear(agr_progress *p);
 
+/* The same for a signal handler of a program about to end: write(2)
+ * alone, async-signal-safe; the stream's buffer is left alone. */
+void agr_progress_clear_now(const agr_progress *p);
+
 /* The last line, unless auto never showed one.  Once: later calls and
  * counts do nothing. */
 void agr_progress_finish(agr_progress *p);

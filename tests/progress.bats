@@ -179,6 +179,15 @@ slowly() {
 	! grep -q 'B-:' <<<"$out"
 }
 
+@test "a terminal: the line is taken off when a closed stdout ends the program" {
+	OA=$EX/openai.ndjson
+	out=$(on_tty "sh -c '$(declare -f slowly); slowly 6 $OA' |
+		agraph-trace import -u --progress openai | sleep 1")
+	[[ $out == '\ragraph-trace: '* ]]
+	# the last of it blanks the line and goes back to its start
+	[[ $out == *' \r' ]]
+}
+
 @test "a closed stderr, or one nobody reads: the same output and exit status" {
 	exits 1 agraph-trace check --progress "$AG" >"$T/want" 2>/dev/null
 	exits 1 agraph-trace check --progress "$AG" >"$T/got" 2>&-

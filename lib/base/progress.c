@@ -28,6 +28,7 @@
 
 struct agr_progress {
 	FILE *err;
+	int fd; /* err's, for agr_progress_clear_now() */
 	const char *prog, *unit;
 	bool tty, asked, shown, finished, dead;
 	uint64_t done, total, next_look, stride;
@@ -58,6 +59,7 @@ agr_progress_new(FILE *err, const char *prog, agr_progress_mode mode)
 		return NULL;
 	p = agrp_xcalloc(1, sizeof *p);
 	p->err = err;
+	p->fd = fd;
 	p->prog = prog;
 	p->tty = tty;
 	p->asked = mode == AGR_PROGRESS_ON;
@@ -271,7 +273,7 @@ draw(agr_progress *p, double t, bool last)
 		/* blanks over what is left of a longer line before */
 		while (len < p->width && len < max)
 			out[len++] = ' ';
-		p->width = n;
+		p->width = last ? 0 : n; /* a line ended is no more to take off */
 		if (last)
 			out[len++] = '\n';
 		emit(p, out, len);
@@ -340,4 +342,29 @@ agr_progress_finish(agr_progress *p)
 	p->finished = true;
 	if (!p->dead && (p->asked || p->shown))
 		draw(p, now(), true);
+}
+
+void
+agr_progress_clear_now(const agr_progress *p)
+{
+	static const char blanks[64] =
+	    "                                                               ";
+	size_t left;
+
+	if (p == NULL || !p->tty || p->dead || p->width == 0)
+		return;
+	/* as agr_progress_clear() */
+	left = p->width < room(p) ? p->width : room(p) - 1;
+	if (write(p->fd, "\r", 1) < 0)
+		return;
+	while (left > 0) {
+		ssize_t n =
+		    write(p->fd, blanks, left < sizeof blanks - 1 ? left : sizeof blanks - 1);
+
+		if (n <= 0)
+			return;
+		left -= (size_t)n;
+	}
+	if (write(p->fd, "\r", 1) < 0)
+		return;
 }
