@@ -143,6 +143,10 @@ void agr_progress_total_files(agr_progress *p, const char *const *paths, int npa
 void agr_progress_add(agr_progress *p, uint64_t n);
 void agr_progress_set(agr_progress *p, uint64_t done);
 
+/* The work is about to wait (for input): the count that follows looks at
+ * the clock, so that a slow input after a fast one moves the report. */
+void agr_progress_wait(agr_progress *p);
+
 /* Takes the line off a terminal, for other text to go to err; the next
  * update draws it again.  Elsewhere nothing is to be done. */
 void agr_progress_clear(agr_progress *p);

@@ -188,6 +188,21 @@ slowly() {
 	[[ $out == *' \r' ]]
 }
 
+@test "input that slows down after a fast start still moves the report" {
+	gen_trace -r 2 7 >"$T/big.ndjson"
+	# the fast start makes the report count far between looks at the clock
+	(cat "$T/big.ndjson"; sh -c "$(declare -f slowly); slowly 7 $AG") |
+		agraph-trace lint --progress >/dev/null 2>"$T/err" || true
+	# a line a second while the slow part arrives, then the last
+	[ "$(grep -c '^agraph-trace: [0-9.]* MB, ' "$T/err")" -ge 2 ]
+	# import reads on its own
+	cp "$EX/openai.ndjson" "$T/oa"
+	for _ in $(seq 12); do cat "$T/oa" "$T/oa" >"$T/oa2" && mv "$T/oa2" "$T/oa"; done
+	(cat "$T/oa"; sh -c "$(declare -f slowly); slowly 7 $EX/openai.ndjson") |
+		agraph-trace import --progress openai >/dev/null 2>"$T/err"
+	[ "$(grep -c '^agraph-trace: [0-9.]* MB, ' "$T/err")" -ge 2 ]
+}
+
 @test "a closed stderr, or one nobody reads: the same output and exit status" {
 	exits 1 agraph-trace check --progress "$AG" >"$T/want" 2>/dev/null
 	exits 1 agraph-trace check --progress "$AG" >"$T/got" 2>&-

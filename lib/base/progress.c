@@ -319,6 +319,14 @@ agr_progress_set(agr_progress *p, uint64_t done)
 }
 
 void
+agr_progress_wait(agr_progress *p)
+{
+	/* the stride was set for a faster count: it could be far off now */
+	if (p != NULL)
+		p->next_look = p->done;
+}
+
+void
 agr_progress_clear(agr_progress *p)
 {
 	char out[300];

@@ -86,6 +86,12 @@ typedef struct lines {
 	agr_progress *progress;            /* agr_import_opts.progress */
 } lines;
 
+static bool
+asked_to_stop(const lines *in)
+{
+	return in->stop != NULL && *in->stop != 0;
+}
+
 /* Waits until the input can be read; false when asked to stop first.  As
  * agr_reader does: every signal blocked from the look at the flag to the
  * ppoll(2), which lets them in, so that none is missed, and a handler
@@ -96,18 +102,19 @@ wait_input(lines *in)
 	struct pollfd p = { in->fd, POLLIN, 0 };
 	sigset_t all, old;
 
-	if (in->stop == NULL)
+	if (in->stop == NULL && in->progress == NULL)
 		return true;
-	if (*in->stop != 0)
+	if (asked_to_stop(in))
 		return false;
 	if (poll(&p, 1, 0) != 0)
 		return true;
+	agr_progress_wait(in->progress);
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
-	while (*in->stop == 0 && ppoll(&p, 1, NULL, &old) < 0 && errno == EINTR)
+	while (!asked_to_stop(in) && ppoll(&p, 1, NULL, &old) < 0 && errno == EINTR)
 		;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	return *in->stop == 0;
+	return !asked_to_stop(in);
 }
 
 /* The next line, its newline kept: 1, or 0 at the end, or -1 as soon as a

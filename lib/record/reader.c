@@ -132,6 +132,7 @@ wait_input(agr_reader *r)
 		return false;
 	if (poll(&p, 1, 0) != 0) /* ready, or an error that read(2) will tell */
 		return true;
+	agr_progress_wait(r->progress);
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	while (!stopped(r) && ppoll(&p, 1, NULL, &old) < 0 && errno == EINTR)
@@ -155,7 +156,7 @@ fill(agr_reader *r, agr_error *err)
 	if (r->cap - r->end < CHUNK)
 		agrp_grow(&r->buf, &r->cap, r->end + CHUNK, 1);
 	do {
-		if (r->stop != NULL && !wait_input(r))
+		if ((r->stop != NULL || r->progress != NULL) && !wait_input(r))
 			return 0;
 		n = read(r->fd, r->buf + r->end, r->cap - r->end);
 	} while (n < 0 && errno == EINTR);
