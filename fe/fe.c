@@ -202,11 +202,18 @@ agr_fe_progress_option(int c, agr_progress_mode *mode)
 	return true;
 }
 
-/* A closed pipe on stdout ends the program with SIGPIPE: the line on the
- * terminal is taken off first, then the signal does what it would have.
- * The report's own writes hold SIGPIPE off, so it never comes here. */
+/*
+ * A signal that ends the program at once (SIGPIPE of a closed stdout;
+ * SIGINT, SIGTERM or SIGHUP where no reading loop stops on them, as in
+ * agraph-stress) takes the line off the terminal first, then does what it
+ * would have.  Only signals left at their default are taken; the report's
+ * own writes hold SIGPIPE off, so that it never comes here for them.
+ */
+static const int end_signals[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP };
+static bool end_signal_taken[sizeof end_signals / sizeof *end_signals];
+
 static void
-on_pipe_signal(int sig)
+on_end_signal(int sig)
 {
 	agr_progress_clear_now(progress);
 	signal(sig, SIG_DFL);
@@ -214,32 +221,37 @@ on_pipe_signal(int sig)
 }
 
 static void
-catch_pipe_signal(bool on)
+catch_end_signals(bool on)
 {
-	static struct sigaction old;
-	static bool caught_pipe;
-	struct sigaction sa;
+	struct sigaction sa, cur;
 
-	if (on && !caught_pipe && sigaction(SIGPIPE, NULL, &old) == 0 &&
-	    old.sa_handler == SIG_DFL) {
-		memset(&sa, 0, sizeof sa);
-		sigemptyset(&sa.sa_mask);
-		sa.sa_handler = on_pipe_signal;
-		caught_pipe = sigaction(SIGPIPE, &sa, NULL) == 0;
-	} else if (!on && caught_pipe) {
-		sigaction(SIGPIPE, &old, NULL);
-		caught_pipe = false;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof end_signals / sizeof *end_signals; i++) {
+		if (sigaction(end_signals[i], NULL, &cur) != 0)
+			continue;
+		if (on && !end_signal_taken[i] && cur.sa_handler == SIG_DFL) {
+			sa.sa_handler = on_end_signal;
+			end_signal_taken[i] = sigaction(end_signals[i], &sa, NULL) == 0;
+		} else if (!on && end_signal_taken[i]) {
+			/* unless a reading loop's handler has taken its place */
+			if (cur.sa_handler == on_end_signal) {
+				sa.sa_handler = SIG_DFL;
+				sigaction(end_signals[i], &sa, NULL);
+			}
+			end_signal_taken[i] = false;
+		}
 	}
 }
 
 agr_progress *
 agr_fe_progress_start(agr_progress_mode mode)
 {
-	catch_pipe_signal(false);
+	catch_end_signals(false);
 	agr_progress_free(progress);
 	progress = agr_progress_new(stderr, program_invocation_short_name, mode);
 	progress_shares_stdout = progress != NULL && same_terminal(STDOUT_FILENO, STDERR_FILENO);
-	catch_pipe_signal(progress != NULL && isatty(STDERR_FILENO));
+	catch_end_signals(progress != NULL && isatty(STDERR_FILENO));
 	return progress;
 }
 
@@ -254,7 +266,7 @@ void
 agr_fe_progress_end(void)
 {
 	agr_progress_finish(progress);
-	catch_pipe_signal(false);
+	catch_end_signals(false);
 	agr_progress_free(progress);
 	progress = NULL;
 }

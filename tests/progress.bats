@@ -203,6 +203,25 @@ slowly() {
 	[ "$(grep -c '^agraph-trace: [0-9.]* MB, ' "$T/err")" -ge 2 ]
 }
 
+@test "a terminal: the line is taken off when a signal ends agraph-stress at once" {
+	# a graph whose fault sets take seconds to sample
+	{
+		printf 'graph: big\nstart: S\ngoal: G\nnodes:\n  S:\n  G:\nedges:\n'
+		p=S
+		for i in $(seq 40); do
+			printf '  - [%s, A%d, 0.3]\n  - [%s, B%d, 0.5]\n' "$p" "$i" "$p" "$i"
+			printf '  - [A%d, M%d, 0.1]\n  - [B%d, M%d, 0.1]\n' "$i" "$i" "$i" "$i"
+			p=M$i
+		done
+		printf '  - [%s, G, 0.1]\n' "$p"
+	} >"$T/big.yaml"
+	out=$(on_tty "agraph-stress --progress --max-faults 5 --budget 1000000 $T/big.yaml >/dev/null &
+		p=\$!; sleep 1; kill -TERM \$p; wait \$p; echo rc=\$?")
+	[[ $out == '\ragraph-stress: '*' sets ('* ]]
+	# blanked, back at the start of the line, then the shell's next output
+	[[ $out == *' \rrc=143\r' ]]
+}
+
 @test "a closed stderr, or one nobody reads: the same output and exit status" {
 	exits 1 agraph-trace check --progress "$AG" >"$T/want" 2>/dev/null
 	exits 1 agraph-trace check --progress "$AG" >"$T/got" 2>&-
