@@ -130,6 +130,8 @@ on_counterexample(void *ctx, const agr_counterexample *ce)
 
 	if (a->ndjson)
 		agr_progress_clear(a->so.progress);
+	else
+		agr_fe_before_output();
 	if (a->ndjson && ce->new_set && ce->len > 0) /* lines: the last newline put back */
 		agr_fe_put_bytes(ce->records, ce->len - 1, false);
 	/* names from the graph and the contracts, and reasons that quote the

@@ -33,6 +33,19 @@ slowly() {
 	done
 }
 
+# big_graph: a graph of 40 forks in a row, whose fault sets take seconds
+# to sample.
+big_graph() {
+	printf 'graph: big\nstart: S\ngoal: G\nnodes:\n  S:\n  G:\nedges:\n'
+	local p=S
+	for i in $(seq 40); do
+		printf '  - [%s, A%d, 0.3]\n  - [%s, B%d, 0.5]\n' "$p" "$i" "$p" "$i"
+		printf '  - [A%d, M%d, 0.1]\n  - [B%d, M%d, 0.1]\n' "$i" "$i" "$i" "$i"
+		p=M$i
+	done
+	printf '  - [%s, G, 0.1]\n' "$p"
+}
+
 @test "check --progress, stderr a file: a last line with the size of the files" {
 	exits 1 agraph-trace check --progress "$AG" "$RC" >"$T/out" 2>"$T/err"
 	[ "$(last "$T/err")" = "agraph-trace: 1.4 kB of 1.4 kB (100%)" ]
@@ -204,22 +217,22 @@ slowly() {
 }
 
 @test "a terminal: the line is taken off when a signal ends agraph-stress at once" {
-	# a graph whose fault sets take seconds to sample
-	{
-		printf 'graph: big\nstart: S\ngoal: G\nnodes:\n  S:\n  G:\nedges:\n'
-		p=S
-		for i in $(seq 40); do
-			printf '  - [%s, A%d, 0.3]\n  - [%s, B%d, 0.5]\n' "$p" "$i" "$p" "$i"
-			printf '  - [A%d, M%d, 0.1]\n  - [B%d, M%d, 0.1]\n' "$i" "$i" "$i" "$i"
-			p=M$i
-		done
-		printf '  - [%s, G, 0.1]\n' "$p"
-	} >"$T/big.yaml"
+	big_graph >"$T/big.yaml"
 	out=$(on_tty "agraph-stress --progress --max-faults 5 --budget 1000000 $T/big.yaml >/dev/null &
 		p=\$!; sleep 1; kill -TERM \$p; wait \$p; echo rc=\$?")
 	[[ $out == '\ragraph-stress: '*' sets ('* ]]
 	# blanked, back at the start of the line, then the shell's next output
 	[[ $out == *' \rrc=143\r' ]]
+}
+
+@test "agraph-stress, stdout on the same terminal: the line is taken off before a counterexample" {
+	big_graph >"$T/big.yaml"
+	printf 'contracts:\n  - name: a40\n    eventually: %s\n' \
+		"'kind == \"result\" && status == \"ok\" && tool == \"A40\"'" >"$T/c.yaml"
+	out=$(on_tty "agraph-stress --progress -c $T/c.yaml --max-faults 5 --budget 20000 $T/big.yaml")
+	[[ $out == *'\ragraph-stress: '*' sets ('*'\r'*' \r{A'*' breaks a40 at step 1'* ]]
+	# never a counterexample written on after the line
+	! grep -q ')[{]' <<<"$out"
 }
 
 @test "a closed stderr, or one nobody reads: the same output and exit status" {
