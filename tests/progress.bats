@@ -93,6 +93,11 @@ big_graph() {
 	# a pipe among files: no total either
 	cat "$RC" | exits 1 agraph-trace check --progress "$AG" - >/dev/null 2>"$T/err"
 	[ "$(cat "$T/err")" = "agraph-trace: 1.4 kB" ]
+	# stdin named twice is read once: in the total once
+	exits 1 agraph-trace lint --progress - "$AG" - <"$AG" >/dev/null 2>"$T/err"
+	[ "$(cat "$T/err")" = "agraph-trace: 874 B of 874 B (100%)" ]
+	agraph-trace import --progress openai - - <"$EX/openai.json" >/dev/null 2>"$T/err"
+	[ "$(cat "$T/err")" = "agraph-trace: 853 B of 853 B (100%)" ]
 }
 
 @test "--no-progress, and the default when stderr is no terminal: nothing on stderr" {

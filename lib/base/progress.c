@@ -110,6 +110,15 @@ size_of(const char *path)
 	return S_ISREG(st.st_mode) ? st.st_size : -1;
 }
 
+static bool
+named_before(const char *const *paths, int i, const char *path)
+{
+	while (i-- > 0)
+		if (strcmp(paths[i], path) == 0)
+			return true;
+	return false;
+}
+
 void
 agr_progress_total_files(agr_progress *p, const char *const *paths, int npaths)
 {
@@ -123,7 +132,12 @@ agr_progress_total_files(agr_progress *p, const char *const *paths, int npaths)
 		npaths = 1;
 	}
 	for (int i = 0; i < npaths; i++) {
-		off_t n = size_of(paths[i]);
+		off_t n;
+
+		/* stdin named again is read again from its end: nothing more */
+		if (strcmp(paths[i], "-") == 0 && named_before(paths, i, "-"))
+			continue;
+		n = size_of(paths[i]);
 
 		if (n < 0) {
 			total = AGR_PROGRESS_UNKNOWN;
