@@ -275,7 +275,8 @@ draw(agr_progress *p, double t, bool last)
 		n = (size_t)snprintf(out, sizeof out, "%s: %s\n", p->prog, text);
 		emit(p, out, n < sizeof out ? n : sizeof out - 1);
 	} else {
-		max = room(p);
+		/* the last line is never redrawn: it may wrap, whole */
+		max = last ? SIZE_MAX : room(p);
 		if (max > sizeof out - 2)
 			max = sizeof out - 2;
 		n = (size_t)snprintf(out, sizeof out, "\r%s: %s", p->prog, text);
