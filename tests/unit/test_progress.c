@@ -242,6 +242,24 @@ main(void)
 		   shown(buf));
 	}
 
+	/* A count that slows down after a fast start: its looks at the clock
+	 * are far apart, but for agr_progress_wait(). */
+	for (int waits = 0; waits < 2; waits++) {
+		p = to_memory(&f, AGR_PROGRESS_ON);
+		for (int i = 0; i < 64; i++)
+			agr_progress_add(p, 1000);
+		nap(1.1);
+		if (waits)
+			agr_progress_wait(p);
+		agr_progress_add(p, 1);
+		fflush(f);
+		ok(count(text ? text : "", '\n') == (waits ? 1 : 0), "after a fast start, %s (%s)",
+		   waits ? "a wait has the next count look: a line" : "no look soon: no line",
+		   shown(text ? text : ""));
+		agr_progress_free(p);
+		fclose(f);
+	}
+
 	/* A pipe nobody reads: no SIGPIPE, no error left on the stream. */
 	if (pipe(fds) == 0) {
 		close(fds[0]);
