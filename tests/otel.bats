@@ -113,3 +113,33 @@ js_trace() {
 		'["5B8EFFF798038103D269B633813FC60C",1,"message",1544712660,"I'"'"'m a server span",{"my.span.attr":"some value"}]' ]
 	agraph-trace lint <<<"$output"
 }
+
+# chain N: one trace of N spans, each the parent of the next, none naming an agent but the first.
+chain() {
+	jq -nc --argjson n "$1" '{resourceSpans: [{scopeSpans: [{spans: [range($n) | {traceId: "t", spanId: "s\(.)",
+		name: "n\(.)", startTimeUnixNano: "\(. + 1)"} + (if . > 0 then {parentSpanId: "s\(. - 1)"}
+		else {attributes: [{key: "gen_ai.agent.name", value: {stringValue: "top"}}]} end)]}]}]}'
+}
+
+@test "otel: a deep chain of spans takes time linear in its length, each taking the agent above it" {
+	chain 30000 >"$BATS_TEST_TMPDIR/chain.json"
+	run timeout 20 agraph-trace import otel "$BATS_TEST_TMPDIR/chain.json"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 30000 ]
+	[ "$(jq -r .agent <<<"$output" | sort -u)" = top ]
+}
+
+@test "otel: parents in a cycle, or a span its own parent, end the look for an agent" {
+	jq -nc '{resourceSpans: [{scopeSpans: [{spans: [
+		{traceId: "t", spanId: "a", parentSpanId: "b", name: "A", startTimeUnixNano: "1"},
+		{traceId: "t", spanId: "b", parentSpanId: "a", name: "B", startTimeUnixNano: "2",
+		 attributes: [{key: "gen_ai.agent.name", value: {stringValue: "bee"}}]},
+		{traceId: "t", spanId: "c", parentSpanId: "a", name: "C", startTimeUnixNano: "3"},
+		{traceId: "t", spanId: "d", parentSpanId: "d", name: "D", startTimeUnixNano: "4"},
+		{traceId: "t", spanId: "e", parentSpanId: "d", name: "E", startTimeUnixNano: "5"},
+		{traceId: "t", spanId: "f", parentSpanId: "x", name: "F", startTimeUnixNano: "6"}]}]}]}' >"$BATS_TEST_TMPDIR/cycle.json"
+	run timeout 20 agraph-trace import otel "$BATS_TEST_TMPDIR/cycle.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.src.name, .agent]' <<<"$output" | paste -sd' ')" = \
+		'["A","bee"] ["B","bee"] ["C","bee"] ["D",null] ["E",null] ["F",null]' ]
+}

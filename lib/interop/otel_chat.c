@@ -69,25 +69,50 @@ agrp_otel_span_src(const json_t *span, const json_t *attrs, const json_t *used)
 	return src;
 }
 
+/* The span s names as its parent, or NULL. */
+static agrp_otel_span *
+parent_of(const agrp_otel_trace *c, const agrp_otel_span *s)
+{
+	const json_t *parent = json_object_get(s->span, "parentSpanId");
+	const json_t *i;
+
+	if (agrp_otel_is_root(s->span) || !json_is_string(parent))
+		return NULL;
+	i = json_object_getn(c->by_id, json_string_value(parent), json_string_length(parent));
+	return i ? &c->s[json_integer_value(i)] : NULL;
+}
+
+/* The agent of the nearest span above s that names one.  What each span
+ * gives its children is kept, so that a chain of spans is walked once, not
+ * once for each of its spans; a cycle of parents names none. */
+static const json_t *
+inherited_agent(const agrp_otel_trace *c, const agrp_otel_span *s)
+{
+	const json_t *agent = NULL;
+	const agrp_otel_span *x;
+	agrp_otel_span *p;
+
+	for (x = s; (p = parent_of(c, x)) != NULL; x = p) {
+		if (p->agent_state == 2)
+			agent = p->agent;
+		else if (p->agent_state == 0 &&
+		         (agent = agrp_otel_agent_name(p->attrs, NULL)) != NULL)
+			p->agent_state = 2, p->agent = agent;
+		if (p->agent_state != 0)
+			break; /* known, or a cycle back to a span being looked for */
+		p->agent_state = 1;
+	}
+	for (x = s; (p = parent_of(c, x)) != NULL && p->agent_state == 1; x = p)
+		p->agent_state = 2, p->agent = agent;
+	return agent;
+}
+
 const json_t *
 agrp_otel_agent_of(const agrp_otel_trace *c, const agrp_otel_span *s, json_t *used)
 {
 	const json_t *agent = agrp_otel_agent_name(s->attrs, used);
-	size_t hops = 0;
 
-	while (agent == NULL && !agrp_otel_is_root(s->span) && hops++ < c->n) {
-		const json_t *parent = json_object_get(s->span, "parentSpanId");
-		const json_t *i = json_is_string(parent)
-		                      ? json_object_getn(c->by_id, json_string_value(parent),
-		                                         json_string_length(parent))
-		                      : NULL;
-
-		if (i == NULL)
-			break;
-		s = &c->s[json_integer_value(i)];
-		agent = agrp_otel_agent_name(s->attrs, NULL);
-	}
-	return agent;
+	return agent != NULL ? agent : inherited_agent(c, s);
 }
 
 bool

@@ -34,6 +34,10 @@ typedef struct agrp_otel_span {
 	 * runs, when it names none of its own */
 	bool claimed;
 	json_t *claim_id, *claim_args;
+	/* the agent its children take (otel_chat.c): 0 not known yet, 1 being
+	 * looked for, 2 known (agent, borrowed, may be NULL) */
+	int agent_state;
+	const json_t *agent;
 } agrp_otel_span;
 
 /* One trace's spans, by start time, and what its chats said so far. */
