@@ -143,3 +143,23 @@ chain() {
 	[ "$(jq -c '[.src.name, .agent]' <<<"$output" | paste -sd' ')" = \
 		'["A","bee"] ["B","bee"] ["C","bee"] ["D",null] ["E",null] ["F",null]' ]
 }
+
+@test "otel: a call id that recurs each turn pairs each chat's tool call with its own tool span" {
+	# Three turns whose model calls call_0 each time, each run by a tool span of that id.
+	jq -nc 'def a(k; v): {key: k, value: {stringValue: v}};
+		{resourceSpans: [{scopeSpans: [{spans: [range(3) as $i | ["f", "g", "f"][$i] as $tool |
+		{traceId: "t", spanId: "c\($i)", name: "chat", startTimeUnixNano: "\(10 * $i + 1)", endTimeUnixNano: "\(10 * $i + 2)",
+		 attributes: [a("gen_ai.operation.name"; "chat"),
+			a("gen_ai.input.messages"; [{role: "user", parts: [{type: "text", content: "go"}]}] | tojson),
+			a("gen_ai.output.messages"; [{role: "assistant", parts: [{type: "tool_call", id: "call_0",
+				name: $tool, arguments: {turn: $i}}]}] | tojson)]},
+		{traceId: "t", spanId: "t\($i)", parentSpanId: "c\($i)", name: "tool", startTimeUnixNano: "\(10 * $i + 3)",
+		 endTimeUnixNano: "\(10 * $i + 4)", attributes: [a("gen_ai.operation.name"; "execute_tool"),
+			a("gen_ai.tool.name"; $tool), a("gen_ai.tool.call.id"; "call_0"), a("gen_ai.tool.call.result"; "r\($i)")]}
+		]}]}]}' >"$BATS_TEST_TMPDIR/turns.json"
+	run agraph-trace import otel "$BATS_TEST_TMPDIR/turns.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c 'select(.kind == "call") | [.tool, .id, .args.turn]' <<<"$output" | paste -sd' ')" = \
+		'["f","call_0",0] ["g","call_0",1] ["f","call_0",2]' ]
+	[ "$(jq -c 'select(.kind == "result") | .output' <<<"$output" | paste -sd' ')" = '"r0" "r1" "r2"' ]
+}

@@ -322,7 +322,7 @@ otel_spans(importer *im, agrp_otel_pending **p, size_t *n, size_t *cap)
 		while (b < ns && agrp_import_str_cmp(s[a].trace, s[b].trace) == 0)
 			b++;
 		c.n = b - a;
-		c.calls = json_array();
+		c.calls = json_object();
 		c.by_id = json_object();
 		c.seen = json_object();
 		for (i = a; i < b; i++) {
@@ -335,8 +335,10 @@ otel_spans(importer *im, agrp_otel_pending **p, size_t *n, size_t *cap)
 				                     json_string_length(id),
 				                     json_integer((json_int_t)(i - a)));
 		}
+		agrp_otel_index_tools(&c);
 		for (i = a; i < b; i++)
 			otel_span(&c, &s[i]);
+		agrp_otel_free_tools(&c);
 		json_decref(c.calls);
 		json_decref(c.by_id);
 		json_decref(c.seen);
