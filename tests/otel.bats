@@ -163,3 +163,14 @@ chain() {
 		'["f","call_0",0] ["g","call_0",1] ["f","call_0",2]' ]
 	[ "$(jq -c 'select(.kind == "result") | .output' <<<"$output" | paste -sd' ')" = '"r0" "r1" "r2"' ]
 }
+
+@test "otel: an intValue that is no 64-bit integer, and a bytesValue, are kept as written, not changed" {
+	jq -nc '{resourceSpans: [{scopeSpans: [{spans: [{traceId: "t", spanId: "a", name: "x", startTimeUnixNano: "1",
+		attributes: (([["big", "99999999999999999999"], ["word", "abc"], ["half", "1.5"], ["tail", "12x"],
+			["max", "9223372036854775807"], ["min", "-9223372036854775808"]]
+			| map({key: .[0], value: {intValue: .[1]}})) + [{key: "raw", value: {bytesValue: "aGk="}}])}]}]}]}' \
+		>"$BATS_TEST_TMPDIR/ints.json"
+	run agraph-trace import otel "$BATS_TEST_TMPDIR/ints.json"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"attributes":{"big":"99999999999999999999","word":"abc","half":"1.5","tail":"12x","max":9223372036854775807,"min":-9223372036854775808,"raw":"aGk="}'* ]]
+}
