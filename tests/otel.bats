@@ -174,3 +174,17 @@ chain() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *'"attributes":{"big":"99999999999999999999","word":"abc","half":"1.5","tail":"12x","max":9223372036854775807,"min":-9223372036854775808,"raw":"aGk="}'* ]]
 }
+
+@test "otel: a span time that is negative, past 2^64 or no number is an error with its place, the span kept" {
+	jq -nc '{resourceSpans: [{scopeSpans: [{spans: [
+		{traceId: "t", spanId: "a", name: "ok", startTimeUnixNano: "5000000000", endTimeUnixNano: 6000000000},
+		{traceId: "t", spanId: "b", name: "real", startTimeUnixNano: 7.5e9},
+		{traceId: "t", spanId: "c", name: "neg", startTimeUnixNano: "-5"},
+		{traceId: "t", spanId: "d", name: "big", startTimeUnixNano: "18446744073709551616"},
+		{traceId: "t", spanId: "e", name: "word", startTimeUnixNano: "12abc"}]}]}]}' >"$BATS_TEST_TMPDIR/times.json"
+	run --separate-stderr agraph-trace import otel "$BATS_TEST_TMPDIR/times.json"
+	[ "$status" -eq 2 ]
+	[ "$(jq -c '[.src.name, .ts]' <<<"$output" | paste -sd' ')" = '["neg",0] ["big",0] ["word",0] ["ok",5] ["real",7.5]' ]
+	[ "${#stderr_lines[@]}" -eq 3 ]
+	[ "${stderr_lines[0]}" = "agraph-trace: $BATS_TEST_TMPDIR/times.json:1:1: span c: startTimeUnixNano is not a time in nanoseconds: \"-5\"" ]
+}
