@@ -188,3 +188,16 @@ chain() {
 	[ "${#stderr_lines[@]}" -eq 3 ]
 	[ "${stderr_lines[0]}" = "agraph-trace: $BATS_TEST_TMPDIR/times.json:1:1: span c: startTimeUnixNano is not a time in nanoseconds: \"-5\"" ]
 }
+
+@test "otel: a message's role that is no string, parts that are no list, and a call's id that is no string are kept" {
+	jq -nc 'def a(k; v): {key: k, value: {stringValue: v}};
+		{resourceSpans: [{scopeSpans: [{spans: [{traceId: "t", spanId: "a", name: "chat", startTimeUnixNano: "1",
+		 endTimeUnixNano: "2", attributes: [a("gen_ai.operation.name"; "chat"),
+			a("gen_ai.input.messages"; [{role: "user", parts: "hello"}] | tojson),
+			a("gen_ai.output.messages"; [{role: 5, parts: [{type: "tool_call", id: 7, name: ["x"]},
+				{type: "tool_call_response", id: null, response: "r"}]}] | tojson)]}]}]}]}' >"$BATS_TEST_TMPDIR/shapes.json"
+	run agraph-trace import otel "$BATS_TEST_TMPDIR/shapes.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.kind, .from, .src.message.role, .src.message.parts, .src.tool_call.id, .src.tool_call_response.response]' <<<"$output" | paste -sd' ')" = \
+		'["message","user",null,"hello",null,null] ["message",null,5,null,null,null] ["call",null,null,null,7,null] ["result",null,null,null,null,"r"]' ]
+}

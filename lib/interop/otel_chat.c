@@ -310,6 +310,9 @@ chat_call(agrp_otel_trace *c, agrp_otel_span *s, const json_t *agent, const json
 		                 json_object_get(call, "tool"));
 	}
 	agrp_otel_set_args(call, json_object_get(part, "arguments"));
+	if ((id == NULL && json_object_get(part, "id") != NULL) ||
+	    (name == NULL && json_object_get(part, "name") != NULL)) /* not strings: kept */
+		json_object_set_new(call, "src", json_pack("{s:O}", "tool_call", part));
 	return agrp_otel_put(c, s, t, 0, call);
 }
 
@@ -336,6 +339,8 @@ chat_result(agrp_otel_trace *c, agrp_otel_span *s, const json_t *part, unsigned 
 		json_object_set(res, "output", json_object_get(part, "response"));
 	if (tool == NULL)
 		json_object_set_new(res, "unpaired", json_true());
+	if (id == NULL && json_object_get(part, "id") != NULL) /* not a string: kept */
+		json_object_set_new(res, "src", json_pack("{s:O}", "tool_call_response", part));
 	return agrp_otel_put(c, s, t, 0, res);
 }
 
@@ -384,6 +389,19 @@ chat_message(agrp_otel_trace *c, agrp_otel_span *s, const json_t *agent, const j
 	static const char *const mapped[] = { "role", "parts", "content_error" };
 	json_t *fields = agrp_json_without(m, mapped, N(mapped));
 	size_t i, tools = 0;
+
+	/* a role that is no string, and parts that are no list, are not
+	 * mapped: kept as they are */
+	if (json_object_get(m, "role") != NULL && !json_is_string(json_object_get(m, "role"))) {
+		if (fields == NULL)
+			fields = json_object();
+		json_object_set(fields, "role", json_object_get(m, "role"));
+	}
+	if (parts != NULL && !json_is_array(parts)) {
+		if (fields == NULL)
+			fields = json_object();
+		json_object_set(fields, "parts", (json_t *)parts);
+	}
 
 	json_array_foreach(parts, i, part)
 	{
