@@ -201,3 +201,19 @@ chain() {
 	[ "$(jq -c '[.kind, .from, .src.message.role, .src.message.parts, .src.tool_call.id, .src.tool_call_response.response]' <<<"$output" | paste -sd' ')" = \
 		'["message","user",null,"hello",null,null] ["message",null,5,null,null,null] ["call",null,null,null,7,null] ["result",null,null,null,null,"r"]' ]
 }
+
+@test "otel: a span exported twice (a retry) is written once; two that differ under one spanId are both written" {
+	jq -nc 'def a(k; v): {key: k, value: {stringValue: v}};
+		{traceId: "t", spanId: "c", name: "chat", startTimeUnixNano: "1", endTimeUnixNano: "2",
+		 attributes: [a("gen_ai.operation.name"; "chat"),
+			a("gen_ai.input.messages"; [{role: "user", parts: [{type: "text", content: "hi"}]}] | tojson),
+			a("gen_ai.output.messages"; [{role: "assistant", parts: [{type: "tool_call", id: "c1", name: "f"}]}] | tojson)]} as $chat |
+		{traceId: "t", spanId: "t", parentSpanId: "c", name: "tool", startTimeUnixNano: "3", endTimeUnixNano: "4",
+		 attributes: [a("gen_ai.operation.name"; "execute_tool"), a("gen_ai.tool.name"; "f"), a("gen_ai.tool.call.id"; "c1")]} as $tool |
+		{resourceSpans: [{scopeSpans: [{spans: [$chat, $tool]}]}]},
+		{resourceSpans: [{scopeSpans: [{spans: [$chat, $tool, ($tool | .name = "other")]}]}]}' >"$BATS_TEST_TMPDIR/retry.json"
+	run agraph-trace import otel "$BATS_TEST_TMPDIR/retry.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '[.kind, .src.name // "-"] | join(":")' <<<"$output" | paste -sd' ')" = \
+		'message:- message:chat call:tool call:other result:- result:-' ]
+}

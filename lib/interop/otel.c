@@ -329,8 +329,11 @@ other_span(agrp_otel_trace *c, agrp_otel_span *s, json_t *used)
 static void
 otel_span(agrp_otel_trace *c, agrp_otel_span *s)
 {
-	json_t *used = json_object();
+	json_t *used;
 
+	if (s->again)
+		return;
+	used = json_object();
 	/* agraph's own export: its records whole; its root span holds nothing */
 	if (restore(c->im, s->span, s->attrs, c->p, c->np, c->cap) ||
 	    json_object_get(s->attrs, "agraph.trace") != NULL) {
@@ -344,6 +347,22 @@ otel_span(agrp_otel_trace *c, agrp_otel_span *s)
 	else if (s->kind != AGRP_OTEL_CHAT || !agrp_otel_chat_span(c, s, used))
 		other_span(c, s, used);
 	json_decref(used);
+}
+
+/* Whether two spans are one, but for where they were read: an exporter
+ * that sends again what it is not sure was received (OTLP's retries)
+ * writes a span twice. */
+static bool
+same_span(const json_t *a, const json_t *b)
+{
+	static const char *const place[] = { "$line" };
+	json_t *x = agrp_json_without(a, place, N(place)),
+	       *y = agrp_json_without(b, place, N(place));
+	bool same = json_equal(x, y);
+
+	json_decref(x);
+	json_decref(y);
+	return same;
 }
 
 /* The records of every span read, in p. */
@@ -379,13 +398,19 @@ otel_spans(importer *im, agrp_otel_pending **p, size_t *n, size_t *cap)
 		c.seen = json_object();
 		for (i = a; i < b; i++) {
 			const json_t *id = json_object_get(s[i].span, "spanId");
+			const json_t *first = json_is_string(id)
+			                          ? json_object_getn(c.by_id, json_string_value(id),
+			                                             json_string_length(id))
+			                          : NULL;
 
 			/* the first of an id is the one its children name */
-			if (json_is_string(id) && json_object_getn(c.by_id, json_string_value(id),
-			                                           json_string_length(id)) == NULL)
+			if (json_is_string(id) && first == NULL)
 				json_object_setn_new(c.by_id, json_string_value(id),
 				                     json_string_length(id),
 				                     json_integer((json_int_t)(i - a)));
+			else if (first != NULL)
+				s[i].again =
+				    same_span(s[i].span, s[a + json_integer_value(first)].span);
 		}
 		agrp_otel_index_tools(&c);
 		for (i = a; i < b; i++)

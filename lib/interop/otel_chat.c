@@ -171,7 +171,7 @@ agrp_otel_index_tools(agrp_otel_trace *c)
 		const json_t *id = agrp_otel_tool_id(c->s[i].attrs, NULL);
 		const json_t *name = agrp_otel_tool_name(c->s[i].attrs, NULL);
 
-		if (c->s[i].kind != AGRP_OTEL_TOOL)
+		if (c->s[i].kind != AGRP_OTEL_TOOL || c->s[i].again)
 			continue;
 		if (id != NULL) {
 			add_tool(c, c->by_call_id, id, i);

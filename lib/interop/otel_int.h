@@ -30,6 +30,7 @@ typedef struct agrp_otel_span {
 	unsigned long long t0, t1;
 	size_t order;
 	agrp_otel_kind kind;
+	bool again; /* the same span as one before: exported twice */
 	/* a tool span: the call id and arguments of the chat's tool call it
 	 * runs, when it names none of its own */
 	bool claimed;
