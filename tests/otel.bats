@@ -113,3 +113,107 @@ js_trace() {
 		'["5B8EFFF798038103D269B633813FC60C",1,"message",1544712660,"I'"'"'m a server span",{"my.span.attr":"some value"}]' ]
 	agraph-trace lint <<<"$output"
 }
+
+# chain N: one trace of N spans, each the parent of the next, none naming an agent but the first.
+chain() {
+	jq -nc --argjson n "$1" '{resourceSpans: [{scopeSpans: [{spans: [range($n) | {traceId: "t", spanId: "s\(.)",
+		name: "n\(.)", startTimeUnixNano: "\(. + 1)"} + (if . > 0 then {parentSpanId: "s\(. - 1)"}
+		else {attributes: [{key: "gen_ai.agent.name", value: {stringValue: "top"}}]} end)]}]}]}'
+}
+
+@test "otel: a deep chain of spans takes time linear in its length, each taking the agent above it" {
+	chain 30000 >"$BATS_TEST_TMPDIR/chain.json"
+	run timeout 20 agraph-trace import otel "$BATS_TEST_TMPDIR/chain.json"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 30000 ]
+	[ "$(jq -r .agent <<<"$output" | sort -u)" = top ]
+}
+
+@test "otel: parents in a cycle, or a span its own parent, end the look for an agent" {
+	jq -nc '{resourceSpans: [{scopeSpans: [{spans: [
+		{traceId: "t", spanId: "a", parentSpanId: "b", name: "A", startTimeUnixNano: "1"},
+		{traceId: "t", spanId: "b", parentSpanId: "a", name: "B", startTimeUnixNano: "2",
+		 attributes: [{key: "gen_ai.agent.name", value: {stringValue: "bee"}}]},
+		{traceId: "t", spanId: "c", parentSpanId: "a", name: "C", startTimeUnixNano: "3"},
+		{traceId: "t", spanId: "d", parentSpanId: "d", name: "D", startTimeUnixNano: "4"},
+		{traceId: "t", spanId: "e", parentSpanId: "d", name: "E", startTimeUnixNano: "5"},
+		{traceId: "t", spanId: "f", parentSpanId: "x", name: "F", startTimeUnixNano: "6"}]}]}]}' >"$BATS_TEST_TMPDIR/cycle.json"
+	run timeout 20 agraph-trace import otel "$BATS_TEST_TMPDIR/cycle.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.src.name, .agent]' <<<"$output" | paste -sd' ')" = \
+		'["A","bee"] ["B","bee"] ["C","bee"] ["D",null] ["E",null] ["F",null]' ]
+}
+
+@test "otel: a call id that recurs each turn pairs each chat's tool call with its own tool span" {
+	# Three turns whose model calls call_0 each time, each run by a tool span of that id.
+	jq -nc 'def a(k; v): {key: k, value: {stringValue: v}};
+		{resourceSpans: [{scopeSpans: [{spans: [range(3) as $i | ["f", "g", "f"][$i] as $tool |
+		{traceId: "t", spanId: "c\($i)", name: "chat", startTimeUnixNano: "\(10 * $i + 1)", endTimeUnixNano: "\(10 * $i + 2)",
+		 attributes: [a("gen_ai.operation.name"; "chat"),
+			a("gen_ai.input.messages"; [{role: "user", parts: [{type: "text", content: "go"}]}] | tojson),
+			a("gen_ai.output.messages"; [{role: "assistant", parts: [{type: "tool_call", id: "call_0",
+				name: $tool, arguments: {turn: $i}}]}] | tojson)]},
+		{traceId: "t", spanId: "t\($i)", parentSpanId: "c\($i)", name: "tool", startTimeUnixNano: "\(10 * $i + 3)",
+		 endTimeUnixNano: "\(10 * $i + 4)", attributes: [a("gen_ai.operation.name"; "execute_tool"),
+			a("gen_ai.tool.name"; $tool), a("gen_ai.tool.call.id"; "call_0"), a("gen_ai.tool.call.result"; "r\($i)")]}
+		]}]}]}' >"$BATS_TEST_TMPDIR/turns.json"
+	run agraph-trace import otel "$BATS_TEST_TMPDIR/turns.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c 'select(.kind == "call") | [.tool, .id, .args.turn]' <<<"$output" | paste -sd' ')" = \
+		'["f","call_0",0] ["g","call_0",1] ["f","call_0",2]' ]
+	[ "$(jq -c 'select(.kind == "result") | .output' <<<"$output" | paste -sd' ')" = '"r0" "r1" "r2"' ]
+}
+
+@test "otel: an intValue that is no 64-bit integer, and a bytesValue, are kept as written, not changed" {
+	jq -nc '{resourceSpans: [{scopeSpans: [{spans: [{traceId: "t", spanId: "a", name: "x", startTimeUnixNano: "1",
+		attributes: (([["big", "99999999999999999999"], ["word", "abc"], ["half", "1.5"], ["tail", "12x"],
+			["max", "9223372036854775807"], ["min", "-9223372036854775808"]]
+			| map({key: .[0], value: {intValue: .[1]}})) + [{key: "raw", value: {bytesValue: "aGk="}}])}]}]}]}' \
+		>"$BATS_TEST_TMPDIR/ints.json"
+	run agraph-trace import otel "$BATS_TEST_TMPDIR/ints.json"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"attributes":{"big":"99999999999999999999","word":"abc","half":"1.5","tail":"12x","max":9223372036854775807,"min":-9223372036854775808,"raw":"aGk="}'* ]]
+}
+
+@test "otel: a span time that is negative, past 2^64 or no number is an error with its place, the span kept" {
+	jq -nc '{resourceSpans: [{scopeSpans: [{spans: [
+		{traceId: "t", spanId: "a", name: "ok", startTimeUnixNano: "5000000000", endTimeUnixNano: 6000000000},
+		{traceId: "t", spanId: "b", name: "real", startTimeUnixNano: 7.5e9},
+		{traceId: "t", spanId: "c", name: "neg", startTimeUnixNano: "-5"},
+		{traceId: "t", spanId: "d", name: "big", startTimeUnixNano: "18446744073709551616"},
+		{traceId: "t", spanId: "e", name: "word", startTimeUnixNano: "12abc"}]}]}]}' >"$BATS_TEST_TMPDIR/times.json"
+	run --separate-stderr agraph-trace import otel "$BATS_TEST_TMPDIR/times.json"
+	[ "$status" -eq 2 ]
+	[ "$(jq -c '[.src.name, .ts]' <<<"$output" | paste -sd' ')" = '["neg",0] ["big",0] ["word",0] ["ok",5] ["real",7.5]' ]
+	[ "${#stderr_lines[@]}" -eq 3 ]
+	[ "${stderr_lines[0]}" = "agraph-trace: $BATS_TEST_TMPDIR/times.json:1:1: span c: startTimeUnixNano is not a time in nanoseconds: \"-5\"" ]
+}
+
+@test "otel: a message's role that is no string, parts that are no list, and a call's id that is no string are kept" {
+	jq -nc 'def a(k; v): {key: k, value: {stringValue: v}};
+		{resourceSpans: [{scopeSpans: [{spans: [{traceId: "t", spanId: "a", name: "chat", startTimeUnixNano: "1",
+		 endTimeUnixNano: "2", attributes: [a("gen_ai.operation.name"; "chat"),
+			a("gen_ai.input.messages"; [{role: "user", parts: "hello"}] | tojson),
+			a("gen_ai.output.messages"; [{role: 5, parts: [{type: "tool_call", id: 7, name: ["x"]},
+				{type: "tool_call_response", id: null, response: "r"}]}] | tojson)]}]}]}]}' >"$BATS_TEST_TMPDIR/shapes.json"
+	run agraph-trace import otel "$BATS_TEST_TMPDIR/shapes.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.kind, .from, .src.message.role, .src.message.parts, .src.tool_call.id, .src.tool_call_response.response]' <<<"$output" | paste -sd' ')" = \
+		'["message","user",null,"hello",null,null] ["message",null,5,null,null,null] ["call",null,null,null,7,null] ["result",null,null,null,null,"r"]' ]
+}
+
+@test "otel: a span exported twice (a retry) is written once; two that differ under one spanId are both written" {
+	jq -nc 'def a(k; v): {key: k, value: {stringValue: v}};
+		{traceId: "t", spanId: "c", name: "chat", startTimeUnixNano: "1", endTimeUnixNano: "2",
+		 attributes: [a("gen_ai.operation.name"; "chat"),
+			a("gen_ai.input.messages"; [{role: "user", parts: [{type: "text", content: "hi"}]}] | tojson),
+			a("gen_ai.output.messages"; [{role: "assistant", parts: [{type: "tool_call", id: "c1", name: "f"}]}] | tojson)]} as $chat |
+		{traceId: "t", spanId: "t", parentSpanId: "c", name: "tool", startTimeUnixNano: "3", endTimeUnixNano: "4",
+		 attributes: [a("gen_ai.operation.name"; "execute_tool"), a("gen_ai.tool.name"; "f"), a("gen_ai.tool.call.id"; "c1")]} as $tool |
+		{resourceSpans: [{scopeSpans: [{spans: [$chat, $tool]}]}]},
+		{resourceSpans: [{scopeSpans: [{spans: [$chat, $tool, ($tool | .name = "other")]}]}]}' >"$BATS_TEST_TMPDIR/retry.json"
+	run agraph-trace import otel "$BATS_TEST_TMPDIR/retry.json"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '[.kind, .src.name // "-"] | join(":")' <<<"$output" | paste -sd' ')" = \
+		'message:- message:chat call:tool call:other result:- result:-' ]
+}

@@ -56,13 +56,65 @@ agrp_otel_collect(importer *im, const json_t *doc)
 	}
 }
 
+/* A time in nanoseconds since the epoch: a string of digits (fixed64, as
+ * OTLP/JSON writes it) or a number, neither negative nor past 2^64; false
+ * for anything else, and *t 0.  Absent or null is 0. */
+static bool
+read_nanos(const json_t *v, unsigned long long *t)
+{
+	const char *text = json_string_value(v);
+	char *end;
+
+	*t = 0;
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		*t = (unsigned long long)json_integer_value(v);
+		return true;
+	}
+	if (json_is_real(v) && json_real_value(v) >= 0 &&
+	    json_real_value(v) < 18446744073709551616.0) {
+		*t = (unsigned long long)json_real_value(v);
+		return true;
+	}
+	if (text == NULL || !isdigit((unsigned char)text[0]))
+		return false;
+	errno = 0;
+	*t = strtoull(text, &end, 10);
+	if (errno == 0 && *end == '\0' && (size_t)(end - text) == json_string_length(v))
+		return true;
+	*t = 0;
+	return false;
+}
+
 static unsigned long long
 nanos(const json_t *v)
 {
-	if (json_is_string(v))
-		return strtoull(json_string_value(v), NULL, 10);
-	if (json_is_integer(v))
-		return (unsigned long long)json_integer_value(v);
+	unsigned long long t;
+
+	read_nanos(v, &t);
+	return t;
+}
+
+/* A span's time, reported when it is no time: it is then taken as 0. */
+static unsigned long long
+span_nanos(importer *im, const json_t *span, const char *key)
+{
+	const json_t *v = json_object_get(span, key);
+	const json_t *line = json_object_get(span, "$line");
+	unsigned long long t;
+	char what[300];
+	char *text;
+
+	if (read_nanos(v, &t))
+		return t;
+	text = json_dumps(v, JSON_ENCODE_ANY);
+	snprintf(what, sizeof what, "span %.40s: %s is not a time in nanoseconds: %.60s",
+	         agr_json_str(span, "spanId") ? agr_json_str(span, "spanId") : "?", key,
+	         text ? text : "?");
+	free(text);
+	agrp_import_report(im, json_is_integer(line) ? (long)json_integer_value(line) : 0, 1, "%s",
+	                   what);
 	return 0;
 }
 
@@ -277,8 +329,11 @@ other_span(agrp_otel_trace *c, agrp_otel_span *s, json_t *used)
 static void
 otel_span(agrp_otel_trace *c, agrp_otel_span *s)
 {
-	json_t *used = json_object();
+	json_t *used;
 
+	if (s->again)
+		return;
+	used = json_object();
 	/* agraph's own export: its records whole; its root span holds nothing */
 	if (restore(c->im, s->span, s->attrs, c->p, c->np, c->cap) ||
 	    json_object_get(s->attrs, "agraph.trace") != NULL) {
@@ -292,6 +347,22 @@ otel_span(agrp_otel_trace *c, agrp_otel_span *s)
 	else if (s->kind != AGRP_OTEL_CHAT || !agrp_otel_chat_span(c, s, used))
 		other_span(c, s, used);
 	json_decref(used);
+}
+
+/* Whether two spans are one, but for where they were read: an exporter
+ * that sends again what it is not sure was received (OTLP's retries)
+ * writes a span twice. */
+static bool
+same_span(const json_t *a, const json_t *b)
+{
+	static const char *const place[] = { "$line" };
+	json_t *x = agrp_json_without(a, place, N(place)),
+	       *y = agrp_json_without(b, place, N(place));
+	bool same = json_equal(x, y);
+
+	json_decref(x);
+	json_decref(y);
+	return same;
 }
 
 /* The records of every span read, in p. */
@@ -308,8 +379,8 @@ otel_spans(importer *im, agrp_otel_pending **p, size_t *n, size_t *cap)
 		s[i] = (agrp_otel_span){ .span = span,
 			                 .attrs = agrp_otel_attributes(span),
 			                 .trace = json_is_string(trace) ? trace : NULL,
-			                 .t0 = nanos(json_object_get(span, "startTimeUnixNano")),
-			                 .t1 = nanos(json_object_get(span, "endTimeUnixNano")),
+			                 .t0 = span_nanos(im, span, "startTimeUnixNano"),
+			                 .t1 = span_nanos(im, span, "endTimeUnixNano"),
 			                 .order = i };
 		s[i].kind = agrp_otel_span_kind(s[i].attrs);
 	}
@@ -322,21 +393,29 @@ otel_spans(importer *im, agrp_otel_pending **p, size_t *n, size_t *cap)
 		while (b < ns && agrp_import_str_cmp(s[a].trace, s[b].trace) == 0)
 			b++;
 		c.n = b - a;
-		c.calls = json_array();
+		c.calls = json_object();
 		c.by_id = json_object();
 		c.seen = json_object();
 		for (i = a; i < b; i++) {
 			const json_t *id = json_object_get(s[i].span, "spanId");
+			const json_t *first = json_is_string(id)
+			                          ? json_object_getn(c.by_id, json_string_value(id),
+			                                             json_string_length(id))
+			                          : NULL;
 
 			/* the first of an id is the one its children name */
-			if (json_is_string(id) && json_object_getn(c.by_id, json_string_value(id),
-			                                           json_string_length(id)) == NULL)
+			if (json_is_string(id) && first == NULL)
 				json_object_setn_new(c.by_id, json_string_value(id),
 				                     json_string_length(id),
 				                     json_integer((json_int_t)(i - a)));
+			else if (first != NULL)
+				s[i].again =
+				    same_span(s[i].span, s[a + json_integer_value(first)].span);
 		}
+		agrp_otel_index_tools(&c);
 		for (i = a; i < b; i++)
 			otel_span(&c, &s[i]);
+		agrp_otel_free_tools(&c);
 		json_decref(c.calls);
 		json_decref(c.by_id);
 		json_decref(c.seen);

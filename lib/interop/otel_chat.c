@@ -69,25 +69,50 @@ agrp_otel_span_src(const json_t *span, const json_t *attrs, const json_t *used)
 	return src;
 }
 
+/* The span s names as its parent, or NULL. */
+static agrp_otel_span *
+parent_of(const agrp_otel_trace *c, const agrp_otel_span *s)
+{
+	const json_t *parent = json_object_get(s->span, "parentSpanId");
+	const json_t *i;
+
+	if (agrp_otel_is_root(s->span) || !json_is_string(parent))
+		return NULL;
+	i = json_object_getn(c->by_id, json_string_value(parent), json_string_length(parent));
+	return i ? &c->s[json_integer_value(i)] : NULL;
+}
+
+/* The agent of the nearest span above s that names one.  What each span
+ * gives its children is kept, so that a chain of spans is walked once, not
+ * once for each of its spans; a cycle of parents names none. */
+static const json_t *
+inherited_agent(const agrp_otel_trace *c, const agrp_otel_span *s)
+{
+	const json_t *agent = NULL;
+	const agrp_otel_span *x;
+	agrp_otel_span *p;
+
+	for (x = s; (p = parent_of(c, x)) != NULL; x = p) {
+		if (p->agent_state == 2)
+			agent = p->agent;
+		else if (p->agent_state == 0 &&
+		         (agent = agrp_otel_agent_name(p->attrs, NULL)) != NULL)
+			p->agent_state = 2, p->agent = agent;
+		if (p->agent_state != 0)
+			break; /* known, or a cycle back to a span being looked for */
+		p->agent_state = 1;
+	}
+	for (x = s; (p = parent_of(c, x)) != NULL && p->agent_state == 1; x = p)
+		p->agent_state = 2, p->agent = agent;
+	return agent;
+}
+
 const json_t *
 agrp_otel_agent_of(const agrp_otel_trace *c, const agrp_otel_span *s, json_t *used)
 {
 	const json_t *agent = agrp_otel_agent_name(s->attrs, used);
-	size_t hops = 0;
 
-	while (agent == NULL && !agrp_otel_is_root(s->span) && hops++ < c->n) {
-		const json_t *parent = json_object_get(s->span, "parentSpanId");
-		const json_t *i = json_is_string(parent)
-		                      ? json_object_getn(c->by_id, json_string_value(parent),
-		                                         json_string_length(parent))
-		                      : NULL;
-
-		if (i == NULL)
-			break;
-		s = &c->s[json_integer_value(i)];
-		agent = agrp_otel_agent_name(s->attrs, NULL);
-	}
-	return agent;
+	return agent != NULL ? agent : inherited_agent(c, s);
 }
 
 bool
@@ -109,23 +134,133 @@ agrp_otel_set_args(json_t *call, const json_t *args)
 
 /* ---- chat spans ------------------------------------------------------------ */
 
-/* The tool span that runs a chat's tool call: the one of its id, else
- * one that names no id, of its name, the first to start from after. */
-static agrp_otel_span *
-tool_span_for(agrp_otel_trace *c, const json_t *id, const json_t *name, unsigned long long after)
+/* Adds span i to the list of key in index (key: its place in c->tools). */
+static void
+add_tool(agrp_otel_trace *c, json_t *index, const json_t *key, size_t i)
 {
-	for (size_t i = 0; id != NULL && i < c->n; i++)
-		if (c->s[i].kind == AGRP_OTEL_TOOL &&
-		    agrp_otel_same(id, agrp_otel_tool_id(c->s[i].attrs, NULL)))
-			return &c->s[i];
-	for (size_t i = 0; name != NULL && i < c->n; i++) {
-		agrp_otel_span *t = &c->s[i];
+	const json_t *at = json_object_getn(index, json_string_value(key), json_string_length(key));
+	agrp_otel_tools *l;
 
-		if (t->kind == AGRP_OTEL_TOOL && !t->claimed && t->t0 >= after &&
-		    agrp_otel_tool_id(t->attrs, NULL) == NULL &&
-		    agrp_otel_same(name, agrp_otel_tool_name(t->attrs, NULL)))
-			return t;
+	if (at == NULL) {
+		c->tools = agrp_xrealloc(c->tools, (c->ntools + 1) * sizeof *c->tools);
+		c->tools[c->ntools] = (agrp_otel_tools){ 0 };
+		json_object_setn_new(index, json_string_value(key), json_string_length(key),
+		                     json_integer((json_int_t)c->ntools));
+		l = &c->tools[c->ntools++];
+	} else {
+		l = &c->tools[json_integer_value(at)];
 	}
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 4;
+		l->at = agrp_xrealloc(l->at, l->cap * sizeof *l->at);
+		l->skip = agrp_xrealloc(l->skip, l->cap * sizeof *l->skip);
+	}
+	l->skip[l->n] = l->n + 1;
+	l->at[l->n++] = i;
+}
+
+/* Looked up by id or name, not by a walk over every span for each call:
+ * a long run's thousands of calls would take time quadratic in them. */
+void
+agrp_otel_index_tools(agrp_otel_trace *c)
+{
+	c->by_call_id = json_object();
+	c->by_tool_name = json_object();
+	c->ran = json_object();
+	for (size_t i = 0; i < c->n; i++) {
+		const json_t *id = agrp_otel_tool_id(c->s[i].attrs, NULL);
+		const json_t *name = agrp_otel_tool_name(c->s[i].attrs, NULL);
+
+		if (c->s[i].kind != AGRP_OTEL_TOOL || c->s[i].again)
+			continue;
+		if (id != NULL) {
+			add_tool(c, c->by_call_id, id, i);
+			json_object_setn(c->ran, json_string_value(id), json_string_length(id),
+			                 json_true());
+		} else if (name != NULL) {
+			add_tool(c, c->by_tool_name, name, i);
+		}
+	}
+}
+
+void
+agrp_otel_free_tools(agrp_otel_trace *c)
+{
+	for (size_t i = 0; i < c->ntools; i++) {
+		free(c->tools[i].at);
+		free(c->tools[i].skip);
+	}
+	free(c->tools);
+	json_decref(c->by_call_id);
+	json_decref(c->by_tool_name);
+	json_decref(c->ran);
+}
+
+static agrp_otel_tools *
+tools_of(const agrp_otel_trace *c, const json_t *index, const json_t *key)
+{
+	const json_t *at =
+	    key ? json_object_getn(index, json_string_value(key), json_string_length(key)) : NULL;
+
+	return at ? &c->tools[json_integer_value(at)] : NULL;
+}
+
+/* The first position of l, from k, whose span no call claimed; or l->n. */
+static size_t
+unclaimed(const agrp_otel_trace *c, agrp_otel_tools *l, size_t k)
+{
+	size_t r = k, next;
+
+	while (r < l->n && c->s[l->at[r]].claimed)
+		r = l->skip[r];
+	for (; k < r; k = next) { /* the claimed passed over once */
+		next = l->skip[k];
+		l->skip[k] = r;
+	}
+	return r;
+}
+
+/* The first position of l whose span starts at t or after. */
+static size_t
+starting_from(const agrp_otel_trace *c, const agrp_otel_tools *l, unsigned long long t)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->s[l->at[mid]].t0 < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The tool span that runs a chat's tool call at time t: one of its id,
+ * else one that names no id, of its name, the first unclaimed to start
+ * from t.  Ids recur (some models count from call_0 each turn): a call
+ * of the output takes the first span of its id no call claimed, from t
+ * if there is one; a call of the input (the history, made before) the
+ * last to start before t, else the first. */
+static agrp_otel_span *
+tool_span_for(agrp_otel_trace *c, const json_t *id, const json_t *name, unsigned long long t,
+              bool output)
+{
+	agrp_otel_tools *l = tools_of(c, c->by_call_id, id);
+	size_t k;
+
+	if (l != NULL && output) {
+		if ((k = unclaimed(c, l, starting_from(c, l, t))) < l->n ||
+		    (k = unclaimed(c, l, 0)) < l->n)
+			return &c->s[l->at[k]];
+	} else if (l != NULL) {
+		k = starting_from(c, l, t);
+		return &c->s[l->at[k > 0 ? k - 1 : 0]];
+	}
+	if ((l = tools_of(c, c->by_tool_name, name)) != NULL &&
+	    (k = unclaimed(c, l, starting_from(c, l, t))) < l->n)
+		return &c->s[l->at[k]];
 	return NULL;
 }
 
@@ -133,12 +268,7 @@ tool_span_for(agrp_otel_trace *c, const json_t *id, const json_t *name, unsigned
 static bool
 run_by_span(const agrp_otel_trace *c, const json_t *id)
 {
-	for (size_t i = 0; i < c->n; i++)
-		if (c->s[i].kind == AGRP_OTEL_TOOL &&
-		    (agrp_otel_same(id, c->s[i].claim_id) ||
-		     agrp_otel_same(id, agrp_otel_tool_id(c->s[i].attrs, NULL))))
-			return true;
-	return false;
+	return json_object_getn(c->ran, json_string_value(id), json_string_length(id)) != NULL;
 }
 
 /* A tool call of a chat's message: a call, unless a tool span runs it. */
@@ -148,15 +278,14 @@ chat_call(agrp_otel_trace *c, agrp_otel_span *s, const json_t *agent, const json
 {
 	const json_t *id = agr_json_str(part, "id") ? json_object_get(part, "id") : NULL;
 	const json_t *name = agr_json_str(part, "name") ? json_object_get(part, "name") : NULL;
-	agrp_otel_span *run = tool_span_for(c, id, name, t);
+	agrp_otel_span *run = tool_span_for(c, id, name, t, output);
 	json_t *call;
-	size_t i;
 
 	/* a call of the history given to the model is one already made: ids
 	 * recur in new output (some models count from call_0 each turn) */
-	for (i = 0; !output && id != NULL && i < json_array_size(c->calls); i++)
-		if (agrp_otel_same(json_array_get(json_array_get(c->calls, i), 0), id))
-			return NULL;
+	if (!output && id != NULL &&
+	    json_object_getn(c->calls, json_string_value(id), json_string_length(id)) != NULL)
+		return NULL;
 	if (!output && run == NULL && id != NULL && run_by_span(c, id))
 		return NULL;
 	if (run != NULL) {
@@ -164,6 +293,9 @@ chat_call(agrp_otel_trace *c, agrp_otel_span *s, const json_t *agent, const json
 			run->claimed = true;
 			run->claim_id = id ? json_incref((json_t *)id) : NULL;
 			run->claim_args = json_incref(json_object_get(part, "arguments"));
+			if (id != NULL)
+				json_object_setn(c->ran, json_string_value(id),
+				                 json_string_length(id), json_true());
 		}
 		return NULL;
 	}
@@ -174,10 +306,13 @@ chat_call(agrp_otel_trace *c, agrp_otel_span *s, const json_t *agent, const json
 	json_object_set_new(call, "tool", name ? json_incref((json_t *)name) : json_string("?"));
 	if (id != NULL) {
 		json_object_set(call, "id", (json_t *)id);
-		json_array_append_new(c->calls,
-		                      json_pack("[O, O]", id, json_object_get(call, "tool")));
+		json_object_setn(c->calls, json_string_value(id), json_string_length(id),
+		                 json_object_get(call, "tool"));
 	}
 	agrp_otel_set_args(call, json_object_get(part, "arguments"));
+	if ((id == NULL && json_object_get(part, "id") != NULL) ||
+	    (name == NULL && json_object_get(part, "name") != NULL)) /* not strings: kept */
+		json_object_set_new(call, "src", json_pack("{s:O}", "tool_call", part));
 	return agrp_otel_put(c, s, t, 0, call);
 }
 
@@ -187,17 +322,12 @@ static json_t *
 chat_result(agrp_otel_trace *c, agrp_otel_span *s, const json_t *part, unsigned long long t)
 {
 	const json_t *id = agr_json_str(part, "id") ? json_object_get(part, "id") : NULL;
-	const json_t *tool = NULL;
-	json_t *res, *x;
-	size_t i;
+	const json_t *tool =
+	    id ? json_object_getn(c->calls, json_string_value(id), json_string_length(id)) : NULL;
+	json_t *res;
 
 	if (id != NULL && run_by_span(c, id))
 		return NULL;
-	for (i = 0; id != NULL && i < json_array_size(c->calls); i++) {
-		x = json_array_get(c->calls, i);
-		if (agrp_otel_same(json_array_get(x, 0), id))
-			tool = json_array_get(x, 1);
-	}
 	res = json_object();
 	json_object_set_new(res, "kind", json_string("result"));
 	if (tool != NULL)
@@ -209,6 +339,8 @@ chat_result(agrp_otel_trace *c, agrp_otel_span *s, const json_t *part, unsigned 
 		json_object_set(res, "output", json_object_get(part, "response"));
 	if (tool == NULL)
 		json_object_set_new(res, "unpaired", json_true());
+	if (id == NULL && json_object_get(part, "id") != NULL) /* not a string: kept */
+		json_object_set_new(res, "src", json_pack("{s:O}", "tool_call_response", part));
 	return agrp_otel_put(c, s, t, 0, res);
 }
 
@@ -257,6 +389,19 @@ chat_message(agrp_otel_trace *c, agrp_otel_span *s, const json_t *agent, const j
 	static const char *const mapped[] = { "role", "parts", "content_error" };
 	json_t *fields = agrp_json_without(m, mapped, N(mapped));
 	size_t i, tools = 0;
+
+	/* a role that is no string, and parts that are no list, are not
+	 * mapped: kept as they are */
+	if (json_object_get(m, "role") != NULL && !json_is_string(json_object_get(m, "role"))) {
+		if (fields == NULL)
+			fields = json_object();
+		json_object_set(fields, "role", json_object_get(m, "role"));
+	}
+	if (parts != NULL && !json_is_array(parts)) {
+		if (fields == NULL)
+			fields = json_object();
+		json_object_set(fields, "parts", (json_t *)parts);
+	}
 
 	json_array_foreach(parts, i, part)
 	{

@@ -7,6 +7,8 @@
  * {role, parts: [{type: "text", content}, {type: "tool_call", id, name,
  * arguments}, {type: "tool_call_response", id, response}]}.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,9 +28,20 @@ agrp_otel_any_value(const json_t *v)
 	if ((x = json_object_get(v, "boolValue")) != NULL)
 		return json_incref((json_t *)x);
 	if ((x = json_object_get(v, "intValue")) != NULL) {
-		/* int64 comes as a string in OTLP/JSON */
-		if (json_is_string(x))
-			return json_integer((json_int_t)strtoll(json_string_value(x), NULL, 10));
+		/* int64 comes as a string in OTLP/JSON; one that is no int64 is
+		 * kept as it is, not clamped or cut at its first non-digit */
+		if (json_is_string(x)) {
+			const char *text = json_string_value(x);
+			char *end;
+			long long n;
+
+			errno = 0;
+			n = strtoll(text, &end, 10);
+			if (errno == 0 && end != text && *end == '\0' &&
+			    !isspace((unsigned char)*text) &&
+			    (size_t)(end - text) == json_string_length(x))
+				return json_integer((json_int_t)n);
+		}
 		return json_incref((json_t *)x);
 	}
 	if ((x = json_object_get(v, "doubleValue")) != NULL)
@@ -42,6 +55,8 @@ agrp_otel_any_value(const json_t *v)
 		    json_array_append_new(a, agrp_otel_any_value(e));
 		return a;
 	}
+	if ((x = json_object_get(v, "bytesValue")) != NULL)
+		return json_incref((json_t *)x); /* base64, as OTLP/JSON writes it */
 	if ((x = json_object_get(v, "kvlistValue")) != NULL)
 		return key_values(json_object_get(x, "values"));
 	return json_null();

@@ -30,11 +30,22 @@ typedef struct agrp_otel_span {
 	unsigned long long t0, t1;
 	size_t order;
 	agrp_otel_kind kind;
+	bool again; /* the same span as one before: exported twice */
 	/* a tool span: the call id and arguments of the chat's tool call it
 	 * runs, when it names none of its own */
 	bool claimed;
 	json_t *claim_id, *claim_args;
+	/* the agent its children take (otel_chat.c): 0 not known yet, 1 being
+	 * looked for, 2 known (agent, borrowed, may be NULL) */
+	int agent_state;
+	const json_t *agent;
 } agrp_otel_span;
+
+/* Tool spans of one call id, or of one name and no id, by start time;
+ * skip[k] a position at or before the first unclaimed after k. */
+typedef struct agrp_otel_tools {
+	size_t *at, *skip, n, cap;
+} agrp_otel_tools;
 
 /* One trace's spans, by start time, and what its chats said so far. */
 typedef struct agrp_otel_trace {
@@ -46,7 +57,12 @@ typedef struct agrp_otel_trace {
 	json_t *by_id; /* spanId: its index in s */
 	json_t *seen;  /* the messages of its chats so far (otel_chat.c) */
 	size_t nodes;
-	json_t *calls; /* [id, tool] of the calls its messages made */
+	json_t *calls; /* id: tool, of the calls its messages made */
+	/* its tool spans by call id, and of no id by name: key to an index
+	 * in tools; and the ids whose results a tool span gives */
+	json_t *by_call_id, *by_tool_name, *ran;
+	agrp_otel_tools *tools;
+	size_t ntools;
 } agrp_otel_trace;
 
 /* otel_chat.c: a record to write, added to c's list; whether a span
@@ -63,6 +79,10 @@ json_t *agrp_otel_span_src(const json_t *span, const json_t *attrs, const json_t
 const json_t *agrp_otel_agent_of(const agrp_otel_trace *c, const agrp_otel_span *s, json_t *used);
 bool agrp_otel_same(const json_t *a, const json_t *b);
 void agrp_otel_set_args(json_t *call, const json_t *args);
+
+/* The trace's tool spans indexed, and the index freed. */
+void agrp_otel_index_tools(agrp_otel_trace *c);
+void agrp_otel_free_tools(agrp_otel_trace *c);
 
 /* A chat span's messages as records; false when it holds none, and the
  * caller writes it as any other span. */
