@@ -217,3 +217,33 @@ chain() {
 	[ "$(jq -r '[.kind, .src.name // "-"] | join(":")' <<<"$output" | paste -sd' ')" = \
 		'message:- message:chat call:tool call:other result:- result:-' ]
 }
+
+@test "otel: empty lists left out, as protobuf's JSON mapping writes them, are empty; a list of the wrong type or an object of other keys is an error" {
+	# An exporter with nothing to send writes {}; a resource or scope
+	# with no spans may have no scopeSpans or spans key at all.
+	printf '%s\n' '{}' '{"resourceSpans":[{"resource":{}}]}' \
+		'{"resourceSpans":[{"scopeSpans":[{"scope":{"name":"x"}}]}]}' \
+		'{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"t","spanId":"a","name":"execute_tool f","attributes":[{"key":"gen_ai.operation.name","value":{"stringValue":"execute_tool"}},{"key":"gen_ai.tool.name","value":{"stringValue":"f"}}]}]}]}]}' \
+		>"$BATS_TEST_TMPDIR/sparse.ndjson"
+	run --separate-stderr agraph-trace import otel "$BATS_TEST_TMPDIR/sparse.ndjson"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(jq -r '[.kind, .tool] | join(" ")' <<<"$output" | paste -sd'|')" = "call f|result f" ]
+	run --separate-stderr agraph-trace import otel <<<'{"messages":[]}'
+	[ "$status" -eq 2 ]
+	[ "$stderr" = 'agraph-trace: -:1:1: expected an object with a "resourceSpans" list' ]
+	run --separate-stderr agraph-trace import otel <<<'{"resourceSpans":[{"scopeSpans":{}}]}'
+	[ "$status" -eq 2 ]
+	[ "$stderr" = 'agraph-trace: -:1:1: a resourceSpans entry whose "scopeSpans" is not a list' ]
+	run --separate-stderr agraph-trace import otel <<<'{"resourceSpans":[{"scopeSpans":[{"spans":"x"}]}]}'
+	[ "$status" -eq 2 ]
+	[ "$stderr" = 'agraph-trace: -:1:1: a scopeSpans entry whose "spans" is not a list' ]
+	for bad in '{"resourceSpans":[3]}:a resourceSpans entry that is not an object' \
+		'{"resourceSpans":[{"scopeSpans":[null]}]}:a scopeSpans entry that is not an object' \
+		'{"resourceSpans":[{"scopeSpans":[{"spans":[3]}]}]}:a span that is not an object'; do
+		run --separate-stderr agraph-trace import otel <<<"${bad%%:a *}"
+		[ "$status" -eq 2 ]
+		[ "$stderr" = "agraph-trace: -:1:1: ${bad#*\}:}" ]
+		[ -z "$output" ]
+	done
+}

@@ -22,6 +22,12 @@ agrp_otel_collect(importer *im, const json_t *doc)
 	size_t i, j, k;
 	json_t *rs, *ss, *span;
 
+	/* protobuf's JSON mapping leaves an empty list out: a request with
+	 * nothing to send is {}, a resource or a scope without spans may have
+	 * no list at all.  A list of another type is a mistake, and so is an
+	 * object of other keys (some other format). */
+	if (rss == NULL && json_object_size(doc) == 0)
+		return;
 	if (!json_is_array(rss)) {
 		agrp_import_report(im, im->line, 1, "%s",
 		                   "expected an object with a \"resourceSpans\" list");
@@ -29,17 +35,41 @@ agrp_otel_collect(importer *im, const json_t *doc)
 	}
 	json_array_foreach(rss, i, rs)
 	{
-		if (!json_is_array(json_object_get(rs, "scopeSpans"))) {
+		const json_t *sss = json_object_get(rs, "scopeSpans");
+
+		if (!json_is_object(rs)) {
 			agrp_import_report(im, im->line, 1, "%s",
-			                   "a resourceSpans entry without a \"scopeSpans\" list");
+			                   "a resourceSpans entry that is not an object");
 			return;
 		}
-		json_array_foreach(json_object_get(rs, "scopeSpans"), j, ss)
+		if (sss != NULL && !json_is_array(sss)) {
+			agrp_import_report(
+			    im, im->line, 1, "%s",
+			    "a resourceSpans entry whose \"scopeSpans\" is not a list");
+			return;
+		}
+		json_array_foreach(sss, j, ss)
 		{
-			if (!json_is_array(json_object_get(ss, "spans"))) {
+			const json_t *spans = json_object_get(ss, "spans");
+
+			if (!json_is_object(ss)) {
 				agrp_import_report(im, im->line, 1, "%s",
-				                   "a scopeSpans entry without a \"spans\" list");
+				                   "a scopeSpans entry that is not an object");
 				return;
+			}
+			if (spans != NULL && !json_is_array(spans)) {
+				agrp_import_report(
+				    im, im->line, 1, "%s",
+				    "a scopeSpans entry whose \"spans\" is not a list");
+				return;
+			}
+			json_array_foreach(spans, k, span)
+			{
+				if (!json_is_object(span)) {
+					agrp_import_report(im, im->line, 1, "%s",
+					                   "a span that is not an object");
+					return;
+				}
 			}
 		}
 	}
