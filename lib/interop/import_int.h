@@ -111,6 +111,8 @@ const json_t *agrp_otel_tool_id(const json_t *attrs, json_t *used);
 const json_t *agrp_otel_tool_args(const json_t *attrs, json_t *used);
 const json_t *agrp_otel_tool_result(const json_t *attrs, json_t *used);
 void agrp_otel_kind_used(json_t *used);
+/* Notes key as read into used (NULL: none kept), so that src leaves it out. */
+void agrp_otel_mark(json_t *used, const char *key);
 json_t *agrp_otel_messages(const json_t *span, const json_t *attrs, bool output, json_t *used);
 /* An OTLP AnyValue as plain JSON, and a span's attributes as one object
  * (new references). */

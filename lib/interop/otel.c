@@ -174,12 +174,6 @@ is_error_status(const json_t *span)
 	       (json_is_string(code) && strcmp(json_string_value(code), "STATUS_CODE_ERROR") == 0);
 }
 
-static void
-mark_used(json_t *used, const char *key)
-{
-	json_object_set_new(used, key, json_true());
-}
-
 /* Restores the agraph records an exported span carries; false if none.
  * One that is not a record is reported, never passed over in silence. */
 static bool
@@ -282,7 +276,7 @@ tool_span(agrp_otel_trace *c, agrp_otel_span *s, json_t *used)
 	if (id != NULL)
 		json_object_set(call, "id", (json_t *)id);
 	agrp_otel_set_args(call, args);
-	mark_used(used, "error.type");
+	agrp_otel_mark(used, "error.type");
 	agrp_otel_kind_used(used);
 	json_object_set_new(call, "src", agrp_otel_span_src(s->span, attrs, used));
 	json_object_set_new(res, "kind", json_string("result"));
@@ -349,7 +343,7 @@ other_span(agrp_otel_trace *c, agrp_otel_span *s, json_t *used)
 		json_object_set(msg, "from", (json_t *)agent);
 	}
 	agrp_import_set_whole(msg, "operation", s->attrs, "gen_ai.operation.name");
-	mark_used(used, "gen_ai.operation.name");
+	agrp_otel_mark(used, "gen_ai.operation.name");
 	if (is_error_status(s->span))
 		json_object_set_new(msg, "status", json_string("error"));
 	json_object_set_new(msg, "src", agrp_otel_span_src(s->span, s->attrs, used));

@@ -93,8 +93,8 @@ is(const char *s, const char *word)
 	return s != NULL && strcmp(s, word) == 0;
 }
 
-static void
-mark(json_t *used, const char *key)
+void
+agrp_otel_mark(json_t *used, const char *key)
 {
 	if (used != NULL)
 		json_object_set_new(used, key, json_true());
@@ -126,7 +126,7 @@ agrp_otel_attr(const json_t *attrs, const char *const *keys, size_t n, json_t *u
 		const json_t *v = json_object_get(attrs, keys[i]);
 
 		if (v != NULL) {
-			mark(used, keys[i]);
+			agrp_otel_mark(used, keys[i]);
 			return v;
 		}
 	}
@@ -142,7 +142,7 @@ agrp_otel_agent_name(const json_t *attrs, json_t *used)
 	if (v == NULL && is(agr_json_str(attrs, "traceloop.span.kind"), "agent")) {
 		v = json_object_get(attrs, "traceloop.entity.name");
 		if (v != NULL)
-			mark(used, "traceloop.entity.name");
+			agrp_otel_mark(used, "traceloop.entity.name");
 	}
 	return json_is_string(v) ? v : NULL;
 }
@@ -162,7 +162,7 @@ void
 agrp_otel_kind_used(json_t *used)
 {
 	for (size_t i = 0; i < N(kind_keys); i++)
-		mark(used, kind_keys[i]);
+		agrp_otel_mark(used, kind_keys[i]);
 }
 
 /* A tool span's name, call id, arguments and result. */
@@ -232,7 +232,7 @@ indexed_list(const json_t *o, const char *prefix, json_t *used)
 		i = strtoul(key + plen + 1, &end, 10);
 		if (*end != '.' || end[1] == '\0')
 			continue;
-		mark(used, key);
+		agrp_otel_mark(used, key);
 		/* an index's keys come together, as instrumentations write them */
 		k = n > 0 && v[n - 1].n == i ? n - 1 : 0;
 		for (; k < n && v[k].n != i; k++)
@@ -538,13 +538,13 @@ agrp_otel_messages(const json_t *span, const json_t *attrs, bool output, json_t 
 	if (v != NULL || sys != NULL) {
 		list = sys != NULL ? json_messages(sys, true, "system") : json_array();
 		if (sys != NULL)
-			mark(used, "gen_ai.system_instructions");
+			agrp_otel_mark(used, "gen_ai.system_instructions");
 		if (v != NULL) {
 			json_t *more = json_messages(v, false, NULL);
 
 			json_array_extend(list, more);
 			json_decref(more);
-			mark(used, key);
+			agrp_otel_mark(used, key);
 		}
 		return list;
 	}
